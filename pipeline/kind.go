@@ -39,6 +39,7 @@ type Field struct {
 	Type      Type
 	MaxLen    int      // in characters; 0 = no limit
 	Enum      []string // canonical spellings, for Type Enum
+	Choices   []string // values a template offers in a drop-down when the field is not an Enum ("1 Learner", ...)
 	Places    int      // decimals allowed, for Type Decimal
 	Min, Max  int64    // for Type Integer, when Max > Min
 	Digits    int      // for identifiers with a known length: a numeric cell with fewer digits lost its leading zeros
