@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestGoldenSample(t *testing.T) {
 	sample := filepath.Join("..", "..", "samples", "peoplefluent", "training-history.csv")
 	var buf bytes.Buffer
-	w, err := NewWriter(&buf, kindtest.Present(t, Kind, sample))
+	w, err := NewWriter(&buf, kindtest.Present(t, Kind, sample), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestPayloadFormat(t *testing.T) {
 		`   line one,ajones,HS-101,06/09/2026`,
 	)
 	var buf bytes.Buffer
-	w, err := NewWriter(&buf, kindtest.Present(t, Kind, in))
+	w, err := NewWriter(&buf, kindtest.Present(t, Kind, in), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,16 +44,16 @@ func checkDates(r *pipeline.Row) {
 	s, e := r.Value(fStartDate), r.Value(fEndDate)
 	if s != "" && e != "" && !strings.EqualFold(s, "NONE") && !strings.EqualFold(e, "NONE") &&
 		!r.FieldHasError(fStartDate) && !r.FieldHasError(fEndDate) {
-		sd, err1 := r.ParseDate(fStartDate)
-		ed, err2 := r.ParseDate(fEndDate)
-		if err1 == nil && err2 == nil && sd.Time.After(ed.Time) {
+		sd, err1 := pfvalue.Date(r, fStartDate)
+		ed, err2 := pfvalue.Date(r, fEndDate)
+		if err1 == nil && err2 == nil && sd.Compare(ed) > 0 {
 			r.Errorf(fEndDate, pfvalue.RuleDateRange, "ENDDATE %s is before STARTDATE %s; check the two dates (day and month may be swapped).",
-				lmsDateTime(ed), lmsDateTime(sd))
+				ed.DMYHM(), sd.DMYHM())
 		}
 	}
 	if d := r.Value(fSettingsDate); d != "" && !r.FieldHasError(fSettingsDate) {
-		if sd, err := r.ParseDate(fSettingsDate); err == nil && sd.HasTime && (sd.Time.Hour() != 0 || sd.Time.Minute() != 0 || sd.Time.Second() != 0) {
-			r.Warnf(fSettingsDate, pfvalue.RuleIgnoredValue, "USE SETTINGS AS OF DATE takes a date only; the time %s is dropped.", sd.Time.Format("15:04"))
+		if sd, err := pfvalue.Date(r, fSettingsDate); err == nil && sd.HasClock() {
+			r.Warnf(fSettingsDate, pfvalue.RuleIgnoredValue, "USE SETTINGS AS OF DATE takes a date only; the time %s is dropped.", sd.DMYHM()[12:])
 		}
 	}
 }

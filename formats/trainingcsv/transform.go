@@ -11,23 +11,22 @@ import (
 	"github.com/bulkload/bulk/pipeline/check"
 )
 
-// Date layouts of the payload. The vendor's table accepts dd-mm-yy, dd-mm-yyyy, dd-mmm-yy and
-// dd-mmm-yyyy; the month name is the one form no reader can take for month-first. DEADLINEDATE
-// alone is documented as yyyy-MM-dd [HH:mm:ss].
-const (
-	layoutDateTime     = "02-Jan-2006 15:04"
-	layoutDate         = "02-Jan-2006"
-	layoutDeadline     = "2006-01-02"
-	layoutDeadlineTime = "2006-01-02 15:04:05"
-)
-
-func lmsDateTime(d check.Date) string { return d.Time.Format(layoutDateTime) }
+// Dates are written dd-Mmm-yyyy HH:MM (pfvalue.Moment.DMYHM): the vendor's table accepts
+// dd-mm-yy, dd-mm-yyyy, dd-mmm-yy and dd-mmm-yyyy, and the month name is the one form no reader
+// can take for month-first. USE SETTINGS AS OF DATE takes a date only (DMY); DEADLINEDATE alone
+// is documented as yyyy-MM-dd [HH:mm:ss].
+func deadline(m pfvalue.Moment) string {
+	if m.HasTime {
+		return m.YMDHMS()
+	}
+	return m.YMD()
+}
 
 // Transform fills rec with row r in the payload's canonical form. r must have passed the kind's
 // checks; a value that still does not convert is reported on the row and false returned.
 func Transform(r *pipeline.Row, rec *Record) bool {
 	ok := true
-	date := func(f int, layout string) string {
+	date := func(f int, format func(pfvalue.Moment) string) string {
 		v := r.Value(f)
 		if v == "" {
 			return ""
@@ -35,16 +34,13 @@ func Transform(r *pipeline.Row, rec *Record) bool {
 		if fd := &Kind.Fields[f]; fd.AllowNone != "" && strings.EqualFold(v, fd.AllowNone) {
 			return fd.AllowNone
 		}
-		d, err := r.ParseDate(f)
+		d, err := pfvalue.Date(r, f)
 		if err != nil {
-			r.Errorf(f, pipeline.RuleDate, "%s %q %v.", r.Column(f), v, err)
+			r.Errorf(f, pipeline.RuleDate, "%s %q %v.", Kind.Fields[f].Name, v, err)
 			ok = false
 			return ""
 		}
-		if layout == layoutDeadline && d.HasTime {
-			layout = layoutDeadlineTime
-		}
-		return d.Time.Format(layout)
+		return format(d)
 	}
 	enum := func(f int, e *pfvalue.Enum) string {
 		v := r.Value(f)
@@ -64,9 +60,9 @@ func Transform(r *pipeline.Row, rec *Record) bool {
 	rec.UserID = pfvalue.NormalizeID(r.Value(fUserID))
 	rec.LearningID = r.Value(fLearningID)
 	rec.LOTitle = r.Value(fLOTitle)
-	rec.EnrollDate = date(fEnrollDate, layoutDateTime)
-	rec.StartDate = date(fStartDate, layoutDateTime)
-	rec.EndDate = date(fEndDate, layoutDateTime)
+	rec.EnrollDate = date(fEnrollDate, pfvalue.Moment.DMYHM)
+	rec.StartDate = date(fStartDate, pfvalue.Moment.DMYHM)
+	rec.EndDate = date(fEndDate, pfvalue.Moment.DMYHM)
 	rec.StudentStatus = enum(fStudentStatus, StudentStatus)
 	if v := r.Value(fCreateSession); v != "" {
 		b, _ := check.Bool(v)
@@ -95,7 +91,7 @@ func Transform(r *pipeline.Row, rec *Record) bool {
 			rec.Language = c // en-gb → en_GB; a name such as "English" is sent as written
 		}
 	}
-	rec.UseSettingsAsOfDate = date(fSettingsDate, layoutDate)
+	rec.UseSettingsAsOfDate = date(fSettingsDate, pfvalue.Moment.DMY)
 	if v := r.Value(fTimeZone); v != "" {
 		rec.SessionTimeZone, _ = pfvalue.TimeZone(v)
 	}
@@ -103,7 +99,7 @@ func Transform(r *pipeline.Row, rec *Record) bool {
 		n, _ := check.Integer(v)
 		rec.DeadlineDays = strconv.FormatInt(n, 10)
 	}
-	rec.DeadlineDate = date(fDeadlineDate, layoutDeadline)
+	rec.DeadlineDate = date(fDeadlineDate, deadline)
 	rec.ParentProgramID = r.Value(fParentProgram)
 	rec.TransferSessionCode = r.Value(fTransfer)
 	rec.PerformanceGrade = enum(fGrade, PerformanceGrade)
@@ -125,16 +121,23 @@ type Writer struct {
 	w *payloadcsv.Writer[Record]
 }
 
+// Options tune a Writer.
+type Options struct {
+	// Gocsv writes rows through gocsv in batches rather than the direct encoder; both write the
+	// same bytes. It is there to measure one against the other (bench/peoplefluent).
+	Gocsv bool
+}
+
 // NewWriter writes the payload header to w with the columns of fields present (by field index,
 // as pipeline.Mapping.Col shows them) and returns the sink for the rows. Close it at the end.
-func NewWriter(w io.Writer, present func(field int) bool) (*Writer, error) {
+func NewWriter(w io.Writer, present func(field int) bool, o Options) (*Writer, error) {
 	names := map[string]bool{}
 	for f := range Kind.Fields {
 		if present == nil || present(f) || Kind.Fields[f].Required {
 			names[Kind.Fields[f].Name] = true
 		}
 	}
-	pw, err := payloadcsv.NewWriter[Record](w, func(h string) bool { return names[h] }, 0)
+	pw, err := payloadcsv.NewWriter[Record](w, func(h string) bool { return names[h] }, payloadcsv.Options{Gocsv: o.Gocsv})
 	if err != nil {
 		return nil, err
 	}

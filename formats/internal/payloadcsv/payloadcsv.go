@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/gocarina/gocsv"
@@ -57,27 +58,42 @@ func (c *capture) Write(row []string) error {
 func (c *capture) Flush()       {}
 func (c *capture) Error() error { return nil }
 
-// DefaultBatch is how many rows are handed to gocsv at once: large enough that its per-call
-// reflection is amortised, small enough that memory stays flat whatever the input size.
+// DefaultBatch is how many rows are handed to gocsv at once in Gocsv mode: large enough that
+// its per-call set-up is amortised, small enough that memory stays flat whatever the input size.
 const DefaultBatch = 1024
+
+// Options tune a Writer.
+type Options struct {
+	// Gocsv writes the rows with gocsv.MarshalCSVWithoutHeaders, a batch at a time. The default
+	// writes each row's string fields straight to encoding/csv: gocsv converts every cell to an
+	// interface through reflection, which on the export benchmark made the writer the slowest
+	// stage (numbers in docs/peoplefluent-formats.md). The header comes from gocsv either way.
+	Gocsv bool
+	Batch int // rows per gocsv call; 0 = DefaultBatch
+}
 
 // Writer streams typed rows of T into a CSV payload. Fill a row in the slot Next returns, then
 // call Commit; Close flushes what is left. A Writer is not safe for concurrent use: the
 // pipeline's sink calls it from one goroutine, in input order.
 type Writer[T any] struct {
-	bw    *bufio.Writer
-	proj  *projector
-	batch []T
-	n     int
-	rows  int64
-	err   error
+	bw     *bufio.Writer
+	proj   *projector
+	batch  []T
+	n      int
+	rows   int64
+	err    error
+	gocsv  bool
+	fields []int // direct mode: the struct field of each payload column
 }
 
 // NewWriter writes the header of T to w, keeping only the columns keep accepts (in T's order),
 // and returns a writer for the rows. keep receives the canonical header.
-func NewWriter[T any](w io.Writer, keep func(header string) bool, batch int) (*Writer[T], error) {
-	if batch <= 0 {
-		batch = DefaultBatch
+func NewWriter[T any](w io.Writer, keep func(header string) bool, o Options) (*Writer[T], error) {
+	if o.Batch <= 0 {
+		o.Batch = DefaultBatch
+	}
+	if !o.Gocsv {
+		o.Batch = 1
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	cw := csv.NewWriter(bw) // buffers in bw itself: bw is larger than csv's default buffer
@@ -90,7 +106,43 @@ func NewWriter[T any](w io.Writer, keep func(header string) bool, batch int) (*W
 	if len(p.cols) == 0 {
 		return nil, fmt.Errorf("payloadcsv: no column of %T is kept", *new(T))
 	}
-	return &Writer[T]{bw: bw, proj: p, batch: make([]T, batch)}, nil
+	pw := &Writer[T]{bw: bw, proj: p, batch: make([]T, o.Batch), gocsv: o.Gocsv}
+	if !o.Gocsv {
+		all, idx, err := stringFields[T]()
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Equal(all, p.all) {
+			return nil, fmt.Errorf("payloadcsv: gocsv reads the header of %T as %q, the direct encoder as %q", *new(T), p.all, all)
+		}
+		for _, c := range p.cols {
+			pw.fields = append(pw.fields, idx[c])
+		}
+	}
+	return pw, nil
+}
+
+// stringFields lists T's csv-tagged fields as gocsv orders them (struct order, untagged and
+// unexported fields skipped), with their field indexes. The direct encoder handles flat structs
+// of strings only, which is what payload rows are.
+func stringFields[T any]() (names []string, idx []int, err error) {
+	rt := reflect.TypeOf(*new(T))
+	for i := 0; i < rt.NumField(); i++ {
+		f := rt.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("csv"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" || f.Type.Kind() != reflect.String {
+			return nil, nil, fmt.Errorf("payloadcsv: %s.%s must be a string with a csv tag", rt, f.Name)
+		}
+		names = append(names, name)
+		idx = append(idx, i)
+	}
+	return names, idx, nil
 }
 
 // Columns returns the header the payload was written with.
@@ -103,13 +155,25 @@ func (w *Writer[T]) Next() *T {
 	return &w.batch[w.n]
 }
 
-// Commit adds the row filled after Next to the payload, writing a batch when one is full.
+// Commit adds the row filled after Next to the payload.
 func (w *Writer[T]) Commit() error {
 	if w.err != nil {
 		return w.err
 	}
-	w.n++
 	w.rows++
+	if !w.gocsv {
+		v := reflect.ValueOf(&w.batch[0]).Elem()
+		out := w.proj.out[:0]
+		for _, fi := range w.fields {
+			out = append(out, v.Field(fi).String())
+		}
+		w.proj.out = out
+		if err := w.proj.cw.Write(out); err != nil {
+			w.err = fmt.Errorf("writing the payload: %w", err)
+		}
+		return w.err
+	}
+	w.n++
 	if w.n == len(w.batch) {
 		return w.flushBatch()
 	}
@@ -120,7 +184,7 @@ func (w *Writer[T]) Commit() error {
 func (w *Writer[T]) Rows() int64 { return w.rows }
 
 func (w *Writer[T]) flushBatch() error {
-	if w.n == 0 {
+	if w.n == 0 || !w.gocsv {
 		return nil
 	}
 	err := gocsv.MarshalCSVWithoutHeaders(w.batch[:w.n], w.proj)
@@ -136,7 +200,11 @@ func (w *Writer[T]) Close() error {
 	if err := w.flushBatch(); err != nil {
 		return err
 	}
-	if err := w.bw.Flush(); err != nil {
+	w.proj.cw.Flush()
+	if err := w.proj.cw.Error(); err != nil && w.err == nil {
+		w.err = fmt.Errorf("writing the payload: %w", err)
+	}
+	if err := w.bw.Flush(); err != nil && w.err == nil {
 		w.err = fmt.Errorf("writing the payload: %w", err)
 	}
 	return w.err
@@ -148,6 +216,7 @@ type projector struct {
 	cw     *csv.Writer
 	keep   func(string) bool
 	cols   []int
+	all    []string // T's full header as gocsv wrote it
 	header []string
 	out    []string
 	seen   bool
@@ -156,6 +225,7 @@ type projector struct {
 func (p *projector) Write(row []string) error {
 	if !p.seen {
 		p.seen = true
+		p.all = append([]string(nil), row...)
 		for i, h := range row {
 			if p.keep == nil || p.keep(h) {
 				p.cols = append(p.cols, i)

@@ -37,9 +37,17 @@ func TestTagAndHeader(t *testing.T) {
 
 func TestWriterProjectsAndBatches(t *testing.T) {
 	for _, n := range []int{0, 1, 3, 4, 5, 9} { // around the batch size of 4
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
+		for _, gocsv := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%d gocsv=%v", n, gocsv), func(t *testing.T) { testWriter(t, n, Options{Gocsv: gocsv, Batch: 4}) })
+		}
+	}
+}
+
+func testWriter(t *testing.T, n int, o Options) {
+	{
+		{
 			var buf bytes.Buffer
-			w, err := NewWriter[row](&buf, func(h string) bool { return h != "Title Text" }, 4)
+			w, err := NewWriter[row](&buf, func(h string) bool { return h != "Title Text" }, o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,13 +75,13 @@ func TestWriterProjectsAndBatches(t *testing.T) {
 			if w.Rows() != int64(n) {
 				t.Errorf("Rows = %d", w.Rows())
 			}
-		})
+		}
 	}
 }
 
 func TestNextZeroesTheSlot(t *testing.T) {
 	var buf bytes.Buffer
-	w, _ := NewWriter[row](&buf, nil, 2)
+	w, _ := NewWriter[row](&buf, nil, Options{Gocsv: true, Batch: 2})
 	r := w.Next()
 	r.ID, r.Note = "1", "kept?"
 	// Not committed: the slot is reused and must not leak the old note.
@@ -96,7 +104,13 @@ func (f *failWriter) Write(p []byte) (int, error) {
 }
 
 func TestWriteErrorStops(t *testing.T) {
-	w, err := NewWriter[row](&failWriter{after: 100}, nil, 2)
+	for _, gocsv := range []bool{false, true} {
+		testWriteError(t, Options{Gocsv: gocsv, Batch: 2})
+	}
+}
+
+func testWriteError(t *testing.T, o Options) {
+	w, err := NewWriter[row](&failWriter{after: 100}, nil, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +132,21 @@ func TestWriteErrorStops(t *testing.T) {
 }
 
 func TestKeepNothingIsAnError(t *testing.T) {
-	if _, err := NewWriter[row](&bytes.Buffer{}, func(string) bool { return false }, 0); err == nil {
+	if _, err := NewWriter[row](&bytes.Buffer{}, func(string) bool { return false }, Options{}); err == nil {
 		t.Error("no error")
+	}
+}
+
+type notStrings struct {
+	ID    string `csv:"ID"`
+	Count int    `csv:"Count"`
+}
+
+func TestDirectNeedsStrings(t *testing.T) {
+	if _, err := NewWriter[notStrings](&bytes.Buffer{}, nil, Options{}); err == nil {
+		t.Error("the direct encoder took a non-string field")
+	}
+	if _, err := NewWriter[notStrings](&bytes.Buffer{}, nil, Options{Gocsv: true}); err != nil {
+		t.Errorf("gocsv mode: %v", err)
 	}
 }

@@ -58,17 +58,21 @@ type Enum struct {
 	Values []Value
 	// Also describes accepted input outside the list for messages ("blank adds or updates").
 	Also  string
-	index map[string]string
+	index map[string]string // folded spelling → code
+	exact map[string]string // spelling as commonly written (as given, upper, lower) → code, no folding
 }
 
 // NewEnum builds an enumeration. Two values sharing a spelling is a programming error.
 func NewEnum(vals ...Value) *Enum {
-	e := &Enum{Values: vals, index: map[string]string{}}
+	e := &Enum{Values: vals, index: map[string]string{}, exact: map[string]string{}}
 	for _, v := range vals {
 		for _, s := range append([]string{v.Code, v.Label}, v.Also...) {
 			k := fold(s)
 			if k == "" {
 				continue
+			}
+			for _, x := range []string{s, strings.ToUpper(s), strings.ToLower(s)} {
+				e.exact[x] = v.Code
 			}
 			if old, dup := e.index[k]; dup && old != v.Code {
 				panic(fmt.Sprintf("pfvalue: %q means both %s and %s", s, old, v.Code))
@@ -81,6 +85,9 @@ func NewEnum(vals ...Value) *Enum {
 
 // Canonical returns the code v names, or "" and false.
 func (e *Enum) Canonical(v string) (string, bool) {
+	if c, ok := e.exact[v]; ok {
+		return c, true // the usual case, without building a folded copy
+	}
 	c, ok := e.index[fold(v)]
 	return c, ok
 }
@@ -228,6 +235,9 @@ var iso639_1 = func() map[string]bool {
 // message. A region may follow after _ or -; it is two letters or a three-digit UN area.
 func Language(v string) (code, msg string) {
 	v = strings.TrimSpace(v)
+	if len(v) == 2 && iso639_1[v] {
+		return v, "" // already a lower-case code: the usual case, without copies
+	}
 	lang, region, hasRegion := strings.Cut(strings.ReplaceAll(v, "-", "_"), "_")
 	lang = strings.ToLower(lang)
 	if !iso639_1[lang] {
@@ -284,6 +294,16 @@ func UserIDs(v string) (list, msg string) {
 	if v == "" {
 		return "", ""
 	}
+	if canonicalIDList(v) {
+		return v, ""
+	}
+	if lower := strings.ToLower(v); canonicalIDList(lower) {
+		return lower, "" // only capitals to fold: one copy instead of a split
+	}
+	return splitUserIDs(v)
+}
+
+func splitUserIDs(v string) (list, msg string) {
 	sep := func(r rune) bool { return r == '|' || r == ';' || r == ',' }
 	parts := strings.FieldsFunc(v, sep)
 	ids := make([]string, 0, len(parts))
@@ -310,6 +330,41 @@ func UserIDs(v string) (list, msg string) {
 		return "", "has separators but no user ID"
 	}
 	return strings.Join(ids, "|"), ""
+}
+
+// canonicalIDList reports whether v is already what UserIDs would return: lower-case IDs of at
+// most MaxUserID bytes, without spaces or other separators, joined by single bars, none repeated.
+// It saves the split on every row of a large file.
+func canonicalIDList(v string) bool {
+	start, n := 0, 0
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) {
+			c := v[i]
+			if c >= 'A' && c <= 'Z' || c <= ' ' || c == ';' || c == ',' || c >= 0x80 {
+				return false
+			}
+			if c != '|' {
+				continue
+			}
+		}
+		if i == start || i-start > MaxUserID {
+			return false
+		}
+		n++
+		if n > 1 && n <= 8 { // repeats: compare with the earlier IDs (lists are short)
+			id := v[start:i]
+			for j, k := 0, 0; j < start; j = k + 1 {
+				k = j + strings.IndexByte(v[j:], '|')
+				if v[j:k] == id {
+					return false
+				}
+			}
+		} else if n > 8 {
+			return false
+		}
+		start = i + 1
+	}
+	return true
 }
 
 var gmtOffset = regexp.MustCompile(`^(?:GMT|UTC)[+-](?:[01]?\d|2[0-3])(?::?[0-5]\d)?$`)

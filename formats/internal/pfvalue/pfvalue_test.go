@@ -151,3 +151,19 @@ func TestEnum(t *testing.T) {
 	}()
 	NewEnum(Value{Code: "A", Also: []string{"x"}}, Value{Code: "B", Also: []string{"X"}})
 }
+
+// FuzzUserIDs: the fast path only takes lists the full split would return unchanged.
+func FuzzUserIDs(f *testing.F) {
+	for _, s := range []string{"instr1", "a|b|c", "a|a", "A|b", "a||b", "a|b|", "|a", "a;b", "a b", "a|b|c|d|e|f|g|h|i|a", "é|a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		s = strings.TrimSpace(s)
+		if s == "" || !canonicalIDList(s) {
+			return
+		}
+		if got, msg := splitUserIDs(s); got != s || msg != "" {
+			t.Errorf("canonicalIDList(%q) but the split gives %q, %q", s, got, msg)
+		}
+	})
+}
