@@ -25,7 +25,14 @@ var Clock = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 type Result struct {
 	Problems []pipeline.Problem
 	Rows     int
-	Rejected map[string]bool // "file:row"
+	Rejected map[string]bool // "file:row" or "file[sheet]:row"
+}
+
+func rowKey(file, sheet string, row int) string {
+	if sheet != "" {
+		return fmt.Sprintf("%s[%s]:%d", file, sheet, row)
+	}
+	return fmt.Sprintf("%s:%d", file, row)
 }
 
 // RejectedRows returns the rejected rows of file, sorted.
@@ -83,7 +90,7 @@ func (c *collector) Row(r *pipeline.Row, rejected bool) {
 	c.res.Rows++
 	c.res.Problems = append(c.res.Problems, r.Problems...)
 	if rejected {
-		c.res.Rejected[fmt.Sprintf("%s:%d", r.Rec.Src.File, r.Rec.Row)] = true
+		c.res.Rejected[rowKey(r.Rec.Src.File, r.Rec.Src.Sheet, r.Rec.Row)] = true
 	}
 }
 
@@ -92,7 +99,7 @@ func (c *collector) Problem(p pipeline.Problem) {
 	defer c.mu.Unlock()
 	c.res.Problems = append(c.res.Problems, p)
 	if p.Severity == pipeline.Error && p.Source != nil && p.Row > p.Source.HeaderRow {
-		c.res.Rejected[fmt.Sprintf("%s:%d", p.File, p.Row)] = true
+		c.res.Rejected[rowKey(p.File, p.Sheet, p.Row)] = true
 	}
 }
 
@@ -231,4 +238,9 @@ func Present(t testing.TB, k *pipeline.Kind, paths ...string) func(int) bool {
 		in.Close()
 	}
 	return func(f int) bool { return has[f] }
+}
+
+// IsRejected reports whether the run rejected row of src (the shape of Builder's callbacks).
+func (r *Result) IsRejected(src *pipeline.Source, row int) bool {
+	return r.Rejected[rowKey(src.File, src.Sheet, row)]
 }

@@ -114,7 +114,7 @@ func (e *Enum) Choices() []string {
 func (e *Enum) List() string {
 	parts := make([]string, len(e.Values))
 	for i, v := range e.Values {
-		if v.Label != "" && !strings.EqualFold(v.Label, v.Code) {
+		if v.Label != "" && fold(v.Label) != fold(v.Code) {
 			parts[i] = fmt.Sprintf("%s (%s)", v.Code, v.Label)
 		} else {
 			parts[i] = v.Code
