@@ -174,15 +174,26 @@ func lay[T any](parent *etree.Element, layout []element[T], t *T) {
 	}
 }
 
-// WriteTo writes courses.xml for the rows still not rejected to w, and returns how many
-// modules and sessions it holds.
-func (b *Builder) WriteTo(w io.Writer, rejected func(src *pipeline.Source, row int) bool) (modules, sessions int, err error) {
+// Written says what WriteTo put in courses.xml.
+type Written struct {
+	Modules, Sessions int
+	Rows              int // input rows the document holds (the rest were rejected)
+}
+
+// WriteTo writes courses.xml for the rows still not rejected to w.
+func (b *Builder) WriteTo(w io.Writer, rejected func(src *pipeline.Source, row int) bool) (Written, error) {
 	ms := b.Modules(rejected)
+	n := Written{Modules: len(ms)}
 	for _, m := range ms {
-		sessions += len(m.Sessions)
+		n.Sessions += len(m.Sessions)
+	}
+	for i := range b.entries {
+		if rejected == nil || !rejected(b.entries[i].src, b.entries[i].row) {
+			n.Rows++
+		}
 	}
 	if _, err := Document(ms).WriteTo(w); err != nil {
-		return 0, 0, fmt.Errorf("writing courses.xml: %w", err)
+		return Written{}, fmt.Errorf("writing courses.xml: %w", err)
 	}
-	return len(ms), sessions, nil
+	return n, nil
 }

@@ -23,7 +23,7 @@ func TestGoldenSamples(t *testing.T) {
 			b := NewBuilder()
 			res := kindtest.Run(t, Kind, b, sample)
 			var buf bytes.Buffer
-			if _, _, err := b.WriteTo(&buf, res.IsRejected); err != nil {
+			if _, err := b.WriteTo(&buf, res.IsRejected); err != nil {
 				t.Fatal(err)
 			}
 			base := strings.TrimSuffix(name, filepath.Ext(name)) + "-" + strings.TrimPrefix(filepath.Ext(name), ".")

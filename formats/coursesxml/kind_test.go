@@ -205,9 +205,9 @@ func TestLateRejectionLeavesThePayload(t *testing.T) {
 	}
 	strict := func(src *pipeline.Source, row int) bool { return row == 3 } // as a strict report would say
 	var buf bytes.Buffer
-	mods, sess, err := b.WriteTo(&buf, strict)
-	if err != nil || mods != 1 || sess != 1 || strings.Contains(buf.String(), "<id>B</id>") {
-		t.Errorf("modules %d sessions %d err %v:\n%s", mods, sess, err, buf.String())
+	n, err := b.WriteTo(&buf, strict)
+	if err != nil || n != (Written{Modules: 1, Sessions: 1, Rows: 1}) || strings.Contains(buf.String(), "<id>B</id>") {
+		t.Errorf("wrote %+v, err %v:\n%s", n, err, buf.String())
 	}
 }
 

@@ -88,6 +88,9 @@ var Kind = &pipeline.Kind{
 	Target:     "peoplefluent",
 	SheetHints: []string{"external"},
 	MinMatch:   3,
+	// Header detection: six vendor headers are shared with training-history once case and spaces
+	// are ignored (UserId/USERID, StartDate, EndDate, Score, Language, Action), so this kind
+	// keeps to synonyms of its own; "Completion Date" and "Status" point to training-history.
 	Fields: []pipeline.Field{
 		{Name: col("Action"), Synonyms: []string{"Control Action", "Record Action"}, Required: true, Choices: Action.Choices(),
 			Help: "A add, U update, D delete, AU add or update.", Example: "A"},
@@ -101,7 +104,7 @@ var Kind = &pipeline.Kind{
 			Help: "C Program, R Classroom, O Online, W Workshop/Seminar; blank or TNS for not specified.", Example: "R"},
 		{Name: col("StartDate"), Synonyms: []string{"Start Date", "Date Started", "Started On"}, Type: pipeline.Date,
 			Help: "Start date (and time).", Example: "05/09/2026"},
-		{Name: col("EndDate"), Synonyms: []string{"End Date", "Completion Date", "Date Completed", "Completed On"}, Type: pipeline.Date,
+		{Name: col("EndDate"), Synonyms: []string{"End Date", "Date Ended"}, Type: pipeline.Date,
 			Help: "End date (and time).", Example: "07/09/2026"},
 		{Name: col("Status"), Synonyms: []string{"Record Status", "Approval Status"}, Choices: Status.Choices(),
 			Help: "0 Open for editing (LMS default), 1 Pending Approval, 2 Approved, 3 Approval Denied, 4 Completed, 5 Cancelled.", Example: "4"},

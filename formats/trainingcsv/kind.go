@@ -119,7 +119,7 @@ var Kind = &pipeline.Kind{
 			Help: "Start date and time of the transcript (NONE for no date).", Example: "05/09/2026 09:00"},
 		{Name: col("EndDate"), Synonyms: []string{"End Date", "Completion Date", "Date Completed", "Completed On"}, Type: pipeline.Date, AllowNone: "NONE",
 			Help: "End (completion) date and time (NONE for no date).", Example: "05/09/2026 17:00"},
-		{Name: col("StudentStatus"), Synonyms: []string{"Student Status", "Transcript Status", "Completion Status", "Learner Status"}, Choices: StudentStatus.Codes(),
+		{Name: col("StudentStatus"), Synonyms: []string{"Student Status", "Transcript Status", "Completion Status", "Learner Status", "Status"}, Choices: StudentStatus.Codes(),
 			Help: "Pass, Completed, Active (enrolls), Withdrawn, Deactivated or EXEMPT.", Example: "Completed"},
 		{Name: col("CreateSession"), Synonyms: []string{"Create Session"}, Type: pipeline.Bool,
 			Help: "true creates a new session, false updates existing ones (classroom, virtual classroom, workshop types).", Example: "false"},
