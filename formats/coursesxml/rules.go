@@ -52,7 +52,7 @@ func checkSession(r *pipeline.Row) {
 		}
 	}
 	if v := r.Value(fInstructors); v != "" {
-		if _, msg := pfvalue.UserIDs(v); msg != "" {
+		if msg := pfvalue.CheckUserIDs(v); msg != "" {
 			r.Errorf(fInstructors, pfvalue.RuleUserIDList, "Instructors %q %s.", v, msg)
 		}
 	}

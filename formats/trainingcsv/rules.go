@@ -60,7 +60,7 @@ func checkDates(r *pipeline.Row) {
 
 func checkInstructors(r *pipeline.Row) {
 	if v := r.Value(fInstructor); v != "" {
-		if _, msg := pfvalue.UserIDs(v); msg != "" {
+		if msg := pfvalue.CheckUserIDs(v); msg != "" {
 			r.Errorf(fInstructor, pfvalue.RuleUserIDList, "Instructor %q %s.", v, msg)
 		}
 	}

@@ -294,10 +294,10 @@ func UserIDs(v string) (list, msg string) {
 	if v == "" {
 		return "", ""
 	}
-	if canonicalIDList(v) {
+	if canonicalIDList(v, false) {
 		return v, ""
 	}
-	if lower := strings.ToLower(v); canonicalIDList(lower) {
+	if lower := strings.ToLower(v); canonicalIDList(lower, false) {
 		return lower, "" // only capitals to fold: one copy instead of a split
 	}
 	return splitUserIDs(v)
@@ -332,15 +332,25 @@ func splitUserIDs(v string) (list, msg string) {
 	return strings.Join(ids, "|"), ""
 }
 
+// CheckUserIDs is UserIDs for validation: only the message, without building the list.
+func CheckUserIDs(v string) string {
+	if v = strings.TrimSpace(v); v == "" || canonicalIDList(v, true) {
+		return ""
+	}
+	_, msg := splitUserIDs(v)
+	return msg
+}
+
 // canonicalIDList reports whether v is already what UserIDs would return: lower-case IDs of at
 // most MaxUserID bytes, without spaces or other separators, joined by single bars, none repeated.
-// It saves the split on every row of a large file.
-func canonicalIDList(v string) bool {
+// With anyCase, capitals are allowed (and repeats compared ignoring case): the list is valid
+// and only needs lower-casing. It saves the split on every row of a large file.
+func canonicalIDList(v string, anyCase bool) bool {
 	start, n := 0, 0
 	for i := 0; i <= len(v); i++ {
 		if i < len(v) {
 			c := v[i]
-			if c >= 'A' && c <= 'Z' || c <= ' ' || c == ';' || c == ',' || c >= 0x80 {
+			if !anyCase && c >= 'A' && c <= 'Z' || c <= ' ' || c == ';' || c == ',' || c >= 0x80 {
 				return false
 			}
 			if c != '|' {
@@ -355,7 +365,7 @@ func canonicalIDList(v string) bool {
 			id := v[start:i]
 			for j, k := 0, 0; j < start; j = k + 1 {
 				k = j + strings.IndexByte(v[j:], '|')
-				if v[j:k] == id {
+				if v[j:k] == id || anyCase && strings.EqualFold(v[j:k], id) {
 					return false
 				}
 			}

@@ -159,11 +159,21 @@ func FuzzUserIDs(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		s = strings.TrimSpace(s)
-		if s == "" || !canonicalIDList(s) {
+		if s == "" {
 			return
 		}
-		if got, msg := splitUserIDs(s); got != s || msg != "" {
-			t.Errorf("canonicalIDList(%q) but the split gives %q, %q", s, got, msg)
+		if canonicalIDList(s, false) {
+			if got, msg := splitUserIDs(s); got != s || msg != "" {
+				t.Errorf("canonicalIDList(%q) but the split gives %q, %q", s, got, msg)
+			}
+		}
+		if canonicalIDList(s, true) {
+			if _, msg := splitUserIDs(s); msg != "" {
+				t.Errorf("canonicalIDList(%q, anyCase) but the split says %q", s, msg)
+			}
+		}
+		if (CheckUserIDs(s) == "") != (func() bool { _, m := UserIDs(s); return m == "" }()) {
+			t.Errorf("CheckUserIDs and UserIDs disagree on %q", s)
 		}
 	})
 }
