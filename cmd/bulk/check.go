@@ -28,6 +28,9 @@ type checkFlags struct {
 	strict    bool
 	quiet     bool
 	workers   int
+	// tee, when set, is told about every table, row and late problem beside the report (a
+	// loader keeps every row's place for its results file).
+	tee pipeline.Reporter
 }
 
 func (c *checkFlags) bind(cmd *cobra.Command) {
@@ -94,6 +97,9 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 		rep.AddInput(path)
 	}
 	opts.Reporter = rep
+	if c.tee != nil {
+		opts.Reporter = teeReporter{rep, c.tee}
+	}
 	var skipped []string
 	opts.Skipped = func(src *pipeline.Source, why string) {
 		skipped = append(skipped, fmt.Sprintf("%s: skipped, %s", src.Where(), why))

@@ -57,7 +57,9 @@ func WriteCredentials(dir string, cs []Credential) (string, error) {
 		for _, c := range cs {
 			rec := []string{c.Item.Src.File, c.Item.Src.Sheet, strconv.Itoa(c.Item.Row), c.Item.Val("Email"),
 				strconv.Itoa(c.ID), c.Username, c.Password}
-			for i := range rec {
+			// The password is written exactly as OneFile made it (a guard character would
+			// make it wrong); OneFile, not the input, chooses it.
+			for i := range rec[:len(rec)-1] {
 				rec[i] = report.SafeCell(rec[i])
 			}
 			if err := w.Write(rec); err != nil {
