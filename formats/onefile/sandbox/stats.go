@@ -216,3 +216,22 @@ func (s Snapshot) WriteSummary(w io.Writer) error {
 	_, err := io.WriteString(w, out)
 	return err
 }
+
+// Rate is the sustained call rate between the first and the last call, in
+// calls per period (e.g. Rate(time.Minute) is calls a minute). Benchmarks
+// compare it with the configured limit.
+func (s Snapshot) Rate(per time.Duration) float64 {
+	span := s.LastCall.Sub(s.FirstCall)
+	if s.Total < 2 || span <= 0 {
+		return 0
+	}
+	return float64(s.Total-1) / float64(span) * float64(per)
+}
+
+// Share429 is the share of all calls answered 429.
+func (s Snapshot) Share429() float64 {
+	if s.Total == 0 {
+		return 0
+	}
+	return float64(s.TooMany()) / float64(s.Total)
+}
