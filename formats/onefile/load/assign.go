@@ -176,6 +176,10 @@ func (l *loader) doAssign(ctx context.Context, w *work) error {
 		return nil
 	}
 	key := fmt.Sprintf("assign/%d/%d/%d/%d/%s", a.LearnerID, assignee, a.Level, a.StandardID, a.UnitID)
+	if first := l.claim(key, w); first != w {
+		w.finish(ActExists, StatusSkipped, "repeats the assignment on "+first.where(w.it))
+		return nil
+	}
 	prior, seen := l.led[key]
 	if seen && prior.State == ledger.Done {
 		w.finish(ActExists, StatusSkipped, fmt.Sprintf("assigned by run %d", prior.RunID))
@@ -221,4 +225,16 @@ func (l *loader) doAssign(ctx context.Context, w *work) error {
 	}
 	w.fail(RuleAPI, fmt.Sprintf("not assigned: %v; run again (the ledger records that its outcome is unknown)", last))
 	return nil
+}
+
+// claim returns the first work of the run to claim key: two rows making the same assignment
+// must not both send it (the second would be refused as a repeat).
+func (l *loader) claim(key string, w *work) *work {
+	l.claimMu.Lock()
+	defer l.claimMu.Unlock()
+	if first, ok := l.claimed[key]; ok {
+		return first
+	}
+	l.claimed[key] = w
+	return w
 }

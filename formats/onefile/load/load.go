@@ -205,8 +205,8 @@ type loader struct {
 	creds     []Credential
 	stage     atomic.Value // string
 	nUsers    int          // users OneFile held at the start
-	fatalOnce sync.Once
-	fatal     error
+	claimMu   sync.Mutex
+	claimed   map[string]*work // assignment keys this run has sent
 }
 
 // Run loads items (all rows of a validation run, in input order) and returns what happened to
@@ -227,7 +227,7 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 	defer cancel()
 	l := &loader{o: o, callCtx: callCtx, led: map[string]ledger.Item{},
 		byMISID: map[string][]*User{}, byEmail: map[string][]*User{},
-		inMISID: map[string]*work{}, inEmail: map[string]*work{}, refs: map[string][]Ref{},
+		inMISID: map[string]*work{}, inEmail: map[string]*work{}, refs: map[string][]Ref{}, claimed: map[string]*work{},
 		out: make(chan *work, 64)}
 	l.stage.Store("starting")
 	out := &Outcome{Started: time.Now(), Counts: map[string]int64{}}
@@ -394,7 +394,8 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 			return err
 		}
 		if s.name != "assignments" {
-			if err := l.findNewIDs(ctx, s.ws); err != nil {
+			// callCtx: IDs of users just created are worth recording even after a Ctrl-C.
+			if err := l.findNewIDs(l.callCtx, s.ws); err != nil {
 				return err
 			}
 		}

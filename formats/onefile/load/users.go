@@ -218,7 +218,11 @@ func (l *loader) create(ctx context.Context, w *work, p map[string]any) error {
 		}
 		if u != nil {
 			w.id = u.ID
-			w.finish(ActCreate, StatusOK, fmt.Sprintf("created (confirmed by search after: %v)", firstLine(err.Error())))
+			msg := fmt.Sprintf("created (confirmed by search after: %v)", firstLine(err.Error()))
+			if !l.org.Keychain {
+				msg += "; the login OneFile answered with was lost: reset the password in OneFile if it is needed"
+			}
+			w.finish(ActCreate, StatusOK, msg)
 			return l.record(w.key, ledger.Done, ActCreate, w.id, "")
 		}
 		if l.callCtx.Err() != nil {
@@ -290,11 +294,16 @@ func (l *loader) findUser(ctx context.Context, w *work) (*User, error) {
 }
 
 func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
-	changes, desc := diff(w.existing.Fields, p)
-	if z, ok := changes["DefaultEmployerID"]; ok && z == 0 {
-		delete(changes, "DefaultEmployerID") // dry run placeholder
+	var pending []string
+	for _, r := range learnerRefs {
+		if v, ok := p[r.target]; ok && v == 0 { // a dry run: a user the load would create
+			delete(p, r.target)
+			pending = append(pending, r.target+": → the new user its row names")
+		}
 	}
-	if len(changes) == 0 {
+	changes, desc := diff(w.existing.Fields, p)
+	desc = append(desc, pending...)
+	if len(desc) == 0 {
 		w.finish(ActExists, StatusSkipped, "already on OneFile, nothing differs")
 		return nil
 	}
