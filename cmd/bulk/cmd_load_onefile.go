@@ -442,4 +442,3 @@ func (t teeReporter) Problem(p pipeline.Problem) {
 	t[0].Problem(p)
 	t[1].Problem(p)
 }
-

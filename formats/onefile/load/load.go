@@ -185,7 +185,9 @@ type work struct {
 	rule         string
 }
 
-func (w *work) ok() bool { return w.done && (w.res.Status == StatusOK || w.res.Status == StatusSkipped) && w.id != 0 }
+func (w *work) ok() bool {
+	return w.done && (w.res.Status == StatusOK || w.res.Status == StatusSkipped) && w.id != 0
+}
 
 type loader struct {
 	o       Options
@@ -199,14 +201,14 @@ type loader struct {
 	inMISID, inEmail map[string]*work   // the input's valid user rows
 	refs             map[string][]Ref   // "Classroom/lower name" → refs
 
-	out       chan *work
-	total     int
-	credMu    sync.Mutex
-	creds     []Credential
-	stage     atomic.Value // string
-	nUsers    int          // users OneFile held at the start
-	claimMu   sync.Mutex
-	claimed   map[string]*work // assignment keys this run has sent
+	out     chan *work
+	total   int
+	credMu  sync.Mutex
+	creds   []Credential
+	stage   atomic.Value // string
+	nUsers  int          // users OneFile held at the start
+	claimMu sync.Mutex
+	claimed map[string]*work // assignment keys this run has sent
 }
 
 // Run loads items (all rows of a validation run, in input order) and returns what happened to
