@@ -183,6 +183,7 @@ type work struct {
 	res          Result
 	problem      string // the reject report's message, with rule
 	rule         string
+	stage        string // the stage that finished it, for progress
 }
 
 func (w *work) ok() bool {
@@ -274,13 +275,17 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 				o.Fail(l.problemOf(w))
 			}
 			if o.Progress != nil {
-				o.Progress(Progress{Stage: l.stage.Load().(string), Done: n, Total: l.total, Failed: failed})
+				stage := w.stage
+				if stage == "" {
+					stage = l.stage.Load().(string)
+				}
+				o.Progress(Progress{Stage: stage, Done: n, Total: l.total, Failed: failed})
 			}
 		}
 	}()
 	for _, w := range works { // rows decided before any call (role unreadable)
 		if w.done && !w.it.Rejected && w.problem != "" {
-			l.out <- w
+			l.emit(w)
 		}
 	}
 
@@ -316,6 +321,12 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		}
 	}
 	return out, err
+}
+
+// emit hands a row decided outside the stages to the results sink.
+func (l *loader) emit(w *work) {
+	w.stage = l.stage.Load().(string)
+	l.out <- w
 }
 
 func firstLine(s string) string {
@@ -371,6 +382,7 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 	if err := l.loadRefs(ctx, append(append([]*work{}, staff...), append(learners, assigns...)...)); err != nil {
 		return err
 	}
+	l.stage.Store("matching")
 	for _, ws := range [][]*work{staff, learners} {
 		for _, w := range ws {
 			l.planUser(w)
@@ -463,6 +475,7 @@ func (l *loader) one(w *work, do func(context.Context, *work) error) (err error)
 			err = nil
 		}
 		if w.done {
+			w.stage = l.stage.Load().(string)
 			l.out <- w
 		}
 	}()
@@ -653,14 +666,14 @@ func (l *loader) planUser(w *work) {
 	u, why := l.match(w.misid, w.email)
 	if why != "" {
 		w.fail(RuleReference, why)
-		l.out <- w
+		l.emit(w)
 		return
 	}
 	if u != nil {
 		w.existing, w.id = u, u.ID
 		if r := int(num(u.Fields["Role"])); r != 0 && r != w.role && l.o.Mode != Create {
 			w.fail(RuleReference, fmt.Sprintf("OneFile user %d has role %d, the row says %d; OneFile does not change a user's role", u.ID, r, w.role))
-			l.out <- w
+			l.emit(w)
 			return
 		}
 		if l.o.Mode == Create {
@@ -669,7 +682,7 @@ func (l *loader) planUser(w *work) {
 				msg = fmt.Sprintf("created by run %d", it.RunID)
 			}
 			w.finish(ActExists, StatusSkipped, msg)
-			l.out <- w
+			l.emit(w)
 			return
 		}
 		w.plan = planUpdate
@@ -677,7 +690,7 @@ func (l *loader) planUser(w *work) {
 	}
 	if l.o.Mode == Update {
 		w.finish(ActUpdate, StatusSkipped, "not on OneFile; --mode update does not create users (use --mode upsert)")
-		l.out <- w
+		l.emit(w)
 		return
 	}
 	w.plan = planCreate
