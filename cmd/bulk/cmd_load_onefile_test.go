@@ -64,11 +64,11 @@ func readCSV(t *testing.T, path string) [][]string {
 	return recs
 }
 
-const staffCSV = "Role,FirstName,LastName,Email,MISID\n" +
-	"5,Ada,Stone,ada.stone@northfield.example,NEW-S1\n" +
-	"10,Ian,Quill,ian.quill@northfield.example,NEW-S2\n" +
-	"5,No,,no.last@northfield.example,NEW-S3\n" +
-	"5,Priya,Shah,priya.shah@northfield.example,STF-001\n"
+const staffCSV = "Role,FirstName,LastName,Email,MISID,PlacementID\n" +
+	"5,Ada,Stone,ada.stone@northfield.example,NEW-S1,\n" +
+	"10,Ian,Quill,ian.quill@northfield.example,NEW-S2,\n" +
+	"5,No,,no.last@northfield.example,NEW-S3,\n" +
+	"5,Priya,Shah,priya.shah@northfield.example,STF-001,\n"
 
 func TestLoadOnefileCannotStart(t *testing.T) {
 	dir := t.TempDir()
@@ -105,9 +105,8 @@ func TestLoadOnefileCannotStart(t *testing.T) {
 // files: results.csv exactly, rejects with the api rule, private credentials, no secrets.
 func TestLoadOnefileReport(t *testing.T) {
 	dir := t.TempDir()
-	// Row 6 is valid to validation but cannot be created: a learner with no default assessor,
-	// classroom or placement (the client refuses it before sending; rule api all the same).
-	in := writeFile(t, dir, "staff.csv", staffCSV+"1,Lee,Learner,lee@learner.example,NEW-L1\n")
+	// Row 6 is valid to validation but OneFile refuses it: placement 999 does not exist.
+	in := writeFile(t, dir, "staff.csv", staffCSV+"40,Erin,Boss,erin@cobalt.example,NEW-E1,999\n")
 	box, url := startBox(t, sandbox.Config{CustomerToken: "tok-123456"})
 	rep := filepath.Join(dir, "report")
 	state := filepath.Join(dir, "ledger.db")
@@ -133,7 +132,7 @@ func TestLoadOnefileReport(t *testing.T) {
 			t.Errorf("results line %d = %v, want prefix %v", i, got[i], want[i])
 		}
 	}
-	if got[1][6] == "" || !strings.Contains(got[5][7], "DefaultAssessorID") {
+	if got[1][6] == "" || !strings.Contains(got[5][7], "PlacementID 999") {
 		t.Errorf("results: id %q, failure message %q", got[1][6], got[5][7])
 	}
 	rejects := readCSV(t, filepath.Join(rep, "rejects.csv"))
@@ -186,7 +185,7 @@ func TestLoadOnefileReport(t *testing.T) {
 	}
 	before := box.Snapshot().Calls["POST /User"]
 	code, _, stderr = bulkRun(t, env, "load", "onefile", "--url", url, "--org", "5740", "--state", state, "--report", rep, in)
-	if code != ExitRejected || box.Snapshot().Calls["POST /User"] != before {
+	if code != ExitRejected || box.Snapshot().Calls["POST /User"] != before+1 { // only the refused row again
 		t.Errorf("second run: exit %d, %d creates; stderr:\n%s", code, box.Snapshot().Calls["POST /User"]-before, stderr)
 	}
 }

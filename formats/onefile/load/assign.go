@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bulkload/bulk/formats/onefile"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 )
 
@@ -18,11 +19,14 @@ func (l *loader) loadRefs(ctx context.Context, ws []*work) error {
 		if w.done {
 			continue
 		}
-		it := w.it
-		need["Classroom"] = need["Classroom"] || (it.Val("ClassroomName") != "" && it.Val("ClassroomID") == "")
-		need["Placement"] = need["Placement"] || (it.Val("PlacementName") != "" && it.Val("PlacementID") == "")
-		need["Standard"] = need["Standard"] || (it.Val("StandardTitle") != "" && it.Val("StandardID") == "")
-		need["Unit"] = need["Unit"] || (it.Val("UnitTitle") != "" && it.Val("UnitID") == "")
+		if u := w.it.User; u != nil {
+			need["Classroom"] = need["Classroom"] || (u.Classroom.Name != "" && u.Classroom.ID == 0)
+			need["Placement"] = need["Placement"] || (u.Placement.Name != "" && u.Placement.ID == 0)
+		}
+		if a := w.it.Assign; a != nil {
+			need["Standard"] = need["Standard"] || (a.Standard.Name != "" && a.Standard.ID == 0)
+			need["Unit"] = need["Unit"] || (a.Unit.Title != "" && a.Unit.ID == "")
+		}
 	}
 	lists := []struct {
 		entity string
@@ -48,7 +52,7 @@ func (l *loader) loadRefs(ctx context.Context, ws []*work) error {
 }
 
 // refID finds a classroom, placement or standard by name (a unit: see unitID).
-func (l *loader) refID(entity, name string, _ int) (int, error) {
+func (l *loader) refID(entity, name string) (int, error) {
 	rs := l.refs[entity+"/"+lower(name)]
 	col := entity + "Name"
 	if entity == "Standard" {
@@ -91,28 +95,11 @@ func (l *loader) unitID(title string, standard int) (string, error) {
 	return "", fmt.Errorf("UnitTitle %q names %d units (IDs %s); give UnitID, or the StandardTitle it belongs to", title, len(rs), strings.Join(ids, ", "))
 }
 
-// parseLevel reads 1, 2, 3 or the level's name.
-func parseLevel(v string) (int, bool) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "1", "additional":
-		return 1, true
-	case "2", "unit summary", "unit":
-		return 2, true
-	case "3", "learning aim", "standard":
-		return 3, true
-	}
-	return 0, false
-}
-
 // assignment resolves an assignment row: the learner, the assignee, the level and its IDs.
 func (l *loader) assignment(w *work) (assignee int, a Assignment, err error) {
-	it := w.it
-	lv, ok := parseLevel(it.Val("Level"))
-	if !ok {
-		return 0, a, fmt.Errorf("Level %q is not 1 (additional), 2 (unit summary) or 3 (learning aim)", it.Val("Level"))
-	}
-	a.Level = lv
-	learner, named, err := l.resolveUser(it, "Learner", "learner")
+	x := w.it.Assign
+	a.Level = x.Level
+	learner, named, err := l.resolveUser(w.it, x.Learner, "Learner", "learner")
 	if err != nil {
 		return 0, a, err
 	}
@@ -120,37 +107,34 @@ func (l *loader) assignment(w *work) (assignee int, a Assignment, err error) {
 		return 0, a, errors.New("the row names no learner: give LearnerID, LearnerMISID or LearnerEmail")
 	}
 	a.LearnerID = learner
-	assignee, named, err = l.resolveUser(it, "User", "assignee")
+	assignee, named, err = l.resolveUser(w.it, x.User, "User", "assignee")
 	if err != nil {
 		return 0, a, err
 	}
 	if !named {
 		return 0, a, errors.New("the row names no user to assign: give UserID, UserMISID or UserEmail")
 	}
-	std := 0
-	if v := it.Val("StandardID"); v != "" {
-		if std, err = strconv.Atoi(v); err != nil {
-			return 0, a, fmt.Errorf("StandardID %q is not a number", v)
-		}
-	} else if v := it.Val("StandardTitle"); v != "" {
-		if std, err = l.refID("Standard", v, 0); err != nil {
+	std := int(x.Standard.ID)
+	if std == 0 && x.Standard.Name != "" {
+		if std, err = l.refID("Standard", x.Standard.Name); err != nil {
 			return 0, a, err
 		}
 	}
-	switch lv {
-	case 3:
+	switch a.Level {
+	case onefile.LevelLearningAim:
 		if std == 0 {
 			return 0, a, errors.New("Level 3 (learning aim) needs StandardID or StandardTitle")
 		}
 		a.StandardID = std
-	case 2:
-		if v := it.Val("UnitID"); v != "" {
-			a.UnitID = v
-		} else if v := it.Val("UnitTitle"); v != "" {
-			if a.UnitID, err = l.unitID(v, std); err != nil {
+	case onefile.LevelUnitSummary:
+		switch {
+		case x.Unit.ID != "":
+			a.UnitID = x.Unit.ID
+		case x.Unit.Title != "":
+			if a.UnitID, err = l.unitID(x.Unit.Title, std); err != nil {
 				return 0, a, err
 			}
-		} else {
+		default:
 			return 0, a, errors.New("Level 2 (unit summary) needs UnitID or UnitTitle")
 		}
 	}

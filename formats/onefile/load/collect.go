@@ -1,15 +1,13 @@
 package load
 
 import (
-	"strings"
-
+	"github.com/bulkload/bulk/formats/onefile"
 	"github.com/bulkload/bulk/pipeline"
 )
 
-// Item is one input row as the loader keeps it: where it came from, its kind, and the values
-// of its fields by canonical name (non-empty ones only). Term-start loads are thousands of
-// rows, so a map of the few filled fields is small enough, and it does not pin the reader's
-// buffers.
+// Item is one input row as the loader keeps it: where it came from, its kind, and for a valid
+// row its values as the kind converts them for the API (onefile.UserOf, onefile.AssignmentOf),
+// which copy what they keep: the pipeline reuses rows.
 type Item struct {
 	Seq  int // position among all rows read, in input order
 	Src  *pipeline.Source
@@ -18,11 +16,16 @@ type Item struct {
 	// Rejected is set for rows validation rejected; Why is the first reason.
 	Rejected bool
 	Why      string
-	Vals     map[string]string
+	User     *onefile.User       // a valid onefile-users row
+	Assign   *onefile.Assignment // a valid onefile-assignments row
 }
 
-// Val returns the value of the field with canonical name f, or "".
-func (it *Item) Val(f string) string { return it.Vals[f] }
+func (it *Item) email() string {
+	if it.User != nil {
+		return it.User.Email
+	}
+	return ""
+}
 
 // Collector keeps every row of a validation run for the loader. It is the run's Sink (it copies
 // the values of valid rows: the pipeline reuses rows) and is told about every row and late
@@ -41,31 +44,23 @@ type rowKey struct {
 // NewCollector returns an empty collector.
 func NewCollector() *Collector { return &Collector{where: map[rowKey]*Item{}} }
 
-// Accept implements pipeline.Sink: it copies the row's values.
+// Accept implements pipeline.Sink: it converts and keeps the row's values. A row the kind
+// cannot convert (it should not happen to a valid row) is rejected with the reason.
 func (c *Collector) Accept(r *pipeline.Row) error {
-	k := r.Kind()
-	it := &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: k, Vals: make(map[string]string, 8)}
-	for f := range k.Fields {
-		if !r.Has(f) {
-			continue
-		}
-		v := r.Value(f)
-		if v == "" {
-			continue
-		}
-		fd := &k.Fields[f]
-		switch {
-		case fd.AllowNone != "" && strings.EqualFold(v, fd.AllowNone):
-			v = fd.AllowNone
-		case fd.Type == pipeline.Date:
-			// Dates are kept as the loader sends them; the pipeline has checked they parse.
-			if d, err := r.ParseDate(f); err == nil {
-				v = d.Time.Format("2006-01-02")
-			}
-		case fd.Type == pipeline.Enum:
-			v = pipeline.CanonicalEnum(fd, v)
-		}
-		it.Vals[fd.Name] = strings.Clone(v)
+	it := &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind()}
+	var err error
+	switch r.Kind() {
+	case onefile.Users:
+		var u onefile.User
+		u, err = onefile.UserOf(r)
+		it.User = &u
+	case onefile.Assignments:
+		var a onefile.Assignment
+		a, err = onefile.AssignmentOf(r)
+		it.Assign = &a
+	}
+	if err != nil {
+		r.Errorf(-1, RuleReference, "%v", err)
 	}
 	c.pending = it
 	return nil
@@ -83,7 +78,7 @@ func (c *Collector) Row(r *pipeline.Row, rejected bool) {
 	}
 	it.Why = firstError(r.Problems) // kept for a strict run, whose report rejects on warnings
 	if rejected {
-		it.Rejected, it.Vals = true, nil
+		it.Rejected, it.User, it.Assign = true, nil, nil
 		if it.Why == "" {
 			it.Why = "rejected by validation (see rejects.csv)"
 		}
@@ -100,7 +95,7 @@ func (c *Collector) Problem(p pipeline.Problem) {
 		return
 	}
 	if it := c.where[rowKey{p.Source, p.Row}]; it != nil && !it.Rejected {
-		it.Rejected, it.Vals, it.Why = true, nil, p.Message
+		it.Rejected, it.User, it.Assign, it.Why = true, nil, nil, p.Message
 	}
 }
 
@@ -110,7 +105,7 @@ func (c *Collector) Items(rejected func(*pipeline.Source, int) bool) []*Item {
 	if rejected != nil {
 		for _, it := range c.items {
 			if !it.Rejected && rejected(it.Src, it.Row) {
-				it.Rejected, it.Vals = true, nil
+				it.Rejected, it.User, it.Assign = true, nil, nil
 				if it.Why == "" {
 					it.Why = "rejected by validation (see rejects.csv)"
 				}

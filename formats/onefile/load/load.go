@@ -253,7 +253,7 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 			} else {
 				staff = append(staff, w)
 			}
-		case it.Kind.Name == "onefile-assignments":
+		case it.Kind.Name == onefile.Assignments.Name && it.Assign != nil:
 			l.total++
 			assigns = append(assigns, w)
 		default:
@@ -607,14 +607,13 @@ func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // classifyUser reads the row's role and keys. It returns false when the row cannot be loaded.
 func (l *loader) classifyUser(w *work) bool {
-	it := w.it
-	role, ok := onefile.ParseRole(it.Val("Role"))
-	if !ok {
-		w.fail(RuleReference, fmt.Sprintf("Role %q is not a OneFile role", it.Val("Role")))
+	u := w.it.User
+	if u == nil {
+		w.fail(RuleReference, "the row has no user values (a bug in bulk: please report it)")
 		return false
 	}
-	w.role = role
-	w.misid, w.email = lower(it.Val("MISID")), lower(it.Val("Email"))
+	w.role = u.Role
+	w.misid, w.email = lower(u.MISID), lower(u.Email)
 	if w.misid != "" {
 		w.key = "user/misid/" + w.misid
 		l.inMISID[w.misid] = w

@@ -2,7 +2,9 @@ package load
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,11 +17,9 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/read"
+	"github.com/bulkload/bulk/pipeline/report"
 )
-
-// assignKind stands for the onefile-assignments kind: the loader knows kinds by name and
-// fields by canonical name only.
-var assignKind = &pipeline.Kind{Name: "onefile-assignments", Target: "onefile"}
 
 type box struct {
 	*sandbox.Server
@@ -55,26 +55,82 @@ func newClient(t *testing.T, b *box) *api.Client {
 	return c
 }
 
-var src = &pipeline.Source{Path: "term.xlsx", File: "term.xlsx", Sheet: "Users", HeaderRow: 1}
-var asrc = &pipeline.Source{Path: "term.xlsx", File: "term.xlsx", Sheet: "Assignments", HeaderRow: 1, Index: 1}
-
-// rows builds items as a validation run would hand them over: key=value pairs per row.
-func rows(kind *pipeline.Kind, s *pipeline.Source, specs ...string) []*Item {
-	var out []*Item
-	for i, spec := range specs {
-		it := &Item{Src: s, Row: i + 2, Kind: kind, Vals: map[string]string{}}
-		for _, kv := range strings.Split(spec, ";") {
-			k, v, _ := strings.Cut(kv, "=")
-			it.Vals[strings.TrimSpace(k)] = strings.TrimSpace(v)
+// validated runs rows through the real validation pipeline, as `bulk load onefile` does, and
+// returns what the collector keeps. Each spec is one row, "Field=value;Field=value"; users and
+// assignments go to two CSV files of one run.
+func validated(t *testing.T, users, assigns []string) []*Item {
+	t.Helper()
+	dir := t.TempDir()
+	var inputs []pipeline.Input
+	for i, specs := range [][]string{users, assigns} {
+		if len(specs) == 0 {
+			continue
 		}
-		out = append(out, it)
+		var header []string
+		var recs []map[string]string
+		for _, spec := range specs {
+			m := map[string]string{}
+			for _, kv := range strings.Split(spec, ";") {
+				k, v, _ := strings.Cut(kv, "=")
+				k = strings.TrimSpace(k)
+				if !slices.Contains(header, k) {
+					header = append(header, k)
+				}
+				m[k] = strings.TrimSpace(v)
+			}
+			recs = append(recs, m)
+		}
+		var b strings.Builder
+		w := csv.NewWriter(&b)
+		w.Write(header)
+		for _, m := range recs {
+			row := make([]string, len(header))
+			for j, h := range header {
+				row[j] = m[h]
+			}
+			w.Write(row)
+		}
+		w.Flush()
+		path := filepath.Join(dir, []string{"users.csv", "assignments.csv"}[i])
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		in, err := read.Open(path, read.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer in.Close()
+		inputs = append(inputs, in)
 	}
-	return out
+	col := NewCollector()
+	rep := report.New(dir, false)
+	err := pipeline.Run(context.Background(), inputs, pipeline.Options{Among: []*pipeline.Kind{onefile.Users, onefile.Assignments},
+		Sink: col, Reporter: tee{rep, col}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := col.Items(rep.Rejected)
+	for _, it := range items {
+		if it.Rejected {
+			t.Logf("validation rejected %s row %d: %s", it.Src.File, it.Row, it.Why)
+		}
+	}
+	return items
 }
+
+type tee [2]pipeline.Reporter
+
+func (t tee) Table(s *pipeline.Source, k *pipeline.Kind, ps []pipeline.Problem) {
+	t[0].Table(s, k, ps)
+	t[1].Table(s, k, ps)
+}
+func (t tee) Row(r *pipeline.Row, rejected bool) { t[0].Row(r, rejected); t[1].Row(r, rejected) }
+func (t tee) Problem(p pipeline.Problem)         { t[0].Problem(p); t[1].Problem(p) }
 
 // termStart is a term-start load: new staff, learners naming them and the seed's staff by
 // MISID, classrooms and placements by name, and assignments at every level.
-func termStart(nLearners int) []*Item {
+func termStart(t *testing.T, nLearners int) []*Item {
+	t.Helper()
 	specs := []string{
 		"Role=5;FirstName=Ada;LastName=Stone;Email=ada.stone@northfield.example;MISID=NEW-S1",
 		"Role=10;FirstName=Ian;LastName=Quill;Email=ian.quill@northfield.example;MISID=NEW-S2",
@@ -88,7 +144,6 @@ func termStart(nLearners int) []*Item {
 		specs = append(specs, fmt.Sprintf("Role=1;FirstName=L%d;LastName=Learner;Email=l%d@learner.example;MISID=NEW-L%d;DOB=2007-03-14;"+
 			"DefaultAssessorMISID=%s;DefaultEmployerEmail=erin@cobalt.example;ClassroomName=Business Administration L3;PlacementName=Cobalt Software Ltd", i, i, i, assessor))
 	}
-	items := rows(onefile.Users, src, specs...)
 	var as []string
 	for i := range nLearners {
 		switch i % 3 {
@@ -100,11 +155,7 @@ func termStart(nLearners int) []*Item {
 			as = append(as, fmt.Sprintf("LearnerMISID=NEW-L%d;UserEmail=grace.okafor@northfield.example;Level=2;UnitTitle=Communication", i))
 		}
 	}
-	items = append(items, rows(assignKind, asrc, as...)...)
-	for i, it := range items {
-		it.Seq = i
-	}
-	return items
+	return validated(t, specs, as)
 }
 
 type recorder struct {
@@ -159,7 +210,10 @@ func checkOnce(t *testing.T, b *box, items []*Item) {
 		byMISID[u.MISID]++
 	}
 	for _, it := range items {
-		if m := it.Val("MISID"); m != "" && byMISID[m] != 1 {
+		if it.User == nil {
+			continue
+		}
+		if m := it.User.MISID; m != "" && byMISID[m] != 1 {
 			t.Errorf("MISID %s is on the sandbox %d times, want once", m, byMISID[m])
 		}
 	}
@@ -180,7 +234,7 @@ func TestLoadUnderFaults(t *testing.T) {
 	for _, keychain := range []bool{false, true} {
 		t.Run(fmt.Sprintf("keychain=%v", keychain), func(t *testing.T) {
 			b := startSandbox(t, sandbox.Config{Keychain: keychain, Faults: sandbox.FaultSpec{Error500: 0.1, Drop: 0.1, Seed: 7}})
-			items := termStart(30)
+			items := termStart(t, 30)
 			out, rec := runLoad(t, b, items, Options{Ledger: openLedger(t), Concurrency: 4})
 			for _, r := range out.Results {
 				if r.Status != StatusOK || r.OneFileID == "" && r.Action != ActAssign {
@@ -234,13 +288,13 @@ func TestLoadUnderFaults(t *testing.T) {
 func TestRerunDoesNothingTwice(t *testing.T) {
 	b := startSandbox(t, sandbox.Config{})
 	led := openLedger(t)
-	items := termStart(6)
+	items := termStart(t, 6)
 	out1, _ := runLoad(t, b, items, Options{Ledger: led})
 	if !out1.OK() {
 		t.Fatalf("first run: %v", statuses(out1))
 	}
 	before := b.Snapshot()
-	out2, _ := runLoad(t, b, termStart(6), Options{Ledger: led})
+	out2, _ := runLoad(t, b, termStart(t, 6), Options{Ledger: led})
 	after := b.Snapshot()
 	for _, ep := range []string{"POST /User", "POST /User/{id}", "POST /User/{id}/Assign"} {
 		if after.Calls[ep] != before.Calls[ep] {
@@ -274,7 +328,7 @@ func TestModes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.mode), func(t *testing.T) {
 			b := startSandbox(t, sandbox.Config{})
-			out, _ := runLoad(t, b, rows(onefile.Users, src, sam, newbie), Options{Mode: tt.mode})
+			out, _ := runLoad(t, b, validated(t, []string{sam, newbie}, nil), Options{Mode: tt.mode})
 			var got []string
 			for _, r := range out.Results {
 				got = append(got, r.Action+"/"+r.Status)
@@ -305,9 +359,9 @@ func TestModes(t *testing.T) {
 // TestDryRunWrites nothing: only searches reach OneFile, and each row says what it would do.
 func TestDryRunWritesNothing(t *testing.T) {
 	b := startSandbox(t, sandbox.Config{})
-	items := append(termStart(3), rows(onefile.Users, src,
+	items := append(termStart(t, 3), validated(t, []string{
 		"Role=1;FirstName=Sam;LastName=Changed;Email=sam.carter@learner.example;MISID=L-0001;DefaultAssessorMISID=STF-001;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd",
-		"Role=1;FirstName=X;LastName=Y;Email=x@y.example;MISID=NEW-X;DefaultAssessorMISID=NOBODY;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd")...)
+		"Role=1;FirstName=X;LastName=Y;Email=x@y.example;MISID=NEW-X;DefaultAssessorMISID=NOBODY;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd"}, nil)...)
 	out, rec := runLoad(t, b, items, Options{DryRun: true, Mode: Upsert, Ledger: openLedger(t)})
 	snap := b.Snapshot()
 	for ep, n := range snap.Calls {
@@ -335,17 +389,17 @@ func TestDryRunWritesNothing(t *testing.T) {
 // it are not sent and say why, and the rest load.
 func TestFailuresAreRows(t *testing.T) {
 	b := startSandbox(t, sandbox.Config{})
-	items := rows(onefile.Users, src,
+	items := validated(t, []string{
 		"Role=40;FirstName=No;LastName=Placement;Email=np@x.example;MISID=E-BAD;PlacementName=Acme Logistics Ltd;ClassroomID=999", // learner field on staff: not sent
-		"Role=5;FirstName=Bad;LastName=Email;Email=not-an-email;MISID=S-BAD",
-		"Role=1;FirstName=A;LastName=B;Email=ab@x.example;MISID=L-A;DefaultAssessorMISID=S-BAD;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd",
+		"Role=40;FirstName=Bad;LastName=Placement;Email=bad@x.example;MISID=S-BAD;PlacementID=999", // OneFile refuses: no placement 999
+		"Role=1;FirstName=A;LastName=B;Email=ab@x.example;MISID=L-A;DefaultEmployerMISID=S-BAD;DefaultAssessorMISID=STF-001;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd",
 		"Role=1;FirstName=C;LastName=D;Email=cd@x.example;MISID=L-C;DefaultAssessorMISID=STF-001;ClassroomName=No Such Room;PlacementName=Acme Logistics Ltd",
 		"Role=1;FirstName=E;LastName=F;Email=ef@x.example;MISID=L-E;DefaultAssessorMISID=STF-001;DefaultEmployerMISID=E-BAD;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd",
-	)
+	}, nil)
 	out, rec := runLoad(t, b, items, Options{})
 	want := []struct{ action, status, rule, msg string }{
 		{"create", "ok", "", ""},
-		{"create", "failed", RuleAPI, "Email"},
+		{"create", "failed", RuleAPI, "PlacementID 999"},
 		{"create", "failed", RuleNotSent, "row 3"},
 		{"reject", "rejected", RuleReference, "No Such Room"},
 		{"create", "ok", "", ""},
@@ -381,7 +435,7 @@ func TestAssignUnknownOutcome(t *testing.T) {
 	if err := led.Record(context.Background(), sc, 1, "assign/1010/1003/1/0/", ledger.Intent, ActAssign, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	items := rows(assignKind, asrc, "LearnerMISID=L-0001;UserMISID=STF-003;Level=1", "LearnerMISID=L-0001;UserMISID=STF-001;Level=1", "LearnerID=1010;UserID=1003;Level=1")
+	items := validated(t, nil, []string{"LearnerMISID=L-0001;UserMISID=STF-003;Level=1", "LearnerMISID=L-0001;UserMISID=STF-001;Level=1", "LearnerID=1010;UserID=1003;Level=1"})
 	out, _ := runLoad(t, b, items, Options{Ledger: led})
 	got := []string{}
 	for _, r := range out.Results {
@@ -401,7 +455,7 @@ func TestAssignUnknownOutcome(t *testing.T) {
 func TestInterruptThenRerun(t *testing.T) {
 	b := startSandbox(t, sandbox.Config{Latency: 20 * time.Millisecond})
 	led := openLedger(t)
-	items := termStart(30)
+	items := termStart(t, 30)
 	ctx, cancel := context.WithCancel(context.Background())
 	var once sync.Once
 	o := Options{Client: NewAPIClient(newClient(t, b)), APIRoot: b.url, Org: 5740, Ledger: led, Concurrency: 2,
@@ -421,7 +475,7 @@ func TestInterruptThenRerun(t *testing.T) {
 	if got["create/ok"] < 10 || got["/skipped"] == 0 || len(out.Results) != len(items) {
 		t.Errorf("after Ctrl-C: %v", got)
 	}
-	out2, _ := runLoad(t, b, termStart(30), Options{Ledger: led})
+	out2, _ := runLoad(t, b, termStart(t, 30), Options{Ledger: led})
 	if !out2.OK() {
 		t.Errorf("re-run: %v", statuses(out2))
 	}

@@ -55,7 +55,7 @@ func WriteCredentials(dir string, cs []Credential) (string, error) {
 			return err
 		}
 		for _, c := range cs {
-			rec := []string{c.Item.Src.File, c.Item.Src.Sheet, strconv.Itoa(c.Item.Row), c.Item.Val("Email"),
+			rec := []string{c.Item.Src.File, c.Item.Src.Sheet, strconv.Itoa(c.Item.Row), c.Item.email(),
 				strconv.Itoa(c.ID), c.Username, c.Password}
 			// The password is written exactly as OneFile made it (a guard character would
 			// make it wrong); OneFile, not the input, chooses it.

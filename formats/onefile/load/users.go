@@ -9,19 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulkload/bulk/formats/onefile"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 )
 
-// userRef is how a row names another user: an ID column, or the same name with MISID or Email.
-type userRef struct {
-	target string // the API field, e.g. DefaultAssessorID
-	what   string // for messages: "default assessor"
-}
-
-var learnerRefs = []userRef{
-	{"DefaultAssessorID", "default assessor"},
-	{"DefaultEmployerID", "default employer"},
-}
+// learnerRefs are the fields of a learner that name other users.
+var learnerRefs = []string{"DefaultAssessorID", "DefaultEmployerID"}
 
 // errNotSent is a reference to a row that was rejected or failed: the row is not sent.
 type errNotSent struct{ msg string }
@@ -31,17 +24,15 @@ func (e *errNotSent) Error() string { return e.msg }
 // errPending is a reference to a user a dry run would create: there is no ID yet.
 var errPending = errors.New("pending")
 
-// resolveUser finds the OneFile ID of the user named by an ID, MISID or Email value (prefix is
-// the column name without ID: "DefaultAssessor", "Learner", "User").
-func (l *loader) resolveUser(it *Item, prefix, what string) (int, bool, error) {
-	if v := it.Val(prefix + "ID"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return 0, true, fmt.Errorf("%sID %q is not a OneFile user ID", prefix, v)
-		}
-		return n, true, nil
+// resolveUser finds the OneFile ID of the user a reference names: an ID as given, else a row of
+// this load (which must have been loaded), else a user on OneFile, by MISID then Email. col is
+// the columns' prefix for messages ("DefaultAssessor", "Learner", "User"). named is false when
+// the reference names nobody.
+func (l *loader) resolveUser(it *Item, ref onefile.UserRef, col, what string) (id int, named bool, err error) {
+	if ref.ID != 0 {
+		return int(ref.ID), true, nil
 	}
-	misid, email := lower(it.Val(prefix+"MISID")), lower(it.Val(prefix+"Email"))
+	misid, email := lower(ref.MISID), lower(ref.Email)
 	if misid == "" && email == "" {
 		return 0, false, nil
 	}
@@ -69,9 +60,9 @@ func (l *loader) resolveUser(it *Item, prefix, what string) (int, bool, error) {
 		return 0, true, errors.New(why)
 	}
 	if u == nil {
-		name := prefix + "MISID " + strconv.Quote(it.Val(prefix+"MISID"))
+		name := col + "MISID " + strconv.Quote(ref.MISID)
 		if misid == "" {
-			name = prefix + "Email " + strconv.Quote(it.Val(prefix+"Email"))
+			name = col + "Email " + strconv.Quote(ref.Email)
 		}
 		return 0, true, fmt.Errorf("%s names no user in this load or on OneFile (if its row was rejected, fix that row first)", name)
 	}
@@ -86,58 +77,54 @@ func (w *work) where(it *Item) string {
 	return fmt.Sprintf("row %d of %s", w.it.Row, w.it.Src.Where())
 }
 
-// payload builds the user's fields for OneFile, resolving references. A reference that cannot
-// be resolved fails the row.
+// payload builds the user's fields for OneFile from the kind's conversion, resolving
+// references. A reference that cannot be resolved fails the row.
 func (l *loader) payload(w *work) (map[string]any, error) {
-	it := w.it
-	p := map[string]any{"OrganisationID": l.org.ID, "Role": w.role}
-	for _, f := range userFields {
-		v := it.Val(f.name)
-		if v == "" {
-			continue
+	u := w.it.User
+	p := make(map[string]any, len(u.Fields)+6)
+	for k, v := range u.Fields {
+		if n, ok := v.(int64); ok {
+			v = int(n)
 		}
-		if f.learnerOnly && w.role != 1 {
-			continue // OneFile refuses learner fields on staff; validation warns about them
-		}
-		x, err := convert(f, v)
-		if err != nil {
-			return nil, err
-		}
-		p[f.name] = x
+		p[k] = v
 	}
-	if _, ok := p["ClassroomID"]; !ok && w.role == 1 {
-		if name := it.Val("ClassroomName"); name != "" {
-			id, err := l.refID("Classroom", name, 0)
+	p["OrganisationID"] = l.org.ID
+	p["Role"] = w.role
+	if u.OrganisationID != 0 && int(u.OrganisationID) != l.org.ID {
+		return nil, fmt.Errorf("OrganisationID %d is not the organisation this load goes to (%d); leave the column empty or load it with --org %d", u.OrganisationID, l.org.ID, u.OrganisationID)
+	}
+	named := []struct {
+		ref    onefile.NamedRef
+		field  string
+		entity string
+	}{{u.Classroom, "ClassroomID", "Classroom"}, {u.Placement, "PlacementID", "Placement"}}
+	for _, n := range named {
+		switch {
+		case n.ref.ID != 0:
+			p[n.field] = int(n.ref.ID)
+		case n.ref.Name != "":
+			id, err := l.refID(n.entity, n.ref.Name)
 			if err != nil {
 				return nil, err
 			}
-			p["ClassroomID"] = id
+			p[n.field] = id
 		}
 	}
-	if _, ok := p["PlacementID"]; !ok {
-		if name := it.Val("PlacementName"); name != "" {
-			id, err := l.refID("Placement", name, 0)
-			if err != nil {
-				return nil, err
-			}
-			p["PlacementID"] = id
-		}
-	}
-	if w.role == 1 {
-		for _, r := range learnerRefs {
-			if _, ok := p[r.target]; ok {
-				continue
-			}
-			id, named, err := l.resolveUser(it, strings.TrimSuffix(r.target, "ID"), r.what)
+	if w.role == onefile.RoleLearner {
+		for _, r := range []struct {
+			ref         onefile.UserRef
+			field, what string
+		}{{u.DefaultAssessor, "DefaultAssessorID", "default assessor"}, {u.DefaultEmployer, "DefaultEmployerID", "default employer"}} {
+			id, named, err := l.resolveUser(w.it, r.ref, strings.TrimSuffix(r.field, "ID"), r.what)
 			if errors.Is(err, errPending) {
-				p[r.target] = 0 // a dry run: the user would be created first
+				p[r.field] = 0 // a dry run: the user would be created first
 				continue
 			}
 			if err != nil {
 				return nil, err
 			}
 			if named {
-				p[r.target] = id
+				p[r.field] = id
 			}
 		}
 	}
@@ -261,9 +248,9 @@ func roleName(r int) string {
 func (l *loader) findUser(ctx context.Context, w *work) (*User, error) {
 	f := UserFilter{OrganisationID: l.org.ID}
 	if w.misid != "" {
-		f.MISID = w.it.Val("MISID")
+		f.MISID = w.it.User.MISID
 	} else {
-		f.Email = w.it.Val("Email")
+		f.Email = w.it.User.Email
 	}
 	var err error
 	for try := 0; try < searchRetries; try++ {
@@ -295,10 +282,10 @@ func (l *loader) findUser(ctx context.Context, w *work) (*User, error) {
 
 func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 	var pending []string
-	for _, r := range learnerRefs {
-		if v, ok := p[r.target]; ok && v == 0 { // a dry run: a user the load would create
-			delete(p, r.target)
-			pending = append(pending, r.target+": → the new user its row names")
+	for _, f := range learnerRefs {
+		if v, ok := p[f]; ok && v == 0 { // a dry run: a user the load would create
+			delete(p, f)
+			pending = append(pending, f+": → the new user its row names")
 		}
 	}
 	changes, desc := diff(w.existing.Fields, p)
