@@ -391,7 +391,7 @@ func TestFailuresAreRows(t *testing.T) {
 	b := startSandbox(t, sandbox.Config{})
 	items := validated(t, []string{
 		"Role=40;FirstName=No;LastName=Placement;Email=np@x.example;MISID=E-BAD;PlacementName=Acme Logistics Ltd;ClassroomID=999", // learner field on staff: not sent
-		"Role=40;FirstName=Bad;LastName=Placement;Email=bad@x.example;MISID=S-BAD;PlacementID=999", // OneFile refuses: no placement 999
+		"Role=40;FirstName=Bad;LastName=Placement;Email=bad@x.example;MISID=S-BAD;PlacementID=999",                                // OneFile refuses: no placement 999
 		"Role=1;FirstName=A;LastName=B;Email=ab@x.example;MISID=L-A;DefaultEmployerMISID=S-BAD;DefaultAssessorMISID=STF-001;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd",
 		"Role=1;FirstName=C;LastName=D;Email=cd@x.example;MISID=L-C;DefaultAssessorMISID=STF-001;ClassroomName=No Such Room;PlacementName=Acme Logistics Ltd",
 		"Role=1;FirstName=E;LastName=F;Email=ef@x.example;MISID=L-E;DefaultAssessorMISID=STF-001;DefaultEmployerMISID=E-BAD;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd",
