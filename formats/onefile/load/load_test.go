@@ -58,7 +58,7 @@ func newClient(t *testing.T, b *box) *api.Client {
 // validated runs rows through the real validation pipeline, as `bulk load onefile` does, and
 // returns what the collector keeps. Each spec is one row, "Field=value;Field=value"; users and
 // assignments go to two CSV files of one run.
-func validated(t *testing.T, users, assigns []string) []*Item {
+func validated(t testing.TB, users, assigns []string) []*Item {
 	t.Helper()
 	dir := t.TempDir()
 	var inputs []pipeline.Input
@@ -129,7 +129,7 @@ func (t tee) Problem(p pipeline.Problem)         { t[0].Problem(p); t[1].Problem
 
 // termStart is a term-start load: new staff, learners naming them and the seed's staff by
 // MISID, classrooms and placements by name, and assignments at every level.
-func termStart(t *testing.T, nLearners int) []*Item {
+func termStart(t testing.TB, nLearners int) []*Item {
 	t.Helper()
 	specs := []string{
 		"Role=5;FirstName=Ada;LastName=Stone;Email=ada.stone@northfield.example;MISID=NEW-S1",
