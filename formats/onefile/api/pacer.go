@@ -12,8 +12,12 @@ import (
 // pacer is the one limiter all goroutines of a client share. It paces calls
 // smoothly, holds every goroutine back while OneFile has asked for a pause
 // (Retry-After), and, unless fixed, slows down after a 429 (to 80%, at most
-// once per 1/60 of the window) and creeps back to full speed by 0.5% per
-// success: additive increase, multiplicative decrease.
+// once per quarter window: a rolling window goes on refusing for a while
+// after an overshoot, and every worker sees those 429s, so cutting on each
+// would drive the pace to the floor) and creeps back to full speed by 0.1% of it
+// per success: additive increase, multiplicative decrease. The slow climb
+// (about 200 calls from 80% back to 100%) keeps 429s under 1% of the calls
+// when something else shares the quota.
 type pacer struct {
 	lim      *rate.Limiter // nil: no pacing
 	full     rate.Limit
@@ -28,7 +32,7 @@ type pacer struct {
 }
 
 func newPacer(cfg Config) *pacer {
-	p := &pacer{fixed: cfg.FixedRate, cooldown: cfg.RateWindow / 60}
+	p := &pacer{fixed: cfg.FixedRate, cooldown: cfg.RateWindow / 4}
 	if cfg.RatePerMinute > 0 {
 		perSec := float64(cfg.RatePerMinute) * (1 - cfg.Headroom) / cfg.RateWindow.Seconds()
 		p.full = rate.Limit(perSec)
@@ -86,7 +90,7 @@ func (p *pacer) success() {
 		return
 	}
 	if cur := p.lim.Limit(); cur < p.full {
-		p.lim.SetLimit(min(cur+p.full*0.005, p.full))
+		p.lim.SetLimit(min(cur+p.full*0.001, p.full))
 	}
 }
 
