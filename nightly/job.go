@@ -29,7 +29,7 @@ type Job struct {
 	Target     Target     `yaml:"target"`
 	Report     string     `yaml:"report"`  // folder for one report folder per run
 	Archive    string     `yaml:"archive"` // done/, failed/, held/ go here
-	State      string     `yaml:"state"`   // the job's state database
+	State      string     `yaml:"state"`   // the state database (default DefaultStatePath); runs are keyed by job name
 	Diff       *bool      `yaml:"diff"`    // send only new and changed rows (default true)
 	Thresholds Thresholds `yaml:"thresholds"`
 }
@@ -196,8 +196,8 @@ func (j *Job) defaults() {
 		j.Report = filepath.Join(j.Archive, "reports")
 	}
 	j.Report = j.rel(j.Report)
-	if j.State == "" && j.Archive != "" {
-		j.State = filepath.Join(j.Archive, "state.db")
+	if j.State == "" {
+		j.State = DefaultStatePath()
 	}
 	j.State = j.rel(j.State)
 	j.Target.TokenFile = j.rel(j.Target.TokenFile)

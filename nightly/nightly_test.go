@@ -227,3 +227,19 @@ func TestDiffAcrossRuns(t *testing.T) {
 		t.Errorf("Evaluate = %q", why)
 	}
 }
+
+func TestSends(t *testing.T) {
+	st, err := OpenState(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d := diffRun(t, st, []string{"ID", "Name"}, [][]string{{"1", "Ann"}, {"", "nokey"}, {"3", "Cy"}})
+	st.Commit(context.Background(), d, "R1", func(int, int) bool { return true })
+	d = diffRun(t, st, []string{"ID", "Name"}, [][]string{{"1", "Ann"}, {"", "nokey"}, {"3", "Cyd"}})
+	for row, want := range map[int]bool{2: false, 3: true, 4: true, 5: false} {
+		if got := d.Sends(0, row); got != want {
+			t.Errorf("Sends(row %d) = %v, want %v", row, got, want)
+		}
+	}
+}

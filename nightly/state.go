@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	_ "modernc.org/sqlite" // pure Go: building bulk needs no C toolchain
@@ -27,6 +28,7 @@ const schema = `
 CREATE TABLE IF NOT EXISTS runs (
 	id TEXT PRIMARY KEY,
 	job TEXT NOT NULL,
+	job_path TEXT NOT NULL DEFAULT '',
 	file TEXT NOT NULL,
 	status TEXT NOT NULL,          -- running, done, failed, held, approved
 	started TEXT NOT NULL,
@@ -43,6 +45,22 @@ CREATE TABLE IF NOT EXISTS row_hashes (
 	PRIMARY KEY (job, key)
 ) WITHOUT ROWID;
 `
+
+// DefaultStatePath is where job state lives unless a job names its own: $BULK_STATE_DIR,
+// else $XDG_STATE_HOME/bulk, else ~/.local/state/bulk; the file is nightly.db.
+func DefaultStatePath() string {
+	dir := os.Getenv("BULK_STATE_DIR")
+	if dir == "" {
+		if x := os.Getenv("XDG_STATE_HOME"); x != "" {
+			dir = filepath.Join(x, "bulk")
+		} else if home, err := os.UserHomeDir(); err == nil {
+			dir = filepath.Join(home, ".local", "state", "bulk")
+		} else {
+			dir = ".bulk-state"
+		}
+	}
+	return filepath.Join(dir, "nightly.db")
+}
 
 // OpenState opens (creating) the state database at path.
 func OpenState(path string) (*State, error) {
@@ -66,16 +84,16 @@ func (s *State) Close() error { return s.db.Close() }
 
 // Run is one row of the run history.
 type Run struct {
-	ID, Job, File, Status string
-	Started, Finished     time.Time
-	Summary               map[string]any
-	Archive, Report       string
+	ID, Job, JobPath, File, Status string
+	Started, Finished              time.Time
+	Summary                        map[string]any
+	Archive, Report                string
 }
 
 // StartRun records a run as running.
 func (s *State) StartRun(r Run) error {
-	_, err := s.db.Exec(`INSERT INTO runs (id, job, file, status, started, report) VALUES (?, ?, ?, 'running', ?, ?)`,
-		r.ID, r.Job, r.File, r.Started.UTC().Format(time.RFC3339), r.Report)
+	_, err := s.db.Exec(`INSERT INTO runs (id, job, job_path, file, status, started, report) VALUES (?, ?, ?, ?, 'running', ?, ?)`,
+		r.ID, r.Job, r.JobPath, r.File, r.Started.UTC().Format(time.RFC3339), r.Report)
 	return err
 }
 
@@ -105,7 +123,7 @@ func (s *State) Runs(limit int) ([]Run, error) {
 }
 
 func (s *State) runs(where string, args ...any) ([]Run, error) {
-	rows, err := s.db.Query(`SELECT id, job, file, status, started, COALESCE(finished, ''), COALESCE(summary, ''), COALESCE(archive, ''), COALESCE(report, '') FROM runs `+where, args...)
+	rows, err := s.db.Query(`SELECT id, job, job_path, file, status, started, COALESCE(finished, ''), COALESCE(summary, ''), COALESCE(archive, ''), COALESCE(report, '') FROM runs `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +132,7 @@ func (s *State) runs(where string, args ...any) ([]Run, error) {
 	for rows.Next() {
 		var r Run
 		var started, finished, summary string
-		if err := rows.Scan(&r.ID, &r.Job, &r.File, &r.Status, &started, &finished, &summary, &r.Archive, &r.Report); err != nil {
+		if err := rows.Scan(&r.ID, &r.Job, &r.JobPath, &r.File, &r.Status, &started, &finished, &summary, &r.Archive, &r.Report); err != nil {
 			return nil, err
 		}
 		r.Started, _ = time.Parse(time.RFC3339, started)
@@ -151,7 +169,21 @@ type DiffCounts struct {
 type pendingRow struct {
 	key, hash uint64
 	src, row  int
+	noKey     bool // sent every time: nothing to remember it by
 }
+
+// Sends reports whether the row at (src, row) is to be sent: new, changed or without a key.
+// Rows are classified in input order, so the pending list is sorted and a binary search finds it.
+func (d *Differ) Sends(src, row int) bool {
+	i := sort.Search(len(d.pending), func(i int) bool {
+		p := d.pending[i]
+		return p.src > src || p.src == src && p.row >= row
+	})
+	return i < len(d.pending) && d.pending[i].src == src && d.pending[i].row == row
+}
+
+// ToSend is how many rows Sends will let through.
+func (d *Differ) ToSend() int { return len(d.pending) }
 
 // NewDiffer loads what the job has sent before.
 func (s *State) NewDiffer(job string) (*Differ, error) {
@@ -187,6 +219,7 @@ func (d *Differ) Classify(r *pipeline.Row) Change {
 	key := pipeline.NaturalKey(r)
 	if key == "" {
 		d.Counts.NoKey++
+		d.pending = append(d.pending, pendingRow{src: r.Rec.Src.Index, row: r.Rec.Row, noKey: true})
 		return NoKey
 	}
 	kf := fingerprint(r.Map.Kind.Name, key)
@@ -201,11 +234,11 @@ func (d *Differ) Classify(r *pipeline.Row) Change {
 		return Unchanged
 	case ok:
 		d.Counts.Changed++
-		d.pending = append(d.pending, pendingRow{kf, h, r.Rec.Src.Index, r.Rec.Row})
+		d.pending = append(d.pending, pendingRow{key: kf, hash: h, src: r.Rec.Src.Index, row: r.Rec.Row})
 		return Changed
 	default:
 		d.Counts.New++
-		d.pending = append(d.pending, pendingRow{kf, h, r.Rec.Src.Index, r.Rec.Row})
+		d.pending = append(d.pending, pendingRow{key: kf, hash: h, src: r.Rec.Src.Index, row: r.Rec.Row})
 		return New
 	}
 }
@@ -231,7 +264,7 @@ func (s *State) Commit(ctx context.Context, d *Differ, runID string, ok func(src
 	}
 	n := 0
 	for _, p := range d.pending {
-		if !ok(p.src, p.row) {
+		if p.noKey || !ok(p.src, p.row) {
 			continue
 		}
 		if _, err := st.Exec(d.job, int64(p.key), int64(p.hash), runID); err != nil {
