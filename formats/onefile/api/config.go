@@ -26,8 +26,10 @@ type Config struct {
 	// jitter never puts RatePerMinute+1 calls into one rolling window;
 	// default 0.02 (pacing at 98%). Negative: none.
 	Headroom float64
-	// Burst is how many calls may go at once after a quiet spell; default 1
-	// (strict pacing).
+	// Burst is how many calls may go at once after a quiet spell; default 2.
+	// Any window then holds at most Burst + (1-Headroom)*RatePerMinute
+	// calls (296 of 300 by default), and a worker that wakes late does not
+	// lose its turn for good.
 	Burst int
 	// FixedRate turns off slowing down after a 429.
 	FixedRate bool
@@ -100,7 +102,7 @@ func (c Config) withDefaults() Config {
 		c.Headroom = 0
 	}
 	if c.Burst <= 0 {
-		c.Burst = 1
+		c.Burst = 2
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 30 * time.Second

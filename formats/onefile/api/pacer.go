@@ -11,29 +11,43 @@ import (
 
 // pacer is the one limiter all goroutines of a client share. It paces calls
 // smoothly, holds every goroutine back while OneFile has asked for a pause
-// (Retry-After), and, unless fixed, slows down after a 429 (to 80%, at most
-// once per 1/60 of the window) and creeps back to full speed by 0.5% per
-// success: additive increase, multiplicative decrease.
+// (Retry-After), and, unless fixed, adapts to 429s:
+//
+//   - On a 429 (at most once per quarter window: a rolling window goes on
+//     refusing for a while after an overshoot and every worker sees those
+//     429s), the pace drops to what OneFile actually accepted from us over
+//     the last window, less the headroom: that is the share of the limit we
+//     can have. Before the client has run for a whole window it cuts to 80%
+//     instead.
+//   - After a whole window without a 429, the pace climbs back by 2% of the
+//     configured rate per quarter window, so it probes the limit gently
+//     (an overshoot of 2% costs well under 1% of calls in 429s).
 type pacer struct {
 	lim      *rate.Limiter // nil: no pacing
 	full     rate.Limit
 	floor    rate.Limit
 	fixed    bool
-	cooldown time.Duration
+	window   time.Duration
+	headroom float64
+	started  time.Time
 
-	mu      sync.Mutex
-	lastCut time.Time
+	mu         sync.Mutex
+	lastCut    time.Time
+	lastRaise  time.Time
+	successes  []time.Time // accepted calls within the last window, oldest first
+	trackCalls bool
 
 	pauseUntil atomic.Int64 // unix nanoseconds
 }
 
 func newPacer(cfg Config) *pacer {
-	p := &pacer{fixed: cfg.FixedRate, cooldown: cfg.RateWindow / 60}
+	p := &pacer{fixed: cfg.FixedRate, window: cfg.RateWindow, headroom: cfg.Headroom, started: time.Now()}
 	if cfg.RatePerMinute > 0 {
 		perSec := float64(cfg.RatePerMinute) * (1 - cfg.Headroom) / cfg.RateWindow.Seconds()
 		p.full = rate.Limit(perSec)
 		p.floor = p.full / 10
 		p.lim = rate.NewLimiter(p.full, cfg.Burst)
+		p.trackCalls = !cfg.FixedRate
 	}
 	return p
 }
@@ -41,8 +55,7 @@ func newPacer(cfg Config) *pacer {
 // wait blocks until the call may go, or ctx ends.
 func (p *pacer) wait(ctx context.Context) error {
 	for {
-		until := time.Unix(0, p.pauseUntil.Load())
-		d := time.Until(until)
+		d := time.Until(time.Unix(0, p.pauseUntil.Load()))
 		if d <= 0 {
 			break
 		}
@@ -67,27 +80,56 @@ func (p *pacer) pause(t time.Time) {
 	}
 }
 
+// prune drops successes older than the window. Call with p.mu held.
+func (p *pacer) prune(now time.Time) {
+	cut := now.Add(-p.window)
+	i := 0
+	for i < len(p.successes) && !p.successes[i].After(cut) {
+		i++
+	}
+	if i > 0 {
+		p.successes = append(p.successes[:0], p.successes[i:]...)
+	}
+}
+
 func (p *pacer) tooMany() {
-	if p.lim == nil || p.fixed {
+	if !p.trackCalls {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
-	if now.Sub(p.lastCut) < p.cooldown {
-		return // one cut per burst of 429s, not one per worker
+	if now.Sub(p.lastCut) < p.window/4 {
+		return
 	}
 	p.lastCut = now
-	p.lim.SetLimit(max(p.lim.Limit()*0.8, p.floor))
+	cur := p.lim.Limit()
+	next := cur * 0.8
+	if now.Sub(p.started) >= p.window {
+		p.prune(now)
+		accepted := rate.Limit(float64(len(p.successes)) * (1 - p.headroom) / p.window.Seconds())
+		next = min(cur, accepted)
+	}
+	p.lim.SetLimit(max(next, p.floor))
 }
 
 func (p *pacer) success() {
-	if p.lim == nil || p.fixed {
+	if !p.trackCalls {
 		return
 	}
-	if cur := p.lim.Limit(); cur < p.full {
-		p.lim.SetLimit(min(cur+p.full*0.005, p.full))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	p.successes = append(p.successes, now)
+	if len(p.successes) > 64 && now.Sub(p.successes[0]) > p.window {
+		p.prune(now)
 	}
+	cur := p.lim.Limit()
+	if cur >= p.full || now.Sub(p.lastCut) < p.window || now.Sub(p.lastRaise) < p.window/4 {
+		return
+	}
+	p.lastRaise = now
+	p.lim.SetLimit(min(cur+p.full*0.02, p.full))
 }
 
 // limit is the current pace in calls per second (for tests and progress).

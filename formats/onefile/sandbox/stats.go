@@ -228,6 +228,16 @@ func (s Snapshot) Rate(per time.Duration) float64 {
 	return float64(s.Total-1) / float64(span) * float64(per)
 }
 
+// Throughput is like Rate but counts only the calls not answered 429: the
+// calls the API accepted, per period.
+func (s Snapshot) Throughput(per time.Duration) float64 {
+	span := s.LastCall.Sub(s.FirstCall)
+	if s.Total < 2 || span <= 0 {
+		return 0
+	}
+	return float64(s.Total-s.TooMany()-1) / float64(span) * float64(per)
+}
+
 // Share429 is the share of all calls answered 429.
 func (s Snapshot) Share429() float64 {
 	if s.Total == 0 {
