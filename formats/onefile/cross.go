@@ -109,9 +109,11 @@ type people struct {
 }
 
 func sharedPeople(st *pipeline.RunState) *people {
-	return st.Get(peopleKey, func() any {
-		return &people{keyer: keyer{maphash.MakeSeed()}, staff: map[uint64]person{}, waits: map[uint64]*waiting{}}
-	}).(*people)
+	return st.Get(peopleKey, func() any { return newPeople() }).(*people)
+}
+
+func newPeople() *people {
+	return &people{keyer: keyer{maphash.MakeSeed()}, staff: map[uint64]person{}, waits: map[uint64]*waiting{}}
 }
 
 func (pp *people) noteTable(r *pipeline.Row) {
@@ -193,14 +195,13 @@ func (pp *people) check(r *pipeline.Row, f int, typ byte, w want) {
 
 // judge returns the error for a reference from table from naming p, or "" when it is right.
 func (pp *people) judge(from *pipeline.Source, field, value string, p person, w want) string {
-	where := pp.where(p, from)
 	switch {
 	case p.role == 0:
-		return fmt.Sprintf("%s %q names %s, whose Role is not valid; fix that row, or this one cannot be loaded.", field, value, where)
+		return fmt.Sprintf("%s %q names %s, whose Role is not valid; fix that row, or this one cannot be loaded.", field, value, pp.where(p, from))
 	case !w.allows(int(p.role)):
-		return fmt.Sprintf("%s %q names %s, %s; %s", field, value, where, RoleLabel(int(p.role)), w.needs())
+		return fmt.Sprintf("%s %q names %s, %s; %s", field, value, pp.where(p, from), RoleLabel(int(p.role)), w.needs())
 	case p.flags&rejectedFlag != 0:
-		return fmt.Sprintf("%s %q names %s, which is rejected; fix that row, or this one cannot be loaded.", field, value, where)
+		return fmt.Sprintf("%s %q names %s, which is rejected; fix that row, or this one cannot be loaded.", field, value, pp.where(p, from))
 	}
 	return ""
 }
@@ -220,7 +221,24 @@ func (pp *people) finish(rep func(pipeline.Problem)) {
 		return
 	}
 	pp.finished = true
-	pp.learners.sortAll()
+	if len(pp.waits) == 0 {
+		return
+	}
+	// One pass over the learners finds every waiting key: far cheaper than sorting them all when,
+	// as usual, the waiting values are few (assessors who are already on OneFile).
+	found := map[uint64]person{}
+	for key := range pp.waits {
+		if p, ok := pp.staff[key]; ok {
+			found[key] = p
+		}
+	}
+	pp.learners.each(func(e *keyed) {
+		if _, waits := pp.waits[e.key]; waits {
+			if cur, ok := found[e.key]; !ok || e.p.before(cur) {
+				found[e.key] = e.p
+			}
+		}
+	})
 	keys := make([]uint64, 0, len(pp.waits))
 	for k := range pp.waits {
 		keys = append(keys, k)
@@ -228,29 +246,63 @@ func (pp *people) finish(rep func(pipeline.Problem)) {
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	for _, key := range keys {
 		wt := pp.waits[key]
-		p, found := pp.lookup(key)
+		p, found := found[key]
+		if !found {
+			pp.notInFiles(wt, rep)
+			continue
+		}
 		for _, rf := range wt.refs {
-			t := pp.tables[rf.tbl()]
-			field := t.m.Kind.Fields[rf.field()].Name
-			prob := pipeline.Problem{Source: t.src, File: t.src.File, Sheet: t.src.Sheet, Row: int(rf.row()),
-				Column: column(t, rf.field()), Value: wt.value, Rule: RuleReference}
-			switch {
-			case found && p.row == rf.row() && p.tbl == rf.tbl():
+			if p.row == rf.row() && p.tbl == rf.tbl() {
 				continue // the row names itself: its row rule has said so
-			case found:
-				prob.Message = pp.judge(t.src, field, wt.value, p, rf.want())
-				if prob.Message == "" {
-					continue
-				}
-				prob.Severity = pipeline.Error
-			default:
-				prob.Severity = pipeline.Warning
-				prob.Message = fmt.Sprintf("%s %q is not in the files given: it must already exist on OneFile, or loading this row will fail.", field, wt.value)
 			}
-			rep(prob)
+			t := pp.tables[rf.tbl()]
+			msg := pp.judge(t.src, t.m.Kind.Fields[rf.field()].Name, wt.value, p, rf.want())
+			if msg != "" {
+				rep(pp.problem(rf, wt.value, pipeline.Error, msg))
+			}
 		}
 	}
 	pp.waits = nil
+}
+
+// notInFiles warns about a value no user of the run has: once per field naming it, on the first
+// row that does, with the count. Such users are usually already on OneFile (the assessors of a
+// learners-only file); a warning on every row would bury the real problems, and the report would
+// hold one problem per row of a big file. A loader checks each row against OneFile itself.
+func (pp *people) notInFiles(wt *waiting, rep func(pipeline.Problem)) {
+	type use struct {
+		first ref
+		n     int
+	}
+	var order []string
+	uses := map[string]*use{}
+	for _, rf := range wt.refs {
+		t := pp.tables[rf.tbl()]
+		name := t.m.Kind.Fields[rf.field()].Name
+		u := uses[name]
+		if u == nil {
+			u = &use{first: rf}
+			uses[name] = u
+			order = append(order, name)
+		}
+		u.n++
+	}
+	for _, name := range order {
+		u := uses[name]
+		rows := "this row"
+		if u.n == 2 {
+			rows = "this row and 1 other naming it"
+		} else if u.n > 2 {
+			rows = fmt.Sprintf("this row and %d others naming it", u.n-1)
+		}
+		rep(pp.problem(u.first, wt.value, pipeline.Warning, fmt.Sprintf("%s %q is not in the files given: it must already exist on OneFile, or loading %s will fail.", name, wt.value, rows)))
+	}
+}
+
+func (pp *people) problem(rf ref, value string, sev pipeline.Severity, msg string) pipeline.Problem {
+	t := pp.tables[rf.tbl()]
+	return pipeline.Problem{Source: t.src, File: t.src.File, Sheet: t.src.Sheet, Row: int(rf.row()),
+		Column: column(t, rf.field()), Value: value, Rule: RuleReference, Severity: sev, Message: msg}
 }
 
 func column(t table, f int) string {
@@ -307,7 +359,11 @@ type assignmentsCross struct {
 }
 
 func newAssignmentsCross(st *pipeline.RunState) pipeline.Cross {
-	return &assignmentsCross{pp: sharedPeople(st), seen: map[uint64]person{}, keyer: keyer{maphash.MakeSeed()}}
+	return assignmentsFor(sharedPeople(st))
+}
+
+func assignmentsFor(pp *people) *assignmentsCross {
+	return &assignmentsCross{pp: pp, seen: map[uint64]person{}, keyer: keyer{maphash.MakeSeed()}}
 }
 
 func (c *assignmentsCross) Check(r *pipeline.Row) {
@@ -339,7 +395,7 @@ func (c *assignmentsCross) duplicate(r *pipeline.Row, level int) {
 		for i, f := range fs {
 			if v := r.Value(f); v != "" {
 				h.WriteByte(byte('0' + i))
-				h.WriteString(strings.ToLower(v))
+				writeFolded(&h, v)
 				h.WriteByte(0)
 				return true
 			}

@@ -40,14 +40,22 @@ func (k keyer) key(typ byte, v string) uint64 {
 	var h maphash.Hash
 	h.SetSeed(k.seed)
 	h.WriteByte(typ)
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		h.WriteByte(c)
-	}
+	writeFolded(&h, v)
 	return h.Sum64()
+}
+
+// writeFolded hashes v with ASCII letters in lower case, without allocating: runs without
+// upper-case letters are written whole.
+func writeFolded(h *maphash.Hash, v string) {
+	start := 0
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c >= 'A' && c <= 'Z' {
+			h.WriteString(v[start:i])
+			h.WriteByte(c + 'a' - 'A')
+			start = i + 1
+		}
+	}
+	h.WriteString(v[start:])
 }
 
 // store is an append-only list of keyed persons in fixed-size chunks (growing never copies what
@@ -89,11 +97,30 @@ func (s *store) sortAll() {
 
 // find returns the earliest person with key among the sorted entries.
 func (s *store) find(key uint64) (person, bool) {
-	i := sort.Search(s.sorted, func(i int) bool { return s.at(i).key >= key })
-	if i < s.sorted && s.at(i).key == key {
-		return s.at(i).p, true
+	lo, hi := 0, s.sorted // a hand-written sort.Search: no closure call per step
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.chunks[m>>chunkBits][m&(1<<chunkBits-1)].key < key {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < s.sorted {
+		if e := s.at(lo); e.key == key {
+			return e.p, true
+		}
 	}
 	return person{}, false
+}
+
+// each calls f for every entry, in no particular order.
+func (s *store) each(f func(e *keyed)) {
+	for _, c := range s.chunks {
+		for i := range c {
+			f(&c[i])
+		}
+	}
 }
 
 // unsorted reports how many entries were added since the last sort.

@@ -154,8 +154,10 @@ func ParseLevel(v string) (int, bool) {
 		if rest == "" {
 			return n, true
 		}
-		w, ok := levelWords[foldWord(rest)]
-		return n, ok && w == n
+		if w, ok := levelWords[foldWord(rest)]; ok && w == n {
+			return n, true
+		}
+		return 0, false
 	}
 	n, ok := levelWords[foldWord(v)]
 	return n, ok
@@ -163,7 +165,11 @@ func ParseLevel(v string) (int, bool) {
 
 // LevelLabel names a level for messages: "a Learning Aim assignment (Level 3)".
 func LevelLabel(level int) string {
-	return fmt.Sprintf("a %s assignment (Level %d)", LevelNames[level], level)
+	article := "a"
+	if level == LevelAdditional {
+		article = "an"
+	}
+	return fmt.Sprintf("%s %s assignment (Level %d)", article, LevelNames[level], level)
 }
 
 // LevelAllows reports whether a user of role may be assigned to a learner at level.

@@ -196,8 +196,12 @@ func TestUserReferences(t *testing.T) {
 		{name: "not in the files", tables: []tbl{staffSheet, learners(
 			learner("DefaultAssessorEmail=someone.else@ng.example"),
 			learner("Email=b@student.example", "MISID=L002", "ULN=", "DefaultAssessorEmail=someone.else@ng.example"),
-		)}, want: []string{"Learners:2:DefaultAssessorEmail:reference:warning", "Learners:3:DefaultAssessorEmail:reference:warning"},
-			fragments: []string{`DefaultAssessorEmail "someone.else@ng.example" is not in the files given: it must already exist on OneFile, or loading this row will fail.`}},
+			learner("Email=c@student.example", "MISID=L003", "ULN=", "DefaultAssessorEmail=Someone.Else@ng.example", "DefaultEmployerEmail=boss@firm.example"),
+			learner("Email=d@student.example", "MISID=L004", "ULN=", "DefaultAssessorEmail=", "DefaultAssessorMISID=S404"),
+		)}, want: []string{"Learners:2:DefaultAssessorEmail:reference:warning", "Learners:4:DefaultEmployerEmail:reference:warning",
+			"Learners:5:DefaultAssessorMISID:reference:warning"},
+			fragments: []string{`DefaultAssessorEmail "someone.else@ng.example" is not in the files given: it must already exist on OneFile, or loading this row and 2 others naming it will fail.`,
+				`DefaultAssessorMISID "S404" is not in the files given: it must already exist on OneFile, or loading this row will fail.`}},
 		{name: "own assessor", tables: []tbl{learners(
 			learner("DefaultAssessorEmail=Amira.Khan@student.example"),
 		)}, want: []string{"Learners:2:DefaultAssessorEmail:reference:error"}, fragments: []string{"a user cannot be their own default assessor"}},
