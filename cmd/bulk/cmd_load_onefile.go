@@ -52,6 +52,9 @@ var onefileEnvs = map[string]string{
 
 const tokenEnv = "BULK_ONEFILE_TOKEN"
 
+// sandboxRate is --rate for --sandbox when not given: the in-process sandbox has no limit.
+const sandboxRate = 6000
+
 type loadOnefileOpts struct {
 	check       checkFlags
 	url, env    string
@@ -100,6 +103,9 @@ credentials.csv readable by you only.
   BULK_ONEFILE_TOKEN=... bulk load onefile --env beta --org 5740 --dry-run term.xlsx
   bulk load onefile --env live --org 5740 --token-file ~/.onefile-token --mode upsert --yes term.xlsx`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.sandbox && !cmd.Flags().Changed("rate") {
+				o.rate = sandboxRate // a rehearsal need not wait for OneFile's limit
+			}
 			return runLoadOnefile(cmd.Context(), a, &o, args)
 		},
 	}
@@ -111,7 +117,7 @@ credentials.csv readable by you only.
 	fs.StringVar(&o.tokenFile, "token-file", "", "read the customer token from `PATH` (else $"+tokenEnv+")")
 	fs.StringVar(&o.mode, "mode", "create", "create (leave existing users alone), upsert (also update them) or update (only update)")
 	fs.IntVar(&o.concurrency, "concurrency", 4, "requests in flight at once")
-	fs.IntVar(&o.rate, "rate", 300, "most API calls per minute, all workers together (OneFile allows 300)")
+	fs.IntVar(&o.rate, "rate", 300, "most API calls per minute, all workers together (OneFile allows 300; --sandbox: 6000 unless given)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "read OneFile only and report what each row would do")
 	fs.StringVar(&o.state, "state", "", "run ledger `PATH` (default $XDG_STATE_HOME/bulk/ledger.db)")
 	fs.BoolVar(&o.sandbox, "sandbox", false, "load into a OneFile sandbox started in this process (no account needed)")
