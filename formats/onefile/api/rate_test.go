@@ -31,7 +31,9 @@ func TestSharedPacing(t *testing.T) {
 	if span := snap.LastCall.Sub(snap.FirstCall); span < time.Duration(float64(calls)/(0.98*limit)*float64(window))-50*time.Millisecond {
 		t.Errorf("%d calls in %v: faster than the pace", snap.Total, span)
 	}
-	if snap.TooMany() > calls/20 {
+	// A paced client sees none on a quiet machine; allow a few for a loaded
+	// one (unpaced, these workers draw dozens).
+	if snap.TooMany() > calls/10 {
 		t.Errorf("%d answers 429 out of %d calls", snap.TooMany(), snap.Total)
 	}
 	if got := snap.Statuses["GET /User/{id}"][200]; got != calls {
