@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -292,7 +293,17 @@ func clip(s string, n int) string {
 	return s[:cut] + "…"
 }
 
-// firstBytes is a short, single-line excerpt of a non-200 answer for messages.
+var (
+	htmlTag = regexp.MustCompile(`<[^>]*>`)
+	spaces  = regexp.MustCompile(`\s+`)
+)
+
+// firstBytes is a short, single-line excerpt of an answer for messages; an
+// HTML error page is reduced to its text.
 func firstBytes(body []byte) string {
-	return clip(firstLine(string(bytes.ToValidUTF8(body, []byte("?")))), 200)
+	s := strings.TrimSpace(string(bytes.ToValidUTF8(body, []byte("?"))))
+	if strings.HasPrefix(s, "<") {
+		s = htmlTag.ReplaceAllString(s, " ")
+	}
+	return clip(strings.TrimSpace(spaces.ReplaceAllString(s, " ")), 200)
 }

@@ -297,11 +297,15 @@ func fatalRowMessage(err error) string {
 	return "not sent: " + fatalReason(err)
 }
 
+// rawRef names a saved answer in messages: relative to the directory that
+// holds RawDir (report/raw/chunk-0001.txt is "raw/chunk-0001.txt"), which is
+// where results.csv is written, so the name stays right when the report
+// directory is moved or shared.
 func (s *pushRun) rawRef(name string) string {
 	if s.p.RawDir == "" {
 		return "the LMS's answer (not kept: no raw directory was given)"
 	}
-	return filepath.Join(s.p.RawDir, name)
+	return filepath.ToSlash(filepath.Join(filepath.Base(filepath.Clean(s.p.RawDir)), name))
 }
 
 func (s *pushRun) pushWhole(ctx context.Context, payload io.Reader) error {
