@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/read"
+	"github.com/bulkload/bulk/pipeline/report"
+)
+
+// checkFlags are the flags of every command that reads and validates input: validate, export, load.
+type checkFlags struct {
+	kind      string
+	sheet     string
+	mapFile   string
+	reportDir string
+	delimiter string
+	dateOrder string
+	strict    bool
+	quiet     bool
+	workers   int
+}
+
+func (c *checkFlags) bind(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&c.kind, "kind", "", "what the input holds (see 'bulk kinds'); detected from the headers when not given")
+	fs.StringVar(&c.sheet, "sheet", "", "read only this sheet of a workbook")
+	fs.StringVar(&c.mapFile, "map", "", "YAML `FILE` mapping your headers to field names (Learner Forename: FirstName)")
+	fs.StringVar(&c.reportDir, "report", "bulk-report", "`DIR` for rejects.csv, rejects.xlsx and summary.json (created if absent)")
+	fs.StringVar(&c.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (sniffed when not given)")
+	fs.StringVar(&c.dateOrder, "date-order", "dmy", "how to read dates like 03/04/2026: dmy (UK) or mdy")
+	fs.BoolVar(&c.strict, "strict", false, "warnings reject rows too")
+	fs.BoolVarP(&c.quiet, "quiet", "q", false, "print only errors")
+	fs.IntVar(&c.workers, "workers", 0, "goroutines checking rows (default: one per core)")
+}
+
+// checked is the outcome of reading and validating the inputs.
+type checked struct {
+	rep    *report.Report
+	counts report.Counts
+}
+
+// check opens the inputs, streams them through the pipeline into rep and sink, and writes the
+// report. It returns an *ExitError for anything that stops the run.
+func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipeline.Sink, among []*pipeline.Kind) (*checked, error) {
+	if len(args) == 0 {
+		return nil, cannotRun(errors.New("no input files given"), "Give one or more .csv or .xlsx files, e.g. 'bulk validate samples/term-start.xlsx'.")
+	}
+	opts := pipeline.Options{Among: among, Sink: sink, Workers: c.workers}
+	var err error
+	if c.kind != "" {
+		if opts.Kind, err = pipeline.KindByName(c.kind); err != nil {
+			return nil, cannotRun(err, "Run 'bulk kinds' to see them.")
+		}
+	}
+	switch strings.ToLower(c.dateOrder) {
+	case "dmy", "":
+	case "mdy":
+		opts.MonthFirst = true
+	default:
+		return nil, cannotRun(fmt.Errorf("--date-order %q: use dmy or mdy", c.dateOrder), "")
+	}
+	if c.mapFile != "" {
+		if opts.Aliases, err = pipeline.LoadAliases(c.mapFile); err != nil {
+			return nil, cannotRun(err, "")
+		}
+	}
+	ro := read.Options{Sheet: c.sheet}
+	if ro.Delimiter, err = parseDelimiter(c.delimiter); err != nil {
+		return nil, cannotRun(err, "")
+	}
+	rep := report.New(c.reportDir, c.strict)
+	var inputs []pipeline.Input
+	defer func() {
+		for _, in := range inputs {
+			in.Close()
+		}
+	}()
+	for _, path := range args {
+		in, err := read.Open(path, ro)
+		if err != nil {
+			return nil, cannotRun(err, "")
+		}
+		inputs = append(inputs, in)
+		rep.AddInput(path)
+	}
+	opts.Reporter = rep
+	var skipped []string
+	opts.Skipped = func(src *pipeline.Source, why string) {
+		skipped = append(skipped, fmt.Sprintf("%s: skipped, %s", src.Where(), why))
+		if !c.quiet {
+			fmt.Fprintf(a.Stderr, "%s: skipped: %s. Use --kind to say what it holds.\n", src.Where(), why)
+		}
+	}
+	opts.Chosen = func(src *pipeline.Source, k *pipeline.Kind, detected bool) {
+		if detected && !c.quiet {
+			fmt.Fprintf(a.Stderr, "%s: read as %s (detected from the headers; use --kind to choose).\n", src.Where(), k.Name)
+		}
+	}
+	prog := newProgress(a, c.quiet)
+	opts.Progress = prog.rows
+	err = pipeline.Run(ctx, inputs, opts)
+	prog.finish()
+	if errors.Is(err, pipeline.ErrNoKind) {
+		return nil, cannotRun(fmt.Errorf("%s: %v", strings.Join(args, ", "), err), "Say what the file holds with --kind (run 'bulk kinds' for the list), or map your headers with --map.")
+	}
+	if err != nil && ctx.Err() == nil {
+		return nil, cannotRun(err, "")
+	}
+	if len(skipped) > 0 {
+		rep.Set("skipped", skipped)
+	}
+	if werr := rep.Write(); werr != nil {
+		return nil, cannotRun(werr, "Check that the report folder is writable, or choose another with --report.")
+	}
+	if err != nil {
+		return nil, err // interrupted: the report of what was read is written
+	}
+	return &checked{rep: rep, counts: rep.Counts()}, nil
+}
+
+func parseDelimiter(s string) (rune, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return 0, nil
+	case "tab", "\\t", "\t":
+		return '\t', nil
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	if n != len(s) || strings.ContainsRune("\"\r\n", r) {
+		return 0, fmt.Errorf("--delimiter %q: give one character such as , ; | or the word tab", s)
+	}
+	return r, nil
+}
+
+// summaryLine is the one line a run ends with.
+func summaryLine(c report.Counts, dir string) string {
+	file := filepath.Join(dir, "rejects.xlsx")
+	if _, err := os.Stat(file); err != nil {
+		file = filepath.Join(dir, "rejects.csv")
+	}
+	return fmt.Sprintf("%s %s: %s valid, %s rejected, %s %s. Report: %s",
+		thousands(c.Read), plural(c.Read, "row", "rows"), thousands(c.Valid), thousands(c.Rejected),
+		thousands(c.Warnings), plural(c.Warnings, "warning", "warnings"), file)
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// thousands formats n with commas, as a data officer reads counts: 10,482.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+var _ = io.EOF

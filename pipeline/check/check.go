@@ -1,0 +1,155 @@
+// Package check holds the value checks that rules share: whole numbers, decimals, e-mail
+// addresses, UK identifiers (ULN, NINO) and dates in the formats data officers' files carry.
+// Each function returns a message written for a data officer, or "" when the value is good.
+package check
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Integer parses a whole number, accepting a trailing ".0" that spreadsheets add to numbers.
+func Integer(s string) (int64, bool) {
+	s = strings.TrimSuffix(s, ".0")
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// Decimal reports whether s is a plain decimal number with at most places decimals.
+func Decimal(s string, places int) (ok bool, tooPrecise bool) {
+	if _, err := strconv.ParseFloat(s, 64); err != nil || strings.ContainsAny(s, "eEinfINFxX_") {
+		return false, false
+	}
+	if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 > places {
+		return true, true
+	}
+	return true, false
+}
+
+// Bool parses the spellings of true and false that spreadsheets and people use.
+func Bool(s string) (v, ok bool) {
+	switch strings.ToLower(s) {
+	case "true", "yes", "y", "1", "t":
+		return true, true
+	case "false", "no", "n", "0", "f":
+		return false, true
+	}
+	return false, false
+}
+
+// Email checks an address the way a mail system would accept it for a login: one @, a local part
+// of printable characters, and a domain of dot-separated labels with at least one dot. It is a
+// hand-written scan because a regular expression cost most of the validation time per row.
+func Email(s string) string {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at != strings.LastIndexByte(s, '@') {
+		return "is not an e-mail address: it needs exactly one @ with text before it"
+	}
+	local, domain := s[:at], s[at+1:]
+	if len(local) > 64 || len(s) > 254 {
+		return "is too long for an e-mail address"
+	}
+	if local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
+		return "has a misplaced dot before the @"
+	}
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),:;<>[\\]", c) >= 0 {
+			return "has a character that is not allowed in an e-mail address (" + strconv.QuoteRune(rune(c)) + ")"
+		}
+	}
+	if !strings.Contains(domain, ".") {
+		return "has no domain after the @ (such as example.ac.uk)"
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return "has a domain that cannot exist after the @"
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+				return "has a character that is not allowed in the domain after the @"
+			}
+		}
+	}
+	return ""
+}
+
+// ULN checks a Unique Learner Number: 10 digits, first 1-9, and the check digit of the
+// Learning Records Service (weights 10..2 over the first nine digits, mod 11).
+func ULN(s string) string {
+	if len(s) != 10 {
+		return "must be exactly 10 digits"
+	}
+	sum := 0
+	for i := 0; i < 10; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return "must be digits only"
+		}
+		if i < 9 {
+			sum += int(s[i]-'0') * (10 - i)
+		}
+	}
+	if s[0] == '0' {
+		return "cannot start with 0"
+	}
+	if s == "9999999999" {
+		return "is the ILR placeholder 9999999999, not a real ULN; leave it blank instead"
+	}
+	r := sum % 11
+	if r == 0 || int(s[9]-'0') != 10-r {
+		return "fails the ULN check digit: a digit is probably mistyped"
+	}
+	return ""
+}
+
+// NormalizeNINO upper-cases a National Insurance number and removes spaces.
+func NormalizeNINO(s string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(s), ""))
+}
+
+var ninoBannedPrefix = map[string]bool{"BG": true, "GB": true, "KN": true, "NK": true, "NT": true, "TN": true, "ZZ": true}
+
+// NINO checks a National Insurance number (after NormalizeNINO): two prefix letters, six digits
+// and an optional suffix A-D; D, F, I, Q, U, V never appear in the prefix, nor O as the second
+// letter, and the prefixes BG, GB, KN, NK, NT, TN, ZZ are never issued.
+func NINO(s string) string {
+	n := NormalizeNINO(s)
+	if len(n) != 8 && len(n) != 9 {
+		return "must be two letters, six digits and a letter A-D, like QQ123456C"
+	}
+	for i := 2; i < 8; i++ {
+		if n[i] < '0' || n[i] > '9' {
+			return "must be two letters, six digits and a letter A-D, like QQ123456C"
+		}
+	}
+	if len(n) == 9 && (n[8] < 'A' || n[8] > 'D') {
+		return "must end with a letter A, B, C or D"
+	}
+	a, b := n[0], n[1]
+	if !isNINOLetter(a) || !isNINOLetter(b) || b == 'O' {
+		return "starts with letters that are never used in a National Insurance number"
+	}
+	if ninoBannedPrefix[n[:2]] {
+		return "starts with " + n[:2] + ", a prefix that is never issued"
+	}
+	return ""
+}
+
+func isNINOLetter(c byte) bool {
+	return c >= 'A' && c <= 'Z' && strings.IndexByte("DFIQUV", c) < 0
+}
+
+// Scientific reports whether s looks like a number a spreadsheet wrote in scientific notation,
+// such as 1.23457E+09: the digits after the sixth are lost for good.
+func Scientific(s string) bool {
+	i := strings.IndexAny(s, "eE")
+	if i <= 0 || i+2 > len(s) {
+		return false
+	}
+	if _, err := strconv.ParseFloat(s, 64); err != nil {
+		return false
+	}
+	exp := s[i+1:]
+	return exp[0] == '+' || exp[0] == '-' || exp[0] >= '0' && exp[0] <= '9'
+}

@@ -1,0 +1,144 @@
+package pipeline
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bulkload/bulk/pipeline/check"
+)
+
+// now is the clock for two-digit-year windows and "date in the future" rules; tests pin it.
+var now = time.Now
+
+// SetClock pins the clock rules read (tests and golden files). It returns a function restoring it.
+func SetClock(f func() time.Time) (restore func()) {
+	old := now
+	now = f
+	return func() { now = old }
+}
+
+// Now returns the pipeline's clock.
+func Now() time.Time { return now() }
+
+// ParseDate parses field f of r as a date with the run's date order.
+func (r *Row) ParseDate(f int) (check.Date, error) {
+	order := check.DayFirst
+	if r.Opts != nil && r.Opts.MonthFirst {
+		order = check.MonthFirst
+	}
+	if r.CellType(f) == CellNumber && r.Rec.Src.Date1904 {
+		if n, ok := check.Integer(r.Value(f)); ok {
+			return check.FromSerial(float64(n), true)
+		}
+	}
+	return check.ParseDate(r.Value(f), order, now())
+}
+
+// checkRow runs the reader's problems, the field checks every kind shares, then the kind's rules.
+func checkRow(r *Row) {
+	for _, p := range r.Rec.Problems {
+		r.Problems = append(r.Problems, p)
+		if p.Severity == Error {
+			r.errors++
+		}
+	}
+	if r.errors > 0 && len(r.Rec.Cells) == 0 {
+		return // an unreadable row: its cells are unknown, so field rules would only add noise
+	}
+	k := r.Map.Kind
+	for f := range k.Fields {
+		checkField(r, f, &k.Fields[f])
+	}
+	for _, rule := range k.RowRules {
+		rule(r)
+	}
+}
+
+func checkField(r *Row, f int, fd *Field) {
+	if !r.Has(f) {
+		return // a missing required column is reported once on the header row
+	}
+	v := r.Value(f)
+	if v == "" {
+		if fd.Required {
+			r.Errorf(f, RuleRequired, "%s is required and is empty.", fd.Name)
+		}
+		return
+	}
+	if fd.AllowNone != "" && strings.EqualFold(v, fd.AllowNone) {
+		return
+	}
+	if fd.MaxLen > 0 && len(v) > fd.MaxLen && utf8.RuneCountInString(v) > fd.MaxLen {
+		r.Errorf(f, RuleMaxLength, "%s is %d characters long; the most allowed is %d.", fd.Name, utf8.RuneCountInString(v), fd.MaxLen)
+	}
+	if fd.Digits > 0 || fd.Type == ULN {
+		if check.Scientific(v) {
+			r.Errorf(f, RuleExcelMangled, "%s %q is in scientific notation: a spreadsheet has rounded the number and the real digits are lost. Format the column as Text in the source and export again.", fd.Name, v)
+			return
+		}
+		if fd.Digits > 0 && r.CellType(f) == CellNumber && len(v) < fd.Digits && isDigits(v) {
+			r.Errorf(f, RuleExcelMangled, "%s %q has %d digits where %d are expected: the spreadsheet stored it as a number and dropped its leading zeros. Format the column as Text and re-enter it.", fd.Name, v, len(v), fd.Digits)
+			return
+		}
+	}
+	switch fd.Type {
+	case Integer:
+		n, ok := check.Integer(v)
+		if !ok {
+			r.Errorf(f, RuleInteger, "%s must be a whole number; %q is not.", fd.Name, v)
+		} else if fd.Max > fd.Min && (n < fd.Min || n > fd.Max) {
+			r.Errorf(f, RuleInteger, "%s must be between %d and %d; %d is not.", fd.Name, fd.Min, fd.Max, n)
+		}
+	case Decimal:
+		ok, tooPrecise := check.Decimal(v, fd.Places)
+		if !ok {
+			r.Errorf(f, RuleDecimal, "%s must be a number; %q is not.", fd.Name, v)
+		} else if tooPrecise {
+			r.Errorf(f, RuleDecimal, "%s may have at most %d decimal places; %q has more.", fd.Name, fd.Places, v)
+		}
+	case Date:
+		if _, err := r.ParseDate(f); err != nil {
+			r.Errorf(f, RuleDate, "%s %q %v.", fd.Name, v, err)
+		}
+	case Email:
+		if msg := check.Email(v); msg != "" {
+			r.Errorf(f, RuleEmail, "%s %q %s.", fd.Name, v, msg)
+		}
+	case ULN:
+		if msg := check.ULN(v); msg != "" {
+			r.Errorf(f, RuleULN, "ULN %q %s.", v, msg)
+		}
+	case NINO:
+		if msg := check.NINO(v); msg != "" {
+			r.Errorf(f, RuleNINO, "National Insurance number %q %s.", v, msg)
+		}
+	case Enum:
+		if CanonicalEnum(fd, v) == "" {
+			r.Errorf(f, RuleEnum, "%s %q is not one of: %s.", fd.Name, v, strings.Join(fd.Enum, ", "))
+		}
+	case Bool:
+		if _, ok := check.Bool(v); !ok {
+			r.Errorf(f, RuleBool, "%s must be true or false; %q is neither.", fd.Name, v)
+		}
+	}
+}
+
+// CanonicalEnum returns the canonical spelling of v among fd.Enum (ignoring case), or "".
+func CanonicalEnum(fd *Field, v string) string {
+	for _, e := range fd.Enum {
+		if strings.EqualFold(e, v) {
+			return e
+		}
+	}
+	return ""
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

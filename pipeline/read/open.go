@@ -1,0 +1,40 @@
+// Package read opens the files data officers give bulk — CSV in the encodings and delimiters
+// spreadsheet programs write, and XLSX workbooks — and streams their rows as pipeline records
+// with the row numbers a spreadsheet program shows.
+package read
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/bulkload/bulk/pipeline"
+)
+
+// Options choose how inputs are read.
+type Options struct {
+	Delimiter rune   // 0: sniff among , ; tab |
+	Sheet     string // XLSX: read only this sheet
+}
+
+// Open opens one input by its extension.
+func Open(path string, o Options) (pipeline.Input, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a folder; give the files in it (for example %s)", path, filepath.Join(path, "*.csv"))
+	}
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".csv", ".txt", ".tsv":
+		return OpenCSV(path, o)
+	case ".xlsx", ".xlsm":
+		return OpenXLSX(path, o)
+	case ".xls":
+		return nil, fmt.Errorf("%s is an old-style .xls workbook; open it in your spreadsheet program and save it as .xlsx or CSV", path)
+	default:
+		return nil, fmt.Errorf("%s: unsupported file type %q; give a .csv or .xlsx file", path, ext)
+	}
+}

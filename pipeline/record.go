@@ -1,0 +1,168 @@
+package pipeline
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Source is one table of input: a CSV file, or one sheet of a workbook.
+type Source struct {
+	Index     int    // position among the run's tables; keys per-table state
+	Path      string // as the user gave it
+	File      string // base name, as reports show it
+	Sheet     string // empty for CSV
+	Header    []string
+	HeaderRow int  // as the spreadsheet numbers it (1 unless blank rows precede the header)
+	Date1904  bool // the workbook counts dates from 1904
+	Encoding  string
+	Delimiter rune
+}
+
+// Where names the table for messages: "learners.csv" or "term.xlsx, sheet Learners".
+func (s *Source) Where() string {
+	if s.Sheet == "" {
+		return s.File
+	}
+	return fmt.Sprintf("%s, sheet %s", s.File, s.Sheet)
+}
+
+func (s *Source) tableWord() string {
+	if s.Sheet == "" {
+		return "file"
+	}
+	return "sheet"
+}
+
+// CellType is what a spreadsheet cell held before it became text. CSV cells are all CellText.
+type CellType uint8
+
+const (
+	CellText CellType = iota
+	CellNumber
+	CellDate // the reader wrote the value as yyyy-mm-dd or yyyy-mm-dd HH:MM:SS
+	CellBool
+	CellFormula
+)
+
+// Record is one data row as read: its provenance and its cells in input column order. The cells
+// stay as the user wrote them, so a rejected row can be given back exactly.
+type Record struct {
+	Src      *Source
+	Row      int        // as the spreadsheet numbers it
+	Cells    []string   // in the table's column order; may be shorter than the header
+	Types    []CellType // parallel to Cells; nil when every cell is text
+	Problems []Problem  // raised by the reader (malformed, encoding)
+}
+
+// Reset empties r for reuse, keeping its slices' capacity.
+func (r *Record) Reset() {
+	r.Src = nil
+	r.Row = 0
+	r.Cells = r.Cells[:0]
+	r.Types = r.Types[:0]
+	r.Problems = r.Problems[:0]
+}
+
+// Empty reports whether every cell is blank (such rows are skipped, not counted).
+func (r *Record) Empty() bool {
+	for _, c := range r.Cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Row is what rules see: a record through its table's mapping, and the problems found so far.
+type Row struct {
+	Rec      *Record
+	Map      *Mapping
+	Problems []Problem
+	Opts     *RowOptions
+	errors   int
+}
+
+// RowOptions are run settings rules may need.
+type RowOptions struct {
+	MonthFirst bool // --date-order mdy
+}
+
+// Kind returns the row's kind.
+func (r *Row) Kind() *Kind { return r.Map.Kind }
+
+// Has reports whether the table has a column for field f.
+func (r *Row) Has(f int) bool { return f >= 0 && r.Map.Col[f] >= 0 }
+
+// Value returns field f's cell with surrounding spaces removed, or "" when absent.
+func (r *Row) Value(f int) string {
+	if f < 0 {
+		return ""
+	}
+	c := r.Map.Col[f]
+	if c < 0 || c >= len(r.Rec.Cells) {
+		return ""
+	}
+	return strings.TrimSpace(r.Rec.Cells[c])
+}
+
+// CellType returns what the spreadsheet cell of field f held.
+func (r *Row) CellType(f int) CellType {
+	c := r.Map.Col[f]
+	if c < 0 || c >= len(r.Rec.Types) {
+		return CellText
+	}
+	return r.Rec.Types[c]
+}
+
+// Column returns the header under which field f stands in this table, or the canonical name.
+func (r *Row) Column(f int) string {
+	if f < 0 {
+		return ""
+	}
+	if c := r.Map.Col[f]; c >= 0 && c < len(r.Rec.Src.Header) {
+		return r.Rec.Src.Header[c]
+	}
+	return r.Map.Kind.Fields[f].Name
+}
+
+// Report adds a problem on field f (f < 0: the whole row).
+func (r *Row) Report(f int, rule string, sev Severity, msg string) {
+	src := r.Rec.Src
+	r.Problems = append(r.Problems, Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: r.Rec.Row,
+		Column: r.Column(f), Value: r.Value(f), Rule: rule, Severity: sev, Message: msg})
+	if sev == Error {
+		r.errors++
+	}
+}
+
+// Errorf reports an error on field f.
+func (r *Row) Errorf(f int, rule, format string, args ...any) {
+	r.Report(f, rule, Error, fmt.Sprintf(format, args...))
+}
+
+// Warnf reports a warning on field f.
+func (r *Row) Warnf(f int, rule, format string, args ...any) {
+	r.Report(f, rule, Warning, fmt.Sprintf(format, args...))
+}
+
+// HasErrors reports whether any problem so far rejects the row.
+func (r *Row) HasErrors() bool { return r.errors > 0 }
+
+// FieldHasError reports whether field f already has an error (so later rules need not pile on).
+func (r *Row) FieldHasError(f int) bool {
+	col := r.Column(f)
+	for i := range r.Problems {
+		if r.Problems[i].Severity == Error && r.Problems[i].Column == col {
+			return true
+		}
+	}
+	return false
+}
+
+// Where names the row for messages about another row: "row 4" or "row 4 of learners.csv".
+func (r *Row) Where(from *Source) string {
+	if from == r.Rec.Src {
+		return fmt.Sprintf("row %d", r.Rec.Row)
+	}
+	return fmt.Sprintf("row %d of %s", r.Rec.Row, r.Rec.Src.Where())
+}

@@ -1,0 +1,333 @@
+// Package report is the sink every stage reaches: it counts each row's outcome, keeps the
+// problems, and writes the files a data officer acts on — rejects.csv, rejects.xlsx and
+// summary.json — safely (no formulas run in a spreadsheet, credentials private).
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bulkload/bulk/pipeline"
+)
+
+// Report collects one run's outcomes. It implements pipeline.Reporter.
+type Report struct {
+	Dir    string
+	Strict bool // warnings reject rows
+
+	mu       sync.Mutex
+	started  time.Time
+	kinds    map[string]bool
+	inputs   []string
+	sources  []*pipeline.Source
+	problems []pipeline.Problem
+	rejected map[int]*bitset // per table: rows rejected
+	rowsRead int64
+	nReject  int64
+	warnings int64
+	byRule   map[string]int64
+	extra    map[string]any // summary fields other stages add (loader counts, ...)
+}
+
+// New starts a report for a run that writes into dir.
+func New(dir string, strict bool) *Report {
+	return &Report{Dir: dir, Strict: strict, started: time.Now(), kinds: map[string]bool{},
+		rejected: map[int]*bitset{}, byRule: map[string]int64{}, extra: map[string]any{}}
+}
+
+// AddInput records an input path for the summary.
+func (r *Report) AddInput(path string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inputs = append(r.inputs, path)
+}
+
+// Table implements pipeline.Reporter.
+func (r *Report) Table(src *pipeline.Source, k *pipeline.Kind, problems []pipeline.Problem) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.kinds[k.Name] = true
+	for len(r.sources) <= src.Index {
+		r.sources = append(r.sources, nil)
+	}
+	r.sources[src.Index] = src
+	for _, p := range problems {
+		r.addProblem(p)
+	}
+}
+
+// Row implements pipeline.Reporter.
+func (r *Report) Row(row *pipeline.Row, rejected bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rowsRead++
+	for _, p := range row.Problems {
+		r.addProblem(p)
+		if p.Severity == pipeline.Warning && r.Strict {
+			rejected = true
+		}
+	}
+	if rejected {
+		r.markRejected(row.Rec.Src.Index, row.Rec.Row)
+	}
+}
+
+// Problem implements pipeline.Reporter: a problem found after its row was counted.
+func (r *Report) Problem(p pipeline.Problem) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.addProblem(p)
+	if p.Source != nil && p.Row > p.Source.HeaderRow && (p.Severity == pipeline.Error || r.Strict) {
+		r.markRejected(p.Source.Index, p.Row)
+	}
+}
+
+// Fail records a row that was valid but failed at the target (an API error): it counts as
+// rejected and its problem goes to the reject files.
+func (r *Report) Fail(p pipeline.Problem) { r.Problem(p) }
+
+func (r *Report) addProblem(p pipeline.Problem) {
+	r.problems = append(r.problems, p)
+	r.byRule[p.Rule]++
+	if p.Severity == pipeline.Warning {
+		r.warnings++
+	}
+}
+
+func (r *Report) markRejected(src, row int) {
+	b := r.rejected[src]
+	if b == nil {
+		b = &bitset{}
+		r.rejected[src] = b
+	}
+	if !b.has(row) {
+		b.set(row)
+		r.nReject++
+	}
+}
+
+// Rejected reports whether a row of table src has been rejected so far.
+func (r *Report) Rejected(src *pipeline.Source, row int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b := r.rejected[src.Index]
+	return b != nil && b.has(row)
+}
+
+// Set adds a field to summary.json (counts of later stages).
+func (r *Report) Set(key string, v any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.extra[key] = v
+}
+
+// Counts are the run's row totals; Read == Valid + Rejected always.
+type Counts struct {
+	Read, Valid, Rejected, Warnings int64
+}
+
+// Counts returns the totals so far.
+func (r *Report) Counts() Counts {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return Counts{Read: r.rowsRead, Valid: r.rowsRead - r.nReject, Rejected: r.nReject, Warnings: r.warnings}
+}
+
+// Problems returns the problems sorted by file, sheet, row and column position.
+func (r *Report) Problems() []pipeline.Problem {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ps := append([]pipeline.Problem(nil), r.problems...)
+	sortProblems(ps)
+	return ps
+}
+
+// Sources returns the tables the run read, in order.
+func (r *Report) Sources() []*pipeline.Source {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*pipeline.Source
+	for _, s := range r.sources {
+		if s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func colIndex(p *pipeline.Problem) int {
+	if p.Source == nil || p.Column == "" {
+		return -1
+	}
+	for i, h := range p.Source.Header {
+		if h == p.Column {
+			return i
+		}
+	}
+	return len(p.Source.Header) // a field with no column (missing): after the real ones
+}
+
+func sortProblems(ps []pipeline.Problem) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		a, b := &ps[i], &ps[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Sheet != b.Sheet {
+			return a.Sheet < b.Sheet
+		}
+		if a.Row != b.Row {
+			return a.Row < b.Row
+		}
+		return colIndex(a) < colIndex(b)
+	})
+}
+
+// Summary is summary.json.
+type Summary struct {
+	Kinds          []string         `json:"kinds"`
+	Inputs         []string         `json:"inputs"`
+	RowsRead       int64            `json:"rows_read"`
+	RowsValid      int64            `json:"rows_valid"`
+	RowsRejected   int64            `json:"rows_rejected"`
+	Warnings       int64            `json:"warnings"`
+	ProblemsByRule map[string]int64 `json:"problems_by_rule"`
+	Started        time.Time        `json:"started"`
+	Finished       time.Time        `json:"finished"`
+	Duration       string           `json:"duration"`
+}
+
+// Summary returns the summary as it stands.
+func (r *Report) Summary() Summary {
+	c := r.Counts()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := Summary{Inputs: append([]string{}, r.inputs...), RowsRead: c.Read, RowsValid: c.Valid, RowsRejected: c.Rejected,
+		Warnings: c.Warnings, ProblemsByRule: map[string]int64{}, Started: r.started.UTC(), Finished: time.Now().UTC()}
+	for k := range r.kinds {
+		s.Kinds = append(s.Kinds, k)
+	}
+	sort.Strings(s.Kinds)
+	for k, v := range r.byRule {
+		s.ProblemsByRule[k] = v
+	}
+	s.Duration = s.Finished.Sub(s.Started).Round(time.Millisecond).String()
+	return s
+}
+
+// Write writes rejects.csv and summary.json into the report folder, creating it if absent.
+func (r *Report) Write() error {
+	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create the report folder: %w", err)
+	}
+	if err := r.writeRejectsCSV(filepath.Join(r.Dir, "rejects.csv")); err != nil {
+		return err
+	}
+	return r.writeSummary(filepath.Join(r.Dir, "summary.json"))
+}
+
+func (r *Report) writeSummary(path string) error {
+	s := r.Summary()
+	r.mu.Lock()
+	m := map[string]any{}
+	b, _ := json.Marshal(s)
+	_ = json.Unmarshal(b, &m)
+	for k, v := range r.extra {
+		m[k] = v
+	}
+	r.mu.Unlock()
+	return WriteFile(path, 0o644, func(f *os.File) error {
+		enc := json.NewEncoder(f)
+		enc.SetIndent("", "  ")
+		return enc.Encode(m)
+	})
+}
+
+// RejectsHeader is the header of rejects.csv, exactly.
+var RejectsHeader = []string{"file", "sheet", "row", "column", "value", "rule", "severity", "message"}
+
+func (r *Report) writeRejectsCSV(path string) error {
+	ps := r.Problems()
+	return WriteFile(path, 0o644, func(f *os.File) error {
+		w := csv.NewWriter(f)
+		w.UseCRLF = true
+		if err := w.Write(RejectsHeader); err != nil {
+			return err
+		}
+		for _, p := range ps {
+			row := ""
+			if p.Row > 0 {
+				row = fmt.Sprint(p.Row)
+			}
+			rec := []string{p.File, p.Sheet, row, p.Column, p.Value, p.Rule, p.Severity.String(), p.Message}
+			for i := range rec {
+				rec[i] = SafeCell(rec[i])
+			}
+			if err := w.Write(rec); err != nil {
+				return err
+			}
+		}
+		w.Flush()
+		return w.Error()
+	})
+}
+
+// SafeCell makes a cell inert in a spreadsheet program: text that begins with =, +, -, @, tab or
+// CR would be run as a formula (CSV injection), so it gets a leading apostrophe.
+func SafeCell(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// WriteFile writes path through a temporary file renamed into place, so a crash never leaves a
+// half-written report; perm applies from the start (0600 keeps credentials private).
+func WriteFile(path string, perm os.FileMode, fill func(*os.File) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err = fill(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, errors.Unwrap(err))
+	}
+	return nil
+}
+
+// bitset records rejected row numbers of one table compactly (a bit per row).
+type bitset struct{ w []uint64 }
+
+func (b *bitset) set(i int) {
+	for len(b.w) <= i/64 {
+		b.w = append(b.w, 0)
+	}
+	b.w[i/64] |= 1 << (uint(i) % 64)
+}
+
+func (b *bitset) has(i int) bool {
+	return i/64 < len(b.w) && b.w[i/64]&(1<<(uint(i)%64)) != 0
+}

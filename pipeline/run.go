@@ -1,0 +1,356 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"runtime"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Table streams the data rows of one CSV file or sheet. Its Source (with the header) is known
+// before the first Next.
+type Table interface {
+	Source() *Source
+	// Next fills rec with the next data row (blank rows are skipped) and returns io.EOF after
+	// the last. rec's slices may be reused by the caller; the strings put in them must stay valid.
+	Next(rec *Record) error
+}
+
+// Input is one file given to a run: a CSV file has one table, a workbook one per sheet.
+type Input interface {
+	// NextTable returns the next table or io.EOF. A table whose header cannot be read is
+	// returned with the problem in Problems of the Source's first record, never dropped.
+	NextTable() (Table, error)
+	Close() error
+}
+
+// Sink receives, in input order, every row that passed the checks so far. It may report problems
+// on the row (a transform that fails); an error it returns stops the run (disk full, auth lost).
+type Sink interface {
+	Accept(r *Row) error
+}
+
+// Reporter receives every outcome: tables as they start, problems, and each data row once.
+// Calls come from one goroutine, in input order, except problems from Cross.Finish which come last.
+type Reporter interface {
+	Table(src *Source, k *Kind, problems []Problem)
+	Row(r *Row, rejected bool)
+	Problem(p Problem) // a problem raised after its row was reported (Cross.Finish)
+}
+
+// Progress is what the runner tells about its advance, once per batch.
+type Progress struct {
+	Rows  int64
+	Table *Source
+}
+
+// Options configure one run.
+type Options struct {
+	Kind       *Kind   // nil: detect per table among Among (all registered kinds when nil)
+	Among      []*Kind // kinds detection may choose
+	Aliases    Aliases // --map
+	MonthFirst bool    // --date-order mdy
+	Workers    int     // row-check goroutines; 0 = GOMAXPROCS
+	BatchSize  int     // rows per batch; 0 = 512
+	Sink       Sink
+	Reporter   Reporter
+	Progress   func(Progress)
+	// Skipped is told about tables that match no kind (with why); they are reported, not read.
+	Skipped func(src *Source, why string)
+	// Chosen is told which kind detection picked for each table.
+	Chosen func(src *Source, k *Kind, detected bool)
+}
+
+// ErrNoKind means no table of the input matched any kind.
+var ErrNoKind = errors.New("no sheet or file matched a known kind")
+
+// RunState holds per-run state shared by the cross-row checkers of related kinds.
+type RunState struct {
+	vals map[string]any
+}
+
+// Get returns the value stored under key, creating it with mk the first time.
+func (s *RunState) Get(key string, mk func() any) any {
+	if v, ok := s.vals[key]; ok {
+		return v
+	}
+	v := mk()
+	s.vals[key] = v
+	return v
+}
+
+type table struct {
+	src      *Source
+	m        *Mapping
+	problems []Problem // header problems
+	fatal    bool      // a required column is missing: every row is rejected
+}
+
+type batch struct {
+	seq   int
+	tbl   *table
+	first bool // the first batch of tbl: its header problems go to the report first
+	recs  []Record
+	rows  []Row
+	n     int
+}
+
+// Run streams every table of inputs through the checks, in parallel for row checks and in input
+// order for cross-row checks, the sink and the reporter. It returns an error only when the run
+// could not go on (unreadable input, a sink failure, cancellation); rejected rows are not errors.
+func Run(ctx context.Context, inputs []Input, o Options) error {
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 512
+	}
+	if o.Among == nil {
+		o.Among = Kinds()
+	}
+	ropts := &RowOptions{MonthFirst: o.MonthFirst}
+	g, ctx := errgroup.WithContext(ctx)
+	work := make(chan *batch, o.Workers*2)
+	done := make(chan *batch, o.Workers*2)
+	free := make(chan *batch, o.Workers*4+2)
+	for i := 0; i < cap(free); i++ {
+		free <- &batch{recs: make([]Record, o.BatchSize), rows: make([]Row, o.BatchSize)}
+	}
+	matched := 0
+
+	// Reader: one goroutine, because files are read in order.
+	g.Go(func() error {
+		defer close(work)
+		seq, index := 0, 0
+		for _, in := range inputs {
+			for {
+				t, err := in.NextTable()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				src := t.Source()
+				src.Index = index
+				index++
+				k := o.Kind
+				if k == nil {
+					var cs []Candidate
+					k, cs = DetectKind(src, o.Aliases, o.Among)
+					if k == nil {
+						if o.Skipped != nil {
+							o.Skipped(src, explainDetection(cs))
+						}
+						continue
+					}
+					if o.Chosen != nil {
+						o.Chosen(src, k, true)
+					}
+				} else if o.Chosen != nil {
+					o.Chosen(src, k, false)
+				}
+				matched++
+				m, hp, fatal := MapHeader(k, src, o.Aliases)
+				tb := &table{src: src, m: m, problems: hp, fatal: fatal}
+				first := true
+				for {
+					var b *batch
+					select {
+					case b = <-free:
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+					b.seq, b.tbl, b.first, b.n = seq, tb, first, 0
+					seq++
+					first = false
+					var rerr error
+					for b.n < len(b.recs) {
+						rec := &b.recs[b.n]
+						rec.Reset()
+						if rerr = t.Next(rec); rerr != nil {
+							break
+						}
+						rec.Src = src
+						b.n++
+					}
+					select {
+					case work <- b:
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+					if rerr == io.EOF {
+						break
+					}
+					if rerr != nil {
+						return fmt.Errorf("reading %s: %w", src.Where(), rerr)
+					}
+				}
+			}
+		}
+		if matched == 0 {
+			return ErrNoKind
+		}
+		return nil
+	})
+
+	// Row checks: stateless, so any number of goroutines.
+	workers := errgroup.Group{}
+	for w := 0; w < o.Workers; w++ {
+		workers.Go(func() error {
+			for b := range work {
+				for i := 0; i < b.n; i++ {
+					r := &b.rows[i]
+					*r = Row{Rec: &b.recs[i], Map: b.tbl.m, Problems: r.Problems[:0], Opts: ropts}
+					checkRow(r)
+				}
+				select {
+				case done <- b:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		err := workers.Wait()
+		close(done)
+		return err
+	})
+
+	// Sequencer: puts batches back in input order for cross-row rules, the sink and the report.
+	g.Go(func() error {
+		st := &RunState{vals: map[string]any{}}
+		crosses := map[*Kind]Cross{}
+		var order []Cross
+		uniq := newUniques()
+		pending := map[int]*batch{}
+		next := 0
+		var rows int64
+		for b := range done {
+			pending[b.seq] = b
+			for {
+				b, ok := pending[next]
+				if !ok {
+					break
+				}
+				delete(pending, next)
+				next++
+				k := b.tbl.m.Kind
+				if b.first && o.Reporter != nil {
+					o.Reporter.Table(b.tbl.src, k, b.tbl.problems)
+				}
+				cr, ok := crosses[k]
+				if !ok && k.NewCross != nil {
+					cr = k.NewCross(st)
+					crosses[k] = cr
+					order = append(order, cr)
+				}
+				for i := 0; i < b.n; i++ {
+					r := &b.rows[i]
+					uniq.check(r)
+					if cr != nil {
+						cr.Check(r)
+					}
+					rejected := b.tbl.fatal || r.HasErrors()
+					if !rejected && o.Sink != nil {
+						if err := o.Sink.Accept(r); err != nil {
+							return err
+						}
+						rejected = r.HasErrors()
+					}
+					if o.Reporter != nil {
+						o.Reporter.Row(r, rejected)
+					}
+				}
+				rows += int64(b.n)
+				if o.Progress != nil {
+					o.Progress(Progress{Rows: rows, Table: b.tbl.src})
+				}
+				select {
+				case free <- b:
+				default:
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		for _, cr := range order {
+			if o.Reporter != nil {
+				cr.Finish(o.Reporter.Problem)
+			} else {
+				cr.Finish(func(Problem) {})
+			}
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+func explainDetection(cs []Candidate) string {
+	if len(cs) == 0 {
+		return "its headers match no kind"
+	}
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, fmt.Sprintf("%s (%d)", c.Kind.Name, c.Score))
+	}
+	return "its headers fit more than one kind equally well: " + strings.Join(parts, ", ")
+}
+
+// uniques finds repeated values of Unique fields within a kind, across all its tables. Per key it
+// keeps a 64-bit fingerprint and where the key was first seen, nothing more: a million rows cost
+// a few tens of megabytes at most. Two different keys sharing a fingerprint is a 1-in-2^64 event
+// per pair; it would show as a duplicate naming a row whose value differs, which a reader can see.
+type uniques struct {
+	seed  maphash.Seed
+	first map[uint64]uint64 // fingerprint → table index<<32 | row
+	srcs  map[int]*Source
+}
+
+func newUniques() *uniques {
+	return &uniques{seed: maphash.MakeSeed(), first: map[uint64]uint64{}, srcs: map[int]*Source{}}
+}
+
+func (u *uniques) check(r *Row) {
+	k := r.Map.Kind
+	for f := range k.Fields {
+		fd := &k.Fields[f]
+		if !fd.Unique || !r.Has(f) {
+			continue
+		}
+		v := r.Value(f)
+		if v == "" {
+			continue
+		}
+		var h maphash.Hash
+		h.SetSeed(u.seed)
+		h.WriteString(k.Name)
+		h.WriteByte(0)
+		h.WriteString(fd.Name)
+		h.WriteByte(0)
+		h.WriteString(strings.ToLower(v))
+		fp := h.Sum64()
+		src := r.Rec.Src
+		loc := uint64(src.Index)<<32 | uint64(uint32(r.Rec.Row))
+		prev, seen := u.first[fp]
+		if !seen {
+			u.first[fp] = loc
+			u.srcs[src.Index] = src
+			continue
+		}
+		psrc, prow := u.srcs[int(prev>>32)], int(uint32(prev))
+		where := fmt.Sprintf("row %d", prow)
+		if psrc != src {
+			where = fmt.Sprintf("row %d of %s", prow, psrc.Where())
+		}
+		r.Errorf(f, RuleDuplicate, "%s %q already appears on %s; each value may appear only once, so this row is rejected.", fd.Name, v, where)
+	}
+}
