@@ -43,7 +43,7 @@ type PayloadError struct {
 }
 
 func (e *PayloadError) Error() string {
-	return fmt.Sprintf("%s: line %d: not valid CSV: %v; nothing after this line was sent: fix the file (or re-create it with bulk export) and push it again", e.File, e.Line, e.Err)
+	return fmt.Sprintf("%s: line %d: %v", e.File, e.Line, e.Err)
 }
 
 func (e *PayloadError) Unwrap() error { return e.Err }
@@ -90,7 +90,11 @@ func (c *chunker) read(file string) ([]string, error) {
 	rec, err := c.r.Read()
 	if err != nil {
 		if pe, ok := errors.AsType[*csv.ParseError](err); ok {
-			return nil, &PayloadError{File: file, Line: pe.StartLine, Err: pe.Err}
+			err := fmt.Errorf("not valid CSV: %w", pe.Err)
+			if pe.Line != pe.StartLine {
+				err = fmt.Errorf("not valid CSV: %w (found on line %d: look for a quote that is not closed)", pe.Err, pe.Line)
+			}
+			return nil, &PayloadError{File: file, Line: pe.StartLine, Err: err}
 		}
 		return nil, err
 	}

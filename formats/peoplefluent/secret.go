@@ -88,8 +88,14 @@ func (Secret) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
 // KeyFromEnv reads the system key from an environment variable, e.g.
 // BULK_PF_SYSTEM_KEY.
 func KeyFromEnv(name string) (Secret, error) {
-	v, ok := os.LookupEnv(name)
-	if !ok {
+	return KeyFromEnvFunc(name, os.Getenv)
+}
+
+// KeyFromEnvFunc is KeyFromEnv with the environment read through getenv, so
+// a command can be tested with its own environment.
+func KeyFromEnvFunc(name string, getenv func(string) string) (Secret, error) {
+	v := getenv(name)
+	if v == "" {
 		return Secret{}, fmt.Errorf("the PeopleFluent system key is not set: export %s=<key>, or put the key in a file readable only by you and pass --key-file", name)
 	}
 	s := NewSecret(v)

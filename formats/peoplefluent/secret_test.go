@@ -80,7 +80,8 @@ func TestKeyFromEnv(t *testing.T) {
 	}{
 		{"set", true, testKey + "\n", ""},
 		{"unset", false, "", "is not set"},
-		{"empty", true, "  ", "empty"},
+		{"blank", true, "  ", "empty"},
+		{"empty", true, "", "is not set"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
