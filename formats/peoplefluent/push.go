@@ -439,6 +439,9 @@ func (s *pushRun) post(ctx context.Context, client *http.Client, body []byte, sa
 			}
 		}
 		if wait == 0 {
+			// No Retry-After, or one of 0 or a date already past: "now"
+			// says nothing of how busy the LMS is, and retrying at once
+			// would hammer it, so the normal backoff applies.
 			wait = p.backoff(attempt)
 		}
 		s.log.Warn("retrying", "file", s.file, "raw", raw, "attempt", attempts, "reason", why, "wait", wait.Round(time.Millisecond))

@@ -407,10 +407,11 @@ func TestPushCannotConnect(t *testing.T) {
 
 // flakyLMS answers each request with the next status in its script (then 200).
 type flakyLMS struct {
-	mu      sync.Mutex
-	script  []int
-	headers []http.Header
-	bodies  []string
+	mu         sync.Mutex
+	script     []int
+	retryAfter string // Retry-After header of 429 and 503 answers, if set
+	headers    []http.Header
+	bodies     []string
 }
 
 func (f *flakyLMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -422,6 +423,9 @@ func (f *flakyLMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	code := 200
 	if len(f.script) > 0 {
 		code, f.script = f.script[0], f.script[1:]
+	}
+	if f.retryAfter != "" && (code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable) {
+		w.Header().Set("Retry-After", f.retryAfter)
 	}
 	w.WriteHeader(code)
 	if code == 200 {
@@ -657,4 +661,106 @@ func TestPushResultsGolden(t *testing.T) {
 		t.Errorf("%d rows", sum.Rows)
 	}
 	peoplefluent.Golden(t, "training-push.results.golden.csv", out.Bytes())
+}
+
+func TestPushBackoffGrowsWithJitter(t *testing.T) {
+	e := newEnv(t, nil)
+	e.p.Retries, e.p.MinBackoff, e.p.MaxBackoff = 3, 100*time.Millisecond, 300*time.Millisecond
+	// Add-or-update rows are safe to send again, so a chunk answered 500 is retried.
+	sum, err := e.push(t, peoplefluent.TrainingHistoryCSV, payload(trainingHeader, "crash.user,HS-101,05-Sep-2026,Completed,,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed != 1 || !strings.Contains(sum.Results[0].Message, "after 4 attempts") {
+		t.Fatalf("summary %+v", sum)
+	}
+	// Doubling from 100ms, capped at 300ms, each wait between half and all of its step.
+	steps := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}
+	if len(e.waits) != len(steps) {
+		t.Fatalf("waits %v, want %d", e.waits, len(steps))
+	}
+	for i, step := range steps {
+		if w := e.waits[i]; w < step/2 || w > step {
+			t.Errorf("wait %d is %v, want within [%v, %v]", i+1, w, step/2, step)
+		}
+	}
+	if n := e.srv.Stats().Statuses[500]; n != 4 {
+		t.Errorf("%d posts answered 500, want 4 (1 + 3 retries)", n)
+	}
+}
+
+func TestPushRetryAfterForms(t *testing.T) {
+	tests := []struct {
+		name       string
+		code       int
+		retryAfter func(now time.Time) string
+		min, max   time.Duration
+	}{
+		{"503 without Retry-After backs off", http.StatusServiceUnavailable, nil, 50 * time.Millisecond, 100 * time.Millisecond},
+		{"429 with seconds", http.StatusTooManyRequests, func(time.Time) string { return "12" }, 12 * time.Second, 12 * time.Second},
+		{"503 with an HTTP date", http.StatusServiceUnavailable, func(now time.Time) string { return now.Add(40 * time.Second).UTC().Format(http.TimeFormat) }, 38 * time.Second, 40 * time.Second},
+		// "Now" is no hint of how long: the normal backoff keeps a busy LMS from being hammered.
+		{"429 with a date in the past backs off", http.StatusTooManyRequests, func(now time.Time) string { return now.Add(-time.Hour).UTC().Format(http.TimeFormat) }, 50 * time.Millisecond, 100 * time.Millisecond},
+		{"503 with zero seconds backs off", http.StatusServiceUnavailable, func(time.Time) string { return "0" }, 50 * time.Millisecond, 100 * time.Millisecond},
+		{"503 with garbage backs off", http.StatusServiceUnavailable, func(time.Time) string { return "soon" }, 50 * time.Millisecond, 100 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lms := &flakyLMS{script: []int{tt.code, 200}}
+			if tt.retryAfter != nil {
+				lms.retryAfter = tt.retryAfter(time.Now())
+			}
+			ts := httptest.NewServer(lms)
+			defer ts.Close()
+			var waits []time.Duration
+			p := &peoplefluent.Pusher{Base: ts.URL + "/ekp/", Key: peoplefluent.NewSecret(key), MinBackoff: 100 * time.Millisecond}
+			peoplefluent.SetSleep(p, func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil })
+			// ACTION A: a 429 or 503 says the LMS did not take the chunk, so even adds are retried.
+			sum, err := p.Push(context.Background(), peoplefluent.TrainingHistoryCSV, "t.csv", strings.NewReader(payload(trainingHeader, "jsmith,HS-101,,,,A")))
+			checkSummary(t, sum)
+			if err != nil || sum.OK != 1 || len(lms.bodies) != 2 {
+				t.Fatalf("error %v, summary %+v after %d posts", err, sum, len(lms.bodies))
+			}
+			if len(waits) != 1 || waits[0] < tt.min || waits[0] > tt.max {
+				t.Errorf("waits %v, want one within [%v, %v]", waits, tt.min, tt.max)
+			}
+		})
+	}
+}
+
+func TestPushExternalReplayAfterDrop(t *testing.T) {
+	const h = "Action,RecordID,UserId,Title"
+	tests := []struct {
+		name        string
+		row         string
+		wantStatus  string
+		wantMsg     string
+		wantPosts   int
+		wantRecords int
+	}{
+		// AU with a RecordID can only write that one record again: sent again, confirmed.
+		{"AU with RecordID", "AU,EXT-5,drop.user,Manual Handling", "ok", "", 2, 1},
+		// A creates a record each time: bulk must not send it again.
+		{"A", "A,EXT-5,drop.user,Manual Handling", "failed", "outcome unknown", 1, 1},
+		// AU without a RecordID adds a new record each time too.
+		{"AU without RecordID", "AU,,drop.user,Manual Handling", "failed", "outcome unknown", 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			sum, err := e.push(t, peoplefluent.ExternalTrainingCSV, payload(h, tt.row))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := sum.Results[0]; r.Status != tt.wantStatus || !strings.Contains(r.Message, tt.wantMsg) {
+				t.Errorf("result %s %q, want %s %q", r.Status, r.Message, tt.wantStatus, tt.wantMsg)
+			}
+			if n := e.srv.Stats().Requests["externalTrainingCsv"]; n != tt.wantPosts {
+				t.Errorf("%d posts, want %d", n, tt.wantPosts)
+			}
+			if n := e.srv.ExternalRecords(); n != tt.wantRecords {
+				t.Errorf("%d external records in the LMS, want %d", n, tt.wantRecords)
+			}
+		})
+	}
 }
