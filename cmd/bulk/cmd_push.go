@@ -38,14 +38,16 @@ func newPushCmd(a *App) *cobra.Command {
 	return cmd
 }
 
-// pushPFOptions are the flags of 'bulk push peoplefluent'.
+// pushPFOptions are the flags of 'bulk push peoplefluent'. A command that
+// builds one itself (bulk load peoplefluent) sets every field: chunkRows must
+// be at least 1 (peoplefluent.DefaultChunkRows), and retries 0 means none.
 type pushPFOptions struct {
-	base      string
-	endpoint  string
+	base      string // LMS root URL
+	endpoint  string // as the vendor spells it, e.g. trainingHistoryCsv
 	chunkRows int
 	retries   int
-	keyFile   string
-	reportDir string
+	keyFile   string // "" reads BULK_PF_SYSTEM_KEY
+	reportDir string // gets results.csv and raw/
 	quiet     bool
 }
 
@@ -118,53 +120,71 @@ func readPFKey(a *App, keyFile string) (peoplefluent.Secret, error) {
 }
 
 func (o *pushPFOptions) run(ctx context.Context, a *App, path string) error {
+	sum, err := o.push(ctx, a, path)
+	if err != nil {
+		return err
+	}
+	if sum.Failed > 0 {
+		return &ExitError{Code: ExitRejected}
+	}
+	return nil
+}
+
+// push posts the payload at path and writes results.csv and raw/ into
+// o.reportDir. It is what 'bulk push peoplefluent' runs, and what 'bulk load
+// peoplefluent' can run on the payload it exported: the Summary counts the
+// rows (OK + Warnings + Failed == Rows); the error is an *ExitError (exit 2)
+// when the push could not run or stopped, or context.Canceled (exit 130).
+// Failed rows are not an error.
+func (o *pushPFOptions) push(ctx context.Context, a *App, path string) (peoplefluent.Summary, error) {
+	var none peoplefluent.Summary
 	ep, err := peoplefluent.ParseEndpoint(o.endpoint)
 	if err != nil {
-		return cannotRun(err, "")
+		return none, cannotRun(err, "")
 	}
 	target, err := ep.URL(o.base)
 	if err != nil {
-		return cannotRun(err, "")
+		return none, cannotRun(err, "")
 	}
 	if o.chunkRows < 1 {
-		return cannotRun(fmt.Errorf("--chunk-rows %d: give a number of rows of at least 1", o.chunkRows), "")
+		return none, cannotRun(fmt.Errorf("--chunk-rows %d: give a number of rows of at least 1", o.chunkRows), "")
 	}
 	if o.retries < 0 {
-		return cannotRun(fmt.Errorf("--retries %d: give 0 (no retries) or more", o.retries), "")
+		return none, cannotRun(fmt.Errorf("--retries %d: give 0 (no retries) or more", o.retries), "")
 	}
 	key, err := readPFKey(a, o.keyFile)
 	if err != nil {
-		return err
+		return none, err
 	}
 
 	f, err := os.Open(path)
 	if err != nil {
-		return cannotRun(err, "")
+		return none, cannotRun(err, "")
 	}
 	defer f.Close()
 	rows, err := peoplefluent.CheckPayload(ep, path, f)
 	if err != nil {
-		return cannotRun(err, "Nothing was sent. Fix the file (or make it again with 'bulk export') and push it again.")
+		return none, cannotRun(err, "Nothing was sent. Fix the file (or make it again with 'bulk export') and push it again.")
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return cannotRun(err, "")
+		return none, cannotRun(err, "")
 	}
 
 	rawDir := filepath.Join(o.reportDir, "raw")
 	if err := os.MkdirAll(rawDir, 0o755); err != nil {
-		return cannotRun(err, "Choose another folder with --report.")
+		return none, cannotRun(err, "Choose another folder with --report.")
 	}
 	// Answers of an earlier push in the same folder would pass for this one's.
 	old, _ := filepath.Glob(filepath.Join(rawDir, "chunk-*.txt"))
 	for _, p := range old {
 		if err := os.Remove(p); err != nil {
-			return cannotRun(err, "")
+			return none, cannotRun(err, "")
 		}
 	}
 	resultsPath := filepath.Join(o.reportDir, "results.csv")
 	rf, err := os.Create(resultsPath)
 	if err != nil {
-		return cannotRun(err, "Choose another folder with --report.")
+		return none, cannotRun(err, "Choose another folder with --report.")
 	}
 	defer rf.Close()
 	rw := peoplefluent.NewResultWriter(rf)
@@ -191,10 +211,10 @@ func (o *pushPFOptions) run(ctx context.Context, a *App, path string) error {
 	}
 	sum, pushErr := p.Push(ctx, ep, path, f)
 	if err := rw.Flush(); err != nil {
-		return cannotRun(fmt.Errorf("writing %s: %w", resultsPath, err), "")
+		return none, cannotRun(fmt.Errorf("writing %s: %w", resultsPath, err), "")
 	}
 	if err := rf.Close(); err != nil {
-		return cannotRun(fmt.Errorf("writing %s: %w", resultsPath, err), "")
+		return none, cannotRun(fmt.Errorf("writing %s: %w", resultsPath, err), "")
 	}
 	if !o.quiet || pushErr != nil || sum.Failed > 0 {
 		// Sum.Chunks counts requests that got an answer; after a refused key it is 0.
@@ -205,18 +225,15 @@ func (o *pushPFOptions) run(ctx context.Context, a *App, path string) error {
 	}
 	if pushErr != nil {
 		if errors.Is(pushErr, context.Canceled) {
-			return pushErr // exit 130; results.csv says which rows were not sent
+			return sum, pushErr // exit 130; results.csv says which rows were not sent
 		}
 		var ae *peoplefluent.AuthError
 		if errors.As(pushErr, &ae) {
-			return cannotRun(pushErr, "Nothing was sent after the refusal; "+resultsPath+" lists those rows as not sent.")
+			return sum, cannotRun(pushErr, "Nothing was sent after the refusal; "+resultsPath+" lists those rows as not sent.")
 		}
-		return cannotRun(pushErr, "Rows not sent are listed in "+resultsPath+".")
+		return sum, cannotRun(pushErr, "Rows not sent are listed in "+resultsPath+".")
 	}
-	if sum.Failed > 0 {
-		return &ExitError{Code: ExitRejected}
-	}
-	return nil
+	return sum, nil
 }
 
 // dropTime leaves the time out of log lines on a terminal or in a cron mail:
