@@ -62,6 +62,14 @@ func parseAnswer(body []byte, header []string, rows [][]string, raw string) ([]o
 		return out, answerEmpty
 	}
 
+	if strings.EqualFold(strings.TrimSpace(text), noErrorText) {
+		// The usual answer to a good chunk: skip matching it against every row.
+		for i := range out {
+			out[i] = outcome{StatusOK, ""}
+		}
+		return out, answerNoError
+	}
+
 	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
