@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -421,5 +422,28 @@ func TestBinaryPushToSandbox(t *testing.T) {
 	}
 	if strings.Contains(string(out)+sbErr.String(), pfTestKey) {
 		t.Error("the key appears in the output of the binary")
+	}
+}
+
+func TestPushPeopleFluentInterrupted(t *testing.T) {
+	srv, base := startPFSandbox(t)
+	t.Setenv(envPFKey, pfTestKey)
+	in := writeFile(t, "training.csv", trainingPayload, 0o644)
+	rep := filepath.Join(t.TempDir(), "r")
+	var stdout, stderr syncBuffer
+	root := newRoot(&App{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv})
+	root.SetArgs([]string{"push", "peoplefluent", "--base", base, "--endpoint", "trainingHistoryCsv", "--report", rep, in})
+	// Ctrl-C before the first chunk went: run maps context.Canceled to exit 130.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := root.ExecuteContext(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled\n%s", err, stderr.String())
+	}
+	results := readFile(t, filepath.Join(rep, "results.csv"))
+	if n := strings.Count(results, ",failed,not sent: the push was cancelled\r\n"); n != 6 {
+		t.Errorf("%d rows reported not sent, want 6:\n%s", n, results)
+	}
+	if n := srv.Stats().Requests["trainingHistoryCsv"]; n != 0 {
+		t.Errorf("%d chunks sent after the interrupt", n)
 	}
 }
