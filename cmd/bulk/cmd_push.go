@@ -193,7 +193,7 @@ func (o *pushPFOptions) push(ctx context.Context, a *App, path string) (peoplefl
 	if o.quiet {
 		level = slog.LevelWarn
 	}
-	logger := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: dropTime}))
+	logger := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: pfDropTime}))
 	if !o.quiet {
 		fmt.Fprintf(a.Stderr, "Pushing %s %s of %s to %s\n", thousands(int64(rows)), plural(int64(rows), "row", "rows"), path, target)
 	}
@@ -236,9 +236,9 @@ func (o *pushPFOptions) push(ctx context.Context, a *App, path string) (peoplefl
 	return sum, nil
 }
 
-// dropTime leaves the time out of log lines on a terminal or in a cron mail:
+// pfDropTime leaves the time out of log lines on a terminal or in a cron mail:
 // the lines are progress, not an audit log.
-func dropTime(groups []string, attr slog.Attr) slog.Attr {
+func pfDropTime(groups []string, attr slog.Attr) slog.Attr {
 	if len(groups) == 0 && attr.Key == slog.TimeKey {
 		return slog.Attr{}
 	}
@@ -295,7 +295,7 @@ The base URL to push to is printed on standard output.`,
 }
 
 func (o *sandboxPFOptions) run(ctx context.Context, a *App) error {
-	key, keyHow, cleanup, err := sandboxKey(a, o.keyFile)
+	key, keyHow, cleanup, err := pfSandboxKey(a, o.keyFile)
 	if err != nil {
 		return err
 	}
@@ -320,7 +320,7 @@ func (o *sandboxPFOptions) run(ctx context.Context, a *App) error {
 	}
 	// The base URL alone on stdout, so a script can capture it; the rest is for people.
 	fmt.Fprintln(a.Stdout, base)
-	if u, err := url.Parse(base); err == nil && !isLoopbackHost(u.Hostname()) {
+	if u, err := url.Parse(base); err == nil && !pfLoopbackHost(u.Hostname()) {
 		fmt.Fprintf(a.Stderr, "bulk: warning: the sandbox listens on %s, beyond this machine; it is meant for rehearsals on loopback\n", u.Hostname())
 	}
 	fmt.Fprintf(a.Stderr, "PeopleFluent sandbox at %s (Ctrl-C to stop).\n%s\nPush with:\n  bulk push peoplefluent --base %s --endpoint trainingHistoryCsv%s FILE\n",
@@ -343,40 +343,40 @@ func (o *sandboxPFOptions) run(ctx context.Context, a *App) error {
 	return nil
 }
 
-// sandboxKeyHow tells the user how to give a push the key the sandbox expects.
-type sandboxKeyHow struct {
+// pfSandboxKeyHow tells the user how to give a push the key the sandbox expects.
+type pfSandboxKeyHow struct {
 	explain string // a sentence for stderr
 	flag    string // " --key-file PATH" to add to the push example, or ""
 }
 
-// sandboxKey is the key the sandbox expects: from --key-file, from the
+// pfSandboxKey is the key the sandbox expects: from --key-file, from the
 // environment, or, when neither is set, a fresh random rehearsal key written
 // to a file only the user can read (removed by cleanup when the sandbox
 // stops). The key itself is never printed: the user is told where it is.
-func sandboxKey(a *App, keyFile string) (peoplefluent.Secret, sandboxKeyHow, func(), error) {
+func pfSandboxKey(a *App, keyFile string) (peoplefluent.Secret, pfSandboxKeyHow, func(), error) {
 	none := func() {}
 	if keyFile != "" || a.Getenv(envPFKey) != "" {
 		key, err := readPFKey(a, keyFile)
 		if err != nil {
-			return key, sandboxKeyHow{}, none, err
+			return key, pfSandboxKeyHow{}, none, err
 		}
 		if keyFile != "" {
-			return key, sandboxKeyHow{
+			return key, pfSandboxKeyHow{
 				explain: fmt.Sprintf("It expects the system key in %s: push with --key-file %s (or export %s=\"$(cat %s)\").", keyFile, keyFile, envPFKey, keyFile),
 				flag:    " --key-file " + keyFile,
 			}, none, nil
 		}
-		return key, sandboxKeyHow{
+		return key, pfSandboxKeyHow{
 			explain: fmt.Sprintf("It expects the system key that is in %s in this shell: push from a shell with the same %s.", envPFKey, envPFKey),
 		}, none, nil
 	}
 	var raw [18]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return peoplefluent.Secret{}, sandboxKeyHow{}, none, cannotRun(err, "")
+		return peoplefluent.Secret{}, pfSandboxKeyHow{}, none, cannotRun(err, "")
 	}
 	f, err := os.CreateTemp("", "bulk-pf-sandbox-key-*")
 	if err != nil {
-		return peoplefluent.Secret{}, sandboxKeyHow{}, none, cannotRun(fmt.Errorf("cannot write a rehearsal key: %w", err), "Give a key with --key-file or "+envPFKey+".")
+		return peoplefluent.Secret{}, pfSandboxKeyHow{}, none, cannotRun(fmt.Errorf("cannot write a rehearsal key: %w", err), "Give a key with --key-file or "+envPFKey+".")
 	}
 	path := f.Name()
 	cleanup := func() { _ = os.Remove(path) }
@@ -387,21 +387,21 @@ func sandboxKey(a *App, keyFile string) (peoplefluent.Secret, sandboxKeyHow, fun
 	}
 	if werr != nil {
 		cleanup()
-		return peoplefluent.Secret{}, sandboxKeyHow{}, none, cannotRun(fmt.Errorf("cannot write a rehearsal key: %w", werr), "Give a key with --key-file or "+envPFKey+".")
+		return peoplefluent.Secret{}, pfSandboxKeyHow{}, none, cannotRun(fmt.Errorf("cannot write a rehearsal key: %w", werr), "Give a key with --key-file or "+envPFKey+".")
 	}
 	key, _, err := peoplefluent.KeyFromFile(path)
 	if err != nil {
 		cleanup()
-		return key, sandboxKeyHow{}, none, cannotRun(err, "")
+		return key, pfSandboxKeyHow{}, none, cannotRun(err, "")
 	}
-	return key, sandboxKeyHow{
+	return key, pfSandboxKeyHow{
 		explain: fmt.Sprintf("Neither --key-file nor %s was given, so it made a rehearsal key in %s (removed when the sandbox stops): push with --key-file %s (or export %s=\"$(cat %s)\").", envPFKey, path, path, envPFKey, path),
 		flag:    " --key-file " + path,
 	}, cleanup, nil
 }
 
-// isLoopbackHost reports whether host (an IP or name) stays on this machine.
-func isLoopbackHost(host string) bool {
+// pfLoopbackHost reports whether host (an IP or name) stays on this machine.
+func pfLoopbackHost(host string) bool {
 	if host == "localhost" {
 		return true
 	}

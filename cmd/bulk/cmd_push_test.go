@@ -40,7 +40,7 @@ func startPFSandbox(t *testing.T) (*sandbox.Server, string) {
 }
 
 // writeFile writes content to name in a fresh temporary directory and returns its path.
-func writeFile(t *testing.T, name, content string, perm os.FileMode) string {
+func pfWriteFile(t *testing.T, name, content string, perm os.FileMode) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, []byte(content), perm); err != nil {
@@ -49,7 +49,7 @@ func writeFile(t *testing.T, name, content string, perm os.FileMode) string {
 	return path
 }
 
-func readFile(t *testing.T, path string) string {
+func pfReadFile(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -58,9 +58,9 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
-// trainingPayload: with --chunk-rows 2, chunk 1 (rows 2-3) has a warning, chunk 2 (rows 4-5)
+// pfTrainingPayload: with --chunk-rows 2, chunk 1 (rows 2-3) has a warning, chunk 2 (rows 4-5)
 // crashes the LMS (HTTP 500), chunk 3 (rows 6-7) has one row the LMS rejects.
-const trainingPayload = "USERID,LEARNINGID,ENROLLDATE,STUDENTSTATUS,ACTION\r\n" +
+const pfTrainingPayload = "USERID,LEARNINGID,ENROLLDATE,STUDENTSTATUS,ACTION\r\n" +
 	"jsmith,HS-101,05-Sep-2026 09:00,Completed,A\r\n" +
 	"odd.user,HS-101,05-Sep-2026,Completed,A\r\n" +
 	"crash.user,HS-101,05-Sep-2026,Completed,A\r\n" +
@@ -70,7 +70,7 @@ const trainingPayload = "USERID,LEARNINGID,ENROLLDATE,STUDENTSTATUS,ACTION\r\n" 
 
 func TestPushPeopleFluentChunkThatFailsAndChunkThatWarns(t *testing.T) {
 	srv, base := startPFSandbox(t)
-	in := writeFile(t, "training.csv", trainingPayload, 0o644)
+	in := pfWriteFile(t, "training.csv", pfTrainingPayload, 0o644)
 	rep := filepath.Join(t.TempDir(), "report")
 	// A stale answer from an earlier push must not survive into this report.
 	os.MkdirAll(filepath.Join(rep, "raw"), 0o755)
@@ -92,7 +92,7 @@ func TestPushPeopleFluentChunkThatFailsAndChunkThatWarns(t *testing.T) {
 		"FILE,5,failed," + unknown + "\r\n" +
 		"FILE,6,failed,User ID ghost does not exist.\r\n" +
 		"FILE,7,ok,\r\n"
-	got := strings.ReplaceAll(readFile(t, filepath.Join(rep, "results.csv")), in, "FILE")
+	got := strings.ReplaceAll(pfReadFile(t, filepath.Join(rep, "results.csv")), in, "FILE")
 	if got != want {
 		t.Errorf("results.csv:\n%s\nwant:\n%s", got, want)
 	}
@@ -106,7 +106,7 @@ func TestPushPeopleFluentChunkThatFailsAndChunkThatWarns(t *testing.T) {
 		"chunk-0002.txt": "NullPointerException",
 		"chunk-0003.txt": `"ghost","HS-101","05-Sep-2026","Completed","A","User ID ghost does not exist."`,
 	} {
-		if raw := readFile(t, filepath.Join(rep, "raw", name)); !strings.Contains(raw, frag) {
+		if raw := pfReadFile(t, filepath.Join(rep, "raw", name)); !strings.Contains(raw, frag) {
 			t.Errorf("%s = %q, want it to contain %q", name, raw, frag)
 		}
 	}
@@ -139,14 +139,14 @@ func TestPushPeopleFluentAllOKAndCourses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := writeFile(t, tt.file, tt.payload, 0o644)
+			in := pfWriteFile(t, tt.file, tt.payload, 0o644)
 			rep := filepath.Join(t.TempDir(), "r")
 			code, _, stderr := runBulk(t, map[string]string{envPFKey: pfTestKey},
 				"push", "peoplefluent", "--base", base, "--endpoint", tt.endpoint, "--report", rep, in)
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\n%s", code, tt.wantCode, stderr)
 			}
-			got := strings.ReplaceAll(readFile(t, filepath.Join(rep, "results.csv")), in, "FILE")
+			got := strings.ReplaceAll(pfReadFile(t, filepath.Join(rep, "results.csv")), in, "FILE")
 			if want := "file,row,status,message\r\n" + tt.wantResults; got != want {
 				t.Errorf("results.csv:\n%q\nwant:\n%q", got, want)
 			}
@@ -156,7 +156,7 @@ func TestPushPeopleFluentAllOKAndCourses(t *testing.T) {
 
 func TestPushPeopleFluentAuthFailure(t *testing.T) {
 	srv, base := startPFSandbox(t)
-	in := writeFile(t, "training.csv", trainingPayload, 0o644)
+	in := pfWriteFile(t, "training.csv", pfTrainingPayload, 0o644)
 	rep := filepath.Join(t.TempDir(), "report")
 	code, _, stderr := runBulk(t, map[string]string{envPFKey: "not-the-" + pfTestKey},
 		"push", "peoplefluent", "--base", base, "--endpoint", "trainingHistoryCsv", "--chunk-rows", "2", "--report", rep, in)
@@ -166,7 +166,7 @@ func TestPushPeopleFluentAuthFailure(t *testing.T) {
 	if !strings.Contains(stderr, "the LMS refused the system key (HTTP 401 Unauthorized)") {
 		t.Errorf("stderr does not explain the refusal:\n%s", stderr)
 	}
-	results := readFile(t, filepath.Join(rep, "results.csv"))
+	results := pfReadFile(t, filepath.Join(rep, "results.csv"))
 	if n := strings.Count(results, ",failed,not sent: the LMS refused the system key (HTTP 401)\r\n"); n != 6 {
 		t.Errorf("%d rows reported not sent, want all 6:\n%s", n, results)
 	}
@@ -177,10 +177,10 @@ func TestPushPeopleFluentAuthFailure(t *testing.T) {
 
 func TestPushPeopleFluentCannotRun(t *testing.T) {
 	srv, base := startPFSandbox(t)
-	good := writeFile(t, "training.csv", trainingPayload, 0o644)
-	broken := writeFile(t, "broken.csv", "USERID,LEARNINGID\njsmith,HS-101\n\"adoe,HS-101\n", 0o644)
-	external := writeFile(t, "external.csv", "Action,UserId,Title\nA,jsmith,X\n", 0o644)
-	keyFile := writeFile(t, "key", pfTestKey+"\n", 0o600)
+	good := pfWriteFile(t, "training.csv", pfTrainingPayload, 0o644)
+	broken := pfWriteFile(t, "broken.csv", "USERID,LEARNINGID\njsmith,HS-101\n\"adoe,HS-101\n", 0o644)
+	external := pfWriteFile(t, "external.csv", "Action,UserId,Title\nA,jsmith,X\n", 0o644)
+	keyFile := pfWriteFile(t, "key", pfTestKey+"\n", 0o600)
 	env := map[string]string{envPFKey: pfTestKey}
 	noKey := map[string]string{envPFKey: ""}
 	args := func(extra ...string) []string {
@@ -229,8 +229,8 @@ func TestPushPeopleFluentKeyNeverShown(t *testing.T) {
 	// The key as it crosses the wire: a careless log of the request would show this.
 	basic := base64.StdEncoding.EncodeToString([]byte("bulk:" + pfTestKey))
 	wrong := "wrong-" + pfTestKey
-	in := writeFile(t, "training.csv", trainingPayload, 0o644)
-	keyFile := writeFile(t, "key", pfTestKey+"\n", 0o644) // readable by others: warned about
+	in := pfWriteFile(t, "training.csv", pfTrainingPayload, 0o644)
+	keyFile := pfWriteFile(t, "key", pfTestKey+"\n", 0o644) // readable by others: warned about
 	rep := t.TempDir()
 	var out strings.Builder
 	for i, tc := range []struct {
@@ -257,7 +257,7 @@ func TestPushPeopleFluentKeyNeverShown(t *testing.T) {
 	nfiles := 0
 	filepath.WalkDir(rep, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			files.WriteString(readFile(t, path))
+			files.WriteString(pfReadFile(t, path))
 			nfiles++
 		}
 		return nil
@@ -274,26 +274,26 @@ func TestPushPeopleFluentKeyNeverShown(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer that a command can write while the test reads it.
-type syncBuffer struct {
+// pfSyncBuffer is a bytes.Buffer that a command can write while the test reads it.
+type pfSyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *pfSyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *pfSyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
 }
 
 // waitFor polls until f returns a non-empty string.
-func waitFor(t *testing.T, what string, f func() string) string {
+func pfWaitFor(t *testing.T, what string, f func() string) string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -306,11 +306,11 @@ func waitFor(t *testing.T, what string, f func() string) string {
 	return ""
 }
 
-var keyFileRE = regexp.MustCompile(`--key-file (\S+) FILE`)
+var pfKeyFileRE = regexp.MustCompile(`--key-file (\S+) FILE`)
 
 func TestSandboxPeopleFluentRehearsalKey(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir()) // where the rehearsal key file goes
-	var stdout, stderr syncBuffer
+	var stdout, stderr pfSyncBuffer
 	a := &App{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
 	root := newRoot(a)
 	root.SetArgs([]string{"sandbox", "peoplefluent", "--addr", "127.0.0.1:0"})
@@ -319,12 +319,12 @@ func TestSandboxPeopleFluentRehearsalKey(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 
-	base := strings.TrimSpace(waitFor(t, "the base URL on stdout", stdout.String))
+	base := strings.TrimSpace(pfWaitFor(t, "the base URL on stdout", stdout.String))
 	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+/ekp/$`).MatchString(base) {
 		t.Fatalf("stdout %q, want only the base URL", base)
 	}
-	m := keyFileRE.FindStringSubmatch(waitFor(t, "the push hint", func() string {
-		if s := stderr.String(); keyFileRE.MatchString(s) {
+	m := pfKeyFileRE.FindStringSubmatch(pfWaitFor(t, "the push hint", func() string {
+		if s := stderr.String(); pfKeyFileRE.MatchString(s) {
 			return s
 		}
 		return ""
@@ -334,12 +334,12 @@ func TestSandboxPeopleFluentRehearsalKey(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("rehearsal key file %s: %v, mode %v; want 0600", keyFile, err, info.Mode())
 	}
-	key := strings.TrimSpace(readFile(t, keyFile))
+	key := strings.TrimSpace(pfReadFile(t, keyFile))
 	if strings.Contains(stdout.String()+stderr.String(), key) {
 		t.Error("the sandbox printed its key")
 	}
 
-	in := writeFile(t, "training.csv", trainingPayload, 0o644)
+	in := pfWriteFile(t, "training.csv", pfTrainingPayload, 0o644)
 	rep := filepath.Join(t.TempDir(), "r")
 	code, _, perr := runBulk(t, map[string]string{envPFKey: ""}, "push", "peoplefluent", "--base", base,
 		"--endpoint", "trainingHistoryCsv", "--key-file", keyFile, "--report", rep, in)
@@ -365,9 +365,9 @@ func TestSandboxPeopleFluentRehearsalKey(t *testing.T) {
 	}
 }
 
-// TestBinaryPushToSandbox runs the built binary: the sandbox in one process, stopped by SIGINT
+// TestPushPeopleFluentBinary runs the built binary: the sandbox in one process, stopped by SIGINT
 // as a user's Ctrl-C would, and a push from another.
-func TestBinaryPushToSandbox(t *testing.T) {
+func TestPushPeopleFluentBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -376,12 +376,12 @@ func TestBinaryPushToSandbox(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	keyFile := writeFile(t, "key", pfTestKey, 0o600)
+	keyFile := pfWriteFile(t, "key", pfTestKey, 0o600)
 	env := append(os.Environ(), envPFKey+"=")
 
 	sb := exec.Command(bin, "sandbox", "peoplefluent", "--addr", "127.0.0.1:0", "--key-file", keyFile)
 	sb.Env = env
-	var sbErr syncBuffer
+	var sbErr pfSyncBuffer
 	sb.Stderr = &sbErr
 	pipe, err := sb.StdoutPipe()
 	if err != nil {
@@ -397,7 +397,7 @@ func TestBinaryPushToSandbox(t *testing.T) {
 	}
 	base = strings.TrimSpace(base)
 
-	in := writeFile(t, "training.csv", strings.ReplaceAll(trainingPayload, "crash.user", "pkhan"), 0o644)
+	in := pfWriteFile(t, "training.csv", strings.ReplaceAll(pfTrainingPayload, "crash.user", "pkhan"), 0o644)
 	rep := filepath.Join(dir, "report")
 	push := exec.Command(bin, "push", "peoplefluent", "--base", base, "--endpoint", "trainingHistoryCsv",
 		"--key-file", keyFile, "--report", rep, in)
@@ -406,7 +406,7 @@ func TestBinaryPushToSandbox(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != ExitRejected {
 		t.Fatalf("push: %v, want exit %d\n%s", err, ExitRejected, out)
 	}
-	results := readFile(t, filepath.Join(rep, "results.csv"))
+	results := pfReadFile(t, filepath.Join(rep, "results.csv"))
 	if strings.Count(results, ",ok,") != 4 || strings.Count(results, ",warning,") != 1 || strings.Count(results, ",failed,") != 1 {
 		t.Errorf("results.csv:\n%s", results)
 	}
@@ -428,9 +428,9 @@ func TestBinaryPushToSandbox(t *testing.T) {
 func TestPushPeopleFluentInterrupted(t *testing.T) {
 	srv, base := startPFSandbox(t)
 	t.Setenv(envPFKey, pfTestKey)
-	in := writeFile(t, "training.csv", trainingPayload, 0o644)
+	in := pfWriteFile(t, "training.csv", pfTrainingPayload, 0o644)
 	rep := filepath.Join(t.TempDir(), "r")
-	var stdout, stderr syncBuffer
+	var stdout, stderr pfSyncBuffer
 	root := newRoot(&App{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv})
 	root.SetArgs([]string{"push", "peoplefluent", "--base", base, "--endpoint", "trainingHistoryCsv", "--report", rep, in})
 	// Ctrl-C before the first chunk went: run maps context.Canceled to exit 130.
@@ -439,7 +439,7 @@ func TestPushPeopleFluentInterrupted(t *testing.T) {
 	if err := root.ExecuteContext(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled\n%s", err, stderr.String())
 	}
-	results := readFile(t, filepath.Join(rep, "results.csv"))
+	results := pfReadFile(t, filepath.Join(rep, "results.csv"))
 	if n := strings.Count(results, ",failed,not sent: the push was cancelled\r\n"); n != 6 {
 		t.Errorf("%d rows reported not sent, want 6:\n%s", n, results)
 	}
