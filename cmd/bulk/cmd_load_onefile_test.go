@@ -230,3 +230,30 @@ func TestLoadOnefileDryRun(t *testing.T) {
 	_ = load.ActCreate
 	_ = fmt.Sprint
 }
+
+// TestLoadOnefileSample is the README's first command on the shipped sample workbook: it loads
+// what is valid into the in-process sandbox, and results.csv has a line for every row read.
+func TestLoadOnefileSample(t *testing.T) {
+	dir := t.TempDir()
+	rep := filepath.Join(dir, "r")
+	code, stdout, stderr := bulkRun(t, map[string]string{"HOME": dir}, "load", "onefile", "--sandbox", "--report", rep, "../../samples/term-start.xlsx")
+	if code != ExitRejected || !strings.Contains(stdout, "Sandbox holds") || strings.Contains(stdout, "duplicate") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var sum struct {
+		RowsRead     int64 `json:"rows_read"`
+		RowsRejected int64 `json:"rows_rejected"`
+	}
+	b, _ := os.ReadFile(filepath.Join(rep, "summary.json"))
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	res := readCSV(t, filepath.Join(rep, "results.csv"))
+	byStatus := map[string]int64{}
+	for _, r := range res[1:] {
+		byStatus[r[5]]++
+	}
+	if int64(len(res)-1) != sum.RowsRead || byStatus["rejected"] != sum.RowsRejected || byStatus["failed"] != 0 || byStatus["ok"] == 0 {
+		t.Errorf("results %v for %d rows read, %d rejected", byStatus, sum.RowsRead, sum.RowsRejected)
+	}
+}
