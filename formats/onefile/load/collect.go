@@ -19,8 +19,8 @@ type Item struct {
 	// Unchanged is set for valid rows a filter kept from the loader (a nightly run's diffing:
 	// the row is as it was when last sent); they end skipped.
 	Unchanged bool
-	User     *onefile.User       // a valid onefile-users row
-	Assign   *onefile.Assignment // a valid onefile-assignments row
+	User      *onefile.User       // a valid onefile-users row
+	Assign    *onefile.Assignment // a valid onefile-assignments row
 }
 
 func (it *Item) email() string {
