@@ -16,7 +16,7 @@ import (
 )
 
 // bulk runs the command line in-process, as main does, and returns the exit status and stderr.
-func bulk(t *testing.T, args ...string) (int, string) {
+func expRun(t *testing.T, args ...string) (int, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	a := newApp(strings.NewReader(""), &stdout, &stderr)
@@ -25,9 +25,9 @@ func bulk(t *testing.T, args ...string) (int, string) {
 	return code, stderr.String()
 }
 
-func sample(name string) string { return filepath.Join("..", "..", "samples", "peoplefluent", name) }
+func expSample(name string) string { return filepath.Join("..", "..", "samples", "peoplefluent", name) }
 
-func writeFile(t *testing.T, dir, name, content string) string {
+func expWriteFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -36,20 +36,20 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-type summary struct {
+type expSummary struct {
 	RowsRead     int64          `json:"rows_read"`
 	RowsValid    int64          `json:"rows_valid"`
 	RowsRejected int64          `json:"rows_rejected"`
 	Payload      map[string]any `json:"payload"`
 }
 
-func readSummary(t *testing.T, dir string) summary {
+func expReadSummary(t *testing.T, dir string) expSummary {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s summary
+	var s expSummary
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)
 	}
@@ -67,12 +67,12 @@ func TestExportSamples(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.input, func(t *testing.T) {
-			restore := pipeline.SetClock(func() time.Time { return testClock })
+			restore := pipeline.SetClock(func() time.Time { return expClock })
 			defer restore()
 			dir := t.TempDir()
 			out := filepath.Join(dir, "payload")
 			rep := filepath.Join(dir, "report")
-			code, stderr := bulk(t, "export", tc.kind, sample(tc.input), "-o", out, "--report", rep)
+			code, stderr := expRun(t, "export", tc.kind, expSample(tc.input), "-o", out, "--report", rep)
 			if code != ExitRejected {
 				t.Fatalf("exit %d, want %d (the samples have deliberate mistakes)\n%s", code, ExitRejected, stderr)
 			}
@@ -87,7 +87,7 @@ func TestExportSamples(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("payload differs from %s:\n%s", tc.golden, got)
 			}
-			s := readSummary(t, rep)
+			s := expReadSummary(t, rep)
 			if s.RowsRead != s.RowsValid+s.RowsRejected || s.RowsRejected == 0 {
 				t.Errorf("counts: %+v", s)
 			}
@@ -107,9 +107,9 @@ func TestExportSamples(t *testing.T) {
 
 func TestExportAllValid(t *testing.T) {
 	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", "User ID,Learning ID,Completion Date,Status\r\nJSmith,HS-101,05/09/2026,passed\r\n")
+	in := expWriteFile(t, dir, "in.csv", "User ID,Learning ID,Completion Date,Status\r\nJSmith,HS-101,05/09/2026,passed\r\n")
 	out := filepath.Join(dir, "out.csv")
-	code, stderr := bulk(t, "export", "training-history", in, "-o", out, "--report", filepath.Join(dir, "r"))
+	code, stderr := expRun(t, "export", "training-history", in, "-o", out, "--report", filepath.Join(dir, "r"))
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -122,18 +122,18 @@ func TestExportAllValid(t *testing.T) {
 // TestExportRequiredColumnsAlways: external-training's Action column is in the payload header.
 func TestExportCSVColumns(t *testing.T) {
 	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", "Comments,Action,Record ID\nfix typo,D,EXT-1\n")
+	in := expWriteFile(t, dir, "in.csv", "Comments,Action,Record ID\nfix typo,D,EXT-1\n")
 	out := filepath.Join(dir, "out.csv")
-	if code, stderr := bulk(t, "export", "external-training", in, "-o", out, "--report", filepath.Join(dir, "r")); code != ExitOK {
+	if code, stderr := expRun(t, "export", "external-training", in, "-o", out, "--report", filepath.Join(dir, "r")); code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
-	recs, err := csv.NewReader(mustOpen(t, out)).ReadAll()
+	recs, err := csv.NewReader(expOpen(t, out)).ReadAll()
 	if err != nil || strings.Join(recs[0], ",") != "Action,RecordID,Comments" {
 		t.Errorf("header %q, err %v: the vendor's order, only the columns given", recs, err)
 	}
 }
 
-func mustOpen(t *testing.T, p string) *os.File {
+func expOpen(t *testing.T, p string) *os.File {
 	t.Helper()
 	f, err := os.Open(p)
 	if err != nil {
@@ -147,9 +147,9 @@ func mustOpen(t *testing.T, p string) *os.File {
 // payload either.
 func TestExportStrict(t *testing.T) {
 	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", "Action,UserId,Title,Cost\nA,a,One,\nA,b,Two,250\n") // Cost without Currency: a warning
+	in := expWriteFile(t, dir, "in.csv", "Action,UserId,Title,Cost\nA,a,One,\nA,b,Two,250\n") // Cost without Currency: a warning
 	out := filepath.Join(dir, "out.csv")
-	code, _ := bulk(t, "export", "external-training", in, "-o", out, "--report", filepath.Join(dir, "r"), "--strict")
+	code, _ := expRun(t, "export", "external-training", in, "-o", out, "--report", filepath.Join(dir, "r"), "--strict")
 	if code != ExitRejected {
 		t.Fatalf("exit %d", code)
 	}
@@ -157,7 +157,7 @@ func TestExportStrict(t *testing.T) {
 	if strings.Contains(string(got), "Two") || !strings.Contains(string(got), "One") {
 		t.Errorf("payload:\n%s", got)
 	}
-	code, _ = bulk(t, "export", "external-training", in, "-o", out, "--report", filepath.Join(dir, "r"))
+	code, _ = expRun(t, "export", "external-training", in, "-o", out, "--report", filepath.Join(dir, "r"))
 	if got, _ := os.ReadFile(out); code != ExitOK || !strings.Contains(string(got), "Two") {
 		t.Errorf("without --strict: exit %d\n%s", code, got)
 	}
@@ -165,7 +165,7 @@ func TestExportStrict(t *testing.T) {
 
 func TestExportUsage(t *testing.T) {
 	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", "Action,UserId,Title\nA,a,T\n")
+	in := expWriteFile(t, dir, "in.csv", "Action,UserId,Title\nA,a,T\n")
 	tests := []struct {
 		name string
 		args []string
@@ -183,7 +183,7 @@ func TestExportUsage(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stderr := bulk(t, append(tc.args, "--report", filepath.Join(dir, "r"))...)
+			code, stderr := expRun(t, append(tc.args, "--report", filepath.Join(dir, "r"))...)
 			if code != ExitCannotRun || !strings.Contains(stderr, tc.want) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q", code, stderr, ExitCannotRun, tc.want)
 			}
@@ -198,8 +198,8 @@ func TestExportUsage(t *testing.T) {
 // as it was and no temporary file behind.
 func TestExportKeepsOldOutputWhenStopped(t *testing.T) {
 	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", "Action,UserId,Title\nA,a,T\n")
-	out := writeFile(t, dir, "out.csv", "previous payload\n")
+	in := expWriteFile(t, dir, "in.csv", "Action,UserId,Title\nA,a,T\n")
+	out := expWriteFile(t, dir, "out.csv", "previous payload\n")
 	var e exportFlags
 	e.out, e.reportDir, e.quiet = out, filepath.Join(dir, "r"), true
 	ctx, cancel := context.WithCancel(context.Background())
@@ -224,7 +224,7 @@ func TestExportXSD(t *testing.T) {
 	dir := t.TempDir()
 	t.Run("no xmllint", func(t *testing.T) {
 		t.Setenv("PATH", dir) // an empty folder: no xmllint on the path
-		code, stderr := bulk(t, "export", "courses", sample("courses.csv"), "-o", filepath.Join(dir, "c.xml"), "--xsd", xsd, "--report", filepath.Join(dir, "r"))
+		code, stderr := expRun(t, "export", "courses", expSample("courses.csv"), "-o", filepath.Join(dir, "c.xml"), "--xsd", xsd, "--report", filepath.Join(dir, "r"))
 		if code != ExitCannotRun || !strings.Contains(stderr, "libxml2-utils") {
 			t.Errorf("exit %d:\n%s", code, stderr)
 		}
@@ -234,7 +234,7 @@ func TestExportXSD(t *testing.T) {
 	}
 	t.Run("valid", func(t *testing.T) {
 		out := filepath.Join(dir, "ok.xml")
-		code, stderr := bulk(t, "export", "courses", sample("courses.xlsx"), "-o", out, "--xsd", xsd, "--report", filepath.Join(dir, "r1"))
+		code, stderr := expRun(t, "export", "courses", expSample("courses.xlsx"), "-o", out, "--xsd", xsd, "--report", filepath.Join(dir, "r1"))
 		if code != ExitRejected {
 			t.Fatalf("exit %d:\n%s", code, stderr)
 		}
@@ -244,11 +244,11 @@ func TestExportXSD(t *testing.T) {
 	})
 	t.Run("invalid", func(t *testing.T) {
 		// A schema that wants a <catalog> root: the document does not match.
-		strict := writeFile(t, dir, "strict.xsd", `<?xml version="1.0"?>
+		strict := expWriteFile(t, dir, "strict.xsd", `<?xml version="1.0"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="catalog" type="xs:string"/></xs:schema>`)
 		out := filepath.Join(dir, "bad.xml")
 		rep := filepath.Join(dir, "r2")
-		code, stderr := bulk(t, "export", "courses", sample("courses.csv"), "-o", out, "--xsd", strict, "--report", rep)
+		code, stderr := expRun(t, "export", "courses", expSample("courses.csv"), "-o", out, "--xsd", strict, "--report", rep)
 		if code != ExitCannotRun || !strings.Contains(stderr, "does not match") {
 			t.Errorf("exit %d:\n%s", code, stderr)
 		}
@@ -295,12 +295,12 @@ func TestDetectPeopleFluentKinds(t *testing.T) {
 // TestValidateDetectsSamples: the samples are read as their kinds by `bulk validate`.
 func TestValidateDetectsSamples(t *testing.T) {
 	for file, kind := range map[string]string{"training-history.csv": "training-history", "external-training.csv": "external-training", "courses.csv": "courses", "courses.xlsx": "courses"} {
-		code, stderr := bulk(t, "validate", sample(file), "--report", t.TempDir())
+		code, stderr := expRun(t, "validate", expSample(file), "--report", t.TempDir())
 		if code != ExitRejected || !strings.Contains(stderr, "read as "+kind) {
 			t.Errorf("%s: exit %d\n%s", file, code, stderr)
 		}
 	}
 }
 
-// testClock is the clock the golden payloads were made with (formats/internal/kindtest.Clock).
-var testClock = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+// expClock is the clock the golden payloads were made with (formats/internal/kindtest.Clock).
+var expClock = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)

@@ -1,6 +1,8 @@
 package pfvalue
 
 import (
+	"time"
+
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/check"
 )
@@ -33,9 +35,11 @@ func Date(r *pipeline.Row, f int) (Moment, error) {
 	return FromCheck(d), nil
 }
 
-// FromCheck converts the general parser's answer.
+// FromCheck converts the general parser's answer. A time given with a zone (ISO-8601 with Z or
+// +01:00) keeps the wall-clock time the input wrote: the LMS reads payload times in the session's
+// or the system's zone, and the writer's zone says nothing about that.
 func FromCheck(d check.Date) Moment {
-	t := d.Time
+	t := d.Time.Add(time.Duration(d.Offset) * time.Second)
 	return Moment{Y: t.Year(), Mo: int(t.Month()), D: t.Day(), H: t.Hour(), Mi: t.Minute(), S: t.Second(), HasTime: d.HasTime}
 }
 
@@ -162,7 +166,7 @@ func fastDate(s string, monthFirst bool) (m Moment, ok bool) {
 		}
 		rest = s[11:]
 	}
-	if !ok || mo < 1 || mo > 12 || day < 1 || day > daysIn(mo, y) {
+	if !ok || y < check.MinYear || mo < 1 || mo > 12 || day < 1 || day > daysIn(mo, y) {
 		return Moment{}, false // 31/02 and the like: the general parser says why
 	}
 	m = Moment{Y: y, Mo: mo, D: day}

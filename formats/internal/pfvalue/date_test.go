@@ -15,7 +15,8 @@ var dateSeeds = []string{
 	"31/02/2026", "29/02/2024", "29/02/2025", "00/01/2026", "05/13/2026", "05/09/2026 24:00",
 	"05/09/2026 09:60", "05/09/2026  09:00", "05/09/26", "5/9/2026", "2026-9-5", "05-Sepx2026",
 	"05-Spt-2026", "2026-09-05T09:00:00Z", "46270", "0000-01-01", "12/11/2026 07:05:09", "05/09/2026 9:00",
-	"05/09-2026", "2026/09/05", "31-Jun-2026", "01-jan-0001 00:00",
+	"05/09-2026", "2026/09/05", "31-Jun-2026", "01-jan-0001 00:00", "01/01/1899", "01/01/1900",
+	"5 Sep 2026", "05/09/2026 9:00 PM", "20260905", "2026-09-05T09:00:00+01:00",
 }
 
 // TestFastDateAgrees pins the fast path to the general parser on the seeds, both date orders.
@@ -78,5 +79,15 @@ func TestMomentFormats(t *testing.T) {
 	a, b := Moment{Y: 2026, Mo: 9, D: 5, H: 9}, Moment{Y: 2026, Mo: 9, D: 5, H: 10}
 	if a.Compare(b) != -1 || b.Compare(a) != 1 || a.Compare(a) != 0 {
 		t.Error("Compare")
+	}
+}
+
+func TestFromCheckKeepsWallClock(t *testing.T) {
+	d, err := check.ParseDate("2026-09-05T09:30:00+01:00", check.DayFirst, dateNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := FromCheck(d).XSD(); got != "2026-09-05T09:30:00" {
+		t.Errorf("got %s, want the time as written", got)
 	}
 }
