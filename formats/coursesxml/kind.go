@@ -146,7 +146,7 @@ const (
 
 func init() {
 	pipeline.RegisterRule(pipeline.Rule{Code: RuleModuleConflict, Summary: "A module column repeated on a later row differs from the value an earlier row gave the same module.", Example: "ModuleTitle 'Fire Safety' on row 3, 'Fire safety L2' on row 7 for module FS-1"})
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleModuleIncomplete, Summary: "No valid row gives the module's title and type; the payload names it by ID only, which works only for a module the LMS already has (warning).", Example: "sessions of HS-101 with no modules row for HS-101"})
+	pipeline.RegisterRule(pipeline.Rule{Code: RuleModuleIncomplete, Summary: "No valid row gives the module's title and type, which the LMS needs; every row of the module is rejected.", Example: "sessions of HS-101 with no modules row for HS-101"})
 	Kind.RowRules = append(Kind.RowRules,
 		ModuleType.Rule(fType),
 		SessionStatus.Rule(fStatus),

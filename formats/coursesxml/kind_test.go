@@ -101,9 +101,10 @@ func TestRules(t *testing.T) {
 		{"language", session(c("Language", "EN-gb")), nil, func(m *Module) string { return m.Language }, "en_GB"},
 		{"language bad", session(c("Language", "English")), []string{"language"}, nil, ""},
 
-		// A module named only by ID: allowed (it may exist), with a warning.
-		{"id only", kindtest.Row{{"ModuleID", "M"}, {"SessionStart", "05/09/2026 09:00"}, {"SessionEnd", "05/09/2026 10:00"}}, []string{"module-incomplete!"}, func(m *Module) string { return m.ID + " " + m.Title }, "M "},
-		{"no type", session(c("ModuleType", "")), []string{"module-incomplete!"}, func(m *Module) string { return m.Type }, ""},
+		// A module needs its title and type on some valid row.
+		{"id only", kindtest.Row{{"ModuleID", "M"}, {"SessionStart", "05/09/2026 09:00"}, {"SessionEnd", "05/09/2026 10:00"}}, []string{"module-incomplete"}, nil, ""},
+		{"no type", session(c("ModuleType", "")), []string{"module-incomplete"}, nil, ""},
+		{"no title", session(c("ModuleTitle", "")), []string{"module-incomplete"}, nil, ""},
 	}
 	// Every module type and session status, under its code and its label or alias.
 	for _, v := range ModuleType.Values {
@@ -189,23 +190,23 @@ func TestSessionsBeforeModules(t *testing.T) {
 
 func itoa(n int) string { return string(rune('0' + n)) }
 
-// TestLateRejectionLeavesThePayload: a row rejected after the sink accepted it (a warning from
-// the end-of-run check, under --strict) must not reach courses.xml.
+// TestLateRejectionLeavesThePayload: rows rejected after the sink accepted them (the end-of-run
+// check of incomplete modules) must not reach courses.xml.
 func TestLateRejectionLeavesThePayload(t *testing.T) {
 	dir := t.TempDir()
 	in := kindtest.CSV(t, dir, "s.csv",
 		"ModuleID,ModuleTitle,ModuleType,SessionCode,SessionStart,SessionEnd",
 		"A,Alpha,book,S,05/09/2026 09:00,05/09/2026 10:00",
 		"B,,,S,05/09/2026 09:00,05/09/2026 10:00",
+		"B,,,T,06/09/2026 09:00,06/09/2026 10:00",
 	)
 	b := NewBuilder()
 	res := kindtest.Run(t, Kind, b, in)
-	if len(b.entries) != 2 || !res.Has(3, "ModuleID", RuleModuleIncomplete) {
+	if len(b.entries) != 3 || !res.Has(3, "ModuleID", RuleModuleIncomplete) || !res.Has(4, "ModuleID", RuleModuleIncomplete) {
 		t.Fatalf("setup: %d entries\n%s", len(b.entries), res.Lines())
 	}
-	strict := func(src *pipeline.Source, row int) bool { return row == 3 } // as a strict report would say
 	var buf bytes.Buffer
-	n, err := b.WriteTo(&buf, strict)
+	n, err := b.WriteTo(&buf, res.IsRejected)
 	if err != nil || n != (Written{Modules: 1, Sessions: 1, Rows: 1}) || strings.Contains(buf.String(), "<id>B</id>") {
 		t.Errorf("wrote %+v, err %v:\n%s", n, err, buf.String())
 	}

@@ -87,10 +87,10 @@ type cross struct {
 
 type moduleSeen struct {
 	id       string
-	values   map[int]string // module field → canonical value, from the first valid row giving it
-	where    map[int]string // module field → the row that gave it
-	firstRef *pipeline.Problem
-	rejected string // a row describing the module that was rejected, for the message
+	values   map[int]string     // module field → canonical value, from the first valid row giving it
+	where    map[int]string     // module field → the row that gave it
+	rows     []pipeline.Problem // the valid rows of the module, located, for late problems
+	rejected string             // a row describing the module that was rejected, for the message
 }
 
 func newCross(*pipeline.RunState) pipeline.Cross {
@@ -172,25 +172,21 @@ func (c *cross) Check(r *pipeline.Row) {
 			m.where[f] = r.Where(nil)
 		}
 	}
-	if m.firstRef == nil {
-		src := r.Rec.Src
-		m.firstRef = &pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: r.Rec.Row, Column: r.Column(fModuleID), Value: id}
-	}
+	src := r.Rec.Src
+	m.rows = append(m.rows, pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: r.Rec.Row, Column: r.Column(fModuleID), Value: id})
 }
 
+// Finish rejects the rows of a module that no valid row gives a title and a type: courses.xml
+// would name the module without what the LMS needs to create it, and the LMS (like bulk's
+// sandbox) refuses a module without a title. Such rows are found only at the end, because a
+// modules sheet may come after the sessions sheet.
 func (c *cross) Finish(rep func(pipeline.Problem)) {
 	for _, m := range c.order {
-		if m.firstRef == nil {
-			continue // every row of the module was rejected: nothing of it reaches the payload
-		}
 		_, hasTitle := m.values[fTitle]
 		_, hasType := m.values[fType]
-		if hasTitle && hasType {
+		if hasTitle && hasType || len(m.rows) == 0 {
 			continue
 		}
-		p := *m.firstRef
-		p.Rule = RuleModuleIncomplete
-		p.Severity = pipeline.Warning
 		var missing []string
 		if !hasTitle {
 			missing = append(missing, "ModuleTitle")
@@ -198,10 +194,16 @@ func (c *cross) Finish(rep func(pipeline.Problem)) {
 		if !hasType {
 			missing = append(missing, "ModuleType")
 		}
-		p.Message = fmt.Sprintf("Module %s has no %s on any valid row, so courses.xml names it by ID only: that updates a module the LMS already has, but cannot create one.", m.id, strings.Join(missing, " or "))
+		msg := fmt.Sprintf("Module %s has no %s on any valid row, so this row is rejected: give the module's %s on one of its rows (or on a modules sheet).",
+			m.id, strings.Join(missing, " or "), strings.Join(missing, " and "))
 		if m.rejected != "" {
-			p.Message += fmt.Sprintf(" (%s describes it but was rejected; fix that row.)", m.rejected)
+			msg += fmt.Sprintf(" %s%s describes the module but was rejected; fix that row.", strings.ToUpper(m.rejected[:1]), m.rejected[1:])
 		}
-		rep(p)
+		for _, p := range m.rows {
+			p.Rule = RuleModuleIncomplete
+			p.Severity = pipeline.Error
+			p.Message = msg
+			rep(p)
+		}
 	}
 }
