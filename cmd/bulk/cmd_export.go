@@ -95,23 +95,39 @@ func (p *xmlPayload) finish(w io.Writer, rejected func(*pipeline.Source, int) bo
 	return int64(n.Rows), fmt.Sprintf("%s %s, %s %s", thousands(m), plural(m, "module", "modules"), thousands(s), plural(s, "session", "sessions")), err
 }
 
-// strictSink keeps rows with warnings out of the payload under --strict, where the report
-// counts them as rejected (the pipeline hands the sink every row without errors).
-type strictSink struct{ pipeline.Sink }
+// exportSink hands the payload the rows the pipeline accepts. Under --strict it keeps rows with
+// warnings out, since the report counts them as rejected (the pipeline hands the sink every row
+// without errors). onRow, when set, hears of each row that went into the payload, in order.
+type exportSink struct {
+	payload payload
+	strict  bool
+	onRow   func(r *pipeline.Row)
+}
 
-func (s strictSink) Accept(r *pipeline.Row) error {
-	for i := range r.Problems {
-		if r.Problems[i].Severity == pipeline.Warning {
-			return nil
+func (s *exportSink) Accept(r *pipeline.Row) error {
+	if s.strict {
+		for i := range r.Problems {
+			if r.Problems[i].Severity == pipeline.Warning {
+				return nil
+			}
 		}
 	}
-	return s.Sink.Accept(r)
+	if err := s.payload.Accept(r); err != nil {
+		return err
+	}
+	if s.onRow != nil && !r.HasErrors() {
+		s.onRow(r)
+	}
+	return nil
 }
 
 type exportFlags struct {
 	checkFlags
 	out string
 	xsd string
+	// onRow, when set, is told of every row written to the payload, in payload order
+	// (bulk load peoplefluent uses it to trace the LMS's answers back to input rows).
+	onRow func(r *pipeline.Row)
 }
 
 func (e *exportFlags) bind(cmd *cobra.Command) {
@@ -170,6 +186,7 @@ type exported struct {
 	out    string
 	rows   int64
 	counts report.Counts
+	rep    *report.Report
 }
 
 // export checks the inputs as kind and writes the payload to e.out. It returns an *ExitError for
@@ -218,10 +235,7 @@ func (e *exportFlags) export(ctx context.Context, a *App, kindName string, input
 		if err != nil {
 			return err
 		}
-		var sink pipeline.Sink = p
-		if e.strict {
-			sink = strictSink{p}
-		}
+		sink := &exportSink{payload: p, strict: e.strict, onRow: e.onRow}
 		if chk, err = e.check(ctx, a, inputs, sink, []*pipeline.Kind{ek.kind}); err != nil {
 			return err
 		}
@@ -255,7 +269,7 @@ func (e *exportFlags) export(ctx context.Context, a *App, kindName string, input
 		}
 		return nil, cannotRun(werr, "Check that the output folder exists and is writable.")
 	}
-	res.counts = chk.counts
+	res.counts, res.rep = chk.counts, chk.rep
 	if !e.quiet {
 		fmt.Fprintln(a.Stderr, summaryLine(chk.counts, e.reportDir))
 	}

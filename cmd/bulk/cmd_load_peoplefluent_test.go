@@ -1,0 +1,161 @@
+package main
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulkload/bulk/formats/peoplefluent"
+	"github.com/bulkload/bulk/formats/peoplefluent/sandbox"
+)
+
+const loadPFKey = "load-pf-test-KEY-5e21"
+
+// loadPFSandbox serves bulk's PeopleFluent sandbox on a free loopback port and returns it, its
+// base URL and a key file for it. setup, when given, configures it before it starts.
+func loadPFSandbox(t *testing.T, setup ...func(*sandbox.Server)) (*sandbox.Server, string, string) {
+	t.Helper()
+	srv := sandbox.New(peoplefluent.NewSecret(loadPFKey), sandbox.DefaultSeed())
+	for _, f := range setup {
+		f(srv)
+	}
+	base, stop, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("stopping the sandbox: %v", err)
+		}
+	})
+	keyFile := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(keyFile, []byte(loadPFKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return srv, base, keyFile
+}
+
+// rejectsByRow reads rejects.csv into "row rule" strings.
+func rejectsByRow(t *testing.T, dir string) []string {
+	t.Helper()
+	recs, err := csv.NewReader(expOpen(t, filepath.Join(dir, "rejects.csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range recs[1:] { // file,sheet,row,column,value,rule,severity,message
+		out = append(out, r[2]+" "+r[5])
+	}
+	return out
+}
+
+// TestLoadPeopleFluentTraining: validation rejects one row, the LMS refuses one and warns about
+// another; every outcome lands on its input row, and the counts add up.
+func TestLoadPeopleFluentTraining(t *testing.T) {
+	srv, base, keyFile := loadPFSandbox(t)
+	dir := t.TempDir()
+	in := expWriteFile(t, dir, "completions.csv", "User ID,Learning ID,Completion Date,Status,Action\n"+
+		"JSmith,HS-101,05/09/2026,Completed,A\n"+ // row 2: loaded
+		"broken.user,HS-101,05/09/2026,Completed,A\n"+ // row 3: the LMS refuses it
+		"odd.user,HS-101,05/09/2026,Completed,A\n"+ // row 4: the LMS warns
+		"adoe,HS-101,31/02/2026,Completed,A\n"+ // row 5: rejected by bulk, never sent
+		"mlee,FIRE-01,06/09/2026,Pass,A\n") // row 6: loaded
+	rep := filepath.Join(dir, "report")
+	code, stderr := expRun(t, "load", "peoplefluent", "training-history", in, "--base", base, "--key-file", keyFile, "--report", rep)
+	if code != ExitRejected {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	got := strings.Join(rejectsByRow(t, rep), ", ")
+	if want := "3 lms-failed, 4 lms-warning, 5 date"; got != want {
+		t.Errorf("rejects.csv rows %q, want %q", got, want)
+	}
+	s := expReadSummary(t, rep)
+	if s.RowsRead != 5 || s.RowsRejected != 2 || s.RowsValid != 3 {
+		t.Errorf("counts %+v: want 5 read, 2 rejected (one by bulk, one by the LMS), 3 valid", s)
+	}
+	if n := srv.TrainingRecords(); n != 3 {
+		t.Errorf("the LMS holds %d training records, want 3 (jsmith, odd.user, mlee)", n)
+	}
+	payload, err := os.ReadFile(filepath.Join(rep, "payload-training-history.csv"))
+	if err != nil || strings.Contains(string(payload), "adoe") || !strings.Contains(string(payload), "jsmith") {
+		t.Errorf("payload (err %v):\n%s", err, payload)
+	}
+	if _, err := os.Stat(filepath.Join(rep, "results.csv")); err != nil {
+		t.Error(err)
+	}
+	if strings.Contains(stderr, loadPFKey) {
+		t.Error("the key was printed")
+	}
+}
+
+// TestLoadPeopleFluentCourses loads the courses sample: its valid modules and sessions reach the
+// LMS as courses.xml; its mistakes stay in the report.
+func TestLoadPeopleFluentCourses(t *testing.T) {
+	srv, base, keyFile := loadPFSandbox(t)
+	rep := filepath.Join(t.TempDir(), "report")
+	code, stderr := expRun(t, "load", "peoplefluent", "courses", expSample("courses.csv"), "--base", base, "--key-file", keyFile, "--report", rep)
+	if code != ExitRejected {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if st := srv.Stats(); st.Loaded["courses"] != 1 || st.Rejected["courses"] != 0 {
+		t.Errorf("sandbox stats %+v:\n%s", st, stderr)
+	}
+	for _, r := range rejectsByRow(t, rep) {
+		if strings.HasSuffix(r, "lms-failed") {
+			t.Errorf("the LMS refused courses.xml: %s\n%s", r, stderr)
+		}
+	}
+}
+
+// TestLoadPeopleFluentCoursesFailed: when the LMS fails courses.xml as a whole (here every
+// request is answered 500, and a courses post is never replayed), each row in the document is
+// reported failed on its input row.
+func TestLoadPeopleFluentCoursesFailed(t *testing.T) {
+	_, base, keyFile := loadPFSandbox(t, func(s *sandbox.Server) { s.ErrorShare = 1 })
+	dir := t.TempDir()
+	in := expWriteFile(t, dir, "c.csv", "ModuleID,ModuleTitle,ModuleType,SessionCode,SessionStart,SessionEnd\n"+
+		"M-1,One,classroom,S1,05/09/2026 09:00,05/09/2026 10:00\n"+
+		"M-1,One,classroom,S2,06/09/2026 09:00,06/09/2026 10:00\n"+
+		"M-2,Two,exam,,,\n")
+	rep := filepath.Join(dir, "report")
+	code, stderr := expRun(t, "load", "peoplefluent", "courses", in, "--base", base, "--key-file", keyFile, "--report", rep)
+	if code != ExitRejected {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if got, want := strings.Join(rejectsByRow(t, rep), ", "), "2 lms-failed, 3 lms-failed, 4 lms-failed"; got != want {
+		t.Errorf("rejects %q, want %q", got, want)
+	}
+	if s := expReadSummary(t, rep); s.RowsRead != 3 || s.RowsRejected != 3 {
+		t.Errorf("counts %+v", s)
+	}
+}
+
+func TestLoadPeopleFluentCannotStart(t *testing.T) {
+	_, base, keyFile := loadPFSandbox(t)
+	dir := t.TempDir()
+	in := expWriteFile(t, dir, "in.csv", "Action,UserId,Title\nA,jsmith,T\n")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no key", []string{"load", "peoplefluent", "external-training", in, "--base", base}, envPFKey},
+		{"no base", []string{"load", "peoplefluent", "external-training", in, "--key-file", keyFile}, "base"},
+		{"bad base", []string{"load", "peoplefluent", "external-training", in, "--base", "ftp://lms", "--key-file", keyFile}, "ftp"},
+		{"bad kind", []string{"load", "peoplefluent", "onefile-users", in, "--base", base, "--key-file", keyFile}, "cannot be exported"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := filepath.Join(t.TempDir(), "r")
+			code, stderr := expRun(t, append(tc.args, "--report", rep)...)
+			if code != ExitCannotRun || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d:\n%s\nwant exit 2 and %q", code, stderr, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(rep, "payload-external-training.csv")); err == nil {
+				t.Error("a load that could not start wrote a payload")
+			}
+		})
+	}
+}
