@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,6 +156,62 @@ func TestLoadPeopleFluentCannotStart(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Join(rep, "payload-external-training.csv")); err == nil {
 				t.Error("a load that could not start wrote a payload")
+			}
+		})
+	}
+}
+
+// TestGoldenPayloadsPassTheSandbox: the sandbox checks payload formats as the LMS does (dates,
+// codes, lengths); with any user and module accepted, every row of each golden payload must load,
+// except updates and deletes of records the fresh sandbox does not hold. This ties the two
+// helpers' readings of the vendor tables together.
+func TestGoldenPayloadsPassTheSandbox(t *testing.T) {
+	_, base, keyFile := loadPFSandbox(t, func(s *sandbox.Server) {
+		s.Seed.AnyUser, s.Seed.AnyModule = true, true
+		s.Seed.Facilities = append(s.Seed.Facilities, "LDN-HQ", "MAN-2")
+	})
+	for _, tc := range []struct{ endpoint, file, action string }{
+		{"trainingHistoryCsv", "../../formats/trainingcsv/testdata/training-history.payload.csv", "ACTION"},
+		{"externalTrainingCsv", "../../formats/externalcsv/testdata/external-training.payload.csv", "Action"},
+		{"courses", "../../formats/coursesxml/testdata/courses-csv.golden.xml", ""},
+		{"courses", "../../formats/coursesxml/testdata/courses-xlsx.golden.xml", ""},
+	} {
+		t.Run(filepath.Base(tc.file), func(t *testing.T) {
+			rep := t.TempDir()
+			code, stderr := expRun(t, "push", "peoplefluent", "--base", base, "--endpoint", tc.endpoint, "--key-file", keyFile, "--report", rep, tc.file)
+			if code != ExitOK && code != ExitRejected {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			var actions []string // payload row (from 2) → its action
+			if tc.action != "" {
+				recs, err := csv.NewReader(expOpen(t, tc.file)).ReadAll()
+				if err != nil {
+					t.Fatal(err)
+				}
+				col := -1
+				for i, h := range recs[0] {
+					if h == tc.action {
+						col = i
+					}
+				}
+				for _, r := range recs[1:] {
+					actions = append(actions, r[col])
+				}
+			}
+			results, err := csv.NewReader(expOpen(t, filepath.Join(rep, "results.csv"))).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range results[1:] { // file,row,status,message
+				if r[2] == peoplefluent.StatusOK {
+					continue
+				}
+				row := 0
+				fmt.Sscan(r[1], &row)
+				if row >= 2 && row-2 < len(actions) && (actions[row-2] == "U" || actions[row-2] == "D") && r[2] == peoplefluent.StatusFailed {
+					continue // an update of a record this fresh LMS has never had
+				}
+				t.Errorf("row %s %s: %s", r[1], r[2], r[3])
 			}
 		})
 	}
