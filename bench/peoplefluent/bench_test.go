@@ -27,33 +27,39 @@ func BenchmarkExportTrainingHistory(b *testing.B) {
 	if err := WriteTrainingHistory(in, *benchRows); err != nil {
 		b.Fatal(err)
 	}
-	var base, direct, viaGocsv, baseCPU, directCPU, gocsvCPU time.Duration
+	variants := []struct {
+		name string
+		o    trainingcsv.Options
+	}{
+		{"export", trainingcsv.Options{}},                            // what bulk export runs
+		{"export-gocsv", trainingcsv.Options{Gocsv: true}},           // rows written by gocsv
+		{"export-sequential", trainingcsv.Options{Sequential: true}}, // transform on the pipeline's goroutine
+	}
+	wall := make([]time.Duration, len(variants)+1) // [0] is the copy
+	cpu := make([]time.Duration, len(variants)+1)
 	for b.Loop() {
 		t0, c0 := time.Now(), cpuTime()
 		n, err := Copy(in, filepath.Join(dir, "copy.csv"))
 		if err != nil || n != int64(*benchRows) {
 			b.Fatalf("copy: %d rows, %v", n, err)
 		}
-		t1, c1 := time.Now(), cpuTime()
-		export(b, in, filepath.Join(dir, "out.csv"), filepath.Join(dir, "report"), false)
-		t2, c2 := time.Now(), cpuTime()
-		export(b, in, filepath.Join(dir, "out-gocsv.csv"), filepath.Join(dir, "report"), true)
-		t3, c3 := time.Now(), cpuTime()
-		base, baseCPU = base+t1.Sub(t0), baseCPU+c1-c0
-		direct, directCPU = direct+t2.Sub(t1), directCPU+c2-c1
-		viaGocsv, gocsvCPU = viaGocsv+t3.Sub(t2), gocsvCPU+c3-c2
+		wall[0], cpu[0] = wall[0]+time.Since(t0), cpu[0]+cpuTime()-c0
+		for i, v := range variants {
+			t0, c0 := time.Now(), cpuTime()
+			export(b, in, filepath.Join(dir, v.name+".csv"), filepath.Join(dir, "report"), v.o)
+			wall[i+1], cpu[i+1] = wall[i+1]+time.Since(t0), cpu[i+1]+cpuTime()-c0
+		}
 	}
 	n := float64(*benchRows) * float64(b.N)
-	b.ReportMetric(n/base.Seconds(), "copy-rows/s")
-	b.ReportMetric(n/direct.Seconds(), "export-rows/s")
-	b.ReportMetric(n/viaGocsv.Seconds(), "export-gocsv-rows/s")
-	b.ReportMetric(base.Seconds()/direct.Seconds(), "ratio")
-	b.ReportMetric(base.Seconds()/viaGocsv.Seconds(), "ratio-gocsv")
+	b.ReportMetric(n/wall[0].Seconds(), "copy-rows/s")
 	// CPU per row (all threads): unlike wall time, other work on a shared machine does not
 	// inflate it, so it shows where a change helps even when the ratios are noisy.
-	b.ReportMetric(float64(baseCPU.Nanoseconds())/n, "copy-cpu-ns/row")
-	b.ReportMetric(float64(directCPU.Nanoseconds())/n, "export-cpu-ns/row")
-	b.ReportMetric(float64(gocsvCPU.Nanoseconds())/n, "export-gocsv-cpu-ns/row")
+	b.ReportMetric(float64(cpu[0].Nanoseconds())/n, "copy-cpu-ns/row")
+	for i, v := range variants {
+		b.ReportMetric(n/wall[i+1].Seconds(), v.name+"-rows/s")
+		b.ReportMetric(wall[0].Seconds()/wall[i+1].Seconds(), v.name+"-ratio")
+		b.ReportMetric(float64(cpu[i+1].Nanoseconds())/n, v.name+"-cpu-ns/row")
+	}
 }
 
 // cpuTime is the process's user and system time so far.
@@ -65,9 +71,9 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// export runs what `bulk export training-history` runs, minus the command line.
-// The payload is written by the direct encoder, or by gocsv when gocsv is set.
-func export(tb testing.TB, in, out, reportDir string, gocsv bool) {
+// export runs what `bulk export training-history` runs, minus the command line, with writer
+// options o.
+func export(tb testing.TB, in, out, reportDir string, o trainingcsv.Options) {
 	tb.Helper()
 	input, err := read.Open(in, read.Options{})
 	if err != nil {
@@ -83,7 +89,7 @@ func export(tb testing.TB, in, out, reportDir string, gocsv bool) {
 	for _, h := range TrainingHeader {
 		present[trainingcsv.Kind.Lookup(h)] = true
 	}
-	w, err := trainingcsv.NewWriter(f, func(i int) bool { return present[i] }, trainingcsv.Options{Gocsv: gocsv})
+	w, err := trainingcsv.NewWriter(f, func(i int) bool { return present[i] }, o)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -111,7 +117,7 @@ func BenchmarkExportOnly(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		export(b, in, filepath.Join(dir, "out.csv"), filepath.Join(dir, "report"), false)
+		export(b, in, filepath.Join(dir, "out.csv"), filepath.Join(dir, "report"), trainingcsv.Options{})
 	}
 	b.ReportMetric(float64(*benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }

@@ -30,6 +30,9 @@ type payload interface {
 	finish(w io.Writer, rejected func(*pipeline.Source, int) bool) (rows int64, what string, err error)
 	// columns is the payload's header (CSV), or nil.
 	columns() []string
+	// abort stops what the payload runs (a CSV writer's goroutines) when the export fails
+	// before finish.
+	abort()
 }
 
 // exportKind is how one kind becomes a PeopleFluent payload.
@@ -74,6 +77,7 @@ type csvPayload struct {
 }
 
 func (p *csvPayload) columns() []string { return p.cols() }
+func (p *csvPayload) abort()            { _ = p.close() }
 
 func (p *csvPayload) finish(io.Writer, func(*pipeline.Source, int) bool) (int64, string, error) {
 	if err := p.close(); err != nil {
@@ -88,6 +92,7 @@ type xmlPayload struct{ b *coursesxml.Builder }
 
 func (p *xmlPayload) Accept(r *pipeline.Row) error { return p.b.Accept(r) }
 func (p *xmlPayload) columns() []string            { return nil }
+func (p *xmlPayload) abort()                       {}
 
 func (p *xmlPayload) finish(w io.Writer, rejected func(*pipeline.Source, int) bool) (int64, string, error) {
 	n, err := p.b.WriteTo(w, rejected)
@@ -235,10 +240,17 @@ func (e *exportFlags) export(ctx context.Context, a *App, kindName string, input
 		if err != nil {
 			return err
 		}
+		finished := false
+		defer func() {
+			if !finished {
+				p.abort()
+			}
+		}()
 		sink := &exportSink{payload: p, strict: e.strict, onRow: e.onRow}
 		if chk, err = e.check(ctx, a, inputs, sink, []*pipeline.Kind{ek.kind}); err != nil {
 			return err
 		}
+		finished = true
 		rows, what, err := p.finish(f, chk.rep.Rejected)
 		if err != nil {
 			return err

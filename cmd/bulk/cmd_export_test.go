@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -205,8 +206,16 @@ func TestExportKeepsOldOutputWhenStopped(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var stderr bytes.Buffer
+	before := runtime.NumGoroutine()
 	if _, err := e.export(ctx, &App{Stderr: &stderr}, "external-training", []string{in}); err == nil {
 		t.Fatal("a cancelled export succeeded")
+	}
+	// The payload writer's goroutines stop with the export (a nightly run makes many exports).
+	for i := 0; runtime.NumGoroutine() > before && i < 100; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines before the export, %d after", before, n)
 	}
 	if got, _ := os.ReadFile(out); string(got) != "previous payload\n" {
 		t.Errorf("output replaced: %q", got)

@@ -29,6 +29,22 @@ func TestGoldenSample(t *testing.T) {
 	kindtest.Golden(t, "testdata/training-history.payload.csv", buf.Bytes(), *update)
 	kindtest.Golden(t, "testdata/training-history.problems.txt", []byte(res.Lines()), *update)
 
+	// The other writers (gocsv, transform on the pipeline's goroutine) write the same bytes.
+	for _, o := range []Options{{Gocsv: true}, {Sequential: true}} {
+		var other bytes.Buffer
+		ow, err := NewWriter(&other, kindtest.Present(t, Kind, sample), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kindtest.Run(t, Kind, ow, sample)
+		if err := ow.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(other.Bytes(), buf.Bytes()) {
+			t.Errorf("writer %+v differs from the default:\n%s", o, other.Bytes())
+		}
+	}
+
 	// Whatever the golden files say, the counts must add up: every row is in the payload or
 	// rejected, never both.
 	recs, err := csv.NewReader(bytes.NewReader(buf.Bytes())).ReadAll()
