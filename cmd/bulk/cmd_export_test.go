@@ -313,3 +313,37 @@ func TestValidateDetectsSamples(t *testing.T) {
 
 // expClock is the clock the golden payloads were made with (formats/internal/kindtest.Clock).
 var expClock = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// TestDocsCoverPeopleFluentKinds keeps docs/peoplefluent-formats.md in step with the kinds:
+// every field and every rule code they raise is described there.
+func TestDocsCoverPeopleFluentKinds(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "peoplefluent-formats.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ek := range exportKinds {
+		for _, f := range ek.kind.Fields {
+			if !bytes.Contains(doc, []byte("`"+f.Name+"`")) {
+				t.Errorf("%s field %s is not in the docs", ek.kind.Name, f.Name)
+			}
+		}
+	}
+	codes := []string{"date-range", "user-id-list", "time-zone", "currency", "language", "ignored-value",
+		"paired-value", "negative", "nothing-to-change", "course-type-tns", "module-conflict", "module-incomplete",
+		RuleLMSFailed, RuleLMSWarning}
+	for _, code := range codes {
+		if !bytes.Contains(doc, []byte("`"+code+"`")) {
+			t.Errorf("rule %s is not in the docs", code)
+		}
+	}
+	// And every code listed is registered, with a summary for `bulk rules`.
+	known := map[string]bool{}
+	for _, r := range pipeline.Rules() {
+		known[r.Code] = r.Summary != ""
+	}
+	for _, code := range codes {
+		if !known[code] {
+			t.Errorf("rule %s is not registered", code)
+		}
+	}
+}
