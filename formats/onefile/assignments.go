@@ -64,7 +64,43 @@ var (
 func init() {
 	Assignments.RowRules = append(Assignments.RowRules, checkAssignment)
 	Assignments.NewCross = newAssignmentsCross
+	Assignments.Key = assignmentKey
 	pipeline.RegisterKind(Assignments)
+}
+
+// assignmentKey identifies an assignment from one file to the next: learner, user, level and
+// the standard or unit, each by the first key the row gives (as the duplicate rule compares
+// them). "" when the row lacks a learner, a user or a valid level.
+func assignmentKey(r *pipeline.Row) string {
+	level, ok := ParseLevel(r.Value(aLevel))
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	part := func(name string, fs ...int) bool {
+		for _, f := range fs {
+			if v := r.Value(f); v != "" {
+				b.WriteString(name)
+				b.WriteString(Assignments.Fields[f].Name)
+				b.WriteByte('=')
+				b.WriteString(strings.ToLower(v))
+				return true
+			}
+		}
+		return false
+	}
+	if !part("", aLearnerID, aLearnerMISID, aLearnerEmail) || !part(";", aUserID, aUserMISID, aUserEmail) {
+		return ""
+	}
+	b.WriteString(";Level=")
+	b.WriteByte(byte('0' + level))
+	switch level {
+	case LevelLearningAim:
+		part(";", aStandardID, aStandardTitle)
+	case LevelUnitSummary:
+		part(";", aUnitID, aUnitTitle)
+	}
+	return b.String()
 }
 
 func checkAssignment(r *pipeline.Row) {

@@ -244,7 +244,20 @@ func init() {
 		checkUserSelfReference,
 	)
 	Users.NewCross = newUsersCross
+	Users.Key = userKey
 	pipeline.RegisterKind(Users)
+}
+
+// userKey is a user's natural key from one file to the next: MISID, else e-mail, as the loader
+// matches users already on OneFile.
+func userKey(r *pipeline.Row) string {
+	if v := r.Value(uMISID); v != "" {
+		return "MISID=" + strings.ToLower(v)
+	}
+	if v := r.Value(uEmail); v != "" {
+		return "Email=" + strings.ToLower(v)
+	}
+	return ""
 }
 
 func checkUserRole(r *pipeline.Row) {
