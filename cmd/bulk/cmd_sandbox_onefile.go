@@ -14,16 +14,8 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 )
 
-func init() { register(newSandboxCmd) }
-
-func newSandboxCmd(a *App) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "sandbox",
-		Short: "Run a local stand-in for a target system, to rehearse a load without an account",
-	}
-	cmd.AddCommand(newSandboxOneFileCmd(a))
-	return cmd
-}
+// The 'bulk sandbox' parent lives in cmd_sandbox.go; this file adds its onefile subcommand.
+func init() { sandboxSubcommands = append(sandboxSubcommands, newSandboxOneFileCmd) }
 
 type sandboxFlags struct {
 	addr       string
