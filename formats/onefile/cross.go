@@ -78,10 +78,6 @@ func (r ref) row() uint32 { return uint32(r >> 32) }
 func (r ref) tbl() uint16 { return uint16(r >> 16) }
 func (r ref) field() int  { return int(uint8(r >> 8)) }
 func (r ref) want() want  { return want(uint8(r)) }
-func (r ref) who() person { return person{row: r.row(), tbl: r.tbl()} }
-func (r ref) less(s ref) bool {
-	return r.tbl() < s.tbl() || r.tbl() == s.tbl() && (r.row() < s.row() || r.row() == s.row() && r.field() < s.field())
-}
 
 type waiting struct {
 	value string // as first written

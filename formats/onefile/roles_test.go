@@ -56,6 +56,14 @@ func TestParseLevel(t *testing.T) {
 	}
 }
 
+func TestIsStaff(t *testing.T) {
+	for role, want := range map[int]bool{1: false, 4: true, 5: true, 10: true, 40: true, 45: true, 0: false, 7: false} {
+		if IsStaff(role) != want {
+			t.Errorf("IsStaff(%d) = %v", role, !want)
+		}
+	}
+}
+
 func TestLevelAllows(t *testing.T) {
 	want := map[int][]int{
 		LevelLearningAim: {4, 5, 10}, LevelUnitSummary: {4, 5, 10}, LevelAdditional: {4, 5, 10, 40, 45},
