@@ -300,13 +300,13 @@ func checkUserFieldsForRole(r *pipeline.Row) {
 		extra = append(extra, name)
 	}
 	if first >= 0 {
-		what := "is a learner field"
+		what, pronoun := "is a learner field", "it"
 		if len(extra) > 1 {
-			what = "are learner fields"
+			what, pronoun = "are learner fields", "they"
 		}
-		r.Warnf(first, RuleNotForRole, "%s %s that OneFile does not take for %s; %s not be sent. Clear %s, or check the Role.",
-			joinAnd(extra), what, RoleLabel(role), map[bool]string{true: "it will", false: "they will"}[len(extra) == 1],
-			map[bool]string{true: "it", false: "them"}[len(extra) == 1])
+		object := map[string]string{"it": "it", "they": "them"}[pronoun]
+		r.Warnf(first, RuleNotForRole, "%s %s that OneFile does not take for %s; %s will not be sent. Clear %s, or check the Role.",
+			joinAnd(extra), what, RoleLabel(role), pronoun, object)
 	}
 }
 
