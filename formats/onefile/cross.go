@@ -374,7 +374,13 @@ func (c *assignmentsCross) Check(r *pipeline.Row) {
 	pp.check(r, aLearnerEmail, keyEmail, wantLearner)
 	level, levelOK := ParseLevel(r.Value(aLevel))
 	if levelOK {
-		w := map[int]want{LevelAdditional: wantAssignee1, LevelUnitSummary: wantAssignee2, LevelLearningAim: wantAssignee3}[level]
+		w := wantAssignee1
+		switch level {
+		case LevelUnitSummary:
+			w = wantAssignee2
+		case LevelLearningAim:
+			w = wantAssignee3
+		}
 		pp.check(r, aUserMISID, keyMISID, w)
 		pp.check(r, aUserEmail, keyEmail, w)
 		c.duplicate(r, level)
