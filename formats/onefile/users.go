@@ -334,27 +334,29 @@ const (
 )
 
 func checkUserDates(r *pipeline.Row) {
-	start, hasStart := goodDate(r, uStartOn)
-	if end, ok := goodDate(r, uPlannedEndDate); ok && hasStart && end.Day().Before(start.Day()) {
+	startDate, hasStart := goodDate(r, uStartOn)
+	start := startDate.Day()
+	if endDate, ok := goodDate(r, uPlannedEndDate); ok && hasStart && endDate.Day().Before(start) {
 		r.Errorf(uPlannedEndDate, RuleDateOrder, "PlannedEndDate %s is before StartOn %s; the planned end must come after the start.",
-			end.Day().Format("02/01/2006"), start.Day().Format("02/01/2006"))
+			endDate.Day().Format("02/01/2006"), start.Format("02/01/2006"))
 	}
-	dob, ok := goodDate(r, uDOB)
+	dobDate, ok := goodDate(r, uDOB)
 	if !ok {
 		return
 	}
+	dob := dobDate.Day()
 	now := pipeline.Now().UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	if dob.Day().After(today) {
-		r.Errorf(uDOB, RuleDateOrder, "DOB %s is in the future; check the year.", dob.Day().Format("02/01/2006"))
+	if dob.After(today) {
+		r.Errorf(uDOB, RuleDateOrder, "DOB %s is in the future; check the year.", dob.Format("02/01/2006"))
 		return
 	}
 	role := rowRole(r, uRole)
 	at, when := today, "today"
 	if role == RoleLearner && hasStart {
-		at, when = start.Day(), "on their StartOn date"
+		at, when = start, "on their StartOn date"
 	}
-	age := yearsBetween(dob.Day(), at)
+	age := yearsBetween(dob, at)
 	min := minStaffAge
 	who := "a member of staff"
 	if role == RoleLearner {
@@ -362,11 +364,9 @@ func checkUserDates(r *pipeline.Row) {
 	}
 	switch {
 	case age < 0:
-		r.Errorf(uDOB, RuleDateOrder, "DOB %s is after StartOn %s; check both years.", dob.Day().Format("02/01/2006"), at.Format("02/01/2006"))
-	case age < min:
-		r.Warnf(uDOB, RuleDateOrder, "DOB %s makes %s %d years old %s, which is unlikely; check the year.", dob.Day().Format("02/01/2006"), who, age, when)
-	case age > maxAge:
-		r.Warnf(uDOB, RuleDateOrder, "DOB %s makes %s %d years old %s, which is unlikely; check the year.", dob.Day().Format("02/01/2006"), who, age, when)
+		r.Errorf(uDOB, RuleDateOrder, "DOB %s is after StartOn %s; check both years.", dob.Format("02/01/2006"), at.Format("02/01/2006"))
+	case age < min || age > maxAge:
+		r.Warnf(uDOB, RuleDateOrder, "DOB %s makes %s %d years old %s, which is unlikely; check the year.", dob.Format("02/01/2006"), who, age, when)
 	}
 }
 
