@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulkload/bulk/pipeline"
+)
+
+// update rewrites golden files: go test ./cmd/bulk -run Golden -update
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/name, or rewrites the file under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (run with -update if the change is right):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// bulk runs the command line in-process, as main does, and returns its exit status and output.
+func bulk(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, newApp(strings.NewReader(""), &out, &errb))
+	return code, out.String(), errb.String()
+}
+
+// fixtureRules are fixed, so the golden file tests the layout, not whichever rules are registered
+// today (kinds add rules as they land; TestRulesListsEveryRule covers those).
+var fixtureRules = []pipeline.Rule{
+	{Code: "date", Summary: "The value is not a date in an accepted format, or is impossible.", Example: "'31/02/2026'"},
+	{Code: "duplicate", Summary: "The same key (e.g. Email, MISID, ULN) appears on an earlier row; every later occurrence is rejected.", Example: "the same Email on rows 4 and 9"},
+	{Code: "x", Summary: "Short.", Example: ""},
+}
+
+func TestRulesGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeRules(&b, fixtureRules); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "rules.golden", b.Bytes())
+	b.Reset()
+	if err := writeJSON(&b, rulesDoc{Rules: fixtureRules}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "rules.json.golden", b.Bytes())
+}
+
+func TestRulesListsEveryRule(t *testing.T) {
+	code, out, errOut := bulk(t, "rules")
+	if code != 0 || errOut != "" {
+		t.Fatalf("bulk rules: exit %d, stderr %q", code, errOut)
+	}
+	rules := pipeline.Rules()
+	if len(rules) < 15 {
+		t.Fatalf("only %d rules registered", len(rules))
+	}
+	for _, r := range rules {
+		if r.Summary == "" || r.Example == "" {
+			t.Errorf("rule %s has no summary or no example of a failing value", r.Code)
+		}
+		found := false
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, r.Code+" ") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("bulk rules has no line for %s", r.Code)
+		}
+	}
+
+	code, out, _ = bulk(t, "rules", "--format", "json")
+	var doc struct {
+		Rules []struct{ Code, Summary, Example string }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
+		t.Fatalf("bulk rules --format json: exit %d, %v:\n%s", code, err, out)
+	}
+	if len(doc.Rules) != len(rules) {
+		t.Fatalf("JSON lists %d rules, want %d", len(doc.Rules), len(rules))
+	}
+	for i, r := range rules {
+		if doc.Rules[i].Code != r.Code || doc.Rules[i].Summary != r.Summary || doc.Rules[i].Example != r.Example {
+			t.Errorf("JSON rule %d = %+v, want %+v", i, doc.Rules[i], r)
+		}
+	}
+}
+
+func TestFormatFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"rules", "--format", "jsn"}, 2, "Did you mean --format json?"},
+		{[]string{"kinds", "--format", "yaml"}, 2, "Use --format text or --format json."},
+		{[]string{"rules", "extra"}, 2, `unknown command "extra"`},
+	} {
+		code, _, errOut := bulk(t, tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.says) {
+			t.Errorf("bulk %s: exit %d, stderr %q; want %d and %q", strings.Join(tc.args, " "), code, errOut, tc.code, tc.says)
+		}
+	}
+}
