@@ -140,12 +140,17 @@ func checkTemplateFile(t *testing.T, path string) {
 	}
 }
 
-// TestTemplateToValidate is the data officer's first hour, end to end with the binary: write a
-// template, fill it in as Excel would (date cells, IDs as text), validate it: exit 0. The same
-// with one bad value: exit 1, and the report names the row and the rule.
+// TestTemplateToValidate is the data officer's first hour, end to end with the binary: write the
+// learners and staff template, fill it in as Excel would (date cells, IDs as text) with the kind's
+// examples, validate it: exit 0. The same with one bad value: exit 1, and the report names the row
+// and the rule. (formats/template's tests do the same for every kind, column by column.)
 func TestTemplateToValidate(t *testing.T) {
 	dir, env := bulkExe(t)
-	for _, k := range pipeline.Kinds() {
+	for _, name := range []string{"onefile-users"} {
+		k, err := pipeline.KindByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Run(k.Name, func(t *testing.T) {
 			work := t.TempDir()
 			exe := func(args ...string) (int, string) {

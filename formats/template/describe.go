@@ -10,6 +10,7 @@ package template
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,8 +54,9 @@ func HasTime(f *pipeline.Field) bool {
 }
 
 // Values returns the values a template offers in a drop-down for f, and whether they are the
-// only values bulk accepts (an Enum, a boolean) or suggestions (Choices, where bulk accepts other
-// spellings too). AllowNone's literal is offered as the last value.
+// only values bulk accepts (an Enum) or suggestions: Choices ("1 Learner", where bulk reads "1"
+// and "Learner" too) and booleans (yes, no, 1 and 0 work as well as true and false). AllowNone's
+// literal is offered as the last value.
 func Values(f *pipeline.Field) (vals []string, only bool) {
 	switch {
 	case len(f.Choices) > 0:
@@ -62,9 +64,12 @@ func Values(f *pipeline.Field) (vals []string, only bool) {
 	case f.Type == pipeline.Enum:
 		vals, only = append(vals, f.Enum...), true
 	case f.Type == pipeline.Bool:
-		vals, only = []string{"true", "false"}, true
+		vals = []string{"true", "false"}
 	default:
 		return nil, false
+	}
+	if f.AllowNone != "" && slices.ContainsFunc(vals, func(v string) bool { return strings.EqualFold(v, f.AllowNone) }) {
+		return vals, only // the kind lists it already
 	}
 	if f.AllowNone != "" {
 		vals = append(vals, f.AllowNone)
@@ -139,7 +144,7 @@ func Describe(f *pipeline.Field) string {
 	case pipeline.NINO:
 		s = "A National Insurance number, e.g. AB123456C"
 	case pipeline.Bool:
-		s = "true or false"
+		s = "true or false (yes/no and 1/0 work too)"
 	case pipeline.Enum:
 		s = "One of the values in the drop-down"
 		if vals, _ := Values(f); len(strings.Join(vals, ", ")) <= shortList {

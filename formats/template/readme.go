@@ -71,7 +71,8 @@ func (b *builder) readMe() {
 	}
 	row++
 	line(heading, "Example row")
-	line(0, fmt.Sprintf("One filled-in record, as it would look on the sheet %q. It is here, not there, so it can never be loaded by mistake.", b.data))
+	line(0, fmt.Sprintf("An example value for each column, as it would look on the sheet %q. Some columns are alternatives (see 'What it is'), so fill in what your records need.", b.data))
+	line(0, "The example is here, not on the data sheet, so it can never be loaded by mistake.")
 	line(bold, Headers(k)...)
 	row++
 	for i, fi := range Order(k) {
@@ -81,13 +82,16 @@ func (b *builder) readMe() {
 	}
 	row++
 	line(heading, "Help")
-	for _, s := range []string{
-		fmt.Sprintf("bulk kinds %s          the columns of this kind, with every value they accept", k.Name),
-		"bulk rules                 every problem bulk reports, with an example of each",
-		"bulk validate --help       how to check a file, the report it writes and its exit statuses",
-		fmt.Sprintf("bulk template %s -o FILE.xlsx   a fresh copy of this template", k.Name),
+	for _, c := range [][2]string{
+		{"bulk kinds " + k.Name, "the columns of this kind, with every value they accept"},
+		{"bulk rules", "every problem bulk reports, with an example of each"},
+		{"bulk validate --help", "how to check a file, the report it writes and its exit statuses"},
+		{"bulk template " + k.Name + " -o FILE.xlsx", "a fresh copy of this template"},
 	} {
-		line(0, s)
+		// The command overflows into the empty cells beside it; the explanation starts in column D.
+		row++
+		b.must(f.SetCellStr(ReadMeSheet, fmt.Sprintf("A%d", row), c[0]))
+		b.must(f.SetCellStr(ReadMeSheet, fmt.Sprintf("D%d", row), c[1]))
 	}
 	for col, w := range []float64{24, 11, 40, 40, 30, 22, 60} {
 		name, _ := excelize.ColumnNumberToName(col + 1)

@@ -67,14 +67,12 @@ func validation(f *pipeline.Field, col string) *rule {
 		} else {
 			r.list = vals
 		}
+		finish(dv, f, stop, "Choose a value from the drop-down list.")
 		if !only {
-			// Choices are the usual values, not the only ones bulk accepts: warn, let it stand.
-			stop = excelize.DataValidationErrorStyleWarning
-			errMsg = "Not one of the usual values; bulk validate will check it. Keep it anyway?"
-		} else {
-			errMsg = "Choose a value from the drop-down list."
+			// Suggestions, not the only spellings bulk accepts ("1" as well as "1 Learner"): the
+			// drop-down helps, and a typed value stands without an alert; bulk checks it.
+			dv.ShowErrorMessage = false
 		}
-		finish(dv, f, stop, errMsg)
 		return r
 	}
 
