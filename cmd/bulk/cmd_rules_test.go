@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,5 +122,33 @@ func TestFormatFlag(t *testing.T) {
 		if code != tc.code || !strings.Contains(errOut, tc.says) {
 			t.Errorf("bulk %s: exit %d, stderr %q; want %d and %q", strings.Join(tc.args, " "), code, errOut, tc.code, tc.says)
 		}
+	}
+}
+
+// TestRulesDoc keeps docs/rules.md, the rule list the README links to, the same as `bulk rules`.
+// A kind that registers a rule makes it fail until the page is rewritten:
+//
+//	go test ./cmd/bulk -run TestRulesDoc -update
+func TestRulesDoc(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("# Rule codes\n\n")
+	b.WriteString("Every problem bulk reports carries one of these codes in the `rule` column of `rejects.csv` and\n")
+	b.WriteString("`rejects.xlsx`. Codes are never renamed. `bulk rules` prints this list; `bulk rules --format json`\n")
+	b.WriteString("prints it for scripts. This page is generated from the code by `go test ./cmd/bulk -run TestRulesDoc -update`.\n\n")
+	b.WriteString("| Rule | Meaning | Fails on, for example |\n|---|---|---|\n")
+	cell := strings.NewReplacer("|", `\|`, "\n", " ").Replace
+	for _, r := range pipeline.Rules() {
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", r.Code, cell(r.Summary), cell(r.Example))
+	}
+	path := filepath.Join("..", "..", "docs", "rules.md")
+	if *update {
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != b.String() {
+		t.Errorf("docs/rules.md is not the list of registered rules (%v); rewrite it with: go test ./cmd/bulk -run TestRulesDoc -update", err)
 	}
 }
