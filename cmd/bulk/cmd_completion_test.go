@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -106,6 +109,30 @@ func TestCompleteArguments(t *testing.T) {
 		if got := completions(t, tc.args...); !slices.Equal(got, tc.want) {
 			t.Errorf("completing %q: %q, want %q", tc.args, got, tc.want)
 		}
+	}
+}
+
+// completeKindFlag is ready for any command's --kind flag, including after positional arguments.
+func TestCompleteKindFlag(t *testing.T) {
+	cmd := &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return nil }}
+	cmd.Flags().String("kind", "", "")
+	if err := cmd.RegisterFlagCompletionFunc("kind", completeKindFlag); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetArgs([]string{"__complete", "file.csv", "--kind", ""})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if name, _, _ := strings.Cut(line, "\t"); !strings.HasPrefix(name, ":") {
+			got = append(got, name)
+		}
+	}
+	if !slices.Equal(got, kindNames()) {
+		t.Errorf("--kind completes to %q, want %q", got, kindNames())
 	}
 }
 

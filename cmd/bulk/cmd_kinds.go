@@ -93,10 +93,16 @@ func kindArg(name string) (*pipeline.Kind, error) {
 }
 
 // completeKinds completes a KIND argument with the registered kinds and their titles.
-func completeKinds(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+func completeKinds(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
+	return completeKindFlag(cmd, args, toComplete)
+}
+
+// completeKindFlag completes the value of a --kind flag:
+// cmd.RegisterFlagCompletionFunc("kind", completeKindFlag).
+func completeKindFlag(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	var out []string
 	for _, k := range pipeline.Kinds() {
 		out = append(out, k.Name+"\t"+k.Title)
