@@ -26,8 +26,8 @@ const (
 	lastDateSerial  = 109575
 )
 
-// widest is the range a whole-number or decimal column accepts when the field sets none: wide
-// enough for any ID, narrow enough that Excel never shows it in scientific notation.
+// widest bounds a whole-number column whose field sets no range: wide enough for any ID, and
+// within the 15 significant digits Excel stores exactly.
 const widest = "999999999999999"
 
 // rule is the one data validation of a column (Excel allows one per cell). It is built from the
@@ -46,7 +46,7 @@ func validation(f *pipeline.Field, col string) *rule {
 	sqref := fmt.Sprintf("%s2:%s%d", col, col, excelize.TotalRows)
 	dv := excelize.NewDataValidation(true)
 	dv.Sqref = sqref
-	stop := excelize.DataValidationErrorStyleStop
+	stop := excelize.DataValidationErrorStyleStop // bulk would reject what Excel refuses
 	r := &rule{dv: dv}
 
 	// Conditions for a custom formula, used when the field needs more than one of Excel's
