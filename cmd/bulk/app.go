@@ -64,6 +64,7 @@ loads what is valid into OneFile (API) or PeopleFluent LMS (bulk files).
 	for _, f := range commands {
 		root.AddCommand(f(a))
 	}
+	suggestSubcommands(root) // "bulk sandbox onefle": exit 2, did you mean onefile
 	return root
 }
 

@@ -109,3 +109,33 @@ func levenshtein(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// suggestSubcommands makes every group command (one that only holds subcommands, like bulk
+// sandbox) answer a mistyped subcommand as the root does: exit 2 and "Did you mean ...". cobra
+// itself suggests only at the root; below it a group prints its help and exits 0, which a script
+// takes for success.
+func suggestSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		suggestSubcommands(sub)
+	}
+	if c == c.Root() || !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help() // the group alone: its help, as before
+		}
+		hint := fmt.Sprintf("Run '%s --help' for its commands.", cmd.CommandPath())
+		var names []string
+		for _, sub := range cmd.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		if s := suggest(args[0], names); len(s) > 0 {
+			hint = fmt.Sprintf("Did you mean '%s %s'?\n%s", cmd.CommandPath(), strings.Join(s, "' or '"+cmd.CommandPath()+" "), hint)
+		}
+		return cannotRun(fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath()), hint)
+	}
+}

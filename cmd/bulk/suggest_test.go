@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -94,11 +95,46 @@ func TestEveryCommandHasExamples(t *testing.T) {
 			if sub.Hidden || sub.Name() == "help" {
 				continue
 			}
-			if sub.Runnable() && strings.TrimSpace(sub.Example) == "" {
+			if !sub.HasSubCommands() && strings.TrimSpace(sub.Example) == "" {
 				t.Errorf("'%s --help' shows no examples: set Example", sub.CommandPath())
 			}
 			walk(sub)
 		}
 	}
 	walk(root)
+}
+
+func TestSuggestSubcommands(t *testing.T) {
+	root := &cobra.Command{Use: "bulk", SilenceErrors: true, SilenceUsage: true}
+	group := &cobra.Command{Use: "sandbox", Short: "stand-ins"}
+	for _, name := range []string{"onefile", "peoplefluent"} {
+		group.AddCommand(&cobra.Command{Use: name, RunE: func(*cobra.Command, []string) error { return nil }})
+	}
+	root.AddCommand(group)
+	suggestSubcommands(root)
+	for _, tc := range []struct {
+		args []string
+		code int // 0: no error
+		says string
+	}{
+		{[]string{"sandbox"}, 0, "Available Commands"}, // the group alone: its help
+		{[]string{"sandbox", "onefile"}, 0, ""},
+		{[]string{"sandbox", "onefle"}, 2, "Did you mean 'bulk sandbox onefile'?"},
+		{[]string{"sandbox", "people"}, 2, "Did you mean 'bulk sandbox peoplefluent'?"}, // a prefix
+		{[]string{"sandbox", "xyz"}, 2, "Run 'bulk sandbox --help' for its commands."},
+	} {
+		var out strings.Builder
+		root.SetOut(&out)
+		root.SetArgs(tc.args)
+		err := root.Execute()
+		var ee *ExitError
+		switch {
+		case tc.code == 0 && err != nil:
+			t.Errorf("%q: %v", tc.args, err)
+		case tc.code == 0 && !strings.Contains(out.String(), tc.says):
+			t.Errorf("%q printed %q, want %q", tc.args, out.String(), tc.says)
+		case tc.code != 0 && (!errors.As(err, &ee) || ee.Code != tc.code || !strings.Contains(ee.Hint, tc.says)):
+			t.Errorf("%q: %v (%+v), want exit %d and %q", tc.args, err, ee, tc.code, tc.says)
+		}
+	}
 }
