@@ -14,20 +14,20 @@ import (
 	"github.com/bulkload/bulk/pipeline"
 )
 
-// asBulk makes this test binary act as the bulk binary when a test starts it as a separate
+// obAsBulk makes this test binary act as the bulk binary when a test starts it as a separate
 // process: a shell running a completion script calls `bulk __complete ...`, and end-to-end tests
 // run command lines with real exit statuses. The code that runs is exactly main's.
-const asBulk = "BULK_TEST_RUN_AS_BULK"
+const obAsBulk = "BULK_TEST_RUN_AS_BULK"
 
 func init() {
-	if os.Getenv(asBulk) == "1" {
+	if os.Getenv(obAsBulk) == "1" {
 		os.Exit(run(os.Args[1:], newApp(os.Stdin, os.Stdout, os.Stderr)))
 	}
 }
 
-// bulkExe returns a folder with an executable named bulk (this test binary acting as bulk) and
+// obBulkExe returns a folder with an executable named bulk (this test binary acting as bulk) and
 // the environment to run it with, that folder first on PATH.
-func bulkExe(t *testing.T) (dir string, env []string) {
+func obBulkExe(t *testing.T) (dir string, env []string) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -37,7 +37,7 @@ func bulkExe(t *testing.T) (dir string, env []string) {
 	if err := os.Symlink(exe, filepath.Join(dir, "bulk")); err != nil {
 		t.Fatal(err)
 	}
-	env = append(os.Environ(), asBulk+"=1", "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	env = append(os.Environ(), obAsBulk+"=1", "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return dir, env
 }
 
@@ -50,7 +50,7 @@ func TestCompletionScripts(t *testing.T) {
 		{"fish", "# fish completion for bulk"},
 		{"powershell", "# powershell completion for bulk"},
 	} {
-		code, out, errOut := bulk(t, "completion", tc.shell)
+		code, out, errOut := obBulk(t, "completion", tc.shell)
 		if code != 0 || errOut != "" || !strings.HasPrefix(out, tc.starts) {
 			t.Errorf("bulk completion %s: exit %d, stderr %q, script starts %.40q", tc.shell, code, errOut, out)
 		}
@@ -63,17 +63,17 @@ func TestCompletionScripts(t *testing.T) {
 		{[]string{"completion", "tcsh"}, "Give one of: bash, zsh, fish, powershell."},
 		{[]string{"completion"}, "source <(bulk completion bash)"},
 	} {
-		code, _, errOut := bulk(t, tc.args...)
+		code, _, errOut := obBulk(t, tc.args...)
 		if code != ExitCannotRun || !strings.Contains(errOut, tc.says) {
 			t.Errorf("bulk %s: exit %d, stderr %q; want 2 and %q", strings.Join(tc.args, " "), code, errOut, tc.says)
 		}
 	}
 }
 
-// completions asks bulk itself what completes a command line, as every shell's script does.
-func completions(t *testing.T, args ...string) []string {
+// obCompletions asks bulk itself what completes a command line, as every shell's script does.
+func obCompletions(t *testing.T, args ...string) []string {
 	t.Helper()
-	code, out, _ := bulk(t, append([]string{"__complete"}, args...)...)
+	code, out, _ := obBulk(t, append([]string{"__complete"}, args...)...)
 	if code != 0 {
 		t.Fatalf("bulk __complete %q: exit %d", args, code)
 	}
@@ -87,7 +87,7 @@ func completions(t *testing.T, args ...string) []string {
 	return got
 }
 
-func kindNames() []string {
+func obKindNames() []string {
 	var names []string
 	for _, k := range pipeline.Kinds() {
 		names = append(names, k.Name)
@@ -100,13 +100,13 @@ func TestCompleteArguments(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"template", ""}, kindNames()},
-		{[]string{"kinds", ""}, kindNames()},
-		{[]string{"template", kindNames()[0], ""}, nil}, // one KIND only
+		{[]string{"template", ""}, obKindNames()},
+		{[]string{"kinds", ""}, obKindNames()},
+		{[]string{"template", obKindNames()[0], ""}, nil}, // one KIND only
 		{[]string{"rules", "--format", ""}, []string{"text", "json"}},
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish", "powershell"}},
 	} {
-		if got := completions(t, tc.args...); !slices.Equal(got, tc.want) {
+		if got := obCompletions(t, tc.args...); !slices.Equal(got, tc.want) {
 			t.Errorf("completing %q: %q, want %q", tc.args, got, tc.want)
 		}
 	}
@@ -131,18 +131,18 @@ func TestCompleteKindFlag(t *testing.T) {
 			got = append(got, name)
 		}
 	}
-	if !slices.Equal(got, kindNames()) {
-		t.Errorf("--kind completes to %q, want %q", got, kindNames())
+	if !slices.Equal(got, obKindNames()) {
+		t.Errorf("--kind completes to %q, want %q", got, obKindNames())
 	}
 }
 
 // The scripts themselves, run by the real shells when they are installed (Debian packages
 // bash-completion, zsh, fish): each must offer the kinds after `bulk template `.
 func TestCompletionInShells(t *testing.T) {
-	_, env := bulkExe(t)
+	_, env := obBulkExe(t)
 	script := func(t *testing.T, shell string) string {
 		t.Helper()
-		code, out, _ := bulk(t, "completion", shell)
+		code, out, _ := obBulk(t, "completion", shell)
 		if code != 0 {
 			t.Fatalf("bulk completion %s: exit %d", shell, code)
 		}
@@ -195,8 +195,8 @@ words=(bulk template "") CURRENT=3 _bulk`},
 				t.Fatalf("%v\n%s", err, out)
 			}
 			got := strings.Fields(string(out))
-			if !slices.Equal(got, kindNames()) {
-				t.Errorf("%s offers %q after 'bulk template ', want %q", sh.shell, got, kindNames())
+			if !slices.Equal(got, obKindNames()) {
+				t.Errorf("%s offers %q after 'bulk template ', want %q", sh.shell, got, obKindNames())
 			}
 		})
 	}

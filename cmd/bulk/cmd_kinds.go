@@ -158,12 +158,12 @@ func kindsJSON(kinds []*pipeline.Kind) kindsDoc {
 }
 
 func kindJSON(k *pipeline.Kind) kindDoc {
-	d := kindDoc{Name: k.Name, Title: k.Title, Target: k.Target, SheetHints: nonNil(k.SheetHints), Columns: []columnDoc{}}
+	d := kindDoc{Name: k.Name, Title: k.Title, Target: k.Target, SheetHints: jsonList(k.SheetHints), Columns: []columnDoc{}}
 	for _, fi := range template.Order(k) {
 		f := &k.Fields[fi]
 		vals, only := template.Values(f)
 		c := columnDoc{Name: f.Name, Required: f.Required, Type: f.Type.String(), Limits: template.Limits(f),
-			Synonyms: nonNil(f.Synonyms), MaxLength: f.MaxLen, Values: nonNil(vals), Only: only,
+			Synonyms: jsonList(f.Synonyms), MaxLength: f.MaxLen, Values: jsonList(vals), Only: only,
 			Places: f.Places, Digits: f.Digits, Unique: f.Unique, AllowNone: f.AllowNone,
 			Format: template.Describe(f), Help: f.Help, Example: f.Example}
 		if f.Type == pipeline.Integer && f.Max > f.Min {
@@ -174,7 +174,7 @@ func kindJSON(k *pipeline.Kind) kindDoc {
 	return d
 }
 
-func nonNil(s []string) []string {
+func jsonList(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
@@ -183,7 +183,7 @@ func nonNil(s []string) []string {
 
 // writeKinds prints the overview: one line per kind, then each kind's columns.
 func writeKinds(w io.Writer, kinds []*pipeline.Kind) error {
-	t := &table{head: []string{"KIND", "TARGET", "COLUMNS", "WHAT IT HOLDS"}, wrap: []int{0, 0, 0, 60}}
+	t := &textTable{head: []string{"KIND", "TARGET", "COLUMNS", "WHAT IT HOLDS"}, wrap: []int{0, 0, 0, 60}}
 	for _, k := range kinds {
 		req := 0
 		for _, f := range k.Fields {
@@ -193,11 +193,11 @@ func writeKinds(w io.Writer, kinds []*pipeline.Kind) error {
 		}
 		t.add(k.Name, k.Target, fmt.Sprintf("%d (%d required)", len(k.Fields), req), k.Title)
 	}
-	ew := &errWriter{w: w}
+	ew := &stickyWriter{w: w}
 	t.write(ew)
 	for _, k := range kinds {
 		fmt.Fprintf(ew, "\n%s (target %s)\n", k.Name, k.Target)
-		columns(k).write(ew)
+		columnTable(k).write(ew)
 	}
 	fmt.Fprintln(ew, "\nRun 'bulk kinds KIND' for what each column means, examples and every allowed value;")
 	fmt.Fprintln(ew, "'bulk template KIND' writes a spreadsheet with these columns ready to fill in.")
@@ -206,20 +206,20 @@ func writeKinds(w io.Writer, kinds []*pipeline.Kind) error {
 
 // writeKind prints one kind in detail.
 func writeKind(w io.Writer, k *pipeline.Kind) error {
-	ew := &errWriter{w: w}
+	ew := &stickyWriter{w: w}
 	fmt.Fprintf(ew, "%s: %s\n", k.Name, k.Title)
 	fmt.Fprintf(ew, "Target: %s\n", k.Target)
 	if len(k.SheetHints) > 0 {
 		fmt.Fprintf(ew, "Detected from its headers, and from sheet names containing: %s\n", strings.Join(k.SheetHints, ", "))
 	}
 	fmt.Fprintln(ew)
-	columns(k).write(ew)
+	columnTable(k).write(ew)
 	fmt.Fprintln(ew, "\nColumns:")
 	for _, fi := range template.Order(k) {
 		f := &k.Fields[fi]
 		fmt.Fprintf(ew, "\n  %s (%s)\n", f.Name, map[bool]string{true: "required", false: "optional"}[f.Required])
-		says := strings.TrimSpace(sentence(f.Help) + template.Describe(f))
-		for _, line := range wrap(says, 90) {
+		says := strings.TrimSpace(asSentence(f.Help) + template.Describe(f))
+		for _, line := range wrapText(says, 90) {
 			fmt.Fprintf(ew, "    %s\n", line)
 		}
 		// The values, unless the sentence has just listed them.
@@ -228,7 +228,7 @@ func writeKind(w io.Writer, k *pipeline.Kind) error {
 			if only {
 				label = "Values"
 			}
-			for i, line := range wrap(strings.Join(vals, ", "), 90-len(label)-2) {
+			for i, line := range wrapText(strings.Join(vals, ", "), 90-len(label)-2) {
 				if i == 0 {
 					fmt.Fprintf(ew, "    %s: %s\n", label, line)
 				} else {
@@ -244,9 +244,9 @@ func writeKind(w io.Writer, k *pipeline.Kind) error {
 	return ew.err
 }
 
-// columns is the table of a kind's columns.
-func columns(k *pipeline.Kind) *table {
-	t := &table{head: []string{"COLUMN", "REQUIRED", "TYPE", "LIMITS", "ALSO ACCEPTED AS"}, wrap: []int{0, 0, 0, 34, 40}, indent: "  "}
+// columnTable is the table of a kind's columns.
+func columnTable(k *pipeline.Kind) *textTable {
+	t := &textTable{head: []string{"COLUMN", "REQUIRED", "TYPE", "LIMITS", "ALSO ACCEPTED AS"}, wrap: []int{0, 0, 0, 34, 40}, indent: "  "}
 	for _, fi := range template.Order(k) {
 		f := &k.Fields[fi]
 		req := "optional"
@@ -258,7 +258,7 @@ func columns(k *pipeline.Kind) *table {
 	return t
 }
 
-func sentence(s string) string {
+func asSentence(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return ""
@@ -269,24 +269,24 @@ func sentence(s string) string {
 	return s + " "
 }
 
-// table prints aligned columns for a terminal; cells of a column with a wrap width are wrapped on
+// textTable prints aligned columns for a terminal; cells of a column with a wrap width are wrapped on
 // spaces onto continuation lines, so long text keeps the table narrow.
-type table struct {
+type textTable struct {
 	head   []string
 	wrap   []int // per column: wrap width in characters, 0 = never wrap
 	indent string
 	rows   [][]string
 }
 
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+func (t *textTable) add(cells ...string) { t.rows = append(t.rows, cells) }
 
-func (t *table) write(w io.Writer) {
+func (t *textTable) write(w io.Writer) {
 	widths := make([]int, len(t.head))
 	lines := func(row []string) [][]string {
 		out := make([][]string, len(row))
 		for i, c := range row {
 			if t.wrap[i] > 0 {
-				out[i] = wrap(c, t.wrap[i])
+				out[i] = wrapText(c, t.wrap[i])
 			} else {
 				out[i] = []string{c}
 			}
@@ -327,9 +327,9 @@ func (t *table) write(w io.Writer) {
 	}
 }
 
-// wrap splits s into lines of at most width characters, breaking at spaces (a word longer than
+// wrapText splits s into lines of at most width characters, breaking at spaces (a word longer than
 // width gets a line of its own).
-func wrap(s string, width int) []string {
+func wrapText(s string, width int) []string {
 	words := strings.Fields(s)
 	if len(words) == 0 {
 		return []string{""}
@@ -347,13 +347,13 @@ func wrap(s string, width int) []string {
 	return append(out, line)
 }
 
-// errWriter keeps the first write error, so printing code needs no error check per line.
-type errWriter struct {
+// stickyWriter keeps the first write error, so printing code needs no error check per line.
+type stickyWriter struct {
 	w   io.Writer
 	err error
 }
 
-func (e *errWriter) Write(p []byte) (int, error) {
+func (e *stickyWriter) Write(p []byte) (int, error) {
 	if e.err != nil {
 		return 0, e.err
 	}

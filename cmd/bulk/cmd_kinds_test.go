@@ -9,8 +9,8 @@ import (
 	"github.com/bulkload/bulk/pipeline"
 )
 
-// fixtureKinds are fixed, so the golden files test the layout whatever kinds are registered.
-func fixtureKinds() []*pipeline.Kind {
+// obFixtureKinds are fixed, so the golden files test the layout whatever kinds are registered.
+func obFixtureKinds() []*pipeline.Kind {
 	return []*pipeline.Kind{
 		{
 			Name: "people", Title: "People: learners and staff, one per row, with a long title that has to wrap in the table", Target: "onefile",
@@ -38,7 +38,7 @@ func fixtureKinds() []*pipeline.Kind {
 }
 
 func TestKindsGolden(t *testing.T) {
-	ks := fixtureKinds()
+	ks := obFixtureKinds()
 	for _, tc := range []struct {
 		name  string
 		write func(*bytes.Buffer) error
@@ -51,14 +51,14 @@ func TestKindsGolden(t *testing.T) {
 		if err := tc.write(&b); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, tc.name, b.Bytes())
+		obGolden(t, tc.name, b.Bytes())
 	}
 }
 
 // TestKindsListsEveryKind runs the real command over the registered kinds.
 func TestKindsListsEveryKind(t *testing.T) {
 	kinds := pipeline.Kinds()
-	code, out, errOut := bulk(t, "kinds")
+	code, out, errOut := obBulk(t, "kinds")
 	if code != 0 || errOut != "" {
 		t.Fatalf("bulk kinds: exit %d, stderr %q", code, errOut)
 	}
@@ -72,7 +72,7 @@ func TestKindsListsEveryKind(t *testing.T) {
 			}
 		}
 
-		code, detail, _ := bulk(t, "kinds", strings.ToUpper(k.Name)) // names match ignoring case
+		code, detail, _ := obBulk(t, "kinds", strings.ToUpper(k.Name)) // names match ignoring case
 		if code != 0 || !strings.HasPrefix(detail, k.Name+": "+k.Title) {
 			t.Errorf("bulk kinds %s: exit %d:\n%s", k.Name, code, detail)
 		}
@@ -83,7 +83,7 @@ func TestKindsListsEveryKind(t *testing.T) {
 		}
 	}
 
-	code, out, _ = bulk(t, "kinds", "--format", "json")
+	code, out, _ = obBulk(t, "kinds", "--format", "json")
 	var doc kindsDoc
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
 		t.Fatalf("bulk kinds --format json: exit %d, %v", code, err)
@@ -98,7 +98,7 @@ func TestKindsListsEveryKind(t *testing.T) {
 		}
 	}
 
-	code, out, _ = bulk(t, "kinds", kinds[0].Name, "--format", "json")
+	code, out, _ = obBulk(t, "kinds", kinds[0].Name, "--format", "json")
 	var one kindDoc
 	if err := json.Unmarshal([]byte(out), &one); err != nil || code != 0 || one.Name != kinds[0].Name {
 		t.Errorf("bulk kinds %s --format json: exit %d, %v, name %q", kinds[0].Name, code, err, one.Name)
@@ -114,7 +114,7 @@ func TestKindsUnknown(t *testing.T) {
 		{name + "x", "Did you mean " + name + "?"},           // one too many
 		{"nothing-like-it", "Run 'bulk kinds' to see them."}, // no suggestion
 	} {
-		code, _, errOut := bulk(t, "kinds", tc.arg)
+		code, _, errOut := obBulk(t, "kinds", tc.arg)
 		if code != ExitCannotRun || !strings.Contains(errOut, tc.says) || !strings.Contains(errOut, "unknown kind") {
 			t.Errorf("bulk kinds %s: exit %d, stderr %q; want 2 and %q", tc.arg, code, errOut, tc.says)
 		}
@@ -132,8 +132,8 @@ func TestWrap(t *testing.T) {
 		{"a verylongword b", 4, []string{"a", "verylongword", "b"}},
 		{"  spaces   collapse  ", 40, []string{"spaces collapse"}},
 	} {
-		if got := wrap(tc.s, tc.width); strings.Join(got, "|") != strings.Join(tc.want, "|") {
-			t.Errorf("wrap(%q, %d) = %q, want %q", tc.s, tc.width, got, tc.want)
+		if got := wrapText(tc.s, tc.width); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("wrapText(%q, %d) = %q, want %q", tc.s, tc.width, got, tc.want)
 		}
 	}
 }

@@ -44,11 +44,11 @@ type rulesDoc struct {
 }
 
 func writeRules(w io.Writer, rules []pipeline.Rule) error {
-	t := &table{head: []string{"RULE", "MEANING", "FAILS ON, FOR EXAMPLE"}, wrap: []int{0, 60, 36}}
+	t := &textTable{head: []string{"RULE", "MEANING", "FAILS ON, FOR EXAMPLE"}, wrap: []int{0, 60, 36}}
 	for _, r := range rules {
 		t.add(r.Code, r.Summary, r.Example)
 	}
-	ew := &errWriter{w: w}
+	ew := &stickyWriter{w: w}
 	t.write(ew)
 	fmt.Fprintln(ew, "\nThe rule column of rejects.csv and rejects.xlsx holds these codes. Errors reject their row;")
 	fmt.Fprintln(ew, "warnings (such as unknown-column) do not, unless you run with --strict.")

@@ -13,14 +13,24 @@ import (
 	"github.com/bulkload/bulk/pipeline"
 )
 
-// update rewrites golden files: go test ./cmd/bulk -run Golden -update
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+// -update rewrites golden files: go test ./cmd/bulk -run Golden -update. Other test files of this
+// package may define the flag too, so each defines it only if it is not defined yet.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files in testdata/")
+	}
+}
 
-// golden compares got with testdata/name, or rewrites the file under -update.
-func golden(t *testing.T, name string, got []byte) {
+func obUpdating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// obGolden compares got with testdata/name, or rewrites the file under -update.
+func obGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
+	if obUpdating() {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -38,17 +48,17 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// bulk runs the command line in-process, as main does, and returns its exit status and output.
-func bulk(t *testing.T, args ...string) (code int, stdout, stderr string) {
+// obBulk runs the command line in-process, as main does, and returns its exit status and output.
+func obBulk(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = run(args, newApp(strings.NewReader(""), &out, &errb))
 	return code, out.String(), errb.String()
 }
 
-// fixtureRules are fixed, so the golden file tests the layout, not whichever rules are registered
+// obFixtureRules are fixed, so the golden file tests the layout, not whichever rules are registered
 // today (kinds add rules as they land; TestRulesListsEveryRule covers those).
-var fixtureRules = []pipeline.Rule{
+var obFixtureRules = []pipeline.Rule{
 	{Code: "date", Summary: "The value is not a date in an accepted format, or is impossible.", Example: "'31/02/2026'"},
 	{Code: "duplicate", Summary: "The same key (e.g. Email, MISID, ULN) appears on an earlier row; every later occurrence is rejected.", Example: "the same Email on rows 4 and 9"},
 	{Code: "x", Summary: "Short.", Example: ""},
@@ -56,19 +66,19 @@ var fixtureRules = []pipeline.Rule{
 
 func TestRulesGolden(t *testing.T) {
 	var b bytes.Buffer
-	if err := writeRules(&b, fixtureRules); err != nil {
+	if err := writeRules(&b, obFixtureRules); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "rules.golden", b.Bytes())
+	obGolden(t, "rules.golden", b.Bytes())
 	b.Reset()
-	if err := writeJSON(&b, rulesDoc{Rules: fixtureRules}); err != nil {
+	if err := writeJSON(&b, rulesDoc{Rules: obFixtureRules}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "rules.json.golden", b.Bytes())
+	obGolden(t, "rules.json.golden", b.Bytes())
 }
 
 func TestRulesListsEveryRule(t *testing.T) {
-	code, out, errOut := bulk(t, "rules")
+	code, out, errOut := obBulk(t, "rules")
 	if code != 0 || errOut != "" {
 		t.Fatalf("bulk rules: exit %d, stderr %q", code, errOut)
 	}
@@ -91,7 +101,7 @@ func TestRulesListsEveryRule(t *testing.T) {
 		}
 	}
 
-	code, out, _ = bulk(t, "rules", "--format", "json")
+	code, out, _ = obBulk(t, "rules", "--format", "json")
 	var doc struct {
 		Rules []struct{ Code, Summary, Example string }
 	}
@@ -118,7 +128,7 @@ func TestFormatFlag(t *testing.T) {
 		{[]string{"kinds", "--format", "yaml"}, 2, "Use --format text or --format json."},
 		{[]string{"rules", "extra"}, 2, `unknown command "extra"`},
 	} {
-		code, _, errOut := bulk(t, tc.args...)
+		code, _, errOut := obBulk(t, tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.says) {
 			t.Errorf("bulk %s: exit %d, stderr %q; want %d and %q", strings.Join(tc.args, " "), code, errOut, tc.code, tc.says)
 		}
@@ -141,7 +151,7 @@ func TestRulesDoc(t *testing.T) {
 		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", r.Code, cell(r.Summary), cell(r.Example))
 	}
 	path := filepath.Join("..", "..", "docs", "rules.md")
-	if *update {
+	if obUpdating() {
 		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}

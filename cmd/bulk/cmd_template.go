@@ -74,8 +74,8 @@ Exit status: 0 written, 2 could not write (unknown kind, file exists, folder not
 	return cmd
 }
 
-// job is one template to write.
-type job struct {
+// templateJob is one template to write.
+type templateJob struct {
 	kind *pipeline.Kind
 	path string // "-" for standard output
 }
@@ -121,7 +121,7 @@ func (o *templateOptions) run(a *App, args []string) error {
 }
 
 // plan decides which files to write, without touching the disk beyond creating the --all folder.
-func (o *templateOptions) plan(args []string) ([]job, error) {
+func (o *templateOptions) plan(args []string) ([]templateJob, error) {
 	ext := ".xlsx"
 	if o.csv {
 		ext = ".csv"
@@ -137,9 +137,9 @@ func (o *templateOptions) plan(args []string) ([]job, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, cannotRun(fmt.Errorf("cannot create the folder %s: %w", dir, err), "")
 		}
-		var jobs []job
+		var jobs []templateJob
 		for _, k := range pipeline.Kinds() {
-			jobs = append(jobs, job{k, filepath.Join(dir, k.Name+ext)})
+			jobs = append(jobs, templateJob{k, filepath.Join(dir, k.Name+ext)})
 		}
 		return jobs, nil
 	}
@@ -168,7 +168,7 @@ func (o *templateOptions) plan(args []string) ([]job, error) {
 			return nil, cannotRun(fmt.Errorf("-o %s: name the file .xlsx (a workbook) or .csv (headers only)", path), "")
 		}
 	}
-	return []job{{k, path}}, nil
+	return []templateJob{{k, path}}, nil
 }
 
 func columnCount(k *pipeline.Kind) string {

@@ -37,8 +37,8 @@ func TestTemplateCommand(t *testing.T) {
 		{name: "csv by flag", args: []string{"template", k.Name, "--csv", "-o", "{dir}/h.csv"}, files: []string{"h.csv"}},
 		{name: "csv by name", args: []string{"template", k.Name, "-o", "{dir}/h.csv"}, files: []string{"h.csv"}},
 		{name: "csv to stdout", args: []string{"template", k.Name, "--csv", "-o", "-"}, stdout: header},
-		{name: "all", args: []string{"template", "--all", "-o", "{dir}/t"}, files: allFiles("t/", ".xlsx")},
-		{name: "all csv", args: []string{"template", "--all", "--csv", "-o", "{dir}/t"}, files: allFiles("t/", ".csv")},
+		{name: "all", args: []string{"template", "--all", "-o", "{dir}/t"}, files: obAllFiles("t/", ".xlsx")},
+		{name: "all csv", args: []string{"template", "--all", "--csv", "-o", "{dir}/t"}, files: obAllFiles("t/", ".csv")},
 		{name: "kind name in capitals", args: []string{"template", strings.ToUpper(k.Name), "-o", "{dir}/x.xlsx"}, files: []string{"x.xlsx"}},
 
 		{name: "exists", args: []string{"template", k.Name, "-o", "{dir}/mine.xlsx"}, before: []string{"mine.xlsx"}, code: 2, stderr: "already exists"},
@@ -64,7 +64,7 @@ func TestTemplateCommand(t *testing.T) {
 			for i := range args {
 				args[i] = strings.ReplaceAll(args[i], "{dir}", dir)
 			}
-			code, out, errOut := bulk(t, args...)
+			code, out, errOut := obBulk(t, args...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tc.code, errOut)
 			}
@@ -75,7 +75,7 @@ func TestTemplateCommand(t *testing.T) {
 				t.Errorf("stderr %q does not say %q", errOut, want)
 			}
 			for _, f := range tc.files {
-				checkTemplateFile(t, filepath.Join(dir, f))
+				obCheckTemplateFile(t, filepath.Join(dir, f))
 			}
 			for _, f := range tc.before {
 				b, _ := os.ReadFile(filepath.Join(dir, f))
@@ -96,7 +96,7 @@ func TestTemplateCommand(t *testing.T) {
 	}
 }
 
-func allFiles(prefix, ext string) []string {
+func obAllFiles(prefix, ext string) []string {
 	var fs []string
 	for _, k := range pipeline.Kinds() {
 		fs = append(fs, prefix+k.Name+ext)
@@ -104,8 +104,8 @@ func allFiles(prefix, ext string) []string {
 	return fs
 }
 
-// checkTemplateFile opens a written template the way bulk would and checks its header.
-func checkTemplateFile(t *testing.T, path string) {
+// obCheckTemplateFile opens a written template the way bulk would and checks its header.
+func obCheckTemplateFile(t *testing.T, path string) {
 	t.Helper()
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	k, err := pipeline.KindByName(name)
@@ -145,7 +145,7 @@ func checkTemplateFile(t *testing.T, path string) {
 // examples, validate it: exit 0. The same with one bad value: exit 1, and the report names the row
 // and the rule. (formats/template's tests do the same for every kind, column by column.)
 func TestTemplateToValidate(t *testing.T) {
-	dir, env := bulkExe(t)
+	dir, env := obBulkExe(t)
 	for _, name := range []string{"onefile-users"} {
 		k, err := pipeline.KindByName(name)
 		if err != nil {
@@ -172,13 +172,13 @@ func TestTemplateToValidate(t *testing.T) {
 			for _, f := range k.Fields {
 				good[f.Name] = f.Example
 			}
-			fillTemplate(t, k, filepath.Join(work, "blank.xlsx"), filepath.Join(work, "good.xlsx"), good)
+			obFillTemplate(t, k, filepath.Join(work, "blank.xlsx"), filepath.Join(work, "good.xlsx"), good)
 			if code, out := exe("validate", "good.xlsx", "--report", "good-report"); code != 0 {
 				t.Fatalf("bulk validate good.xlsx: exit %d\n%s", code, out)
 			}
 
 			// A bad value in the first column whose type Excel and bulk both check.
-			bad, field := clone(good), ""
+			bad, field := obClone(good), ""
 			for _, f := range k.Fields {
 				switch {
 				case f.Type == pipeline.Date:
@@ -196,7 +196,7 @@ func TestTemplateToValidate(t *testing.T) {
 			if field == "" {
 				t.Skip("no field with a checkable type")
 			}
-			fillTemplate(t, k, filepath.Join(work, "blank.xlsx"), filepath.Join(work, "bad.xlsx"), good, bad)
+			obFillTemplate(t, k, filepath.Join(work, "blank.xlsx"), filepath.Join(work, "bad.xlsx"), good, bad)
 			code, out := exe("validate", "bad.xlsx", "--report", "bad-report")
 			if code != ExitRejected || !strings.Contains(out, "2 rows: 1 valid, 1 rejected") {
 				t.Fatalf("bulk validate bad.xlsx: exit %d, want 1\n%s", code, out)
@@ -212,7 +212,7 @@ func TestTemplateToValidate(t *testing.T) {
 	}
 }
 
-func clone(m map[string]string) map[string]string {
+func obClone(m map[string]string) map[string]string {
 	c := make(map[string]string, len(m))
 	for k, v := range m {
 		c[k] = v
@@ -220,10 +220,10 @@ func clone(m map[string]string) map[string]string {
 	return c
 }
 
-// fillTemplate types rows into the data sheet of the template at from and saves it as to: numbers
+// obFillTemplate types rows into the data sheet of the template at from and saves it as to: numbers
 // in number columns, real dates in date columns, text elsewhere, each cell keeping the column's
 // format, as Excel does when someone types into the template.
-func fillTemplate(t *testing.T, k *pipeline.Kind, from, to string, rows ...map[string]string) {
+func obFillTemplate(t *testing.T, k *pipeline.Kind, from, to string, rows ...map[string]string) {
 	t.Helper()
 	f, err := excelize.OpenFile(from)
 	if err != nil {

@@ -70,7 +70,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--verison"}, []string{"unknown flag: --verison"}},
 		{[]string{"kinds", "--format"}, []string{"flag needs an argument"}},
 	} {
-		code, out, errOut := bulk(t, tc.args...)
+		code, out, errOut := obBulk(t, tc.args...)
 		if code != ExitCannotRun || out != "" {
 			t.Errorf("bulk %s: exit %d, stdout %q; want exit 2 and nothing on stdout", strings.Join(tc.args, " "), code, out)
 		}
