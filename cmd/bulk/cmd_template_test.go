@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,8 @@ import (
 	"github.com/bulkload/bulk/formats/template"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/check"
+	"github.com/bulkload/bulk/pipeline/read"
+	"github.com/bulkload/bulk/pipeline/report"
 )
 
 func TestTemplateCommand(t *testing.T) {
@@ -256,5 +260,72 @@ func obFillTemplate(t *testing.T, k *pipeline.Kind, from, to string, rows ...map
 	}
 	if err := f.SaveAs(to); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEveryKindsTemplate covers every kind this binary registers (formats/template's own tests
+// cover the kinds its test file imports): the template of each, filled with the kind's examples
+// and then with each drop-down value in turn, goes through the real reader and pipeline, and bulk
+// must not refuse any of those spellings in their own column. A refusal shows as a value-check
+// rule or as a message quoting the value; errors about how a value combines with the rest of the
+// row (a learner at Level 3) are the kind's own business.
+func TestEveryKindsTemplate(t *testing.T) {
+	spelling := map[string]bool{pipeline.RuleEnum: true, pipeline.RuleInteger: true, pipeline.RuleDecimal: true,
+		pipeline.RuleBool: true, pipeline.RuleDate: true, pipeline.RuleMaxLength: true, pipeline.RuleEmail: true,
+		pipeline.RuleULN: true, pipeline.RuleNINO: true, pipeline.RuleExcelMangled: true}
+	for _, k := range pipeline.Kinds() {
+		t.Run(k.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			blank := filepath.Join(dir, "blank.xlsx")
+			if code, _, errOut := obBulk(t, "template", k.Name, "-o", blank); code != 0 {
+				t.Fatalf("bulk template: exit %d: %s", code, errOut)
+			}
+			ex := map[string]string{}
+			for _, f := range k.Fields {
+				ex[f.Name] = f.Example
+			}
+			rows := []map[string]string{ex}
+			offered := []string{""} // per data row: the field and value under test
+			for _, f := range k.Fields {
+				vals, _ := template.Values(&f)
+				for _, v := range vals {
+					r := obClone(ex)
+					r[f.Name] = v
+					rows = append(rows, r)
+					offered = append(offered, f.Name+"\x00"+v)
+				}
+			}
+			filled := filepath.Join(dir, "filled.xlsx")
+			obFillTemplate(t, k, blank, filled, rows...)
+			in, err := read.Open(filled, read.Options{Sheet: template.DataSheet(k)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.Close()
+			rep := report.New(dir, false)
+			if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: k, Reporter: rep}); err != nil {
+				t.Fatal(err)
+			}
+			if c := rep.Counts(); c.Read != int64(len(rows)) {
+				t.Fatalf("read %d rows, wrote %d", c.Read, len(rows))
+			}
+			for _, p := range rep.Problems() {
+				i := p.Row - 2
+				if p.Severity != pipeline.Error || i < 0 || i >= len(offered) {
+					continue
+				}
+				field, v, _ := strings.Cut(offered[i], "\x00")
+				if i == 0 {
+					field, v = p.Column, ex[p.Column] // the example row: any column
+				}
+				if p.Column == field && v != "" && (spelling[p.Rule] || strings.Contains(p.Message, fmt.Sprintf("%q", v))) {
+					what := "drop-down value"
+					if i == 0 {
+						what = "example"
+					}
+					t.Errorf("%s %s=%q is refused: %s (%s)", what, field, v, p.Message, p.Rule)
+				}
+			}
+		})
 	}
 }
