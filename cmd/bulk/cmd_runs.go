@@ -68,7 +68,9 @@ is given.`,
 	show := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one run and the result of each of its rows",
-		Args:  cobra.ExactArgs(1),
+		Example: `  bulk runs show 12                      # a load, from the run ledger
+  bulk runs show 20261125T020001-1a2b3c  # a nightly run, from the nightly state`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil && strings.Contains(args[0], "T") {
