@@ -20,6 +20,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/report"
 )
 
 // loadTargets are the subcommands of `bulk load`, one per target system; each target's file
@@ -68,6 +69,10 @@ type loadOnefileOpts struct {
 	sandbox     bool
 	yes         bool
 	drain       time.Duration
+
+	// onReport, when set, is given the run's report as soon as validation has made it, so a
+	// caller (a nightly run) can read the outcome whatever the exit status. Not a flag.
+	onReport func(*report.Report)
 }
 
 func newLoadOnefileCmd(a *App) *cobra.Command {
@@ -247,6 +252,9 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 		return err
 	}
 	items := col.Items(res.rep.Rejected)
+	if o.onReport != nil {
+		o.onReport(res.rep)
+	}
 
 	client, err := newOnefileClient(t, o)
 	if err != nil {

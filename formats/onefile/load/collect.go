@@ -16,8 +16,11 @@ type Item struct {
 	// Rejected is set for rows validation rejected; Why is the first reason.
 	Rejected bool
 	Why      string
-	User     *onefile.User       // a valid onefile-users row
-	Assign   *onefile.Assignment // a valid onefile-assignments row
+	// Unchanged is set for valid rows a filter kept from the loader (a nightly run's diffing:
+	// the row is as it was when last sent); they end skipped.
+	Unchanged bool
+	User      *onefile.User       // a valid onefile-users row
+	Assign    *onefile.Assignment // a valid onefile-assignments row
 }
 
 func (it *Item) email() string {
@@ -75,6 +78,8 @@ func (c *Collector) Row(r *pipeline.Row, rejected bool) {
 	c.pending = nil
 	if it == nil || it.Src != r.Rec.Src || it.Row != r.Rec.Row {
 		it = &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind()}
+		// A valid row that never reached Accept was held back by a filter in front of the sink.
+		it.Unchanged = !rejected
 	}
 	it.Why = firstError(r.Problems) // kept for a strict run, whose report rejects on warnings
 	if rejected {

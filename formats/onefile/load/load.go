@@ -243,6 +243,8 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		switch {
 		case it.Rejected:
 			w.finish(ActReject, StatusRejected, it.Why)
+		case it.Unchanged:
+			w.finish(ActExists, StatusSkipped, "unchanged since it was last sent; not sent again")
 		case it.Kind.Name == onefile.Users.Name:
 			l.total++
 			if !l.classifyUser(w) {
