@@ -32,7 +32,14 @@ func (r *Row) ParseDate(f int) (check.Date, error) {
 			return check.FromSerial(float64(n), true)
 		}
 	}
-	return check.ParseDate(r.Value(f), order, now())
+	t := time.Time{}
+	if r.Opts != nil {
+		t = r.Opts.now
+	}
+	if t.IsZero() {
+		t = now()
+	}
+	return check.ParseDate(r.Value(f), order, t)
 }
 
 // checkRow runs the reader's problems, the field checks every kind shares, then the kind's rules.

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Source is one table of input: a CSV file, or one sheet of a workbook.
@@ -80,11 +81,13 @@ type Row struct {
 	Problems []Problem
 	Opts     *RowOptions
 	errors   int
+	ukeys    []ukey // fingerprints of the Unique fields' values (see uniques)
 }
 
 // RowOptions are run settings rules may need.
 type RowOptions struct {
-	MonthFirst bool // --date-order mdy
+	MonthFirst bool      // --date-order mdy
+	now        time.Time // the clock read once per run: the date checks of every row need it
 }
 
 // Kind returns the row's kind.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"runtime"
 	"strings"
@@ -89,6 +88,7 @@ type table struct {
 	m        *Mapping
 	problems []Problem // header problems
 	fatal    bool      // a required column is missing: every row is rejected
+	salts    []uint64  // for fingerprints of the kind's Unique fields
 }
 
 type batch struct {
@@ -113,7 +113,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 	if o.Among == nil {
 		o.Among = Kinds()
 	}
-	ropts := &RowOptions{MonthFirst: o.MonthFirst}
+	ropts := &RowOptions{MonthFirst: o.MonthFirst, now: now()}
 	g, ctx := errgroup.WithContext(ctx)
 	work := make(chan *batch, o.Workers*2)
 	done := make(chan *batch, o.Workers*2)
@@ -122,6 +122,8 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		free <- &batch{recs: make([]Record, o.BatchSize), rows: make([]Row, o.BatchSize)}
 	}
 	matched := 0
+	uniq := newUniques() // fingerprints are made by the workers, looked up by the sequencer
+	defer uniq.free()
 
 	// Reader: one goroutine, because files are read in order.
 	g.Go(func() error {
@@ -157,7 +159,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 				}
 				matched++
 				m, hp, fatal := MapHeader(k, src, o.Aliases)
-				tb := &table{src: src, m: m, problems: hp, fatal: fatal}
+				tb := &table{src: src, m: m, problems: hp, fatal: fatal, salts: uniq.saltsOf(k)}
 				first := true
 				for {
 					var b *batch
@@ -203,11 +205,13 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 	workers := errgroup.Group{}
 	for w := 0; w < o.Workers; w++ {
 		workers.Go(func() error {
+			var scratch []byte
 			for b := range work {
 				for i := 0; i < b.n; i++ {
 					r := &b.rows[i]
-					*r = Row{Rec: &b.recs[i], Map: b.tbl.m, Problems: r.Problems[:0], Opts: ropts}
+					*r = Row{Rec: &b.recs[i], Map: b.tbl.m, Problems: r.Problems[:0], Opts: ropts, ukeys: r.ukeys}
 					checkRow(r)
+					uniq.keys(r, b.tbl.salts, &scratch)
 				}
 				select {
 				case done <- b:
@@ -229,7 +233,6 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		st := &RunState{vals: map[string]any{}}
 		crosses := map[*Kind]Cross{}
 		var order []Cross
-		uniq := newUniques()
 		pending := map[int]*batch{}
 		next := 0
 		var rows int64
@@ -252,6 +255,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 					crosses[k] = cr
 					order = append(order, cr)
 				}
+				uniq.prefetch(b.rows[:b.n])
 				for i := 0; i < b.n; i++ {
 					r := &b.rows[i]
 					uniq.check(r)
@@ -303,54 +307,4 @@ func explainDetection(cs []Candidate) string {
 		parts = append(parts, fmt.Sprintf("%s (%d)", c.Kind.Name, c.Score))
 	}
 	return "its headers fit more than one kind equally well: " + strings.Join(parts, ", ")
-}
-
-// uniques finds repeated values of Unique fields within a kind, across all its tables. Per key it
-// keeps a 64-bit fingerprint and where the key was first seen, nothing more: a million rows cost
-// a few tens of megabytes at most. Two different keys sharing a fingerprint is a 1-in-2^64 event
-// per pair; it would show as a duplicate naming a row whose value differs, which a reader can see.
-type uniques struct {
-	seed  maphash.Seed
-	first map[uint64]uint64 // fingerprint → table index<<32 | row
-	srcs  map[int]*Source
-}
-
-func newUniques() *uniques {
-	return &uniques{seed: maphash.MakeSeed(), first: map[uint64]uint64{}, srcs: map[int]*Source{}}
-}
-
-func (u *uniques) check(r *Row) {
-	k := r.Map.Kind
-	for f := range k.Fields {
-		fd := &k.Fields[f]
-		if !fd.Unique || !r.Has(f) {
-			continue
-		}
-		v := r.Value(f)
-		if v == "" {
-			continue
-		}
-		var h maphash.Hash
-		h.SetSeed(u.seed)
-		h.WriteString(k.Name)
-		h.WriteByte(0)
-		h.WriteString(fd.Name)
-		h.WriteByte(0)
-		h.WriteString(strings.ToLower(v))
-		fp := h.Sum64()
-		src := r.Rec.Src
-		loc := uint64(src.Index)<<32 | uint64(uint32(r.Rec.Row))
-		prev, seen := u.first[fp]
-		if !seen {
-			u.first[fp] = loc
-			u.srcs[src.Index] = src
-			continue
-		}
-		psrc, prow := u.srcs[int(prev>>32)], int(uint32(prev))
-		where := fmt.Sprintf("row %d", prow)
-		if psrc != src {
-			where = fmt.Sprintf("row %d of %s", prow, psrc.Where())
-		}
-		r.Errorf(f, RuleDuplicate, "%s %q already appears on %s; each value may appear only once, so this row is rejected.", fd.Name, v, where)
-	}
 }

@@ -108,14 +108,27 @@ func detectEncoding(f io.ReadSeeker) (encoding, error) {
 	if !ok {
 		var guessed bool
 		if enc, guessed = utf16Guess(head); !guessed {
+			// Nearly every file is settled by one fast pass; one that is not valid UTF-8 is read
+			// again, counting, to choose between damaged UTF-8 and Windows-1252.
+			buf := make([]byte, 256<<10)
 			if _, err := f.Seek(0, io.SeekStart); err != nil {
 				return 0, err
 			}
-			st, err := scanUTF8(f, make([]byte, 256<<10))
+			valid, err := validUTF8(f, buf)
 			if err != nil {
 				return 0, err
 			}
-			enc = st.decide()
+			enc = encUTF8
+			if !valid {
+				if _, err := f.Seek(0, io.SeekStart); err != nil {
+					return 0, err
+				}
+				st, err := scanUTF8(f, buf)
+				if err != nil {
+					return 0, err
+				}
+				enc = st.decide()
+			}
 		}
 	}
 	_, err = f.Seek(int64(skip), io.SeekStart)

@@ -106,47 +106,62 @@ func (s utf8Stats) decide() encoding {
 	return encWindows1252
 }
 
-// scanUTF8 reads r to the end and counts valid multi-byte sequences and invalid bytes. It
-// streams through buf, so the whole file is checked in constant memory.
-func scanUTF8(r io.Reader, buf []byte) (utf8Stats, error) {
-	var st utf8Stats
+// utf8Chunks reads r to the end through buf and calls fn on each chunk, never cutting a UTF-8
+// sequence between two chunks; fn returns false to stop early.
+func utf8Chunks(r io.Reader, buf []byte, fn func(chunk []byte) bool) error {
 	carry := 0
 	for {
 		n, err := io.ReadFull(r, buf[carry:])
 		atEOF := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 		if err != nil && !atEOF {
-			return st, err
+			return err
 		}
 		data := buf[:carry+n]
 		end := len(data)
 		if !atEOF {
 			end = completeUTF8(data)
 		}
-		chunk := data[:end]
-		if utf8.Valid(chunk) {
-			if !isASCII(chunk) {
-				st.multi += int64(countLeads(chunk))
-			}
-		} else {
-			for i := 0; i < len(chunk); {
-				if chunk[i] < utf8.RuneSelf {
-					i++
-					continue
-				}
-				r, size := utf8.DecodeRune(chunk[i:])
-				if r == utf8.RuneError && size == 1 {
-					st.invalid++
-				} else {
-					st.multi++
-				}
-				i += size
-			}
+		if !fn(data[:end]) {
+			return nil
 		}
 		carry = copy(buf, data[end:])
 		if atEOF {
-			return st, nil
+			return nil
 		}
 	}
+}
+
+// validUTF8 reports whether all of r is valid UTF-8: the fast pass that settles nearly every file.
+func validUTF8(r io.Reader, buf []byte) (bool, error) {
+	valid := true
+	err := utf8Chunks(r, buf, func(c []byte) bool {
+		valid = utf8.Valid(c)
+		return valid
+	})
+	return valid, err
+}
+
+// scanUTF8 reads r to the end and counts valid multi-byte sequences and invalid bytes, for a
+// file that is not valid UTF-8 throughout.
+func scanUTF8(r io.Reader, buf []byte) (utf8Stats, error) {
+	var st utf8Stats
+	err := utf8Chunks(r, buf, func(chunk []byte) bool {
+		for i := 0; i < len(chunk); {
+			if chunk[i] < utf8.RuneSelf {
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRune(chunk[i:])
+			if r == utf8.RuneError && size == 1 {
+				st.invalid++
+			} else {
+				st.multi++
+			}
+			i += size
+		}
+		return true
+	})
+	return st, err
 }
 
 // completeUTF8 returns the length of the longest prefix of b that does not end inside a
@@ -171,31 +186,6 @@ func completeUTF8(b []byte) int {
 		}
 	}
 	return len(b)
-}
-
-func isASCII(b []byte) bool {
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
-			return false
-		}
-	}
-	for ; i < len(b); i++ {
-		if b[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-func countLeads(b []byte) int {
-	n := 0
-	for _, c := range b {
-		if c >= 0xC0 {
-			n++
-		}
-	}
-	return n
 }
 
 // cp1252 maps each Windows-1252 byte to its character; the five bytes the code page leaves
