@@ -27,6 +27,9 @@ type checkFlags struct {
 	strict    bool
 	quiet     bool
 	workers   int
+	// tee, when set, is told about every table, row and late problem beside the report (a
+	// loader keeps every row's place for its results file).
+	tee pipeline.Reporter
 
 	// keep, when set, decides which valid rows go on to the sink; the others are counted as
 	// skipped (nightly diffing: unchanged since the last good run). Not a flag.
@@ -120,6 +123,9 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 		rep.AddInput(path)
 	}
 	opts.Reporter = rep
+	if c.tee != nil {
+		opts.Reporter = teeReporter{rep, c.tee}
+	}
 	var skipped []string
 	opts.Skipped = func(src *pipeline.Source, why string) {
 		skipped = append(skipped, fmt.Sprintf("%s: skipped, %s", src.Where(), why))
