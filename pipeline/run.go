@@ -89,6 +89,7 @@ type table struct {
 	problems []Problem // header problems
 	fatal    bool      // a required column is missing: every row is rejected
 	salts    []uint64  // for fingerprints of the kind's Unique fields
+	rows     int       // the reader's estimate of the table's rows, when it has one
 }
 
 type batch struct {
@@ -160,6 +161,9 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 				matched++
 				m, hp, fatal := MapHeader(k, src, o.Aliases)
 				tb := &table{src: src, m: m, problems: hp, fatal: fatal, salts: uniq.saltsOf(k)}
+				if h, ok := t.(interface{ EstimatedRows() int }); ok {
+					tb.rows = h.EstimatedRows()
+				}
 				first := true
 				for {
 					var b *batch
@@ -248,6 +252,9 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 				k := b.tbl.m.Kind
 				if b.first && o.Reporter != nil {
 					o.Reporter.Table(b.tbl.src, k, b.tbl.problems)
+				}
+				if b.first {
+					uniq.expect(b.tbl.rows, b.tbl.salts)
 				}
 				cr, ok := crosses[k]
 				if !ok && k.NewCross != nil {

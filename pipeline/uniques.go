@@ -10,8 +10,7 @@ import (
 
 // uniques finds repeated values of Unique fields within a kind, across all its tables. Per key it
 // keeps a 64-bit fingerprint and where the key was first seen, nothing more: 12 bytes in a table
-// kept at most three-quarters full, so a million learners with three unique fields (3M keys) take
-// 48 MB. Two different keys sharing a fingerprint is a 1-in-2^64 event per pair; it would show as
+// kept 53-80% full, so a million learners with three unique fields (3M keys) take about 48 MB. Two different keys sharing a fingerprint is a 1-in-2^64 event per pair; it would show as
 // a duplicate naming a row whose value differs, which a reader can see.
 //
 // Where a key was first seen is one uint32: the row number plus the table's base, the sum of the
@@ -120,6 +119,19 @@ func fold(b []byte, v string) []byte {
 	return b
 }
 
+// expect makes room for the keys of a table of about rows rows, before its first row: growing
+// the index as keys arrive moves every key again at each step, and those moves cost as much as
+// the lookups themselves.
+func (u *uniques) expect(rows int, salts []uint64) {
+	n := 0
+	for _, s := range salts {
+		if s != 0 {
+			n++
+		}
+	}
+	u.tab.reserve(u.tab.len() + rows*n)
+}
+
 // prefetch reads the home slot of every key of a batch ahead of the in-order lookups. The
 // loads do not depend on each other, so the processor overlaps their cache misses instead of
 // waiting for each in turn: with millions of keys nearly every lookup is a miss.
@@ -167,8 +179,8 @@ func mix64(x uint64) uint64 {
 
 // fpTable maps fingerprints to locations: open addressing with linear probing in 8 parts chosen
 // by the fingerprint's top bits. A slot is 12 bytes, fingerprint and location side by side, so a
-// lookup touches one cache line. A part doubles when three-quarters full; parts grow one at a time,
-// so growing needs an eighth more memory for a moment, never twice the whole table.
+// lookup touches one cache line. A part grows by half when four-fifths full; parts grow one at a
+// time, so growing needs a few megabytes more for a moment, never twice the whole table.
 type fpTable struct {
 	parts [8]fpPart
 }
@@ -182,9 +194,11 @@ type fpPart struct {
 	n     int
 }
 
-// fpPartMin is a part's first size in bytes. Sizes double from there, so from 2 MiB up they are
-// whole huge pages (see slotMem).
+// fpPartMin is a part's first size in bytes (see nextSize for the rest).
 const fpPartMin = 64 << 10
+
+// hugePage is the size of a transparent huge page on Linux (x86-64 and most arm64 kernels).
+const hugePage = 2 << 20
 
 // insert records fp at loc l unless it is there already; then it returns the first location.
 func (t *fpTable) insert(fp uint64, l uint32) (uint32, bool) {
@@ -194,7 +208,7 @@ func (t *fpTable) insert(fp uint64, l uint32) (uint32, bool) {
 	p := &t.parts[fp>>61]
 	if p.mem == nil {
 		p.alloc(fpPartMin)
-	} else if 4*(p.n+1) > 3*len(p.slots) {
+	} else if 5*(p.n+1) > 4*len(p.slots) {
 		p.grow()
 	}
 	lo, hi := uint32(fp), uint32(fp>>32)
@@ -230,9 +244,11 @@ func (p *fpPart) alloc(bytes int) {
 	p.slots = p.mem.slots
 }
 
-func (p *fpPart) grow() {
+func (p *fpPart) grow() { p.resize(nextSize(len(p.mem.bytes()))) }
+
+func (p *fpPart) resize(size int) {
 	old, olds := p.mem, p.slots
-	p.alloc(2 * len(old.bytes()))
+	p.alloc(size)
 	s := p.slots
 	for _, e := range olds {
 		if e[0] == 0 && e[1] == 0 {
@@ -247,6 +263,44 @@ func (p *fpPart) grow() {
 		s[i] = e
 	}
 	old.free()
+}
+
+func (t *fpTable) len() int {
+	n := 0
+	for i := range t.parts {
+		n += t.parts[i].n
+	}
+	return n
+}
+
+// reserve sizes the parts for keys keys in all, each at most four-fifths full.
+func (t *fpTable) reserve(keys int) {
+	per := (keys + len(t.parts) - 1) / len(t.parts)
+	size := per * 12 * 5 / 4
+	if size < fpPartMin {
+		return
+	}
+	if size >= hugePage {
+		size = (size + hugePage - 1) / hugePage * hugePage
+	}
+	for i := range t.parts {
+		p := &t.parts[i]
+		if p.mem == nil {
+			p.alloc(size)
+		} else if size > len(p.mem.bytes()) {
+			p.resize(size)
+		}
+	}
+}
+
+// nextSize grows a part by half: with 12-byte slots kept at most four-fifths full, a part then
+// holds between 53% and 80% of its slots in use. From 2 MiB up sizes stay whole huge pages.
+func nextSize(cur int) int {
+	n := cur + cur/2
+	if n >= hugePage {
+		n = (n + hugePage - 1) / hugePage * hugePage
+	}
+	return n
 }
 
 func (t *fpTable) free() {

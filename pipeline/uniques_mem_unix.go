@@ -22,11 +22,9 @@ type slotMem struct {
 	slots   []slot
 }
 
-const hugePage = 2 << 20
-
 func allocSlots(size int) *slotMem {
 	extra := 0
-	if size >= hugePage {
+	if size >= hugePage && size%hugePage == 0 {
 		extra = hugePage // room to align the start on a huge page; never touched
 	}
 	m, err := syscall.Mmap(-1, 0, size+extra, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)

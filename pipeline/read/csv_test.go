@@ -644,3 +644,19 @@ func TestParserReadError(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestCSVEstimatedRows(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Name,Email,Notes\n")
+	const n = 20000
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "r%d,r%d@example.ac.uk,some notes here\r\n", i, i)
+	}
+	in := writeTemp(t, b.String())
+	defer in.Close()
+	tb, _ := in.NextTable()
+	got := tb.(interface{ EstimatedRows() int }).EstimatedRows()
+	if got < n*9/10 || got > n*11/10 {
+		t.Errorf("estimated %d rows, the file has %d", got, n)
+	}
+}
