@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Source is one table of input: a CSV file, or one sheet of a workbook.
@@ -81,7 +82,10 @@ type Row struct {
 	Problems []Problem
 	Opts     *RowOptions
 	errors   int
-	ukeys    []ukey // fingerprints of the Unique fields' values (see uniques)
+	ukeys    []ukey       // fingerprints of the Unique fields' values (see uniques)
+	dates    []parsedDate // dates parsed so far on this row
+	datesOf  *Record      // the record (and row) dates holds the dates of
+	datesRow int
 }
 
 // RowOptions are run settings rules may need.
@@ -105,7 +109,12 @@ func (r *Row) Value(f int) string {
 	if c < 0 || c >= len(r.Rec.Cells) {
 		return ""
 	}
-	return strings.TrimSpace(r.Rec.Cells[c])
+	v := r.Rec.Cells[c]
+	// Nearly every cell has nothing to trim: say so without a call (rules ask for values often).
+	if v == "" || v[0] > ' ' && v[0] < utf8.RuneSelf && v[len(v)-1] > ' ' && v[len(v)-1] < utf8.RuneSelf {
+		return v
+	}
+	return strings.TrimSpace(v)
 }
 
 // CellType returns what the spreadsheet cell of field f held.

@@ -213,7 +213,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 			for b := range work {
 				for i := 0; i < b.n; i++ {
 					r := &b.rows[i]
-					*r = Row{Rec: &b.recs[i], Map: b.tbl.m, Problems: r.Problems[:0], Opts: ropts, ukeys: r.ukeys}
+					*r = Row{Rec: &b.recs[i], Map: b.tbl.m, Problems: r.Problems[:0], Opts: ropts, ukeys: r.ukeys, dates: r.dates[:0]}
 					checkRow(r)
 					uniq.keys(r, b.tbl.salts, &scratch)
 				}
