@@ -618,3 +618,26 @@ func TestMangledIDsReachFieldChecks(t *testing.T) {
 		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestRejectsWorkbookResaved reads a rejects.xlsx bulk wrote, opened and saved again by
+// LibreOffice: the keyword that marks it survives, so its Problems column is not taken for data,
+// and the rejected row reads as it was in the original input (dates as dates, numbers as
+// numbers, text as text).
+func TestRejectsWorkbookResaved(t *testing.T) {
+	path := filepath.Join("testdata", "lo-rejects.xlsx")
+	if app := appName(t, path); !strings.HasPrefix(app, "LibreOffice") {
+		t.Fatalf("written by %q", app)
+	}
+	got := readTables(t, path, read.Options{})
+	checkTables(t, got, []wantTable{{sheet: "Learners", headerRow: 1,
+		header: []string{"Role", "First Name", "Surname", "Email", "MIS ID", "ULN", "Date of Birth", "Enrolled", "Fee", "Active"},
+		rows: []wantRow{
+			{2, []string{"1", "Ben", "Ng", "ben.ng@example.ac.uk", "123", "1.23457E+09", "2006-11-02", "", "0.1", "FALSE"},
+				[]pipeline.CellType{N, T, T, T, N, T, D, T, N, B}},
+		}}})
+	for _, r := range got[0].recs {
+		if len(r.Problems) > 0 {
+			t.Errorf("row %d: %+v", r.Row, r.Problems)
+		}
+	}
+}
