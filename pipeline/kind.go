@@ -66,6 +66,10 @@ type Kind struct {
 	NewCross func(st *RunState) Cross
 	// MinMatch is how many of the kind's fields a header must match before detection picks it.
 	MinMatch int
+	// Key returns a row's natural key: what identifies the same person or record from one file
+	// to the next (MISID, else Email, for users). Nightly diffing keys row hashes on it. When
+	// nil, the first Unique field with a value is the key.
+	Key func(r *Row) string
 
 	index map[string]int // normalized name or synonym → field index
 	once  sync.Once
@@ -164,4 +168,20 @@ func KindByName(name string) (*Kind, error) {
 		names = append(names, k.Name)
 	}
 	return nil, fmt.Errorf("unknown kind %q; known kinds: %s", name, strings.Join(names, ", "))
+}
+
+// NaturalKey returns r's natural key (see Kind.Key), or "" when the row has none.
+func NaturalKey(r *Row) string {
+	k := r.Map.Kind
+	if k.Key != nil {
+		return k.Key(r)
+	}
+	for f := range k.Fields {
+		if k.Fields[f].Unique {
+			if v := r.Value(f); v != "" {
+				return k.Fields[f].Name + "=" + strings.ToLower(v)
+			}
+		}
+	}
+	return ""
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +27,28 @@ type checkFlags struct {
 	strict    bool
 	quiet     bool
 	workers   int
+
+	// keep, when set, decides which valid rows go on to the sink; the others are counted as
+	// skipped (nightly diffing: unchanged since the last good run). Not a flag.
+	keep func(*pipeline.Row) bool
+}
+
+// keepSink passes on only the rows keep wants.
+type keepSink struct {
+	next    pipeline.Sink
+	keep    func(*pipeline.Row) bool
+	skipped int64
+}
+
+func (s *keepSink) Accept(r *pipeline.Row) error {
+	if !s.keep(r) {
+		s.skipped++
+		return nil
+	}
+	if s.next == nil {
+		return nil
+	}
+	return s.next.Accept(r)
 }
 
 func (c *checkFlags) bind(cmd *cobra.Command) {
@@ -54,6 +75,11 @@ type checked struct {
 func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipeline.Sink, among []*pipeline.Kind) (*checked, error) {
 	if len(args) == 0 {
 		return nil, cannotRun(errors.New("no input files given"), "Give one or more .csv or .xlsx files, e.g. 'bulk validate samples/term-start.xlsx'.")
+	}
+	var ks *keepSink
+	if c.keep != nil {
+		ks = &keepSink{next: sink, keep: c.keep}
+		sink = ks
 	}
 	opts := pipeline.Options{Among: among, Sink: sink, Workers: c.workers}
 	var err error
@@ -119,6 +145,9 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 	if len(skipped) > 0 {
 		rep.Set("skipped", skipped)
 	}
+	if ks != nil {
+		rep.Set("skipped_unchanged", ks.skipped)
+	}
 	if werr := rep.Write(); werr != nil {
 		return nil, cannotRun(werr, "Check that the report folder is writable, or choose another with --report.")
 	}
@@ -175,5 +204,3 @@ func thousands(n int64) string {
 	}
 	return b.String()
 }
-
-var _ = io.EOF

@@ -1,0 +1,137 @@
+package nightly
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Ready lists the files of the job's folder that match its glob and are stable: unchanged for
+// the settle time (and with their .done marker when the job asks for one). Files still being
+// written are left for a later run, in waiting.
+func Ready(j *Job, now time.Time) (ready, waiting []string, err error) {
+	matches, err := filepath.Glob(filepath.Join(j.Inputs.Folder, j.Inputs.Glob))
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Strings(matches)
+	for _, p := range matches {
+		base := filepath.Base(p)
+		// Hidden files, Excel's owner files (~$name.xlsx), partial downloads and markers are
+		// never inputs.
+		if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "~$") || strings.HasSuffix(base, ".done") ||
+			strings.HasSuffix(base, ".part") || strings.HasSuffix(base, ".tmp") || strings.HasSuffix(base, ".crdownload") {
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil || !st.Mode().IsRegular() {
+			continue
+		}
+		if now.Sub(st.ModTime()) < time.Duration(j.Inputs.Settle) {
+			waiting = append(waiting, p)
+			continue
+		}
+		if j.Inputs.DoneMarker {
+			if _, err := os.Stat(p + ".done"); err != nil {
+				waiting = append(waiting, p)
+				continue
+			}
+		}
+		ready = append(ready, p)
+	}
+	return ready, waiting, nil
+}
+
+// ErrClaimed means another process claimed the file first.
+var ErrClaimed = errors.New("the file was claimed by another run")
+
+// Claim moves a ready file into the folder's processing/ folder under the run ID, atomically (a
+// rename in the same folder tree), so no other run can pick it up and a file is never processed
+// twice. The size is checked again after the move: a file that changed since it was judged
+// stable is put back for a later run.
+func Claim(path, runID string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", ErrClaimed
+	}
+	dir := filepath.Join(filepath.Dir(path), "processing")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	claimed := filepath.Join(dir, runID+"-"+filepath.Base(path))
+	if err := os.Rename(path, claimed); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", ErrClaimed
+		}
+		return "", fmt.Errorf("cannot claim %s: %w", path, err)
+	}
+	after, err := os.Stat(claimed)
+	if err == nil && (after.Size() != st.Size() || !after.ModTime().Equal(st.ModTime())) {
+		os.Rename(claimed, path)
+		return "", fmt.Errorf("%s changed while being claimed; it will be tried again", filepath.Base(path))
+	}
+	if marker := path + ".done"; fileExists(marker) {
+		os.Rename(marker, claimed+".done")
+	}
+	return claimed, nil
+}
+
+// File moves a claimed file (and its marker) into archive/<outcome>/, keeping the run ID in its
+// name. Across file systems it copies, syncs and then removes.
+func File(claimed, archive, outcome string) (string, error) {
+	dir := filepath.Join(archive, outcome)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	dst := filepath.Join(dir, filepath.Base(claimed))
+	if err := move(claimed, dst); err != nil {
+		return "", err
+	}
+	if fileExists(claimed + ".done") {
+		move(claimed+".done", dst+".done")
+	}
+	return dst, nil
+}
+
+func move(src, dst string) error {
+	if err := os.Rename(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("cannot archive %s: %w", src, err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return fmt.Errorf("cannot archive %s: %w", src, err)
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Remove(src)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// NewRunID returns a run ID that sorts by time and is unique enough for one machine.
+func NewRunID(now time.Time) string {
+	return now.UTC().Format("20060102T150405") + fmt.Sprintf("-%04x", now.Nanosecond()/1000%0x10000)
+}

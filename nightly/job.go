@@ -1,0 +1,295 @@
+// Package nightly runs bulk unattended on files an MIS drops into a folder: it reads a job file,
+// claims each file once it is stable, keeps two runs of a job from overlapping, sends only rows
+// that are new or changed since the last good run, holds a run whose changes exceed the job's
+// thresholds, and files each input under done/, failed/ or held/ with its run ID.
+package nightly
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Job is a job file.
+type Job struct {
+	Path       string     `yaml:"-"`
+	Name       string     `yaml:"name"`
+	Inputs     Inputs     `yaml:"inputs"`
+	Kind       string     `yaml:"kind"`
+	Map        string     `yaml:"map"`
+	DateOrder  string     `yaml:"date_order"`
+	Strict     bool       `yaml:"strict"`
+	Target     Target     `yaml:"target"`
+	Report     string     `yaml:"report"`  // folder for one report folder per run
+	Archive    string     `yaml:"archive"` // done/, failed/, held/ go here
+	State      string     `yaml:"state"`   // the state database (default DefaultStatePath); runs are keyed by job name
+	Diff       *bool      `yaml:"diff"`    // send only new and changed rows (default true)
+	Thresholds Thresholds `yaml:"thresholds"`
+}
+
+// Inputs says where the files arrive and when one is ready.
+type Inputs struct {
+	Folder     string   `yaml:"folder"`
+	Glob       string   `yaml:"glob"`
+	Settle     Duration `yaml:"settle"`      // size and mtime unchanged this long (default 1m)
+	DoneMarker bool     `yaml:"done_marker"` // also wait for FILE.done, which the exporter writes last
+}
+
+// Target says where valid rows go.
+type Target struct {
+	Type string `yaml:"type"` // validate, export, onefile, peoplefluent
+
+	// onefile
+	URL          string `yaml:"url"`
+	Env          string `yaml:"env"`
+	Organisation int    `yaml:"organisation"`
+	TokenFile    string `yaml:"token_file"`
+	TokenEnv     string `yaml:"token_env"`
+	Mode         string `yaml:"mode"`
+	Concurrency  int    `yaml:"concurrency"`
+	Rate         int    `yaml:"rate"`
+
+	// peoplefluent
+	Base      string `yaml:"base"`
+	Endpoint  string `yaml:"endpoint"`
+	KeyFile   string `yaml:"key_file"`
+	KeyEnv    string `yaml:"key_env"`
+	ChunkRows int    `yaml:"chunk_rows"`
+
+	// export (and peoplefluent: where payloads are kept)
+	Folder string `yaml:"folder"`
+}
+
+// Duration is a time.Duration written as "90s" or "2m" in a job file.
+type Duration time.Duration
+
+// UnmarshalYAML reads "2m", "90s" or a number of seconds.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if secs, err := strconv.Atoi(n.Value); err == nil {
+		*d = Duration(time.Duration(secs) * time.Second)
+		return nil
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration such as 90s or 2m", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Limit is a threshold: a count ("200") or a share of the rows known from earlier runs ("10%").
+type Limit struct {
+	Count   int
+	Percent float64
+	Set     bool
+}
+
+// UnmarshalYAML reads "200" or "10%".
+func (l *Limit) UnmarshalYAML(n *yaml.Node) error {
+	s := strings.TrimSpace(n.Value)
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || v < 0 || v > 100 {
+			return fmt.Errorf("line %d: %q is not a percentage from 0%% to 100%%", n.Line, s)
+		}
+		*l = Limit{Percent: v, Set: true}
+		return nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("line %d: %q is not a count (200) or a percentage (10%%)", n.Line, s)
+	}
+	*l = Limit{Count: v, Set: true}
+	return nil
+}
+
+func (l Limit) String() string {
+	if l.Percent > 0 {
+		return strconv.FormatFloat(l.Percent, 'f', -1, 64) + "%"
+	}
+	return strconv.Itoa(l.Count)
+}
+
+// Exceeded reports whether n rows, out of known rows from earlier runs, break the limit.
+func (l Limit) Exceeded(n, known int) bool {
+	if !l.Set {
+		return false
+	}
+	if l.Percent > 0 {
+		if known == 0 {
+			return false // nothing known yet: a share of nothing cannot be judged
+		}
+		return float64(n)*100 > l.Percent*float64(known)
+	}
+	return n > l.Count
+}
+
+// Thresholds hold a run instead of sending mass changes (a bad or partial export).
+type Thresholds struct {
+	MaxChanges Limit `yaml:"max_changes"` // known rows that would be updated
+	MaxNew     Limit `yaml:"max_new"`     // rows never seen before
+	MaxMissing Limit `yaml:"max_missing"` // known rows absent from the file: the sign of a truncated export
+}
+
+// secretKeys are names people reach for when putting a secret in a file; a job file never holds one.
+var secretKeys = []string{"token", "key", "password", "secret", "customer_token", "system_key", "api_key"}
+
+// Load reads and checks a job file. Relative paths in it are relative to the file.
+func Load(path string) (*Job, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the job file: %w", err)
+	}
+	var raw map[string]any
+	_ = yaml.Unmarshal(b, &raw)
+	if t, ok := raw["target"].(map[string]any); ok {
+		for _, k := range secretKeys {
+			if _, bad := t[k]; bad {
+				return nil, fmt.Errorf("%s: target.%s: secrets are never kept in a job file; name a file with token_file/key_file or an environment variable with token_env/key_env", path, k)
+			}
+		}
+	}
+	j := &Job{Path: path}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(j); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	j.defaults()
+	if errs := j.Check(); len(errs) > 0 {
+		return nil, fmt.Errorf("%s has problems:\n  - %s", path, strings.Join(errs, "\n  - "))
+	}
+	return j, nil
+}
+
+func (j *Job) rel(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(j.Path), p)
+}
+
+func (j *Job) defaults() {
+	if j.Name == "" {
+		j.Name = strings.TrimSuffix(filepath.Base(j.Path), filepath.Ext(j.Path))
+	}
+	j.Inputs.Folder = j.rel(j.Inputs.Folder)
+	if j.Inputs.Glob == "" {
+		j.Inputs.Glob = "*.csv"
+	}
+	if j.Inputs.Settle == 0 {
+		j.Inputs.Settle = Duration(time.Minute)
+	}
+	j.Map = j.rel(j.Map)
+	if j.Archive == "" && j.Inputs.Folder != "" {
+		j.Archive = filepath.Join(j.Inputs.Folder, "archive")
+	}
+	j.Archive = j.rel(j.Archive)
+	if j.Report == "" && j.Archive != "" {
+		j.Report = filepath.Join(j.Archive, "reports")
+	}
+	j.Report = j.rel(j.Report)
+	if j.State == "" {
+		j.State = DefaultStatePath()
+	}
+	j.State = j.rel(j.State)
+	j.Target.TokenFile = j.rel(j.Target.TokenFile)
+	j.Target.KeyFile = j.rel(j.Target.KeyFile)
+	j.Target.Folder = j.rel(j.Target.Folder)
+	if j.Target.Type == "" {
+		j.Target.Type = "validate"
+	}
+	if j.Thresholds.MaxMissing == (Limit{}) {
+		// A nightly full export that suddenly lacks a quarter of the known rows is a broken
+		// export far more often than a real change: hold it unless the job says otherwise.
+		j.Thresholds.MaxMissing = Limit{Percent: 25, Set: true}
+	}
+}
+
+// DiffOn reports whether the job sends only new and changed rows.
+func (j *Job) DiffOn() bool { return j.Diff == nil || *j.Diff }
+
+// Check lists what is wrong with the job, as sentences; empty when it can run.
+func (j *Job) Check() []string {
+	var errs []string
+	add := func(f string, a ...any) { errs = append(errs, fmt.Sprintf(f, a...)) }
+	if j.Inputs.Folder == "" {
+		add("inputs.folder is missing: name the folder the MIS export lands in")
+	} else if st, err := os.Stat(j.Inputs.Folder); err != nil || !st.IsDir() {
+		add("inputs.folder %s is not a folder that exists", j.Inputs.Folder)
+	}
+	if _, err := filepath.Match(j.Inputs.Glob, "x"); err != nil {
+		add("inputs.glob %q is not a valid pattern", j.Inputs.Glob)
+	}
+	if j.Map != "" {
+		if _, err := os.Stat(j.Map); err != nil {
+			add("map %s cannot be read", j.Map)
+		}
+	}
+	switch strings.ToLower(j.DateOrder) {
+	case "", "dmy", "mdy":
+	default:
+		add("date_order %q: use dmy or mdy", j.DateOrder)
+	}
+	t := &j.Target
+	switch t.Type {
+	case "validate":
+	case "export":
+		if t.Folder == "" {
+			add("target.folder is missing: an export target writes payloads there")
+		}
+		if j.Kind == "" {
+			add("kind is missing: an export target needs the kind to export (see 'bulk kinds')")
+		}
+	case "onefile":
+		if t.URL == "" && t.Env == "" {
+			add("target.url (the API root) or target.env (beta, practice, live) is missing")
+		}
+		if t.TokenFile == "" && t.TokenEnv == "" {
+			add("target.token_file or target.token_env is missing: name where the customer token is kept")
+		}
+		if t.TokenEnv != "" && os.Getenv(t.TokenEnv) == "" && t.TokenFile == "" {
+			add("target.token_env names %s, which is not set in this environment", t.TokenEnv)
+		}
+		switch t.Mode {
+		case "", "create", "upsert", "update":
+		default:
+			add("target.mode %q: use create, upsert or update", t.Mode)
+		}
+	case "peoplefluent":
+		if t.Base == "" {
+			add("target.base (the LMS root URL, e.g. https://lms.example.ac.uk/ekp/) is missing")
+		}
+		switch t.Endpoint {
+		case "trainingHistoryCsv", "externalTrainingCsv", "courses":
+		default:
+			add("target.endpoint %q: use trainingHistoryCsv, externalTrainingCsv or courses", t.Endpoint)
+		}
+		if t.KeyFile == "" && t.KeyEnv == "" {
+			add("target.key_file or target.key_env is missing: name where the system key is kept")
+		}
+	default:
+		add("target.type %q: use validate, export, onefile or peoplefluent", t.Type)
+	}
+	if t.TokenFile != "" {
+		if _, err := os.Stat(t.TokenFile); err != nil {
+			add("target.token_file %s cannot be read", t.TokenFile)
+		}
+	}
+	if t.KeyFile != "" {
+		if _, err := os.Stat(t.KeyFile); err != nil {
+			add("target.key_file %s cannot be read", t.KeyFile)
+		}
+	}
+	return errs
+}
+
+// ErrLocked means another run of the job holds its lock.
+var ErrLocked = errors.New("another run of this job is in progress")

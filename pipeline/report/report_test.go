@@ -1,0 +1,76 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/bulkload/bulk/pipeline"
+)
+
+func TestSafeCell(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"},
+		{"+44 7700 900123", "'+44 7700 900123"},
+		{"-5", "'-5"},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"\tx", "'\tx"},
+		{"\rx", "'\rx"},
+		{"plain", "plain"},
+		{"", ""},
+	} {
+		if got := SafeCell(tc.in); got != tc.want {
+			t.Errorf("SafeCell(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestWriteRejectsAndSummary(t *testing.T) {
+	dir := t.TempDir()
+	r := New(dir, false)
+	src := &pipeline.Source{Index: 0, File: "l.csv", Header: []string{"A", "B"}, HeaderRow: 1}
+	k := &pipeline.Kind{Name: "k"}
+	r.Table(src, k, []pipeline.Problem{{Source: src, File: "l.csv", Row: 1, Column: "B", Rule: "unknown-column", Severity: pipeline.Warning, Message: "w"}})
+	row := func(n int, ps ...pipeline.Problem) *pipeline.Row {
+		return &pipeline.Row{Rec: &pipeline.Record{Src: src, Row: n}, Problems: ps}
+	}
+	p := func(n int, col, val string) pipeline.Problem {
+		return pipeline.Problem{Source: src, File: "l.csv", Row: n, Column: col, Value: val, Rule: "required", Severity: pipeline.Error, Message: "m"}
+	}
+	r.Row(row(3, p(3, "B", "=1+1"), p(3, "A", "")), true)
+	r.Row(row(2), false)
+	r.Problem(p(2, "A", "late"))
+	if err := r.Write(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "rejects.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		RejectsHeader,
+		{"l.csv", "", "1", "B", "", "unknown-column", "warning", "w"},
+		{"l.csv", "", "2", "A", "late", "required", "error", "m"},
+		{"l.csv", "", "3", "A", "", "required", "error", "m"},
+		{"l.csv", "", "3", "B", "'=1+1", "required", "error", "m"},
+	}
+	if !reflect.DeepEqual(recs, want) {
+		t.Errorf("rejects.csv =\n%q\nwant\n%q", recs, want)
+	}
+	var s Summary
+	b, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.RowsRead != 2 || s.RowsRejected != 2 || s.RowsValid != 0 || s.Warnings != 1 || s.ProblemsByRule["required"] != 3 {
+		t.Errorf("summary = %+v", s)
+	}
+}

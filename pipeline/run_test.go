@@ -1,0 +1,206 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/report"
+)
+
+// memInput is an in-memory table: rows of cells, numbered from row 2 as a spreadsheet does.
+type memInput struct {
+	src  *pipeline.Source
+	rows [][]string
+	i    int
+	done bool
+}
+
+func table(file string, header []string, rows ...[]string) *memInput {
+	return &memInput{src: &pipeline.Source{File: file, Header: header, HeaderRow: 1}, rows: rows}
+}
+
+func (m *memInput) NextTable() (pipeline.Table, error) {
+	if m.done {
+		return nil, io.EOF
+	}
+	m.done = true
+	return m, nil
+}
+func (m *memInput) Close() error             { return nil }
+func (m *memInput) Source() *pipeline.Source { return m.src }
+func (m *memInput) Next(rec *pipeline.Record) error {
+	if m.i >= len(m.rows) {
+		return io.EOF
+	}
+	rec.Row = m.i + 2
+	rec.Cells = append(rec.Cells, m.rows[m.i]...)
+	m.i++
+	return nil
+}
+
+// testKind has a required unique key, a number, and a cross-row rule that a row's Ref must name
+// a Key seen anywhere in the run (checked at Finish, so forward references work).
+var testKind = func() *pipeline.Kind {
+	k := &pipeline.Kind{Name: "test-people", Fields: []pipeline.Field{
+		{Name: "Key", Synonyms: []string{"ID Code"}, Required: true, Unique: true},
+		{Name: "Age", Type: pipeline.Integer, Min: 0, Max: 130},
+		{Name: "Ref"},
+	}}
+	k.NewCross = func(st *pipeline.RunState) pipeline.Cross { return &refCross{keys: map[string]bool{}} }
+	return k
+}()
+
+type pendingRef struct {
+	p   pipeline.Problem
+	ref string
+}
+
+type refCross struct {
+	keys map[string]bool
+	refs []pendingRef
+}
+
+func (c *refCross) Check(r *pipeline.Row) {
+	c.keys[r.Value(0)] = true
+	if ref := r.Value(2); ref != "" {
+		c.refs = append(c.refs, pendingRef{pipeline.Problem{Source: r.Rec.Src, File: r.Rec.Src.File, Row: r.Rec.Row, Column: r.Column(2),
+			Value: ref, Rule: "reference", Severity: pipeline.Error, Message: "no such key"}, ref})
+	}
+}
+
+func (c *refCross) Finish(rep func(pipeline.Problem)) {
+	for _, pr := range c.refs {
+		if !c.keys[pr.ref] {
+			rep(pr.p)
+		}
+	}
+}
+
+type collectSink struct{ keys []string }
+
+func (s *collectSink) Accept(r *pipeline.Row) error {
+	s.keys = append(s.keys, r.Value(0))
+	return nil
+}
+
+func TestRunOutcomes(t *testing.T) {
+	hdr := []string{"id code", "AGE", "Ref", "Extra"}
+	tests := []struct {
+		name         string
+		inputs       func() []pipeline.Input
+		batch        int
+		read, reject int64
+		accepted     string
+		rules        map[string]int64
+	}{
+		{
+			name: "valid rows reach the sink in order",
+			inputs: func() []pipeline.Input {
+				var rows [][]string
+				for i := 0; i < 50; i++ {
+					rows = append(rows, []string{fmt.Sprint("k", i), "30", "", ""})
+				}
+				return []pipeline.Input{table("a.csv", hdr, rows...)}
+			},
+			batch: 7, read: 50, reject: 0,
+			accepted: func() string {
+				var s []string
+				for i := 0; i < 50; i++ {
+					s = append(s, fmt.Sprint("k", i))
+				}
+				return strings.Join(s, ",")
+			}(),
+			rules: map[string]int64{"unknown-column": 1},
+		},
+		{
+			name: "duplicates across tables, bad numbers, required",
+			inputs: func() []pipeline.Input {
+				return []pipeline.Input{
+					table("a.csv", hdr, []string{"k1", "30", "", ""}, []string{"k2", "x", "", ""}, []string{"", "3", "", ""}),
+					table("b.csv", hdr, []string{"K1", "31", "", ""}, []string{"k3", "200", "", ""}),
+				}
+			},
+			batch: 2, read: 5, reject: 4, accepted: "k1",
+			rules: map[string]int64{"unknown-column": 2, "duplicate": 1, "integer": 2, "required": 1},
+		},
+		{
+			name: "a late reference problem rejects an already-counted row",
+			inputs: func() []pipeline.Input {
+				return []pipeline.Input{table("a.csv", hdr, []string{"k1", "", "k2", ""}, []string{"k2", "", "nobody", ""})}
+			},
+			batch: 1, read: 2, reject: 1, accepted: "k1,k2",
+			rules: map[string]int64{"unknown-column": 1, "reference": 1},
+		},
+		{
+			name: "a missing required column rejects every row with one problem",
+			inputs: func() []pipeline.Input {
+				return []pipeline.Input{table("a.csv", []string{"Age"}, []string{"3"}, []string{"4"})}
+			},
+			read: 2, reject: 2, accepted: "",
+			rules: map[string]int64{"missing-column": 1},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := report.New(t.TempDir(), false)
+			sink := &collectSink{}
+			err := pipeline.Run(context.Background(), tc.inputs(), pipeline.Options{Kind: testKind, BatchSize: tc.batch, Workers: 3, Sink: sink, Reporter: rep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := rep.Counts()
+			if c.Read != tc.read || c.Rejected != tc.reject || c.Valid != c.Read-c.Rejected {
+				t.Errorf("counts = %+v, want read %d rejected %d", c, tc.read, tc.reject)
+			}
+			if got := strings.Join(sink.keys, ","); got != tc.accepted {
+				t.Errorf("sink got %q, want %q", got, tc.accepted)
+			}
+			s := rep.Summary()
+			for rule, n := range tc.rules {
+				if s.ProblemsByRule[rule] != n {
+					t.Errorf("problems by rule %s = %d, want %d (all: %v)", rule, s.ProblemsByRule[rule], n, s.ProblemsByRule)
+				}
+			}
+			if len(s.ProblemsByRule) != len(tc.rules) {
+				t.Errorf("problems by rule = %v, want %v", s.ProblemsByRule, tc.rules)
+			}
+		})
+	}
+}
+
+func TestDuplicateNamesFirstRow(t *testing.T) {
+	rep := report.New(t.TempDir(), false)
+	in := table("a.csv", []string{"Key"}, []string{"x"}, []string{"y"}, []string{"X"})
+	if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: testKind, Reporter: rep}); err != nil {
+		t.Fatal(err)
+	}
+	ps := rep.Problems()
+	if len(ps) != 1 || ps[0].Row != 4 || !strings.Contains(ps[0].Message, "row 2") {
+		t.Fatalf("problems = %+v, want one duplicate on row 4 naming row 2", ps)
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var rows [][]string
+	for i := 0; i < 5000; i++ {
+		rows = append(rows, []string{fmt.Sprint(i)})
+	}
+	err := pipeline.Run(ctx, []pipeline.Input{table("a.csv", []string{"Key"}, rows...)}, pipeline.Options{Kind: testKind, BatchSize: 10})
+	if err == nil {
+		t.Fatal("Run on a cancelled context returned nil")
+	}
+}
+
+func TestNoKindDetected(t *testing.T) {
+	err := pipeline.Run(context.Background(), []pipeline.Input{table("a.csv", []string{"Colour", "Size"}, []string{"red", "9"})},
+		pipeline.Options{Among: []*pipeline.Kind{testKind}})
+	if err != pipeline.ErrNoKind {
+		t.Fatalf("err = %v, want ErrNoKind", err)
+	}
+}
