@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"testing"
 	"time"
 
@@ -41,14 +43,57 @@ func validULN(n int) string {
 }
 
 // writeBenchWorkbook writes a valid onefile-users workbook of rows rows with excelize's
-// StreamWriter: shared strings for text, numbers for Role and ULN, date cells for DOB.
+// StreamWriter: inline strings for text, numbers for Role, date cells for DOB and StartDate.
 func writeBenchWorkbook(tb testing.TB, path string, rows int) {
+	tb.Helper()
+	writeWorkbook(tb, path, rows, true)
+}
+
+// writeWorkbook writes the benchmark workbook streamed (inline strings), or in excelize's normal
+// mode, which writes a shared string table as Excel and LibreOffice do.
+func writeWorkbook(tb testing.TB, path string, rows int, stream bool) {
 	tb.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		tb.Fatal(err)
+	var setRow func(cell string, row []any) error
+	if stream {
+		sw, err := f.NewStreamWriter("Sheet1")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		setRow = func(cell string, row []any) error { return sw.SetRow(cell, row) }
+		defer func() {
+			if err := sw.Flush(); err != nil {
+				tb.Fatal(err)
+			}
+			if err := f.SaveAs(path); err != nil {
+				tb.Fatal(err)
+			}
+		}()
+	} else {
+		setRow = func(cell string, row []any) error {
+			for i, v := range row {
+				c, _ := excelize.CoordinatesToCellName(i+1, rowOf(cell))
+				if x, ok := v.(excelize.Cell); ok {
+					if err := f.SetCellValue("Sheet1", c, x.Value); err != nil {
+						return err
+					}
+					if x.StyleID != 0 {
+						if err := f.SetCellStyle("Sheet1", c, c, x.StyleID); err != nil {
+							return err
+						}
+					}
+				} else if err := f.SetCellValue("Sheet1", c, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		defer func() {
+			if err := f.SaveAs(path); err != nil {
+				tb.Fatal(err)
+			}
+		}()
 	}
 	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 14})
 	if err != nil {
@@ -58,7 +103,7 @@ func writeBenchWorkbook(tb testing.TB, path string, rows int) {
 	for i, h := range benchHeader {
 		hdr[i] = h
 	}
-	if err := sw.SetRow("A1", hdr); err != nil {
+	if err := setRow("A1", hdr); err != nil {
 		tb.Fatal(err)
 	}
 	dob := time.Date(2006, 9, 1, 0, 0, 0, 0, time.UTC)
@@ -82,31 +127,63 @@ func writeBenchWorkbook(tb testing.TB, path string, rows int) {
 		row[14] = i % 40
 		row[15] = "imported from MIS"
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, row); err != nil {
+		if err := setRow(cell, row); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	if err := sw.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.SaveAs(path); err != nil {
-		tb.Fatal(err)
-	}
 }
 
-var benchFile string
+func rowOf(cell string) int {
+	_, r, _ := excelize.CellNameToCoordinates(cell)
+	return r
+}
 
-func benchWorkbook(b *testing.B) string {
+var benchFiles = map[string]string{}
+
+// benchWorkbook returns a workbook of n rows (streamed, or with shared strings), written once
+// per run.
+func benchWorkbook(b *testing.B, n int, stream bool) string {
 	b.Helper()
-	if benchFile == "" {
-		dir, err := os.MkdirTemp("", "bulk-xlsx-bench")
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchFile = filepath.Join(dir, "learners.xlsx")
-		writeBenchWorkbook(b, benchFile, benchRows)
+	key := fmt.Sprint(n, stream)
+	if p, ok := benchFiles[key]; ok {
+		return p
 	}
-	return benchFile
+	dir, err := os.MkdirTemp("", "bulk-xlsx-bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := filepath.Join(dir, fmt.Sprintf("learners-%d.xlsx", n))
+	writeWorkbook(b, p, n, stream)
+	benchFiles[key] = p
+	return p
+}
+
+// peakHeap runs f while sampling the live heap every few milliseconds and returns the most seen.
+func peakHeap(f func()) uint64 {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	done := make(chan struct{})
+	peak := make(chan uint64)
+	go func() {
+		var max uint64
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > max {
+				max = v
+			}
+			select {
+			case <-done:
+				peak <- max
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	f()
+	close(done)
+	return <-peak
 }
 
 // excelizeRows is the baseline: open the workbook with excelize and iterate every row of every
@@ -187,40 +264,56 @@ func validate(tb testing.TB, path, reportDir string) report.Counts {
 	return rep.Counts()
 }
 
+// BenchmarkXLSX reads workbooks of two sizes with excelize's iterator, with bulk's reader, and
+// through the whole of 'bulk validate', reporting rows/s and the peak live heap: flat memory
+// shows as the same peak for both sizes.
 func BenchmarkXLSX(b *testing.B) {
-	path := benchWorkbook(b)
-	b.Run("excelize-rows", func(b *testing.B) {
-		for b.Loop() {
-			if n := excelizeRows(b, path); n != benchRows+1 {
-				b.Fatalf("excelize read %d rows", n)
-			}
+	for _, w := range []struct {
+		n      int
+		stream bool
+	}{{benchRows / 5, true}, {benchRows, true}, {benchRows / 5, false}} {
+		n := w.n
+		path := benchWorkbook(b, n, w.stream)
+		strs := "inline"
+		if !w.stream {
+			strs = "shared"
 		}
-		b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-	})
-	b.Run("bulk-read", func(b *testing.B) {
-		for b.Loop() {
-			if n := readAll(b, path); n != benchRows {
-				b.Fatalf("read %d rows", n)
-			}
+		run := func(name string, f func(b *testing.B)) {
+			b.Run(fmt.Sprintf("rows=%d/strings=%s/%s", n, strs, name), func(b *testing.B) {
+				var peak uint64
+				for b.Loop() {
+					if h := peakHeap(func() { f(b) }); h > peak {
+						peak = h
+					}
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			})
 		}
-		b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-	})
-	b.Run("bulk-validate", func(b *testing.B) {
+		run("excelize-rows", func(b *testing.B) {
+			if got := excelizeRows(b, path); got != n+1 {
+				b.Fatalf("excelize read %d rows", got)
+			}
+		})
+		run("bulk-read", func(b *testing.B) {
+			if got := readAll(b, path); got != n {
+				b.Fatalf("read %d rows", got)
+			}
+		})
 		dir := b.TempDir()
-		for b.Loop() {
-			if c := validate(b, path, dir); c.Valid != benchRows {
+		run("bulk-validate", func(b *testing.B) {
+			if c := validate(b, path, dir); c.Valid != int64(n) {
 				b.Fatalf("counts %+v", c)
 			}
-		}
-		b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-	})
+		})
+	}
 }
 
 // BenchmarkXLSXValidateVsExcelize times 'bulk validate' and a bare excelize iteration of the
 // same workbook alternately in each iteration and reports validate's time as a multiple of
 // excelize's (the target: at most 1.25).
 func BenchmarkXLSXValidateVsExcelize(b *testing.B) {
-	path := benchWorkbook(b)
+	path := benchWorkbook(b, benchRows, true)
 	dir := b.TempDir()
 	var base, ours time.Duration
 	for b.Loop() {

@@ -238,10 +238,13 @@ func (r *Report) Write() error {
 	if err := r.writeRejectsCSV(filepath.Join(r.Dir, "rejects.csv")); err != nil {
 		return err
 	}
-	if err := r.writeRejectsXLSX(filepath.Join(r.Dir, "rejects.xlsx")); err != nil {
+	// rejects.xlsx reads the inputs again, which can fail where the rest cannot: the summary is
+	// written either way.
+	xerr := r.writeRejectsXLSX(filepath.Join(r.Dir, "rejects.xlsx"))
+	if err := r.writeSummary(filepath.Join(r.Dir, "summary.json")); err != nil {
 		return err
 	}
-	return r.writeSummary(filepath.Join(r.Dir, "summary.json"))
+	return xerr
 }
 
 func (r *Report) writeSummary(path string) error {

@@ -24,11 +24,13 @@ import (
 // The report keeps no rows in memory: when it is written, the inputs are read again with the
 // options of the run and the rejected rows picked out by number.
 
-// CommentLimit is the number of rejected rows above which rejects.xlsx is written without cell
-// comments. Comments need excelize's in-memory mode, whose memory grows with every cell; above
-// the limit the workbook is streamed instead (the cells are still filled, and every message is
-// in the Problems column).
-var CommentLimit = 50_000
+// CommentLimit is the number of marked cells above which rejects.xlsx is written without cell
+// comments. Comments need excelize's in-memory mode, and excelize's AddComment costs time in
+// proportion to the comments already on the sheet, so the total grows with the square of their
+// number (BenchmarkRejectsXLSX: 2,000 rows in under a second, 10,000 in over ten, 50,000 in
+// minutes). Above the limit the workbook is streamed instead: the cells are still coloured and
+// every message is in the Problems column.
+var CommentLimit = 5_000
 
 const (
 	fillError   = "FFC7CE" // the light red of spreadsheets' "bad" cell style
@@ -38,7 +40,8 @@ const (
 )
 
 // SetReadOptions gives the report the options the inputs were read with, so rejects.xlsx reads
-// them again the same way (the same sheet, the same delimiter).
+// them again the same way. Without it the report still reads them right: tables are matched by
+// file and sheet, and a CSV is read with the delimiter its first reading found.
 func (r *Report) SetReadOptions(o read.Options) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -73,6 +76,16 @@ type rejectsPlan struct {
 	byRow    map[rowKey][]pipeline.Problem
 	header   map[int][]pipeline.Problem // errors on a table's header row (a missing column): every row's
 	total    int64
+	marked   int // cells that get a comment
+}
+
+func hasColumn(ps []pipeline.Problem, col string) bool {
+	for _, p := range ps {
+		if p.Column == col {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Report) rejectsPlan() *rejectsPlan {
@@ -95,6 +108,9 @@ func (r *Report) rejectsPlan() *rejectsPlan {
 			}
 		case b != nil && b.has(pr.Row):
 			k := rowKey{idx, pr.Row}
+			if pr.Column != "" && !hasColumn(p.byRow[k], pr.Column) {
+				p.marked++
+			}
 			p.byRow[k] = append(p.byRow[k], pr)
 		}
 	}
@@ -119,7 +135,7 @@ func (r *Report) writeRejectsXLSX(path string) error {
 			}
 		}
 	}
-	w := newRejectsWriter(p.total > int64(CommentLimit))
+	w := newRejectsWriter(p.marked > CommentLimit)
 	defer w.f.Close()
 	used := map[*pipeline.Source]bool{}
 	for _, in := range p.inputs {
@@ -247,7 +263,17 @@ type sheetOut struct {
 }
 
 func (w *rejectsWriter) addInput(p *rejectsPlan, path string, used map[*pipeline.Source]bool) error {
-	in, err := read.Open(path, p.opts)
+	opts := p.opts
+	if opts.Delimiter == 0 {
+		// Read a CSV again with the delimiter the run found, so it splits the same way.
+		for _, src := range p.sources {
+			if src != nil && src.Path == path && src.Delimiter != 0 {
+				opts.Delimiter = src.Delimiter
+				break
+			}
+		}
+	}
+	in, err := read.Open(path, opts)
 	if err != nil {
 		return err
 	}
@@ -579,7 +605,7 @@ func (w *rejectsWriter) finish() error {
 func problemsText(rec *pipeline.Record, ps []pipeline.Problem, noteStream bool) string {
 	var b strings.Builder
 	if noteStream {
-		fmt.Fprintf(&b, "(Over %d rejected rows: the bad cells are coloured but carry no comments; every message is in this column.)\n", CommentLimit)
+		fmt.Fprintf(&b, "(Over %d cells to mark: they are coloured but carry no comments; every message is in this column.)\n", CommentLimit)
 	}
 	fmt.Fprintf(&b, "Row %d of %s.", rec.Row, rec.Src.Where())
 	for _, p := range ps {

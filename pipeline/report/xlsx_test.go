@@ -469,3 +469,61 @@ func TestRejectsSheetNames(t *testing.T) {
 		}
 	}
 }
+
+// runWith runs the pipeline over one file read with ro, without telling the report the options.
+func runWith(t testing.TB, dir, path string, ro read.Options) *report.Report {
+	t.Helper()
+	in, err := read.Open(path, ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	rep := report.New(dir, false)
+	rep.AddInput(path)
+	if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: onefile.Users, Reporter: rep}); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// TestRejectsXLSXDelimiter: a CSV read with a delimiter other than the comma is read again with
+// it, even when the report was not given the read options.
+func TestRejectsXLSXDelimiter(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "semi.csv")
+	os.WriteFile(p, []byte("Role;FirstName;LastName;Email\n1;A;B;a@example.ac.uk\n1;C;D;not-an-email\n"), 0o644)
+	repDir := filepath.Join(dir, "report")
+	rep := runWith(t, repDir, p, read.Options{Delimiter: ';'})
+	if err := rep.Write(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(filepath.Join(repDir, "rejects.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows := rowsOf(t, f, "semi")
+	if len(rows) != 2 || !reflect.DeepEqual(rows[1][:4], []string{"1", "C", "D", "not-an-email"}) {
+		t.Errorf("rows %q", rows)
+	}
+}
+
+// TestRejectsXLSXInputChanged: an input that changed after it was read is not read again for
+// rejects.xlsx (its rows may have moved); Write says so, and still writes the summary.
+func TestRejectsXLSXInputChanged(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "l.csv")
+	os.WriteFile(p, []byte("Role,FirstName,LastName,Email\n1,C,D,not-an-email\n"), 0o644)
+	repDir := filepath.Join(dir, "report")
+	rep := runWith(t, repDir, p, read.Options{})
+	os.WriteFile(p, []byte("Role,FirstName,LastName,Email\n1,X,Y,x@example.ac.uk\n1,C,D,not-an-email\n"), 0o644)
+	err := rep.Write()
+	if err == nil || !strings.Contains(err.Error(), "changed while bulk was reading it") {
+		t.Fatalf("Write = %v", err)
+	}
+	for name, want := range map[string]bool{"rejects.xlsx": false, "rejects.csv": true, "summary.json": true} {
+		if _, err := os.Stat(filepath.Join(repDir, name)); (err == nil) != want {
+			t.Errorf("%s exists: %v, want %v", name, err == nil, want)
+		}
+	}
+}
