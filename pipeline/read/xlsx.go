@@ -222,6 +222,7 @@ type cellState struct {
 	v         []byte
 	is        []byte
 	formula   bool
+	open      bool // inside a <c> of the current row
 	inV, inIS bool
 	inT       bool
 	rPh       int
@@ -264,7 +265,7 @@ func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 				if !inRow {
 					continue
 				}
-				*c = cellState{col: col + 1, v: c.v[:0], is: c.is[:0]}
+				*c = cellState{col: col + 1, open: true, v: c.v[:0], is: c.is[:0]}
 				for _, a := range e.Attr {
 					switch a.Name.Local {
 					case "r":
@@ -307,9 +308,10 @@ func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 			case "is":
 				c.inIS = false
 			case "c":
-				if inRow {
+				if inRow && c.open && c.col <= maxColumns {
 					t.place(rec, c)
 				}
+				c.open = false
 			case "row":
 				return nil
 			case "sheetData":
@@ -396,6 +398,9 @@ func (t *xlsxTable) format(style int) cellFmt {
 	return t.in.styles[style]
 }
 
+// maxColumns is the widest sheet a spreadsheet allows (column XFD).
+const maxColumns = 16384
+
 // columnNumber reads the column of a cell reference such as "AB12" (1-based); 0 if none.
 func columnNumber(ref string) int {
 	n := 0
@@ -409,7 +414,7 @@ func columnNumber(ref string) int {
 		default:
 			return n
 		}
-		if n > 16384 {
+		if n > maxColumns {
 			return 0
 		}
 	}
