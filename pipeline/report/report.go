@@ -38,6 +38,8 @@ type Report struct {
 	extra    map[string]any // summary fields other stages add (loader counts, ...)
 	readOpts read.Options   // how the inputs were read: rejects.xlsx reads them again
 	stamps   map[string]inputStamp
+	// rejectsXLSX is the rejects workbook the last Write wrote ("" for none).
+	rejectsXLSX string
 }
 
 // New starts a report for a run that writes into dir.
@@ -240,7 +242,7 @@ func (r *Report) Write() error {
 	}
 	// rejects.xlsx reads the inputs again, which can fail where the rest cannot: the summary is
 	// written either way.
-	xerr := r.writeRejectsXLSX(filepath.Join(r.Dir, "rejects.xlsx"))
+	xerr := r.writeRejectsXLSX()
 	if err := r.writeSummary(filepath.Join(r.Dir, "summary.json")); err != nil {
 		return err
 	}

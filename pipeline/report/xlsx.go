@@ -117,20 +117,62 @@ func (r *Report) rejectsPlan() *rejectsPlan {
 	return p
 }
 
-// writeRejectsXLSX writes rejects.xlsx when some row was rejected, and otherwise removes one
-// left by an earlier run (it would describe rows that are now valid).
-func (r *Report) writeRejectsXLSX(path string) error {
+// RejectsXLSX returns the path of the rejects workbook the last Write wrote, or "" when it wrote
+// none (no row was rejected). It is rejects.xlsx in the report folder unless that file is an
+// input of the run (a fixed rejects.xlsx validated again): then rejects-2.xlsx, or the next
+// number free.
+func (r *Report) RejectsXLSX() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rejectsXLSX
+}
+
+// isInput reports whether path is one of the run's inputs (the same file, by any name).
+func isInput(path string, inputs []string) bool {
+	st, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	for _, in := range inputs {
+		if ist, err := os.Stat(in); err == nil && os.SameFile(st, ist) {
+			return true
+		}
+	}
+	return false
+}
+
+// rejectsPath picks where the rejects workbook goes: never over an input.
+func rejectsPath(dir string, inputs []string) string {
+	path := filepath.Join(dir, "rejects.xlsx")
+	for n := 2; isInput(path, inputs); n++ {
+		path = filepath.Join(dir, fmt.Sprintf("rejects-%d.xlsx", n))
+	}
+	return path
+}
+
+// writeRejectsXLSX writes the rejects workbook when some row was rejected, and otherwise
+// removes a rejects.xlsx left by an earlier run (it would describe rows that are now valid) —
+// unless it is an input of this run: bulk never deletes or overwrites what it reads.
+func (r *Report) writeRejectsXLSX() error {
 	p := r.rejectsPlan()
+	r.mu.Lock()
+	r.rejectsXLSX = ""
+	r.mu.Unlock()
 	if p.total == 0 {
+		path := filepath.Join(r.Dir, "rejects.xlsx")
+		if isInput(path, p.inputs) {
+			return nil
+		}
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("cannot remove the old %s: %w", path, err)
 		}
 		return nil
 	}
+	path := rejectsPath(r.Dir, p.inputs)
 	for _, in := range p.inputs {
 		if was, ok := p.stamps[in]; ok {
 			if now, ok := stampOf(in); !ok || now != was {
-				os.Remove(path)
+				os.Remove(path) // an older workbook there would describe other rows
 				return fmt.Errorf("%s changed while bulk was reading it, so rejects.xlsx was not written; run bulk again", in)
 			}
 		}
@@ -146,12 +188,18 @@ func (r *Report) writeRejectsXLSX(path string) error {
 	if err := w.finish(); err != nil {
 		return fmt.Errorf("writing rejects.xlsx: %w", err)
 	}
-	return WriteFile(path, 0o644, func(f *os.File) error {
+	err := WriteFile(path, 0o644, func(f *os.File) error {
 		if err := w.f.Write(f); err != nil {
 			return err
 		}
 		return w.f.Close()
 	})
+	if err == nil {
+		r.mu.Lock()
+		r.rejectsXLSX = path
+		r.mu.Unlock()
+	}
+	return err
 }
 
 // rejectsWriter builds the workbook.

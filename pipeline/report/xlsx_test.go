@@ -527,3 +527,48 @@ func TestRejectsXLSXInputChanged(t *testing.T) {
 		}
 	}
 }
+
+// TestRejectsXLSXNeverOverwritesInput: validating the fixed rejects.xlsx with the same report
+// folder (what a data officer naturally does) must not overwrite or delete it: the new rejects
+// go to rejects-2.xlsx, and a clean run leaves the input alone.
+func TestRejectsXLSXNeverOverwritesInput(t *testing.T) {
+	dir, csvPath, _ := inputs(t)
+	repDir := filepath.Join(dir, "bulk-report")
+	rep := validate(t, repDir, onefile.Users, csvPath)
+	rejects := filepath.Join(repDir, "rejects.xlsx")
+	if rep.RejectsXLSX() != rejects {
+		t.Fatalf("RejectsXLSX() = %q", rep.RejectsXLSX())
+	}
+	before, err := os.ReadFile(rejects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep = validate(t, repDir, onefile.Users, rejects) // nothing fixed yet: the same rows are rejected
+	if rep.Counts().Rejected == 0 {
+		t.Fatal("the unfixed rejects validated clean")
+	}
+	if after, _ := os.ReadFile(rejects); string(after) != string(before) {
+		t.Error("the input rejects.xlsx was overwritten")
+	}
+	if want := filepath.Join(repDir, "rejects-2.xlsx"); rep.RejectsXLSX() != want {
+		t.Errorf("new rejects went to %q, want %q", rep.RejectsXLSX(), want)
+	}
+	f, err := excelize.OpenFile(filepath.Join(repDir, "rejects-2.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Row 6's e-mail repeated row 2's, which is not in rejects.xlsx: alone, it is valid now.
+	if rows := rowsOf(t, f, "learners"); len(rows) != 4 {
+		t.Errorf("rejects-2.xlsx holds %d rows, want the header and 3", len(rows))
+	}
+	f.Close()
+
+	fix(t, rejects)
+	rep = validate(t, repDir, onefile.Users, rejects)
+	if c := rep.Counts(); c.Rejected != 0 || rep.RejectsXLSX() != "" {
+		t.Fatalf("fixed: %+v, wrote %q", c, rep.RejectsXLSX())
+	}
+	if _, err := os.Stat(rejects); err != nil {
+		t.Errorf("a clean run deleted its own input: %v", err)
+	}
+}
