@@ -43,6 +43,7 @@ type xlsxInput struct {
 	rejects bool // written by bulk: drop the Problems column
 	loaded  bool
 	openErr error
+	cur     *xlsxTable // the table being read, closed when the next starts or the input closes
 }
 
 type xlsxTable struct {
@@ -130,6 +131,10 @@ func (in *xlsxInput) NextTable() (pipeline.Table, error) {
 	if err := in.load(); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Base(in.path), err)
 	}
+	if in.cur != nil {
+		in.cur.close()
+		in.cur = nil
+	}
 	for in.next < len(in.sheets) {
 		sh := in.sheets[in.next]
 		in.next++
@@ -171,12 +176,27 @@ func (in *xlsxInput) NextTable() (pipeline.Table, error) {
 		for i, h := range t.src.Header {
 			t.hdrOK[i] = strings.TrimSpace(h) != ""
 		}
+		in.cur = t
 		return t, nil
 	}
 	return nil, io.EOF
 }
 
-func (in *xlsxInput) Close() error { return in.k.Close() }
+func (in *xlsxInput) Close() error {
+	if in.cur != nil {
+		in.cur.close()
+	}
+	return in.k.Close()
+}
+
+// close releases the sheet's part reader; a table may be left before its end (rejects.xlsx
+// stops after the last rejected row).
+func (t *xlsxTable) close() {
+	if t.c != nil {
+		t.c.Close()
+		t.c = nil
+	}
+}
 
 func (t *xlsxTable) Source() *pipeline.Source { return t.src }
 
@@ -207,10 +227,7 @@ func (t *xlsxTable) Next(rec *pipeline.Record) error {
 		return nil
 	}
 	t.done = true
-	if t.c != nil {
-		t.c.Close()
-		t.c = nil
-	}
+	t.close()
 	return io.EOF
 }
 
