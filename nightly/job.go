@@ -55,6 +55,7 @@ type Target struct {
 	Mode         string `yaml:"mode"`
 	Concurrency  int    `yaml:"concurrency"`
 	Rate         int    `yaml:"rate"`
+	ConfirmLive  bool   `yaml:"confirm_live"` // loading into live unattended must be said in the job file
 
 	// peoplefluent
 	Base      string `yaml:"base"`

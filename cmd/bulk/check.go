@@ -27,6 +27,9 @@ type checkFlags struct {
 	strict    bool
 	quiet     bool
 	workers   int
+	// tee, when set, is told about every table, row and late problem beside the report (a
+	// loader keeps every row's place for its results file).
+	tee pipeline.Reporter
 
 	// keep, when set, decides which valid rows go on to the sink; the others are counted as
 	// skipped (nightly diffing: unchanged since the last good run). Not a flag.
@@ -60,6 +63,7 @@ func (c *checkFlags) bind(cmd *cobra.Command) {
 	fs.StringVar(&c.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (sniffed when not given)")
 	fs.StringVar(&c.dateOrder, "date-order", "dmy", "how to read dates like 03/04/2026: dmy (UK) or mdy")
 	fs.BoolVar(&c.strict, "strict", false, "warnings reject rows too")
+	cmd.RegisterFlagCompletionFunc("kind", completeKindFlag)
 	fs.BoolVarP(&c.quiet, "quiet", "q", false, "print only errors")
 	fs.IntVar(&c.workers, "workers", 0, "goroutines checking rows (default: one per core)")
 }
@@ -84,8 +88,8 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 	opts := pipeline.Options{Among: among, Sink: sink, Workers: c.workers}
 	var err error
 	if c.kind != "" {
-		if opts.Kind, err = pipeline.KindByName(c.kind); err != nil {
-			return nil, cannotRun(err, "Run 'bulk kinds' to see them.")
+		if opts.Kind, err = kindArg(c.kind); err != nil {
+			return nil, err // kindArg suggests the nearest kind
 		}
 	}
 	switch strings.ToLower(c.dateOrder) {
@@ -120,6 +124,9 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 		rep.AddInput(path)
 	}
 	opts.Reporter = rep
+	if c.tee != nil {
+		opts.Reporter = teeReporter{rep, c.tee}
+	}
 	var skipped []string
 	opts.Skipped = func(src *pipeline.Source, why string) {
 		skipped = append(skipped, fmt.Sprintf("%s: skipped, %s", src.Where(), why))

@@ -116,11 +116,11 @@ var ninoBannedPrefix = map[string]bool{"BG": true, "GB": true, "KN": true, "NK":
 func NINO(s string) string {
 	n := NormalizeNINO(s)
 	if len(n) != 8 && len(n) != 9 {
-		return "must be two letters, six digits and a letter A-D, like QQ123456C"
+		return "must be two letters, six digits and a letter A-D, like AB 12 34 56 C"
 	}
 	for i := 2; i < 8; i++ {
 		if n[i] < '0' || n[i] > '9' {
-			return "must be two letters, six digits and a letter A-D, like QQ123456C"
+			return "must be two letters, six digits and a letter A-D, like AB 12 34 56 C"
 		}
 	}
 	if len(n) == 9 && (n[8] < 'A' || n[8] > 'D') {

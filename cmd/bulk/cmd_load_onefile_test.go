@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulkload/bulk/formats/onefile/load"
+	"github.com/bulkload/bulk/formats/onefile/sandbox"
+)
+
+// bulkRun runs the command line in-process with the given environment.
+func bulkRun(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	a := &App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	code := run(args, a)
+	return code, out.String(), errb.String()
+}
+
+func startBox(t *testing.T, cfg sandbox.Config) (*sandbox.Server, string) {
+	t.Helper()
+	s := sandbox.New(cfg)
+	url, shutdown, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		shutdown(ctx)
+	})
+	return s, url
+}
+
+func writeFile(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+const staffCSV = "Role,FirstName,LastName,Email,MISID,PlacementID\n" +
+	"5,Ada,Stone,ada.stone@northfield.example,NEW-S1,\n" +
+	"10,Ian,Quill,ian.quill@northfield.example,NEW-S2,\n" +
+	"5,No,,no.last@northfield.example,NEW-S3,\n" +
+	"5,Priya,Shah,priya.shah@northfield.example,STF-001,\n"
+
+func TestLoadOnefileCannotStart(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "staff.csv", staffCSV)
+	_, url := startBox(t, sandbox.Config{CustomerToken: "right-token"})
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"no target", nil, []string{in}, "give one of --url, --env or --sandbox"},
+		{"two targets", nil, []string{"--env", "beta", "--sandbox", in}, "give one of"},
+		{"no token", nil, []string{"--env", "beta", in}, "no OneFile customer token"},
+		{"bad env", map[string]string{tokenEnv: "x"}, []string{"--env", "prod", in}, `--env "prod"`},
+		{"bad mode", map[string]string{tokenEnv: "x"}, []string{"--env", "beta", "--mode", "merge", in}, "--mode"},
+		{"live unattended", map[string]string{tokenEnv: "x"}, []string{"--env", "live", "--org", "1", in}, "nobody is here to confirm"},
+		{"wrong token", map[string]string{tokenEnv: "wrong-token"}, []string{"--url", url, "--state", filepath.Join(dir, "l.db"), "--report", filepath.Join(dir, "r"), in}, "customer token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := bulkRun(t, tt.env, append([]string{"load", "onefile"}, tt.args...)...)
+			if code != ExitCannotRun || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want %d mentioning %q", code, stderr, ExitCannotRun, tt.want)
+			}
+			if strings.Contains(stdout+stderr, "wrong-token") {
+				t.Error("the token appears in the output")
+			}
+		})
+	}
+}
+
+// TestLoadOnefileReport loads into a sandbox through the command line and checks the report
+// files: results.csv exactly, rejects with the api rule, private credentials, no secrets.
+func TestLoadOnefileReport(t *testing.T) {
+	dir := t.TempDir()
+	// Row 6 is valid to validation but OneFile refuses it: placement 999 does not exist.
+	in := writeFile(t, dir, "staff.csv", staffCSV+"40,Erin,Boss,erin@cobalt.example,NEW-E1,999\n")
+	box, url := startBox(t, sandbox.Config{CustomerToken: "tok-123456"})
+	rep := filepath.Join(dir, "report")
+	state := filepath.Join(dir, "ledger.db")
+	env := map[string]string{tokenEnv: "tok-123456"}
+	code, stdout, stderr := bulkRun(t, env, "load", "onefile", "--url", url, "--org", "5740", "--state", state, "--report", rep, in)
+	if code != ExitRejected {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitRejected, stderr)
+	}
+	got := readCSV(t, filepath.Join(rep, "results.csv"))
+	want := [][]string{
+		{"file", "sheet", "row", "kind", "action", "status", "onefile_id", "message"},
+		{"staff.csv", "", "2", "onefile-users", "create", "ok"},
+		{"staff.csv", "", "3", "onefile-users", "create", "ok"},
+		{"staff.csv", "", "4", "onefile-users", "reject", "rejected"},
+		{"staff.csv", "", "5", "onefile-users", "exists", "skipped", "1001"},
+		{"staff.csv", "", "6", "onefile-users", "create", "failed"},
+	}
+	if len(got) != len(want) || !slices.Equal(got[0], want[0]) {
+		t.Fatalf("results.csv:\n%v", got)
+	}
+	for i := 1; i < len(want); i++ {
+		if !slices.Equal(got[i][:len(want[i])], want[i]) {
+			t.Errorf("results line %d = %v, want prefix %v", i, got[i], want[i])
+		}
+	}
+	if got[1][6] == "" || !strings.Contains(got[5][7], "PlacementID 999") {
+		t.Errorf("results: id %q, failure message %q", got[1][6], got[5][7])
+	}
+	rejects := readCSV(t, filepath.Join(rep, "rejects.csv"))
+	var rules []string
+	for _, r := range rejects[1:] {
+		rules = append(rules, r[2]+":"+r[5])
+	}
+	if !slices.Equal(rules, []string{"4:required", "6:api"}) {
+		t.Errorf("rejects rules %v", rules)
+	}
+	fi, err := os.Stat(filepath.Join(rep, "credentials.csv"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials.csv: %v, mode %v", err, fi)
+	}
+	creds := readCSV(t, filepath.Join(rep, "credentials.csv"))
+	if len(creds) != 3 || creds[1][6] == "" {
+		t.Fatalf("credentials: %v", creds)
+	}
+	// Secrets: the passwords only in credentials.csv; the token and session nowhere.
+	outputs := stdout + stderr
+	for _, name := range []string{"results.csv", "rejects.csv", "summary.json"} {
+		b, _ := os.ReadFile(filepath.Join(rep, name))
+		outputs += string(b)
+	}
+	for _, c := range creds[1:] {
+		if strings.Contains(outputs, c[6]) {
+			t.Errorf("a password appears outside credentials.csv")
+		}
+	}
+	if strings.Contains(outputs, "tok-123456") {
+		t.Error("the customer token appears in the output")
+	}
+	var sum map[string]any
+	b, _ := os.ReadFile(filepath.Join(rep, "summary.json"))
+	if err := json.Unmarshal(b, &sum); err != nil || sum["load"] == nil {
+		t.Errorf("summary.json has no load section: %s", b)
+	}
+	if n := len(box.Snapshot().Users); n != 7+2 {
+		t.Errorf("sandbox holds %d users, want 9", n)
+	}
+
+	// The ledger lists the run; a second run sends nothing new.
+	code, stdout, _ = bulkRun(t, nil, "runs", "--state", state)
+	if code != 0 || !strings.Contains(stdout, url) || !strings.Contains(stdout, "failed") {
+		t.Errorf("bulk runs: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = bulkRun(t, nil, "runs", "show", "1", "--state", state)
+	if code != 0 || !strings.Contains(stdout, "NEW-S1") && !strings.Contains(stdout, "create") {
+		t.Errorf("bulk runs show 1: exit %d\n%s", code, stdout)
+	}
+	before := box.Snapshot().Calls["POST /User"]
+	code, _, stderr = bulkRun(t, env, "load", "onefile", "--url", url, "--org", "5740", "--state", state, "--report", rep, in)
+	if code != ExitRejected || box.Snapshot().Calls["POST /User"] != before+1 { // only the refused row again
+		t.Errorf("second run: exit %d, %d creates; stderr:\n%s", code, box.Snapshot().Calls["POST /User"]-before, stderr)
+	}
+}
+
+// TestLoadOnefileSandbox is the README's first command on a file of staff.
+func TestLoadOnefileSandbox(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "staff.csv", "Role,FirstName,LastName,Email,MISID\n5,Ada,Stone,ada@x.example,S1\n")
+	code, stdout, stderr := bulkRun(t, map[string]string{"HOME": dir}, "load", "onefile", "--sandbox", "--report", filepath.Join(dir, "r"), in)
+	if code != 0 || !strings.Contains(stdout, "Sandbox holds 8 users") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".local")); err == nil {
+		t.Error("a sandbox load left a ledger in the home folder")
+	}
+}
+
+// TestLoadOnefileDryRun: the command reports what it would do and sends nothing.
+func TestLoadOnefileDryRun(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "staff.csv", staffCSV)
+	box, url := startBox(t, sandbox.Config{CustomerToken: "t"})
+	code, _, stderr := bulkRun(t, map[string]string{tokenEnv: "t"}, "load", "onefile", "--url", url, "--org", "5740", "--dry-run",
+		"--state", filepath.Join(dir, "l.db"), "--report", filepath.Join(dir, "r"), in)
+	if code != ExitRejected { // row 4 is rejected by validation
+		t.Errorf("exit %d; %s", code, stderr)
+	}
+	if n := box.Snapshot().Calls["POST /User"]; n != 0 {
+		t.Errorf("dry run created %d users", n)
+	}
+	got := readCSV(t, filepath.Join(dir, "r", "results.csv"))
+	var acts []string
+	for _, r := range got[1:] {
+		acts = append(acts, r[4]+"/"+r[5])
+	}
+	if want := []string{"create/skipped", "create/skipped", "reject/rejected", "exists/skipped"}; !slices.Equal(acts, want) {
+		t.Errorf("actions %v, want %v", acts, want)
+	}
+	if !strings.Contains(stderr, "Dry run") {
+		t.Errorf("stderr: %s", stderr)
+	}
+	_ = load.ActCreate
+	_ = fmt.Sprint
+}
+
+// TestLoadOnefileSample is the README's first command on the shipped sample workbook: it loads
+// what is valid into the in-process sandbox, and results.csv has a line for every row read.
+func TestLoadOnefileSample(t *testing.T) {
+	dir := t.TempDir()
+	rep := filepath.Join(dir, "r")
+	code, stdout, stderr := bulkRun(t, map[string]string{"HOME": dir}, "load", "onefile", "--sandbox", "--report", rep, "../../samples/term-start.xlsx")
+	if code != ExitRejected || !strings.Contains(stdout, "Sandbox holds") || strings.Contains(stdout, "duplicate") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var sum struct {
+		RowsRead     int64 `json:"rows_read"`
+		RowsRejected int64 `json:"rows_rejected"`
+	}
+	b, _ := os.ReadFile(filepath.Join(rep, "summary.json"))
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	res := readCSV(t, filepath.Join(rep, "results.csv"))
+	byStatus := map[string]int64{}
+	for _, r := range res[1:] {
+		byStatus[r[5]]++
+	}
+	if int64(len(res)-1) != sum.RowsRead || byStatus["rejected"] != sum.RowsRejected || byStatus["failed"] != 0 || byStatus["ok"] == 0 {
+		t.Errorf("results %v for %d rows read, %d rejected", byStatus, sum.RowsRead, sum.RowsRejected)
+	}
+}

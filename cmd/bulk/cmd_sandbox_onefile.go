@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bulkload/bulk/formats/onefile/sandbox"
+)
+
+// The 'bulk sandbox' parent lives in cmd_sandbox.go; this file adds its onefile subcommand.
+func init() { sandboxSubcommands = append(sandboxSubcommands, newSandboxOneFileCmd) }
+
+type sandboxFlags struct {
+	addr       string
+	seed       string
+	rateLimit  string
+	retryAfter bool
+	latency    time.Duration
+	faults     sandbox.FaultSpec
+	keychain   string
+	sessionTTL time.Duration
+}
+
+func newSandboxOneFileCmd(a *App) *cobra.Command {
+	var f sandboxFlags
+	cmd := &cobra.Command{
+		Use:   "onefile",
+		Short: "Serve an in-memory OneFile API v2.1 on this machine",
+		Long: `sandbox onefile serves a stand-in for the OneFile API v2.1 on --addr, holding its data in
+memory: an organisation with classrooms, placements, standards and units and a few staff (built
+in, or from --seed FILE), and whatever a load creates. It checks requests as OneFile is documented
+to (required fields per role, references, assignment levels, 300 calls a minute) and can inject
+faults (--faults) so a rehearsal sees what a bad day on the real service looks like.
+
+On start it prints its API root and a customer token for this sandbox only. The token is random,
+unless BULK_ONEFILE_TOKEN is set, in which case the sandbox accepts that token (so a load in
+another terminal with the same environment needs nothing more). Ctrl-C stops it and prints
+what it holds. Exit status 0 after Ctrl-C; 2 when it cannot start.
+
+--faults takes key=value pairs separated by commas:
+  latency=DUR   delay every call          jitter=DUR   extra random delay up to DUR
+  error500=P    answer 500 before making the change
+  drop=P        make the change, then close the connection without an answer
+  stall=P       make the change, then keep the answer back until the client gives up
+  burst429=P    start a run of burstlen (default 10) answers 429
+  scope=all     500/drop/stall on reads too (default: writes only)
+  seed=N        seed of the random choices, so a run can be repeated
+P is a share: 0.1 or 10%.`,
+		Example: `  bulk sandbox onefile
+  bulk sandbox onefile --addr 127.0.0.1:0 --latency 30ms --faults drop=0.05,error500=0.05,seed=7
+  bulk sandbox onefile --seed my-centre.yaml --keychain on --rate-limit 300/min`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSandboxOneFile(cmd.Context(), a, cmd, f)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8089", "address to listen on (127.0.0.1:0 picks a free port)")
+	fs.StringVar(&f.seed, "seed", "", "YAML or JSON file of the starting data (default: the built-in organisation)")
+	fs.StringVar(&f.rateLimit, "rate-limit", "300/min", "calls accepted per rolling window, like 300/min, 60/s, 300/5s; off for none")
+	fs.BoolVar(&f.retryAfter, "retry-after", false, "send a Retry-After header with rate-limit 429s (OneFile documents none)")
+	fs.DurationVar(&f.latency, "latency", 0, "delay added to every call, like 30ms")
+	fs.Var(&f.faults, "faults", "faults to inject, like drop=0.1,error500=5%,seed=7 (see above)")
+	fs.StringVar(&f.keychain, "keychain", "off", "the centre's keychain setting: on (creates answer no user ID) or off")
+	fs.DurationVar(&f.sessionTTL, "session-ttl", 24*time.Hour, "how long a session token lasts")
+	return cmd
+}
+
+func runSandboxOneFile(ctx context.Context, a *App, cmd *cobra.Command, f sandboxFlags) error {
+	cfg := sandbox.DefaultConfig()
+	var err error
+	if cfg.RateLimit, cfg.RateWindow, err = parseRateLimit(f.rateLimit); err != nil {
+		return usageError(cmd, err)
+	}
+	switch strings.ToLower(f.keychain) {
+	case "on", "true", "yes":
+		cfg.Keychain = true
+	case "off", "false", "no":
+	default:
+		return usageError(cmd, fmt.Errorf("--keychain %q: say on or off", f.keychain))
+	}
+	if f.sessionTTL <= 0 {
+		return usageError(cmd, fmt.Errorf("--session-ttl must be positive"))
+	}
+	cfg.RetryAfter, cfg.Latency, cfg.Faults, cfg.SessionTTL = f.retryAfter, f.latency, f.faults, f.sessionTTL
+	if f.seed != "" {
+		file, err := os.Open(f.seed)
+		if err != nil {
+			return cannotRun(err, "Give --seed a readable YAML or JSON file, or leave it out for the built-in data.")
+		}
+		cfg.Seed, err = sandbox.LoadSeed(file)
+		file.Close()
+		if err != nil {
+			return cannotRun(fmt.Errorf("%s: %w", f.seed, err), "Fix the seed file; docs/onefile-api.md shows its format.")
+		}
+	}
+	cfg.CustomerToken = strings.TrimSpace(a.Getenv("BULK_ONEFILE_TOKEN"))
+	srv := sandbox.New(cfg)
+	base, shutdown, err := srv.Start(f.addr)
+	if err != nil {
+		return cannotRun(err, "Another program may be using the port: try --addr 127.0.0.1:0 for a free one.")
+	}
+	limit := "no rate limit"
+	if cfg.RateLimit > 0 {
+		limit = fmt.Sprintf("%d calls per %v", cfg.RateLimit, cfg.RateWindow)
+	}
+	fmt.Fprintf(a.Stderr, "sandbox: %s, latency %v, faults %s, keychain %s, sessions last %v\n",
+		limit, cfg.Latency, cfg.Faults, map[bool]string{true: "on", false: "off"}[cfg.Keychain], cfg.SessionTTL)
+	// The token is printed on purpose: it opens this local sandbox and nothing else.
+	fmt.Fprintf(a.Stdout, "OneFile sandbox serving at %s\n", base)
+	fmt.Fprintf(a.Stdout, "customer token (this sandbox only): %s\n", srv.CustomerToken())
+	if a.Getenv("BULK_ONEFILE_TOKEN") == "" {
+		fmt.Fprintf(a.Stdout, "To load into it from another terminal:\n  export BULK_ONEFILE_TOKEN=%s\n  bulk load onefile --url %s FILE\n", srv.CustomerToken(), base)
+	} else {
+		fmt.Fprintf(a.Stdout, "It accepts the BULK_ONEFILE_TOKEN of this environment. To load into it:\n  bulk load onefile --url %s FILE\n", base)
+	}
+	fmt.Fprintln(a.Stdout, "Ctrl-C stops it and prints what it holds.")
+
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		fmt.Fprintf(a.Stderr, "sandbox: stopping: %v\n", err)
+	}
+	return srv.Snapshot().WriteSummary(a.Stdout)
+}
+
+// parseRateLimit reads "300/min", "60/s", "300/5s", "300" (a minute) or
+// "off" / "0" (no limit).
+func parseRateLimit(s string) (int, time.Duration, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	if s == "off" || s == "none" || s == "0" {
+		return 0, time.Minute, nil
+	}
+	num, per, found := strings.Cut(s, "/")
+	n, err := strconv.Atoi(strings.TrimSpace(num))
+	if err != nil || n < 0 {
+		return 0, 0, fmt.Errorf("--rate-limit %q: want calls per window, like 300/min, 60/s or 300/5s, or off", s)
+	}
+	if !found {
+		return n, time.Minute, nil
+	}
+	switch per = strings.TrimSpace(per); per {
+	case "min", "m", "minute":
+		return n, time.Minute, nil
+	case "s", "sec", "second":
+		return n, time.Second, nil
+	case "h", "hour":
+		return n, time.Hour, nil
+	}
+	d, err := time.ParseDuration(per)
+	if err != nil || d <= 0 {
+		return 0, 0, fmt.Errorf("--rate-limit %q: the window %q is not min, s, h or a duration like 5s", s, per)
+	}
+	return n, d, nil
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseRateLimit(t *testing.T) {
+	for _, tt := range []struct {
+		in     string
+		n      int
+		window time.Duration
+		bad    bool
+	}{
+		{"300/min", 300, time.Minute, false},
+		{"300", 300, time.Minute, false},
+		{"60/s", 60, time.Second, false},
+		{"300/5s", 300, 5 * time.Second, false},
+		{"off", 0, time.Minute, false},
+		{"0", 0, time.Minute, false},
+		{"lots", 0, 0, true},
+		{"300/fortnight", 0, 0, true},
+		{"-5/min", 0, 0, true},
+	} {
+		n, w, err := parseRateLimit(tt.in)
+		if (err != nil) != tt.bad || n != tt.n || w != tt.window {
+			t.Errorf("%q: %d %v %v", tt.in, n, w, err)
+		}
+	}
+}
+
+// TestSandboxOneFileCommand runs the command in-process, reads the base URL
+// and token it prints, makes calls, stops it and reads the summary.
+func TestSandboxOneFileCommand(t *testing.T) {
+	outR, outW := io.Pipe()
+	var errb strings.Builder
+	a := &App{Stdin: strings.NewReader(""), Stdout: outW, Stderr: &errb, Getenv: func(string) string { return "" }}
+	root := newRoot(a)
+	root.SetArgs([]string{"sandbox", "onefile", "--addr", "127.0.0.1:0", "--rate-limit", "3/min", "--faults", "seed=4", "--keychain", "on"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx); outW.Close() }()
+
+	lines := bufio.NewScanner(outR)
+	next := func() string {
+		t.Helper()
+		if !lines.Scan() {
+			t.Fatalf("output ended: %v\n%s", <-done, errb.String())
+		}
+		return lines.Text()
+	}
+	base := strings.TrimPrefix(next(), "OneFile sandbox serving at ")
+	token := strings.TrimPrefix(next(), "customer token (this sandbox only): ")
+	if !strings.HasPrefix(base, "http://127.0.0.1:") || len(token) < 16 {
+		t.Fatalf("base %q token %q", base, token)
+	}
+	statuses := []int{}
+	for range 4 {
+		req, _ := http.NewRequest("POST", base+"/Authentication", nil)
+		req.Header.Set("X-CustomerToken", token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		statuses = append(statuses, resp.StatusCode)
+	}
+	if got := fmt.Sprint(statuses); got != "[200 200 200 429]" {
+		t.Errorf("statuses %s, want [200 200 200 429] (--rate-limit 3/min)", got)
+	}
+	var rest strings.Builder
+	collected := make(chan struct{})
+	go func() {
+		for lines.Scan() {
+			rest.WriteString(lines.Text() + "\n")
+		}
+		close(collected)
+	}()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	<-collected
+	for _, want := range []string{"Ctrl-C stops it", "Sandbox holds 7 users", "Calls: 4 (429: 1"} {
+		if !strings.Contains(rest.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, rest.String())
+		}
+	}
+	if !strings.Contains(errb.String(), "3 calls per 1m0s") || !strings.Contains(errb.String(), "keychain on") {
+		t.Errorf("settings line: %s", errb.String())
+	}
+}
+
+func TestSandboxOneFileBadInput(t *testing.T) {
+	dir := t.TempDir()
+	badSeed := filepath.Join(dir, "seed.yaml")
+	os.WriteFile(badSeed, []byte("Customer: {ID: 1}\nOrganisations: []\n"), 0o644)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--keychain", "maybe"}, `--keychain "maybe": say on or off`},
+		{[]string{"--rate-limit", "fast"}, "--rate-limit"},
+		{[]string{"--faults", "drop=2"}, "between 0 and 1"},
+		{[]string{"--seed", filepath.Join(dir, "missing.yaml")}, "no such file"},
+		{[]string{"--seed", badSeed}, "at least one organisation"},
+		{[]string{"--addr", "256.0.0.1:1"}, "cannot listen"},
+	} {
+		code, _, stderr := runBulk(t, nil, append([]string{"sandbox", "onefile"}, tt.args...)...)
+		if code != ExitCannotRun || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, %s; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/nightly"
+)
+
+// nightlyFixture is a job that sends a folder's learner exports to a OneFile sandbox on loopback.
+type nightlyFixture struct {
+	t        *testing.T
+	dir, in  string
+	job      string
+	env      map[string]string
+	box      *sandbox.Server
+	drops    int
+	learners [][]string
+}
+
+func newNightlyFixture(t *testing.T, n int, extraJob string) *nightlyFixture {
+	t.Helper()
+	box := sandbox.New(sandbox.Config{})
+	url, stop, err := box.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stop(context.Background()) })
+	dir := t.TempDir()
+	f := &nightlyFixture{t: t, dir: dir, in: filepath.Join(dir, "in"), job: filepath.Join(dir, "job.yaml"), box: box,
+		env: map[string]string{"BULK_STATE_DIR": filepath.Join(dir, "state"), "XDG_STATE_HOME": filepath.Join(dir, "xdg"), "NIGHTLY_TOKEN": box.CustomerToken()}}
+	os.MkdirAll(f.in, 0o755)
+	job := fmt.Sprintf(`name: learners
+inputs: {folder: in, glob: "*.csv", settle: 1s}
+kind: onefile-users
+target: {type: onefile, url: %q, organisation: 5740, token_env: NIGHTLY_TOKEN, rate: 60000, concurrency: 4}
+%s`, url, extraJob)
+	os.WriteFile(f.job, []byte(job), 0o644)
+	for i := 0; i < n; i++ {
+		f.learners = append(f.learners, []string{"Learner", fmt.Sprintf("Number%03d", i), fmt.Sprintf("l%03d@learner.example", i),
+			fmt.Sprintf("NL-%03d", i), "1", "1001", "101", "201"})
+	}
+	return f
+}
+
+// drop writes the learners (or the first n of them) as a settled export.
+func (f *nightlyFixture) drop(n int) {
+	f.t.Helper()
+	f.drops++
+	var b strings.Builder
+	b.WriteString("FirstName,LastName,Email,MISID,Role,DefaultAssessorID,ClassroomID,PlacementID\n")
+	for _, l := range f.learners[:n] {
+		b.WriteString(strings.Join(l, ",") + "\n")
+	}
+	p := filepath.Join(f.in, fmt.Sprintf("export-%d.csv", f.drops))
+	os.WriteFile(p, []byte(b.String()), 0o644)
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(p, old, old)
+}
+
+func (f *nightlyFixture) run(args ...string) (int, string) {
+	f.t.Helper()
+	code, _, stderr := runBulk(f.t, f.env, args...)
+	return code, stderr
+}
+
+func TestNightlySendsOnlyChanges(t *testing.T) {
+	f := newNightlyFixture(t, 500, "")
+	f.drop(500)
+	if code, stderr := f.run("run", "--once", f.job); code != 0 {
+		t.Fatalf("first night: exit %d\n%s", code, stderr)
+	}
+	before := f.box.Snapshot()
+	if got := before.UsersByRole[1]; got != 501 { // 500 + the seed's learner
+		t.Fatalf("after the first night the sandbox holds %d learners, want 501", got)
+	}
+	// The second export changes 3 of the 500.
+	for _, i := range []int{7, 250, 499} {
+		f.learners[i][1] += "-Smith"
+	}
+	f.drop(500)
+	if code, stderr := f.run("run", "--once", "--log-format", "json", f.job); code != 0 {
+		t.Fatalf("second night: exit %d\n%s", code, stderr)
+	}
+	after := f.box.Snapshot()
+	updates := after.Calls["POST /User/{id}"] - before.Calls["POST /User/{id}"]
+	creates := after.Calls["POST /User"] - before.Calls["POST /User"]
+	if updates != 3 || creates != 0 {
+		t.Fatalf("second night sent %d updates and %d creates, want 3 and 0", updates, creates)
+	}
+	done, _ := filepath.Glob(filepath.Join(f.in, "archive", "done", "*-export-*.csv"))
+	if len(done) != 2 {
+		t.Errorf("archive/done holds %v", done)
+	}
+	st, _ := nightly.OpenState(filepath.Join(f.dir, "state", "nightly.db"))
+	defer st.Close()
+	runs, _ := st.Runs(10)
+	if len(runs) != 2 || runs[0].Summary["sent"] != float64(3) || runs[0].Summary["skipped_unchanged"] != float64(497) {
+		t.Errorf("run history: %+v", runs)
+	}
+}
+
+func TestNightlyHoldsTruncatedExportThenApproves(t *testing.T) {
+	f := newNightlyFixture(t, 40, "")
+	f.drop(40)
+	if code, stderr := f.run("run", "--once", f.job); code != 0 {
+		t.Fatalf("first night: exit %d\n%s", code, stderr)
+	}
+	f.learners[3][1] = "Changed"
+	f.drop(20) // half the rows: a truncated export, with one real change in it
+	before := f.box.Snapshot()
+	code, stderr := f.run("run", "--once", f.job)
+	if code != ExitHeld || !strings.Contains(stderr, "20 of 40 known rows are missing") {
+		t.Fatalf("truncated export: exit %d, want %d\n%s", code, ExitHeld, stderr)
+	}
+	if f.box.Snapshot().Calls["POST /User/{id}"] != before.Calls["POST /User/{id}"] {
+		t.Fatal("a held run sent updates")
+	}
+	held, _ := filepath.Glob(filepath.Join(f.in, "archive", "held", "*-export-2.csv"))
+	if len(held) != 1 {
+		t.Fatalf("archive/held holds %v", held)
+	}
+	runID := strings.TrimSuffix(filepath.Base(held[0]), "-export-2.csv")
+	if code, stderr = f.run("approve", runID); code != 0 {
+		t.Fatalf("approve: exit %d\n%s", code, stderr)
+	}
+	if got := f.box.Snapshot().Calls["POST /User/{id}"] - before.Calls["POST /User/{id}"]; got != 1 {
+		t.Fatalf("approving sent %d updates, want the 1 change", got)
+	}
+}
+
+func TestNightlyRefusesOverlappingRun(t *testing.T) {
+	f := newNightlyFixture(t, 3, "")
+	f.drop(3)
+	lock, err := nightly.Acquire(filepath.Join(f.in, "archive", "learners.lock"))
+	if err != nil {
+		os.MkdirAll(filepath.Join(f.in, "archive"), 0o755)
+		if lock, err = nightly.Acquire(filepath.Join(f.in, "archive", "learners.lock")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer lock.Release()
+	code, stderr := f.run("run", "--once", f.job)
+	if code != ExitCannotRun || !strings.Contains(stderr, "another run of this job is in progress") {
+		t.Fatalf("overlapping run: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(f.in, "export-1.csv")); err != nil {
+		t.Fatal("the refused run touched the input file")
+	}
+}
+
+func TestNightlyHistory(t *testing.T) {
+	f := newNightlyFixture(t, 5, "")
+	f.drop(5)
+	if code, stderr := f.run("run", "--once", f.job); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := runBulk(t, f.env, "runs", "--nightly")
+	if code != 0 || !strings.Contains(stdout, "learners") || !strings.Contains(stdout, "done") {
+		t.Fatalf("bulk runs --nightly: exit %d\n%s%s", code, stdout, stderr)
+	}
+	id := strings.Fields(strings.Split(stdout, "\n")[1])[0]
+	code, stdout, _ = runBulk(t, f.env, "runs", "show", id)
+	if code != 0 || !strings.Contains(stdout, "Status:  done") || !strings.Contains(stdout, `"sent": 5`) {
+		t.Fatalf("bulk runs show %s: exit %d\n%s", id, code, stdout)
+	}
+}

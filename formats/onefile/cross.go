@@ -1,0 +1,428 @@
+package onefile
+
+import (
+	"fmt"
+	"hash/maphash"
+	"sort"
+	"strings"
+
+	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/check"
+)
+
+// The cross-row checks of both kinds share one index of the run's users (through the run's
+// RunState), so an assignment can name a learner of another sheet or file, and a learner its
+// assessor, in any order: a reference to a row already seen is judged at once; any other waits,
+// grouped by the value it names, until Finish, when every user of the run is known.
+//
+// Memory is kept to fingerprints and row locations: staff (few) in a map; learners (many) in a
+// compact sorted store of 16 bytes per key; waiting references 8 bytes per row plus one copy of
+// each distinct value named.
+
+const peopleKey = "onefile/people"
+
+// want says what a reference must name; it also picks the message.
+type want uint8
+
+const (
+	wantAssessor  want = iota + 1 // DefaultAssessor*: roles 4, 5, 10
+	wantEmployer                  // DefaultEmployer*: role 40
+	wantLearner                   // an assignment's learner: role 1
+	wantAssignee1                 // assignee at Level 1: 4, 5, 10, 40, 45
+	wantAssignee2                 // assignee at Level 2: 4, 5, 10
+	wantAssignee3                 // assignee at Level 3: 4, 5, 10
+)
+
+func (w want) allows(role int) bool {
+	switch w {
+	case wantAssessor:
+		return CanAssess(role)
+	case wantEmployer:
+		return role == RoleEmployer
+	case wantLearner:
+		return role == RoleLearner
+	case wantAssignee1:
+		return LevelAllows(LevelAdditional, role)
+	case wantAssignee2:
+		return LevelAllows(LevelUnitSummary, role)
+	case wantAssignee3:
+		return LevelAllows(LevelLearningAim, role)
+	}
+	return false
+}
+
+// needs says what the reference needed, completing "...; ".
+func (w want) needs() string {
+	switch w {
+	case wantAssessor:
+		return "a default assessor must be a Trainee Assessor, Assessor/Tutor or IV/IQA (Role 4, 5 or 10)."
+	case wantEmployer:
+		return "a default employer must be an Employer (Role 40)."
+	case wantLearner:
+		return "users are assigned to learners (Role 1)."
+	case wantAssignee1:
+		return levelRoles(LevelAdditional)
+	default:
+		return levelRoles(LevelLearningAim)
+	}
+}
+
+// ref is a waiting reference: row 32 bits | table 16 | field 8 | want 8.
+type ref uint64
+
+func packRef(p person, field int, w want) ref {
+	return ref(uint64(p.row)<<32 | uint64(p.tbl)<<16 | uint64(uint8(field))<<8 | uint64(w))
+}
+
+func (r ref) row() uint32 { return uint32(r >> 32) }
+func (r ref) tbl() uint16 { return uint16(r >> 16) }
+func (r ref) field() int  { return int(uint8(r >> 8)) }
+func (r ref) want() want  { return want(uint8(r)) }
+func (r ref) who() person { return person{row: r.row(), tbl: r.tbl()} }
+func (r ref) less(s ref) bool {
+	return r.tbl() < s.tbl() || r.tbl() == s.tbl() && (r.row() < s.row() || r.row() == s.row() && r.field() < s.field())
+}
+
+type waiting struct {
+	value string // as first written
+	refs  []ref
+}
+
+type table struct {
+	src *pipeline.Source
+	m   *pipeline.Mapping
+}
+
+// people is the run's shared index.
+type people struct {
+	keyer
+	staff    map[uint64]person // non-learner rows and rows without a valid role
+	learners store
+	waits    map[uint64]*waiting
+	tables   []table // by Source.Index
+	org      struct {
+		id  int64
+		at  person
+		set bool
+	}
+	finished bool
+}
+
+func sharedPeople(st *pipeline.RunState) *people {
+	return st.Get(peopleKey, func() any { return newPeople() }).(*people)
+}
+
+func newPeople() *people {
+	return &people{keyer: keyer{maphash.MakeSeed()}, staff: map[uint64]person{}, waits: map[uint64]*waiting{}}
+}
+
+func (pp *people) noteTable(r *pipeline.Row) {
+	i := r.Rec.Src.Index
+	for len(pp.tables) <= i {
+		pp.tables = append(pp.tables, table{})
+	}
+	if pp.tables[i].src == nil {
+		pp.tables[i] = table{src: r.Rec.Src, m: r.Map}
+	}
+}
+
+func whereOf(r *pipeline.Row) person {
+	return person{row: uint32(r.Rec.Row), tbl: uint16(r.Rec.Src.Index)}
+}
+
+// add indexes a user row under its MISID and e-mail.
+func (pp *people) add(r *pipeline.Row) {
+	p := whereOf(r)
+	p.role = uint8(rowRole(r, uRole))
+	if r.HasErrors() {
+		p.flags |= rejectedFlag
+	}
+	for _, k := range []struct {
+		typ byte
+		f   int
+	}{{keyMISID, uMISID}, {keyEmail, uEmail}} {
+		v := r.Value(k.f)
+		if v == "" {
+			continue
+		}
+		key := pp.key(k.typ, v)
+		if p.role == RoleLearner {
+			pp.learners.add(keyed{key, p})
+		} else if _, dup := pp.staff[key]; !dup {
+			pp.staff[key] = p
+		}
+	}
+}
+
+// lookup finds the earliest user with key among those indexed and searchable now.
+func (pp *people) lookup(key uint64) (person, bool) {
+	s, okS := pp.staff[key]
+	l, okL := pp.learners.find(key)
+	switch {
+	case okS && okL:
+		if l.before(s) {
+			return l, true
+		}
+		return s, true
+	case okS:
+		return s, true
+	}
+	return l, okL
+}
+
+// check resolves a reference from row r's field f (a MISID or e-mail of type typ) now if it
+// can, or makes it wait for Finish.
+func (pp *people) check(r *pipeline.Row, f int, typ byte, w want) {
+	v := r.Value(f)
+	if v == "" || r.FieldHasError(f) {
+		return
+	}
+	key := pp.key(typ, v)
+	if p, ok := pp.lookup(key); ok {
+		// Everything indexed so far comes before r, and a later row cannot be first.
+		if msg := pp.judge(r.Rec.Src, r.Kind().Fields[f].Name, v, p, w); msg != "" {
+			r.Errorf(f, RuleReference, "%s", msg)
+		}
+		return
+	}
+	wt := pp.waits[key]
+	if wt == nil {
+		wt = &waiting{value: strings.Clone(v)} // rows are reused: keep a copy
+		pp.waits[key] = wt
+	}
+	wt.refs = append(wt.refs, packRef(whereOf(r), f, w))
+}
+
+// judge returns the error for a reference from table from naming p, or "" when it is right.
+func (pp *people) judge(from *pipeline.Source, field, value string, p person, w want) string {
+	switch {
+	case p.role == 0:
+		return fmt.Sprintf("%s %q names %s, whose Role is not valid; fix that row, or this one cannot be loaded.", field, value, pp.where(p, from))
+	case !w.allows(int(p.role)):
+		return fmt.Sprintf("%s %q names %s, %s; %s", field, value, pp.where(p, from), RoleLabel(int(p.role)), w.needs())
+	case p.flags&rejectedFlag != 0:
+		return fmt.Sprintf("%s %q names %s, which is rejected; fix that row, or this one cannot be loaded.", field, value, pp.where(p, from))
+	}
+	return ""
+}
+
+// where names a row for a message about a row of table from.
+func (pp *people) where(p person, from *pipeline.Source) string {
+	t := pp.tables[p.tbl].src
+	if t == from {
+		return fmt.Sprintf("row %d", p.row)
+	}
+	return fmt.Sprintf("row %d of %s", p.row, t.Where())
+}
+
+// finish resolves every waiting reference, once for the run, whichever kind's Finish comes first.
+func (pp *people) finish(rep func(pipeline.Problem)) {
+	if pp.finished {
+		return
+	}
+	pp.finished = true
+	if len(pp.waits) == 0 {
+		return
+	}
+	// One pass over the learners finds every waiting key: far cheaper than sorting them all when,
+	// as usual, the waiting values are few (assessors who are already on OneFile).
+	found := map[uint64]person{}
+	for key := range pp.waits {
+		if p, ok := pp.staff[key]; ok {
+			found[key] = p
+		}
+	}
+	pp.learners.each(func(e *keyed) {
+		if _, waits := pp.waits[e.key]; waits {
+			if cur, ok := found[e.key]; !ok || e.p.before(cur) {
+				found[e.key] = e.p
+			}
+		}
+	})
+	keys := make([]uint64, 0, len(pp.waits))
+	for k := range pp.waits {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	for _, key := range keys {
+		wt := pp.waits[key]
+		p, found := found[key]
+		if !found {
+			pp.notInFiles(wt, rep)
+			continue
+		}
+		for _, rf := range wt.refs {
+			if p.row == rf.row() && p.tbl == rf.tbl() {
+				continue // the row names itself: its row rule has said so
+			}
+			t := pp.tables[rf.tbl()]
+			msg := pp.judge(t.src, t.m.Kind.Fields[rf.field()].Name, wt.value, p, rf.want())
+			if msg != "" {
+				rep(pp.problem(rf, wt.value, pipeline.Error, msg))
+			}
+		}
+	}
+	pp.waits = nil
+}
+
+// notInFiles warns about a value no user of the run has: once per field naming it, on the first
+// row that does, with the count. Such users are usually already on OneFile (the assessors of a
+// learners-only file); a warning on every row would bury the real problems, and the report would
+// hold one problem per row of a big file. A loader checks each row against OneFile itself.
+func (pp *people) notInFiles(wt *waiting, rep func(pipeline.Problem)) {
+	type use struct {
+		first ref
+		n     int
+	}
+	var order []string
+	uses := map[string]*use{}
+	for _, rf := range wt.refs {
+		t := pp.tables[rf.tbl()]
+		name := t.m.Kind.Fields[rf.field()].Name
+		u := uses[name]
+		if u == nil {
+			u = &use{first: rf}
+			uses[name] = u
+			order = append(order, name)
+		}
+		u.n++
+	}
+	for _, name := range order {
+		u := uses[name]
+		rows := "this row"
+		if u.n == 2 {
+			rows = "this row and 1 other naming it"
+		} else if u.n > 2 {
+			rows = fmt.Sprintf("this row and %d others naming it", u.n-1)
+		}
+		rep(pp.problem(u.first, wt.value, pipeline.Warning, fmt.Sprintf("%s %q is not in the files given: it must already exist on OneFile, or loading %s will fail.", name, wt.value, rows)))
+	}
+}
+
+func (pp *people) problem(rf ref, value string, sev pipeline.Severity, msg string) pipeline.Problem {
+	t := pp.tables[rf.tbl()]
+	return pipeline.Problem{Source: t.src, File: t.src.File, Sheet: t.src.Sheet, Row: int(rf.row()),
+		Column: column(t, rf.field()), Value: value, Rule: RuleReference, Severity: sev, Message: msg}
+}
+
+func column(t table, f int) string {
+	if c := t.m.Col[f]; c >= 0 && c < len(t.src.Header) {
+		return t.src.Header[c]
+	}
+	return t.m.Kind.Fields[f].Name
+}
+
+// usersCross checks onefile-users rows across the run.
+type usersCross struct{ pp *people }
+
+func newUsersCross(st *pipeline.RunState) pipeline.Cross { return &usersCross{sharedPeople(st)} }
+
+func (c *usersCross) Check(r *pipeline.Row) {
+	pp := c.pp
+	pp.noteTable(r)
+	c.organisation(r)
+	if rowRole(r, uRole) == RoleLearner {
+		pp.check(r, uAssessorMISID, keyMISID, wantAssessor)
+		pp.check(r, uAssessorEmail, keyEmail, wantAssessor)
+		pp.check(r, uEmployerMISID, keyMISID, wantEmployer)
+		pp.check(r, uEmployerEmail, keyEmail, wantEmployer)
+	}
+	pp.add(r) // after its own checks, so that its rejected flag is final
+}
+
+// organisation holds every row to the first OrganisationID given: one run, one organisation.
+func (c *usersCross) organisation(r *pipeline.Row) {
+	v := r.Value(uOrganisationID)
+	if v == "" || r.FieldHasError(uOrganisationID) {
+		return
+	}
+	id, _ := check.Integer(v)
+	o := &c.pp.org
+	if !o.set {
+		o.id, o.at, o.set = id, whereOf(r), true
+		return
+	}
+	if id != o.id {
+		r.Errorf(uOrganisationID, RuleOrganisation, "OrganisationID %d differs from %d given on %s: one run loads one organisation. Split the file, or leave the column empty to use the organisation chosen for the load.",
+			id, o.id, c.pp.where(o.at, r.Rec.Src))
+	}
+}
+
+func (c *usersCross) Finish(rep func(pipeline.Problem)) { c.pp.finish(rep) }
+
+// assignmentsCross checks onefile-assignments rows across the run: references to users, and
+// the same assignment twice (OneFile answers a repeat with an error).
+type assignmentsCross struct {
+	pp    *people
+	seen  map[uint64]person
+	keyer keyer
+}
+
+func newAssignmentsCross(st *pipeline.RunState) pipeline.Cross {
+	return assignmentsFor(sharedPeople(st))
+}
+
+func assignmentsFor(pp *people) *assignmentsCross {
+	return &assignmentsCross{pp: pp, seen: map[uint64]person{}, keyer: keyer{maphash.MakeSeed()}}
+}
+
+func (c *assignmentsCross) Check(r *pipeline.Row) {
+	pp := c.pp
+	pp.noteTable(r)
+	// Learners indexed since the last sort become searchable; the store is re-sorted only when
+	// it has doubled, so interleaved users and assignments tables stay O(n log n).
+	if u := pp.learners.unsorted(); u > 0 && u >= pp.learners.sorted {
+		pp.learners.sortAll()
+	}
+	pp.check(r, aLearnerMISID, keyMISID, wantLearner)
+	pp.check(r, aLearnerEmail, keyEmail, wantLearner)
+	level, levelOK := ParseLevel(r.Value(aLevel))
+	if levelOK {
+		w := map[int]want{LevelAdditional: wantAssignee1, LevelUnitSummary: wantAssignee2, LevelLearningAim: wantAssignee3}[level]
+		pp.check(r, aUserMISID, keyMISID, w)
+		pp.check(r, aUserEmail, keyEmail, w)
+		c.duplicate(r, level)
+	}
+}
+
+// duplicate rejects the second of two rows assigning the same user to the same learner at the
+// same level (and standard or unit). Learner and user are compared by the first key each row
+// gives (ID, else MISID, else e-mail): one row by MISID and another by e-mail are not matched.
+func (c *assignmentsCross) duplicate(r *pipeline.Row, level int) {
+	var h maphash.Hash
+	h.SetSeed(c.keyer.seed)
+	part := func(fs ...int) bool {
+		for i, f := range fs {
+			if v := r.Value(f); v != "" {
+				h.WriteByte(byte('0' + i))
+				writeFolded(&h, v)
+				h.WriteByte(0)
+				return true
+			}
+		}
+		return false
+	}
+	if !part(aLearnerID, aLearnerMISID, aLearnerEmail) || !part(aUserID, aUserMISID, aUserEmail) {
+		return
+	}
+	h.WriteByte(byte('0' + level))
+	switch level {
+	case LevelLearningAim:
+		if !part(aStandardID, aStandardTitle) {
+			return
+		}
+	case LevelUnitSummary:
+		if !part(aUnitID, aUnitTitle) {
+			return
+		}
+	}
+	key := h.Sum64()
+	if first, dup := c.seen[key]; dup {
+		r.Errorf(aLevel, pipeline.RuleDuplicate, "The same assignment (learner, user, level%s) is on %s; OneFile refuses a repeated assignment, so this row is rejected.",
+			map[int]string{LevelLearningAim: " and standard", LevelUnitSummary: " and unit"}[level], c.pp.where(first, r.Rec.Src))
+		return
+	}
+	c.seen[key] = whereOf(r)
+}
+
+func (c *assignmentsCross) Finish(rep func(pipeline.Problem)) { c.pp.finish(rep) }

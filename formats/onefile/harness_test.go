@@ -1,0 +1,159 @@
+package onefile
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulkload/bulk/pipeline"
+)
+
+// The tests run rows through the real pipeline (field checks, row rules, duplicates, cross
+// rules) from in-memory tables, and look at what a reporter receives.
+
+// testNow pins the clock: today is 15 June 2026 in every test.
+var testNow = time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)
+
+// tbl is a sheet: a name, a header and rows, cells separated by '|'.
+type tbl struct {
+	sheet  string
+	header string
+	rows   []string
+}
+
+type memTable struct {
+	src  *pipeline.Source
+	rows [][]string
+	i    int
+}
+
+func (t *memTable) Source() *pipeline.Source { return t.src }
+
+func (t *memTable) Next(rec *pipeline.Record) error {
+	if t.i >= len(t.rows) {
+		return io.EOF
+	}
+	rec.Row = t.i + 2
+	rec.Cells = append(rec.Cells, t.rows[t.i]...)
+	t.i++
+	return nil
+}
+
+type memInput struct {
+	tables []*memTable
+	i      int
+}
+
+func (in *memInput) NextTable() (pipeline.Table, error) {
+	if in.i >= len(in.tables) {
+		return nil, io.EOF
+	}
+	in.i++
+	return in.tables[in.i-1], nil
+}
+
+func (in *memInput) Close() error { return nil }
+
+func split(s string) []string { return strings.Split(s, "|") }
+
+func input(tables ...tbl) *memInput {
+	in := &memInput{}
+	for _, t := range tables {
+		mt := &memTable{src: &pipeline.Source{File: "term.xlsx", Sheet: t.sheet, Header: split(t.header), HeaderRow: 1}}
+		for _, r := range t.rows {
+			mt.rows = append(mt.rows, split(r))
+		}
+		in.tables = append(in.tables, mt)
+	}
+	return in
+}
+
+// collector is a pipeline.Reporter that keeps everything.
+type collector struct {
+	problems []pipeline.Problem
+	rows     int
+	rejected map[string]bool // "sheet:row"
+}
+
+func (c *collector) Table(src *pipeline.Source, k *pipeline.Kind, ps []pipeline.Problem) {
+	c.problems = append(c.problems, ps...)
+}
+
+func (c *collector) Row(r *pipeline.Row, rejected bool) {
+	c.rows++
+	c.problems = append(c.problems, r.Problems...)
+	if rejected {
+		c.rejected[fmt.Sprintf("%s:%d", r.Rec.Src.Sheet, r.Rec.Row)] = true
+	}
+}
+
+func (c *collector) Problem(p pipeline.Problem) {
+	c.problems = append(c.problems, p)
+	if p.Severity == pipeline.Error {
+		c.rejected[fmt.Sprintf("%s:%d", p.Sheet, p.Row)] = true
+	}
+}
+
+// sinkFunc adapts a function to pipeline.Sink.
+type sinkFunc func(r *pipeline.Row) error
+
+func (f sinkFunc) Accept(r *pipeline.Row) error { return f(r) }
+
+// run validates the tables; kinds are detected unless kind is given.
+func run(t *testing.T, kind *pipeline.Kind, sink pipeline.Sink, tables ...tbl) *collector {
+	t.Helper()
+	defer pipeline.SetClock(func() time.Time { return testNow })()
+	c := &collector{rejected: map[string]bool{}}
+	opts := pipeline.Options{Kind: kind, Among: []*pipeline.Kind{Users, Assignments}, Reporter: c, Sink: sink, Workers: 2, BatchSize: 3}
+	if err := pipeline.Run(context.Background(), []pipeline.Input{input(tables...)}, opts); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return c
+}
+
+// brief writes a problem as "Sheet:row:column:rule:severity".
+func brief(p pipeline.Problem) string {
+	return fmt.Sprintf("%s:%d:%s:%s:%s", p.Sheet, p.Row, p.Column, p.Rule, p.Severity)
+}
+
+func briefs(ps []pipeline.Problem) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, brief(p))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// expect compares the problems of a run with want (brief forms, any order) and checks that each
+// message fragment appears in some message.
+func expect(t *testing.T, c *collector, want []string, fragments ...string) {
+	t.Helper()
+	got := briefs(c.problems)
+	w := append([]string(nil), want...)
+	sort.Strings(w)
+	if strings.Join(got, "\n") != strings.Join(w, "\n") {
+		t.Errorf("problems:\n  got  %s\n  want %s", strings.Join(got, "\n       "), strings.Join(w, "\n       "))
+		for _, p := range c.problems {
+			t.Logf("  %s  %s", brief(p), p.Message)
+		}
+	}
+	for _, f := range fragments {
+		found := false
+		for _, p := range c.problems {
+			if strings.Contains(p.Message, f) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no message contains %q", f)
+			for _, p := range c.problems {
+				t.Logf("  %s  %s", brief(p), p.Message)
+			}
+		}
+	}
+}

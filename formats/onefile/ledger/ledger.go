@@ -1,0 +1,363 @@
+// Package ledger is bulk's run ledger: an embedded SQLite database (pure Go, so `go build` needs
+// no C toolchain) that records, for every row a load touches, what was about to be done and what
+// was done, keyed by (API root, organisation, natural key).
+//
+// The loader writes an intent before each call that changes OneFile and the outcome after it.
+// A crash, kill -9 or Ctrl-C between the two leaves an intent without an outcome: the next run
+// knows that call's outcome is unknown and searches OneFile before trying again, so nobody is
+// created twice. Runs and their per-row results are kept for `bulk runs`.
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// DefaultPath is where the ledger lives when --state is not given:
+// $XDG_STATE_HOME/bulk/ledger.db, else ~/.local/state/bulk/ledger.db (the XDG default).
+func DefaultPath(getenv func(string) string) (string, error) {
+	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "bulk", "ledger.db"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("cannot find a place for the run ledger (no $HOME): give one with --state PATH")
+		}
+		home = h
+	}
+	return filepath.Join(home, ".local", "state", "bulk", "ledger.db"), nil
+}
+
+// Ledger is an open ledger database. It is safe for concurrent use by the loader's workers and
+// by other processes (WAL mode, a busy timeout).
+type Ledger struct {
+	db   *sql.DB
+	path string
+}
+
+// schema is applied on every open; each statement is idempotent. Add columns with new
+// statements, never by changing old ones: ledgers outlive versions of bulk.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS runs (
+		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+		started   TEXT NOT NULL,
+		finished  TEXT NOT NULL DEFAULT '',
+		api_root  TEXT NOT NULL,
+		org       INTEGER NOT NULL,
+		mode      TEXT NOT NULL,
+		dry_run   INTEGER NOT NULL DEFAULT 0,
+		inputs    TEXT NOT NULL DEFAULT '[]',
+		status    TEXT NOT NULL DEFAULT 'running',
+		counts    TEXT NOT NULL DEFAULT '{}',
+		pid       INTEGER NOT NULL DEFAULT 0,
+		report    TEXT NOT NULL DEFAULT ''
+	)`,
+	`CREATE TABLE IF NOT EXISTS items (
+		api_root   TEXT NOT NULL,
+		org        INTEGER NOT NULL,
+		key        TEXT NOT NULL,
+		state      TEXT NOT NULL,
+		action     TEXT NOT NULL,
+		onefile_id TEXT NOT NULL DEFAULT '',
+		run_id     INTEGER NOT NULL,
+		message    TEXT NOT NULL DEFAULT '',
+		updated    TEXT NOT NULL,
+		PRIMARY KEY (api_root, org, key)
+	) WITHOUT ROWID`,
+	`CREATE TABLE IF NOT EXISTS results (
+		run_id     INTEGER NOT NULL,
+		seq        INTEGER NOT NULL,
+		file       TEXT NOT NULL,
+		sheet      TEXT NOT NULL,
+		row        INTEGER NOT NULL,
+		kind       TEXT NOT NULL,
+		action     TEXT NOT NULL,
+		status     TEXT NOT NULL,
+		onefile_id TEXT NOT NULL,
+		message    TEXT NOT NULL,
+		PRIMARY KEY (run_id, seq)
+	) WITHOUT ROWID`,
+}
+
+// Open opens (creating when absent) the ledger at path. Its folder is created readable by the
+// owner only: the ledger holds names of people.
+func Open(path string) (*Ledger, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the folder of the run ledger %s: %w", path, err)
+	}
+	// Pragmas go in the DSN so that every pooled connection gets them. WAL lets `bulk runs` read
+	// while a load writes; synchronous=NORMAL in WAL mode survives a killed process (the case
+	// the ledger is for) at one fsync per checkpoint rather than per write; the busy timeout
+	// makes a second process wait instead of failing.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the run ledger %s: %w", path, err)
+	}
+	// One writer at a time is what SQLite allows anyway; a single connection avoids
+	// SQLITE_BUSY between our own goroutines, and the loader's write rate (a few per API call)
+	// is far below what one connection sustains.
+	db.SetMaxOpenConns(1)
+	for _, s := range schema {
+		if _, err := db.Exec(s); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("the run ledger %s cannot be used: %w (move it aside or give another with --state)", path, err)
+		}
+	}
+	return &Ledger{db: db, path: path}, nil
+}
+
+// Path returns the file the ledger lives in.
+func (l *Ledger) Path() string { return l.path }
+
+// Close closes the database.
+func (l *Ledger) Close() error { return l.db.Close() }
+
+// Scope is where rows are loaded: one OneFile API root and organisation. The same natural key
+// in another scope is another person.
+type Scope struct {
+	APIRoot string
+	Org     int
+}
+
+// State of an item.
+type State string
+
+const (
+	// Intent: a call that changes OneFile was about to be made. Without a later Done or Failed its
+	// outcome is unknown: search before trying again.
+	Intent State = "intent"
+	// Done: the call succeeded.
+	Done State = "done"
+	// Failed: OneFile refused the call; nothing changed.
+	Failed State = "failed"
+)
+
+// Item is the last recorded state of one natural key.
+type Item struct {
+	Key       string
+	State     State
+	Action    string // create, update, assign
+	OneFileID string
+	RunID     int64
+	Message   string
+	Updated   time.Time
+}
+
+const timeLayout = time.RFC3339Nano
+
+func now() string { return time.Now().UTC().Format(timeLayout) }
+
+// Items returns every item recorded in scope, by key. A load reads them once at its start.
+func (l *Ledger) Items(ctx context.Context, sc Scope) (map[string]Item, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT key, state, action, onefile_id, run_id, message, updated FROM items WHERE api_root = ? AND org = ?`, sc.APIRoot, sc.Org)
+	if err != nil {
+		return nil, l.wrap(err)
+	}
+	defer rows.Close()
+	out := map[string]Item{}
+	for rows.Next() {
+		var it Item
+		var st, upd string
+		if err := rows.Scan(&it.Key, &st, &it.Action, &it.OneFileID, &it.RunID, &it.Message, &upd); err != nil {
+			return nil, l.wrap(err)
+		}
+		it.State = State(st)
+		it.Updated, _ = time.Parse(timeLayout, upd)
+		out[it.Key] = it
+	}
+	return out, l.wrap(rows.Err())
+}
+
+// Item returns the recorded state of one key.
+func (l *Ledger) Item(ctx context.Context, sc Scope, key string) (Item, bool, error) {
+	var it Item
+	var st, upd string
+	err := l.db.QueryRowContext(ctx, `SELECT key, state, action, onefile_id, run_id, message, updated FROM items WHERE api_root = ? AND org = ? AND key = ?`,
+		sc.APIRoot, sc.Org, key).Scan(&it.Key, &st, &it.Action, &it.OneFileID, &it.RunID, &it.Message, &upd)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Item{}, false, nil
+	}
+	if err != nil {
+		return Item{}, false, l.wrap(err)
+	}
+	it.State = State(st)
+	it.Updated, _ = time.Parse(timeLayout, upd)
+	return it, true, nil
+}
+
+// Record writes the state of one key. Write State Intent before a call that changes OneFile and
+// Done or Failed after it. An ID already recorded is kept when id is empty (an intent does not
+// forget the ID an earlier run found).
+func (l *Ledger) Record(ctx context.Context, sc Scope, runID int64, key string, st State, action, id, message string) error {
+	// The write must not be abandoned half way because the run is being interrupted: the
+	// point of an intent is that it is on disk before the call.
+	ctx = context.WithoutCancel(ctx)
+	_, err := l.db.ExecContext(ctx, `INSERT INTO items (api_root, org, key, state, action, onefile_id, run_id, message, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (api_root, org, key) DO UPDATE SET state = excluded.state, action = excluded.action,
+			onefile_id = CASE WHEN excluded.onefile_id = '' THEN items.onefile_id ELSE excluded.onefile_id END,
+			run_id = excluded.run_id, message = excluded.message, updated = excluded.updated`,
+		sc.APIRoot, sc.Org, key, string(st), action, id, runID, message, now())
+	return l.wrap(err)
+}
+
+// Run is one load, as `bulk runs` lists it.
+type Run struct {
+	ID       int64
+	Started  time.Time
+	Finished time.Time // zero while running (or when the process died)
+	APIRoot  string
+	Org      int
+	Mode     string
+	DryRun   bool
+	Inputs   []string
+	Status   string // running, ok, failed (rows failed or were rejected), interrupted, error
+	Counts   map[string]int64
+	PID      int
+	Report   string // the report folder
+}
+
+// StartRun records a new run and returns its ID.
+func (l *Ledger) StartRun(ctx context.Context, r Run) (int64, error) {
+	in, _ := json.Marshal(r.Inputs)
+	res, err := l.db.ExecContext(ctx, `INSERT INTO runs (started, api_root, org, mode, dry_run, inputs, status, pid, report) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+		now(), r.APIRoot, r.Org, r.Mode, r.DryRun, string(in), os.Getpid(), r.Report)
+	if err != nil {
+		return 0, l.wrap(err)
+	}
+	return res.LastInsertId()
+}
+
+// FinishRun records how a run ended.
+func (l *Ledger) FinishRun(ctx context.Context, id int64, status string, counts map[string]int64) error {
+	c, _ := json.Marshal(counts)
+	_, err := l.db.ExecContext(context.WithoutCancel(ctx), `UPDATE runs SET finished = ?, status = ?, counts = ? WHERE id = ?`, now(), status, string(c), id)
+	return l.wrap(err)
+}
+
+// Runs returns the latest runs, newest first.
+func (l *Ledger) Runs(ctx context.Context, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := l.db.QueryContext(ctx, `SELECT id, started, finished, api_root, org, mode, dry_run, inputs, status, counts, pid, report FROM runs ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, l.wrap(err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, l.wrap(err)
+		}
+		out = append(out, r)
+	}
+	return out, l.wrap(rows.Err())
+}
+
+// ErrNoRun is returned by Run for an unknown ID.
+var ErrNoRun = errors.New("no such run")
+
+// Run returns one run.
+func (l *Ledger) Run(ctx context.Context, id int64) (Run, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT id, started, finished, api_root, org, mode, dry_run, inputs, status, counts, pid, report FROM runs WHERE id = ?`, id)
+	if err != nil {
+		return Run{}, l.wrap(err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return Run{}, l.wrap(err)
+		}
+		return Run{}, fmt.Errorf("run %d: %w in %s", id, ErrNoRun, l.path)
+	}
+	return scanRun(rows)
+}
+
+func scanRun(rows *sql.Rows) (Run, error) {
+	var r Run
+	var started, finished, inputs, counts string
+	if err := rows.Scan(&r.ID, &started, &finished, &r.APIRoot, &r.Org, &r.Mode, &r.DryRun, &inputs, &r.Status, &counts, &r.PID, &r.Report); err != nil {
+		return Run{}, err
+	}
+	r.Started, _ = time.Parse(timeLayout, started)
+	r.Finished, _ = time.Parse(timeLayout, finished)
+	_ = json.Unmarshal([]byte(inputs), &r.Inputs)
+	_ = json.Unmarshal([]byte(counts), &r.Counts)
+	return r, nil
+}
+
+// Result is one row's outcome in one run (a line of results.csv).
+type Result struct {
+	Seq       int
+	File      string
+	Sheet     string
+	Row       int
+	Kind      string
+	Action    string
+	Status    string
+	OneFileID string
+	Message   string
+}
+
+// AddResults stores a run's per-row results, in one transaction.
+func (l *Ledger) AddResults(ctx context.Context, runID int64, rs []Result) error {
+	ctx = context.WithoutCancel(ctx)
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return l.wrap(err)
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO results (run_id, seq, file, sheet, row, kind, action, status, onefile_id, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return l.wrap(err)
+	}
+	defer st.Close()
+	for _, r := range rs {
+		if _, err := st.ExecContext(ctx, runID, r.Seq, r.File, r.Sheet, r.Row, r.Kind, r.Action, r.Status, r.OneFileID, r.Message); err != nil {
+			return l.wrap(err)
+		}
+	}
+	return l.wrap(tx.Commit())
+}
+
+// Results returns a run's per-row results in input order.
+func (l *Ledger) Results(ctx context.Context, runID int64) ([]Result, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT seq, file, sheet, row, kind, action, status, onefile_id, message FROM results WHERE run_id = ? ORDER BY seq`, runID)
+	if err != nil {
+		return nil, l.wrap(err)
+	}
+	defer rows.Close()
+	var out []Result
+	for rows.Next() {
+		var r Result
+		if err := rows.Scan(&r.Seq, &r.File, &r.Sheet, &r.Row, &r.Kind, &r.Action, &r.Status, &r.OneFileID, &r.Message); err != nil {
+			return nil, l.wrap(err)
+		}
+		out = append(out, r)
+	}
+	return out, l.wrap(rows.Err())
+}
+
+func (l *Ledger) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if strings.Contains(err.Error(), l.path) {
+		return err
+	}
+	return fmt.Errorf("run ledger %s: %w", l.path, err)
+}

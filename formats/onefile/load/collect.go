@@ -1,0 +1,133 @@
+package load
+
+import (
+	"github.com/bulkload/bulk/formats/onefile"
+	"github.com/bulkload/bulk/pipeline"
+)
+
+// Item is one input row as the loader keeps it: where it came from, its kind, and for a valid
+// row its values as the kind converts them for the API (onefile.UserOf, onefile.AssignmentOf),
+// which copy what they keep: the pipeline reuses rows.
+type Item struct {
+	Seq  int // position among all rows read, in input order
+	Src  *pipeline.Source
+	Row  int
+	Kind *pipeline.Kind
+	// Rejected is set for rows validation rejected; Why is the first reason.
+	Rejected bool
+	Why      string
+	// Unchanged is set for valid rows a filter kept from the loader (a nightly run's diffing:
+	// the row is as it was when last sent); they end skipped.
+	Unchanged bool
+	User      *onefile.User       // a valid onefile-users row
+	Assign    *onefile.Assignment // a valid onefile-assignments row
+}
+
+func (it *Item) email() string {
+	if it.User != nil {
+		return it.User.Email
+	}
+	return ""
+}
+
+// Collector keeps every row of a validation run for the loader. It is the run's Sink (it copies
+// the values of valid rows: the pipeline reuses rows) and is told about every row and late
+// problem beside the report (a Reporter), so results.csv can list all rows in input order.
+type Collector struct {
+	items   []*Item
+	pending *Item
+	where   map[rowKey]*Item
+}
+
+type rowKey struct {
+	src *pipeline.Source
+	row int
+}
+
+// NewCollector returns an empty collector.
+func NewCollector() *Collector { return &Collector{where: map[rowKey]*Item{}} }
+
+// Accept implements pipeline.Sink: it converts and keeps the row's values. A row the kind
+// cannot convert (it should not happen to a valid row) is rejected with the reason.
+func (c *Collector) Accept(r *pipeline.Row) error {
+	it := &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind()}
+	var err error
+	switch r.Kind() {
+	case onefile.Users:
+		var u onefile.User
+		u, err = onefile.UserOf(r)
+		it.User = &u
+	case onefile.Assignments:
+		var a onefile.Assignment
+		a, err = onefile.AssignmentOf(r)
+		it.Assign = &a
+	}
+	if err != nil {
+		r.Errorf(-1, RuleReference, "%v", err)
+	}
+	c.pending = it
+	return nil
+}
+
+// Table implements pipeline.Reporter.
+func (c *Collector) Table(*pipeline.Source, *pipeline.Kind, []pipeline.Problem) {}
+
+// Row implements pipeline.Reporter: it is called for every row, after Accept for valid ones.
+func (c *Collector) Row(r *pipeline.Row, rejected bool) {
+	it := c.pending
+	c.pending = nil
+	if it == nil || it.Src != r.Rec.Src || it.Row != r.Rec.Row {
+		it = &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind()}
+		// A valid row that never reached Accept was held back by a filter in front of the sink.
+		it.Unchanged = !rejected
+	}
+	it.Why = firstError(r.Problems) // kept for a strict run, whose report rejects on warnings
+	if rejected {
+		it.Rejected, it.User, it.Assign = true, nil, nil
+		if it.Why == "" {
+			it.Why = "rejected by validation (see rejects.csv)"
+		}
+	}
+	it.Seq = len(c.items)
+	c.items = append(c.items, it)
+	c.where[rowKey{it.Src, it.Row}] = it
+}
+
+// Problem implements pipeline.Reporter: a problem found after its row was reported (a
+// reference that never resolved) rejects the row it names.
+func (c *Collector) Problem(p pipeline.Problem) {
+	if p.Severity != pipeline.Error || p.Source == nil {
+		return
+	}
+	if it := c.where[rowKey{p.Source, p.Row}]; it != nil && !it.Rejected {
+		it.Rejected, it.User, it.Assign, it.Why = true, nil, nil, p.Message
+	}
+}
+
+// Items returns every row in input order. Call it after the pipeline has finished; reject
+// with rejected(src,row) rows the report has rejected since (a strict run's warnings).
+func (c *Collector) Items(rejected func(*pipeline.Source, int) bool) []*Item {
+	if rejected != nil {
+		for _, it := range c.items {
+			if !it.Rejected && rejected(it.Src, it.Row) {
+				it.Rejected, it.User, it.Assign = true, nil, nil
+				if it.Why == "" {
+					it.Why = "rejected by validation (see rejects.csv)"
+				}
+			}
+		}
+	}
+	return c.items
+}
+
+func firstError(ps []pipeline.Problem) string {
+	for _, p := range ps {
+		if p.Severity == pipeline.Error {
+			return p.Message
+		}
+	}
+	if len(ps) > 0 {
+		return ps[0].Message
+	}
+	return ""
+}

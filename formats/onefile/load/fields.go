@@ -1,0 +1,124 @@
+package load
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+type apiType uint8
+
+const (
+	tText apiType = iota
+	tInt
+	tDate
+	tBool
+)
+
+type apiField struct {
+	name        string
+	typ         apiType
+	learnerOnly bool
+}
+
+// userFields are the writable fields of POST /User, from the vendor guide "Creating and
+// managing users" (2026). An input column whose canonical name is one of these is sent under
+// it. Role and OrganisationID are set by the loader.
+var userFields = []apiField{
+	{"FirstName", tText, false}, {"LastName", tText, false}, {"Email", tText, false},
+	{"PlacementID", tInt, false}, {"MISID", tText, false}, {"CreatedOn", tDate, false},
+	{"MobileNumber", tText, false}, {"Telephone", tText, false}, {"Website", tText, false},
+	{"WorkAddress", tText, false}, {"HomeAddress", tText, false}, {"DOB", tDate, false},
+	{"DefaultAssessorID", tInt, true}, {"ClassroomID", tInt, true}, {"CompanyName", tText, true},
+	{"ProviderID", tInt, true}, {"DefaultEmployerID", tInt, true}, {"ULN", tText, true},
+	{"NINO", tText, true}, {"EpisodeName", tText, true}, {"CentreRegister", tDate, true},
+	{"StartOn", tDate, true}, {"PlannedEndDate", tDate, true}, {"L12", tText, true},
+	{"L13", tText, true}, {"L14", tText, true}, {"L15", tText, true}, {"L16", tText, true},
+	{"SupportFunding", tBool, true}, {"LearnerStatusID", tInt, true},
+}
+
+var userFieldByName = func() map[string]apiField {
+	m := map[string]apiField{}
+	for _, f := range userFields {
+		m[f.name] = f
+	}
+	return m
+}()
+
+// same reports whether a value OneFile holds (as decoded from JSON) equals the one we would send.
+func same(f apiField, have any, want any) bool {
+	if have == nil {
+		return false
+	}
+	switch f.typ {
+	case tInt:
+		switch h := have.(type) {
+		case float64:
+			return int(h) == want.(int)
+		case int:
+			return h == want.(int)
+		case string:
+			n, err := strconv.Atoi(h)
+			return err == nil && n == want.(int)
+		}
+		return false
+	case tBool:
+		h, ok := have.(bool)
+		return ok && h == want.(bool)
+	case tDate:
+		h, ok := have.(string)
+		w, _ := want.(string)
+		return ok && len(h) >= 10 && len(w) >= 10 && h[:10] == w[:10]
+	}
+	h, ok := have.(string)
+	if !ok {
+		return false
+	}
+	if f.name == "Email" {
+		return strings.EqualFold(strings.TrimSpace(h), want.(string))
+	}
+	return strings.TrimSpace(h) == want.(string)
+}
+
+// diff returns the fields of want that OneFile's user does not already hold, and a description
+// of each change for people ("FirstName: Amy → Amira").
+func diff(have map[string]any, want map[string]any) (map[string]any, []string) {
+	out := map[string]any{}
+	var names []string
+	for k, v := range want {
+		f, ok := userFieldByName[k]
+		if !ok {
+			continue // Role and OrganisationID are not updated
+		}
+		if same(f, have[k], v) {
+			continue
+		}
+		out[k] = v
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	desc := make([]string, len(names))
+	for i, k := range names {
+		desc[i] = fmt.Sprintf("%s: %s → %s", k, shown(have[k]), shown(out[k]))
+	}
+	return out, desc
+}
+
+func shown(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "(empty)"
+	case string:
+		if x == "" {
+			return "(empty)"
+		}
+		if len(x) > 40 {
+			x = x[:40] + "…"
+		}
+		return strconv.Quote(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,741 @@
+// Package load is `bulk load onefile`: it takes the rows a validation run accepted and creates,
+// updates and assigns users in OneFile through a Client, as fast as the API allows, never
+// creating anyone twice, and says what happened to every row.
+//
+// The load runs in stages, each concurrent (N workers draining a channel a producer fills),
+// each waiting for what it depends on: staff first (roles 4, 5, 10, 40, 45), then learners
+// (whose default assessor and employer must exist), then assignments (learner and assignee
+// must exist). References to people by MISID or Email are resolved after the rows they name
+// are done; classrooms, placements, standards and units by name are looked up once per run.
+//
+// Never twice: every change is written to the run ledger as an intent before the call and as
+// done or failed after it. A create whose outcome is unknown (dropped connection, timeout, 5xx)
+// is followed by a search by MISID or Email before any retry; a later run starts from a fresh
+// download of the organisation's users, so it finds what an interrupted run created.
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bulkload/bulk/formats/onefile"
+	"github.com/bulkload/bulk/formats/onefile/ledger"
+	"github.com/bulkload/bulk/pipeline"
+)
+
+// Rule codes the loader reports with.
+const (
+	RuleAPI       = "api"
+	RuleReference = "reference"
+	RuleNotSent   = "not-sent"
+)
+
+func init() {
+	pipeline.RegisterRule(pipeline.Rule{Code: RuleAPI, Summary: "OneFile refused or failed the row during a load; the message is OneFile's.", Example: "HTTP 400: PlacementID 12 does not exist"})
+	pipeline.RegisterRule(pipeline.Rule{Code: RuleNotSent, Summary: "Not sent to OneFile because a row it depends on was rejected or failed.", Example: "an assignment whose learner could not be created"})
+	have := false
+	for _, r := range pipeline.Rules() {
+		have = have || r.Code == RuleReference
+	}
+	if !have { // the OneFile kinds may register it first, with their own wording
+		pipeline.RegisterRule(pipeline.Rule{Code: RuleReference, Summary: "A row refers to another row or ID that cannot be right.", Example: "DefaultAssessorMISID naming nobody in the input or on OneFile"})
+	}
+}
+
+// Mode says what to do with users that already exist on OneFile.
+type Mode string
+
+// The modes.
+const (
+	Create Mode = "create" // create new users; leave existing ones alone (action exists)
+	Upsert Mode = "upsert" // create new users, update existing ones where they differ
+	Update Mode = "update" // update existing users only
+)
+
+// ParseMode reads --mode.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
+	case Create, Upsert, Update:
+		return m, nil
+	case "":
+		return Create, nil
+	}
+	return "", fmt.Errorf("--mode %q: use create, upsert or update", s)
+}
+
+// Actions and statuses of results.csv.
+const (
+	ActCreate = "create"
+	ActUpdate = "update"
+	ActExists = "exists"
+	ActAssign = "assign"
+	ActReject = "reject"
+
+	StatusOK       = "ok"
+	StatusRejected = "rejected"
+	StatusFailed   = "failed"
+	StatusSkipped  = "skipped"
+)
+
+// Options configure a load.
+type Options struct {
+	Client      Client
+	Ledger      *ledger.Ledger // nil: no ledger (a rehearsal against a throw-away sandbox)
+	APIRoot     string         // with Org, the scope of the ledger's keys
+	Org         int            // 0: the only organisation the token sees
+	Mode        Mode
+	Concurrency int  // workers per stage; default 4
+	DryRun      bool // search only, report what would be done
+	// Drain is how long calls already in flight may take to finish after ctx is cancelled
+	// (Ctrl-C); no new row is started. Default 30s.
+	Drain time.Duration
+	// Fail receives the problems of rows that fail at OneFile or whose references do not resolve,
+	// for the reject report. Called from one goroutine.
+	Fail func(pipeline.Problem)
+	// Progress is told each time a row finishes. Called from one goroutine.
+	Progress func(Progress)
+	// Inputs and ReportDir are recorded with the run in the ledger.
+	Inputs    []string
+	ReportDir string
+	// Logf, when set, gets one line per stage.
+	Logf func(format string, args ...any)
+}
+
+// Progress is the loader's advance.
+type Progress struct {
+	Stage       string
+	Done, Total int // rows finished, rows to load (valid rows)
+	Failed      int
+}
+
+// Result is one row's outcome: a line of results.csv.
+type Result struct {
+	Item      *Item
+	Action    string
+	Status    string
+	OneFileID string
+	Message   string
+}
+
+// Credential is a login OneFile returned for a new user (keychain off). The password is a
+// secret: it goes only to the owner-only credentials file.
+type Credential struct {
+	Item     *Item
+	ID       int
+	Username string
+	Password string
+}
+
+// Outcome is what a load did.
+type Outcome struct {
+	RunID       int64 // 0 without a ledger
+	Org         Organisation
+	Results     []Result // one per item, in input order
+	Credentials []Credential
+	Interrupted bool
+	Started     time.Time
+	Finished    time.Time
+	// Counts by status and by action ("ok", "failed", "create", ...).
+	Counts map[string]int64
+}
+
+// OK reports whether every row was loaded or had nothing to do.
+func (o *Outcome) OK() bool { return o.Counts[StatusRejected] == 0 && o.Counts[StatusFailed] == 0 }
+
+const (
+	maxAttempts   = 8 // per change; each after a search proved the previous one made nothing
+	searchRetries = 3
+)
+
+// Staff roles load before learners: learners name their default assessor and employer.
+var staffRoles = map[int]bool{4: true, 5: true, 10: true, 40: true, 45: true}
+
+type plan uint8
+
+const (
+	planNone plan = iota
+	planCreate
+	planUpdate
+)
+
+// work is one row on its way through the load. A work is owned by one goroutine at a time
+// (the planner, then one stage worker); others read it only after its stage has finished.
+type work struct {
+	it           *Item
+	role         int
+	key          string // the ledger's natural key of a user row
+	misid, email string // lower-cased, for matching
+	existing     *User
+	plan         plan
+	id           int  // OneFile ID, once known
+	needID       bool // created with the keychain on: the ID is still to be found
+	done         bool // has a result
+	res          Result
+	problem      string // the reject report's message, with rule
+	rule         string
+	stage        string // the stage that finished it, for progress
+}
+
+func (w *work) ok() bool {
+	return w.done && (w.res.Status == StatusOK || w.res.Status == StatusSkipped) && w.id != 0
+}
+
+type loader struct {
+	o       Options
+	callCtx context.Context // for calls in flight: outlives a Ctrl-C by o.Drain
+	scope   ledger.Scope
+	org     Organisation
+	runID   int64
+	led     map[string]ledger.Item
+
+	byMISID, byEmail map[string][]*User // OneFile's users
+	inMISID, inEmail map[string]*work   // the input's valid user rows
+	refs             map[string][]Ref   // "Classroom/lower name" → refs
+
+	out     chan *work
+	total   int
+	credMu  sync.Mutex
+	creds   []Credential
+	stage   atomic.Value // string
+	nUsers  int          // users OneFile held at the start
+	claimMu sync.Mutex
+	claimed map[string]*work // assignment keys this run has sent
+}
+
+// Run loads items (all rows of a validation run, in input order) and returns what happened to
+// each. The error is for what stopped the whole load (authentication refused, the ledger not
+// writable, OneFile unreachable at the start); the Outcome is complete even then, every row not
+// done saying why. ctx cancelled (Ctrl-C) stops new calls; Outcome.Interrupted is then set.
+func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Mode == "" {
+		o.Mode = Create
+	}
+	if o.Drain <= 0 {
+		o.Drain = 30 * time.Second
+	}
+	callCtx, cancel := drainContext(ctx, o.Drain)
+	defer cancel()
+	l := &loader{o: o, callCtx: callCtx, led: map[string]ledger.Item{},
+		byMISID: map[string][]*User{}, byEmail: map[string][]*User{},
+		inMISID: map[string]*work{}, inEmail: map[string]*work{}, refs: map[string][]Ref{}, claimed: map[string]*work{},
+		out: make(chan *work, 64)}
+	l.stage.Store("starting")
+	out := &Outcome{Started: time.Now(), Counts: map[string]int64{}}
+
+	works := make([]*work, len(items))
+	var staff, learners, assigns []*work
+	for i, it := range items {
+		w := &work{it: it}
+		works[i] = w
+		switch {
+		case it.Rejected:
+			w.finish(ActReject, StatusRejected, it.Why)
+		case it.Unchanged:
+			w.finish(ActExists, StatusSkipped, "unchanged since it was last sent; not sent again")
+		case it.Kind.Name == onefile.Users.Name:
+			l.total++
+			if !l.classifyUser(w) {
+				continue
+			}
+			if w.role == 1 {
+				learners = append(learners, w)
+			} else {
+				staff = append(staff, w)
+			}
+		case it.Kind.Name == onefile.Assignments.Name && it.Assign != nil:
+			l.total++
+			assigns = append(assigns, w)
+		default:
+			w.finish("", StatusSkipped, fmt.Sprintf("not loaded: %s rows are not for OneFile", it.Kind.Name))
+		}
+	}
+
+	// The results sink: one goroutine hands failed rows to the report and tells progress.
+	sinkDone := make(chan struct{})
+	go func() {
+		defer close(sinkDone)
+		n, failed := 0, 0
+		for w := range l.out {
+			n++
+			if w.res.Status == StatusFailed || w.res.Status == StatusRejected {
+				failed++
+			}
+			if w.problem != "" && o.Fail != nil {
+				o.Fail(l.problemOf(w))
+			}
+			if o.Progress != nil {
+				stage := w.stage
+				if stage == "" {
+					stage = l.stage.Load().(string)
+				}
+				o.Progress(Progress{Stage: stage, Done: n, Total: l.total, Failed: failed})
+			}
+		}
+	}()
+	for _, w := range works { // rows decided before any call (role unreadable)
+		if w.done && !w.it.Rejected && w.problem != "" {
+			l.emit(w)
+		}
+	}
+
+	err := l.run(ctx, staff, learners, assigns)
+	close(l.out)
+	<-sinkDone
+
+	out.Org = l.org
+	out.RunID = l.runID
+	out.Interrupted = ctx.Err() != nil
+	why := "not sent: the run was interrupted; run the same command again to finish (the ledger skips what was done)"
+	if err != nil && !out.Interrupted {
+		why = "not sent: " + firstLine(err.Error())
+	}
+	for _, w := range works {
+		if !w.done {
+			w.finish("", StatusSkipped, why)
+			if err != nil && !out.Interrupted {
+				w.res.Status = StatusFailed
+			}
+		}
+		out.Results = append(out.Results, w.res)
+		out.Counts[w.res.Status]++
+		if w.res.Action != "" {
+			out.Counts[w.res.Action]++
+		}
+	}
+	out.Credentials = l.creds
+	out.Finished = time.Now()
+	if o.Ledger != nil && l.runID != 0 {
+		if lerr := l.saveRun(out, err); lerr != nil && err == nil {
+			err = lerr
+		}
+	}
+	return out, err
+}
+
+// emit hands a row decided outside the stages to the results sink.
+func (l *loader) emit(w *work) {
+	w.stage = l.stage.Load().(string)
+	l.out <- w
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func (l *loader) saveRun(out *Outcome, runErr error) error {
+	rs := make([]ledger.Result, len(out.Results))
+	for i, r := range out.Results {
+		rs[i] = ledger.Result{Seq: i, File: r.Item.Src.File, Sheet: r.Item.Src.Sheet, Row: r.Item.Row, Kind: r.Item.Kind.Name,
+			Action: r.Action, Status: r.Status, OneFileID: r.OneFileID, Message: r.Message}
+	}
+	ctx := context.Background()
+	if err := l.o.Ledger.AddResults(ctx, l.runID, rs); err != nil {
+		return err
+	}
+	status := "ok"
+	switch {
+	case out.Interrupted:
+		status = "interrupted"
+	case runErr != nil:
+		status = "error"
+	case !out.OK():
+		status = "failed"
+	}
+	return l.o.Ledger.FinishRun(ctx, l.runID, status, out.Counts)
+}
+
+// run does the load's steps in order; any error it returns stops the load.
+func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) error {
+	if l.total == 0 {
+		return nil
+	}
+	if err := l.findOrg(ctx); err != nil {
+		return err
+	}
+	l.scope = ledger.Scope{APIRoot: l.o.APIRoot, Org: l.org.ID}
+	if lg := l.o.Ledger; lg != nil {
+		var err error
+		if l.runID, err = lg.StartRun(ctx, ledger.Run{APIRoot: l.o.APIRoot, Org: l.org.ID, Mode: string(l.o.Mode),
+			DryRun: l.o.DryRun, Inputs: l.o.Inputs, Report: l.o.ReportDir}); err != nil {
+			return err
+		}
+		if l.led, err = lg.Items(ctx, l.scope); err != nil {
+			return err
+		}
+	}
+	l.stage.Store("reading OneFile")
+	if err := l.download(ctx); err != nil {
+		return err
+	}
+	if err := l.loadRefs(ctx, append(append([]*work{}, staff...), append(learners, assigns...)...)); err != nil {
+		return err
+	}
+	l.stage.Store("matching")
+	for _, ws := range [][]*work{staff, learners} {
+		for _, w := range ws {
+			l.planUser(w)
+		}
+	}
+	l.logf("OneFile organisation %d (%s) holds %d users; %d staff and %d learner rows to load, %d assignments.",
+		l.org.ID, l.org.Name, l.nUsers, len(staff), len(learners), len(assigns))
+	stages := []struct {
+		name string
+		ws   []*work
+		do   func(context.Context, *work) error
+	}{
+		{"staff", staff, l.doUser},
+		{"learners", learners, l.doUser},
+		{"assignments", assigns, l.doAssign},
+	}
+	for _, s := range stages {
+		if ctx.Err() != nil {
+			return nil
+		}
+		l.stage.Store(s.name)
+		if err := l.runStage(ctx, s.ws, s.do); err != nil {
+			return err
+		}
+		if s.name != "assignments" {
+			// callCtx: IDs of users just created are worth recording even after a Ctrl-C.
+			if err := l.findNewIDs(l.callCtx, s.ws); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (l *loader) logf(format string, args ...any) {
+	if l.o.Logf != nil {
+		l.o.Logf(format, args...)
+	}
+}
+
+// runStage runs do for every work on o.Concurrency workers. A row's failure is its result; only
+// an error that stops the whole load (auth, ledger) is returned.
+func (l *loader) runStage(ctx context.Context, ws []*work, do func(context.Context, *work) error) error {
+	var todo []*work
+	for _, w := range ws {
+		if !w.done {
+			todo = append(todo, w)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	ch := make(chan *work)
+	g.Go(func() error {
+		defer close(ch)
+		for _, w := range todo {
+			select {
+			case ch <- w:
+			case <-gctx.Done():
+				return nil
+			}
+		}
+		return nil
+	})
+	for range min(l.o.Concurrency, len(todo)) {
+		g.Go(func() error {
+			for w := range ch {
+				if gctx.Err() != nil {
+					continue // interrupted or stopping: leave the row unsent
+				}
+				if err := l.one(w, do); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// one runs do for one row, turning a panic into that row's failure.
+func (l *loader) one(w *work, do func(context.Context, *work) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.fail(RuleAPI, fmt.Sprintf("internal error in bulk (please report it): %v", p))
+			if l.o.Logf != nil {
+				l.o.Logf("panic on %s row %d: %v\n%s", w.it.Src.Where(), w.it.Row, p, debug.Stack())
+			}
+			err = nil
+		}
+		if w.done {
+			w.stage = l.stage.Load().(string)
+			l.out <- w
+		}
+	}()
+	// Calls use callCtx: a Ctrl-C lets a call in flight finish (and be recorded) instead of
+	// cutting it off with an unknown outcome.
+	return do(l.callCtx, w)
+}
+
+// drainContext returns a context that ends d after parent ends.
+func drainContext(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	stop := context.AfterFunc(parent, func() {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+			cancel()
+		case <-ctx.Done():
+			t.Stop()
+		}
+	})
+	return ctx, func() { stop(); cancel() }
+}
+
+func (w *work) finish(action, status, msg string) {
+	w.done = true
+	w.res = Result{Item: w.it, Action: action, Status: status, Message: msg}
+	if w.id != 0 {
+		w.res.OneFileID = strconv.Itoa(w.id)
+	}
+}
+
+// fail ends the row as failed (rule api, not-sent) or rejected (rule reference), for the report.
+func (w *work) fail(rule, msg string) {
+	status := StatusFailed
+	action := w.res.Action
+	if rule == RuleReference {
+		status, action = StatusRejected, ActReject
+	}
+	if action == "" {
+		action = w.intended()
+	}
+	w.finish(action, status, msg)
+	w.rule, w.problem = rule, msg
+}
+
+func (w *work) intended() string {
+	switch w.plan {
+	case planCreate:
+		return ActCreate
+	case planUpdate:
+		return ActUpdate
+	}
+	if w.it.Kind.Name != onefile.Users.Name {
+		return ActAssign
+	}
+	return ""
+}
+
+func (l *loader) problemOf(w *work) pipeline.Problem {
+	src := w.it.Src
+	return pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: w.it.Row, Rule: w.rule,
+		Severity: pipeline.Error, Message: w.problem}
+}
+
+func (l *loader) findOrg(ctx context.Context) error {
+	orgs, err := l.o.Client.Organisations(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot list the organisations this token may load into: %w", err)
+	}
+	var names []string
+	for _, o := range orgs {
+		if l.o.Org != 0 && o.ID == l.o.Org {
+			l.org = o
+			return nil
+		}
+		names = append(names, fmt.Sprintf("%d (%s)", o.ID, o.Name))
+	}
+	switch {
+	case l.o.Org != 0:
+		return fmt.Errorf("organisation %d is not one this token can load into; it sees %s", l.o.Org, strings.Join(names, ", "))
+	case len(orgs) == 1:
+		l.org = orgs[0]
+		return nil
+	case len(orgs) == 0:
+		return errors.New("this token sees no organisation to load into")
+	}
+	return fmt.Errorf("this token sees several organisations: %s; choose one with --org ID", strings.Join(names, ", "))
+}
+
+// download reads every user of the organisation once, page by page: matching rows to existing
+// users locally costs a few calls instead of one search per row.
+func (l *loader) download(ctx context.Context) error {
+	l.byMISID, l.byEmail, l.nUsers = map[string][]*User{}, map[string][]*User{}, 0
+	err := l.o.Client.SearchUsers(ctx, UserFilter{OrganisationID: l.org.ID}, func(us []User) error {
+		for i := range us {
+			l.index(&us[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("cannot download the organisation's users: %w", err)
+	}
+	return nil
+}
+
+func (l *loader) index(u *User) {
+	l.nUsers++
+	if m := lower(str(u.Fields["MISID"])); m != "" {
+		l.byMISID[m] = append(l.byMISID[m], u)
+	}
+	if e := lower(str(u.Fields["Email"])); e != "" {
+		l.byEmail[e] = append(l.byEmail[e], u)
+	}
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// classifyUser reads the row's role and keys. It returns false when the row cannot be loaded.
+func (l *loader) classifyUser(w *work) bool {
+	u := w.it.User
+	if u == nil {
+		w.fail(RuleReference, "the row has no user values (a bug in bulk: please report it)")
+		return false
+	}
+	w.role = u.Role
+	w.misid, w.email = lower(u.MISID), lower(u.Email)
+	if w.misid != "" {
+		w.key = "user/misid/" + w.misid
+		l.inMISID[w.misid] = w
+	} else {
+		w.key = "user/email/" + w.email
+	}
+	if w.email != "" {
+		l.inEmail[w.email] = w
+	}
+	return true
+}
+
+// match finds the OneFile user a row names: by MISID, then by Email.
+func (l *loader) match(misid, email string) (*User, string) {
+	if misid != "" {
+		switch us := l.byMISID[misid]; len(us) {
+		case 0:
+		case 1:
+			return us[0], ""
+		default:
+			return nil, fmt.Sprintf("%d users on OneFile have MISID %q (IDs %s); make it unique on OneFile first", len(us), misid, ids(us))
+		}
+	}
+	if email != "" {
+		switch us := l.byEmail[email]; len(us) {
+		case 0:
+		case 1:
+			return us[0], ""
+		default:
+			return nil, fmt.Sprintf("%d users on OneFile have Email %q (IDs %s); give the row a MISID that tells them apart", len(us), email, ids(us))
+		}
+	}
+	return nil, ""
+}
+
+func ids(us []*User) string {
+	var s []string
+	for _, u := range us {
+		s = append(s, strconv.Itoa(u.ID))
+	}
+	return strings.Join(s, ", ")
+}
+
+// planUser decides what to do with a user row from what OneFile held at the start.
+func (l *loader) planUser(w *work) {
+	if w.done {
+		return
+	}
+	u, why := l.match(w.misid, w.email)
+	if why != "" {
+		w.fail(RuleReference, why)
+		l.emit(w)
+		return
+	}
+	if u != nil {
+		w.existing, w.id = u, u.ID
+		if r := int(num(u.Fields["Role"])); r != 0 && r != w.role && l.o.Mode != Create {
+			w.fail(RuleReference, fmt.Sprintf("OneFile user %d has role %d, the row says %d; OneFile does not change a user's role", u.ID, r, w.role))
+			l.emit(w)
+			return
+		}
+		if l.o.Mode == Create {
+			msg := "already on OneFile; --mode create leaves existing users alone (use --mode upsert to update them)"
+			if it, ok := l.led[w.key]; ok && it.Action == ActCreate && it.State != ledger.Failed {
+				msg = fmt.Sprintf("created by run %d", it.RunID)
+			}
+			w.finish(ActExists, StatusSkipped, msg)
+			l.emit(w)
+			return
+		}
+		w.plan = planUpdate
+		return
+	}
+	if l.o.Mode == Update {
+		w.finish(ActUpdate, StatusSkipped, "not on OneFile; --mode update does not create users (use --mode upsert)")
+		l.emit(w)
+		return
+	}
+	w.plan = planCreate
+}
+
+func num(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int:
+		return float64(x)
+	case string:
+		f, _ := strconv.ParseFloat(x, 64)
+		return f
+	}
+	return 0
+}
+
+// record writes the ledger; an error stops the load (the ledger is what makes re-runs safe).
+func (l *loader) record(key string, st ledger.State, action string, id int, msg string) error {
+	if l.o.Ledger == nil || l.o.DryRun {
+		return nil
+	}
+	sid := ""
+	if id != 0 {
+		sid = strconv.Itoa(id)
+	}
+	return l.o.Ledger.Record(l.callCtx, l.scope, l.runID, key, st, action, sid, msg)
+}
+
+func (l *loader) addCred(w *work, c Created) {
+	if c.Password == "" {
+		return
+	}
+	l.credMu.Lock()
+	defer l.credMu.Unlock()
+	l.creds = append(l.creds, Credential{Item: w.it, ID: c.ID, Username: c.Username, Password: c.Password})
+}
+
+func sortedKeys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,393 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulkload/bulk/formats/onefile"
+	"github.com/bulkload/bulk/formats/onefile/ledger"
+)
+
+// learnerRefs are the fields of a learner that name other users.
+var learnerRefs = []string{"DefaultAssessorID", "DefaultEmployerID"}
+
+// errNotSent is a reference to a row that was rejected or failed: the row is not sent.
+type errNotSent struct{ msg string }
+
+func (e *errNotSent) Error() string { return e.msg }
+
+// errPending is a reference to a user a dry run would create: there is no ID yet.
+var errPending = errors.New("pending")
+
+// resolveUser finds the OneFile ID of the user a reference names: an ID as given, else a row of
+// this load (which must have been loaded), else a user on OneFile, by MISID then Email. col is
+// the columns' prefix for messages ("DefaultAssessor", "Learner", "User"). named is false when
+// the reference names nobody.
+func (l *loader) resolveUser(it *Item, ref onefile.UserRef, col, what string) (id int, named bool, err error) {
+	if ref.ID != 0 {
+		return int(ref.ID), true, nil
+	}
+	misid, email := lower(ref.MISID), lower(ref.Email)
+	if misid == "" && email == "" {
+		return 0, false, nil
+	}
+	var w *work
+	if misid != "" {
+		w = l.inMISID[misid]
+	}
+	if w == nil && email != "" {
+		w = l.inEmail[email]
+	}
+	if w != nil {
+		switch {
+		case w.ok():
+			return w.id, true, nil
+		case l.o.DryRun && w.done && w.res.Status != StatusFailed && w.res.Status != StatusRejected:
+			return 0, true, errPending
+		case w.done && w.needID:
+			return 0, true, &errNotSent{fmt.Sprintf("not sent: the %s (%s) was created but its OneFile ID could not be found; run again", what, w.where(it))}
+		default:
+			return 0, true, &errNotSent{fmt.Sprintf("not sent: the %s (%s) was not loaded: %s", what, w.where(it), w.res.Message)}
+		}
+	}
+	u, why := l.match(misid, email)
+	if why != "" {
+		return 0, true, errors.New(why)
+	}
+	if u == nil {
+		name := col + "MISID " + strconv.Quote(ref.MISID)
+		if misid == "" {
+			name = col + "Email " + strconv.Quote(ref.Email)
+		}
+		return 0, true, fmt.Errorf("%s names no user in this load or on OneFile (if its row was rejected, fix that row first)", name)
+	}
+	return u.ID, true, nil
+}
+
+// where names w's row as seen from item it.
+func (w *work) where(it *Item) string {
+	if w.it.Src == it.Src {
+		return fmt.Sprintf("row %d", w.it.Row)
+	}
+	return fmt.Sprintf("row %d of %s", w.it.Row, w.it.Src.Where())
+}
+
+// payload builds the user's fields for OneFile from the kind's conversion, resolving
+// references. A reference that cannot be resolved fails the row.
+func (l *loader) payload(w *work) (map[string]any, error) {
+	u := w.it.User
+	p := make(map[string]any, len(u.Fields)+6)
+	for k, v := range u.Fields {
+		if n, ok := v.(int64); ok {
+			v = int(n)
+		}
+		p[k] = v
+	}
+	p["OrganisationID"] = l.org.ID
+	p["Role"] = w.role
+	if u.OrganisationID != 0 && int(u.OrganisationID) != l.org.ID {
+		return nil, fmt.Errorf("OrganisationID %d is not the organisation this load goes to (%d); leave the column empty or load it with --org %d", u.OrganisationID, l.org.ID, u.OrganisationID)
+	}
+	named := []struct {
+		ref    onefile.NamedRef
+		field  string
+		entity string
+	}{{u.Classroom, "ClassroomID", "Classroom"}, {u.Placement, "PlacementID", "Placement"}}
+	for _, n := range named {
+		switch {
+		case n.ref.ID != 0:
+			p[n.field] = int(n.ref.ID)
+		case n.ref.Name != "":
+			id, err := l.refID(n.entity, n.ref.Name)
+			if err != nil {
+				return nil, err
+			}
+			p[n.field] = id
+		}
+	}
+	if w.role == onefile.RoleLearner {
+		for _, r := range []struct {
+			ref         onefile.UserRef
+			field, what string
+		}{{u.DefaultAssessor, "DefaultAssessorID", "default assessor"}, {u.DefaultEmployer, "DefaultEmployerID", "default employer"}} {
+			id, named, err := l.resolveUser(w.it, r.ref, strings.TrimSuffix(r.field, "ID"), r.what)
+			if errors.Is(err, errPending) {
+				p[r.field] = 0 // a dry run: the user would be created first
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if named {
+				p[r.field] = id
+			}
+		}
+	}
+	return p, nil
+}
+
+// doUser creates or updates one user.
+func (l *loader) doUser(ctx context.Context, w *work) error {
+	p, err := l.payload(w)
+	if err != nil {
+		var ns *errNotSent
+		if errors.As(err, &ns) {
+			w.fail(RuleNotSent, ns.msg)
+		} else {
+			w.fail(RuleReference, err.Error())
+		}
+		return nil
+	}
+	switch w.plan {
+	case planCreate:
+		return l.create(ctx, w, p)
+	case planUpdate:
+		return l.update(ctx, w, p)
+	}
+	return nil
+}
+
+func (l *loader) create(ctx context.Context, w *work, p map[string]any) error {
+	if l.o.DryRun {
+		w.finish(ActCreate, StatusSkipped, "dry run: would create "+roleName(w.role))
+		return nil
+	}
+	prior := l.led[w.key]
+	if err := l.record(w.key, ledger.Intent, ActCreate, 0, ""); err != nil {
+		return err
+	}
+	var last error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		if attempt > 1 {
+			if !sleep(ctx, backoff(attempt)) {
+				break
+			}
+		}
+		c, err := l.o.Client.CreateUser(ctx, p)
+		if err == nil {
+			w.id = c.ID
+			l.addCred(w, c)
+			msg := ""
+			if c.ID == 0 {
+				w.needID = true // keychain on: the answer has no ID; found after the stage
+				msg = "created (keychain: ID looked up by MISID/Email)"
+			}
+			if prior.State == ledger.Intent {
+				msg = strings.TrimSpace(msg + " after an earlier run's unknown outcome was checked")
+			}
+			w.finish(ActCreate, StatusOK, msg)
+			return l.record(w.key, ledger.Done, ActCreate, w.id, "")
+		}
+		if errors.Is(err, ErrAuth) {
+			return err
+		}
+		var ref *Refused
+		if errors.As(err, &ref) {
+			w.res.Action = ActCreate
+			w.fail(RuleAPI, ref.Message)
+			return l.record(w.key, ledger.Failed, ActCreate, 0, ref.Message)
+		}
+		// The user may exist: look before trying again.
+		last = err
+		u, serr := l.findUser(ctx, w)
+		if serr != nil {
+			if errors.Is(serr, ErrAuth) {
+				return serr
+			}
+			w.res.Action = ActCreate
+			w.fail(RuleAPI, fmt.Sprintf("outcome unknown (%v) and the search that would tell failed (%v); run again: the next run checks first", err, serr))
+			return nil // the intent stays: the next run's download tells
+		}
+		if u != nil {
+			w.id = u.ID
+			msg := fmt.Sprintf("created (confirmed by search after: %v)", firstLine(err.Error()))
+			if !l.org.Keychain {
+				msg += "; the login OneFile answered with was lost: reset the password in OneFile if it is needed"
+			}
+			w.finish(ActCreate, StatusOK, msg)
+			return l.record(w.key, ledger.Done, ActCreate, w.id, "")
+		}
+		if l.callCtx.Err() != nil {
+			break
+		}
+	}
+	w.res.Action = ActCreate
+	msg := fmt.Sprintf("not created after %d attempts: %v", maxAttempts, last)
+	if last == nil || l.callCtx.Err() != nil {
+		msg = "not created: the run was interrupted"
+	}
+	w.fail(RuleAPI, msg)
+	return l.record(w.key, ledger.Failed, ActCreate, 0, msg)
+}
+
+func roleName(r int) string {
+	switch r {
+	case 1:
+		return "learner"
+	case 4:
+		return "trainee assessor"
+	case 5:
+		return "assessor"
+	case 10:
+		return "IQA"
+	case 40:
+		return "employer"
+	case 45:
+		return "observer"
+	}
+	return "user"
+}
+
+// findUser searches OneFile for the row's user by MISID, else by Email, checking what comes
+// back (how OneFile matches text is not documented). nil, nil: no such user.
+func (l *loader) findUser(ctx context.Context, w *work) (*User, error) {
+	f := UserFilter{OrganisationID: l.org.ID}
+	if w.misid != "" {
+		f.MISID = w.it.User.MISID
+	} else {
+		f.Email = w.it.User.Email
+	}
+	var err error
+	for try := 0; try < searchRetries; try++ {
+		if try > 0 && !sleep(ctx, backoff(try+1)) {
+			break
+		}
+		var found *User
+		err = l.o.Client.SearchUsers(ctx, f, func(us []User) error {
+			for i := range us {
+				u := &us[i]
+				if (w.misid != "" && lower(str(u.Fields["MISID"])) == w.misid) ||
+					(w.misid == "" && lower(str(u.Fields["Email"])) == w.email) {
+					if found == nil || u.ID < found.ID {
+						found = u
+					}
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			return found, nil
+		}
+		if errors.Is(err, ErrAuth) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
+	var pending []string
+	for _, f := range learnerRefs {
+		if v, ok := p[f]; ok && v == 0 { // a dry run: a user the load would create
+			delete(p, f)
+			pending = append(pending, f+": → the new user its row names")
+		}
+	}
+	changes, desc := diff(w.existing.Fields, p)
+	desc = append(desc, pending...)
+	if len(desc) == 0 {
+		w.finish(ActExists, StatusSkipped, "already on OneFile, nothing differs")
+		return nil
+	}
+	what := strings.Join(desc, "; ")
+	if l.o.DryRun {
+		w.finish(ActUpdate, StatusSkipped, "dry run: would change "+what)
+		return nil
+	}
+	if err := l.record(w.key, ledger.Intent, ActUpdate, w.id, ""); err != nil {
+		return err
+	}
+	var last error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		if attempt > 1 && !sleep(ctx, backoff(attempt)) {
+			break
+		}
+		err := l.o.Client.UpdateUser(ctx, w.id, changes)
+		if err == nil {
+			w.finish(ActUpdate, StatusOK, "changed "+what)
+			return l.record(w.key, ledger.Done, ActUpdate, w.id, "")
+		}
+		if errors.Is(err, ErrAuth) {
+			return err
+		}
+		var ref *Refused
+		if errors.As(err, &ref) {
+			w.res.Action = ActUpdate
+			w.fail(RuleAPI, ref.Message)
+			return l.record(w.key, ledger.Failed, ActUpdate, w.id, ref.Message)
+		}
+		last = err // an update is the same whether made once or twice: try again
+		if l.callCtx.Err() != nil {
+			break
+		}
+	}
+	w.res.Action = ActUpdate
+	w.fail(RuleAPI, fmt.Sprintf("not updated: %v", last))
+	return nil
+}
+
+// findNewIDs finds the IDs of users created with the keychain setting on (the answer carries
+// none): one new download of the organisation when that costs fewer calls than searching for
+// each, else a search per user.
+func (l *loader) findNewIDs(ctx context.Context, ws []*work) error {
+	var need []*work
+	for _, w := range ws {
+		if w.done && w.needID {
+			need = append(need, w)
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	pages := (l.nUsers+len(need))/pageSize + 1
+	if len(need) > pages {
+		if err := l.download(ctx); err != nil {
+			return err
+		}
+	}
+	for _, w := range need {
+		u, _ := l.match(w.misid, w.email)
+		if u == nil {
+			var err error
+			if u, err = l.findUser(ctx, w); err != nil && errors.Is(err, ErrAuth) {
+				return err
+			}
+		}
+		if u == nil {
+			w.res.Message = "created, but its OneFile ID could not be found yet (keychain on); rows naming it are not sent"
+			continue
+		}
+		w.id, w.needID = u.ID, false
+		w.res.OneFileID = strconv.Itoa(u.ID)
+		if err := l.record(w.key, ledger.Done, ActCreate, w.id, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pageSize is the page size the client uses for downloads (an estimate of the calls a download costs).
+const pageSize = 500
+
+// backoff before attempt n (2, 3, ...): exponential from 200ms, capped at 5s, with full jitter.
+func backoff(n int) time.Duration {
+	d := 200 * time.Millisecond << min(n-2, 5)
+	d = min(d, 5*time.Second)
+	return time.Duration(rand.Int64N(int64(d))) + d/4
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

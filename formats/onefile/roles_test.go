@@ -1,0 +1,170 @@
+package onefile
+
+import (
+	"fmt"
+	"hash/maphash"
+	"testing"
+)
+
+func TestParseRole(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int // 0: not a role
+	}{
+		{"1", 1}, {"4", 4}, {"5", 5}, {"10", 10}, {"40", 40}, {"45", 45}, {"05", 5}, {"5.0", 5}, {" 10 ", 10},
+		{"Learner", 1}, {"learner", 1}, {"LEARNER", 1}, {"Apprentice", 1},
+		{"Trainee Assessor", 4}, {"trainee-assessor", 4}, {"TraineeAssessor", 4},
+		{"Assessor", 5}, {"Tutor", 5}, {"Assessor/Tutor", 5}, {"Assessor / Tutor", 5}, {"Skills Coach", 5},
+		{"IV", 10}, {"IQA", 10}, {"IV/IQA", 10}, {"IV / IQA", 10}, {"Internal Verifier", 10}, {"Internal Quality Assurer", 10},
+		{"Employer", 40}, {"Observer", 45},
+		{"1 Learner", 1}, {"5 Assessor/Tutor", 5}, {"10 IV/IQA", 10}, {"40 - Employer", 40}, {"45: Observer", 45},
+		{"", 0}, {"0", 0}, {"2", 0}, {"7", 0}, {"5.5", 0}, {"4a", 0}, {"Manager", 0}, {"Trainee", 0}, {"Admin", 0},
+		{"5 Employer", 0}, {"1 Assessor", 0}, {"10000", 0}, {"-5", 0},
+	}
+	for _, tc := range tests {
+		got, ok := ParseRole(tc.in)
+		if ok != (tc.want != 0) || got != tc.want {
+			t.Errorf("ParseRole(%q) = %d, %v; want %d", tc.in, got, ok, tc.want)
+		}
+	}
+	for _, c := range RoleChoices {
+		if _, ok := ParseRole(c); !ok {
+			t.Errorf("the template choice %q does not parse", c)
+		}
+	}
+}
+
+func TestParseLevel(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+	}{
+		{"1", 1}, {"2", 2}, {"3", 3}, {"3.0", 3}, {"Learning Aim", 3}, {"learning-aim", 3}, {"Unit Summary", 2},
+		{"Additional", 1}, {"Level 3", 3}, {"L2", 2}, {"3 Learning Aim", 3}, {"2 - Unit Summary", 2},
+		{"", 0}, {"0", 0}, {"4", 0}, {"3 Unit Summary", 0}, {"Level 4", 0}, {"Advanced", 0},
+	}
+	for _, tc := range tests {
+		got, ok := ParseLevel(tc.in)
+		if ok != (tc.want != 0) || got != tc.want {
+			t.Errorf("ParseLevel(%q) = %d, %v; want %d", tc.in, got, ok, tc.want)
+		}
+	}
+	for _, c := range LevelChoices {
+		if _, ok := ParseLevel(c); !ok {
+			t.Errorf("the template choice %q does not parse", c)
+		}
+	}
+}
+
+func TestLevelAllows(t *testing.T) {
+	want := map[int][]int{
+		LevelLearningAim: {4, 5, 10}, LevelUnitSummary: {4, 5, 10}, LevelAdditional: {4, 5, 10, 40, 45},
+	}
+	for level, roles := range want {
+		allowed := map[int]bool{}
+		for _, r := range roles {
+			allowed[r] = true
+		}
+		for _, r := range Roles {
+			if LevelAllows(level, r) != allowed[r] {
+				t.Errorf("LevelAllows(%d, %d) = %v", level, r, !allowed[r])
+			}
+		}
+	}
+}
+
+func TestCodes(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		codes map[int]string
+		want  int
+	}{
+		{"31", Ethnicities, 31}, {"47", Ethnicities, 47}, {"98", Ethnicities, 98}, {"99", Ethnicities, 99}, {"31.0", Ethnicities, 31},
+		{"42 Chinese", Ethnicities, 42}, {"42 chinese", Ethnicities, 42},
+		{"30", Ethnicities, 0}, {"48", Ethnicities, 0}, {"97", Ethnicities, 0}, {"42 Indian", Ethnicities, 0}, {"White", Ethnicities, 0},
+		{"4", LLDDCategories, 4}, {"17", LLDDCategories, 17}, {"93", LLDDCategories, 93}, {"99", LLDDCategories, 99},
+		{"3", LLDDCategories, 0}, {"18", LLDDCategories, 0}, {"92", LLDDCategories, 0},
+	} {
+		got, ok := ParseCode(tc.in, tc.codes)
+		if ok != (tc.want != 0) || ok && got != tc.want {
+			t.Errorf("ParseCode(%q) = %d, %v; want %d", tc.in, got, ok, tc.want)
+		}
+	}
+	if got := codeList(Ethnicities); got != "31-47, 98, 99" {
+		t.Errorf("codeList(Ethnicities) = %q", got)
+	}
+	if got := codeList(LLDDCategories); got != "4-17, 93-99" {
+		t.Errorf("codeList(LLDDCategories) = %q", got)
+	}
+	for _, c := range codeChoices(Ethnicities) {
+		if _, ok := ParseCode(c, Ethnicities); !ok {
+			t.Errorf("the template choice %q does not parse", c)
+		}
+	}
+	if len(Ethnicities) != 19 || len(LLDDCategories) != 21 {
+		t.Errorf("code tables have %d and %d codes; the ILR lists have 19 and 21", len(Ethnicities), len(LLDDCategories))
+	}
+}
+
+func TestTakesField(t *testing.T) {
+	for _, tc := range []struct {
+		role  int
+		field string
+		want  bool
+	}{
+		{1, "ULN", true}, {1, "PlacementName", true}, {5, "ULN", false}, {5, "DOB", true}, {5, "MobileNumber", true},
+		{5, "PlacementID", false}, {40, "PlacementID", true}, {45, "PlacementName", true}, {10, "StartOn", false},
+		{4, "DefaultAssessorEmail", false}, {40, "ClassroomName", false}, {10, "HomeAddress", true},
+	} {
+		if got := TakesField(tc.role, tc.field); got != tc.want {
+			t.Errorf("TakesField(%d, %s) = %v", tc.role, tc.field, got)
+		}
+	}
+	// Every field the function names is a real field.
+	for name := range staffFields {
+		if Users.FieldIndex(name) < 0 {
+			t.Errorf("staffFields names %s, which Users does not have", name)
+		}
+	}
+}
+
+func TestRoleLabel(t *testing.T) {
+	for role, want := range map[int]string{1: "a learner (Role 1)", 5: "an Assessor/Tutor (Role 5)", 10: "an IV/IQA (Role 10)",
+		40: "an Employer (Role 40)", 45: "an Observer (Role 45)", 4: "a Trainee Assessor (Role 4)", 7: "Role 7"} {
+		if got := RoleLabel(role); got != want {
+			t.Errorf("RoleLabel(%d) = %q, want %q", role, got, want)
+		}
+	}
+	if got := fmt.Sprint(LevelLabel(1), "|", LevelLabel(3)); got != "an Additional assignment (Level 1)|a Learning Aim assignment (Level 3)" {
+		t.Errorf("LevelLabel = %q", got)
+	}
+}
+
+func TestStore(t *testing.T) {
+	var s store
+	k := keyer{maphash.MakeSeed()}
+	// More than one chunk, with repeats: the earliest row of a key must win.
+	n := 3*(1<<chunkBits) + 17
+	for i := 0; i < n; i++ {
+		s.add(keyed{key: k.key(keyEmail, fmt.Sprint(i%(n/2))), p: person{row: uint32(i + 2), tbl: uint16(i / 1000 % 3)}})
+	}
+	s.sortAll()
+	for i := 0; i < n/2; i += 997 {
+		p, ok := s.find(k.key(keyEmail, fmt.Sprint(i)))
+		j := i + n/2 // the other occurrence
+		want := person{row: uint32(i + 2), tbl: uint16(i / 1000 % 3)}
+		other := person{row: uint32(j + 2), tbl: uint16(j / 1000 % 3)}
+		if other.before(want) {
+			want = other
+		}
+		if !ok || p != want {
+			t.Fatalf("find(%d) = %+v, %v; want %+v", i, p, ok, want)
+		}
+	}
+	if _, ok := s.find(k.key(keyMISID, "0")); ok {
+		t.Error("a MISID key matched an e-mail key")
+	}
+	if k.key(keyEmail, "A@B.example") != k.key(keyEmail, "a@b.example") {
+		t.Error("keys are not folded to lower case")
+	}
+}

@@ -1,0 +1,198 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// OneFile user roles (vendor guide "Creating and managing users").
+const (
+	RoleLearner         = 1
+	RoleTraineeAssessor = 4
+	RoleAssessor        = 5
+	RoleIQA             = 10
+	RoleEmployer        = 40
+	RoleObserver        = 45
+)
+
+func validRole(r int) bool {
+	switch r {
+	case RoleLearner, RoleTraineeAssessor, RoleAssessor, RoleIQA, RoleEmployer, RoleObserver:
+		return true
+	}
+	return false
+}
+
+// defaultAssessorRoles are the roles a learner's DefaultAssessorID may name.
+// The guide says "assessor"; a trainee assessor is one too. An IQA is not.
+var defaultAssessorRoles = map[int]bool{RoleTraineeAssessor: true, RoleAssessor: true}
+
+type fieldKind int
+
+const (
+	kString fieldKind = iota
+	kInt
+	kDate
+	kBool
+)
+
+func (k fieldKind) String() string {
+	return [...]string{"text", "a whole number", "an ISO-8601 date such as 2026-09-01T00:00:00.000Z", "true or false"}[k]
+}
+
+type fieldDef struct {
+	name        string
+	kind        fieldKind
+	learnerOnly bool // only in the learner's list of the vendor guide
+}
+
+// userFields are the writable fields of POST /User and POST /User/{id}, from
+// the vendor guide. Learner-only fields are refused on other roles.
+var userFields = []fieldDef{
+	{"OrganisationID", kInt, false},
+	{"Role", kInt, false},
+	{"FirstName", kString, false},
+	{"LastName", kString, false},
+	{"Email", kString, false},
+	{"PlacementID", kInt, false},
+	{"MISID", kString, false},
+	{"CreatedOn", kDate, false},
+	{"MobileNumber", kString, false},
+	{"Telephone", kString, false},
+	{"Website", kString, false},
+	{"WorkAddress", kString, false},
+	{"HomeAddress", kString, false},
+	{"DOB", kDate, false},
+	{"DefaultAssessorID", kInt, true},
+	{"ClassroomID", kInt, true},
+	{"CompanyName", kString, true},
+	{"ProviderID", kInt, true},
+	{"DefaultEmployerID", kInt, true},
+	{"ULN", kString, true},
+	{"NINO", kString, true},
+	{"EpisodeName", kString, true},
+	{"CentreRegister", kDate, true},
+	{"StartOn", kDate, true},
+	{"PlannedEndDate", kDate, true},
+	{"L12", kString, true},
+	{"L13", kString, true},
+	{"L14", kString, true},
+	{"L15", kString, true},
+	{"L16", kString, true},
+	{"SupportFunding", kBool, true},
+	{"LearnerStatusID", kInt, true},
+}
+
+var userFieldByLower = func() map[string]fieldDef {
+	m := make(map[string]fieldDef, len(userFields))
+	for _, f := range userFields {
+		m[strings.ToLower(f.name)] = f
+	}
+	return m
+}()
+
+// dateLayouts are the ISO-8601 forms accepted for dates. OneFile documents
+// "2022-02-23T12:49:33.150Z"; .NET also reads the others.
+var dateLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02",
+}
+
+// DateLayout is how the sandbox writes dates, as OneFile does.
+const DateLayout = "2006-01-02T15:04:05.000Z"
+
+func parseDate(s string) (time.Time, bool) {
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// decodeUserFields reads a JSON object of user fields. Property names are
+// matched case-insensitively, as ASP.NET model binding does. It returns the
+// typed values keyed by canonical field name, or a list of problems.
+func decodeUserFields(body []byte) (map[string]any, []string) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, []string{"the body is not a JSON object: " + err.Error()}
+	}
+	vals := make(map[string]any, len(raw))
+	var errs []string
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		def, ok := userFieldByLower[strings.ToLower(k)]
+		if !ok {
+			if strings.EqualFold(k, "ID") {
+				errs = append(errs, "ID cannot be set: OneFile assigns it (to change a user, POST /User/{id})")
+			} else {
+				errs = append(errs, fmt.Sprintf("unknown field %q", k))
+			}
+			continue
+		}
+		v, err := decodeValue(def, raw[k])
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s must be %s", def.name, def.kind))
+			continue
+		}
+		if v == nil {
+			continue // JSON null: treated as absent
+		}
+		vals[def.name] = v
+	}
+	return vals, errs
+}
+
+func decodeValue(def fieldDef, raw json.RawMessage) (any, error) {
+	if string(raw) == "null" {
+		return nil, nil
+	}
+	switch def.kind {
+	case kString:
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, err
+		}
+		return strings.TrimSpace(s), nil
+	case kInt:
+		var n int
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case kBool:
+		var b bool
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	case kDate:
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, err
+		}
+		t, ok := parseDate(strings.TrimSpace(s))
+		if !ok {
+			return nil, fmt.Errorf("bad date")
+		}
+		return t, nil
+	}
+	return nil, fmt.Errorf("unknown kind")
+}
+
+// jsonValue turns a stored value into what the API answers.
+func jsonValue(v any) any {
+	if t, ok := v.(time.Time); ok {
+		return t.UTC().Format(DateLayout)
+	}
+	return v
+}

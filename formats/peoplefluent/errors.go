@@ -1,0 +1,48 @@
+package peoplefluent
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// AuthError is returned when the LMS refuses the system key (HTTP 401 or
+// 403). Pushing stops at once: every later chunk would be refused too.
+type AuthError struct {
+	Status int
+	URL    string
+}
+
+func (e *AuthError) Error() string {
+	return fmt.Sprintf("the LMS refused the system key (HTTP %d %s) at %s: check that BULK_PF_SYSTEM_KEY or --key-file holds the LMS's current system key and that system authentication is enabled for contentHandler", e.Status, http.StatusText(e.Status), e.URL)
+}
+
+// EndpointError is returned when the URL does not lead to a contentHandler
+// endpoint: a 404 or 405, or a redirect (which bulk never follows, because
+// an HTTP client turns a redirected POST into a GET without the payload and
+// may carry the key to another host). Pushing stops at once.
+type EndpointError struct {
+	Status   int
+	URL      string
+	Location string // redirect target, if any
+}
+
+func (e *EndpointError) Error() string {
+	if e.Location != "" {
+		return fmt.Sprintf("POST %s was redirected (HTTP %d) to %s: bulk does not follow redirects with a payload; if that is the LMS, use it as --base", e.URL, e.Status, e.Location)
+	}
+	return fmt.Sprintf("POST %s answered HTTP %d %s: check --base (the LMS root, e.g. https://host/ekp/) and --endpoint", e.URL, e.Status, http.StatusText(e.Status))
+}
+
+// ConnectError is returned when the LMS cannot be reached at all (name
+// lookup, connection or TLS failure) even after retries. Nothing of the
+// chunk was sent; pushing stops, since every later chunk would fail the same.
+type ConnectError struct {
+	URL string
+	Err error
+}
+
+func (e *ConnectError) Error() string {
+	return fmt.Sprintf("could not reach the LMS at %s: %v: check --base, the network and any proxy settings", e.URL, e.Err)
+}
+
+func (e *ConnectError) Unwrap() error { return e.Err }

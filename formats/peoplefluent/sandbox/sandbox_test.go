@@ -1,0 +1,373 @@
+package sandbox
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulkload/bulk/formats/peoplefluent"
+)
+
+const key = "sandbox-test-key"
+
+func serve(t *testing.T, configure func(*Server)) (*Server, string) {
+	t.Helper()
+	s := New(peoplefluent.NewSecret(key), DefaultSeed())
+	if configure != nil {
+		configure(s)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return s, ts.URL
+}
+
+// post sends body and returns the status and answer.
+func post(t *testing.T, url, user, pass, body string) (int, string, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user != "" || pass != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func TestAuthAndRoutes(t *testing.T) {
+	_, base := serve(t, func(s *Server) { s.ContextPath = "utest" })
+	const ok = "USERID,LEARNINGID\r\njsmith,HS-101\r\n"
+	tests := []struct {
+		name, method, path, user, pass string
+		want                           int
+	}{
+		{"good", "POST", "/utest/contentHandler/trainingHistoryCsv", "any", key, 200},
+		{"no credentials", "POST", "/utest/contentHandler/trainingHistoryCsv", "", "", 401},
+		{"empty user name", "POST", "/utest/contentHandler/trainingHistoryCsv", "", key, 401},
+		{"wrong key", "POST", "/utest/contentHandler/trainingHistoryCsv", "any", key + "x", 401},
+		{"GET", "GET", "/utest/contentHandler/trainingHistoryCsv", "any", key, 405},
+		{"other context path", "POST", "/ekp/contentHandler/trainingHistoryCsv", "any", key, 404},
+		{"unknown endpoint", "POST", "/utest/contentHandler/users", "any", key, 404},
+		{"endpoint case", "POST", "/utest/contentHandler/TrainingHistoryCsv", "any", key, 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, base+tt.path, strings.NewReader(ok))
+			if tt.user != "" || tt.pass != "" {
+				req.SetBasicAuth(tt.user, tt.pass)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+			if tt.want == 401 && resp.Header.Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+		})
+	}
+}
+
+func TestEchoFormat(t *testing.T) {
+	_, base := serve(t, nil)
+	url := base + "/ekp/contentHandler/trainingHistoryCsv"
+	code, body, h := post(t, url, "u", key, "USERID,LEARNINGID\r\njsmith,HS-101\r\nghost,\"HS-101\"\r\n")
+	want := "Please go to the last Column to view the error\r\nUSERID,LEARNINGID\r\n\"ghost\",\"HS-101\",\"User ID ghost does not exist.\"\r\n"
+	if code != 200 || body != want || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") {
+		t.Errorf("%d %q\nwant %q", code, body, want)
+	}
+	_, body, _ = post(t, url, "u", key, "USERID,LEARNINGID\r\nadoe,HS-101\r\n")
+	if body != "No Error Occurred\r\n" {
+		t.Errorf("all rows passed: %q", body)
+	}
+}
+
+// check posts one training or external row and returns the sandbox's message.
+func check(t *testing.T, base string, ep peoplefluent.Endpoint, header, row string) string {
+	t.Helper()
+	code, body, _ := post(t, base+"/ekp/contentHandler/"+string(ep), "u", key, header+"\r\n"+row+"\r\n")
+	if code != 200 {
+		t.Fatalf("status %d: %s", code, body)
+	}
+	if strings.HasPrefix(body, "No Error Occurred") {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(body), "\r\n")
+	last := lines[len(lines)-1]
+	i := strings.LastIndex(last, `,"`)
+	return strings.ReplaceAll(strings.TrimSuffix(last[i+2:], `"`), `""`, `"`)
+}
+
+func TestTrainingChecks(t *testing.T) {
+	const h = "USERID,LEARNINGID,LOTITLE,ENROLLDATE,ENDDATE,STARTDATE,STUDENTSTATUS,SESSIONSTATUS,CREATESESSION,LOTYPE,SCORE,PRESCORE,LANGUAGE,DEADLINEDAYS,DEADLINEDATE,Performance Grade,Instructor,Training Venue,SESSIONTIMEZONE,USE SETTINGS AS OF DATE,ACTION"
+	tests := []struct {
+		name, row, want string // want: "" ok, "WARNING. ..." prefix, or an error fragment
+	}{
+		{"minimal", "jsmith,HS-101,,,,,,,,,,,,,,,,,,,", ""},
+		{"every field valid", "JSmith,HS-101,Health and Safety Induction,5-9-26 9:00,05-SEP-2026 17:00,05-sep-2026 09:00,exempt,Cancelled,TRUE,R,87.5,-1,fr_CA,0,2026-12-31 23:59:59,*NONE*,trainer1|trainer2,LON-01,Europe/London,05-09-2026,", ""},
+		{"NONE dates", "jsmith,HS-101,,NONE,none,NONE,,,,,,,,,NONE,,,,,,", ""},
+		{"session only", ",HS-101,,,,,,,,,,,,,,,,,,,", ""},
+		{"title only", "jsmith,,fire safety awareness,,,,,,,,,,,,,,,,,,", ""},
+		{"no module", "jsmith,,,,,,,,,,,,,,,,,,,,", "LEARNINGID or LOTITLE is required."},
+		{"unknown title", "jsmith,,Nope,,,,,,,,,,,,,,,,,,", `No learning module has the title "Nope".`},
+		{"title differs", "jsmith,HS-101,Other,,,,,,,,,,,,,,,,,,", "WARNING. LOTITLE \"Other\" differs"},
+		{"unknown user", "nobody,HS-101,,,,,,,,,,,,,,,,,,,", "User ID nobody does not exist."},
+		{"bad enroll date", "jsmith,HS-101,,2026-09-05,,,,,,,,,,,,,,,,,", `ENROLLDATE "2026-09-05" is not a date`},
+		{"impossible date", "jsmith,HS-101,,31-Feb-2026,,,,,,,,,,,,,,,,,", `ENROLLDATE "31-Feb-2026"`},
+		{"bad time", "jsmith,HS-101,,05-Sep-2026 25:00,,,,,,,,,,,,,,,,,", `ENROLLDATE "05-Sep-2026 25:00"`},
+		{"end before start", "jsmith,HS-101,,,01-Sep-2026,05-Sep-2026,,,,,,,,,,,,,,,", "WARNING. ENDDATE is before STARTDATE."},
+		{"status", "jsmith,HS-101,,,,,Passed,,,,,,,,,,,,,,", `STUDENTSTATUS "Passed"`},
+		{"session status", "jsmith,HS-101,,,,,,Open,,,,,,,,,,,,,", `SESSIONSTATUS "Open"`},
+		{"createsession", "jsmith,HS-101,,,,,,,yes,,,,,,,,,,,,", `CREATESESSION "yes"`},
+		{"lotype", "jsmith,HS-101,,,,,,,,X,,,,,,,,,,,", `LOTYPE "X"`},
+		{"score", "jsmith,HS-101,,,,,,,,,9O,,,,,,,,,,", `SCORE "9O" is not a number.`},
+		{"score on online module", "jsmith,FIRE-01,,,,,,,,,90,,,,,,,,,,", "WARNING. FIRE-01 is an online module"},
+		{"language", "jsmith,HS-101,,,,,,,,,,," + strings.Repeat("x", 51) + ",,,,,,,,", "LANGUAGE is longer than 50"},
+		{"deadline days", "jsmith,HS-101,,,,,,,,,,,,1.5,,,,,,,", `DEADLINEDAYS "1.5"`},
+		{"deadline date", "jsmith,HS-101,,,,,,,,,,,,,05-Sep-2026,,,,,,", `DEADLINEDATE "05-Sep-2026"`},
+		{"grade", "jsmith,HS-101,,,,,,,,,,,,,,6,,,,,", `Performance Grade "6"`},
+		{"instructor", "jsmith,HS-101,,,,,,,,,,,,,,,trainer1|ghost,,,,", `Instructor "ghost" is not a valid User ID.`},
+		{"venue", "jsmith,HS-101,,,,,,,,,,,,,,,,Nowhere,,,", "WARNING. Training Venue Nowhere does not exist"},
+		{"time zone", "jsmith,HS-101,,,,,,,,,,,,,,,,,Mars/Olympus,,", `SESSIONTIMEZONE "Mars/Olympus"`},
+		{"settings date has no time", "jsmith,HS-101,,,,,,,,,,,,,,,,,,05-09-2026 10:00,", `USE SETTINGS AS OF DATE "05-09-2026 10:00"`},
+		{"update without record", "mlee,HS-101,,,,,,,,,,,,,,,,,,,U", "There is no training record for mlee on HS-101 to update."},
+		{"action", "jsmith,HS-101,,,,,,,,,,,,,,,,,,,X", `ACTION "X" is not A, U or blank.`},
+		{"seeded failure", "broken.user,HS-101,,,,,,,,,,,,,,,,,,,", "Simulated failure for user broken.user"},
+		{"seeded warning", "odd.user,HS-101,,,,,,,,,,,,,,,,,,,", "WARNING. Simulated warning for user odd.user"},
+	}
+	_, base := serve(t, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := check(t, base, peoplefluent.TrainingHistoryCSV, h, tt.row)
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("message %q, want %q", got, tt.want)
+			}
+			if strings.HasPrefix(tt.want, "WARNING. ") != strings.HasPrefix(got, "WARNING. ") {
+				t.Errorf("message %q: warning/error kind wrong", got)
+			}
+		})
+	}
+}
+
+func TestTrainingActions(t *testing.T) {
+	_, base := serve(t, nil)
+	const h = "USERID,LEARNINGID,ACTION"
+	steps := []struct{ row, want string }{
+		{"mlee,HS-101,U", "There is no training record"},
+		{"mlee,HS-101,A", ""},
+		{"MLEE,hs-101,A", "already exists"},
+		{"mlee,HS-101,U", ""},
+		{"mlee,HS-101,", ""},
+	}
+	for i, st := range steps {
+		got := check(t, base, peoplefluent.TrainingHistoryCSV, h, st.row)
+		if st.want == "" && got != "" || st.want != "" && !strings.Contains(got, st.want) {
+			t.Errorf("step %d %q: %q, want %q", i+1, st.row, got, st.want)
+		}
+	}
+}
+
+func TestHeaderProblems(t *testing.T) {
+	_, base := serve(t, nil)
+	tests := []struct{ name, header, row, want string }{
+		{"byte-order mark", "\uFEFFUSERID,LEARNINGID", "jsmith,HS-101", "byte-order mark"},
+		{"case", "userid,LearningID", "jsmith,HS-101", `WARNING. Column "userid" was taken as USERID`},
+		{"unknown column", "USERID,LEARNINGID,Colour", "jsmith,HS-101,red", `WARNING. Column "Colour" is not a trainingHistoryCsv field`},
+		{"duplicate", "USERID,LEARNINGID,USERID", "jsmith,HS-101,adoe", "Column USERID appears more than once."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := check(t, base, peoplefluent.TrainingHistoryCSV, tt.header, tt.row); !strings.Contains(got, tt.want) {
+				t.Errorf("%q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExternalChecks(t *testing.T) {
+	const h = "Action,RecordID,UserId,Title,CourseType,StartDate,EndDate,Status,Subject,Duration,Unit,Cost,Currency,Language"
+	tests := []struct{ name, row, want string }{
+		{"valid add", "A,E1,jsmith,First Aid,R,2026-09-05 09:00:00,2026-09-06,4,Safety,7.5,H,250.55,GBP,en", ""},
+		{"add without id", "A,,jsmith,First Aid,TNS,,,,,,,,,", ""},
+		{"no action", ",E2,jsmith,T,,,,,,,,,,", "Action is required"},
+		{"bad action", "X,E2,jsmith,T,,,,,,,,,,", `Action "X"`},
+		{"add needs user and title", "A,E3,,,,,,,,,,,,", "UserId is required to add a record. Title is required to add a record."},
+		{"update unknown", "U,E404,,,,,,,,,,,,", "Record ID E404 does not exist."},
+		{"update needs id", "U,,,,,,,,,,,,,", "RecordID is required for Action U."},
+		{"id too long", "A,1234567890123456,jsmith,T,,,,,,,,,,", "RecordID is longer than 15"},
+		{"user too long", "A,,u" + strings.Repeat("x", 85) + ",T,,,,,,,,,,", "UserId is longer than 85"},
+		{"title too long", "A,,jsmith," + strings.Repeat("t", 256) + ",,,,,,,,,,", "Title is longer than 255"},
+		{"course type", "A,,jsmith,T,X,,,,,,,,,", `CourseType "X"`},
+		{"date", "A,,jsmith,T,,05/09/2026,,,,,,,,", `StartDate "05/09/2026"`},
+		{"end before start", "A,,jsmith,T,,2026-09-05,2026-09-01,,,,,,,", "WARNING. EndDate is before StartDate."},
+		{"status", "A,,jsmith,T,,,,6,,,,,,", `Status "6"`},
+		{"subject", "A,,jsmith,T,,,,," + strings.Repeat("s", 51) + ",,,,,", "Subject is longer than 50"},
+		{"duration decimals", "A,,jsmith,T,,,,,,1.234,H,,,", `Duration "1.234"`},
+		{"duration without unit", "A,,jsmith,T,,,,,,2,,,,", "WARNING. Duration has no Unit."},
+		{"unit", "A,,jsmith,T,,,,,,2,S,,,", `Unit "S"`},
+		{"cost", "A,,jsmith,T,,,,,,,,1e3,,", `Cost "1e3"`},
+		{"currency", "A,,jsmith,T,,,,,,,,,pounds,", `Currency "pounds"`},
+		{"language", "A,,jsmith,T,,,,,,,,,,English", `WARNING. Language "English"`},
+		{"unknown user", "A,,ghost,T,,,,,,,,,,", "User ID ghost does not exist."},
+	}
+	_, base := serve(t, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := check(t, base, peoplefluent.ExternalTrainingCSV, h, tt.row)
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("message %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExternalActions(t *testing.T) {
+	s, base := serve(t, nil)
+	const h = "Action,RecordID,UserId,Title"
+	steps := []struct{ row, want string }{
+		{"A,R1,jsmith,T", ""},
+		{"A,R1,jsmith,T", "Record ID R1 already exists"},
+		{"AU,R1,jsmith,T2", ""},
+		{"AU,R2,adoe,T", ""},
+		{"D,R2,,", ""},
+		{"D,R2,,", "Record ID R2 does not exist."},
+		{"A,,adoe,T", ""},
+	}
+	for i, st := range steps {
+		got := check(t, base, peoplefluent.ExternalTrainingCSV, h, st.row)
+		if st.want == "" && got != "" || st.want != "" && !strings.Contains(got, st.want) {
+			t.Errorf("step %d %q: %q, want %q", i+1, st.row, got, st.want)
+		}
+	}
+	if n := s.ExternalRecords(); n != 2 {
+		t.Errorf("%d records, want 2 (R1 and a generated one)", n)
+	}
+	st := s.Stats()
+	if st.Rows["externalTrainingCsv"] != 7 || st.Loaded["externalTrainingCsv"] != 5 || st.Rejected["externalTrainingCsv"] != 2 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	t.Run("error share", func(t *testing.T) {
+		s, base := serve(t, func(s *Server) { s.ErrorShare = 0.5; s.RandSeed = 7 })
+		for range 40 {
+			post(t, base+"/ekp/contentHandler/courses", "u", key, "<courses/>")
+		}
+		st := s.Stats()
+		if n := st.Statuses[500]; n < 8 || n > 32 || n+st.Statuses[200] != 40 {
+			t.Errorf("%d of 40 answered 500 with ErrorShare 0.5", n)
+		}
+	})
+	t.Run("crash every time, busy once", func(t *testing.T) {
+		_, base := serve(t, nil)
+		url := base + "/ekp/contentHandler/trainingHistoryCsv"
+		for i := range 2 {
+			if code, _, _ := post(t, url, "u", key, "USERID,LEARNINGID\r\ncrash.user,HS-101\r\n"); code != 500 {
+				t.Errorf("crash attempt %d: %d", i+1, code)
+			}
+		}
+		code, _, h := post(t, url, "u", key, "USERID,LEARNINGID\r\nbusy.user,HS-101\r\n")
+		if code != 503 || h.Get("Retry-After") != "1" {
+			t.Errorf("busy: %d Retry-After %q", code, h.Get("Retry-After"))
+		}
+		if code, _, _ := post(t, url, "u", key, "USERID,LEARNINGID\r\nbusy.user,HS-101\r\n"); code != 200 {
+			t.Errorf("busy second time: %d", code)
+		}
+		// A longer ID that contains a faulty one is not that user.
+		if code, _, _ := post(t, url, "u", key, "USERID,LEARNINGID\r\nnotcrash.user2,HS-101\r\n"); code != 200 {
+			t.Errorf("crash fault matched inside another ID: %d", code)
+		}
+	})
+	t.Run("drop loads then closes", func(t *testing.T) {
+		s, base := serve(t, nil)
+		req, _ := http.NewRequest(http.MethodPost, base+"/ekp/contentHandler/trainingHistoryCsv", strings.NewReader("USERID,LEARNINGID\r\ndrop.user,HS-101\r\n"))
+		req.SetBasicAuth("u", key)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			t.Fatal("the connection was not dropped")
+		}
+		if s.TrainingRecords() != 1 {
+			t.Error("the dropped request was not loaded")
+		}
+	})
+	t.Run("empty answers", func(t *testing.T) {
+		_, base := serve(t, func(s *Server) { s.EmptyAnswers = true })
+		if code, body, _ := post(t, base+"/ekp/contentHandler/trainingHistoryCsv", "u", key, "USERID,LEARNINGID\r\nghost,HS-101\r\n"); code != 200 || body != "" {
+			t.Errorf("%d %q", code, body)
+		}
+	})
+}
+
+func TestSeeds(t *testing.T) {
+	if s := DefaultSeed(); len(s.Users) == 0 || len(s.Modules) == 0 {
+		t.Fatal("default seed is empty")
+	}
+	dir := t.TempDir()
+	tests := []struct{ name, json, wantErr string }{
+		{"valid", `{"users":[{"id":"u1","fault":"warn"}],"modules":[{"id":"M1","title":"T","type":"O"}],"facilities":["F"]}`, ""},
+		{"any user", `{"users":[],"modules":[],"any_user":true,"any_module":true}`, ""},
+		{"unknown fault", `{"users":[{"id":"u1","fault":"explode"}]}`, `unknown fault "explode"`},
+		{"unknown field", `{"people":[]}`, `unknown field "people"`},
+		{"user without id", `{"users":[{"fault":"fail"}]}`, "user 1 has no id"},
+		{"not json", `users: []`, "invalid character"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, tt.name+".json")
+			if err := os.WriteFile(p, []byte(tt.json), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadSeed(p)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("error %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+	if _, err := LoadSeed(filepath.Join(dir, "missing.json")); err == nil {
+		t.Error("missing seed file accepted")
+	}
+}
+
+func TestAnyUserAndModule(t *testing.T) {
+	_, base := serve(t, func(s *Server) { s.Seed = Seed{AnyUser: true, AnyModule: true} })
+	if got := check(t, base, peoplefluent.TrainingHistoryCSV, "USERID,LEARNINGID,Instructor", "whoever,ANY-1,someone"); got != "" {
+		t.Errorf("%q", got)
+	}
+}
+
+func TestStartServes(t *testing.T) {
+	s := New(peoplefluent.NewSecret(key), DefaultSeed())
+	base, stop, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(base, "http://127.0.0.1:") || !strings.HasSuffix(base, "/ekp/") {
+		t.Errorf("base URL %q", base)
+	}
+	if code, _, _ := post(t, base+"contentHandler/courses", "u", key, `<courses><module id="M"><title>T</title></module></courses>`); code != 200 {
+		t.Errorf("status %d", code)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Post(base+"contentHandler/courses", "application/xml", strings.NewReader("")); err == nil {
+		t.Error("still serving after stop")
+	}
+}
