@@ -26,7 +26,7 @@ const benchRows = 100_000
 // benchHeader is a 16-column learner sheet: the onefile-users fields and the other columns such
 // exports carry (reported once as unknown columns, then ignored).
 var benchHeader = []string{"Role", "FirstName", "LastName", "Email", "MISID", "ULN", "DOB",
-	"Postcode", "Employer", "Programme", "StartDate", "Tutor", "Campus", "Phone", "Cohort", "Notes"}
+	"Postcode", "PlacementName", "Programme", "StartDate", "DefaultAssessorEmail", "ClassroomName", "Phone", "Cohort", "Notes"}
 
 // validULN returns the n-th (from 0) ten-digit number that passes the ULN check digit.
 func validULN(n int) string {

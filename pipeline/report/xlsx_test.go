@@ -13,11 +13,27 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/bulkload/bulk/formats/onefile"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/read"
 	"github.com/bulkload/bulk/pipeline/report"
 )
+
+// learners is the kind these tests validate against: a stable stand-in for the OneFile kinds,
+// whose rules grow, with a field of each type whose problems mark a cell.
+var learners = &pipeline.Kind{Name: "test-learners", Fields: []pipeline.Field{
+	{Name: "Role", Required: true, Type: pipeline.Integer, Min: 1, Max: 45},
+	{Name: "FirstName", Synonyms: []string{"First Name"}, Required: true},
+	{Name: "LastName", Synonyms: []string{"Surname"}, Required: true},
+	{Name: "Email", Required: true, Type: pipeline.Email, Unique: true},
+	{Name: "MISID", Unique: true},
+	{Name: "ULN", Type: pipeline.ULN, Unique: true},
+	{Name: "DOB", Synonyms: []string{"Date of Birth"}, Type: pipeline.Date},
+}, RowRules: []func(*pipeline.Row){func(r *pipeline.Row) {
+	// A warning, to see warnings marked: a surname in capitals.
+	if v := r.Value(2); len(v) > 1 && v == strings.ToUpper(v) {
+		r.Warnf(2, "test-capitals", "%s is in capitals; write it as the person does.", v)
+	}
+}}}
 
 // validate runs the pipeline over paths as 'bulk validate' does and writes the report into dir.
 func validate(t *testing.T, dir string, k *pipeline.Kind, paths ...string) *report.Report {
@@ -52,7 +68,7 @@ const learnersCSV = "Role,FirstName,LastName,Email,MISID,ULN,DOB\r\n" +
 	"1,\"=HYPERLINK(\"\"http://x\"\")\",Okafor,chi@example.ac.uk,L003,1000000042,31/02/2007\r\n" + // 4 ULN check digit, impossible date
 	"1,Dee,Shah,dee@example.ac.uk,0042,,2005-01-31\r\n" + // 5 valid
 	"1,Amy,Khan,AMIRA.KHAN@example.ac.uk,L006,,\r\n" + // 6 duplicate email of row 2
-	"7,Eve,Stone,eve@example.ac.uk,L007,,\r\n" // 7 role
+	"Tutor,Eve,Stone,eve@example.ac.uk,L007,,\r\n" // 7 role
 
 // workbook writes an XLSX of learners with excelize: two sheets, typed cells, a gap of rows.
 func workbook(t *testing.T, path string) {
@@ -64,9 +80,9 @@ func workbook(t *testing.T, path string) {
 		"Learners": {
 			{"Role", "First Name", "Surname", "Email", "ULN", "Date of Birth"},
 			{1, "Fay", "Lee", "fay@example.ac.uk", 1000000051, time.Date(2006, 5, 4, 0, 0, 0, 0, time.UTC)},     // 2 valid
-			{1, "Gus", "Moss", "gus@example.ac.uk", "1.23457E+09", time.Date(2006, 5, 5, 0, 0, 0, 0, time.UTC)}, // 3 excel-mangled
+			{1, "Gus", "MOSS", "gus@example.ac.uk", "1.23457E+09", time.Date(2006, 5, 5, 0, 0, 0, 0, time.UTC)}, // 3 excel-mangled; capitals (warning)
 			nil, nil, // 4, 5 empty
-			{1, "", "Noor", "noor@example.ac.uk", "", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, // 6 required; DOB in the future is for the kind
+			{1, "", "Noor", "noor@example.ac.uk", "", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), nil, "note"}, // 6 required; a note under no header (warning)
 		},
 		"Staff": {
 			{"Role", "FirstName", "LastName", "Email"},
@@ -84,6 +100,9 @@ func workbook(t *testing.T, path string) {
 		}
 		for i, r := range rows[sheet] {
 			for j, v := range r {
+				if v == nil {
+					continue
+				}
 				cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
 				if err := f.SetCellValue(sheet, cell, v); err != nil {
 					t.Fatal(err)
@@ -158,7 +177,7 @@ func rowsOf(t *testing.T, f *excelize.File, sheet string) [][]string {
 func TestRejectsXLSX(t *testing.T) {
 	dir, csvPath, xlsxPath := inputs(t)
 	repDir := filepath.Join(dir, "report")
-	rep := validate(t, repDir, onefile.Users, csvPath, xlsxPath)
+	rep := validate(t, repDir, learners, csvPath, xlsxPath)
 	c := rep.Counts()
 	if c.Read != 11 || c.Rejected != 7 {
 		t.Fatalf("counts %+v, want 11 read, 7 rejected", c)
@@ -179,7 +198,7 @@ func TestRejectsXLSX(t *testing.T) {
 		{"1", "Ben", "Ng", "ben.ng@example", "L002", "", "02/11/2006"},
 		{"1", `=HYPERLINK("http://x")`, "Okafor", "chi@example.ac.uk", "L003", "1000000042", "31/02/2007"},
 		{"1", "Amy", "Khan", "AMIRA.KHAN@example.ac.uk", "L006"},
-		{"7", "Eve", "Stone", "eve@example.ac.uk", "L007"},
+		{"Tutor", "Eve", "Stone", "eve@example.ac.uk", "L007"},
 	}
 	for i := range want {
 		if i >= len(got) {
@@ -209,15 +228,17 @@ func TestRejectsXLSX(t *testing.T) {
 	for _, tc := range []struct {
 		sheet, cell, fill, comment string
 	}{
-		{"learners", "D2", "FFC7CE", "has no domain"},
-		{"learners", "F3", "FFC7CE", "check digit"},
-		{"learners", "G3", "FFC7CE", "February 2007 has no day 31"},
+		{"learners", "D2", "FFC7CE", "[email]"},
+		{"learners", "F3", "FFC7CE", "[uln]"},
+		{"learners", "G3", "FFC7CE", `"31/02/2007"`},
 		{"learners", "D4", "FFC7CE", "already appears on row 2"},
-		{"learners", "A5", "FFC7CE", "is not a OneFile role"},
+		{"learners", "A5", "FFC7CE", "[integer]"},
 		{"learners", "B2", "", ""},
-		{"Learners (2)", "E2", "FFC7CE", "scientific notation"},
-		{"Learners (2)", "B3", "FFC7CE", "required"},
-		{"Staff", "A2", "FFC7CE", "not a OneFile role"},
+		{"Learners (2)", "E2", "FFC7CE", "[excel-mangled]"},
+		{"Learners (2)", "B3", "FFC7CE", "[required]"},
+		{"Learners (2)", "C2", "FFEB9C", "Warning: MOSS is in capitals"},
+		{"Learners (2)", "H3", "", ""}, // the note under no header: kept, not marked
+		{"Staff", "A2", "FFC7CE", "[integer]"},
 	} {
 		if got := fillOf(t, f, tc.sheet, tc.cell); got != tc.fill {
 			t.Errorf("%s!%s fill %q, want %q", tc.sheet, tc.cell, got, tc.fill)
@@ -252,10 +273,10 @@ func TestRejectsXLSX(t *testing.T) {
 		sheet, cell string
 		want        []string
 	}{
-		{"learners", "H3", []string{"Row 4 of learners.csv.", "ULN: ULN \"1000000042\" fails the ULN check digit", "[uln]", "DOB: DOB \"31/02/2007\"", "[date]"}},
+		{"learners", "H3", []string{"Row 4 of learners.csv.", "\nULN: ", "[uln]", "\nDOB: ", "31/02/2007", "[date]"}},
 		{"learners", "H4", []string{"Row 6 of learners.csv.", "Email:", "[duplicate]"}},
-		{"Learners (2)", "G2", []string{"Row 3 of term.xlsx, sheet Learners.", "ULN:", "[excel-mangled]"}},
-		{"Learners (2)", "G3", []string{"Row 6 of term.xlsx, sheet Learners.", "First Name:", "[required]"}},
+		{"Learners (2)", "I3", []string{"Row 6 of term.xlsx, sheet Learners.", "First Name:", "[required]", "Warning: Cell H6 holds \"note\"", "[unknown-column]"}},
+		{"Learners (2)", "I2", []string{"Row 3 of term.xlsx, sheet Learners.", "\nULN:", "[excel-mangled]", "Warning: Surname: MOSS is in capitals", "[test-capitals]"}},
 	} {
 		got := problems(tc.sheet, tc.cell)
 		for _, w := range tc.want {
@@ -266,8 +287,9 @@ func TestRejectsXLSX(t *testing.T) {
 	}
 
 	// The workbook's rejected rows keep their types: numbers as numbers, dates as date cells.
+	// The Problems column follows the widest row: the note in H under no header is kept.
 	wb := rowsOf(t, f, "Learners (2)")
-	if len(wb) != 3 || wb[0][6] != "Problems" || wb[1][0] != "1" || wb[1][4] != "1.23457E+09" {
+	if len(wb) != 3 || len(wb[0]) != 9 || wb[0][8] != "Problems" || wb[0][6] != "" || wb[1][0] != "1" || wb[1][4] != "1.23457E+09" || wb[2][7] != "note" {
 		t.Errorf("Learners (2): %q", wb)
 	}
 	if typ, _ := f.GetCellType("Learners (2)", "A2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
@@ -332,6 +354,8 @@ func fix(t *testing.T, path string) {
 					v = 1
 				case "First Name", "FirstName":
 					v = "Nadia"
+				case "Surname":
+					v = "Moss"
 				default:
 					t.Fatalf("%s!%s (%s) is marked and the test does not know how to fix it", sheet, cell, h)
 				}
@@ -360,7 +384,7 @@ func TestRejectsRoundTrip(t *testing.T) {
 
 			dir, csvPath, xlsxPath := inputs(t)
 			first := filepath.Join(dir, "first")
-			validate(t, first, onefile.Users, csvPath, xlsxPath)
+			validate(t, first, learners, csvPath, xlsxPath)
 			rejects := filepath.Join(first, "rejects.xlsx")
 			if limit == 1 {
 				f, err := excelize.OpenFile(rejects)
@@ -383,9 +407,15 @@ func TestRejectsRoundTrip(t *testing.T) {
 			fix(t, rejects)
 
 			second := filepath.Join(dir, "second")
-			rep := validate(t, second, onefile.Users, rejects)
+			rep := validate(t, second, learners, rejects)
 			c := rep.Counts()
-			if c.Read != 7 || c.Rejected != 0 || c.Warnings != 0 {
+			// The one warning left is the note under no header, which no fix touches; the
+			// streamed workbook leaves cells right of the header out, so it has none.
+			wantWarnings := int64(1)
+			if limit == 1 {
+				wantWarnings = 0
+			}
+			if c.Read != 7 || c.Rejected != 0 || c.Warnings != wantWarnings {
 				var msgs []string
 				for _, p := range rep.Problems() {
 					msgs = append(msgs, fmt.Sprintf("%s %d %s: %s", p.Sheet, p.Row, p.Column, p.Message))
@@ -408,7 +438,7 @@ func TestRejectsXLSXStale(t *testing.T) {
 	os.WriteFile(stale, []byte("old"), 0o644)
 	p := filepath.Join(dir, "ok.csv")
 	os.WriteFile(p, []byte("Role,FirstName,LastName,Email\n1,A,B,a@example.ac.uk\n"), 0o644)
-	if c := validate(t, repDir, onefile.Users, p).Counts(); c.Rejected != 0 {
+	if c := validate(t, repDir, learners, p).Counts(); c.Rejected != 0 {
 		t.Fatalf("counts %+v", c)
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
@@ -423,7 +453,7 @@ func TestRejectsXLSXMissingColumn(t *testing.T) {
 	p := filepath.Join(dir, "staff.csv")
 	os.WriteFile(p, []byte("Role,FirstName,Email\n5,Sam,sam@example.ac.uk\n5,Jo,jo@example.ac.uk\n"), 0o644)
 	repDir := filepath.Join(dir, "report")
-	validate(t, repDir, onefile.Users, p)
+	validate(t, repDir, learners, p)
 	f, err := excelize.OpenFile(filepath.Join(repDir, "rejects.xlsx"))
 	if err != nil {
 		t.Fatal(err)
@@ -451,7 +481,7 @@ func TestRejectsSheetNames(t *testing.T) {
 		paths = append(paths, p)
 	}
 	repDir := filepath.Join(dir, "report")
-	validate(t, repDir, onefile.Users, paths...)
+	validate(t, repDir, learners, paths...)
 	f, err := excelize.OpenFile(filepath.Join(repDir, "rejects.xlsx"))
 	if err != nil {
 		t.Fatal(err)
@@ -480,7 +510,7 @@ func runWith(t testing.TB, dir, path string, ro read.Options) *report.Report {
 	defer in.Close()
 	rep := report.New(dir, false)
 	rep.AddInput(path)
-	if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: onefile.Users, Reporter: rep}); err != nil {
+	if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: learners, Reporter: rep}); err != nil {
 		t.Fatal(err)
 	}
 	return rep
@@ -534,7 +564,7 @@ func TestRejectsXLSXInputChanged(t *testing.T) {
 func TestRejectsXLSXNeverOverwritesInput(t *testing.T) {
 	dir, csvPath, _ := inputs(t)
 	repDir := filepath.Join(dir, "bulk-report")
-	rep := validate(t, repDir, onefile.Users, csvPath)
+	rep := validate(t, repDir, learners, csvPath)
 	rejects := filepath.Join(repDir, "rejects.xlsx")
 	if rep.RejectsXLSX() != rejects {
 		t.Fatalf("RejectsXLSX() = %q", rep.RejectsXLSX())
@@ -543,7 +573,7 @@ func TestRejectsXLSXNeverOverwritesInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep = validate(t, repDir, onefile.Users, rejects) // nothing fixed yet: the same rows are rejected
+	rep = validate(t, repDir, learners, rejects) // nothing fixed yet: the same rows are rejected
 	if rep.Counts().Rejected == 0 {
 		t.Fatal("the unfixed rejects validated clean")
 	}
@@ -564,7 +594,7 @@ func TestRejectsXLSXNeverOverwritesInput(t *testing.T) {
 	f.Close()
 
 	fix(t, rejects)
-	rep = validate(t, repDir, onefile.Users, rejects)
+	rep = validate(t, repDir, learners, rejects)
 	if c := rep.Counts(); c.Rejected != 0 || rep.RejectsXLSX() != "" {
 		t.Fatalf("fixed: %+v, wrote %q", c, rep.RejectsXLSX())
 	}
