@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -109,6 +108,7 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 		return nil, cannotRun(err, "")
 	}
 	rep := report.New(c.reportDir, c.strict)
+	rep.SetReadOptions(ro) // rejects.xlsx re-reads the inputs as this run read them
 	var inputs []pipeline.Input
 	defer func() {
 		for _, in := range inputs {
@@ -179,9 +179,10 @@ func parseDelimiter(s string) (rune, error) {
 }
 
 // summaryLine is the one line a run ends with.
-func summaryLine(c report.Counts, dir string) string {
-	file := filepath.Join(dir, "rejects.xlsx")
-	if _, err := os.Stat(file); err != nil {
+func summaryLine(rep *report.Report, dir string) string {
+	c := rep.Counts()
+	file := rep.RejectsXLSX() // the workbook to fix, when there is one (it may be rejects-2.xlsx)
+	if file == "" {
 		file = filepath.Join(dir, "rejects.csv")
 	}
 	return fmt.Sprintf("%s %s: %s valid, %s rejected, %s %s. Report: %s",
