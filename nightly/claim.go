@@ -1,6 +1,7 @@
 package nightly
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -131,7 +132,10 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// NewRunID returns a run ID that sorts by time and is unique enough for one machine.
+// NewRunID returns a run ID that starts with its UTC time (so file names sort by it) and ends in
+// 24 random bits, so runs started in the same second still differ.
 func NewRunID(now time.Time) string {
-	return now.UTC().Format("20060102T150405") + fmt.Sprintf("-%04x", now.Nanosecond()/1000%0x10000)
+	var b [3]byte
+	rand.Read(b[:])
+	return now.UTC().Format("20060102T150405") + fmt.Sprintf("-%x", b)
 }

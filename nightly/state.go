@@ -119,7 +119,9 @@ func (s *State) GetRun(id string) (*Run, error) {
 
 // Runs returns the newest runs first.
 func (s *State) Runs(limit int) ([]Run, error) {
-	return s.runs(`ORDER BY id DESC LIMIT ?`, limit)
+	// Insertion order, not the ID: two runs in one second have IDs that differ only in their
+	// random part.
+	return s.runs(`ORDER BY rowid DESC LIMIT ?`, limit)
 }
 
 func (s *State) runs(where string, args ...any) ([]Run, error) {

@@ -23,6 +23,29 @@ func Now() time.Time { return now() }
 
 // ParseDate parses field f of r as a date with the run's date order.
 func (r *Row) ParseDate(f int) (check.Date, error) {
+	// The field checks and the kind's rules both read a row's dates: parse each once per row.
+	// A Row reused for another record outside Run starts afresh.
+	if r.datesOf != r.Rec || r.datesRow != r.Rec.Row {
+		r.dates, r.datesOf, r.datesRow = r.dates[:0], r.Rec, r.Rec.Row
+	}
+	for i := range r.dates {
+		if r.dates[i].f == f {
+			return r.dates[i].d, r.dates[i].err
+		}
+	}
+	d, err := r.parseDate(f)
+	r.dates = append(r.dates, parsedDate{f, d, err})
+	return d, err
+}
+
+// parsedDate is a date field of a row as ParseDate read it.
+type parsedDate struct {
+	f   int
+	d   check.Date
+	err error
+}
+
+func (r *Row) parseDate(f int) (check.Date, error) {
 	order := check.DayFirst
 	if r.Opts != nil && r.Opts.MonthFirst {
 		order = check.MonthFirst
@@ -32,7 +55,14 @@ func (r *Row) ParseDate(f int) (check.Date, error) {
 			return check.FromSerial(float64(n), true)
 		}
 	}
-	return check.ParseDate(r.Value(f), order, now())
+	t := time.Time{}
+	if r.Opts != nil {
+		t = r.Opts.now
+	}
+	if t.IsZero() {
+		t = now()
+	}
+	return check.ParseDate(r.Value(f), order, t)
 }
 
 // checkRow runs the reader's problems, the field checks every kind shares, then the kind's rules.

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"fmt"
 	"strings"
+	"time"
+	"unicode/utf8"
 )
 
 // Source is one table of input: a CSV file, or one sheet of a workbook.
@@ -80,11 +82,16 @@ type Row struct {
 	Problems []Problem
 	Opts     *RowOptions
 	errors   int
+	ukeys    []ukey       // fingerprints of the Unique fields' values (see uniques)
+	dates    []parsedDate // dates parsed so far on this row
+	datesOf  *Record      // the record (and row) dates holds the dates of
+	datesRow int
 }
 
 // RowOptions are run settings rules may need.
 type RowOptions struct {
-	MonthFirst bool // --date-order mdy
+	MonthFirst bool      // --date-order mdy
+	now        time.Time // the clock read once per run: the date checks of every row need it
 }
 
 // Kind returns the row's kind.
@@ -102,7 +109,12 @@ func (r *Row) Value(f int) string {
 	if c < 0 || c >= len(r.Rec.Cells) {
 		return ""
 	}
-	return strings.TrimSpace(r.Rec.Cells[c])
+	v := r.Rec.Cells[c]
+	// Nearly every cell has nothing to trim: say so without a call (rules ask for values often).
+	if v == "" || v[0] > ' ' && v[0] < utf8.RuneSelf && v[len(v)-1] > ' ' && v[len(v)-1] < utf8.RuneSelf {
+		return v
+	}
+	return strings.TrimSpace(v)
 }
 
 // CellType returns what the spreadsheet cell of field f held.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"runtime"
 	"strings"
@@ -89,6 +88,8 @@ type table struct {
 	m        *Mapping
 	problems []Problem // header problems
 	fatal    bool      // a required column is missing: every row is rejected
+	salts    []uint64  // for fingerprints of the kind's Unique fields
+	rows     int       // the reader's estimate of the table's rows, when it has one
 }
 
 type batch struct {
@@ -113,7 +114,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 	if o.Among == nil {
 		o.Among = Kinds()
 	}
-	ropts := &RowOptions{MonthFirst: o.MonthFirst}
+	ropts := &RowOptions{MonthFirst: o.MonthFirst, now: now()}
 	g, ctx := errgroup.WithContext(ctx)
 	work := make(chan *batch, o.Workers*2)
 	done := make(chan *batch, o.Workers*2)
@@ -122,6 +123,8 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		free <- &batch{recs: make([]Record, o.BatchSize), rows: make([]Row, o.BatchSize)}
 	}
 	matched := 0
+	uniq := newUniques() // fingerprints are made by the workers, looked up by the sequencer
+	defer uniq.free()
 
 	// Reader: one goroutine, because files are read in order.
 	g.Go(func() error {
@@ -152,12 +155,22 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 					if o.Chosen != nil {
 						o.Chosen(src, k, true)
 					}
+				} else if src.Sheet != "" && matches(k, src, o.Aliases) == 0 {
+					// A sheet of a workbook with none of the kind's columns (a "Read me" or a
+					// lookup list) is not data of that kind: say so and pass over it.
+					if o.Skipped != nil {
+						o.Skipped(src, fmt.Sprintf("none of its headers is a %s column", k.Name))
+					}
+					continue
 				} else if o.Chosen != nil {
 					o.Chosen(src, k, false)
 				}
 				matched++
 				m, hp, fatal := MapHeader(k, src, o.Aliases)
-				tb := &table{src: src, m: m, problems: hp, fatal: fatal}
+				tb := &table{src: src, m: m, problems: hp, fatal: fatal, salts: uniq.saltsOf(k)}
+				if h, ok := t.(interface{ EstimatedRows() int }); ok {
+					tb.rows = h.EstimatedRows()
+				}
 				first := true
 				for {
 					var b *batch
@@ -203,11 +216,13 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 	workers := errgroup.Group{}
 	for w := 0; w < o.Workers; w++ {
 		workers.Go(func() error {
+			var scratch []byte
 			for b := range work {
 				for i := 0; i < b.n; i++ {
 					r := &b.rows[i]
-					*r = Row{Rec: &b.recs[i], Map: b.tbl.m, Problems: r.Problems[:0], Opts: ropts}
+					*r = Row{Rec: &b.recs[i], Map: b.tbl.m, Problems: r.Problems[:0], Opts: ropts, ukeys: r.ukeys, dates: r.dates[:0]}
 					checkRow(r)
+					uniq.keys(r, b.tbl.salts, &scratch)
 				}
 				select {
 				case done <- b:
@@ -229,7 +244,6 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		st := &RunState{vals: map[string]any{}}
 		crosses := map[*Kind]Cross{}
 		var order []Cross
-		uniq := newUniques()
 		pending := map[int]*batch{}
 		next := 0
 		var rows int64
@@ -246,12 +260,16 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 				if b.first && o.Reporter != nil {
 					o.Reporter.Table(b.tbl.src, k, b.tbl.problems)
 				}
+				if b.first {
+					uniq.expect(b.tbl.rows, b.tbl.salts)
+				}
 				cr, ok := crosses[k]
 				if !ok && k.NewCross != nil {
 					cr = k.NewCross(st)
 					crosses[k] = cr
 					order = append(order, cr)
 				}
+				uniq.prefetch(b.rows[:b.n])
 				for i := 0; i < b.n; i++ {
 					r := &b.rows[i]
 					uniq.check(r)
@@ -294,6 +312,17 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 	return g.Wait()
 }
 
+func matches(k *Kind, src *Source, aliases Aliases) int {
+	m := &Mapping{Kind: k}
+	n := 0
+	for _, h := range src.Header {
+		if m.lookup(h, aliases) >= 0 {
+			n++
+		}
+	}
+	return n
+}
+
 func explainDetection(cs []Candidate) string {
 	if len(cs) == 0 {
 		return "its headers match no kind"
@@ -303,54 +332,4 @@ func explainDetection(cs []Candidate) string {
 		parts = append(parts, fmt.Sprintf("%s (%d)", c.Kind.Name, c.Score))
 	}
 	return "its headers fit more than one kind equally well: " + strings.Join(parts, ", ")
-}
-
-// uniques finds repeated values of Unique fields within a kind, across all its tables. Per key it
-// keeps a 64-bit fingerprint and where the key was first seen, nothing more: a million rows cost
-// a few tens of megabytes at most. Two different keys sharing a fingerprint is a 1-in-2^64 event
-// per pair; it would show as a duplicate naming a row whose value differs, which a reader can see.
-type uniques struct {
-	seed  maphash.Seed
-	first map[uint64]uint64 // fingerprint → table index<<32 | row
-	srcs  map[int]*Source
-}
-
-func newUniques() *uniques {
-	return &uniques{seed: maphash.MakeSeed(), first: map[uint64]uint64{}, srcs: map[int]*Source{}}
-}
-
-func (u *uniques) check(r *Row) {
-	k := r.Map.Kind
-	for f := range k.Fields {
-		fd := &k.Fields[f]
-		if !fd.Unique || !r.Has(f) {
-			continue
-		}
-		v := r.Value(f)
-		if v == "" {
-			continue
-		}
-		var h maphash.Hash
-		h.SetSeed(u.seed)
-		h.WriteString(k.Name)
-		h.WriteByte(0)
-		h.WriteString(fd.Name)
-		h.WriteByte(0)
-		h.WriteString(strings.ToLower(v))
-		fp := h.Sum64()
-		src := r.Rec.Src
-		loc := uint64(src.Index)<<32 | uint64(uint32(r.Rec.Row))
-		prev, seen := u.first[fp]
-		if !seen {
-			u.first[fp] = loc
-			u.srcs[src.Index] = src
-			continue
-		}
-		psrc, prow := u.srcs[int(prev>>32)], int(uint32(prev))
-		where := fmt.Sprintf("row %d", prow)
-		if psrc != src {
-			where = fmt.Sprintf("row %d of %s", prow, psrc.Where())
-		}
-		r.Errorf(f, RuleDuplicate, "%s %q already appears on %s; each value may appear only once, so this row is rejected.", fd.Name, v, where)
-	}
 }

@@ -204,3 +204,23 @@ func TestNoKindDetected(t *testing.T) {
 		t.Fatalf("err = %v, want ErrNoKind", err)
 	}
 }
+
+func TestForcedKindPassesOverForeignSheets(t *testing.T) {
+	notes := table("book.xlsx", []string{"About this workbook"}, []string{"Fill in the Learners sheet"})
+	notes.src.Sheet = "Read me"
+	data := table("book.xlsx", []string{"Key"}, []string{"k1"})
+	data.src.Sheet = "People"
+	rep := report.New(t.TempDir(), false)
+	var skipped []string
+	err := pipeline.Run(context.Background(), []pipeline.Input{notes, data}, pipeline.Options{Kind: testKind, Reporter: rep,
+		Skipped: func(src *pipeline.Source, why string) { skipped = append(skipped, src.Sheet+": "+why) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Counts(); c.Read != 1 || c.Rejected != 0 {
+		t.Errorf("counts = %+v, want the one People row, valid", c)
+	}
+	if len(skipped) != 1 || !strings.HasPrefix(skipped[0], "Read me: none of its headers") {
+		t.Errorf("skipped = %q", skipped)
+	}
+}

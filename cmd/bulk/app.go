@@ -60,12 +60,11 @@ loads what is valid into OneFile (API) or PeopleFluent LMS (bulk files).
 	root.SetOut(a.Stdout)
 	root.SetErr(a.Stderr)
 	root.SuggestionsMinimumDistance = 2
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError(c, err)
-	})
+	root.SetFlagErrorFunc(flagError) // exit 2, with the nearest flag suggested
 	for _, f := range commands {
 		root.AddCommand(f(a))
 	}
+	suggestSubcommands(root) // "bulk sandbox onefle": exit 2, did you mean onefile
 	return root
 }
 

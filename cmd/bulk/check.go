@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -63,6 +62,7 @@ func (c *checkFlags) bind(cmd *cobra.Command) {
 	fs.StringVar(&c.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (sniffed when not given)")
 	fs.StringVar(&c.dateOrder, "date-order", "dmy", "how to read dates like 03/04/2026: dmy (UK) or mdy")
 	fs.BoolVar(&c.strict, "strict", false, "warnings reject rows too")
+	cmd.RegisterFlagCompletionFunc("kind", completeKindFlag)
 	fs.BoolVarP(&c.quiet, "quiet", "q", false, "print only errors")
 	fs.IntVar(&c.workers, "workers", 0, "goroutines checking rows (default: one per core)")
 }
@@ -87,8 +87,8 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 	opts := pipeline.Options{Among: among, Sink: sink, Workers: c.workers}
 	var err error
 	if c.kind != "" {
-		if opts.Kind, err = pipeline.KindByName(c.kind); err != nil {
-			return nil, cannotRun(err, "Run 'bulk kinds' to see them.")
+		if opts.Kind, err = kindArg(c.kind); err != nil {
+			return nil, err // kindArg suggests the nearest kind
 		}
 	}
 	switch strings.ToLower(c.dateOrder) {
@@ -108,6 +108,7 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 		return nil, cannotRun(err, "")
 	}
 	rep := report.New(c.reportDir, c.strict)
+	rep.SetReadOptions(ro) // rejects.xlsx re-reads the inputs as this run read them
 	var inputs []pipeline.Input
 	defer func() {
 		for _, in := range inputs {
@@ -178,9 +179,10 @@ func parseDelimiter(s string) (rune, error) {
 }
 
 // summaryLine is the one line a run ends with.
-func summaryLine(c report.Counts, dir string) string {
-	file := filepath.Join(dir, "rejects.xlsx")
-	if _, err := os.Stat(file); err != nil {
+func summaryLine(rep *report.Report, dir string) string {
+	c := rep.Counts()
+	file := rep.RejectsXLSX() // the workbook to fix, when there is one (it may be rejects-2.xlsx)
+	if file == "" {
 		file = filepath.Join(dir, "rejects.csv")
 	}
 	return fmt.Sprintf("%s %s: %s valid, %s rejected, %s %s. Report: %s",

@@ -18,8 +18,9 @@ import (
 func init() { register(newRunsCmd) }
 
 func newRunsCmd(a *App) *cobra.Command {
-	var state string
+	var state, nightlyState string
 	var limit int
+	var nightlyRuns bool
 	cmd := &cobra.Command{
 		Use:   "runs [show ID]",
 		Short: "List the loads recorded in the run ledger, or show one",
@@ -30,9 +31,14 @@ The ledger is $XDG_STATE_HOME/bulk/ledger.db (else ~/.local/state/bulk/ledger.db
 is given.`,
 		Example: `  bulk runs
   bulk runs show 12
-  bulk runs --state ./ledger.db`,
+  bulk runs --state ./ledger.db
+  bulk runs --nightly
+  bulk runs show 20261125T020001-1a2b`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if nightlyRuns {
+				return listNightlyRuns(a, nightlyState, limit)
+			}
 			led, err := openRunsLedger(a, state)
 			if err != nil {
 				return err
@@ -62,9 +68,14 @@ is given.`,
 	show := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one run and the result of each of its rows",
-		Args:  cobra.ExactArgs(1),
+		Example: `  bulk runs show 12                      # a load, from the run ledger
+  bulk runs show 20261125T020001-1a2b3c  # a nightly run, from the nightly state`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil && strings.Contains(args[0], "T") {
+				return showNightlyRun(a, nightlyState, args[0]) // a nightly run ID: 20261125T020001-1a2b
+			}
 			if err != nil {
 				return cannotRun(fmt.Errorf("run ID %q is not a number", args[0]), "Run 'bulk runs' to see them.")
 			}
@@ -109,6 +120,8 @@ is given.`,
 	}
 	cmd.PersistentFlags().StringVar(&state, "state", "", "run ledger `PATH` (default $XDG_STATE_HOME/bulk/ledger.db)")
 	cmd.Flags().IntVar(&limit, "limit", 20, "how many runs to list (0: all)")
+	cmd.Flags().BoolVar(&nightlyRuns, "nightly", false, "list the runs of nightly jobs ('bulk run') instead of loads")
+	cmd.PersistentFlags().StringVar(&nightlyState, "nightly-state", "", "state database of nightly jobs (default $BULK_STATE_DIR/nightly.db)")
 	cmd.AddCommand(show)
 	return cmd
 }

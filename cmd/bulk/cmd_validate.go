@@ -29,7 +29,7 @@ The kind of each file or sheet is detected from its headers unless --kind is giv
 				return err
 			}
 			if !c.quiet {
-				fmt.Fprintln(a.Stderr, summaryLine(res.counts, c.reportDir))
+				fmt.Fprintln(a.Stderr, summaryLine(res.rep, c.reportDir))
 			}
 			if res.counts.Rejected > 0 {
 				return &ExitError{Code: ExitRejected}

@@ -154,3 +154,20 @@ func TestNightlyRefusesOverlappingRun(t *testing.T) {
 		t.Fatal("the refused run touched the input file")
 	}
 }
+
+func TestNightlyHistory(t *testing.T) {
+	f := newNightlyFixture(t, 5, "")
+	f.drop(5)
+	if code, stderr := f.run("run", "--once", f.job); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := runBulk(t, f.env, "runs", "--nightly")
+	if code != 0 || !strings.Contains(stdout, "learners") || !strings.Contains(stdout, "done") {
+		t.Fatalf("bulk runs --nightly: exit %d\n%s%s", code, stdout, stderr)
+	}
+	id := strings.Fields(strings.Split(stdout, "\n")[1])[0]
+	code, stdout, _ = runBulk(t, f.env, "runs", "show", id)
+	if code != 0 || !strings.Contains(stdout, "Status:  done") || !strings.Contains(stdout, `"sent": 5`) {
+		t.Fatalf("bulk runs show %s: exit %d\n%s", id, code, stdout)
+	}
+}

@@ -15,12 +15,12 @@ var Assignments = &pipeline.Kind{
 	Target:     "onefile",
 	SheetHints: []string{"assign"},
 	Fields: []pipeline.Field{
-		idField("LearnerID", []string{"Learner ID", "Learner User ID"}, "OneFile user ID of the learner"),
+		idField("LearnerID", []string{"Learner ID", "Learner User ID"}, "OneFile user ID of the learner", "1010"),
 		{Name: "LearnerMISID", Synonyms: []string{"Learner MISID", "Learner MIS ID", "Learner Ref", "Learner Reference", "LearnRefNumber"}, MaxLen: maxMISID,
 			Help: "MISID of the learner, a row of this run or a learner on OneFile", Example: "L000123"},
 		{Name: "LearnerEmail", Synonyms: []string{"Learner Email", "Learner E-mail"}, Type: pipeline.Email, MaxLen: maxEmail,
 			Help: "e-mail of the learner, a row of this run or a learner on OneFile", Example: "amira.khan@example.ac.uk"},
-		idField("UserID", []string{"User ID", "Assignee ID", "Assessor ID"}, "OneFile user ID of the user assigned to the learner"),
+		idField("UserID", []string{"User ID", "Assignee ID", "Assessor ID"}, "OneFile user ID of the user assigned to the learner", "1001"),
 		{Name: "UserMISID", Synonyms: []string{"User MISID", "User MIS ID", "Assignee MISID", "Assignee MIS ID", "Assessor MISID", "Assessor MIS ID"}, MaxLen: maxMISID,
 			Help: "MISID of the user assigned, a row of this run or a user on OneFile", Example: "S0001"},
 		{Name: "UserEmail", Synonyms: []string{"User Email", "User E-mail", "Assignee Email", "Assignee E-mail", "Assessor Email", "Assessor E-mail"}, Type: pipeline.Email, MaxLen: maxEmail,
@@ -29,7 +29,7 @@ var Assignments = &pipeline.Kind{
 			Help: "optional: the assignee's role, checked against the level", Example: "5"},
 		{Name: "Level", Synonyms: []string{"Assignment Level", "Assignment Type"}, Required: true, Choices: LevelChoices,
 			Help: "3 Learning Aim (needs a standard), 2 Unit Summary (needs a unit), 1 Additional", Example: "3"},
-		idField("StandardID", []string{"Standard ID"}, "Level 3: OneFile standard ID (Level 2: optional, narrows the unit search)"),
+		idField("StandardID", []string{"Standard ID"}, "Level 3: OneFile standard ID (Level 2: optional, narrows the unit search)", "301"),
 		{Name: "StandardTitle", Synonyms: []string{"Standard", "Standard Title", "Standard Name", "Learning Aim"}, MaxLen: 255,
 			Help: "Level 3: standard by title, looked up on OneFile", Example: "Business Administrator"},
 		{Name: "UnitID", Synonyms: []string{"Unit ID"}, MaxLen: maxMISID,
@@ -64,7 +64,43 @@ var (
 func init() {
 	Assignments.RowRules = append(Assignments.RowRules, checkAssignment)
 	Assignments.NewCross = newAssignmentsCross
+	Assignments.Key = assignmentKey
 	pipeline.RegisterKind(Assignments)
+}
+
+// assignmentKey identifies an assignment from one file to the next: learner, user, level and
+// the standard or unit, each by the first key the row gives (as the duplicate rule compares
+// them). "" when the row lacks a learner, a user or a valid level.
+func assignmentKey(r *pipeline.Row) string {
+	level, ok := ParseLevel(r.Value(aLevel))
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	part := func(name string, fs ...int) bool {
+		for _, f := range fs {
+			if v := r.Value(f); v != "" {
+				b.WriteString(name)
+				b.WriteString(Assignments.Fields[f].Name)
+				b.WriteByte('=')
+				b.WriteString(strings.ToLower(v))
+				return true
+			}
+		}
+		return false
+	}
+	if !part("", aLearnerID, aLearnerMISID, aLearnerEmail) || !part(";", aUserID, aUserMISID, aUserEmail) {
+		return ""
+	}
+	b.WriteString(";Level=")
+	b.WriteByte(byte('0' + level))
+	switch level {
+	case LevelLearningAim:
+		part(";", aStandardID, aStandardTitle)
+	case LevelUnitSummary:
+		part(";", aUnitID, aUnitTitle)
+	}
+	return b.String()
 }
 
 func checkAssignment(r *pipeline.Row) {

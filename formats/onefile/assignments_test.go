@@ -167,3 +167,25 @@ func TestDetection(t *testing.T) {
 		}
 	}
 }
+
+func TestNaturalKeys(t *testing.T) {
+	var got []string
+	sink := sinkFunc(func(r *pipeline.Row) error {
+		got = append(got, pipeline.NaturalKey(r))
+		return nil
+	})
+	run(t, nil, sink, learners(
+		learner("MISID=L-77", "DefaultAssessorEmail=", "DefaultAssessorID=9"),
+		learner("MISID=", "Email=Only.Email@student.example", "ULN=", "DefaultAssessorEmail=", "DefaultAssessorID=9"),
+	), assignments(
+		assign("LearnerMISID=L-77", "UserEmail=Sam@ng.example", "Level=Learning Aim", "StandardTitle=Business Administrator"),
+		assign("LearnerID=5", "UserID=6", "Level=2", "UnitID=KS_COMM1"),
+		assign("LearnerID=5", "UserID=6", "Level=1"),
+	))
+	want := []string{"MISID=l-77", "Email=only.email@student.example",
+		"LearnerMISID=l-77;UserEmail=sam@ng.example;Level=3;StandardTitle=business administrator",
+		"LearnerID=5;UserID=6;Level=2;UnitID=ks_comm1", "LearnerID=5;UserID=6;Level=1"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("natural keys:\n got  %q\n want %q", got, want)
+	}
+}

@@ -3,7 +3,10 @@ package onefile
 import (
 	"fmt"
 	"hash/maphash"
+	"strings"
 	"testing"
+
+	"github.com/bulkload/bulk/pipeline"
 )
 
 func TestParseRole(t *testing.T) {
@@ -52,6 +55,14 @@ func TestParseLevel(t *testing.T) {
 	for _, c := range LevelChoices {
 		if _, ok := ParseLevel(c); !ok {
 			t.Errorf("the template choice %q does not parse", c)
+		}
+	}
+}
+
+func TestIsStaff(t *testing.T) {
+	for role, want := range map[int]bool{1: false, 4: true, 5: true, 10: true, 40: true, 45: true, 0: false, 7: false} {
+		if IsStaff(role) != want {
+			t.Errorf("IsStaff(%d) = %v", role, !want)
 		}
 	}
 }
@@ -168,3 +179,42 @@ func TestStore(t *testing.T) {
 		t.Error("keys are not folded to lower case")
 	}
 }
+
+// A template's example row, and every drop-down value put into it, must pass the kind's own
+// rules: a template that offers refused values would teach users mistakes.
+func TestExamplesAndChoicesPass(t *testing.T) {
+	for _, k := range []*pipeline.Kind{Users, Assignments} {
+		var header, example []string
+		for _, f := range k.Fields {
+			header = append(header, f.Name)
+			example = append(example, f.Example)
+		}
+		rows := []string{strings.Join(example, "|")}
+		what := []string{"the example row"}
+		for i, f := range k.Fields {
+			for _, v := range append(append([]string{}, f.Choices...), f.Enum...) {
+				r := append([]string(nil), example...)
+				r[i] = v
+				if f.Name == "Role" && v != "1 Learner" {
+					continue // staff rows take other fields; roles are tested on their own
+				}
+				if f.Name == "UserRole" || f.Name == "Level" {
+					// an assignment's role and level go together; both are tested on their own
+					if _, ok := ParseRole(v); f.Name == "UserRole" && ok && !LevelAllows(LevelLearningAim, mustRole(v)) {
+						continue
+					}
+				}
+				rows = append(rows, strings.Join(r, "|"))
+				what = append(what, f.Name+"="+v)
+			}
+		}
+		c := run(t, k, nil, tbl{sheet: "Template", header: strings.Join(header, "|"), rows: rows})
+		for _, p := range c.problems {
+			if p.Severity == pipeline.Error && p.Rule != pipeline.RuleDuplicate {
+				t.Errorf("%s: %s is refused: %s (%s)", k.Name, what[p.Row-2], p.Message, p.Rule)
+			}
+		}
+	}
+}
+
+func mustRole(v string) int { r, _ := ParseRole(v); return r }

@@ -28,8 +28,10 @@ const (
 // maxID bounds OneFile IDs: positive and, as far as public clients show, 32-bit.
 const maxID = 1<<31 - 1
 
-func idField(name string, synonyms []string, help string) pipeline.Field {
-	return pipeline.Field{Name: name, Synonyms: synonyms, Type: pipeline.Integer, Min: 1, Max: maxID, Help: help, Example: "1234"}
+// idField is a OneFile ID column; examples are the sandbox seed's IDs, distinct per field so that
+// a template's example row refers to nothing twice.
+func idField(name string, synonyms []string, help, example string) pipeline.Field {
+	return pipeline.Field{Name: name, Synonyms: synonyms, Type: pipeline.Integer, Min: 1, Max: maxID, Help: help, Example: example}
 }
 
 // Users is the onefile-users kind: learners and staff in one sheet, told apart by Role, which
@@ -52,19 +54,19 @@ var Users = &pipeline.Kind{
 		{Name: "MISID", Synonyms: []string{"MIS ID", "MIS Reference", "MIS Ref", "Learner Ref", "Learner Reference", "LearnRefNumber", "Staff Ref", "Staff Number"}, Unique: true, MaxLen: maxMISID,
 			Help: "the user's reference in your MIS; matches existing OneFile users and lets other rows refer to this one", Example: "L000123"},
 		idField("OrganisationID", []string{"Organisation ID", "OrganizationID", "Organization ID", "Org ID"},
-			"OneFile organisation; optional: a load goes to the organisation chosen for the run, and every row giving one must give that one"),
-		idField("DefaultAssessorID", []string{"Default Assessor ID", "Assessor ID"}, "learners: OneFile user ID of the default assessor"),
+			"OneFile organisation; optional: a load goes to the organisation chosen for the run, and every row giving one must give that one", "5740"),
+		idField("DefaultAssessorID", []string{"Default Assessor ID", "Assessor ID"}, "learners: OneFile user ID of the default assessor", "1001"),
 		{Name: "DefaultAssessorMISID", Synonyms: []string{"Default Assessor MISID", "Default Assessor MIS ID", "Assessor MISID", "Assessor MIS ID"}, MaxLen: maxMISID,
 			Help: "learners: MISID of the default assessor, a row of this run or a user on OneFile", Example: "S0001"},
 		{Name: "DefaultAssessorEmail", Synonyms: []string{"Default Assessor Email", "Default Assessor E-mail", "Assessor Email", "Assessor E-mail", "Tutor Email", "Tutor E-mail"}, Type: pipeline.Email, MaxLen: maxEmail,
 			Help: "learners: e-mail of the default assessor, a row of this run or a user on OneFile", Example: "sam.patel@example.ac.uk"},
-		idField("ClassroomID", []string{"Classroom ID"}, "learners: OneFile classroom ID"),
+		idField("ClassroomID", []string{"Classroom ID"}, "learners: OneFile classroom ID", "101"),
 		{Name: "ClassroomName", Synonyms: []string{"Classroom", "Classroom Name", "Class"}, MaxLen: maxLabel,
 			Help: "learners: classroom by name, looked up on OneFile", Example: "Business Admin L3 Sept 2026"},
-		idField("PlacementID", []string{"Placement ID"}, "learners, employers, observers: OneFile placement ID"),
+		idField("PlacementID", []string{"Placement ID"}, "learners, employers, observers: OneFile placement ID", "201"),
 		{Name: "PlacementName", Synonyms: []string{"Placement", "Placement Name", "Workplace"}, MaxLen: maxLabel,
 			Help: "learners, employers, observers: placement by name, looked up on OneFile", Example: "Harrow Dental Practice"},
-		idField("DefaultEmployerID", []string{"Default Employer ID", "Employer ID"}, "learners: OneFile user ID of the default employer"),
+		idField("DefaultEmployerID", []string{"Default Employer ID", "Employer ID"}, "learners: OneFile user ID of the default employer", "1005"),
 		{Name: "DefaultEmployerMISID", Synonyms: []string{"Default Employer MISID", "Default Employer MIS ID", "Employer MISID", "Employer MIS ID"}, MaxLen: maxMISID,
 			Help: "learners: MISID of the default employer (Role 40), a row of this run or a user on OneFile", Example: "E0001"},
 		{Name: "DefaultEmployerEmail", Synonyms: []string{"Default Employer Email", "Default Employer E-mail", "Employer Email", "Employer E-mail", "Line Manager Email"}, Type: pipeline.Email, MaxLen: maxEmail,
@@ -89,7 +91,7 @@ var Users = &pipeline.Kind{
 		{Name: "Website", Synonyms: []string{"Web Site", "URL"}, MaxLen: maxWebsite, Help: "web site", Example: "https://example.ac.uk"},
 		{Name: "WorkAddress", Synonyms: []string{"Work Address"}, MaxLen: maxAddress, Help: "work address", Example: "1 High Street, Harrow HA1 1AA"},
 		{Name: "HomeAddress", Synonyms: []string{"Home Address", "Address"}, MaxLen: maxAddress, Help: "home address", Example: "2 Station Road, Harrow HA2 2BB"},
-		idField("ProviderID", []string{"Provider ID"}, "learners: OneFile provider ID"),
+		idField("ProviderID", []string{"Provider ID"}, "learners: OneFile provider ID", "12"),
 		{Name: "L12", Synonyms: []string{"Ethnicity", "Ethnic Origin", "Ethnic Group"}, Choices: codeChoices(Ethnicities),
 			Help: "learners: ILR ethnicity code, " + codeList(Ethnicities), Example: "31"},
 		{Name: "L13", Synonyms: []string{"Sex", "Gender"}, Type: pipeline.Enum, Enum: []string{"M", "F"}, Help: "learners: sex, M or F (ILR)", Example: "F"},
@@ -100,7 +102,7 @@ var Users = &pipeline.Kind{
 		{Name: "L16", Synonyms: []string{"Learning Difficulty"}, Choices: codeChoices(LLDDCategories),
 			Help: "learners: learning difficulty, ILR LLDD category code " + codeList(LLDDCategories), Example: "12"},
 		{Name: "SupportFunding", Synonyms: []string{"Support Funding"}, Type: pipeline.Bool, Help: "learners: receives support funding (true/false, yes/no)", Example: "no"},
-		idField("LearnerStatusID", []string{"Learner Status ID", "Learner Status"}, "learners: OneFile learner status ID"),
+		idField("LearnerStatusID", []string{"Learner Status ID", "Learner Status"}, "learners: OneFile learner status ID", "1"),
 	},
 }
 
@@ -244,7 +246,20 @@ func init() {
 		checkUserSelfReference,
 	)
 	Users.NewCross = newUsersCross
+	Users.Key = userKey
 	pipeline.RegisterKind(Users)
+}
+
+// userKey is a user's natural key from one file to the next: MISID, else e-mail, as the loader
+// matches users already on OneFile.
+func userKey(r *pipeline.Row) string {
+	if v := r.Value(uMISID); v != "" {
+		return "MISID=" + strings.ToLower(v)
+	}
+	if v := r.Value(uEmail); v != "" {
+		return "Email=" + strings.ToLower(v)
+	}
+	return ""
 }
 
 func checkUserRole(r *pipeline.Row) {
@@ -285,13 +300,13 @@ func checkUserFieldsForRole(r *pipeline.Row) {
 		extra = append(extra, name)
 	}
 	if first >= 0 {
-		what := "is a learner field"
+		what, pronoun := "is a learner field", "it"
 		if len(extra) > 1 {
-			what = "are learner fields"
+			what, pronoun = "are learner fields", "they"
 		}
-		r.Warnf(first, RuleNotForRole, "%s %s that OneFile does not take for %s; %s not be sent. Clear %s, or check the Role.",
-			joinAnd(extra), what, RoleLabel(role), map[bool]string{true: "it will", false: "they will"}[len(extra) == 1],
-			map[bool]string{true: "it", false: "them"}[len(extra) == 1])
+		object := map[string]string{"it": "it", "they": "them"}[pronoun]
+		r.Warnf(first, RuleNotForRole, "%s %s that OneFile does not take for %s; %s will not be sent. Clear %s, or check the Role.",
+			joinAnd(extra), what, RoleLabel(role), pronoun, object)
 	}
 }
 
@@ -319,27 +334,29 @@ const (
 )
 
 func checkUserDates(r *pipeline.Row) {
-	start, hasStart := goodDate(r, uStartOn)
-	if end, ok := goodDate(r, uPlannedEndDate); ok && hasStart && end.Day().Before(start.Day()) {
+	startDate, hasStart := goodDate(r, uStartOn)
+	start := startDate.Day()
+	if endDate, ok := goodDate(r, uPlannedEndDate); ok && hasStart && endDate.Day().Before(start) {
 		r.Errorf(uPlannedEndDate, RuleDateOrder, "PlannedEndDate %s is before StartOn %s; the planned end must come after the start.",
-			end.Day().Format("02/01/2006"), start.Day().Format("02/01/2006"))
+			endDate.Day().Format("02/01/2006"), start.Format("02/01/2006"))
 	}
-	dob, ok := goodDate(r, uDOB)
+	dobDate, ok := goodDate(r, uDOB)
 	if !ok {
 		return
 	}
+	dob := dobDate.Day()
 	now := pipeline.Now().UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	if dob.Day().After(today) {
-		r.Errorf(uDOB, RuleDateOrder, "DOB %s is in the future; check the year.", dob.Day().Format("02/01/2006"))
+	if dob.After(today) {
+		r.Errorf(uDOB, RuleDateOrder, "DOB %s is in the future; check the year.", dob.Format("02/01/2006"))
 		return
 	}
 	role := rowRole(r, uRole)
 	at, when := today, "today"
 	if role == RoleLearner && hasStart {
-		at, when = start.Day(), "on their StartOn date"
+		at, when = start, "on their StartOn date"
 	}
-	age := yearsBetween(dob.Day(), at)
+	age := yearsBetween(dob, at)
 	min := minStaffAge
 	who := "a member of staff"
 	if role == RoleLearner {
@@ -347,11 +364,9 @@ func checkUserDates(r *pipeline.Row) {
 	}
 	switch {
 	case age < 0:
-		r.Errorf(uDOB, RuleDateOrder, "DOB %s is after StartOn %s; check both years.", dob.Day().Format("02/01/2006"), at.Format("02/01/2006"))
-	case age < min:
-		r.Warnf(uDOB, RuleDateOrder, "DOB %s makes %s %d years old %s, which is unlikely; check the year.", dob.Day().Format("02/01/2006"), who, age, when)
-	case age > maxAge:
-		r.Warnf(uDOB, RuleDateOrder, "DOB %s makes %s %d years old %s, which is unlikely; check the year.", dob.Day().Format("02/01/2006"), who, age, when)
+		r.Errorf(uDOB, RuleDateOrder, "DOB %s is after StartOn %s; check both years.", dob.Format("02/01/2006"), at.Format("02/01/2006"))
+	case age < min || age > maxAge:
+		r.Warnf(uDOB, RuleDateOrder, "DOB %s makes %s %d years old %s, which is unlikely; check the year.", dob.Format("02/01/2006"), who, age, when)
 	}
 }
 

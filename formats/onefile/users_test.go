@@ -146,7 +146,7 @@ func TestUserRules(t *testing.T) {
 			learner("Email=b@student.example", "MISID=l001", "ULN="), learner("Email=c@student.example", "MISID=L004"),
 		}, want: []string{"Learners:3:Email:duplicate:error", "Learners:4:MISID:duplicate:error", "Learners:5:ULN:duplicate:error"},
 			fragments: []string{`Email "AMIRA.KHAN@student.example" already appears on row 2`}},
-		{name: "a duplicate of a staff e-mail names its sheet", rows: []string{learner("Email=sam.patel@ng.example", "DefaultAssessorEmail=ruth.iqbal@ng.example")},
+		{name: "a duplicate of a staff e-mail names its sheet", rows: []string{learner("Email=sam.patel@ng.example", "DefaultAssessorEmail=tia.ng@ng.example")},
 			want: []string{"Learners:2:Email:duplicate:error"}, fragments: []string{"row 2 of term.xlsx, sheet Staff"}},
 		{name: "organisation", rows: []string{learner("OrganisationID=5740"), learner("Email=b@student.example", "MISID=L002", "ULN=", "OrganisationID=5741")},
 			want: []string{"Learners:3:OrganisationID:organisation:error"}, fragments: []string{"OrganisationID 5741 differs from 5740 given on row 2"}},
@@ -171,16 +171,17 @@ func TestUserReferences(t *testing.T) {
 	}{
 		{name: "assessor and employer by e-mail and MISID", tables: []tbl{staffSheet, learners(
 			learner("DefaultAssessorEmail=SAM.PATEL@ng.example", "DefaultEmployerEmail=rhys.hughes@harrowdental.example"),
-			learner("Email=b@student.example", "MISID=L002", "ULN=", "DefaultAssessorEmail=", "DefaultAssessorMISID=s002", "DefaultEmployerMISID=E001"),
+			learner("Email=b@student.example", "MISID=L002", "ULN=", "DefaultAssessorEmail=", "DefaultAssessorMISID=s001", "DefaultEmployerMISID=E001"),
 			learner("Email=c@student.example", "MISID=L003", "ULN=", "DefaultAssessorEmail=tia.ng@ng.example"),
 		)}},
 		{name: "assessor of the wrong role", tables: []tbl{staffSheet, learners(
 			learner("DefaultAssessorEmail=rhys.hughes@harrowdental.example"),
 			learner("Email=b@student.example", "MISID=L002", "ULN=", "DefaultAssessorEmail=", "DefaultAssessorMISID=E002"),
 			learner("Email=c@student.example", "MISID=L003", "ULN=", "DefaultEmployerEmail=sam.patel@ng.example"),
+			learner("Email=d@student.example", "MISID=L004", "ULN=", "DefaultAssessorEmail=", "DefaultAssessorMISID=S002"),
 		)}, want: []string{"Learners:2:DefaultAssessorEmail:reference:error", "Learners:3:DefaultAssessorMISID:reference:error",
-			"Learners:4:DefaultEmployerEmail:reference:error"},
-			fragments: []string{`DefaultAssessorEmail "rhys.hughes@harrowdental.example" names row 4 of term.xlsx, sheet Staff, an Employer (Role 40); a default assessor must be a Trainee Assessor, Assessor/Tutor or IV/IQA (Role 4, 5 or 10).`,
+			"Learners:4:DefaultEmployerEmail:reference:error", "Learners:5:DefaultAssessorMISID:reference:error"},
+			fragments: []string{`DefaultAssessorEmail "rhys.hughes@harrowdental.example" names row 4 of term.xlsx, sheet Staff, an Employer (Role 40); a default assessor must be a Trainee Assessor or an Assessor/Tutor (Role 4 or 5).`,
 				`names row 2 of term.xlsx, sheet Staff, an Assessor/Tutor (Role 5); a default employer must be an Employer (Role 40).`}},
 		{name: "a learner as assessor", tables: []tbl{learners(
 			learner(),

@@ -37,6 +37,9 @@ type Date struct {
 // Day returns the calendar date as the input wrote it, at midnight UTC. A date of birth or a
 // start date is a day, not an instant: converting its time zone must never move it by one.
 func (d Date) Day() time.Time {
+	if d.Offset == 0 && !d.HasTime {
+		return d.Time // already midnight UTC: the common case costs nothing
+	}
 	w := d.Time.Add(time.Duration(d.Offset) * time.Second)
 	return time.Date(w.Year(), w.Month(), w.Day(), 0, 0, 0, 0, time.UTC)
 }

@@ -1,13 +1,13 @@
 package read
 
 import (
-	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -20,43 +20,151 @@ type csvInput struct {
 }
 
 type csvTable struct {
-	src   *pipeline.Source
-	r     *csv.Reader
-	width int
+	src     *pipeline.Source
+	enc     encoding
+	dec     *decoder
+	p       *parser
+	width   int
+	rows    int                // estimated data rows (see EstimatedRows)
+	pending []pipeline.Problem // problems of the header row, given to the first data row
+	bad     []badBytes         // scratch: the bad bytes of the current record
 }
 
-// OpenCSV opens a CSV file and reads its header.
+// sniffSample is how much decoded text the delimiter sniffer looks at.
+const sniffSample = 64 << 10
+
+// OpenCSV opens a CSV file, works out its encoding (over the whole file) and delimiter (unless
+// o.Delimiter is set), and reads its header: the first line that is not blank.
 func OpenCSV(path string, o Options) (pipeline.Input, error) {
+	if d := o.Delimiter; d != 0 && (d >= utf8.RuneSelf || d == '"' || d == '\r' || d == '\n') {
+		return nil, fmt.Errorf("delimiter %q cannot be used: give , ; | tab or another single ASCII character", d)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open %s: %w", path, err)
 	}
-	br := bufio.NewReaderSize(f, 256<<10)
-	// A UTF-8 byte-order mark is stripped before the CSV reader sees it: a quoted first header
-	// after a BOM would otherwise be a quoting error.
-	if b, _ := br.Peek(3); len(b) == 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
-		br.Discard(3)
-	}
-	delim := o.Delimiter
-	if delim == 0 {
-		delim = ','
-	}
-	cr := csv.NewReader(br)
-	cr.Comma = delim
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	src := &pipeline.Source{Path: path, File: filepath.Base(path), Encoding: "utf-8", Delimiter: delim}
-	in := &csvInput{f: f, t: &csvTable{src: src, r: cr}}
-	hdr, err := cr.Read()
-	if err != nil && !errors.Is(err, io.EOF) {
+	t, err := openCSV(f, path, o)
+	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: the header row cannot be read: %v", src.File, err)
+		return nil, err
 	}
-	src.Header = append([]string(nil), hdr...)
-	src.HeaderRow = 1
-	in.t.width = len(hdr)
-	return in, nil
+	return &csvInput{f: f, t: t}, nil
 }
+
+func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
+	name := filepath.Base(path)
+	size, err := f.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, err)
+	}
+	enc, err := detectEncoding(f)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, err)
+	}
+	dec := newDecoder(f, enc)
+	p := newParser(dec)
+	sample, err := p.sample(sniffSample)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, err)
+	}
+	comma := byte(o.Delimiter)
+	if comma == 0 {
+		comma = sniffDelimiter(sample, p.eof)
+	}
+	p.setComma(comma)
+	rows := estimateRows(sample, p.eof, size, enc)
+	src := &pipeline.Source{Path: path, File: name, Encoding: enc.String(), Delimiter: rune(comma), HeaderRow: 1}
+	t := &csvTable{src: src, enc: enc, dec: dec, p: p, rows: rows}
+	for {
+		err := p.read(0)
+		if errors.Is(err, io.EOF) {
+			break // no header: an empty file; the run reports it as matching no kind
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s: %w", name, err)
+		}
+		bad := t.takeBad()
+		if len(bad) == 0 && p.blank() {
+			continue
+		}
+		cells := strings.Clone(string(p.text))
+		prev := 0
+		for _, e := range p.ends {
+			src.Header = append(src.Header, cells[prev:e])
+			prev = e
+		}
+		src.HeaderRow = p.startLine
+		t.width = len(src.Header)
+		t.pending = t.problems(t.pending, src.Header, bad, pipeline.Warning)
+		break
+	}
+	return t, nil
+}
+
+// detectEncoding decides the encoding from a byte-order mark, or else from the whole file, and
+// leaves f at the first byte of text.
+func detectEncoding(f io.ReadSeeker) (encoding, error) {
+	head := make([]byte, 4096)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return 0, err
+	}
+	head = head[:n]
+	enc, skip, ok := bom(head)
+	if !ok {
+		var guessed bool
+		if enc, guessed = utf16Guess(head); !guessed {
+			// Nearly every file is settled by one fast pass; one that is not valid UTF-8 is read
+			// again, counting, to choose between damaged UTF-8 and Windows-1252.
+			buf := make([]byte, 256<<10)
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return 0, err
+			}
+			valid, err := validUTF8(f, buf)
+			if err != nil {
+				return 0, err
+			}
+			enc = encUTF8
+			if !valid {
+				if _, err := f.Seek(0, io.SeekStart); err != nil {
+					return 0, err
+				}
+				st, err := scanUTF8(f, buf)
+				if err != nil {
+					return 0, err
+				}
+				enc = st.decide()
+			}
+		}
+	}
+	_, err = f.Seek(int64(skip), io.SeekStart)
+	return enc, err
+}
+
+// estimateRows guesses a file's data rows from the lines of its first decoded bytes and its size.
+func estimateRows(sample []byte, whole bool, size int64, enc encoding) int {
+	lines := 0
+	for i, c := range sample {
+		if c == '\n' || c == '\r' && (i+1 == len(sample) || sample[i+1] != '\n') {
+			lines++
+		}
+	}
+	if lines <= 1 || whole {
+		return max(lines-1, 0)
+	}
+	raw := float64(size)
+	if enc == encUTF16LE || enc == encUTF16BE {
+		raw /= 2 // two bytes a character, near enough for the text of a CSV
+	}
+	return int(raw / float64(len(sample)) * float64(lines))
+}
+
+// EstimatedRows is the number of data rows the file probably holds, from its size and its first
+// lines. The run sizes its duplicate index with it once, instead of growing it step by step.
+func (t *csvTable) EstimatedRows() int { return t.rows }
 
 func (in *csvInput) NextTable() (pipeline.Table, error) {
 	if in.done {
@@ -70,33 +178,159 @@ func (in *csvInput) Close() error { return in.f.Close() }
 
 func (t *csvTable) Source() *pipeline.Source { return t.src }
 
+// Next fills rec with the next row that is not blank.
 func (t *csvTable) Next(rec *pipeline.Record) error {
 	for {
-		fields, err := t.r.Read()
-		if errors.Is(err, io.EOF) {
-			return io.EOF
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			rec.Row = pe.StartLine
-			rec.Problems = append(rec.Problems, pipeline.Problem{Source: t.src, File: t.src.File, Row: pe.StartLine,
-				Rule: pipeline.RuleMalformed, Severity: pipeline.Error,
-				Message: fmt.Sprintf("This row cannot be read: %v. Check the quotes in the row.", pe.Err)})
-			return nil
-		} else if err != nil {
+		if err := t.p.read(t.width); err != nil {
+			if errors.Is(err, io.EOF) {
+				return io.EOF
+			}
 			return err
 		}
-		rec.Row, _ = t.r.FieldPos(0)
-		rec.Cells = append(rec.Cells, fields...)
-		if rec.Empty() {
-			rec.Cells = rec.Cells[:0]
+		bad := t.takeBad()
+		if len(bad) == 0 && t.p.blank() {
 			continue
 		}
-		if len(fields) != t.width {
-			rec.Problems = append(rec.Problems, pipeline.Problem{Source: t.src, File: t.src.File, Row: rec.Row,
-				Rule: pipeline.RuleMalformed, Severity: pipeline.Error,
-				Message: fmt.Sprintf("This row has %d cells but the header has %d: a delimiter or quote is probably out of place.", len(fields), t.width)})
+		p := t.p
+		// One string per record: the cells are slices of it, so they stay valid however the
+		// buffers are reused, at one allocation per row.
+		s := string(p.text)
+		prev := 0
+		for _, e := range p.ends {
+			rec.Cells = append(rec.Cells, s[prev:e])
+			prev = e
 		}
+		rec.Row = p.startLine
+		if len(t.pending) > 0 {
+			rec.Problems = append(rec.Problems, t.pending...)
+			t.pending = nil
+		}
+		if !p.tooLong && !p.resynced && len(p.ends) != t.width {
+			rec.Problems = append(rec.Problems, t.problem(rec.Row, -1, "", pipeline.RuleMalformed, pipeline.Error,
+				fmt.Sprintf("This row has %d cells but the header has %d (cells are read as separated by %s): a delimiter or quote is probably out of place in this row.",
+					len(p.ends), t.width, delimiterName(p.comma))))
+		}
+		rec.Problems = t.problems(rec.Problems, rec.Cells, bad, pipeline.Error)
 		return nil
 	}
+}
+
+// takeBad returns the bad bytes that fall within the record just read.
+func (t *csvTable) takeBad() []badBytes {
+	t.bad = t.bad[:0]
+	q := t.dec.bad
+	k := 0
+	for k < len(q) && q[k].off < t.p.endOff {
+		k++
+	}
+	if k == 0 {
+		return nil
+	}
+	t.bad = append(t.bad, q[:k]...)
+	t.dec.bad = append(q[:0], q[k:]...)
+	return t.bad
+}
+
+// problems appends the reader's problems about the record just read (quoting, length, bytes),
+// with sev: errors on data rows, warnings on the header (whose columns are then reported again
+// if no field matches them).
+func (t *csvTable) problems(ps []pipeline.Problem, cells []string, bad []badBytes, sev pipeline.Severity) []pipeline.Problem {
+	p := t.p
+	row := p.startLine
+	prefix := ""
+	if sev == pipeline.Warning {
+		prefix = "In the header row: "
+	}
+	cell := func(i int) string {
+		if i < len(cells) {
+			return cells[i]
+		}
+		return ""
+	}
+	if p.tooLong {
+		ps = append(ps, t.problem(row, -1, "", pipeline.RuleMalformed, sev, prefix+fmt.Sprintf(
+			"This line is longer than %d MiB without a line end, so it cannot be a row of a CSV file and its cells were not read. Check that the file is a CSV export.", maxRecord>>20)))
+	}
+	if p.qprob != quoteOK {
+		c := p.qcell
+		in := t.cellName(c)
+		var msg string
+		switch {
+		case p.resynced:
+			msg = fmt.Sprintf("%s opens a quote that is not closed on this line, so the row cannot be read reliably (taken as written, the quoted cell would run on over %d lines). Close or remove the quote; reading went on with the next line.", capital(in), p.spanned)
+		case p.qprob == quoteUnclosed:
+			msg = fmt.Sprintf("%s opens a quote that is never closed before the end of the file. Close or remove the quote.", capital(in))
+		case p.qprob == quoteTextAfter:
+			msg = fmt.Sprintf("%s is quoted but has text after its closing quote. A quote inside a quoted cell must be doubled (\"\"); correct the cell or save the file again from your spreadsheet program.", capital(in))
+		default:
+			msg = fmt.Sprintf("%s has a quote (\") in the middle of it. A cell holding quotes must itself be in quotes, with each quote inside doubled (\"\"); correct the cell or save the file again from your spreadsheet program.", capital(in))
+		}
+		ps = append(ps, t.problem(row, c, cell(c), pipeline.RuleMalformed, sev, prefix+msg))
+	}
+	for i := 0; i < len(bad); {
+		c := p.cellAt(bad[i].off)
+		var raw []string
+		j := i
+		for ; j < len(bad) && p.cellAt(bad[j].off) == c; j++ {
+			if len(raw) < 4 {
+				raw = append(raw, bad[j].String())
+			}
+		}
+		what, shown := "bytes that are", "they are"
+		if j-i == 1 && bad[i].n == 1 {
+			what, shown = "a byte that is", "it is"
+		}
+		ps = append(ps, t.problem(row, c, cell(c), pipeline.RuleEncoding, sev, prefix+fmt.Sprintf(
+			"%s has %s not valid %s, the encoding this file was read in (%s); %s shown as \uFFFD. Type the characters again, or save the file as \"CSV UTF-8\" from your spreadsheet program.",
+			capital(t.cellName(c)), what, t.enc, strings.Join(raw, " "), shown)))
+		i = j
+	}
+	return ps
+}
+
+// cellName names a cell for a message: `column "Email"`, or `cell 17` beyond the header.
+func (t *csvTable) cellName(c int) string {
+	if c >= 0 && c < len(t.src.Header) && strings.TrimSpace(t.src.Header[c]) != "" {
+		return fmt.Sprintf("column %q", t.src.Header[c])
+	}
+	return fmt.Sprintf("cell %d", c+1)
+}
+
+func (t *csvTable) problem(row, col int, value, rule string, sev pipeline.Severity, msg string) pipeline.Problem {
+	column := ""
+	if col >= 0 && col < len(t.src.Header) {
+		column = t.src.Header[col]
+	}
+	return pipeline.Problem{Source: t.src, File: t.src.File, Row: row, Column: column, Value: value,
+		Rule: rule, Severity: sev, Message: msg}
+}
+
+// cellAt returns the cell of the record just read that holds decoded-text offset off.
+func (p *parser) cellAt(off int64) int {
+	c := 0
+	for c+1 < len(p.starts) && p.starts[c+1] <= off {
+		c++
+	}
+	return c
+}
+
+func capital(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func delimiterName(c byte) string {
+	switch c {
+	case '\t':
+		return "tabs"
+	case ',':
+		return "commas"
+	case ';':
+		return "semicolons"
+	case '|':
+		return "'|'"
+	}
+	return fmt.Sprintf("%q", rune(c))
 }

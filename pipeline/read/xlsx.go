@@ -1,111 +1,448 @@
 package read
 
 import (
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
-
-	"github.com/xuri/excelize/v2"
+	"strconv"
+	"strings"
 
 	"github.com/bulkload/bulk/pipeline"
 )
 
+// XLSX reading.
+//
+// excelize's streaming iterator (Rows/Columns) returns each cell as a string and drops the
+// cell's type and style, and those are what tell a date from a number from text: a date is a
+// number whose style has a date format. Asking excelize for a cell's style means loading the
+// whole sheet. So the reader streams the worksheet XML itself (archive/zip + encoding/xml, one
+// row at a time) and reads the few other parts it needs: the workbook (sheets, date system),
+// the styles (number formats, classified once per style) and the shared strings. The tests
+// check it cell for cell against excelize on the same files, and the benchmark against
+// excelize's own iterator.
+
+// RejectsKeyword marks a workbook bulk wrote as rejects.xlsx (in its core properties'
+// keywords). Reading such a workbook drops its trailing Problems column, so a fixed rejects.xlsx
+// validates without an unknown-column warning.
+const RejectsKeyword = "bulk-rejects"
+
+// ProblemsHeader is the header of the last column of rejects.xlsx.
+const ProblemsHeader = "Problems"
+
 type xlsxInput struct {
-	f      *excelize.File
-	path   string
-	sheets []string
-	next   int
+	k       *pkg
+	path    string
+	wb      *workbook
+	sheets  []sheetRef
+	next    int
+	styles  []cellFmt
+	sst     []string
+	rejects bool // written by bulk: drop the Problems column
+	loaded  bool
+	openErr error
+	cur     *xlsxTable // the table being read, closed when the next starts or the input closes
 }
 
 type xlsxTable struct {
-	src  *pipeline.Source
-	rows *excelize.Rows
-	row  int
+	in    *xlsxInput
+	src   *pipeline.Source
+	d     *xml.Decoder
+	c     io.Closer
+	row   int // the last row number seen
+	width int // columns bulk reads: the header's
+	drop  int // rejects.xlsx: index of the Problems column, whose cells are not data; else -1
+	done  bool
+	hdrOK []bool // column has a header (a value under a blank header is reported)
+	cell  cellState
 }
 
 // OpenXLSX opens a workbook; each sheet (or only o.Sheet) is a table.
 func OpenXLSX(path string, o Options) (pipeline.Input, error) {
-	f, err := excelize.OpenFile(path)
+	base := filepath.Base(path)
+	k, err := openPkg(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open %s as a workbook: %w", path, err)
+		return nil, fmt.Errorf("%s cannot be read as an .xlsx workbook: %v. %s", base, err, notZipHint(path))
 	}
-	sheets := f.GetSheetList()
+	wb, err := k.workbook()
+	if err != nil {
+		k.Close()
+		return nil, fmt.Errorf("%s cannot be read as an .xlsx workbook: %v", base, err)
+	}
+	sheets := wb.sheets
 	if o.Sheet != "" {
-		found := false
-		for _, s := range sheets {
-			if s == o.Sheet {
-				found = true
+		var names []string
+		sheets = nil
+		for _, s := range wb.sheets {
+			names = append(names, s.name)
+			if s.name == o.Sheet {
+				sheets = []sheetRef{s}
 			}
 		}
-		if !found {
-			f.Close()
-			return nil, fmt.Errorf("%s has no sheet %q; its sheets are %q", filepath.Base(path), o.Sheet, sheets)
+		if sheets == nil {
+			k.Close()
+			return nil, fmt.Errorf("%s has no sheet %q; its sheets are %q", base, o.Sheet, names)
 		}
-		sheets = []string{o.Sheet}
 	}
-	return &xlsxInput{f: f, path: path, sheets: sheets}, nil
+	return &xlsxInput{k: k, path: path, wb: wb, sheets: sheets}, nil
+}
+
+// notZipHint explains the usual reasons a file named .xlsx is not a zip package.
+func notZipHint(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	switch {
+	case n >= 4 && string(head[:4]) == "\xd0\xcf\x11\xe0":
+		return "It is password-protected or an old .xls workbook renamed: open it in your spreadsheet program, remove the password and save it as .xlsx."
+	case n == 0:
+		return "The file is empty."
+	}
+	return "Open it in your spreadsheet program and save it again as Excel Workbook (.xlsx)."
+}
+
+// load reads the styles and shared strings the first time a sheet is read.
+func (in *xlsxInput) load() error {
+	if in.loaded {
+		return in.openErr
+	}
+	in.loaded = true
+	if in.styles, in.openErr = in.k.styles(in.wb.styles); in.openErr != nil {
+		return in.openErr
+	}
+	if in.sst, in.openErr = in.k.sharedStrings(in.wb.sst); in.openErr != nil {
+		return in.openErr
+	}
+	for _, kw := range strings.FieldsFunc(in.k.keywords(in.wb.coreProps), func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
+		if kw == RejectsKeyword {
+			in.rejects = true
+		}
+	}
+	return nil
 }
 
 func (in *xlsxInput) NextTable() (pipeline.Table, error) {
+	if err := in.load(); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(in.path), err)
+	}
+	if in.cur != nil {
+		in.cur.close()
+		in.cur = nil
+	}
 	for in.next < len(in.sheets) {
-		name := in.sheets[in.next]
+		sh := in.sheets[in.next]
 		in.next++
-		rows, err := in.f.Rows(name)
+		d, c, err := in.k.open(sh.part)
 		if err != nil {
-			return nil, fmt.Errorf("reading sheet %s of %s: %w", name, filepath.Base(in.path), err)
+			return nil, fmt.Errorf("reading sheet %s of %s: %w", sh.name, filepath.Base(in.path), err)
 		}
-		t := &xlsxTable{rows: rows, src: &pipeline.Source{Path: in.path, File: filepath.Base(in.path), Sheet: name}}
-		for rows.Next() {
-			t.row++
-			cells, err := rows.Columns()
-			if err != nil {
-				return nil, err
+		if d == nil {
+			return nil, fmt.Errorf("reading sheet %s of %s: the workbook names part %s, which is not in the file", sh.name, filepath.Base(in.path), sh.part)
+		}
+		t := &xlsxTable{in: in, d: d, c: c, src: &pipeline.Source{Path: in.path, File: filepath.Base(in.path),
+			Sheet: sh.name, Date1904: in.wb.date1904}}
+		var hdr pipeline.Record
+		for {
+			hdr.Reset()
+			if err := t.readRow(&hdr); err == io.EOF {
+				break
+			} else if err != nil {
+				c.Close()
+				return nil, fmt.Errorf("reading sheet %s of %s: %w", sh.name, filepath.Base(in.path), err)
 			}
-			if !blank(cells) {
-				t.src.Header = cells
-				t.src.HeaderRow = t.row
+			if !hdr.Empty() {
 				break
 			}
 		}
-		if t.src.Header == nil {
-			rows.Close()
+		if hdr.Row == 0 || hdr.Empty() {
+			c.Close()
 			continue // an empty sheet holds nothing to load
 		}
+		t.src.Header = hdr.Cells
+		t.src.HeaderRow = hdr.Row
+		t.drop = -1
+		if in.rejects && len(hdr.Cells) > 0 && hdr.Cells[len(hdr.Cells)-1] == ProblemsHeader {
+			t.src.Header = hdr.Cells[:len(hdr.Cells)-1]
+			t.drop = len(t.src.Header)
+		}
+		t.width = len(t.src.Header)
+		t.hdrOK = make([]bool, t.width)
+		for i, h := range t.src.Header {
+			t.hdrOK[i] = strings.TrimSpace(h) != ""
+		}
+		in.cur = t
 		return t, nil
 	}
 	return nil, io.EOF
 }
 
-func (in *xlsxInput) Close() error { return in.f.Close() }
+func (in *xlsxInput) Close() error {
+	if in.cur != nil {
+		in.cur.close()
+	}
+	return in.k.Close()
+}
+
+// close releases the sheet's part reader; a table may be left before its end (rejects.xlsx
+// stops after the last rejected row).
+func (t *xlsxTable) close() {
+	if t.c != nil {
+		t.c.Close()
+		t.c = nil
+	}
+}
 
 func (t *xlsxTable) Source() *pipeline.Source { return t.src }
 
+// Next reads the next row that has a value. A value in a column without a header is kept (it
+// is given back in rejects.xlsx) and reported as a warning, since no rule reads it.
 func (t *xlsxTable) Next(rec *pipeline.Record) error {
-	for t.rows.Next() {
-		t.row++
-		cells, err := t.rows.Columns()
-		if err != nil {
+	for !t.done {
+		if err := t.readRow(rec); err != nil {
+			if err == io.EOF {
+				break
+			}
 			return err
 		}
-		if blank(cells) {
+		if t.drop >= 0 && len(rec.Cells) > t.drop {
+			rec.Cells, rec.Types = rec.Cells[:t.drop], rec.Types[:t.drop]
+		}
+		if rec.Empty() {
+			rec.Cells, rec.Types = rec.Cells[:0], rec.Types[:0]
 			continue
 		}
-		rec.Row = t.row
-		rec.Cells = append(rec.Cells, cells...)
+		for i, v := range rec.Cells {
+			if (i >= t.width || !t.hdrOK[i]) && strings.TrimSpace(v) != "" {
+				rec.Problems = append(rec.Problems, pipeline.Problem{Source: t.src, File: t.src.File, Sheet: t.src.Sheet,
+					Row: rec.Row, Value: v, Rule: pipeline.RuleUnknownColumn, Severity: pipeline.Warning,
+					Message: fmt.Sprintf("Cell %s%d holds %q but its column has no header, so it is ignored; give the column a header or clear the cell.", columnName(i), rec.Row, v)})
+			}
+		}
 		return nil
 	}
-	if err := t.rows.Error(); err != nil {
-		return err
-	}
-	t.rows.Close()
+	t.done = true
+	t.close()
 	return io.EOF
 }
 
-func blank(cells []string) bool {
-	for _, c := range cells {
-		if c != "" {
-			return false
+// cellState is the cell being parsed.
+type cellState struct {
+	col       int
+	style     int
+	typ       string
+	v         []byte
+	is        []byte
+	formula   bool
+	open      bool // inside a <c> of the current row
+	inV, inIS bool
+	inT       bool
+	rPh       int
+}
+
+// readRow reads the next <row> of sheetData into rec: its number and its cells, placed by
+// their column (a row or cell without a reference follows the previous one, as the format
+// allows). It returns io.EOF after the last row.
+func (t *xlsxTable) readRow(rec *pipeline.Record) error {
+	d := t.d
+	inRow := false
+	col := 0 // the last cell's column, 1-based
+	c := &t.cell
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			if inRow {
+				return errors.New("the sheet ends inside a row: the file is damaged")
+			}
+			return io.EOF
+		}
+		if err != nil {
+			return fmt.Errorf("the sheet's XML is damaged: %w", err)
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			switch e.Name.Local {
+			case "row":
+				inRow = true
+				t.row++
+				if r := attr(e, "r"); r != "" {
+					n, err := strconv.Atoi(r)
+					if err != nil || n < 1 {
+						return fmt.Errorf("a row has the number %q", r)
+					}
+					t.row = n
+				}
+				rec.Row = t.row
+			case "c":
+				if !inRow {
+					continue
+				}
+				*c = cellState{col: col + 1, open: true, v: c.v[:0], is: c.is[:0]}
+				for _, a := range e.Attr {
+					switch a.Name.Local {
+					case "r":
+						if n := columnNumber(a.Value); n > 0 {
+							c.col = n
+						}
+					case "s":
+						c.style, _ = strconv.Atoi(a.Value)
+					case "t":
+						c.typ = a.Value
+					}
+				}
+				col = c.col
+			case "v":
+				c.inV = true
+			case "f":
+				c.formula = true
+			case "is":
+				c.inIS = true
+			case "t":
+				c.inT = c.inIS && c.rPh == 0
+			case "rPh":
+				c.rPh++
+			}
+		case xml.CharData:
+			switch {
+			case c.inV:
+				c.v = append(c.v, e...)
+			case c.inT:
+				c.is = append(c.is, e...)
+			}
+		case xml.EndElement:
+			switch e.Name.Local {
+			case "v":
+				c.inV = false
+			case "t":
+				c.inT = false
+			case "rPh":
+				c.rPh--
+			case "is":
+				c.inIS = false
+			case "c":
+				if inRow && c.open && c.col <= maxColumns {
+					t.place(rec, c)
+				}
+				c.open = false
+			case "row":
+				return nil
+			case "sheetData":
+				return io.EOF
+			}
 		}
 	}
-	return true
+}
+
+// place turns the parsed cell into text and a type and puts it at its column.
+func (t *xlsxTable) place(rec *pipeline.Record, c *cellState) {
+	val, typ := t.value(c)
+	if val == "" && typ != pipeline.CellFormula {
+		return
+	}
+	i := c.col - 1
+	for len(rec.Cells) < i {
+		rec.Cells = append(rec.Cells, "")
+		rec.Types = append(rec.Types, pipeline.CellText)
+	}
+	if len(rec.Cells) > i { // two cells with one reference: the later wins, as in a spreadsheet
+		rec.Cells[i], rec.Types[i] = val, typ
+		return
+	}
+	rec.Cells = append(rec.Cells, val)
+	rec.Types = append(rec.Types, typ)
+}
+
+func (t *xlsxTable) value(c *cellState) (string, pipeline.CellType) {
+	if c.formula && len(c.v) == 0 && c.typ != "inlineStr" {
+		return "", pipeline.CellFormula // a formula never calculated: no value to read
+	}
+	switch c.typ {
+	case "s":
+		n, err := strconv.Atoi(strings.TrimSpace(string(c.v)))
+		if err != nil || n < 0 || n >= len(t.in.sst) {
+			return string(c.v), pipeline.CellText
+		}
+		return t.in.sst[n], pipeline.CellText
+	case "inlineStr":
+		return unescapeST(string(c.is)), pipeline.CellText
+	case "str", "e":
+		// A formula's text result, or an error value such as #N/A: text, as the sheet shows it.
+		return unescapeST(string(c.v)), pipeline.CellText
+	case "b":
+		switch strings.TrimSpace(string(c.v)) {
+		case "1", "true":
+			return "TRUE", pipeline.CellBool
+		case "0", "false":
+			return "FALSE", pipeline.CellBool
+		}
+		return string(c.v), pipeline.CellText
+	case "d":
+		if s, ok := isoDateText(strings.TrimSpace(string(c.v)), t.format(c.style).class); ok {
+			return s, pipeline.CellDate
+		}
+		return string(c.v), pipeline.CellText
+	}
+	if len(c.v) == 0 {
+		return "", pipeline.CellText
+	}
+	raw := string(c.v)
+	cf := t.format(c.style)
+	if cf.class != fmtNumber {
+		if f, err := strconv.ParseFloat(raw, 64); err == nil {
+			if s, ok := serialText(f, cf.class, t.src.Date1904); ok {
+				if cf.class == fmtTime {
+					return s, pipeline.CellText // a time of day or a duration is no date
+				}
+				return s, pipeline.CellDate
+			}
+		}
+	}
+	if cf.pad > 0 {
+		return padNumber(numberText(raw), cf.pad), pipeline.CellNumber
+	}
+	return numberText(raw), pipeline.CellNumber
+}
+
+func (t *xlsxTable) format(style int) cellFmt {
+	if style < 0 || style >= len(t.in.styles) {
+		return cellFmt{}
+	}
+	return t.in.styles[style]
+}
+
+// maxColumns is the widest sheet a spreadsheet allows (column XFD).
+const maxColumns = 16384
+
+// columnNumber reads the column of a cell reference such as "AB12" (1-based); 0 if none.
+func columnNumber(ref string) int {
+	n := 0
+	for i := 0; i < len(ref); i++ {
+		c := ref[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			n = n*26 + int(c-'A'+1)
+		case c >= 'a' && c <= 'z':
+			n = n*26 + int(c-'a'+1)
+		default:
+			return n
+		}
+		if n > maxColumns {
+			return 0
+		}
+	}
+	return n
+}
+
+// columnName is the spreadsheet's name of the 0-based column i: A, B, ..., Z, AA, ...
+func columnName(i int) string {
+	var b []byte
+	for i++; i > 0; i = (i - 1) / 26 {
+		b = append([]byte{byte('A' + (i-1)%26)}, b...)
+	}
+	return string(b)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/read"
 )
 
 // Report collects one run's outcomes. It implements pipeline.Reporter.
@@ -35,19 +36,26 @@ type Report struct {
 	warnings int64
 	byRule   map[string]int64
 	extra    map[string]any // summary fields other stages add (loader counts, ...)
+	readOpts read.Options   // how the inputs were read: rejects.xlsx reads them again
+	stamps   map[string]inputStamp
+	// rejectsXLSX is the rejects workbook the last Write wrote ("" for none).
+	rejectsXLSX string
 }
 
 // New starts a report for a run that writes into dir.
 func New(dir string, strict bool) *Report {
 	return &Report{Dir: dir, Strict: strict, started: time.Now(), kinds: map[string]bool{},
-		rejected: map[int]*bitset{}, byRule: map[string]int64{}, extra: map[string]any{}}
+		rejected: map[int]*bitset{}, byRule: map[string]int64{}, extra: map[string]any{}, stamps: map[string]inputStamp{}}
 }
 
-// AddInput records an input path for the summary.
+// AddInput records an input path for the summary, and for rejects.xlsx, which reads it again.
 func (r *Report) AddInput(path string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.inputs = append(r.inputs, path)
+	if st, ok := stampOf(path); ok {
+		r.stamps[path] = st
+	}
 }
 
 // Table implements pipeline.Reporter.
@@ -223,7 +231,8 @@ func (r *Report) Summary() Summary {
 	return s
 }
 
-// Write writes rejects.csv and summary.json into the report folder, creating it if absent.
+// Write writes rejects.csv, rejects.xlsx (when a row was rejected) and summary.json into the
+// report folder, creating it if absent.
 func (r *Report) Write() error {
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create the report folder: %w", err)
@@ -231,7 +240,13 @@ func (r *Report) Write() error {
 	if err := r.writeRejectsCSV(filepath.Join(r.Dir, "rejects.csv")); err != nil {
 		return err
 	}
-	return r.writeSummary(filepath.Join(r.Dir, "summary.json"))
+	// rejects.xlsx reads the inputs again, which can fail where the rest cannot: the summary is
+	// written either way.
+	xerr := r.writeRejectsXLSX()
+	if err := r.writeSummary(filepath.Join(r.Dir, "summary.json")); err != nil {
+		return err
+	}
+	return xerr
 }
 
 func (r *Report) writeSummary(path string) error {

@@ -244,6 +244,8 @@ func learnersSheet(rng *rand.Rand) sheet {
 			row[cAssessor] = cell{}
 		case 21: // a ULN that went through a General-format cell
 			row[cULN] = txt("1.23457E+09")
+		case 26: // 2016 typed for 2006, as text (the other dates of birth are date cells)
+			row[7] = txt("18/06/2016")
 		case 30: // the planned end a year before the start
 			row[cEnd] = txt("31/08/2025")
 		case 33: // a temporary "TN" number, which is not a real National Insurance number

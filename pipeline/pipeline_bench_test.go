@@ -1,0 +1,164 @@
+package pipeline_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bulkload/bulk/bench/learners"
+	"github.com/bulkload/bulk/formats/onefile"
+	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/read"
+	"github.com/bulkload/bulk/pipeline/report"
+)
+
+// The speed targets are ratios to a bare encoding/csv read of the same file measured in the same
+// binary, so they hold on any machine: run
+//
+//	go test -run '^$' -bench . -benchtime 3x ./pipeline/
+//
+// and read rows/s and ratio. -bench.rows sets the size (bench/run.sh measures the 1M-row file
+// with the built binary and its peak memory).
+var benchRows = flag.Int("bench.rows", 200000, "data rows in the benchmark's learner file")
+
+var (
+	benchOnce sync.Once
+	benchPath string
+	benchErr  error
+)
+
+// learnerFile writes the benchmark's file once per test binary, in the system's temp folder.
+func learnerFile(b *testing.B) string {
+	b.Helper()
+	benchOnce.Do(func() {
+		benchPath = filepath.Join(os.TempDir(), fmt.Sprintf("bulk-bench-learners-%d.csv", *benchRows))
+		if _, err := os.Stat(benchPath); err == nil {
+			return
+		}
+		f, err := os.Create(benchPath + ".tmp")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		if err = learners.Write(f, *benchRows, 1); err == nil {
+			err = f.Close()
+		}
+		if err == nil {
+			err = os.Rename(benchPath+".tmp", benchPath)
+		}
+		benchErr = err
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchPath
+}
+
+// bareRead is the baseline: encoding/csv reading every record and nothing else.
+func bareRead(b *testing.B, path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+	r.ReuseRecord = true
+	r.FieldsPerRecord = -1
+	var n int64 = -1
+	for {
+		_, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return n
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+}
+
+// readOnly is bulk's CSV reader alone: detection pre-pass, decoding, parsing, records.
+func readOnly(b *testing.B, path string) int64 {
+	in, err := read.Open(path, read.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	t, err := in.NextTable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rec pipeline.Record
+	var n int64
+	for {
+		rec.Reset()
+		if err := t.Next(&rec); errors.Is(err, io.EOF) {
+			return n
+		} else if err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+}
+
+// validate is what `bulk validate --kind onefile-users` does, less writing the report files.
+func validate(b *testing.B, path string) int64 {
+	in, err := read.Open(path, read.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	rep := report.New(b.TempDir(), false)
+	if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: onefile.Users, Reporter: rep}); err != nil {
+		b.Fatal(err)
+	}
+	c := rep.Counts()
+	if c.Rejected != 0 || c.Read != int64(*benchRows) {
+		b.Fatalf("the benchmark file should be valid: %+v", c)
+	}
+	return c.Read
+}
+
+func benchRowsPerSec(b *testing.B, run func(*testing.B, string) int64) {
+	path := learnerFile(b)
+	var rows int64
+	b.ResetTimer()
+	for b.Loop() {
+		rows += run(b, path)
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkEncodingCSV(b *testing.B) { benchRowsPerSec(b, bareRead) }
+func BenchmarkReadCSV(b *testing.B)     { benchRowsPerSec(b, readOnly) }
+func BenchmarkValidate(b *testing.B)    { benchRowsPerSec(b, validate) }
+
+// BenchmarkValidateVsEncodingCSV alternates the baseline and the whole validation on the same
+// file, so both see the same machine load, and reports the ratio the target is set on (≥ 0.6).
+func BenchmarkValidateVsEncodingCSV(b *testing.B) {
+	path := learnerFile(b)
+	var bare, bulk time.Duration
+	var rows int64
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := time.Now()
+		n := bareRead(b, path)
+		t1 := time.Now()
+		validate(b, path)
+		bare += t1.Sub(t0)
+		bulk += time.Since(t1)
+		rows += n
+	}
+	b.ReportMetric(float64(rows)/bare.Seconds(), "csv-rows/s")
+	b.ReportMetric(float64(rows)/bulk.Seconds(), "bulk-rows/s")
+	b.ReportMetric(bare.Seconds()/bulk.Seconds(), "ratio")
+}

@@ -1,0 +1,275 @@
+package read
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulkload/bulk/pipeline/check"
+)
+
+// fmtClass is what a cell style's number format makes of a number: a plain number, a date, a
+// date and time, or a time of day. A spreadsheet stores all of them as the same serial number;
+// only the format tells them apart.
+type fmtClass uint8
+
+const (
+	fmtNumber fmtClass = iota
+	fmtDate
+	fmtDateTime
+	fmtTime
+)
+
+// cellFmt is what the reader needs of a cell style: the class of its number format and, for
+// formats of zeros only such as 000000 (how a spreadsheet shows an ID stored as a number with its
+// leading zeros), the width to pad whole numbers to.
+type cellFmt struct {
+	class fmtClass
+	pad   int
+}
+
+// zeroPad returns n when the first section of a format code is n zeros (n > 1), else 0.
+func zeroPad(code string) int {
+	if i := strings.IndexByte(code, ';'); i >= 0 {
+		code = code[:i]
+	}
+	if len(code) < 2 || strings.Trim(code, "0") != "" {
+		return 0
+	}
+	return len(code)
+}
+
+// padNumber left-pads a whole non-negative number with zeros to width n, as its format shows it.
+func padNumber(v string, n int) string {
+	if len(v) >= n {
+		return v
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return v
+		}
+	}
+	return strings.Repeat("0", n-len(v)) + v
+}
+
+// builtinClass classifies the built-in number formats (ECMA-376 Part 1, 18.8.30): 14-17 and 22
+// are dates, 18-21 and 45-47 times; 27-36 and 50-58 are the East Asian locales' dates and times.
+func builtinClass(id int) fmtClass {
+	switch {
+	case id >= 14 && id <= 17, id == 27, id == 28, id == 29, id == 30, id == 31, id == 36, id >= 50 && id <= 58:
+		return fmtDate
+	case id == 22:
+		return fmtDateTime
+	case id >= 18 && id <= 21, id >= 32 && id <= 35, id >= 45 && id <= 47:
+		return fmtTime
+	}
+	return fmtNumber
+}
+
+// classifyFormat classifies a custom format code by the date and time tokens in its first
+// section (the one positive numbers use), ignoring quoted text, escaped characters, fill and
+// padding characters, and bracketed colours, conditions and locales. [h], [m] and [s] are elapsed
+// time. An 'm' is a month unless the format has hours or seconds and no days or years.
+func classifyFormat(code string) fmtClass {
+	var hasDate, hasTime, hasM bool
+	for i := 0; i < len(code); i++ {
+		switch c := code[i]; c {
+		case ';':
+			i = len(code) // first section only
+		case '"':
+			if j := strings.IndexByte(code[i+1:], '"'); j >= 0 {
+				i += j + 1
+			} else {
+				i = len(code)
+			}
+		case '\\', '_', '*':
+			i++ // the next character is literal, or a padding or fill character
+		case '[':
+			j := strings.IndexByte(code[i+1:], ']')
+			if j < 0 {
+				i = len(code)
+				break
+			}
+			inner := strings.ToLower(code[i+1 : i+1+j])
+			if inner != "" && strings.Trim(inner, "hms") == "" {
+				hasTime = true // elapsed time: [h]:mm:ss
+			}
+			i += j + 1
+		default:
+			switch c | 0x20 { // ASCII lower case
+			case 'y', 'd', 'e', 'g', 'b':
+				if c|0x20 == 'e' && !dateLetterContext(code, i) {
+					continue // E+ / e- of scientific notation
+				}
+				if c|0x20 == 'g' && strings.HasPrefix(strings.ToLower(code[i:]), "general") {
+					i += len("general") - 1
+					continue
+				}
+				if c|0x20 == 'b' && (i+1 >= len(code) || code[i+1] != '1' && code[i+1] != '2') {
+					continue // b1/b2 are the Buddhist and Hijri years; a lone b is nothing
+				}
+				hasDate = true
+			case 'h', 's':
+				hasTime = true
+			case 'm':
+				hasM = true
+			case 'a':
+				if strings.HasPrefix(strings.ToLower(code[i:]), "am/pm") || strings.HasPrefix(strings.ToLower(code[i:]), "a/p") {
+					hasTime = true
+				}
+			}
+		}
+	}
+	switch {
+	case hasDate && hasTime:
+		return fmtDateTime
+	case hasDate:
+		return fmtDate
+	case hasTime:
+		return fmtTime
+	case hasM:
+		return fmtDate // "mmm" or "mmmm" alone: a month
+	}
+	return fmtNumber
+}
+
+// dateLetterContext reports whether the e at i is a year (era year "e", "ee") rather than the
+// exponent of a scientific format such as 0.00E+00.
+func dateLetterContext(code string, i int) bool {
+	if i+1 < len(code) && (code[i+1] == '+' || code[i+1] == '-') {
+		return false
+	}
+	return true
+}
+
+// Serial date limits: 9999-12-31 is the last day a spreadsheet can show.
+const maxSerial = 2958465
+
+// serialText turns an Excel serial number into the text bulk gives a date cell:
+// yyyy-mm-dd, yyyy-mm-dd HH:MM:SS (the format shows a time), or HH:MM:SS (a time of day). ok is
+// false when the number is not a date a spreadsheet could show (negative, or past 9999).
+func serialText(v float64, class fmtClass, date1904 bool) (string, bool) {
+	if v < 0 || v > maxSerial || math.IsNaN(v) {
+		return "", false
+	}
+	days := math.Floor(v)
+	secs := int64(math.Round((v - days) * 86400))
+	if secs >= 86400 {
+		days++
+		secs -= 86400
+	}
+	if class == fmtTime {
+		if days >= 1 { // a duration past a day ([h]:mm:ss): hours keep counting
+			secs += int64(days) * 86400
+		}
+		return clock(secs), true
+	}
+	var t time.Time
+	d := int(days)
+	switch {
+	case date1904:
+		t = check.ExcelEpoch1904.AddDate(0, 0, d)
+	case d == 60:
+		// The 1900 system counts a 29 February 1900 that never was (Lotus 1-2-3's bug, kept
+		// for compatibility); give back what the spreadsheet shows.
+		if class == fmtDateTime {
+			return "1900-02-29 " + clock(secs), true
+		}
+		return "1900-02-29", true
+	case d < 60:
+		t = check.ExcelEpoch1900.AddDate(0, 0, d+1)
+	default:
+		t = check.ExcelEpoch1900.AddDate(0, 0, d)
+	}
+	if class == fmtDateTime {
+		return t.Format("2006-01-02") + " " + clock(secs), true
+	}
+	return t.Format("2006-01-02"), true
+}
+
+func clock(secs int64) string {
+	h, m, s := secs/3600, secs/60%60, secs%60
+	b := make([]byte, 0, 8)
+	if h < 10 {
+		b = append(b, '0')
+	}
+	b = strconv.AppendInt(b, h, 10)
+	b = append(b, ':', byte('0'+m/10), byte('0'+m%10), ':', byte('0'+s/10), byte('0'+s%10))
+	return string(b)
+}
+
+// isoDateText reads the value of a t="d" cell (an ISO-8601 date, time or both, ECMA-376 Part 1,
+// 18.17.4) into bulk's date text.
+func isoDateText(v string, class fmtClass) (string, bool) {
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05Z07:00", "2006-01-02", "15:04:05.999999999", "15:04:05"} {
+		t, err := time.Parse(layout, v)
+		if err != nil {
+			continue
+		}
+		t = t.Round(time.Second)
+		switch {
+		case layout[0] == '1' || class == fmtTime:
+			return t.Format("15:04:05"), true
+		case class == fmtDateTime || t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0:
+			return t.Format("2006-01-02 15:04:05"), true
+		default:
+			return t.Format("2006-01-02"), true
+		}
+	}
+	return "", false
+}
+
+// numberText gives a number cell's value as plain decimal text, the way a spreadsheet's formula
+// bar shows it: never in scientific notation (1000000043, not 1.000000043E+9), and to the 15
+// significant digits a spreadsheet keeps, so 0.1+0.2 stored as 0.30000000000000004 reads 0.3.
+// Values that are already plain decimals with at most 15 significant digits are returned as
+// stored, which is nearly all of them.
+func numberText(v string) string {
+	if plainDecimal(v) {
+		return v
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return v // not a number after all: give the text back rather than lose it
+	}
+	if f == 0 {
+		return "0"
+	}
+	// A decimal of at most 15 significant digits survives the trip through float64, so the
+	// shortest text of the rounded float is those digits.
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'e', 14, 64), 64)
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+// plainDecimal reports whether v is -?digits[.digits] with at most 15 significant digits.
+func plainDecimal(v string) bool {
+	i := 0
+	if i < len(v) && v[i] == '-' {
+		i++
+	}
+	if i == len(v) {
+		return false
+	}
+	sig, zeros, dot, started := 0, 0, false, false
+	for ; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '.' && !dot:
+			dot = true
+		case c >= '0' && c <= '9':
+			if c == '0' {
+				if started {
+					zeros++ // trailing zeros count only when a non-zero digit follows
+				}
+				continue
+			}
+			started = true
+			sig += zeros + 1
+			zeros = 0
+		default:
+			return false
+		}
+	}
+	return sig <= 15 && v[len(v)-1] != '.'
+}

@@ -1,0 +1,313 @@
+package pipeline
+
+import (
+	"fmt"
+	"hash/maphash"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// uniques finds repeated values of Unique fields within a kind, across all its tables. Per key it
+// keeps a 64-bit fingerprint and where the key was first seen, nothing more: 12 bytes in a table
+// kept 53-80% full, so a million learners with three unique fields (3M keys) take about 48 MB. Two different keys sharing a fingerprint is a 1-in-2^64 event per pair; it would show as
+// a duplicate naming a row whose value differs, which a reader can see.
+//
+// Where a key was first seen is one uint32: the row number plus the table's base, the sum of the
+// row numbers of the tables before it (the sequencer sees tables one after another).
+type uniques struct {
+	seed  maphash.Seed
+	salts map[*Kind][]uint64 // per field: mixed into the value's hash so equal values of different fields differ
+	tab   fpTable
+	// tables in the order first seen, with their bases (ascending)
+	srcs  []*Source
+	bases []uint32
+	cur   *Source
+	top   uint32 // highest location used so far
+	sink  uint32 // keeps prefetch's loads from being optimised away
+}
+
+// ukey is the fingerprint of one Unique field's value on a row, computed by the row workers so
+// that the in-order sequencer only looks it up.
+type ukey struct {
+	field int
+	fp    uint64
+}
+
+func newUniques() *uniques {
+	return &uniques{seed: maphash.MakeSeed(), salts: map[*Kind][]uint64{}}
+}
+
+// free releases the table's memory (it is outside Go's heap on Unix).
+func (u *uniques) free() { u.tab.free() }
+
+// saltsOf returns the per-field salts of kind k, or nil when k has no Unique field. It is called
+// by the reader goroutine as each table starts.
+func (u *uniques) saltsOf(k *Kind) []uint64 {
+	s, ok := u.salts[k]
+	if !ok {
+		for f := range k.Fields {
+			if k.Fields[f].Unique {
+				if s == nil {
+					s = make([]uint64, len(k.Fields))
+				}
+				s[f] = maphash.String(u.seed, k.Name+"\x00"+k.Fields[f].Name)
+			}
+		}
+		u.salts[k] = s
+	}
+	return s
+}
+
+// keys fills r's fingerprints of its Unique fields' values, ignoring case. scratch is the
+// calling worker's buffer for case folding.
+func (u *uniques) keys(r *Row, salts []uint64, scratch *[]byte) {
+	r.ukeys = r.ukeys[:0]
+	if salts == nil {
+		return
+	}
+	for f, fd := range r.Map.Kind.Fields {
+		if !fd.Unique || !r.Has(f) {
+			continue
+		}
+		v := r.Value(f)
+		if v == "" {
+			continue
+		}
+		*scratch = fold(*scratch, v)
+		r.ukeys = append(r.ukeys, ukey{f, mix64(maphash.Bytes(u.seed, *scratch) ^ salts[f])})
+	}
+}
+
+// loc returns the location of row r in the one numbering shared by all tables.
+func (u *uniques) loc(src *Source, row int) uint32 {
+	if src != u.cur {
+		base := uint32(0)
+		if len(u.bases) > 0 {
+			base = u.top + 1
+		}
+		u.srcs = append(u.srcs, src)
+		u.bases = append(u.bases, base)
+		u.cur = src
+	}
+	l := u.bases[len(u.bases)-1] + uint32(row)
+	if l > u.top {
+		u.top = l
+	}
+	return l
+}
+
+// where finds the table and row of a location.
+func (u *uniques) where(l uint32) (*Source, int) {
+	i := sort.Search(len(u.bases), func(i int) bool { return u.bases[i] > l }) - 1
+	return u.srcs[i], int(l - u.bases[i])
+}
+
+// fold writes v in lower case into b, without allocating for ASCII.
+func fold(b []byte, v string) []byte {
+	b = b[:0]
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= utf8.RuneSelf {
+			return append(b[:0], strings.ToLower(v)...)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// expect makes room for the keys of a table of about rows rows, before its first row: growing
+// the index as keys arrive moves every key again at each step, and those moves cost as much as
+// the lookups themselves.
+func (u *uniques) expect(rows int, salts []uint64) {
+	n := 0
+	for _, s := range salts {
+		if s != 0 {
+			n++
+		}
+	}
+	u.tab.reserve(u.tab.len() + rows*n)
+}
+
+// prefetch reads the home slot of every key of a batch ahead of the in-order lookups. The
+// loads do not depend on each other, so the processor overlaps their cache misses instead of
+// waiting for each in turn: with millions of keys nearly every lookup is a miss.
+func (u *uniques) prefetch(rows []Row) {
+	var x uint32
+	for i := range rows {
+		for _, k := range rows[i].ukeys {
+			x += u.tab.peek(k.fp)
+		}
+	}
+	u.sink += x
+}
+
+// check looks up the row's keys, in input order: a key seen before makes the row a duplicate.
+func (u *uniques) check(r *Row) {
+	if len(r.ukeys) == 0 {
+		return
+	}
+	l := u.loc(r.Rec.Src, r.Rec.Row)
+	for _, k := range r.ukeys {
+		prev, seen := u.tab.insert(k.fp, l)
+		if !seen {
+			continue
+		}
+		fd := &r.Map.Kind.Fields[k.field]
+		psrc, prow := u.where(prev)
+		where := fmt.Sprintf("row %d", prow)
+		if psrc != r.Rec.Src {
+			where = fmt.Sprintf("row %d of %s", prow, psrc.Where())
+		}
+		r.Errorf(k.field, RuleDuplicate, "%s %q already appears on %s; each value may appear only once, so this row is rejected.", fd.Name, r.Value(k.field), where)
+	}
+}
+
+// mix64 is a bijective finaliser (from MurmurHash3): it spreads the salt through all bits, so
+// the table's slot (low bits) and part (high bits) both depend on the whole key.
+func mix64(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
+}
+
+// fpTable maps fingerprints to locations: open addressing with linear probing in 8 parts chosen
+// by the fingerprint's top bits. A slot is 12 bytes, fingerprint and location side by side, so a
+// lookup touches one cache line. A part grows by half when four-fifths full; parts grow one at a
+// time, so growing needs a few megabytes more for a moment, never twice the whole table.
+type fpTable struct {
+	parts [8]fpPart
+}
+
+// slot is a fingerprint's low and high halves and a location; all zero when empty.
+type slot [3]uint32
+
+type fpPart struct {
+	mem   *slotMem
+	slots []slot
+	n     int
+}
+
+// fpPartMin is a part's first size in bytes (see nextSize for the rest).
+const fpPartMin = 64 << 10
+
+// hugePage is the size of a transparent huge page on Linux (x86-64 and most arm64 kernels).
+const hugePage = 2 << 20
+
+// insert records fp at loc l unless it is there already; then it returns the first location.
+func (t *fpTable) insert(fp uint64, l uint32) (uint32, bool) {
+	if fp == 0 {
+		fp = 1 // 0 marks an empty slot
+	}
+	p := &t.parts[fp>>61]
+	if p.mem == nil {
+		p.alloc(fpPartMin)
+	} else if 5*(p.n+1) > 4*len(p.slots) {
+		p.grow()
+	}
+	lo, hi := uint32(fp), uint32(fp>>32)
+	s := p.slots
+	// The home slot scales the low half onto the part's size, which need not be a power of two.
+	for i := int(uint64(lo) * uint64(len(s)) >> 32); ; {
+		e := &s[i]
+		if e[0] == lo && e[1] == hi {
+			return e[2], true
+		}
+		if e[0] == 0 && e[1] == 0 {
+			e[0], e[1], e[2] = lo, hi, l
+			p.n++
+			return 0, false
+		}
+		if i++; i == len(s) {
+			i = 0
+		}
+	}
+}
+
+// peek loads fp's home slot.
+func (t *fpTable) peek(fp uint64) uint32 {
+	p := &t.parts[fp>>61]
+	if len(p.slots) == 0 {
+		return 0
+	}
+	return p.slots[int(uint64(uint32(fp))*uint64(len(p.slots))>>32)][0]
+}
+
+func (p *fpPart) alloc(bytes int) {
+	p.mem = allocSlots(bytes)
+	p.slots = p.mem.slots
+}
+
+func (p *fpPart) grow() { p.resize(nextSize(len(p.mem.bytes()))) }
+
+func (p *fpPart) resize(size int) {
+	old, olds := p.mem, p.slots
+	p.alloc(size)
+	s := p.slots
+	for _, e := range olds {
+		if e[0] == 0 && e[1] == 0 {
+			continue
+		}
+		i := int(uint64(e[0]) * uint64(len(s)) >> 32)
+		for s[i][0] != 0 || s[i][1] != 0 {
+			if i++; i == len(s) {
+				i = 0
+			}
+		}
+		s[i] = e
+	}
+	old.free()
+}
+
+func (t *fpTable) len() int {
+	n := 0
+	for i := range t.parts {
+		n += t.parts[i].n
+	}
+	return n
+}
+
+// reserve sizes the parts for keys keys in all, each at most four-fifths full.
+func (t *fpTable) reserve(keys int) {
+	per := (keys + len(t.parts) - 1) / len(t.parts)
+	size := per * 12 * 5 / 4
+	if size < fpPartMin {
+		return
+	}
+	if size >= hugePage {
+		size = (size + hugePage - 1) / hugePage * hugePage
+	}
+	for i := range t.parts {
+		p := &t.parts[i]
+		if p.mem == nil {
+			p.alloc(size)
+		} else if size > len(p.mem.bytes()) {
+			p.resize(size)
+		}
+	}
+}
+
+// nextSize grows a part by half: with 12-byte slots kept at most four-fifths full, a part then
+// holds between 53% and 80% of its slots in use. From 2 MiB up sizes stay whole huge pages.
+func nextSize(cur int) int {
+	n := cur + cur/2
+	if n >= hugePage {
+		n = (n + hugePage - 1) / hugePage * hugePage
+	}
+	return n
+}
+
+func (t *fpTable) free() {
+	for i := range t.parts {
+		if t.parts[i].mem != nil {
+			t.parts[i].mem.free()
+			t.parts[i] = fpPart{}
+		}
+	}
+}

@@ -1,0 +1,5 @@
+//go:build unix && !linux
+
+package pipeline
+
+func adviseHuge([]byte) {}

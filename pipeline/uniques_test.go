@@ -1,0 +1,55 @@
+package pipeline
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func TestFPTableGrowsAndKeepsFirstLocations(t *testing.T) {
+	var tab fpTable
+	defer tab.free()
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n = 300000 // enough for every part to double several times
+	fps := make([]uint64, n)
+	for i := range fps {
+		fps[i] = rng.Uint64()
+		if _, seen := tab.insert(fps[i], uint32(i)); seen {
+			t.Fatalf("key %d reported seen on first insert", i)
+		}
+	}
+	for i, fp := range fps {
+		l, seen := tab.insert(fp, uint32(n+i))
+		if !seen || l != uint32(i) {
+			t.Fatalf("key %d: seen=%v first=%d, want first=%d", i, seen, l, i)
+		}
+	}
+	if _, seen := tab.insert(0, 1); seen {
+		t.Fatal("fingerprint 0 is a key like any other")
+	}
+	if l, seen := tab.insert(0, 2); !seen || l != 1 {
+		t.Fatalf("fingerprint 0 again: %d %v", l, seen)
+	}
+}
+
+func TestUniquesLocationsAcrossTables(t *testing.T) {
+	u := newUniques()
+	defer u.free()
+	a, b, c := &Source{File: "a.csv"}, &Source{File: "b.csv"}, &Source{File: "c.csv"}
+	var locs []uint32
+	for _, x := range []struct {
+		src *Source
+		row int
+	}{{a, 2}, {a, 7}, {a, 300}, {b, 2}, {b, 3}, {c, 9}} {
+		locs = append(locs, u.loc(x.src, x.row))
+	}
+	want := []struct {
+		src *Source
+		row int
+	}{{a, 2}, {a, 7}, {a, 300}, {b, 2}, {b, 3}, {c, 9}}
+	for i, l := range locs {
+		src, row := u.where(l)
+		if src != want[i].src || row != want[i].row {
+			t.Errorf("location %d is %s row %d, want %s row %d", l, src.File, row, want[i].src.File, want[i].row)
+		}
+	}
+}
