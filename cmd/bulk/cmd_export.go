@@ -283,7 +283,7 @@ func (e *exportFlags) export(ctx context.Context, a *App, kindName string, input
 	}
 	res.counts, res.rep = chk.counts, chk.rep
 	if !e.quiet {
-		fmt.Fprintln(a.Stderr, summaryLine(chk.counts, e.reportDir))
+		fmt.Fprintln(a.Stderr, summaryLine(chk.rep, e.reportDir))
 	}
 	return res, nil
 }

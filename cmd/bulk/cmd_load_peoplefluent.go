@@ -136,7 +136,7 @@ func (o *loadPFFlags) run(ctx context.Context, a *App, kindName string, inputs [
 	counts := res.rep.Counts()
 	if !o.quiet || counts.Rejected > 0 {
 		fmt.Fprintf(a.Stderr, "Loaded: %s; %s %s traced to their input rows. %s\n", pushLine(sum), thousands(int64(traced)),
-			plural(int64(traced), "LMS answer", "LMS answers"), summaryLine(counts, o.reportDir))
+			plural(int64(traced), "LMS answer", "LMS answers"), summaryLine(res.rep, o.reportDir))
 	}
 	return exitFor(counts)
 }

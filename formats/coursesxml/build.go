@@ -73,7 +73,7 @@ func (b *Builder) Accept(r *pipeline.Row) error {
 		}
 		s.Start, s.End = start.XSD(), end.XSD()
 		if r.Value(fDeadline) != "" {
-			d, err := pfvalue.Date(r, fDeadline)
+			d, err := pfvalue.CheckedDate(r, fDeadline)
 			if err != nil {
 				r.Errorf(fDeadline, pipeline.RuleDate, "EnrollmentDeadline %q %v.", r.Value(fDeadline), err)
 				return nil

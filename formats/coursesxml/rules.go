@@ -21,10 +21,10 @@ func isSession(r *pipeline.Row) bool {
 // time of day starts at midnight and, for the end, lasts to the end of the day (23:59:59), so a
 // one-day session written as two equal dates is a day long, not an instant.
 func sessionTimes(r *pipeline.Row) (start, end pfvalue.Moment, err error) {
-	if start, err = pfvalue.Date(r, fStart); err != nil {
+	if start, err = pfvalue.CheckedDate(r, fStart); err != nil {
 		return
 	}
-	if end, err = pfvalue.Date(r, fEnd); err != nil {
+	if end, err = pfvalue.CheckedDate(r, fEnd); err != nil {
 		return
 	}
 	if !end.HasTime {
@@ -156,8 +156,8 @@ func (c *cross) Check(r *pipeline.Row) {
 	}
 	for _, f := range moduleFields {
 		if old, ok := m.values[f]; ok && r.Value(f) != "" && old != canonicalModuleValue(r, f) {
-			r.Errorf(f, RuleModuleConflict, "%s %q differs from %q given for module %s on %s; a module is described once: make the repeated columns agree, or leave them blank on this row.",
-				Kind.Fields[f].Name, r.Value(f), old, m.id, m.where[f])
+			r.Errorf(f, RuleModuleConflict, "%s differs between the rows of module %s: %s on %s, %s on this row. A module is described once: make the repeated columns agree, or leave them blank on this row.",
+				Kind.Fields[f].Name, m.id, old, m.where[f], canonicalModuleValue(r, f))
 		}
 	}
 	if r.HasErrors() {

@@ -74,8 +74,8 @@ func checkDates(r *pipeline.Row) {
 	if r.Value(fStartDate) == "" || r.Value(fEndDate) == "" || r.FieldHasError(fStartDate) || r.FieldHasError(fEndDate) {
 		return
 	}
-	s, err1 := pfvalue.Date(r, fStartDate)
-	e, err2 := pfvalue.Date(r, fEndDate)
+	s, err1 := pfvalue.CheckedDate(r, fStartDate)
+	e, err2 := pfvalue.CheckedDate(r, fEndDate)
 	if err1 == nil && err2 == nil && s.Compare(e) > 0 {
 		r.Errorf(fEndDate, pfvalue.RuleDateRange, "EndDate %s is before StartDate %s; check the two dates (day and month may be swapped).", writeDate(e), writeDate(s))
 	}

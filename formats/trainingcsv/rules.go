@@ -44,15 +44,15 @@ func checkDates(r *pipeline.Row) {
 	s, e := r.Value(fStartDate), r.Value(fEndDate)
 	if s != "" && e != "" && !strings.EqualFold(s, "NONE") && !strings.EqualFold(e, "NONE") &&
 		!r.FieldHasError(fStartDate) && !r.FieldHasError(fEndDate) {
-		sd, err1 := pfvalue.Date(r, fStartDate)
-		ed, err2 := pfvalue.Date(r, fEndDate)
+		sd, err1 := pfvalue.CheckedDate(r, fStartDate)
+		ed, err2 := pfvalue.CheckedDate(r, fEndDate)
 		if err1 == nil && err2 == nil && sd.Compare(ed) > 0 {
 			r.Errorf(fEndDate, pfvalue.RuleDateRange, "ENDDATE %s is before STARTDATE %s; check the two dates (day and month may be swapped).",
 				ed.DMYHM(), sd.DMYHM())
 		}
 	}
 	if d := r.Value(fSettingsDate); d != "" && !r.FieldHasError(fSettingsDate) {
-		if sd, err := pfvalue.Date(r, fSettingsDate); err == nil && sd.HasClock() {
+		if sd, err := pfvalue.CheckedDate(r, fSettingsDate); err == nil && sd.HasClock() {
 			r.Warnf(fSettingsDate, pfvalue.RuleIgnoredValue, "USE SETTINGS AS OF DATE takes a date only; the time %s is dropped.", sd.DMYHM()[12:])
 		}
 	}

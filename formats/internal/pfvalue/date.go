@@ -17,10 +17,10 @@ type Moment struct {
 
 // Date parses field f of r exactly as the pipeline's field check does (Row.ParseDate), but reads
 // the handful of layouts that make up nearly every real file — dd/mm/yyyy, yyyy-mm-dd and
-// dd-Mmm-yyyy, each with an optional HH:MM or HH:MM:SS — without allocating. An export parses
-// every date again to write it, and on a million rows the general parser's allocations were a
-// large share of the time (docs/peoplefluent-formats.md). FuzzDate holds the fast path to the
-// general parser's answers.
+// dd-Mmm-yyyy, each with an optional HH:MM or HH:MM:SS — without allocating. The CSV transforms
+// run on copies of rows in their own goroutines (payloadcsv.Stream), where the pipeline's parsed
+// dates are not at hand; on a million rows the general parser was a large share of the time
+// (docs/peoplefluent-formats.md). FuzzDate holds the fast path to the general parser's answers.
 func Date(r *pipeline.Row, f int) (Moment, error) {
 	if r.CellType(f) != pipeline.CellNumber {
 		monthFirst := r.Opts != nil && r.Opts.MonthFirst
@@ -28,6 +28,16 @@ func Date(r *pipeline.Row, f int) (Moment, error) {
 			return m, nil
 		}
 	}
+	d, err := r.ParseDate(f)
+	if err != nil {
+		return Moment{}, err
+	}
+	return FromCheck(d), nil
+}
+
+// CheckedDate is field f of r as the pipeline's field check read it: Row.ParseDate keeps each
+// row's parsed dates, so a rule that runs after the field checks gets them without parsing again.
+func CheckedDate(r *pipeline.Row, f int) (Moment, error) {
 	d, err := r.ParseDate(f)
 	if err != nil {
 		return Moment{}, err

@@ -66,7 +66,12 @@ type Enum struct {
 func NewEnum(vals ...Value) *Enum {
 	e := &Enum{Values: vals, index: map[string]string{}, exact: map[string]string{}}
 	for _, v := range vals {
-		for _, s := range append([]string{v.Code, v.Label}, v.Also...) {
+		// "C Program", as Choices offers it in a template's drop-down, is accepted too.
+		spellings := append([]string{v.Code, v.Label}, v.Also...)
+		if v.Label != "" {
+			spellings = append(spellings, v.Code+" "+v.Label)
+		}
+		for _, s := range spellings {
 			k := fold(s)
 			if k == "" {
 				continue

@@ -131,7 +131,7 @@ func TestTimeZone(t *testing.T) {
 
 func TestEnum(t *testing.T) {
 	e := NewEnum(Value{Code: "W", Label: "Workshop/Seminar", Also: []string{"Workshop"}}, Value{Code: "1", Label: "Self Training (Paper)"})
-	for in, want := range map[string]string{"w": "W", "workshop seminar": "W", "WORKSHOP-SEMINAR": "W", "Workshop": "W", "1": "1", "self training paper": "1"} {
+	for in, want := range map[string]string{"W Workshop/Seminar": "W", "1 Self Training (Paper)": "1", "w": "W", "workshop seminar": "W", "WORKSHOP-SEMINAR": "W", "Workshop": "W", "1": "1", "self training paper": "1"} {
 		if got, ok := e.Canonical(in); !ok || got != want {
 			t.Errorf("Canonical(%q) = %q, %v; want %q", in, got, ok, want)
 		}
