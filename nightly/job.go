@@ -269,9 +269,12 @@ func (j *Job) Check() []string {
 			add("target.base (the LMS root URL, e.g. https://lms.example.ac.uk/ekp/) is missing")
 		}
 		switch t.Endpoint {
-		case "trainingHistoryCsv", "externalTrainingCsv", "courses":
+		case "", "trainingHistoryCsv", "externalTrainingCsv", "courses":
 		default:
-			add("target.endpoint %q: use trainingHistoryCsv, externalTrainingCsv or courses", t.Endpoint)
+			add("target.endpoint %q: use trainingHistoryCsv, externalTrainingCsv or courses (or leave it out: the kind decides)", t.Endpoint)
+		}
+		if j.Kind == "" {
+			add("kind is missing: a peoplefluent target needs the kind to send (training-history, external-training or courses)")
 		}
 		if t.KeyFile == "" && t.KeyEnv == "" {
 			add("target.key_file or target.key_env is missing: name where the system key is kept")

@@ -37,6 +37,10 @@ type loadPFFlags struct {
 	keyFile   string
 	chunkRows int
 	retries   int
+
+	// onReport, when set, is given the run's report once the export has made it (a nightly run
+	// reads the outcome from it whatever the exit status). Not a flag.
+	onReport func(*report.Report)
 }
 
 func newLoadPFCmd(a *App) *cobra.Command {
@@ -112,6 +116,9 @@ func (o *loadPFFlags) run(ctx context.Context, a *App, kindName string, inputs [
 	res, err := o.export(ctx, a, ek.kind.Name, inputs)
 	if err != nil {
 		return err
+	}
+	if o.onReport != nil {
+		o.onReport(res.rep)
 	}
 	if res.rows == 0 {
 		fmt.Fprintf(a.Stderr, "Nothing to push: no row passed the checks. Fix the rows in %s and load again.\n", filepath.Join(o.reportDir, "rejects.csv"))

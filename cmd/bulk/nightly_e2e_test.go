@@ -171,3 +171,41 @@ func TestNightlyHistory(t *testing.T) {
 		t.Fatalf("bulk runs show %s: exit %d\n%s", id, code, stdout)
 	}
 }
+
+func TestNightlyExportSendsOnlyChanges(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+	os.MkdirAll(in, 0o755)
+	job := filepath.Join(dir, "job.yaml")
+	os.WriteFile(job, []byte("name: history\ninputs: {folder: in, settle: 1s}\nkind: training-history\ntarget: {type: export, folder: out}\n"), 0o644)
+	env := map[string]string{"BULK_STATE_DIR": filepath.Join(dir, "state")}
+	rows := []string{"jsmith,HS-101,05/09/2026 09:00,Completed,HS101-A", "ajones,HS-101,05/09/2026 09:00,Completed,HS101-A", "bkhan,FA-200,06/09/2026 09:00,Active,FA200-B"}
+	drop := func(n int) {
+		body := "USERID,LEARNINGID,STARTDATE,STUDENTSTATUS,SESSIONCODE\n" + strings.Join(rows, "\n") + "\n"
+		p := filepath.Join(in, fmt.Sprintf("history-%d.csv", n))
+		os.WriteFile(p, []byte(body), 0o644)
+		old := time.Now().Add(-time.Minute)
+		os.Chtimes(p, old, old)
+	}
+	payloadRows := func() []int {
+		files, _ := filepath.Glob(filepath.Join(out, "history-*.csv"))
+		var n []int
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			n = append(n, strings.Count(strings.TrimSpace(string(b)), "\n")) // lines after the header
+		}
+		return n
+	}
+	drop(1)
+	if code, _, stderr := runBulk(t, env, "run", "--once", job); code != 0 {
+		t.Fatalf("first night: exit %d\n%s", code, stderr)
+	}
+	rows[2] = "bkhan,FA-200,06/09/2026 09:00,Completed,FA200-B" // one record completed since
+	drop(2)
+	if code, _, stderr := runBulk(t, env, "run", "--once", job); code != 0 {
+		t.Fatalf("second night: exit %d\n%s", code, stderr)
+	}
+	if got := payloadRows(); len(got) != 2 || got[0]+got[1] != 4 || (got[0] != 1 && got[1] != 1) {
+		t.Fatalf("payload data rows per night = %v, want 3 then 1", got)
+	}
+}

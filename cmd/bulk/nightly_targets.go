@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/bulkload/bulk/nightly"
@@ -13,6 +16,64 @@ import (
 // settings in place of flags and the job's row filter (diffing) in c.keep.
 func init() {
 	nightlyTargets["onefile"] = nightlyOnefile
+	nightlyTargets["export"] = nightlyExport
+	nightlyTargets["peoplefluent"] = nightlyPeopleFluent
+}
+
+// nightlyExport writes the run's payload into the job's folder as JOB-RUNID.csv (or .xml).
+func nightlyExport(ctx context.Context, a *App, j *nightly.Job, c *checkFlags, files []string) (*report.Report, error) {
+	ek, err := findExportKind(j.Kind)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	if err := os.MkdirAll(j.Target.Folder, 0o755); err != nil {
+		return nil, cannotRun(fmt.Errorf("cannot create the export folder: %w", err), "")
+	}
+	e := exportFlags{checkFlags: *c, out: filepath.Join(j.Target.Folder, j.Name+"-"+filepath.Base(c.reportDir)+ek.ext)}
+	res, err := e.export(ctx, a, j.Kind, files)
+	if res == nil {
+		return nil, err
+	}
+	return res.rep, nil
+}
+
+// nightlyPeopleFluent exports the run's rows and pushes them, like 'bulk load peoplefluent'.
+func nightlyPeopleFluent(ctx context.Context, a *App, j *nightly.Job, c *checkFlags, files []string) (*report.Report, error) {
+	t := j.Target
+	ek, err := findExportKind(j.Kind)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	if t.Endpoint != "" && t.Endpoint != ek.endpoint {
+		return nil, cannotRun(fmt.Errorf("target.endpoint %s does not take %s rows (they go to %s)", t.Endpoint, j.Kind, ek.endpoint), "")
+	}
+	o := loadPFFlags{exportFlags: exportFlags{checkFlags: *c}, base: t.Base, keyFile: t.KeyFile, chunkRows: t.ChunkRows, retries: 4}
+	if o.chunkRows == 0 {
+		o.chunkRows = 5000
+	}
+	if t.Folder != "" {
+		o.out = filepath.Join(t.Folder, j.Name+"-"+filepath.Base(c.reportDir)+ek.ext)
+	}
+	var rep *report.Report
+	o.onReport = func(r *report.Report) { rep = r }
+	app := *a
+	if t.KeyEnv != "" {
+		app.Getenv = func(k string) string {
+			if k == envPFKey {
+				return a.Getenv(t.KeyEnv)
+			}
+			return a.Getenv(k)
+		}
+	}
+	err = o.run(ctx, &app, j.Kind, files)
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.Code == ExitRejected {
+		err = nil
+	}
+	if rep == nil && err == nil {
+		err = errors.New("the load ended before exporting")
+	}
+	return rep, err
 }
 
 func nightlyOnefile(ctx context.Context, a *App, j *nightly.Job, c *checkFlags, files []string) (*report.Report, error) {
