@@ -159,7 +159,7 @@ func (l *loader) doAssign(ctx context.Context, w *work) error {
 		}
 		return nil
 	}
-	key := fmt.Sprintf("assign/%d/%d/%d/%d/%s", a.LearnerID, assignee, a.Level, a.StandardID, a.UnitID)
+	key := assignKey(assignee, a)
 	if first := l.claim(key, w); first != w {
 		w.finish(ActExists, StatusSkipped, "repeats the assignment on "+first.where(w.it))
 		return nil
@@ -211,6 +211,19 @@ func (l *loader) doAssign(ctx context.Context, w *work) error {
 	return nil
 }
 
+// preclaim claims each assignment's key in input order before the workers start, so that when
+// two rows make the same assignment the earlier row sends it and the later one is the repeat,
+// whichever worker gets there first.
+func (l *loader) preclaim(ws []*work) {
+	for _, w := range ws {
+		assignee, a, err := l.assignment(w)
+		if err != nil {
+			continue // doAssign reports it
+		}
+		l.claim(assignKey(assignee, a), w)
+	}
+}
+
 // claim returns the first work of the run to claim key: two rows making the same assignment
 // must not both send it (the second would be refused as a repeat).
 func (l *loader) claim(key string, w *work) *work {
@@ -221,4 +234,9 @@ func (l *loader) claim(key string, w *work) *work {
 	}
 	l.claimed[key] = w
 	return w
+}
+
+// assignKey names an assignment in the ledger and among the run's claims.
+func assignKey(assignee int, a Assignment) string {
+	return fmt.Sprintf("assign/%d/%d/%d/%d/%s", a.LearnerID, assignee, a.Level, a.StandardID, a.UnitID)
 }

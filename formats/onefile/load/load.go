@@ -406,6 +406,9 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 			return nil
 		}
 		l.stage.Store(s.name)
+		if s.name == "assignments" {
+			l.preclaim(s.ws)
+		}
 		if err := l.runStage(ctx, s.ws, s.do); err != nil {
 			return err
 		}
