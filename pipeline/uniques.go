@@ -84,8 +84,14 @@ func (u *uniques) keys(r *Row, salts []uint64, scratch *[]byte) {
 		if v == "" {
 			continue
 		}
-		*scratch = fold(*scratch, v)
-		r.ukeys = append(r.ukeys, ukey{f, u.fingerprint(*scratch, salts[f])})
+		var h uint64
+		if lowerASCII(v) {
+			h = maphash.String(u.seed, v) // the same hash as of the folded bytes, without the copy
+		} else {
+			*scratch = fold(*scratch, v)
+			h = maphash.Bytes(u.seed, *scratch)
+		}
+		r.ukeys = append(r.ukeys, ukey{f, mix64(h ^ salts[f])})
 	}
 }
 
@@ -111,6 +117,17 @@ func (u *uniques) loc(src *Source, row int) uint32 {
 func (u *uniques) where(l uint32) (*Source, int) {
 	i := sort.Search(len(u.bases), func(i int) bool { return u.bases[i] > l }) - 1
 	return u.srcs[i], int(l - u.bases[i])
+}
+
+// lowerASCII reports whether v is ASCII without capitals, so that fold would copy it unchanged
+// (most e-mail addresses and many references).
+func lowerASCII(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // fold writes v in lower case into b, without allocating for ASCII.
