@@ -21,6 +21,16 @@ func SetClock(f func() time.Time) (restore func()) {
 // Now returns the pipeline's clock.
 func Now() time.Time { return now() }
 
+// Now returns the clock of the row's run, read once when the run started: rules that compare
+// with today ask for it on every row, and reading the system clock per row costs more than the
+// rule. Outside Run (Opts nil) it reads the pipeline's clock.
+func (r *Row) Now() time.Time {
+	if r.Opts != nil && !r.Opts.now.IsZero() {
+		return r.Opts.now
+	}
+	return now()
+}
+
 // ParseDate parses field f of r as a date with the run's date order.
 func (r *Row) ParseDate(f int) (check.Date, error) {
 	// The field checks and the kind's rules both read a row's dates: parse each once per row.
@@ -55,14 +65,7 @@ func (r *Row) parseDate(f int) (check.Date, error) {
 			return check.FromSerial(float64(n), true)
 		}
 	}
-	t := time.Time{}
-	if r.Opts != nil {
-		t = r.Opts.now
-	}
-	if t.IsZero() {
-		t = now()
-	}
-	return check.ParseDate(r.Value(f), order, t)
+	return check.ParseDate(r.Value(f), order, r.Now())
 }
 
 // checkRow runs the reader's problems, the field checks every kind shares, then the kind's rules.

@@ -70,7 +70,39 @@ var ErrNoKind = errors.New("no sheet or file matched a known kind")
 
 // RunState holds per-run state shared by the cross-row checkers of related kinds.
 type RunState struct {
-	vals map[string]any
+	vals    map[string]any
+	uniq    *uniques // nil outside Run
+	salts   map[saltKey]uint64
+	scratch []byte
+}
+
+type saltKey struct {
+	k *Kind
+	f int
+}
+
+// FirstRow returns the first row of the run, in input order, whose Unique field f of kind k
+// holds v (ignoring case, as duplicates are found), among the rows the cross-row checks have
+// been given so far, the row being checked included. The run's duplicate index answers it, so a
+// cross-row checker that needs to find rows by such a value (a learner named by MISID) keeps no
+// second copy of every key. It may be called only from Cross.Check and Cross.Finish.
+func (s *RunState) FirstRow(k *Kind, f int, v string) (src *Source, row int, ok bool) {
+	if s.uniq == nil || v == "" || f < 0 || f >= len(k.Fields) || !k.Fields[f].Unique {
+		return nil, 0, false
+	}
+	sk := saltKey{k, f}
+	salt, ok := s.salts[sk]
+	if !ok {
+		salt = s.uniq.salt(k, f)
+		s.salts[sk] = salt
+	}
+	s.scratch = fold(s.scratch, v)
+	l, ok := s.uniq.tab.find(s.uniq.fingerprint(s.scratch, salt))
+	if !ok {
+		return nil, 0, false
+	}
+	src, row = s.uniq.where(l)
+	return src, row, true
 }
 
 // Get returns the value stored under key, creating it with mk the first time.
@@ -241,7 +273,8 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 
 	// Sequencer: puts batches back in input order for cross-row rules, the sink and the report.
 	g.Go(func() error {
-		st := &RunState{vals: map[string]any{}}
+		st := &RunState{vals: map[string]any{}, uniq: uniq, salts: map[saltKey]uint64{}}
+		defer func() { st.uniq = nil }() // its memory is freed when Run returns
 		crosses := map[*Kind]Cross{}
 		var order []Cross
 		pending := map[int]*batch{}

@@ -224,3 +224,63 @@ func TestForcedKindPassesOverForeignSheets(t *testing.T) {
 		t.Errorf("skipped = %q", skipped)
 	}
 }
+
+// firstCross records, for every row, what RunState.FirstRow says about its Ref (during Check)
+// and, at Finish, about every Ref again: the run's duplicate index answers both.
+type firstCross struct {
+	st         *pipeline.RunState
+	k          *pipeline.Kind
+	now, atEnd []string
+	refs       []string
+}
+
+func (c *firstCross) answer(v string) string {
+	src, row, ok := c.st.FirstRow(c.k, 0, v)
+	if !ok {
+		return v + ":none"
+	}
+	return fmt.Sprintf("%s:%s/%d", v, src.File, row)
+}
+
+func (c *firstCross) Check(r *pipeline.Row) {
+	if ref := r.Value(2); ref != "" {
+		c.now = append(c.now, c.answer(ref))
+		c.refs = append(c.refs, ref)
+	}
+}
+
+func (c *firstCross) Finish(func(pipeline.Problem)) {
+	for _, ref := range c.refs {
+		c.atEnd = append(c.atEnd, c.answer(ref))
+	}
+}
+
+func TestRunStateFirstRow(t *testing.T) {
+	var fc *firstCross
+	k := &pipeline.Kind{Name: "first-rows", Fields: []pipeline.Field{{Name: "Key", Unique: true}, {Name: "Age"}, {Name: "Ref"}}}
+	k.NewCross = func(st *pipeline.RunState) pipeline.Cross {
+		fc = &firstCross{st: st, k: k}
+		return fc
+	}
+	h := []string{"Key", "Age", "Ref"}
+	a := table("a.csv", h, []string{"k1", "", ""}, []string{"K2", "", "k1"}, []string{"k2", "", "K2"}, []string{"", "", "k3"})
+	b := table("b.csv", h, []string{"k3", "", "K3"}, []string{"x", "", "nothing"}, []string{"y", "", "Y"})
+	// Tiny batches: lookups must see every row before the one being checked, across batches.
+	if err := pipeline.Run(context.Background(), []pipeline.Input{a, b}, pipeline.Options{Kind: k, BatchSize: 1}); err != nil {
+		t.Fatal(err)
+	}
+	wantNow := []string{"k1:a.csv/2", "K2:a.csv/3", "k3:none", "K3:b.csv/2", "nothing:none", "Y:b.csv/4"}
+	wantEnd := []string{"k1:a.csv/2", "K2:a.csv/3", "k3:b.csv/2", "K3:b.csv/2", "nothing:none", "Y:b.csv/4"}
+	if got := strings.Join(fc.now, " "); got != strings.Join(wantNow, " ") {
+		t.Errorf("during the run:\n got %s\nwant %s", got, strings.Join(wantNow, " "))
+	}
+	if got := strings.Join(fc.atEnd, " "); got != strings.Join(wantEnd, " ") {
+		t.Errorf("at Finish:\n got %s\nwant %s", got, strings.Join(wantEnd, " "))
+	}
+	if _, _, ok := fc.st.FirstRow(k, 0, "k1"); ok {
+		t.Error("FirstRow answered after the run, when the index is freed")
+	}
+	if _, _, ok := fc.st.FirstRow(k, 1, "k1"); ok {
+		t.Error("FirstRow answered for a field that is not Unique")
+	}
+}

@@ -51,12 +51,22 @@ func (u *uniques) saltsOf(k *Kind) []uint64 {
 				if s == nil {
 					s = make([]uint64, len(k.Fields))
 				}
-				s[f] = maphash.String(u.seed, k.Name+"\x00"+k.Fields[f].Name)
+				s[f] = u.salt(k, f)
 			}
 		}
 		u.salts[k] = s
 	}
 	return s
+}
+
+// salt is what saltsOf gives field f of kind k.
+func (u *uniques) salt(k *Kind, f int) uint64 {
+	return maphash.String(u.seed, k.Name+"\x00"+k.Fields[f].Name)
+}
+
+// fingerprint is the key of a value already folded to lower case, in the field of salt.
+func (u *uniques) fingerprint(folded []byte, salt uint64) uint64 {
+	return mix64(maphash.Bytes(u.seed, folded) ^ salt)
 }
 
 // keys fills r's fingerprints of its Unique fields' values, ignoring case. scratch is the
@@ -74,8 +84,14 @@ func (u *uniques) keys(r *Row, salts []uint64, scratch *[]byte) {
 		if v == "" {
 			continue
 		}
-		*scratch = fold(*scratch, v)
-		r.ukeys = append(r.ukeys, ukey{f, mix64(maphash.Bytes(u.seed, *scratch) ^ salts[f])})
+		var h uint64
+		if lowerASCII(v) {
+			h = maphash.String(u.seed, v) // the same hash as of the folded bytes, without the copy
+		} else {
+			*scratch = fold(*scratch, v)
+			h = maphash.Bytes(u.seed, *scratch)
+		}
+		r.ukeys = append(r.ukeys, ukey{f, mix64(h ^ salts[f])})
 	}
 }
 
@@ -101,6 +117,17 @@ func (u *uniques) loc(src *Source, row int) uint32 {
 func (u *uniques) where(l uint32) (*Source, int) {
 	i := sort.Search(len(u.bases), func(i int) bool { return u.bases[i] > l }) - 1
 	return u.srcs[i], int(l - u.bases[i])
+}
+
+// lowerASCII reports whether v is ASCII without capitals, so that fold would copy it unchanged
+// (most e-mail addresses and many references).
+func lowerASCII(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // fold writes v in lower case into b, without allocating for ASCII.
@@ -222,6 +249,30 @@ func (t *fpTable) insert(fp uint64, l uint32) (uint32, bool) {
 		if e[0] == 0 && e[1] == 0 {
 			e[0], e[1], e[2] = lo, hi, l
 			p.n++
+			return 0, false
+		}
+		if i++; i == len(s) {
+			i = 0
+		}
+	}
+}
+
+// find returns the location recorded for fp, if any.
+func (t *fpTable) find(fp uint64) (uint32, bool) {
+	if fp == 0 {
+		fp = 1
+	}
+	s := t.parts[fp>>61].slots
+	if len(s) == 0 {
+		return 0, false
+	}
+	lo, hi := uint32(fp), uint32(fp>>32)
+	for i := int(uint64(lo) * uint64(len(s)) >> 32); ; {
+		e := &s[i]
+		if e[0] == lo && e[1] == hi {
+			return e[2], true
+		}
+		if e[0] == 0 && e[1] == 0 {
 			return 0, false
 		}
 		if i++; i == len(s) {

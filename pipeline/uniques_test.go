@@ -23,6 +23,14 @@ func TestFPTableGrowsAndKeepsFirstLocations(t *testing.T) {
 			t.Fatalf("key %d: seen=%v first=%d, want first=%d", i, seen, l, i)
 		}
 	}
+	for i, fp := range fps {
+		if l, ok := tab.find(fp); !ok || l != uint32(i) {
+			t.Fatalf("find key %d: %d %v, want %d", i, l, ok, i)
+		}
+		if _, ok := tab.find(fp ^ 1<<40); ok {
+			t.Fatalf("find matched a key never inserted (%d)", i)
+		}
+	}
 	if _, seen := tab.insert(0, 1); seen {
 		t.Fatal("fingerprint 0 is a key like any other")
 	}

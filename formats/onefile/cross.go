@@ -15,9 +15,10 @@ import (
 // assessor, in any order: a reference to a row already seen is judged at once; any other waits,
 // grouped by the value it names, until Finish, when every user of the run is known.
 //
-// Memory is kept to fingerprints and row locations: staff (few) in a map; learners (many) in a
-// compact sorted store of 16 bytes per key; waiting references 8 bytes per row plus one copy of
-// each distinct value named.
+// Users are found by MISID or e-mail through the run's duplicate index (RunState.FirstRow: both
+// fields are Unique, so the pipeline already keeps each value's first row); this index adds one
+// byte per user row (its role and whether it was rejected), waiting references 8 bytes per row
+// plus one copy of each distinct value named.
 
 const peopleKey = "onefile/people"
 
@@ -82,23 +83,31 @@ func (r ref) field() int  { return int(uint8(r >> 8)) }
 func (r ref) want() want  { return want(uint8(r)) }
 
 type waiting struct {
+	typ   byte   // keyMISID or keyEmail
 	value string // as first written
 	refs  []ref
 }
 
 type table struct {
-	src *pipeline.Source
-	m   *pipeline.Mapping
+	src   *pipeline.Source
+	m     *pipeline.Mapping
+	users []uint8 // by row number: what add recorded of a user row (userIndexed, role, rejected)
 }
+
+// A user row's byte in table.users: its role (0 when not valid; roles are below 64) and flags.
+const (
+	userRoleMask = 0x3f
+	userIndexed  = 0x40 // add has seen the row
+	userRejected = 0x80 // the row had an error when it was indexed
+)
 
 // people is the run's shared index.
 type people struct {
-	keyer
-	staff    map[uint64]person // non-learner rows and rows without a valid role
-	learners store
-	waits    map[uint64]*waiting
-	tables   []table // by Source.Index
-	org      struct {
+	keyer  // groups waiting references by the value they name
+	st     *pipeline.RunState
+	waits  map[uint64]*waiting
+	tables []table // by Source.Index
+	org    struct {
 		id  int64
 		at  person
 		set bool
@@ -107,11 +116,11 @@ type people struct {
 }
 
 func sharedPeople(st *pipeline.RunState) *people {
-	return st.Get(peopleKey, func() any { return newPeople() }).(*people)
+	return st.Get(peopleKey, func() any { return newPeople(st) }).(*people)
 }
 
-func newPeople() *people {
-	return &people{keyer: keyer{maphash.MakeSeed()}, staff: map[uint64]person{}, waits: map[uint64]*waiting{}}
+func newPeople(st *pipeline.RunState) *people {
+	return &people{keyer: keyer{maphash.MakeSeed()}, st: st, waits: map[uint64]*waiting{}}
 }
 
 func (pp *people) noteTable(r *pipeline.Row) {
@@ -120,7 +129,7 @@ func (pp *people) noteTable(r *pipeline.Row) {
 		pp.tables = append(pp.tables, table{})
 	}
 	if pp.tables[i].src == nil {
-		pp.tables[i] = table{src: r.Rec.Src, m: r.Map}
+		pp.tables[i].src, pp.tables[i].m = r.Rec.Src, r.Map
 	}
 }
 
@@ -128,44 +137,44 @@ func whereOf(r *pipeline.Row) person {
 	return person{row: uint32(r.Rec.Row), tbl: uint16(r.Rec.Src.Index)}
 }
 
-// add indexes a user row under its MISID and e-mail.
+// add records a user row's role and state, for references that find it by MISID or e-mail.
 func (pp *people) add(r *pipeline.Row) {
-	p := whereOf(r)
-	p.role = uint8(rowRole(r, uRole))
+	if r.Value(uMISID) == "" && r.Value(uEmail) == "" {
+		return // nothing can name it
+	}
+	b := uint8(rowRole(r, uRole))&userRoleMask | userIndexed
 	if r.HasErrors() {
-		p.flags |= rejectedFlag
+		b |= userRejected
 	}
-	for _, k := range []struct {
-		typ byte
-		f   int
-	}{{keyMISID, uMISID}, {keyEmail, uEmail}} {
-		v := r.Value(k.f)
-		if v == "" {
-			continue
-		}
-		key := pp.key(k.typ, v)
-		if p.role == RoleLearner {
-			pp.learners.add(keyed{key, p})
-		} else if _, dup := pp.staff[key]; !dup {
-			pp.staff[key] = p
-		}
+	t := &pp.tables[r.Rec.Src.Index]
+	row := r.Rec.Row
+	if row >= len(t.users) {
+		t.users = append(t.users, make([]uint8, row+1-len(t.users))...)
 	}
+	t.users[row] = b
 }
 
-// lookup finds the earliest user with key among those indexed and searchable now.
-func (pp *people) lookup(key uint64) (person, bool) {
-	s, okS := pp.staff[key]
-	l, okL := pp.learners.find(key)
-	switch {
-	case okS && okL:
-		if l.before(s) {
-			return l, true
-		}
-		return s, true
-	case okS:
-		return s, true
+// lookup finds the earliest user row of the run whose MISID (typ keyMISID) or e-mail is v,
+// among the rows indexed so far. The row being checked is not indexed yet: a row naming itself
+// waits for Finish, which passes over it (its row rule has said so).
+func (pp *people) lookup(typ byte, v string) (person, bool) {
+	f := uMISID
+	if typ == keyEmail {
+		f = uEmail
 	}
-	return l, okL
+	src, row, ok := pp.st.FirstRow(Users, f, v)
+	if !ok || src.Index >= len(pp.tables) {
+		return person{}, false
+	}
+	users := pp.tables[src.Index].users
+	if row >= len(users) || users[row]&userIndexed == 0 {
+		return person{}, false
+	}
+	p := person{row: uint32(row), tbl: uint16(src.Index), role: users[row] & userRoleMask}
+	if users[row]&userRejected != 0 {
+		p.flags |= rejectedFlag
+	}
+	return p, true
 }
 
 // check resolves a reference from row r's field f (a MISID or e-mail of type typ) now if it
@@ -175,17 +184,17 @@ func (pp *people) check(r *pipeline.Row, f int, typ byte, w want) {
 	if v == "" || r.FieldHasError(f) {
 		return
 	}
-	key := pp.key(typ, v)
-	if p, ok := pp.lookup(key); ok {
+	if p, ok := pp.lookup(typ, v); ok {
 		// Everything indexed so far comes before r, and a later row cannot be first.
 		if msg := pp.judge(r.Rec.Src, r.Kind().Fields[f].Name, v, p, w); msg != "" {
 			r.Errorf(f, RuleReference, "%s", msg)
 		}
 		return
 	}
+	key := pp.key(typ, v)
 	wt := pp.waits[key]
 	if wt == nil {
-		wt = &waiting{value: strings.Clone(v)} // rows are reused: keep a copy
+		wt = &waiting{typ: typ, value: strings.Clone(v)} // rows are reused: keep a copy
 		pp.waits[key] = wt
 	}
 	wt.refs = append(wt.refs, packRef(whereOf(r), f, w))
@@ -222,21 +231,6 @@ func (pp *people) finish(rep func(pipeline.Problem)) {
 	if len(pp.waits) == 0 {
 		return
 	}
-	// One pass over the learners finds every waiting key: far cheaper than sorting them all when,
-	// as usual, the waiting values are few (assessors who are already on OneFile).
-	found := map[uint64]person{}
-	for key := range pp.waits {
-		if p, ok := pp.staff[key]; ok {
-			found[key] = p
-		}
-	}
-	pp.learners.each(func(e *keyed) {
-		if _, waits := pp.waits[e.key]; waits {
-			if cur, ok := found[e.key]; !ok || e.p.before(cur) {
-				found[e.key] = e.p
-			}
-		}
-	})
 	keys := make([]uint64, 0, len(pp.waits))
 	for k := range pp.waits {
 		keys = append(keys, k)
@@ -244,7 +238,7 @@ func (pp *people) finish(rep func(pipeline.Problem)) {
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	for _, key := range keys {
 		wt := pp.waits[key]
-		p, found := found[key]
+		p, found := pp.lookup(wt.typ, wt.value)
 		if !found {
 			pp.notInFiles(wt, rep)
 			continue
@@ -367,11 +361,6 @@ func assignmentsFor(pp *people) *assignmentsCross {
 func (c *assignmentsCross) Check(r *pipeline.Row) {
 	pp := c.pp
 	pp.noteTable(r)
-	// Learners indexed since the last sort become searchable; the store is re-sorted only when
-	// it has doubled, so interleaved users and assignments tables stay O(n log n).
-	if u := pp.learners.unsorted(); u > 0 && u >= pp.learners.sorted {
-		pp.learners.sortAll()
-	}
 	pp.check(r, aLearnerMISID, keyMISID, wantLearner)
 	pp.check(r, aLearnerEmail, keyEmail, wantLearner)
 	level, levelOK := ParseLevel(r.Value(aLevel))

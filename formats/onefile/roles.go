@@ -82,6 +82,21 @@ func leadingNumber(s string) (n int, rest string, ok bool) {
 // ParseRole reads a role ID ("5"), a name ("Assessor", "IV / IQA", "Skills Coach") or both
 // ("5 Assessor/Tutor"); in the last form the two must agree.
 func ParseRole(v string) (int, bool) {
+	// The usual cell is the bare ID, and the rules ask for the role several times per row.
+	switch v {
+	case "1":
+		return RoleLearner, true
+	case "4":
+		return RoleTraineeAssessor, true
+	case "5":
+		return RoleAssessor, true
+	case "10":
+		return RoleIQA, true
+	case "40":
+		return RoleEmployer, true
+	case "45":
+		return RoleObserver, true
+	}
 	v = strings.TrimSpace(v)
 	if n, rest, ok := leadingNumber(v); ok {
 		if _, known := RoleNames[n]; !known {

@@ -2,7 +2,6 @@ package onefile
 
 import (
 	"fmt"
-	"hash/maphash"
 	"strings"
 	"testing"
 
@@ -148,35 +147,6 @@ func TestRoleLabel(t *testing.T) {
 	}
 	if got := fmt.Sprint(LevelLabel(1), "|", LevelLabel(3)); got != "an Additional assignment (Level 1)|a Learning Aim assignment (Level 3)" {
 		t.Errorf("LevelLabel = %q", got)
-	}
-}
-
-func TestStore(t *testing.T) {
-	var s store
-	k := keyer{maphash.MakeSeed()}
-	// More than one chunk, with repeats: the earliest row of a key must win.
-	n := 3*(1<<chunkBits) + 17
-	for i := 0; i < n; i++ {
-		s.add(keyed{key: k.key(keyEmail, fmt.Sprint(i%(n/2))), p: person{row: uint32(i + 2), tbl: uint16(i / 1000 % 3)}})
-	}
-	s.sortAll()
-	for i := 0; i < n/2; i += 997 {
-		p, ok := s.find(k.key(keyEmail, fmt.Sprint(i)))
-		j := i + n/2 // the other occurrence
-		want := person{row: uint32(i + 2), tbl: uint16(i / 1000 % 3)}
-		other := person{row: uint32(j + 2), tbl: uint16(j / 1000 % 3)}
-		if other.before(want) {
-			want = other
-		}
-		if !ok || p != want {
-			t.Fatalf("find(%d) = %+v, %v; want %+v", i, p, ok, want)
-		}
-	}
-	if _, ok := s.find(k.key(keyMISID, "0")); ok {
-		t.Error("a MISID key matched an e-mail key")
-	}
-	if k.key(keyEmail, "A@B.example") != k.key(keyEmail, "a@b.example") {
-		t.Error("keys are not folded to lower case")
 	}
 }
 

@@ -1,6 +1,7 @@
 package onefile
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -234,6 +235,24 @@ func TestForwardReferenceRejects(t *testing.T) {
 	))
 	if !c.rejected["Learners:2"] || c.rejected["Learners:3"] {
 		t.Errorf("rejected = %v, want Learners:2 only", c.rejected)
+	}
+}
+
+// A reference to a user on an earlier row, learner or staff, is judged when its row is checked,
+// so a wrong one keeps the row from the sink (a loader) instead of surfacing after it was sent.
+func TestBackReferenceRejectsBeforeSink(t *testing.T) {
+	var accepted []int
+	sink := sinkFunc(func(r *pipeline.Row) error { accepted = append(accepted, r.Rec.Row); return nil })
+	c := run(t, nil, sink, learners(
+		learner(),
+		learner("Email=b@student.example", "MISID=L002", "ULN=", "DefaultAssessorEmail=AMIRA.KHAN@student.example"),
+		staff("40", "Emp", "emp@firm.example", "E009", "PlacementName=Firm"),
+		learner("Email=c@student.example", "MISID=L003", "ULN=", "DefaultAssessorEmail=", "DefaultAssessorMISID=e009"),
+	))
+	expect(t, c, []string{"Learners:2:DefaultAssessorEmail:reference:warning", "Learners:3:DefaultAssessorEmail:reference:error",
+		"Learners:5:DefaultAssessorMISID:reference:error"}, "names row 2, a learner (Role 1)", "names row 4, an Employer (Role 40)")
+	if fmt.Sprint(accepted) != "[2 4]" {
+		t.Errorf("the sink accepted rows %v, want [2 4]", accepted)
 	}
 }
 

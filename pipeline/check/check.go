@@ -6,6 +6,7 @@ package check
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Integer parses a whole number, accepting a trailing ".0" that spreadsheets add to numbers.
@@ -130,7 +131,27 @@ var ninoBannedPrefix = map[string]bool{"BG": true, "GB": true, "KN": true, "NK":
 // and an optional suffix A-D; D, F, I, Q, U, V never appear in the prefix, nor O as the second
 // letter, and the prefixes BG, GB, KN, NK, NT, TN, ZZ are never issued.
 func NINO(s string) string {
-	n := NormalizeNINO(s)
+	// Normalise into a buffer on the stack: a validation run checks one NINO per learner, and
+	// NormalizeNINO allocates twice. Text beyond ASCII (a no-break space) takes the general way.
+	var buf [9]byte
+	n := buf[:0]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			n = []byte(NormalizeNINO(s))
+			break
+		}
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			continue
+		case 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		if len(n) == len(buf) {
+			return "must be two letters, six digits and a letter A-D, like AB 12 34 56 C"
+		}
+		n = append(n, c)
+	}
 	if len(n) != 8 && len(n) != 9 {
 		return "must be two letters, six digits and a letter A-D, like AB 12 34 56 C"
 	}
@@ -146,8 +167,8 @@ func NINO(s string) string {
 	if !isNINOLetter(a) || !isNINOLetter(b) || b == 'O' {
 		return "starts with letters that are never used in a National Insurance number"
 	}
-	if ninoBannedPrefix[n[:2]] {
-		return "starts with " + n[:2] + ", a prefix that is never issued"
+	if ninoBannedPrefix[string(n[:2])] {
+		return "starts with " + string(n[:2]) + ", a prefix that is never issued"
 	}
 	return ""
 }

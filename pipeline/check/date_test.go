@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -267,5 +268,41 @@ func BenchmarkParseDate(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestParsePlainAgrees holds the fast path for dd/mm/yyyy and yyyy-mm-dd to the general parser:
+// every day, month and separator around the edges of the calendar, in both date orders, gives
+// the same date, or is left to the general parser (which then rejects it or reads it the same).
+func TestParsePlainAgrees(t *testing.T) {
+	years := []int{1899, 1900, 1999, 2000, 2024, 2026, 2100, 9999}
+	fast := 0
+	for _, order := range []DateOrder{DayFirst, MonthFirst} {
+		for _, y := range years {
+			for m := 0; m <= 13; m++ {
+				for d := 0; d <= 32; d++ {
+					ins := []string{
+						fmt.Sprintf("%02d/%02d/%04d", d, m, y), fmt.Sprintf("%02d-%02d-%04d", d, m, y),
+						fmt.Sprintf("%02d.%02d.%04d", d, m, y), fmt.Sprintf("%04d-%02d-%02d", y, m, d),
+						fmt.Sprintf("%04d/%02d/%02d", y, m, d), fmt.Sprintf("%02d/%02d-%04d", d, m, y),
+						fmt.Sprintf("%04d-%02d/%02d", y, m, d), fmt.Sprintf("%02d/%02d/ %03d", d, m, y%1000),
+					}
+					for _, in := range ins {
+						got, ok := parsePlain(in, order)
+						want, err := parseGeneral(in, order, testNow)
+						if !ok {
+							continue
+						}
+						fast++
+						if err != nil || got != want {
+							t.Errorf("order %d, %q: fast path %v, general parser %v, %v", order, in, got.Time, want.Time, err)
+						}
+					}
+				}
+			}
+		}
+	}
+	if fast == 0 {
+		t.Fatal("the fast path took no input")
 	}
 }

@@ -168,6 +168,10 @@ func TestNINO(t *testing.T) {
 		{"AB12345C", "two letters, six digits"},
 		{"AB1234567C", "two letters, six digits"},
 		{"", "two letters, six digits"},
+		{"ab\u00a012 34 56 c", ""}, // a no-break space (the general path)
+		{"gb 12 34 56 a", "starts with GB"},
+		{"AB 12 34 56 C D", "two letters, six digits"},
+		{"ÅB123456C", "two letters, six digits"}, // Å is two bytes
 	}
 	for _, tc := range tests {
 		msg := NINO(tc.in)
@@ -233,6 +237,10 @@ func FuzzValueChecks(f *testing.F) {
 			if len(s) != 10 || validULN(s[:9]) != s {
 				t.Fatalf("ULN accepted %q", s)
 			}
+		}
+		// NINO normalises ASCII on its own: it must judge s as it judges s normalised.
+		if a, b := NINO(s), NINO(NormalizeNINO(s)); a != b {
+			t.Fatalf("NINO(%q) = %q, but of its normalised form %q", s, a, b)
 		}
 		if msg := NINO(s); msg == "" {
 			n := NormalizeNINO(s)
