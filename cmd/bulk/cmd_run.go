@@ -95,6 +95,17 @@ func runJob(ctx context.Context, a *App, jobPath string, f runFlags) error {
 	if err != nil {
 		return cannotRun(err, "Fix the job file; 'bulk run --check JOB.yaml' checks it without running.")
 	}
+	if j.Kind != "" {
+		// A mistyped kind must fail the check, not every night's file after it was claimed.
+		if _, err := kindArg(j.Kind); err != nil {
+			var ee *ExitError
+			if errors.As(err, &ee) {
+				ee.Err = fmt.Errorf("%s: kind: %w", jobPath, ee.Err)
+				ee.Hint = strings.TrimSpace(ee.Hint + " Fix the kind in the job file, or leave it out to detect it from the headers.")
+			}
+			return err
+		}
+	}
 	if f.check {
 		fmt.Fprintf(a.Stdout, "%s: job %q is ready: files %s in %s go to %s.\n", jobPath, j.Name, j.Inputs.Glob, j.Inputs.Folder, j.Target.Type)
 		return nil
@@ -295,6 +306,9 @@ func processFile(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job, 
 		sent = int64(n)
 	}
 	after := rep.Counts()
+	// The target may reject rows validation passed (a reference naming nobody on OneFile):
+	// valid and rejected both come from after the send, so they add up to rows_read.
+	summary["rows_valid"] = after.Valid
 	summary["rows_rejected"] = after.Rejected
 	summary["sent"] = sent
 	summary["skipped_unchanged"] = counts.Unchanged

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Tests for what a data officer ran into following the docs (the "tour").
+
+func TestRunJobCheckRefusesUnknownKind(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "in"), 0o755)
+	job := filepath.Join(dir, "job.yaml")
+	os.WriteFile(job, []byte("name: x\ninputs: {folder: in}\nkind: onefile-user\n"), 0o644)
+	for _, args := range [][]string{{"run", "--check", job}, {"run", "--once", job}} {
+		code, stdout, stderr := runBulk(t, map[string]string{"BULK_STATE_DIR": filepath.Join(dir, "state")}, args...)
+		if code != ExitCannotRun {
+			t.Errorf("%v: exit %d, want %d\n%s%s", args, code, ExitCannotRun, stdout, stderr)
+		}
+		for _, want := range []string{"job.yaml: kind", `"onefile-user"`, "Did you mean onefile-users?"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%v: stderr does not say %q:\n%s", args, want, stderr)
+			}
+		}
+	}
+}
+
+// The nightly "run finished" line counts rows after the target has spoken: valid + rejected =
+// read, even when the load rejects a row validation passed (an assessor nobody has).
+func TestNightlyCountsAddUpAfterLoadRejects(t *testing.T) {
+	f := newNightlyFixture(t, 0, "")
+	csv := "FirstName,LastName,Email,MISID,Role,DefaultAssessorMISID,ClassroomID,PlacementID\n" +
+		"A,One,a1@learner.example,NL-1,1,STF-001,101,201\n" +
+		"B,Two,b2@learner.example,NL-2,1,NOBODY-9,101,201\n" +
+		"C,Three,c3@learner.example,NL-3,1,STF-002,101,201\n"
+	p := filepath.Join(f.in, "export.csv")
+	os.WriteFile(p, []byte(csv), 0o644)
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(p, old, old)
+
+	code, stderr := f.run("run", "--once", "--log-format", "json", f.job)
+	if code != ExitRejected {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitRejected, stderr)
+	}
+	var fin map[string]any
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.Contains(line, `"run finished"`) {
+			if err := json.Unmarshal([]byte(line), &fin); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if fin == nil {
+		t.Fatalf("no 'run finished' line:\n%s", stderr)
+	}
+	if fin["rows_read"] != 3.0 || fin["rows_valid"] != 2.0 || fin["rows_rejected"] != 1.0 {
+		t.Errorf("run finished: read %v, valid %v, rejected %v; want 3, 2, 1\n%s",
+			fin["rows_read"], fin["rows_valid"], fin["rows_rejected"], stderr)
+	}
+}
