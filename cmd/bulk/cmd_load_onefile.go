@@ -274,6 +274,10 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 	if err := load.WriteResults(o.check.reportDir, out.Results); err != nil {
 		return cannotRun(err, "Check that the report folder is writable.")
 	}
+	kept, kerr := keepEarlierCredentials(o.check.reportDir, len(out.Credentials))
+	if kerr != nil {
+		return cannotRun(kerr, "Move "+filepath.Join(o.check.reportDir, "credentials.csv")+" somewhere safe, or choose another --report folder.")
+	}
 	credPath, cerr := load.WriteCredentials(o.check.reportDir, out.Credentials)
 	if cerr != nil {
 		return cannotRun(cerr, "")
@@ -289,6 +293,9 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 		fmt.Fprintln(a.Stderr, loadSummary(out, o.dryRun, o.check.reportDir, st))
 		if credPath != "" {
 			fmt.Fprintf(a.Stderr, "OneFile returned %d new logins: they are in %s (readable by you only). Hand them over securely, then delete the file.\n", len(out.Credentials), credPath)
+		}
+		if kept != "" {
+			fmt.Fprintf(a.Stderr, "The logins of an earlier run in this report folder were kept: they are now in %s.\n", kept)
 		}
 	}
 	if t.box != nil {
@@ -308,6 +315,30 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 		return &ExitError{Code: ExitRejected}
 	}
 	return nil
+}
+
+// keepEarlierCredentials moves an earlier run's credentials.csv aside to the first free
+// credentials-N.csv before this run writes its own: "run the same command again" after Ctrl-C
+// uses the same report folder, and OneFile never shows those passwords again. It returns the
+// new name, or "" when nothing was moved (no new logins, or no earlier file).
+func keepEarlierCredentials(dir string, n int) (string, error) {
+	old := filepath.Join(dir, "credentials.csv")
+	if n == 0 {
+		return "", nil
+	}
+	if _, err := os.Lstat(old); err != nil {
+		return "", nil
+	}
+	for i := 1; ; i++ {
+		to := filepath.Join(dir, fmt.Sprintf("credentials-%d.csv", i))
+		if _, err := os.Lstat(to); err == nil {
+			continue
+		}
+		if err := os.Rename(old, to); err != nil {
+			return "", fmt.Errorf("cannot keep the earlier logins in %s: %w", old, err)
+		}
+		return to, nil
+	}
 }
 
 func (o *loadOnefileOpts) openLedger(a *App, t *target) (*ledger.Ledger, error) {
@@ -356,8 +387,14 @@ func loadSummary(out *load.Outcome, dry bool, dir string, st api.Stats) string {
 	if dry {
 		verb = "Dry run (nothing sent)"
 	}
-	return fmt.Sprintf("%s into organisation %d: %s created, %s updated, %s assigned, %s already there, %s rejected, %s failed, %s skipped (%s API calls, %s retries). Results: %s",
-		verb, out.Org.ID, thousands(okOf(out, load.ActCreate)), thousands(okOf(out, load.ActUpdate)), thousands(okOf(out, load.ActAssign)),
+	where := fmt.Sprintf(" into organisation %d", out.Org.ID)
+	if out.Org.ID == 0 {
+		// The load stopped before it knew where to load (e.g. the token sees several
+		// organisations and --org was not given): nothing was sent.
+		verb, where = "Nothing loaded", ""
+	}
+	return fmt.Sprintf("%s%s: %s created, %s updated, %s assigned, %s already there, %s rejected, %s failed, %s skipped (%s API calls, %s retries). Results: %s",
+		verb, where, thousands(okOf(out, load.ActCreate)), thousands(okOf(out, load.ActUpdate)), thousands(okOf(out, load.ActAssign)),
 		thousands(c[load.ActExists]), thousands(c[load.StatusRejected]), thousands(c[load.StatusFailed]),
 		thousands(c[load.StatusSkipped]-c[load.ActExists]), thousands(st.Calls), thousands(st.Retries), filepath.Join(dir, "results.csv"))
 }
@@ -427,7 +464,9 @@ func (p *loadProgress) update(pr load.Progress) {
 	}
 	if pr.Stage != p.stage || time.Since(p.last) > 10*time.Second || pr.Done == pr.Total {
 		p.stage, p.last = pr.Stage, time.Now()
-		fmt.Fprintf(p.a.Stderr, "load: %d/%d rows done (%d failed) · %s\n", pr.Done, pr.Total, pr.Failed, desc)
+		// Failed counts rows the load rejected (a reference naming nobody) and rows that
+		// failed; the summary line tells them apart, so this line must not call both "failed".
+		fmt.Fprintf(p.a.Stderr, "load: %d/%d rows done (%d not loaded) · %s\n", pr.Done, pr.Total, pr.Failed, desc)
 	}
 }
 

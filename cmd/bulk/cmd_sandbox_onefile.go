@@ -116,10 +116,27 @@ func runSandboxOneFile(ctx context.Context, a *App, cmd *cobra.Command, f sandbo
 	// The token is printed on purpose: it opens this local sandbox and nothing else.
 	fmt.Fprintf(a.Stdout, "OneFile sandbox serving at %s\n", base)
 	fmt.Fprintf(a.Stdout, "customer token (this sandbox only): %s\n", srv.CustomerToken())
+	// The token sees every organisation of the seed; a load must then name one with --org,
+	// so the command shown has to say it or it fails as shown.
+	seed := cfg.Seed
+	if seed == nil {
+		seed = sandbox.DefaultSeed()
+	}
+	org := ""
+	if len(seed.Organisations) > 1 {
+		org = fmt.Sprintf(" --org %d", seed.Organisations[0].ID)
+	}
 	if a.Getenv("BULK_ONEFILE_TOKEN") == "" {
-		fmt.Fprintf(a.Stdout, "To load into it from another terminal:\n  export BULK_ONEFILE_TOKEN=%s\n  bulk load onefile --url %s FILE\n", srv.CustomerToken(), base)
+		fmt.Fprintf(a.Stdout, "To load into it from another terminal:\n  export BULK_ONEFILE_TOKEN=%s\n  bulk load onefile --url %s%s FILE\n", srv.CustomerToken(), base, org)
 	} else {
-		fmt.Fprintf(a.Stdout, "It accepts the BULK_ONEFILE_TOKEN of this environment. To load into it:\n  bulk load onefile --url %s FILE\n", base)
+		fmt.Fprintf(a.Stdout, "It accepts the BULK_ONEFILE_TOKEN of this environment. To load into it:\n  bulk load onefile --url %s%s FILE\n", base, org)
+	}
+	if org != "" {
+		var names []string
+		for _, o := range seed.Organisations {
+			names = append(names, fmt.Sprintf("%d (%s)", o.ID, o.Name))
+		}
+		fmt.Fprintf(a.Stdout, "Organisations: %s.\n", strings.Join(names, ", "))
 	}
 	fmt.Fprintln(a.Stdout, "Ctrl-C stops it and prints what it holds.")
 

@@ -90,7 +90,9 @@ func TestSandboxOneFileCommand(t *testing.T) {
 		t.Fatalf("exit: %v", err)
 	}
 	<-collected
-	for _, want := range []string{"Ctrl-C stops it", "Sandbox holds 7 users", "Calls: 4 (429: 1"} {
+	for _, want := range []string{"Ctrl-C stops it", "Sandbox holds 7 users", "Calls: 4 (429: 1",
+		// The built-in seed has two organisations: a load without --org fails, so the hint says it.
+		"--url " + base + " --org 5740 FILE", "Organisations: 5740 (Northfield Training - Apprenticeships), 5741"} {
 		if !strings.Contains(rest.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, rest.String())
 		}

@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulkload/bulk/formats/onefile/sandbox"
 )
 
 // Tests for what a data officer ran into following the docs (the "tour").
@@ -60,5 +63,54 @@ func TestNightlyCountsAddUpAfterLoadRejects(t *testing.T) {
 	if fin["rows_read"] != 3.0 || fin["rows_valid"] != 2.0 || fin["rows_rejected"] != 1.0 {
 		t.Errorf("run finished: read %v, valid %v, rejected %v; want 3, 2, 1\n%s",
 			fin["rows_read"], fin["rows_valid"], fin["rows_rejected"], stderr)
+	}
+}
+
+// Running the same load again with the same report folder (what the docs say to do after
+// Ctrl-C) must not overwrite the logins OneFile returned the first time: it never shows them again.
+func TestLoadKeepsEarlierCredentials(t *testing.T) {
+	dir := t.TempDir()
+	rep := filepath.Join(dir, "rep")
+	in := writeFile(t, dir, "staff.csv", "FirstName,LastName,Email,MISID,Role\nAnn,Lee,ann@example.ac.uk,S-1,5\n")
+	env := map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "state")}
+	for i := range 3 {
+		code, _, stderr := bulkRun(t, env, "load", "onefile", "--sandbox", "--report", rep, in)
+		if code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", i+1, code, stderr)
+		}
+		if i > 0 && !strings.Contains(stderr, "were kept: they are now in "+filepath.Join(rep, "credentials-"+strconv.Itoa(i)+".csv")) {
+			t.Errorf("run %d does not say where the earlier logins went:\n%s", i+1, stderr)
+		}
+		if strings.Contains(stderr, "rows done") && strings.Contains(stderr, "failed)") {
+			t.Errorf("the progress line calls rows failed:\n%s", stderr)
+		}
+	}
+	for _, name := range []string{"credentials.csv", "credentials-1.csv", "credentials-2.csv"} {
+		fi, err := os.Stat(filepath.Join(rep, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", name, fi.Mode().Perm())
+		}
+		if recs := readCSV(t, filepath.Join(rep, name)); len(recs) != 2 || recs[1][3] != "ann@example.ac.uk" {
+			t.Errorf("%s holds %v", name, recs)
+		}
+	}
+}
+
+// A token that sees several organisations and no --org: nothing is sent, and the summary must
+// not claim a load "into organisation 0".
+func TestLoadWithoutOrgSaysNothingLoaded(t *testing.T) {
+	box, url := startBox(t, sandbox.Config{})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "staff.csv", "FirstName,LastName,Email,MISID,Role\nAnn,Lee,ann@example.ac.uk,S-1,5\n")
+	env := map[string]string{"BULK_ONEFILE_TOKEN": box.CustomerToken(), "XDG_STATE_HOME": filepath.Join(dir, "state")}
+	code, _, stderr := bulkRun(t, env, "load", "onefile", "--url", url, "--report", filepath.Join(dir, "rep"), in)
+	if code != ExitCannotRun {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitCannotRun, stderr)
+	}
+	if strings.Contains(stderr, "organisation 0") || !strings.Contains(stderr, "Nothing loaded:") || !strings.Contains(stderr, "--org") {
+		t.Errorf("stderr:\n%s", stderr)
 	}
 }
