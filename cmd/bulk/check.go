@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -118,7 +119,11 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 	for _, path := range args {
 		in, err := read.Open(path, ro)
 		if err != nil {
-			return nil, cannotRun(err, "")
+			hint := ""
+			if errors.Is(err, fs.ErrNotExist) {
+				hint = "Check the file's name and folder: give its full path, or run bulk from the folder that holds it."
+			}
+			return nil, cannotRun(err, hint)
 		}
 		inputs = append(inputs, in)
 		rep.AddInput(path)
@@ -131,7 +136,12 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 	opts.Skipped = func(src *pipeline.Source, why string) {
 		skipped = append(skipped, fmt.Sprintf("%s: skipped, %s", src.Where(), why))
 		if !c.quiet {
-			fmt.Fprintf(a.Stderr, "%s: skipped: %s. Use --kind to say what it holds.\n", src.Where(), why)
+			// With --kind already given, "use --kind" would send the user round in a circle.
+			hint := "Use --kind to say what it holds."
+			if c.kind != "" {
+				hint = "If it holds " + c.kind + " rows, check its header row; to read one sheet only, use --sheet NAME."
+			}
+			fmt.Fprintf(a.Stderr, "%s: skipped: %s. %s\n", src.Where(), why, hint)
 		}
 	}
 	opts.Chosen = func(src *pipeline.Source, k *pipeline.Kind, detected bool) {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -38,6 +39,15 @@ is given.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if nightlyRuns {
 				return listNightlyRuns(a, nightlyState, limit)
+			}
+			if state == "" {
+				// A fresh machine has no ledger yet: that is an empty history, not a failure.
+				if path, err := ledger.DefaultPath(a.Getenv); err == nil {
+					if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+						fmt.Fprintf(a.Stderr, "No runs recorded yet (no run ledger at %s). Loads with --sandbox are not recorded; give --state PATH for another ledger.\n", path)
+						return nil
+					}
+				}
 			}
 			led, err := openRunsLedger(a, state)
 			if err != nil {

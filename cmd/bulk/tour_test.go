@@ -114,3 +114,45 @@ func TestLoadWithoutOrgSaysNothingLoaded(t *testing.T) {
 		t.Errorf("stderr:\n%s", stderr)
 	}
 }
+
+func TestFirstStepsMessages(t *testing.T) {
+	dir := t.TempDir()
+	wb := filepath.Join(dir, "learners.xlsx")
+	if code, _, stderr := runBulk(t, nil, "template", "onefile-users", "-o", wb); code != 0 {
+		t.Fatalf("template: exit %d\n%s", code, stderr)
+	}
+	env := map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "state")}
+	for _, tt := range []struct {
+		args    []string
+		code    int
+		want    []string
+		notWant []string
+	}{
+		// --kind given: the skipped sheets must not be told to use --kind.
+		{[]string{"validate", "--report", filepath.Join(dir, "r1"), "--kind", "onefile-users", wb}, 0,
+			[]string{"sheet Read me: skipped", "use --sheet NAME"}, []string{"Use --kind"}},
+		{[]string{"validate", "--report", filepath.Join(dir, "r2"), wb}, 0,
+			[]string{"sheet Read me: skipped: its headers match no kind. Use --kind to say what it holds."}, nil},
+		{[]string{"validate", "--report", filepath.Join(dir, "r3"), filepath.Join(dir, "learnres.csv")}, ExitCannotRun,
+			[]string{"learnres.csv", "Check the file's name and folder"}, nil},
+		// A fresh machine: no ledger is an empty history.
+		{[]string{"runs"}, 0, []string{"No runs recorded yet"}, nil},
+		// An explicit ledger that is not there is a mistake.
+		{[]string{"runs", "--state", filepath.Join(dir, "nope.db")}, ExitCannotRun, []string{"no run ledger at"}, nil},
+	} {
+		code, _, stderr := bulkRun(t, env, tt.args...)
+		if code != tt.code {
+			t.Errorf("%v: exit %d, want %d\n%s", tt.args, code, tt.code, stderr)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", tt.args, w, stderr)
+			}
+		}
+		for _, w := range tt.notWant {
+			if strings.Contains(stderr, w) {
+				t.Errorf("%v: stderr says %q:\n%s", tt.args, w, stderr)
+			}
+		}
+	}
+}
