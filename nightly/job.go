@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -160,14 +162,35 @@ func Load(path string) (*Job, error) {
 	j := &Job{Path: path}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(j); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	var errs []string
+	if err := dec.Decode(j); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, fmt.Errorf("%s is not a job file: %v", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		// Unknown or mistyped settings: say each in the job file's words, then go on checking
+		// the rest, so one --check lists every problem.
+		for _, e := range te.Errors {
+			errs = append(errs, plainYAMLError(e))
+		}
 	}
 	j.defaults()
-	if errs := j.Check(); len(errs) > 0 {
+	errs = append(errs, j.Check()...)
+	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s has problems:\n  - %s", path, strings.Join(errs, "\n  - "))
 	}
 	return j, nil
+}
+
+var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type nightly\.(\w+)$`)
+
+// plainYAMLError turns the YAML decoder's words into the job file's.
+func plainYAMLError(e string) string {
+	if m := unknownField.FindStringSubmatch(e); m != nil {
+		where := map[string]string{"Job": "", "Inputs": " under inputs", "Target": " under target", "Thresholds": " under thresholds"}[m[3]]
+		return fmt.Sprintf("line %s: %q is not a setting%s (see docs/nightly.md for the settings)", m[1], m[2], where)
+	}
+	return strings.ReplaceAll(e, "nightly.", "")
 }
 
 func (j *Job) rel(p string) string {

@@ -30,7 +30,8 @@ func TestLoadJob(t *testing.T) {
 		name, yaml, wantErr string
 	}{
 		{"minimal", "inputs: {folder: in}\n", ""},
-		{"unknown key", "inputs: {folder: in}\ntargte: {type: export}\n", "field targte not found"},
+		{"unknown key", "inputs: {folder: in}\ntargte: {type: export}\n", `line 2: "targte" is not a setting`},
+		{"every problem at once", "inputs: {folder: in, setle: 2m}\ntarget: {type: ftp}\n", "\"setle\" is not a setting under inputs (see docs/nightly.md for the settings)\n  - target.type \"ftp\""},
 		{"secret in file", "inputs: {folder: in}\ntarget: {type: onefile, url: x, token: abc}\n", "secrets are never kept"},
 		{"missing folder", "inputs: {folder: nowhere}\n", "is not a folder that exists"},
 		{"bad threshold", "inputs: {folder: in}\nthresholds: {max_new: lots}\n", "is not a count"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -93,6 +94,9 @@ func runJob(ctx context.Context, a *App, jobPath string, f runFlags) error {
 	}
 	j, err := nightly.Load(jobPath)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return cannotRun(err, "Check the job file's path.")
+		}
 		return cannotRun(err, "Fix the job file; 'bulk run --check JOB.yaml' checks it without running.")
 	}
 	if j.Kind != "" {
