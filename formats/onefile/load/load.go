@@ -352,8 +352,10 @@ func (l *loader) saveRun(out *Outcome, runErr error) error {
 		status = "interrupted"
 	case runErr != nil:
 		status = "error"
+	case out.Counts[StatusFailed] > 0:
+		status = "failed" // OneFile refused rows, or rows depending on them were not sent
 	case !out.OK():
-		status = "failed"
+		status = "rejected rows" // the run did all it could; the rejected rows need fixing
 	}
 	return l.o.Ledger.FinishRun(ctx, l.runID, status, out.Counts)
 }

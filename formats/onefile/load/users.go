@@ -64,7 +64,7 @@ func (l *loader) resolveUser(it *Item, ref onefile.UserRef, col, what string) (i
 		if misid == "" {
 			name = col + "Email " + strconv.Quote(ref.Email)
 		}
-		return 0, true, fmt.Errorf("%s names no user in this load or on OneFile (if its row was rejected, fix that row first)", name)
+		return 0, true, fmt.Errorf("%s names no user in this load or on OneFile (if its row was rejected, fix that row first).", name)
 	}
 	return u.ID, true, nil
 }

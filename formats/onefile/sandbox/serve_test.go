@@ -69,7 +69,7 @@ func TestWriteSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"Sandbox holds 8 users: 2 learners, 1 trainee assessors, 3 assessors, 1 IQAs, 1 employers",
+		"Sandbox holds 8 users: 2 learners, 1 trainee assessor, 3 assessors, 1 IQA, 1 employer",
 		"Assignments: 1 (learning aim 1, unit summary 0, additional 0)",
 		"Calls: 5 (429: 1, 401: 0, injected 500: 0, dropped: 0, stalled: 0)",
 		"POST /User/{id}/Assign",

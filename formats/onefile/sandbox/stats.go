@@ -191,7 +191,11 @@ func (s Snapshot) WriteSummary(w io.Writer) error {
 	fmt.Fprintf(&b, "Sandbox holds %d users:", len(s.Users))
 	for _, r := range []int{RoleLearner, RoleTraineeAssessor, RoleAssessor, RoleIQA, RoleEmployer, RoleObserver} {
 		if n := s.UsersByRole[r]; n > 0 {
-			fmt.Fprintf(&b, " %d %s,", n, roleNames[r])
+			name := roleNames[r]
+			if n == 1 {
+				name = strings.TrimSuffix(name, "s") // "1 observer", "1 IQA"
+			}
+			fmt.Fprintf(&b, " %d %s,", n, name)
 		}
 	}
 	out := strings.TrimSuffix(b.String(), ",") + "\n"
