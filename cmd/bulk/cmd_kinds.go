@@ -86,7 +86,21 @@ func kindArg(name string) (*pipeline.Kind, error) {
 		names = append(names, k.Name)
 	}
 	hint := "Run 'bulk kinds' to see them."
-	if s := suggest(name, names); len(s) > 0 {
+	s := suggest(name, names)
+	if len(s) == 0 {
+		// "learners", "history", "courses": a word of the kind's name or its sheet hints.
+		word := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), "s"))
+		for _, k := range pipeline.Kinds() {
+			hit := word != "" && strings.Contains(k.Name, word)
+			for _, h := range k.SheetHints {
+				hit = hit || (word != "" && strings.HasPrefix(h, word))
+			}
+			if hit {
+				s = append(s, k.Name)
+			}
+		}
+	}
+	if len(s) > 0 {
 		hint = fmt.Sprintf("Did you mean %s? %s", strings.Join(s, " or "), hint)
 	}
 	return nil, cannotRun(err, hint)
