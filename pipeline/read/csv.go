@@ -99,7 +99,7 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 		prev := 0
 		for _, e := range p.ends {
 			src.Header = append(src.Header, cells[prev:e])
-			prev = e
+			prev = e + 1 // past the delimiter
 		}
 		src.HeaderRow = p.startLine
 		t.width = len(src.Header)
@@ -203,7 +203,7 @@ func (t *csvTable) Next(rec *pipeline.Record) error {
 		prev := 0
 		for _, e := range p.ends {
 			rec.Cells = append(rec.Cells, s[prev:e])
-			prev = e
+			prev = e + 1 // past the delimiter
 		}
 		rec.Row = p.startLine
 		if len(t.pending) > 0 {
