@@ -69,7 +69,9 @@ func (r *Row) parseDate(f int) (check.Date, error) {
 }
 
 // checkRow runs the reader's problems, the field checks every kind shares, then the kind's rules.
-func checkRow(r *Row) {
+// present lists the fields the table has a column for, in field order: the others have nothing to
+// check, and a kind may have twice as many fields as a file has columns.
+func checkRow(r *Row, present []int) {
 	for _, p := range r.Rec.Problems {
 		r.Problems = append(r.Problems, p)
 		if p.Severity == Error {
@@ -80,7 +82,7 @@ func checkRow(r *Row) {
 		return // an unreadable row: its cells are unknown, so field rules would only add noise
 	}
 	k := r.Map.Kind
-	for f := range k.Fields {
+	for _, f := range present {
 		checkField(r, f, &k.Fields[f])
 	}
 	for _, rule := range k.RowRules {

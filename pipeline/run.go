@@ -122,6 +122,7 @@ type table struct {
 	fatal    bool      // a required column is missing: every row is rejected
 	salts    []uint64  // for fingerprints of the kind's Unique fields
 	rows     int       // the reader's estimate of the table's rows, when it has one
+	present  []int     // the fields with a column in this table, in field order
 }
 
 type batch struct {
@@ -200,6 +201,11 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 				matched++
 				m, hp, fatal := MapHeader(k, src, o.Aliases)
 				tb := &table{src: src, m: m, problems: hp, fatal: fatal, salts: uniq.saltsOf(k)}
+				for f, c := range m.Col {
+					if c >= 0 {
+						tb.present = append(tb.present, f)
+					}
+				}
 				if h, ok := t.(interface{ EstimatedRows() int }); ok {
 					tb.rows = h.EstimatedRows()
 				}
@@ -253,7 +259,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 				for i := 0; i < b.n; i++ {
 					r := &b.rows[i]
 					*r = Row{Rec: &b.recs[i], Map: b.tbl.m, Problems: r.Problems[:0], Opts: ropts, ukeys: r.ukeys, dates: r.dates[:0]}
-					checkRow(r)
+					checkRow(r, b.tbl.present)
 					uniq.keys(r, b.tbl.salts, &scratch)
 				}
 				select {

@@ -60,8 +60,9 @@ func (u *uniques) saltsOf(k *Kind) []uint64 {
 }
 
 // salt is what saltsOf gives field f of kind k.
+// It is never 0, which in saltsOf's answer marks a field that is not Unique.
 func (u *uniques) salt(k *Kind, f int) uint64 {
-	return maphash.String(u.seed, k.Name+"\x00"+k.Fields[f].Name)
+	return max(maphash.String(u.seed, k.Name+"\x00"+k.Fields[f].Name), 1)
 }
 
 // fingerprint is the key of a value already folded to lower case, in the field of salt.
@@ -76,8 +77,10 @@ func (u *uniques) keys(r *Row, salts []uint64, scratch *[]byte) {
 	if salts == nil {
 		return
 	}
-	for f, fd := range r.Map.Kind.Fields {
-		if !fd.Unique || !r.Has(f) {
+	// The salts say which fields are Unique (0: not): ranging over the kind's Fields instead
+	// copied every Field, a few hundred bytes each, for every row.
+	for f, salt := range salts {
+		if salt == 0 || !r.Has(f) {
 			continue
 		}
 		v := r.Value(f)
@@ -91,7 +94,7 @@ func (u *uniques) keys(r *Row, salts []uint64, scratch *[]byte) {
 			*scratch = fold(*scratch, v)
 			h = maphash.Bytes(u.seed, *scratch)
 		}
-		r.ukeys = append(r.ukeys, ukey{f, mix64(h ^ salts[f])})
+		r.ukeys = append(r.ukeys, ukey{f, mix64(h ^ salt)})
 	}
 }
 

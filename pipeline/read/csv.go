@@ -60,12 +60,17 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
-	enc, err := detectEncoding(f)
+	enc, valid, err := detectEncoding(f)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
 	dec := newDecoder(f, enc)
 	p := newParser(dec)
+	if valid {
+		// The whole file was just found valid UTF-8 (and has no mark to skip): the decoder would
+		// only check it again and copy it, so the parser reads the file itself.
+		p = newParser(f)
+	}
 	sample, err := p.sample(sniffSample)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
@@ -94,7 +99,7 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 		prev := 0
 		for _, e := range p.ends {
 			src.Header = append(src.Header, cells[prev:e])
-			prev = e
+			prev = e + 1 // past the delimiter
 		}
 		src.HeaderRow = p.startLine
 		t.width = len(src.Header)
@@ -105,12 +110,12 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 }
 
 // detectEncoding decides the encoding from a byte-order mark, or else from the whole file, and
-// leaves f at the first byte of text.
-func detectEncoding(f io.ReadSeeker) (encoding, error) {
+// leaves f at the first byte of text. valid says it read the whole file and found it valid UTF-8.
+func detectEncoding(f io.ReadSeeker) (enc encoding, valid bool, err error) {
 	head := make([]byte, 4096)
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return 0, err
+		return 0, false, err
 	}
 	head = head[:n]
 	enc, skip, ok := bom(head)
@@ -121,27 +126,27 @@ func detectEncoding(f io.ReadSeeker) (encoding, error) {
 			// again, counting, to choose between damaged UTF-8 and Windows-1252.
 			buf := make([]byte, 256<<10)
 			if _, err := f.Seek(0, io.SeekStart); err != nil {
-				return 0, err
+				return 0, false, err
 			}
-			valid, err := validUTF8(f, buf)
+			valid, err = validUTF8(f, buf)
 			if err != nil {
-				return 0, err
+				return 0, false, err
 			}
 			enc = encUTF8
 			if !valid {
 				if _, err := f.Seek(0, io.SeekStart); err != nil {
-					return 0, err
+					return 0, false, err
 				}
 				st, err := scanUTF8(f, buf)
 				if err != nil {
-					return 0, err
+					return 0, false, err
 				}
 				enc = st.decide()
 			}
 		}
 	}
 	_, err = f.Seek(int64(skip), io.SeekStart)
-	return enc, err
+	return enc, valid, err
 }
 
 // estimateRows guesses a file's data rows from the lines of its first decoded bytes and its size.
@@ -198,7 +203,7 @@ func (t *csvTable) Next(rec *pipeline.Record) error {
 		prev := 0
 		for _, e := range p.ends {
 			rec.Cells = append(rec.Cells, s[prev:e])
-			prev = e
+			prev = e + 1 // past the delimiter
 		}
 		rec.Row = p.startLine
 		if len(t.pending) > 0 {

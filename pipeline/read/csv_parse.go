@@ -56,8 +56,10 @@ type parser struct {
 	line int // line number of buf[r]
 
 	// The record just parsed.
-	text      []byte  // the cells' content, concatenated
-	ends      []int   // end of each cell in text
+	// text is the cells' content, each cell followed by one delimiter byte but the last: then an
+	// unquoted run of the input is its own text, copied once per record, not once per cell.
+	text      []byte
+	ends      []int   // end of each cell in text; a cell starts one byte after the previous one's end
 	starts    []int64 // decoded-text offset where each cell starts
 	qcell     int     // first cell with a quoting problem
 	qprob     quoteProblem
@@ -234,10 +236,12 @@ func (p *parser) parse(lineOnly bool) status {
 	p.startLine, p.startOff = p.line, p.base+int64(i)
 	lines := 1
 	comma := p.comma
+	pend := i // b[pend:i] belongs to text and is not yet copied there
 	for {
 		cell := len(p.ends)
 		p.starts = append(p.starts, p.base+int64(i))
 		if i < len(b) && b[i] == '"' {
+			p.text = append(p.text, b[pend:i]...)
 			i++
 		quoted:
 			for {
@@ -303,6 +307,7 @@ func (p *parser) parse(lineOnly bool) status {
 				lines++
 				p.text = append(p.text, '\n')
 			}
+			pend = i
 		} else {
 			j := i
 			for {
@@ -320,14 +325,14 @@ func (p *parser) parse(lineOnly bool) status {
 				p.lines = lines
 				return needMore
 			}
-			p.text = append(p.text, b[i:j]...)
 			i = j
 		}
-		p.ends = append(p.ends, len(p.text))
+		p.ends = append(p.ends, len(p.text)+i-pend)
 		if i < len(b) && b[i] == comma {
 			i++
 			continue
 		}
+		p.text = append(p.text, b[pend:i]...)
 		// The end of the record: a line end or the end of the text.
 		if i < len(b) {
 			if b[i] == '\r' {
@@ -354,7 +359,19 @@ func (p *parser) blank() bool {
 	if p.tooLong || p.qprob != quoteOK {
 		return false
 	}
-	for _, c := range p.text {
+	prev := 0
+	for _, e := range p.ends {
+		if !blankText(p.text[prev:e]) {
+			return false
+		}
+		prev = e + 1
+	}
+	return true
+}
+
+// blankText reports whether b is empty or white space.
+func blankText(b []byte) bool {
+	for _, c := range b {
 		switch c {
 		case ' ', '\t', '\n', '\r', '\v', '\f':
 			continue
@@ -362,7 +379,7 @@ func (p *parser) blank() bool {
 		if c < 0x80 {
 			return false
 		}
-		return blankUnicode(p.text)
+		return blankUnicode(b)
 	}
 	return true
 }
