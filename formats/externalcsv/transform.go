@@ -89,66 +89,15 @@ func amount(v string) string {
 	return strings.TrimSuffix(v, ".0")
 }
 
-// Options tune a Writer.
-type Options struct {
-	// Gocsv writes rows through gocsv in batches rather than the direct encoder; both write the
-	// same bytes. It is there to measure one against the other (bench/peoplefluent).
-	Gocsv bool
-	// Sequential transforms each row inside Accept, on the pipeline's in-order goroutine,
-	// instead of in worker goroutines (payloadcsv.Stream). Same bytes; kept to measure.
-	Sequential bool
-}
+// Options tune a Writer (see payloadcsv.SinkOptions).
+type Options = payloadcsv.SinkOptions
 
 // Writer is the pipeline sink that writes valid rows as an externalTrainingCsv payload.
-type Writer struct {
-	w      *payloadcsv.Writer[Record]
-	stream *payloadcsv.Stream[Record]
-}
+type Writer = payloadcsv.Sink[Record]
 
 // NewWriter writes the payload header to w with the columns of the fields present (by field
 // index, as pipeline.Mapping.Col shows them) and the required ones, and returns the sink for
 // the rows. Close it at the end, also when the run failed.
 func NewWriter(w io.Writer, present func(field int) bool, o Options) (*Writer, error) {
-	names := map[string]bool{}
-	for f := range Kind.Fields {
-		if present == nil || present(f) || Kind.Fields[f].Required {
-			names[Kind.Fields[f].Name] = true
-		}
-	}
-	pw, err := payloadcsv.NewWriter[Record](w, func(h string) bool { return names[h] }, payloadcsv.Options{Gocsv: o.Gocsv})
-	if err != nil {
-		return nil, err
-	}
-	out := &Writer{w: pw}
-	if !o.Sequential {
-		out.stream = payloadcsv.NewStream(pw, Transform, 0)
-	}
-	return out, nil
+	return payloadcsv.NewSink(w, Kind, present, Transform, o)
 }
-
-// Accept implements pipeline.Sink. The row is copied or transformed at once: the pipeline
-// reuses it.
-func (w *Writer) Accept(r *pipeline.Row) error {
-	if w.stream != nil {
-		return w.stream.Accept(r)
-	}
-	rec := w.w.Next()
-	if !Transform(r, rec) {
-		return nil // reported on the row, which the pipeline then counts as rejected
-	}
-	return w.w.Commit()
-}
-
-// Close writes what is pending and flushes.
-func (w *Writer) Close() error {
-	if w.stream != nil {
-		return w.stream.Close()
-	}
-	return w.w.Close()
-}
-
-// Rows returns how many rows the payload holds (final after Close).
-func (w *Writer) Rows() int64 { return w.w.Rows() }
-
-// Columns returns the payload's header.
-func (w *Writer) Columns() []string { return w.w.Columns() }
