@@ -41,7 +41,7 @@ func OpenCSV(path string, o Options) (pipeline.Input, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	t, err := openCSV(f, path, o)
 	if err != nil {

@@ -4,7 +4,9 @@
 package read
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +24,7 @@ type Options struct {
 func Open(path string, o Options) (pipeline.Input, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	if st.IsDir() {
 		return nil, fmt.Errorf("%s is a folder; give the files in it (for example %s)", path, filepath.Join(path, "*.csv"))
@@ -37,4 +39,14 @@ func Open(path string, o Options) (pipeline.Input, error) {
 	default:
 		return nil, fmt.Errorf("%s: unsupported file type %q; give a .csv or .xlsx file", path, ext)
 	}
+}
+
+// openError says why path cannot be opened without repeating the path (os errors carry it
+// already: "stat missing.csv: no such file or directory").
+func openError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("cannot open %s: %w", path, pe.Err)
+	}
+	return fmt.Errorf("cannot open %s: %w", path, err)
 }
