@@ -128,13 +128,16 @@ func TestFaultDrop(t *testing.T) {
 
 func TestFaultStall(t *testing.T) {
 	c := startSandbox(t, Config{Faults: FaultSpec{Stall: 1}}).login()
-	c.hc = &http.Client{Timeout: 300 * time.Millisecond}
+	// The timeout must outlast sending the request on a loaded machine, or the sandbox never
+	// sees the create it is meant to stall.
+	const timeout = 2 * time.Second
+	c.hc = &http.Client{Timeout: timeout}
 	start := time.Now()
 	_, err := c.try("POST", "/User", learner("S-1"))
 	if err == nil {
 		t.Fatal("a stalled create answered")
 	}
-	if time.Since(start) < 300*time.Millisecond {
+	if time.Since(start) < timeout {
 		t.Errorf("the stall ended before the client's timeout: %v", err)
 	}
 	snap := c.srv.Snapshot()
