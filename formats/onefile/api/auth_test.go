@@ -54,12 +54,18 @@ func TestAuthOnceForManyWorkers(t *testing.T) {
 func TestReauthOnExpiry(t *testing.T) {
 	t.Parallel()
 	// The TTL leaves the renewed session time to serve 8 retries on a
-	// loaded machine: a 401 right after a renewal is fatal by design.
-	e := newEnv(t, sandbox.Config{SessionTTL: time.Second, Latency: 10 * time.Millisecond}, Config{})
+	// loaded machine: a 401 right after a renewal is fatal by design. The
+	// latency keeps the old session the current one until every worker has
+	// sent with it: the first 401 and the renewal take two latencies, so a
+	// worker scheduled late (easily 20ms on a loaded 2-core machine under
+	// -race, the old 10ms latency) would take the new session and never see
+	// a 401.
+	const ttl = 2 * time.Second
+	e := newEnv(t, sandbox.Config{SessionTTL: ttl, Latency: 150 * time.Millisecond}, Config{})
 	if _, err := e.c.Customer(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1100 * time.Millisecond) // the session expires on the sandbox
+	time.Sleep(ttl + 100*time.Millisecond) // the session expires on the sandbox
 	noErrors(t, parallel(8, func(int) error { _, err := e.c.GetUser(ctx(t), 1001); return err }))
 	snap := e.sb.Snapshot()
 	if n := snap.Calls["POST /Authentication"]; n != 2 {
@@ -75,11 +81,15 @@ func TestReauthOnExpiry(t *testing.T) {
 
 func TestProactiveRefresh(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, sandbox.Config{}, Config{SessionMaxAge: 200 * time.Millisecond})
+	// The renewed session must stay fresh until all 8 workers have used it;
+	// with 200ms a worker scheduled late on a loaded machine under -race
+	// found it stale too and renewed a third time.
+	const maxAge = 2 * time.Second
+	e := newEnv(t, sandbox.Config{}, Config{SessionMaxAge: maxAge})
 	if _, err := e.c.Customer(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(250 * time.Millisecond)
+	time.Sleep(maxAge + 50*time.Millisecond)
 	noErrors(t, parallel(8, func(int) error { _, err := e.c.Customer(ctx(t)); return err }))
 	snap := e.sb.Snapshot()
 	if snap.Calls["POST /Authentication"] != 2 || snap.Unauthorized != 0 {

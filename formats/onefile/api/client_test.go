@@ -153,7 +153,9 @@ func TestCreateNeverTwice(t *testing.T) {
 	}{
 		{"500 before the change", sandbox.FaultSpec{Error500: 1}, 0, false},
 		{"connection dropped after the change", sandbox.FaultSpec{Drop: 1}, 0, true},
-		{"no answer within the timeout", sandbox.FaultSpec{Stall: 1}, 200 * time.Millisecond, true},
+		// The timeout must outlast sending the request on a loaded machine: one that fires
+		// before the request is written is a known outcome, not this case.
+		{"no answer within the timeout", sandbox.FaultSpec{Stall: 1}, 2 * time.Second, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, sandbox.Config{Faults: tt.faults}, Config{Timeout: tt.timeout})
@@ -441,6 +443,9 @@ func TestUpdateUser(t *testing.T) {
 }
 
 func TestCancellation(t *testing.T) {
+	// Each case would wait a minute if cancellation were ignored; returning within a few
+	// seconds proves it was not, with room for a loaded machine to schedule the wake-up.
+	const prompt = 5 * time.Second
 	t.Run("during pacing", func(t *testing.T) {
 		e := newEnv(t, sandbox.Config{}, Config{RatePerMinute: 1, Burst: 1})
 		if _, err := e.c.Customer(ctx(t)); err != nil { // authentication took the one token
@@ -452,7 +457,7 @@ func TestCancellation(t *testing.T) {
 		time.AfterFunc(50*time.Millisecond, cancel)
 		start := time.Now()
 		_, err := e.c.Customer(cctx)
-		if !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
+		if !errors.Is(err, context.Canceled) || time.Since(start) > prompt {
 			t.Errorf("%v after %v", err, time.Since(start))
 		}
 	})
@@ -463,16 +468,19 @@ func TestCancellation(t *testing.T) {
 		defer cancel()
 		start := time.Now()
 		_, err := e.c.GetUser(cctx, 1)
-		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > prompt {
 			t.Errorf("%v after %v", err, time.Since(start))
 		}
 	})
 	t.Run("create in flight", func(t *testing.T) {
-		e := newEnv(t, sandbox.Config{Latency: 300 * time.Millisecond}, Config{})
+		// The deadline must outlast writing the request on a loaded machine (a create
+		// cancelled before it was sent is a known outcome; 100ms was tight under -race), and the
+		// latency, which starts only once the sandbox has the request, outlasts the deadline.
+		e := newEnv(t, sandbox.Config{Latency: time.Second}, Config{})
 		if _, err := e.c.Customer(ctx(t)); err != nil {
 			t.Fatal(err)
 		}
-		cctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		cctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		defer cancel()
 		_, err := e.c.CreateUser(cctx, learner("CX"))
 		if !errors.Is(err, ErrOutcomeUnknown) || !errors.Is(err, context.DeadlineExceeded) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -127,13 +128,16 @@ func TestFaultDrop(t *testing.T) {
 
 func TestFaultStall(t *testing.T) {
 	c := startSandbox(t, Config{Faults: FaultSpec{Stall: 1}}).login()
-	c.hc = &http.Client{Timeout: 300 * time.Millisecond}
+	// The timeout must outlast sending the request on a loaded machine, or the sandbox never
+	// sees the create it is meant to stall.
+	const timeout = 2 * time.Second
+	c.hc = &http.Client{Timeout: timeout}
 	start := time.Now()
 	_, err := c.try("POST", "/User", learner("S-1"))
 	if err == nil {
 		t.Fatal("a stalled create answered")
 	}
-	if time.Since(start) < 300*time.Millisecond {
+	if time.Since(start) < timeout {
 		t.Errorf("the stall ended before the client's timeout: %v", err)
 	}
 	snap := c.srv.Snapshot()
@@ -173,20 +177,40 @@ func TestFaultLatency(t *testing.T) {
 	if d := time.Since(start); d < 60*time.Millisecond {
 		t.Errorf("call took %v, want at least 20ms+40ms", d)
 	}
-	// A client that gives up during the delay is recorded, not served.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	// A client that gives up during the delay is recorded, not served. The client gives up once
+	// the sandbox holds its request, and the delay outlasts any scheduling hiccup: a fixed client
+	// timeout raced the request on a loaded machine (it could fire before the request arrived,
+	// and the sandbox then saw no call at all).
+	s := New(Config{CustomerToken: "test-customer-token", Latency: time.Minute})
+	arrived := make(chan struct{})
+	var once sync.Once
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(arrived) })
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { s.Close(); ts.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+"/Customer", nil)
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/v2.1/Customer", nil)
 	req.Header.Set("X-TokenID", c.token)
-	if _, err := c.hc.Do(req); err == nil {
-		t.Fatal("no timeout")
+	if _, err := ts.Client().Do(req); err == nil {
+		t.Fatal("the client that gave up got an answer")
 	}
-	deadline := time.Now().Add(time.Second)
-	for c.srv.Snapshot().Statuses["GET /Customer"][statusGone] != 1 && time.Now().Before(deadline) {
+	// The sandbox notices the closed connection asynchronously; the deadline only bounds a
+	// failing run (a passing one leaves the loop as soon as the count is 1).
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Snapshot().Statuses["GET /Customer"][statusGone] != 1 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if got := c.srv.Snapshot().Statuses["GET /Customer"][statusGone]; got != 1 {
+	if got := s.Snapshot().Statuses["GET /Customer"][statusGone]; got != 1 {
 		t.Errorf("gone clients %d, want 1", got)
+	}
+	if got := s.Snapshot().Total; got != 1 {
+		t.Errorf("%d calls recorded, want the 1 that went away", got)
 	}
 }
 

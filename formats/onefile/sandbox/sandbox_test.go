@@ -9,7 +9,10 @@ import (
 )
 
 func TestAuthentication(t *testing.T) {
-	c := startSandbox(t, Config{SessionTTL: 300 * time.Millisecond})
+	// The TTL must outlast the calls between the login and "valid session" on a loaded machine
+	// under -race (300ms did not: the session expired first); "expired session" then sleeps past it.
+	const ttl = 2 * time.Second
+	c := startSandbox(t, Config{SessionTTL: ttl})
 	for _, tt := range []struct {
 		name   string
 		token  string
@@ -56,7 +59,7 @@ func TestAuthentication(t *testing.T) {
 	}
 	t.Run("expired session", func(t *testing.T) {
 		c.token = good
-		time.Sleep(350 * time.Millisecond)
+		time.Sleep(ttl + 50*time.Millisecond)
 		r := c.call("GET", "/Customer", nil)
 		if r.status != 401 || !strings.Contains(r.message(t), "expired") {
 			t.Errorf("after the TTL: %d %s, want 401 expired", r.status, r.body)
@@ -437,9 +440,14 @@ func TestSearch(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
+	// The window must hold the authentication and the 7 calls on a loaded machine under -race
+	// (with 400ms the first call could leave it before the fifth, which was then let through);
+	// the two cases run in parallel so the wait past the window is paid once.
+	const window = 2 * time.Second
 	for _, retryAfter := range []bool{false, true} {
 		t.Run(fmt.Sprintf("Retry-After %v", retryAfter), func(t *testing.T) {
-			c := startSandbox(t, Config{RateLimit: 5, RateWindow: 400 * time.Millisecond, RetryAfter: retryAfter}).login()
+			t.Parallel()
+			c := startSandbox(t, Config{RateLimit: 5, RateWindow: window, RetryAfter: retryAfter}).login()
 			var statuses []int
 			for range 7 {
 				r := c.call("GET", "/Customer", nil)
@@ -452,7 +460,7 @@ func TestRateLimit(t *testing.T) {
 			if want := "[200 200 200 200 429 429 429]"; fmt.Sprint(statuses) != want {
 				t.Errorf("statuses %v, want %s", statuses, want)
 			}
-			time.Sleep(450 * time.Millisecond)
+			time.Sleep(window + 50*time.Millisecond)
 			if r := c.call("GET", "/Customer", nil); r.status != 200 {
 				t.Errorf("after the window: %d", r.status)
 			}
