@@ -85,7 +85,7 @@ func TestE2EKillAndRerun(t *testing.T) {
 	}
 	defer client.Close()
 	dir := t.TempDir()
-	const n = 80
+	const n = 200 // about 4 s of loading at 40 ms a call and 2 workers: the kill lands mid-load even on a loaded machine
 	var b strings.Builder
 	b.WriteString("Role,FirstName,LastName,Email,MISID\n")
 	roles := []int{5, 10, 4}
