@@ -46,6 +46,10 @@ type Reporter interface {
 type Progress struct {
 	Rows  int64
 	Table *Source
+	// Expected is the rows read so far in earlier tables plus the reader's estimate of the
+	// current table's (CSV: from its size); 0 when the reader cannot say. A progress bar's
+	// total, so a data officer sees a percentage and a time left.
+	Expected int64
 }
 
 // Options configure one run.
@@ -285,7 +289,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		var order []Cross
 		pending := map[int]*batch{}
 		next := 0
-		var rows int64
+		var rows, before int64 // before: rows of the tables finished so far
 		for b := range done {
 			pending[b.seq] = b
 			for {
@@ -301,6 +305,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 				}
 				if b.first {
 					uniq.expect(b.tbl.rows, b.tbl.salts)
+					before = rows
 				}
 				cr, ok := crosses[k]
 				if !ok && k.NewCross != nil {
@@ -328,7 +333,11 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 				}
 				rows += int64(b.n)
 				if o.Progress != nil {
-					o.Progress(Progress{Rows: rows, Table: b.tbl.src})
+					p := Progress{Rows: rows, Table: b.tbl.src}
+					if b.tbl.rows > 0 {
+						p.Expected = max(before+int64(b.tbl.rows), rows)
+					}
+					o.Progress(p)
 				}
 				select {
 				case free <- b:

@@ -284,3 +284,30 @@ func TestRunStateFirstRow(t *testing.T) {
 		t.Error("FirstRow answered for a field that is not Unique")
 	}
 }
+
+// estimated is a table whose reader can guess its size, as the CSV reader does.
+type estimated struct{ *memInput }
+
+func (e estimated) NextTable() (pipeline.Table, error) {
+	if _, err := e.memInput.NextTable(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+func (e estimated) EstimatedRows() int { return 40 }
+
+func TestProgressExpected(t *testing.T) {
+	var rows [][]string
+	for i := 0; i < 30; i++ {
+		rows = append(rows, []string{fmt.Sprint("k", i)})
+	}
+	var last pipeline.Progress
+	err := pipeline.Run(context.Background(), []pipeline.Input{estimated{table("a.csv", []string{"Key"}, rows...)}},
+		pipeline.Options{Kind: testKind, BatchSize: 8, Progress: func(p pipeline.Progress) { last = p }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.Rows != 30 || last.Expected != 40 {
+		t.Errorf("last progress = %+v, want 30 rows of an expected 40", last)
+	}
+}

@@ -14,6 +14,7 @@ import (
 type progress struct {
 	bar  *progressbar.ProgressBar
 	last atomic.Int64
+	max  int64
 }
 
 func newProgress(a *App, quiet bool) *progress {
@@ -37,6 +38,10 @@ func newProgress(a *App, quiet bool) *progress {
 func (p *progress) rows(pr pipeline.Progress) {
 	if p.bar == nil {
 		return
+	}
+	if pr.Expected > 0 && pr.Expected != p.max {
+		p.max = pr.Expected
+		p.bar.ChangeMax64(pr.Expected) // an estimate: a percentage and a time left
 	}
 	prev := p.last.Swap(pr.Rows)
 	p.bar.Add64(pr.Rows - prev)
