@@ -145,7 +145,10 @@ func (l *loader) assignment(w *work) (assignee int, a Assignment, err error) {
 // refused, so the ledger is what tells a re-run that it was made.
 func (l *loader) doAssign(ctx context.Context, w *work) error {
 	w.res.Action = ActAssign
-	assignee, a, err := l.assignment(w)
+	if w.assign == nil { // preclaim resolves every row of the stage first; this is for callers that did not
+		l.preclaim([]*work{w})
+	}
+	assignee, a, err := w.assign.assignee, w.assign.a, w.assign.err
 	if errors.Is(err, errPending) {
 		w.finish(ActAssign, StatusSkipped, "dry run: would assign (to a user the load would create)")
 		return nil
@@ -211,16 +214,16 @@ func (l *loader) doAssign(ctx context.Context, w *work) error {
 	return nil
 }
 
-// preclaim claims each assignment's key in input order before the workers start, so that when
-// two rows make the same assignment the earlier row sends it and the later one is the repeat,
-// whichever worker gets there first.
+// preclaim resolves each assignment row once and claims its key, in input order, before the
+// workers start: when two rows make the same assignment the earlier row sends it and the later
+// one is the repeat, whichever worker gets there first.
 func (l *loader) preclaim(ws []*work) {
 	for _, w := range ws {
 		assignee, a, err := l.assignment(w)
-		if err != nil {
-			continue // doAssign reports it
+		w.assign = &resolvedAssign{assignee: assignee, a: a, err: err}
+		if err == nil {
+			l.claim(assignKey(assignee, a), w)
 		}
-		l.claim(assignKey(assignee, a), w)
 	}
 }
 

@@ -183,7 +183,15 @@ type work struct {
 	res          Result
 	problem      string // the reject report's message, with rule
 	rule         string
-	stage        string // the stage that finished it, for progress
+	stage        string          // the stage that finished it, for progress
+	assign       *resolvedAssign // an assignment row, resolved once before its stage (preclaim)
+}
+
+// resolvedAssign is an assignment row with its people and IDs resolved.
+type resolvedAssign struct {
+	assignee int
+	a        Assignment
+	err      error
 }
 
 func (w *work) ok() bool {
