@@ -229,11 +229,7 @@ func processFile(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job, 
 		return ExitCannotRun
 	}
 	finish := func(outcome string, code int, summary map[string]any) int {
-		dir := outcome
-		if dir == "running" {
-			dir = "failed"
-		}
-		archived, err := nightly.File(claimed, j.Archive, dir)
+		archived, err := nightly.File(claimed, j.Archive, outcome) // done/, failed/ or held/
 		if err != nil {
 			log.Error("cannot archive the input", "err", err)
 		}

@@ -56,16 +56,7 @@ func nightlyPeopleFluent(ctx context.Context, a *App, j *nightly.Job, c *checkFl
 	}
 	var rep *report.Report
 	o.onReport = func(r *report.Report) { rep = r }
-	app := *a
-	if t.KeyEnv != "" {
-		app.Getenv = func(k string) string {
-			if k == envPFKey {
-				return a.Getenv(t.KeyEnv)
-			}
-			return a.Getenv(k)
-		}
-	}
-	err = o.run(ctx, &app, j.Kind, files)
+	err = o.run(ctx, envAlias(a, envPFKey, t.KeyEnv), j.Kind, files)
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Code == ExitRejected {
 		err = nil
@@ -92,16 +83,7 @@ func nightlyOnefile(ctx context.Context, a *App, j *nightly.Job, c *checkFlags, 
 	}
 	var rep *report.Report
 	o.onReport = func(r *report.Report) { rep = r }
-	app := *a
-	if t.TokenEnv != "" {
-		app.Getenv = func(k string) string {
-			if k == tokenEnv {
-				return a.Getenv(t.TokenEnv)
-			}
-			return a.Getenv(k)
-		}
-	}
-	err := runLoadOnefile(ctx, &app, &o, files)
+	err := runLoadOnefile(ctx, envAlias(a, tokenEnv, t.TokenEnv), &o, files)
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Code == ExitRejected {
 		err = nil // rows rejected or failed: the report says which; the run itself finished
@@ -110,4 +92,20 @@ func nightlyOnefile(ctx context.Context, a *App, j *nightly.Job, c *checkFlags, 
 		err = errors.New("the load ended before validating")
 	}
 	return rep, err
+}
+
+// envAlias returns a with the variable a command reads its secret from (name) taken from the
+// variable the job file names instead (from), when it names one.
+func envAlias(a *App, name, from string) *App {
+	if from == "" {
+		return a
+	}
+	app := *a
+	app.Getenv = func(k string) string {
+		if k == name {
+			return a.Getenv(from)
+		}
+		return a.Getenv(k)
+	}
+	return &app
 }
