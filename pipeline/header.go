@@ -124,14 +124,7 @@ type Candidate struct {
 func DetectKind(src *Source, aliases Aliases, among []*Kind) (*Kind, []Candidate) {
 	var cs []Candidate
 	for _, k := range among {
-		m := &Mapping{Kind: k}
-		seen := map[int]bool{}
-		for _, h := range src.Header {
-			if f := m.lookup(h, aliases); f >= 0 {
-				seen[f] = true
-			}
-		}
-		score := len(seen)
+		score := matchedFields(k, src, aliases)
 		min := k.MinMatch
 		if min == 0 {
 			min = 3
@@ -153,4 +146,16 @@ func DetectKind(src *Source, aliases Aliases, among []*Kind) (*Kind, []Candidate
 		return nil, cs
 	}
 	return cs[0].Kind, cs
+}
+
+// matchedFields counts the distinct fields of k that src's header names.
+func matchedFields(k *Kind, src *Source, aliases Aliases) int {
+	m := &Mapping{Kind: k}
+	seen := map[int]bool{}
+	for _, h := range src.Header {
+		if f := m.lookup(h, aliases); f >= 0 {
+			seen[f] = true
+		}
+	}
+	return len(seen)
 }

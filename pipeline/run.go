@@ -192,7 +192,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 					if o.Chosen != nil {
 						o.Chosen(src, k, true)
 					}
-				} else if src.Sheet != "" && matches(k, src, o.Aliases) == 0 {
+				} else if src.Sheet != "" && matchedFields(k, src, o.Aliases) == 0 {
 					// A sheet of a workbook with none of the kind's columns (a "Read me" or a
 					// lookup list) is not data of that kind: say so and pass over it.
 					if o.Skipped != nil {
@@ -358,17 +358,6 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		return nil
 	})
 	return g.Wait()
-}
-
-func matches(k *Kind, src *Source, aliases Aliases) int {
-	m := &Mapping{Kind: k}
-	n := 0
-	for _, h := range src.Header {
-		if m.lookup(h, aliases) >= 0 {
-			n++
-		}
-	}
-	return n
 }
 
 func explainDetection(cs []Candidate) string {
