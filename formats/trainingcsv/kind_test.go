@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/bulkload/bulk/formats/internal/kindtest"
-	"github.com/bulkload/bulk/formats/internal/payloadcsv"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -20,20 +19,7 @@ var vendorHeaders = []string{"USERID", "LEARNINGID", "LOTITLE", "ENROLLDATE", "S
 	"Transfer Session Code", "Performance Grade"}
 
 func TestHeadersAreTheVendorTable(t *testing.T) {
-	hdr, err := payloadcsv.Header[Record]()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(hdr, vendorHeaders) {
-		t.Errorf("payload header (from the struct tags)\n got %q\nwant %q", hdr, vendorHeaders)
-	}
-	var names []string
-	for _, f := range Kind.Fields {
-		names = append(names, f.Name)
-	}
-	if !slices.Equal(names, vendorHeaders) {
-		t.Errorf("kind field names\n got %q\nwant %q", names, vendorHeaders)
-	}
+	kindtest.VendorHeaders[Record](t, Kind, vendorHeaders)
 }
 
 // recSink keeps the transformed records of accepted rows.
