@@ -81,6 +81,11 @@ type Row struct {
 	Map      *Mapping
 	Problems []Problem
 	Opts     *RowOptions
+	// Note is a small value a kind's row rules may leave for its cross-row checks. The rules
+	// run on a worker that has the row's cells in its cache; Cross.Check runs on the sequencer's
+	// goroutine, where every cell read is a trip to memory another core wrote (measured: the
+	// onefile cross check spent most of its time reading the role cell). 0 means nothing left.
+	Note     uint64
 	errors   int
 	ukeys    []ukey       // fingerprints of the Unique fields' values (see uniques)
 	dates    []parsedDate // dates parsed so far on this row

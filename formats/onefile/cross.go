@@ -138,11 +138,9 @@ func whereOf(r *pipeline.Row) person {
 }
 
 // add records a user row's role and state, for references that find it by MISID or e-mail.
-func (pp *people) add(r *pipeline.Row) {
-	if r.Value(uMISID) == "" && r.Value(uEmail) == "" {
-		return // nothing can name it
-	}
-	b := uint8(rowRole(r, uRole))&userRoleMask | userIndexed
+// The caller has checked that the row has a MISID or an e-mail (else nothing can name it).
+func (pp *people) add(r *pipeline.Row, role int) {
+	b := uint8(role)&userRoleMask | userIndexed
 	if r.HasErrors() {
 		b |= userRejected
 	}
@@ -312,14 +310,59 @@ func newUsersCross(st *pipeline.RunState) pipeline.Cross { return &usersCross{sh
 func (c *usersCross) Check(r *pipeline.Row) {
 	pp := c.pp
 	pp.noteTable(r)
-	c.organisation(r)
-	if rowRole(r, uRole) == RoleLearner {
+	n := userNoteOf(r)
+	if n&noteOrganisation != 0 {
+		c.organisation(r)
+	}
+	role := int(n & noteRoleMask)
+	if role == RoleLearner && n&noteRefs != 0 {
 		pp.check(r, uAssessorMISID, keyMISID, wantAssessor)
 		pp.check(r, uAssessorEmail, keyEmail, wantAssessor)
 		pp.check(r, uEmployerMISID, keyMISID, wantEmployer)
 		pp.check(r, uEmployerEmail, keyEmail, wantEmployer)
 	}
-	pp.add(r) // after its own checks, so that its rejected flag is final
+	if n&noteNamed != 0 {
+		pp.add(r, role) // after its own checks, so that its rejected flag is final
+	}
+}
+
+// What noteUser leaves in a users row's Note for usersCross, so that the in-order check reads
+// only the cells it has work for (most rows: none).
+const (
+	noteRoleMask     = 0x3f   // the row's role, 0 when not valid (roles are below 64)
+	noteNamed        = 1 << 8 // MISID or Email is filled: references can find the row
+	noteRefs         = 1 << 9 // a DefaultAssessor/DefaultEmployer MISID or e-mail is filled
+	noteOrganisation = 1 << 10
+	noteSet          = 1 << 11
+)
+
+// noteUser is the last row rule of onefile-users.
+func noteUser(r *pipeline.Row) { r.Note = userNote(r) }
+
+func userNote(r *pipeline.Row) uint64 {
+	n := uint64(rowRole(r, uRole)&noteRoleMask) | noteSet
+	if r.Value(uMISID) != "" || r.Value(uEmail) != "" {
+		n |= noteNamed
+	}
+	for _, f := range [...]int{uAssessorMISID, uAssessorEmail, uEmployerMISID, uEmployerEmail} {
+		if r.Value(f) != "" {
+			n |= noteRefs
+			break
+		}
+	}
+	if r.Value(uOrganisationID) != "" {
+		n |= noteOrganisation
+	}
+	return n
+}
+
+// userNoteOf returns the row's note, working it out for a row the row rules have not seen (a
+// test driving the cross check alone, a row unreadable enough that no rule ran).
+func userNoteOf(r *pipeline.Row) uint64 {
+	if r.Note&noteSet != 0 {
+		return r.Note
+	}
+	return userNote(r)
 }
 
 // organisation holds every row to the first OrganisationID given: one run, one organisation.

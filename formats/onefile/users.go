@@ -244,6 +244,7 @@ func init() {
 		checkUserCodes,
 		checkUserMangled,
 		checkUserSelfReference,
+		noteUser, // last: it reads the role the rules above have checked
 	)
 	Users.NewCross = newUsersCross
 	Users.Key = userKey
