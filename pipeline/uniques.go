@@ -207,21 +207,35 @@ func mix64(x uint64) uint64 {
 	return x
 }
 
-// fpTable maps fingerprints to locations: open addressing with linear probing in 8 parts chosen
-// by the fingerprint's top bits. A slot is 12 bytes, fingerprint and location side by side, so a
-// lookup touches one cache line. A part grows by half when four-fifths full; parts grow one at a
+// fpTable maps fingerprints to locations: open addressing in 8 parts chosen by the
+// fingerprint's top bits, over buckets of one cache line each (five fingerprints and their
+// locations, 64 bytes). A key lives in its home bucket unless that bucket was full when it came,
+// then in the next with room; nothing is ever removed, so a bucket with a free slot ends a search.
+// One bucket is one cache miss: with 12-byte slots probed one by one (the first design), a
+// table four-fifths full needed about 13 slots, two or three lines, for each new key, and only
+// the first line was prefetched. A part grows by half when four-fifths full; parts grow one at a
 // time, so growing needs a few megabytes more for a moment, never twice the whole table.
 type fpTable struct {
 	parts [8]fpPart
 }
 
-// slot is a fingerprint's low and high halves and a location; all zero when empty.
-type slot [3]uint32
+// bucketSlots is the number of keys a bucket holds.
+const bucketSlots = 5
+
+// bucket is one cache line: fingerprints (0 = empty), then their locations.
+type bucket struct {
+	fp  [bucketSlots]uint64
+	loc [bucketSlots]uint32
+	_   uint32
+}
+
+// bucketSize is the bytes of a bucket; allocSlots' sizes are multiples of it.
+const bucketSize = 64
 
 type fpPart struct {
-	mem   *slotMem
-	slots []slot
-	n     int
+	mem     *slotMem
+	buckets []bucket
+	n       int
 }
 
 // fpPartMin is a part's first size in bytes (see nextSize for the rest).
@@ -229,6 +243,9 @@ const fpPartMin = 64 << 10
 
 // hugePage is the size of a transparent huge page on Linux (x86-64 and most arm64 kernels).
 const hugePage = 2 << 20
+
+// home is fp's first bucket among n: the low half scaled onto n, which need not be a power of two.
+func home(fp uint64, n int) int { return int(uint64(uint32(fp)) * uint64(n) >> 32) }
 
 // insert records fp at loc l unless it is there already; then it returns the first location.
 func (t *fpTable) insert(fp uint64, l uint32) (uint32, bool) {
@@ -238,23 +255,23 @@ func (t *fpTable) insert(fp uint64, l uint32) (uint32, bool) {
 	p := &t.parts[fp>>61]
 	if p.mem == nil {
 		p.alloc(fpPartMin)
-	} else if 5*(p.n+1) > 4*len(p.slots) {
+	} else if 5*(p.n+1) > 4*bucketSlots*len(p.buckets) {
 		p.grow()
 	}
-	lo, hi := uint32(fp), uint32(fp>>32)
-	s := p.slots
-	// The home slot scales the low half onto the part's size, which need not be a power of two.
-	for i := int(uint64(lo) * uint64(len(s)) >> 32); ; {
-		e := &s[i]
-		if e[0] == lo && e[1] == hi {
-			return e[2], true
+	bs := p.buckets
+	for i := home(fp, len(bs)); ; {
+		b := &bs[i]
+		for j := range b.fp {
+			switch b.fp[j] {
+			case fp:
+				return b.loc[j], true
+			case 0:
+				b.fp[j], b.loc[j] = fp, l
+				p.n++
+				return 0, false
+			}
 		}
-		if e[0] == 0 && e[1] == 0 {
-			e[0], e[1], e[2] = lo, hi, l
-			p.n++
-			return 0, false
-		}
-		if i++; i == len(s) {
+		if i++; i == len(bs) {
 			i = 0
 		}
 	}
@@ -265,56 +282,69 @@ func (t *fpTable) find(fp uint64) (uint32, bool) {
 	if fp == 0 {
 		fp = 1
 	}
-	s := t.parts[fp>>61].slots
-	if len(s) == 0 {
+	bs := t.parts[fp>>61].buckets
+	if len(bs) == 0 {
 		return 0, false
 	}
-	lo, hi := uint32(fp), uint32(fp>>32)
-	for i := int(uint64(lo) * uint64(len(s)) >> 32); ; {
-		e := &s[i]
-		if e[0] == lo && e[1] == hi {
-			return e[2], true
+	for i := home(fp, len(bs)); ; {
+		b := &bs[i]
+		for j := range b.fp {
+			switch b.fp[j] {
+			case fp:
+				return b.loc[j], true
+			case 0:
+				return 0, false
+			}
 		}
-		if e[0] == 0 && e[1] == 0 {
-			return 0, false
-		}
-		if i++; i == len(s) {
+		if i++; i == len(bs) {
 			i = 0
 		}
 	}
 }
 
-// peek loads fp's home slot.
+// peek loads fp's home bucket.
 func (t *fpTable) peek(fp uint64) uint32 {
-	p := &t.parts[fp>>61]
-	if len(p.slots) == 0 {
+	bs := t.parts[fp>>61].buckets
+	if len(bs) == 0 {
 		return 0
 	}
-	return p.slots[int(uint64(uint32(fp))*uint64(len(p.slots))>>32)][0]
+	return uint32(bs[home(fp, len(bs))].fp[0])
 }
 
 func (p *fpPart) alloc(bytes int) {
 	p.mem = allocSlots(bytes)
-	p.slots = p.mem.slots
+	p.buckets = p.mem.buckets
 }
 
 func (p *fpPart) grow() { p.resize(nextSize(len(p.mem.bytes()))) }
 
 func (p *fpPart) resize(size int) {
-	old, olds := p.mem, p.slots
+	old, olds := p.mem, p.buckets
 	p.alloc(size)
-	s := p.slots
-	for _, e := range olds {
-		if e[0] == 0 && e[1] == 0 {
-			continue
-		}
-		i := int(uint64(e[0]) * uint64(len(s)) >> 32)
-		for s[i][0] != 0 || s[i][1] != 0 {
-			if i++; i == len(s) {
-				i = 0
+	bs := p.buckets
+	for k := range olds {
+		for j, fp := range olds[k].fp {
+			if fp == 0 {
+				break
+			}
+			for i := home(fp, len(bs)); ; {
+				b := &bs[i]
+				placed := false
+				for s := range b.fp {
+					if b.fp[s] == 0 {
+						b.fp[s], b.loc[s] = fp, olds[k].loc[j]
+						placed = true
+						break
+					}
+				}
+				if placed {
+					break
+				}
+				if i++; i == len(bs) {
+					i = 0
+				}
 			}
 		}
-		s[i] = e
 	}
 	old.free()
 }
@@ -330,7 +360,7 @@ func (t *fpTable) len() int {
 // reserve sizes the parts for keys keys in all, each at most four-fifths full.
 func (t *fpTable) reserve(keys int) {
 	per := (keys + len(t.parts) - 1) / len(t.parts)
-	size := per * 12 * 5 / 4
+	size := (per*5/4 + bucketSlots - 1) / bucketSlots * bucketSize
 	if size < fpPartMin {
 		return
 	}
@@ -347,8 +377,8 @@ func (t *fpTable) reserve(keys int) {
 	}
 }
 
-// nextSize grows a part by half: with 12-byte slots kept at most four-fifths full, a part then
-// holds between 53% and 80% of its slots in use. From 2 MiB up sizes stay whole huge pages.
+// nextSize grows a part by half: kept at most four-fifths full, a part then has between 53% and
+// 80% of its slots in use. From 2 MiB up sizes stay whole huge pages.
 func nextSize(cur int) int {
 	n := cur + cur/2
 	if n >= hugePage {

@@ -18,8 +18,8 @@ import (
 // first touch is a page fault; on a virtual machine thousands of those cost more than the hashing.
 type slotMem struct {
 	mapping []byte // as mapped (with alignment slack), for munmap
-	mem     []byte // the slots' bytes
-	slots   []slot
+	mem     []byte // the buckets' bytes
+	buckets []bucket
 }
 
 func allocSlots(size int) *slotMem {
@@ -39,8 +39,8 @@ func allocSlots(size int) *slotMem {
 	if extra > 0 {
 		adviseHuge(mem)
 	}
-	// The mapping is zeroed and page-aligned, so slots (3 × uint32) are aligned too.
-	return &slotMem{mapping: m, mem: mem, slots: unsafe.Slice((*slot)(unsafe.Pointer(&mem[0])), size/12)}
+	// The mapping is zeroed and page-aligned, so each bucket is one whole cache line.
+	return &slotMem{mapping: m, mem: mem, buckets: unsafe.Slice((*bucket)(unsafe.Pointer(&mem[0])), size/bucketSize)}
 }
 
 func (s *slotMem) bytes() []byte { return s.mem }
@@ -53,6 +53,6 @@ func (s *slotMem) free() {
 }
 
 func heapSlots(size int) *slotMem {
-	s := make([]slot, size/12)
-	return &slotMem{mem: unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*12), slots: s}
+	s := make([]bucket, size/bucketSize)
+	return &slotMem{mem: unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*bucketSize), buckets: s}
 }

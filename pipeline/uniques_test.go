@@ -39,6 +39,38 @@ func TestFPTableGrowsAndKeepsFirstLocations(t *testing.T) {
 	}
 }
 
+// Keys sharing a home bucket fill it, then spill into the next ones, wrapping past the last
+// bucket to the first; every one must still be found, and found first where it was put.
+func TestFPTableFullBucketsSpillAndWrap(t *testing.T) {
+	var tab fpTable
+	defer tab.free()
+	const n = 4*bucketSlots + 3
+	fp := func(i int) uint64 { return uint64(i+1)<<32 | 0xffffffff } // part 0, home: the last bucket
+	for i := 0; i < n; i++ {
+		if _, seen := tab.insert(fp(i), uint32(100+i)); seen {
+			t.Fatalf("key %d reported seen on first insert", i)
+		}
+	}
+	bs := tab.parts[0].buckets
+	if last := bs[len(bs)-1]; last.fp[bucketSlots-1] == 0 {
+		t.Fatal("the home bucket is not full")
+	}
+	if bs[0].fp[0] != fp(bucketSlots) {
+		t.Fatalf("the sixth key is not in the first bucket after wrapping: %x", bs[0].fp[0])
+	}
+	for i := 0; i < n; i++ {
+		if l, seen := tab.insert(fp(i), 1); !seen || l != uint32(100+i) {
+			t.Fatalf("key %d again: first=%d seen=%v, want %d", i, l, seen, 100+i)
+		}
+		if l, ok := tab.find(fp(i)); !ok || l != uint32(100+i) {
+			t.Fatalf("find key %d: %d %v", i, l, ok)
+		}
+	}
+	if _, ok := tab.find(fp(n)); ok {
+		t.Fatal("found a key that was never inserted")
+	}
+}
+
 func TestUniquesLocationsAcrossTables(t *testing.T) {
 	u := newUniques()
 	defer u.free()
