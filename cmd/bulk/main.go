@@ -6,5 +6,8 @@ import "os"
 
 func main() {
 	// main stays thin so that every deferred clean-up in run happens before the process exits.
-	os.Exit(run(os.Args[1:], newApp(os.Stdin, os.Stdout, os.Stderr)))
+	stop := startProfile(os.Getenv)
+	code := run(os.Args[1:], newApp(os.Stdin, os.Stdout, os.Stderr))
+	stop()
+	os.Exit(code)
 }
