@@ -31,6 +31,20 @@ func (r *Row) Now() time.Time {
 	return now()
 }
 
+// Today returns midnight UTC of the day of Now (in UTC): what a rule compares a date of birth
+// with. A run works it out once, not for every row.
+func (r *Row) Today() time.Time {
+	if r.Opts != nil && !r.Opts.today.IsZero() {
+		return r.Opts.today
+	}
+	return dayOf(r.Now())
+}
+
+func dayOf(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
 // ParseDate parses field f of r as a date with the run's date order.
 func (r *Row) ParseDate(f int) (check.Date, error) {
 	// The field checks and the kind's rules both read a row's dates: parse each once per row.

@@ -97,6 +97,7 @@ type Row struct {
 type RowOptions struct {
 	MonthFirst bool      // --date-order mdy
 	now        time.Time // the clock read once per run: the date checks of every row need it
+	today      time.Time // dayOf(now)
 }
 
 // Kind returns the row's kind.

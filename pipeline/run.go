@@ -151,7 +151,8 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 	if o.Among == nil {
 		o.Among = Kinds()
 	}
-	ropts := &RowOptions{MonthFirst: o.MonthFirst, now: now()}
+	t := now()
+	ropts := &RowOptions{MonthFirst: o.MonthFirst, now: t, today: dayOf(t)}
 	g, ctx := errgroup.WithContext(ctx)
 	work := make(chan *batch, o.Workers*2)
 	done := make(chan *batch, o.Workers*2)

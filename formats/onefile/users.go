@@ -346,8 +346,7 @@ func checkUserDates(r *pipeline.Row) {
 		return
 	}
 	dob := dobDate.Day()
-	now := r.Now().UTC()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	today := r.Today()
 	if dob.After(today) {
 		r.Errorf(uDOB, RuleDateOrder, "DOB %s is in the future; check the year.", dob.Format("02/01/2006"))
 		return
