@@ -486,9 +486,9 @@ func (t teeReporter) Table(src *pipeline.Source, k *pipeline.Kind, ps []pipeline
 	t[1].Table(src, k, ps)
 }
 
-func (t teeReporter) Row(r *pipeline.Row, rejected bool) {
-	t[0].Row(r, rejected)
-	t[1].Row(r, rejected)
+func (t teeReporter) Row(r *pipeline.Row, out pipeline.Outcome) {
+	t[0].Row(r, out)
+	t[1].Row(r, out)
 }
 
 func (t teeReporter) Problem(p pipeline.Problem) {

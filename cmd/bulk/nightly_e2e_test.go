@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,7 +104,29 @@ func TestNightlySendsOnlyChanges(t *testing.T) {
 	defer st.Close()
 	runs, _ := st.Runs(10)
 	if len(runs) != 2 || runs[0].Summary["sent"] != float64(3) || runs[0].Summary["skipped_unchanged"] != float64(497) {
-		t.Errorf("run history: %+v", runs)
+		t.Fatalf("run history: %+v", runs)
+	}
+	// The second run's report: every row has its line in results.csv, the unchanged ones
+	// skipped, and summary.json's counts add up with the skipped rows among the valid ones.
+	rep := filepath.Join(f.in, "archive", "reports", runs[0].ID)
+	outcomes := map[string]int{}
+	for _, r := range readCSV(t, filepath.Join(rep, "results.csv"))[1:] { // file,sheet,row,kind,action,status,onefile_id,message
+		if r[5] == "skipped" && !strings.Contains(r[7], "unchanged") {
+			t.Errorf("row %s skipped for %q", r[2], r[7])
+		}
+		outcomes[r[4]+"/"+r[5]]++
+	}
+	if want := map[string]int{"exists/skipped": 497, "update/ok": 3}; !maps.Equal(outcomes, want) {
+		t.Errorf("results.csv outcomes %v, want %v", outcomes, want)
+	}
+	var sum map[string]any
+	if b, err := os.ReadFile(filepath.Join(rep, "summary.json")); err != nil || json.Unmarshal(b, &sum) != nil {
+		t.Fatalf("summary.json: %v\n%s", err, b)
+	}
+	for k, want := range map[string]float64{"rows_read": 500, "rows_valid": 500, "rows_rejected": 0, "sent": 3, "skipped_unchanged": 497} {
+		if sum[k] != want {
+			t.Errorf("summary.json %s = %v, want %v", k, sum[k], want)
+		}
 	}
 }
 
