@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -231,5 +232,54 @@ func TestNightlyExportSendsOnlyChanges(t *testing.T) {
 	}
 	if got := payloadRows(); len(got) != 2 || got[0]+got[1] != 4 || (got[0] != 1 && got[1] != 1) {
 		t.Fatalf("payload data rows per night = %v, want 3 then 1", got)
+	}
+}
+
+// TestNightlyRejectedRowsAreReported: a row OneFile's checks reject ends the load with
+// ExitRejected; the nightly target still hands back the report, so the run records what was
+// sent, files the input under archive/failed and exits 1 (not "could not run").
+func TestNightlyRejectedRowsAreReported(t *testing.T) {
+	f := newNightlyFixture(t, 5, "")
+	f.learners[2][2] = "not-an-email"
+	f.drop(5)
+	if code, stderr := f.run("run", "--once", f.job); code != ExitRejected {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitRejected, stderr)
+	}
+	failed, _ := filepath.Glob(filepath.Join(f.in, "archive", "failed", "*-export-1.csv"))
+	if len(failed) != 1 {
+		t.Errorf("archive/failed holds %v", failed)
+	}
+	st, _ := nightly.OpenState(filepath.Join(f.dir, "state", "nightly.db"))
+	defer st.Close()
+	runs, _ := st.Runs(10)
+	if len(runs) != 1 {
+		t.Fatalf("run history: %+v", runs)
+	}
+	s := runs[0].Summary
+	if runs[0].Status != "failed" || s["rows_read"] != float64(5) || s["rows_rejected"] != float64(1) || s["rows_valid"] != float64(4) || s["sent"] != float64(4) {
+		t.Errorf("run %s: %v", runs[0].Status, s)
+	}
+}
+
+func TestRejectedIsDone(t *testing.T) {
+	other := errors.New("disk full")
+	tests := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"no error", nil, nil},
+		{"rows rejected", &ExitError{Code: ExitRejected}, nil},
+		{"rows rejected, wrapped", fmt.Errorf("load: %w", &ExitError{Code: ExitRejected}), nil},
+		{"could not run", cannotRun(other, ""), cannotRun(other, "")},
+		{"any other error", other, other},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rejectedIsDone(tc.err)
+			if (got == nil) != (tc.want == nil) || got != nil && got.Error() != tc.want.Error() {
+				t.Errorf("rejectedIsDone(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
 	}
 }
