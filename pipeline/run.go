@@ -36,9 +36,10 @@ type Sink interface {
 
 // Reporter receives every outcome: tables as they start, problems, and each data row once.
 // Calls come from one goroutine, in input order, except problems from Cross.Finish which come last.
+// Row comes after the Sink has seen an Accepted row.
 type Reporter interface {
 	Table(src *Source, k *Kind, problems []Problem)
-	Row(r *Row, rejected bool)
+	Row(r *Row, out Outcome)
 	Problem(p Problem) // a problem raised after its row was reported (Cross.Finish)
 }
 
@@ -67,6 +68,9 @@ type Options struct {
 	Skipped func(src *Source, why string)
 	// Chosen is told which kind detection picked for each table.
 	Chosen func(src *Source, k *Kind, detected bool)
+	// Keep, when set, is asked about each row that passed the checks, before the Sink: the rows
+	// it refuses are reported Skipped and the Sink never sees them (a nightly run's diffing).
+	Keep func(*Row) bool
 }
 
 // ErrNoKind means no table of the input matched any kind.
@@ -321,15 +325,21 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 					if cr != nil {
 						cr.Check(r)
 					}
-					rejected := b.tbl.fatal || r.HasErrors()
-					if !rejected && o.Sink != nil {
+					out := Accepted
+					if b.tbl.fatal || r.HasErrors() {
+						out = Rejected
+					} else if o.Keep != nil && !o.Keep(r) {
+						out = Skipped
+					} else if o.Sink != nil {
 						if err := o.Sink.Accept(r); err != nil {
 							return err
 						}
-						rejected = r.HasErrors()
+						if r.HasErrors() {
+							out = Rejected
+						}
 					}
 					if o.Reporter != nil {
-						o.Reporter.Row(r, rejected)
+						o.Reporter.Row(r, out)
 					}
 				}
 				rows += int64(b.n)

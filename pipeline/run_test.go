@@ -311,3 +311,101 @@ func TestProgressExpected(t *testing.T) {
 		t.Errorf("last progress = %+v, want 30 rows of an expected 40", last)
 	}
 }
+
+// outcomeLog is a Reporter that passes everything on to a report and notes each row's outcome
+// as "row:outcome".
+type outcomeLog struct {
+	*report.Report
+	got []string
+}
+
+func (l *outcomeLog) Row(r *pipeline.Row, out pipeline.Outcome) {
+	l.got = append(l.got, fmt.Sprintf("%d:%s", r.Rec.Row, out))
+	l.Report.Row(r, out)
+}
+
+// TestRunKeep: rows Options.Keep refuses are reported Skipped and never reach the sink; Keep
+// is asked only about rows that passed the checks, in input order; the report counts skipped
+// rows as a part of valid, and a late problem moves a skipped row to rejected.
+func TestRunKeep(t *testing.T) {
+	hdr := []string{"Key", "Age", "Ref"}
+	notOne := func(r *pipeline.Row) bool { return r.Value(1) != "1" } // Age 1: "unchanged"
+	tests := []struct {
+		name              string
+		input             *memInput
+		keep              func(*pipeline.Row) bool
+		noSink            bool
+		outcomes          string
+		asked, accepted   string
+		rejected, skipped int64
+	}{
+		{
+			name:     "refused valid rows are skipped, rejected rows are not asked about",
+			input:    table("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "2", ""}, []string{"k3", "x", ""}, []string{"k4", "1", ""}),
+			keep:     notOne,
+			outcomes: "2:skipped 3:accepted 4:rejected 5:skipped",
+			asked:    "k1,k2,k4", accepted: "k2", rejected: 1, skipped: 2,
+		},
+		{
+			name:     "without Keep every valid row is accepted",
+			input:    table("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "x", ""}),
+			outcomes: "2:accepted 3:rejected",
+			accepted: "k1", rejected: 1,
+		},
+		{
+			name:     "without a Sink, Keep still decides",
+			input:    table("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "2", ""}),
+			keep:     notOne,
+			noSink:   true,
+			outcomes: "2:skipped 3:accepted",
+			asked:    "k1,k2", skipped: 1,
+		},
+		{
+			name:     "a table missing a required column: Keep is never asked",
+			input:    table("a.csv", []string{"Age"}, []string{"1"}, []string{"2"}),
+			keep:     notOne,
+			outcomes: "2:rejected 3:rejected",
+			rejected: 2,
+		},
+		{
+			name:     "a late problem on a skipped row rejects it, and it stops counting as skipped",
+			input:    table("a.csv", hdr, []string{"k1", "1", "nobody"}, []string{"k2", "1", "k1"}),
+			keep:     notOne,
+			outcomes: "2:skipped 3:skipped",
+			asked:    "k1,k2", rejected: 1, skipped: 1,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			log := &outcomeLog{Report: report.New(t.TempDir(), false)}
+			var asked []string
+			o := pipeline.Options{Kind: testKind, BatchSize: 1, Workers: 3, Reporter: log}
+			if tc.keep != nil {
+				o.Keep = func(r *pipeline.Row) bool {
+					asked = append(asked, r.Value(0))
+					return tc.keep(r)
+				}
+			}
+			sink := &collectSink{}
+			if !tc.noSink {
+				o.Sink = sink
+			}
+			if err := pipeline.Run(context.Background(), []pipeline.Input{tc.input}, o); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(log.got, " "); got != tc.outcomes {
+				t.Errorf("outcomes %q, want %q", got, tc.outcomes)
+			}
+			if got := strings.Join(asked, ","); got != tc.asked {
+				t.Errorf("Keep asked about %q, want %q", got, tc.asked)
+			}
+			if got := strings.Join(sink.keys, ","); got != tc.accepted {
+				t.Errorf("sink got %q, want %q", got, tc.accepted)
+			}
+			c := log.Counts()
+			if c.Rejected != tc.rejected || c.Skipped != tc.skipped || c.Read != c.Valid+c.Rejected || c.Skipped > c.Valid {
+				t.Errorf("counts %+v, want %d rejected and %d skipped, adding up", c, tc.rejected, tc.skipped)
+			}
+		})
+	}
+}

@@ -31,27 +31,9 @@ type checkFlags struct {
 	// loader keeps every row's place for its results file).
 	tee pipeline.Reporter
 
-	// keep, when set, decides which valid rows go on to the sink; the others are counted as
-	// skipped (nightly diffing: unchanged since the last good run). Not a flag.
+	// keep, when set, decides which valid rows go on to the sink; the pipeline reports the
+	// others skipped (nightly diffing: unchanged since the last good run). Not a flag.
 	keep func(*pipeline.Row) bool
-}
-
-// keepSink passes on only the rows keep wants.
-type keepSink struct {
-	next    pipeline.Sink
-	keep    func(*pipeline.Row) bool
-	skipped int64
-}
-
-func (s *keepSink) Accept(r *pipeline.Row) error {
-	if !s.keep(r) {
-		s.skipped++
-		return nil
-	}
-	if s.next == nil {
-		return nil
-	}
-	return s.next.Accept(r)
 }
 
 func (c *checkFlags) bind(cmd *cobra.Command) {
@@ -80,12 +62,7 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 	if len(args) == 0 {
 		return nil, cannotRun(errors.New("no input files given"), "Give one or more .csv or .xlsx files, e.g. 'bulk validate samples/term-start.xlsx'.")
 	}
-	var ks *keepSink
-	if c.keep != nil {
-		ks = &keepSink{next: sink, keep: c.keep}
-		sink = ks
-	}
-	opts := pipeline.Options{Among: among, Sink: sink, Workers: c.workers}
+	opts := pipeline.Options{Among: among, Sink: sink, Keep: c.keep, Workers: c.workers}
 	var err error
 	if c.kind != "" {
 		if opts.Kind, err = kindArg(c.kind); err != nil {
@@ -162,8 +139,8 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 	if len(skipped) > 0 {
 		rep.Set("skipped", skipped)
 	}
-	if ks != nil {
-		rep.Set("skipped_unchanged", ks.skipped)
+	if c.keep != nil {
+		rep.Set("skipped_unchanged", rep.Counts().Skipped)
 	}
 	if werr := rep.Write(); werr != nil {
 		return nil, cannotRun(werr, "Check that the report folder is writable, or choose another with --report.")

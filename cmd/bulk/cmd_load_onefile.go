@@ -69,10 +69,6 @@ type loadOnefileOpts struct {
 	sandbox     bool
 	yes         bool
 	drain       time.Duration
-
-	// onReport, when set, is given the run's report as soon as validation has made it, so a
-	// caller (a nightly run) can read the outcome whatever the exit status. Not a flag.
-	onReport func(*report.Report)
 }
 
 func newLoadOnefileCmd(a *App) *cobra.Command {
@@ -111,7 +107,8 @@ credentials.csv readable by you only.
 			if o.sandbox && !cmd.Flags().Changed("rate") {
 				o.rate = sandboxRate // a rehearsal need not wait for OneFile's limit
 			}
-			return runLoadOnefile(cmd.Context(), a, &o, args)
+			_, err := runLoadOnefile(cmd.Context(), a, &o, args)
+			return err
 		},
 	}
 	o.check.bind(cmd)
@@ -217,30 +214,34 @@ func confirmLive(a *App, t *target, o *loadOnefileOpts) error {
 	return nil
 }
 
-func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []string) error {
+// runLoadOnefile validates the inputs and loads their valid rows. Once validation has made the
+// run's report it returns it whatever the error (rows rejected or failed, a load that stopped,
+// an interruption), so a caller such as a nightly run reads the outcome from it; the report is
+// nil only when the run stopped before validating.
+func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []string) (*report.Report, error) {
 	mode, err := load.ParseMode(o.mode)
 	if err != nil {
-		return cannotRun(err, "")
+		return nil, cannotRun(err, "")
 	}
 	if o.concurrency < 1 || o.rate < 1 {
-		return cannotRun(errors.New("--concurrency and --rate must be at least 1"), "")
+		return nil, cannotRun(errors.New("--concurrency and --rate must be at least 1"), "")
 	}
 	if len(args) == 0 {
-		return cannotRun(errors.New("no input files given"), "Give one or more .csv or .xlsx files, e.g. 'bulk load onefile --sandbox samples/term-start.xlsx'.")
+		return nil, cannotRun(errors.New("no input files given"), "Give one or more .csv or .xlsx files, e.g. 'bulk load onefile --sandbox samples/term-start.xlsx'.")
 	}
 	t, err := o.target(ctx, a)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if t.stop != nil {
 		defer t.stop()
 	}
 	if err := confirmLive(a, t, o); err != nil {
-		return err
+		return nil, err
 	}
 	led, err := o.openLedger(a, t)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer led.Close()
 
@@ -249,16 +250,13 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 	o.check.tee = col
 	res, err := o.check.check(ctx, a, args, col, onefileKinds())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := col.Items(res.rep.Rejected)
-	if o.onReport != nil {
-		o.onReport(res.rep)
-	}
 
 	client, err := newOnefileClient(t, o)
 	if err != nil {
-		return cannotRun(err, "")
+		return res.rep, cannotRun(err, "")
 	}
 	defer client.Close()
 	prog := newLoadProgress(a, o.check.quiet, client)
@@ -272,22 +270,22 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 
 	// The report: validation's files again (now with the load's failures), results, credentials.
 	if err := load.WriteResults(o.check.reportDir, out.Results); err != nil {
-		return cannotRun(err, "Check that the report folder is writable.")
+		return res.rep, cannotRun(err, "Check that the report folder is writable.")
 	}
 	kept, kerr := keepEarlierCredentials(o.check.reportDir, len(out.Credentials))
 	if kerr != nil {
-		return cannotRun(kerr, "Move "+filepath.Join(o.check.reportDir, "credentials.csv")+" somewhere safe, or choose another --report folder.")
+		return res.rep, cannotRun(kerr, "Move "+filepath.Join(o.check.reportDir, "credentials.csv")+" somewhere safe, or choose another --report folder.")
 	}
 	credPath, cerr := load.WriteCredentials(o.check.reportDir, out.Credentials)
 	if cerr != nil {
-		return cannotRun(cerr, "")
+		return res.rep, cannotRun(cerr, "")
 	}
 	st := client.Stats()
 	res.rep.Set("load", map[string]any{"target": t.url, "organisation": out.Org.ID, "mode": string(mode), "dry_run": o.dryRun,
 		"run_id": out.RunID, "counts": out.Counts, "api_calls": st.Calls, "retries": st.Retries, "answers_429": st.TooMany,
 		"interrupted": out.Interrupted})
 	if err := res.rep.Write(); err != nil {
-		return cannotRun(err, "")
+		return res.rep, cannotRun(err, "")
 	}
 	if !o.check.quiet {
 		fmt.Fprintln(a.Stderr, loadSummary(out, o.dryRun, o.check.reportDir, st))
@@ -305,16 +303,16 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 	}
 	switch {
 	case errors.Is(lerr, load.ErrAuth):
-		return cannotRun(lerr, "Check the customer token ("+tokenEnv+" or --token-file) is for this environment and has not been revoked.")
+		return res.rep, cannotRun(lerr, "Check the customer token ("+tokenEnv+" or --token-file) is for this environment and has not been revoked.")
 	case out.Interrupted || ctx.Err() != nil:
 		fmt.Fprintln(a.Stderr, "bulk: interrupted; what was done is recorded. Run the same command again to finish.")
-		return &ExitError{Code: ExitInterrupted}
+		return res.rep, &ExitError{Code: ExitInterrupted}
 	case lerr != nil:
-		return cannotRun(fmt.Errorf("the load stopped: %w", lerr), "What was done is recorded; fix the cause and run the same command again.")
+		return res.rep, cannotRun(fmt.Errorf("the load stopped: %w", lerr), "What was done is recorded; fix the cause and run the same command again.")
 	case !out.OK() || res.counts.Rejected > 0:
-		return &ExitError{Code: ExitRejected}
+		return res.rep, &ExitError{Code: ExitRejected}
 	}
-	return nil
+	return res.rep, nil
 }
 
 // keepEarlierCredentials moves an earlier run's credentials.csv aside to the first free
@@ -486,9 +484,9 @@ func (t teeReporter) Table(src *pipeline.Source, k *pipeline.Kind, ps []pipeline
 	t[1].Table(src, k, ps)
 }
 
-func (t teeReporter) Row(r *pipeline.Row, rejected bool) {
-	t[0].Row(r, rejected)
-	t[1].Row(r, rejected)
+func (t teeReporter) Row(r *pipeline.Row, out pipeline.Outcome) {
+	t[0].Row(r, out)
+	t[1].Row(r, out)
 }
 
 func (t teeReporter) Problem(p pipeline.Problem) {

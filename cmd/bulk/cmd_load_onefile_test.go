@@ -257,3 +257,52 @@ func TestLoadOnefileSample(t *testing.T) {
 		t.Errorf("results %v for %d rows read, %d rejected", byStatus, sum.RowsRead, sum.RowsRejected)
 	}
 }
+
+// TestLoadOnefileReturnsReport: once validation has made the run's report, runLoadOnefile
+// returns it with whatever error ends the run (a nightly run reads the outcome from it), and
+// the report it returns is the one written to the report folder; before that, no report.
+func TestLoadOnefileReturnsReport(t *testing.T) {
+	in := writeFile(t, t.TempDir(), "staff.csv", staffCSV) // row 4 fails validation
+	_, url := startBox(t, sandbox.Config{CustomerToken: "right-token"})
+	tests := []struct {
+		name   string
+		token  string
+		target func(o *loadOnefileOpts)
+		code   int
+		report bool
+	}{
+		{"a row rejected", "", func(o *loadOnefileOpts) { o.sandbox = true }, ExitRejected, true},
+		{"the load stopped after validating", "wrong-token", func(o *loadOnefileOpts) { o.url, o.org = url, 5740 }, ExitCannotRun, true},
+		{"stopped before validating", "", func(o *loadOnefileOpts) {}, ExitCannotRun, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			o := loadOnefileOpts{check: checkFlags{reportDir: filepath.Join(dir, "report"), dateOrder: "dmy", quiet: true},
+				mode: "create", concurrency: 2, rate: sandboxRate, drain: time.Second, state: filepath.Join(dir, "ledger.db")}
+			tc.target(&o)
+			var stderr bytes.Buffer
+			a := &App{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &stderr,
+				Getenv: func(k string) string { return map[string]string{tokenEnv: tc.token}[k] }}
+			rep, err := runLoadOnefile(context.Background(), a, &o, []string{in})
+			if code := exitCodeOf(err); err == nil || code != tc.code {
+				t.Fatalf("err %v (exit %d), want exit %d\n%s", err, code, tc.code, stderr.String())
+			}
+			if (rep != nil) != tc.report {
+				t.Fatalf("report returned: %v, want %v", rep != nil, tc.report)
+			}
+			if rep == nil {
+				return
+			}
+			c := rep.Counts()
+			if c.Read != 4 || c.Rejected != 1 || c.Valid != 3 {
+				t.Errorf("the returned report counts %+v, want 4 read, 1 rejected", c)
+			}
+			var s map[string]any
+			b, _ := os.ReadFile(filepath.Join(o.check.reportDir, "summary.json"))
+			if err := json.Unmarshal(b, &s); err != nil || s["rows_read"] != float64(c.Read) || s["rows_rejected"] != float64(c.Rejected) {
+				t.Errorf("summary.json (%v) says %v read, %v rejected; the returned report %+v", err, s["rows_read"], s["rows_rejected"], c)
+			}
+		})
+	}
+}

@@ -37,10 +37,6 @@ type loadPFFlags struct {
 	keyFile   string
 	chunkRows int
 	retries   int
-
-	// onReport, when set, is given the run's report once the export has made it (a nightly run
-	// reads the outcome from it whatever the exit status). Not a flag.
-	onReport func(*report.Report)
 }
 
 func newLoadPFCmd(a *App) *cobra.Command {
@@ -68,7 +64,8 @@ The system key is read from ` + envPFKey + ` or --key-file, never from a flag va
 			if len(args) == 0 {
 				return usageError(cmd, errors.New("say which kind to load: training-history, external-training or courses"))
 			}
-			return o.run(cmd.Context(), a, args[0], args[1:])
+			_, err := o.run(cmd.Context(), a, args[0], args[1:])
+			return err
 		},
 	}
 	o.exportFlags.bind(cmd)
@@ -81,25 +78,29 @@ The system key is read from ` + envPFKey + ` or --key-file, never from a flag va
 	return cmd
 }
 
-func (o *loadPFFlags) run(ctx context.Context, a *App, kindName string, inputs []string) error {
+// run validates the inputs, exports the valid rows and pushes them. Once the export has made
+// the run's report it returns it whatever the error (rows rejected at either end, a push that
+// stopped), so a caller such as a nightly run reads the outcome from it; the report is nil only
+// when the run stopped before that.
+func (o *loadPFFlags) run(ctx context.Context, a *App, kindName string, inputs []string) (*report.Report, error) {
 	ek, err := findExportKind(kindName)
 	if err != nil {
-		return cannotRun(err, "Run 'bulk load peoplefluent --help' for the kinds.")
+		return nil, cannotRun(err, "Run 'bulk load peoplefluent --help' for the kinds.")
 	}
 	// What would stop the push stops the load before anything is read or written.
 	ep, err := peoplefluent.ParseEndpoint(ek.endpoint)
 	if err != nil {
-		return cannotRun(err, "")
+		return nil, cannotRun(err, "")
 	}
 	if _, err := ep.URL(o.base); err != nil {
-		return cannotRun(err, "")
+		return nil, cannotRun(err, "")
 	}
 	if _, err := readPFKey(a, o.keyFile); err != nil {
-		return err
+		return nil, err
 	}
 	if o.out == "" {
 		if err := os.MkdirAll(o.reportDir, 0o755); err != nil {
-			return cannotRun(err, "Choose another folder with --report.")
+			return nil, cannotRun(err, "Choose another folder with --report.")
 		}
 		o.out = filepath.Join(o.reportDir, "payload-"+ek.kind.Name+ek.ext)
 	}
@@ -115,14 +116,11 @@ func (o *loadPFFlags) run(ctx context.Context, a *App, kindName string, inputs [
 	}
 	res, err := o.export(ctx, a, ek.kind.Name, inputs)
 	if err != nil {
-		return err
-	}
-	if o.onReport != nil {
-		o.onReport(res.rep)
+		return nil, err
 	}
 	if res.rows == 0 {
 		fmt.Fprintf(a.Stderr, "Nothing to push: no row passed the checks. Fix the rows in %s and load again.\n", filepath.Join(o.reportDir, "rejects.csv"))
-		return exitFor(res.counts)
+		return res.rep, exitFor(res.counts)
 	}
 	push := pushPFOptions{base: o.base, endpoint: ek.endpoint, chunkRows: o.chunkRows, retries: o.retries,
 		keyFile: o.keyFile, reportDir: o.reportDir, quiet: o.quiet}
@@ -132,20 +130,20 @@ func (o *loadPFFlags) run(ctx context.Context, a *App, kindName string, inputs [
 	res.rep.Set("push", map[string]any{"endpoint": string(ep), "rows": sum.Rows, "ok": sum.OK, "warnings": sum.Warnings,
 		"failed": sum.Failed, "requests": sum.Chunks, "results": filepath.Join(o.reportDir, "results.csv")})
 	if werr := res.rep.Write(); werr != nil && pushErr == nil {
-		return cannotRun(werr, "Check that the report folder is writable, or choose another with --report.")
+		return res.rep, cannotRun(werr, "Check that the report folder is writable, or choose another with --report.")
 	}
 	if pushErr != nil {
-		return pushErr
+		return res.rep, pushErr
 	}
 	if terr != nil {
-		return cannotRun(fmt.Errorf("reading the push's results: %w", terr), "")
+		return res.rep, cannotRun(fmt.Errorf("reading the push's results: %w", terr), "")
 	}
 	counts := res.rep.Counts()
 	if !o.quiet || counts.Rejected > 0 {
 		fmt.Fprintf(a.Stderr, "Loaded: %s; %s %s traced to their input rows. %s\n", pushLine(sum), thousands(int64(traced)),
 			plural(int64(traced), "LMS answer", "LMS answers"), summaryLine(res.rep, o.reportDir))
 	}
-	return exitFor(counts)
+	return res.rep, exitFor(counts)
 }
 
 func pushLine(s peoplefluent.Summary) string {

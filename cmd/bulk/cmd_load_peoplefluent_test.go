@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -212,6 +214,56 @@ func TestGoldenPayloadsPassTheSandbox(t *testing.T) {
 					continue // an update of a record this fresh LMS has never had
 				}
 				t.Errorf("row %s %s: %s", r[1], r[2], r[3])
+			}
+		})
+	}
+}
+
+// TestLoadPeopleFluentReturnsReport: once the export has made the run's report, run returns it
+// with whatever error ends the run (a nightly run reads the outcome from it); before that, no
+// report.
+func TestLoadPeopleFluentReturnsReport(t *testing.T) {
+	_, base, keyFile := loadPFSandbox(t)
+	wrongKey := filepath.Join(t.TempDir(), "wrong")
+	if err := os.WriteFile(wrongKey, []byte("not-the-key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := expWriteFile(t, t.TempDir(), "completions.csv", "User ID,Learning ID,Completion Date,Status,Action\n"+
+		"JSmith,HS-101,05/09/2026,Completed,A\n"+ // loaded
+		"broken.user,HS-101,05/09/2026,Completed,A\n"+ // the LMS refuses it
+		"adoe,HS-101,31/02/2026,Completed,A\n") // rejected by bulk, never sent
+	tests := []struct {
+		name     string
+		keyFile  string
+		code     int
+		rejected int64 // in the returned report; -1: no report
+	}{
+		{"rows rejected by bulk and by the LMS", keyFile, ExitRejected, 2},
+		{"the push stopped after exporting (a wrong key): every row sent failed", wrongKey, ExitCannotRun, 3},
+		{"stopped before exporting", filepath.Join(t.TempDir(), "absent"), ExitCannotRun, -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "report")
+			o := loadPFFlags{exportFlags: exportFlags{checkFlags: checkFlags{reportDir: dir, dateOrder: "dmy", quiet: true}},
+				base: base, keyFile: tc.keyFile, chunkRows: peoplefluent.DefaultChunkRows}
+			var stderr bytes.Buffer
+			a := &App{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }}
+			rep, err := o.run(context.Background(), a, "training-history", []string{in})
+			if code := exitCodeOf(err); err == nil || code != tc.code {
+				t.Fatalf("err %v (exit %d), want exit %d\n%s", err, code, tc.code, stderr.String())
+			}
+			if (rep != nil) != (tc.rejected >= 0) {
+				t.Fatalf("report returned: %v, want %v", rep != nil, tc.rejected >= 0)
+			}
+			if rep == nil {
+				return
+			}
+			if c := rep.Counts(); c.Read != 3 || c.Rejected != tc.rejected {
+				t.Errorf("the returned report counts %+v, want 3 read, %d rejected", c, tc.rejected)
+			}
+			if s := expReadSummary(t, dir); s.RowsRead != 3 || s.RowsRejected != tc.rejected {
+				t.Errorf("summary.json %+v, want it to say what the returned report says", s)
 			}
 		})
 	}

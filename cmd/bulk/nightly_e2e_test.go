@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,7 +105,29 @@ func TestNightlySendsOnlyChanges(t *testing.T) {
 	defer st.Close()
 	runs, _ := st.Runs(10)
 	if len(runs) != 2 || runs[0].Summary["sent"] != float64(3) || runs[0].Summary["skipped_unchanged"] != float64(497) {
-		t.Errorf("run history: %+v", runs)
+		t.Fatalf("run history: %+v", runs)
+	}
+	// The second run's report: every row has its line in results.csv, the unchanged ones
+	// skipped, and summary.json's counts add up with the skipped rows among the valid ones.
+	rep := filepath.Join(f.in, "archive", "reports", runs[0].ID)
+	outcomes := map[string]int{}
+	for _, r := range readCSV(t, filepath.Join(rep, "results.csv"))[1:] { // file,sheet,row,kind,action,status,onefile_id,message
+		if r[5] == "skipped" && !strings.Contains(r[7], "unchanged") {
+			t.Errorf("row %s skipped for %q", r[2], r[7])
+		}
+		outcomes[r[4]+"/"+r[5]]++
+	}
+	if want := map[string]int{"exists/skipped": 497, "update/ok": 3}; !maps.Equal(outcomes, want) {
+		t.Errorf("results.csv outcomes %v, want %v", outcomes, want)
+	}
+	var sum map[string]any
+	if b, err := os.ReadFile(filepath.Join(rep, "summary.json")); err != nil || json.Unmarshal(b, &sum) != nil {
+		t.Fatalf("summary.json: %v\n%s", err, b)
+	}
+	for k, want := range map[string]float64{"rows_read": 500, "rows_valid": 500, "rows_rejected": 0, "sent": 3, "skipped_unchanged": 497} {
+		if sum[k] != want {
+			t.Errorf("summary.json %s = %v, want %v", k, sum[k], want)
+		}
 	}
 }
 
@@ -207,5 +232,54 @@ func TestNightlyExportSendsOnlyChanges(t *testing.T) {
 	}
 	if got := payloadRows(); len(got) != 2 || got[0]+got[1] != 4 || (got[0] != 1 && got[1] != 1) {
 		t.Fatalf("payload data rows per night = %v, want 3 then 1", got)
+	}
+}
+
+// TestNightlyRejectedRowsAreReported: a row OneFile's checks reject ends the load with
+// ExitRejected; the nightly target still hands back the report, so the run records what was
+// sent, files the input under archive/failed and exits 1 (not "could not run").
+func TestNightlyRejectedRowsAreReported(t *testing.T) {
+	f := newNightlyFixture(t, 5, "")
+	f.learners[2][2] = "not-an-email"
+	f.drop(5)
+	if code, stderr := f.run("run", "--once", f.job); code != ExitRejected {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitRejected, stderr)
+	}
+	failed, _ := filepath.Glob(filepath.Join(f.in, "archive", "failed", "*-export-1.csv"))
+	if len(failed) != 1 {
+		t.Errorf("archive/failed holds %v", failed)
+	}
+	st, _ := nightly.OpenState(filepath.Join(f.dir, "state", "nightly.db"))
+	defer st.Close()
+	runs, _ := st.Runs(10)
+	if len(runs) != 1 {
+		t.Fatalf("run history: %+v", runs)
+	}
+	s := runs[0].Summary
+	if runs[0].Status != "failed" || s["rows_read"] != float64(5) || s["rows_rejected"] != float64(1) || s["rows_valid"] != float64(4) || s["sent"] != float64(4) {
+		t.Errorf("run %s: %v", runs[0].Status, s)
+	}
+}
+
+func TestRejectedIsDone(t *testing.T) {
+	other := errors.New("disk full")
+	tests := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"no error", nil, nil},
+		{"rows rejected", &ExitError{Code: ExitRejected}, nil},
+		{"rows rejected, wrapped", fmt.Errorf("load: %w", &ExitError{Code: ExitRejected}), nil},
+		{"could not run", cannotRun(other, ""), cannotRun(other, "")},
+		{"any other error", other, other},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rejectedIsDone(tc.err)
+			if (got == nil) != (tc.want == nil) || got != nil && got.Error() != tc.want.Error() {
+				t.Errorf("rejectedIsDone(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
 	}
 }

@@ -54,17 +54,8 @@ func nightlyPeopleFluent(ctx context.Context, a *App, j *nightly.Job, c *checkFl
 	if t.Folder != "" {
 		o.out = filepath.Join(t.Folder, j.Name+"-"+filepath.Base(c.reportDir)+ek.ext)
 	}
-	var rep *report.Report
-	o.onReport = func(r *report.Report) { rep = r }
-	err = o.run(ctx, envAlias(a, envPFKey, t.KeyEnv), j.Kind, files)
-	var ee *ExitError
-	if errors.As(err, &ee) && ee.Code == ExitRejected {
-		err = nil
-	}
-	if rep == nil && err == nil {
-		err = errors.New("the load ended before exporting")
-	}
-	return rep, err
+	rep, err := o.run(ctx, envAlias(a, envPFKey, t.KeyEnv), j.Kind, files)
+	return rep, rejectedIsDone(err)
 }
 
 func nightlyOnefile(ctx context.Context, a *App, j *nightly.Job, c *checkFlags, files []string) (*report.Report, error) {
@@ -81,17 +72,18 @@ func nightlyOnefile(ctx context.Context, a *App, j *nightly.Job, c *checkFlags, 
 	if o.rate == 0 {
 		o.rate = 300
 	}
-	var rep *report.Report
-	o.onReport = func(r *report.Report) { rep = r }
-	err := runLoadOnefile(ctx, envAlias(a, tokenEnv, t.TokenEnv), &o, files)
+	rep, err := runLoadOnefile(ctx, envAlias(a, tokenEnv, t.TokenEnv), &o, files)
+	return rep, rejectedIsDone(err)
+}
+
+// rejectedIsDone drops ExitRejected from a target's error: rows rejected or failed are in the
+// report the target returns with it, and the run itself finished. Any other error stands.
+func rejectedIsDone(err error) error {
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Code == ExitRejected {
-		err = nil // rows rejected or failed: the report says which; the run itself finished
+		return nil
 	}
-	if rep == nil && err == nil {
-		err = errors.New("the load ended before validating")
-	}
-	return rep, err
+	return err
 }
 
 // envAlias returns a with the variable a command reads its secret from (name) taken from the

@@ -83,10 +83,10 @@ func (c *collector) Table(src *pipeline.Source, k *pipeline.Kind, ps []pipeline.
 	c.problems = append(c.problems, ps...)
 }
 
-func (c *collector) Row(r *pipeline.Row, rejected bool) {
+func (c *collector) Row(r *pipeline.Row, out pipeline.Outcome) {
 	c.rows++
 	c.problems = append(c.problems, r.Problems...)
-	if rejected {
+	if out == pipeline.Rejected {
 		c.rejected[fmt.Sprintf("%s:%d", r.Rec.Src.Sheet, r.Rec.Row)] = true
 	}
 }

@@ -31,8 +31,10 @@ type Report struct {
 	sources  []*pipeline.Source
 	problems []pipeline.Problem
 	rejected map[int]*bitset // per table: rows rejected
+	skipped  map[int]*bitset // per table: valid rows Options.Keep held back from the sink
 	rowsRead int64
 	nReject  int64
+	nSkip    int64 // skipped rows not rejected since
 	warnings int64
 	byRule   map[string]int64
 	extra    map[string]any // summary fields other stages add (loader counts, ...)
@@ -45,7 +47,7 @@ type Report struct {
 // New starts a report for a run that writes into dir.
 func New(dir string, strict bool) *Report {
 	return &Report{Dir: dir, Strict: strict, started: time.Now(), kinds: map[string]bool{},
-		rejected: map[int]*bitset{}, byRule: map[string]int64{}, extra: map[string]any{}, stamps: map[string]inputStamp{}}
+		rejected: map[int]*bitset{}, skipped: map[int]*bitset{}, byRule: map[string]int64{}, extra: map[string]any{}, stamps: map[string]inputStamp{}}
 }
 
 // AddInput records an input path for the summary, and for rejects.xlsx, which reads it again.
@@ -72,19 +74,26 @@ func (r *Report) Table(src *pipeline.Source, k *pipeline.Kind, problems []pipeli
 	}
 }
 
-// Row implements pipeline.Reporter.
-func (r *Report) Row(row *pipeline.Row, rejected bool) {
+// Row implements pipeline.Reporter. A strict report rejects a row with a warning whatever the
+// pipeline made of it, a skipped one included: skipped rows are always valid ones.
+func (r *Report) Row(row *pipeline.Row, out pipeline.Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rowsRead++
+	rejected := out == pipeline.Rejected
 	for _, p := range row.Problems {
 		r.addProblem(p)
 		if p.Severity == pipeline.Warning && r.Strict {
 			rejected = true
 		}
 	}
-	if rejected {
+	switch {
+	case rejected:
 		r.markRejected(row.Rec.Src.Index, row.Rec.Row)
+	case out == pipeline.Skipped:
+		if setRow(r.skipped, row.Rec.Src.Index, row.Rec.Row) {
+			r.nSkip++
+		}
 	}
 }
 
@@ -111,15 +120,29 @@ func (r *Report) addProblem(p pipeline.Problem) {
 }
 
 func (r *Report) markRejected(src, row int) {
-	b := r.rejected[src]
+	if !setRow(r.rejected, src, row) {
+		return
+	}
+	r.nReject++
+	// A late problem (Cross.Finish) can reject a row that was skipped: it stops counting as
+	// skipped, so skipped stays a part of valid.
+	if b := r.skipped[src]; b != nil && b.has(row) {
+		r.nSkip--
+	}
+}
+
+// setRow sets (src, row) in m and reports whether it was not set before.
+func setRow(m map[int]*bitset, src, row int) bool {
+	b := m[src]
 	if b == nil {
 		b = &bitset{}
-		r.rejected[src] = b
+		m[src] = b
 	}
-	if !b.has(row) {
-		b.set(row)
-		r.nReject++
+	if b.has(row) {
+		return false
 	}
+	b.set(row)
+	return true
 }
 
 // Rejected reports whether a row of table src has been rejected so far.
@@ -137,16 +160,17 @@ func (r *Report) Set(key string, v any) {
 	r.extra[key] = v
 }
 
-// Counts are the run's row totals; Read == Valid + Rejected always.
+// Counts are the run's row totals; Read == Valid + Rejected always, and Skipped (valid rows
+// pipeline.Options.Keep held back from the sink) is a part of Valid.
 type Counts struct {
-	Read, Valid, Rejected, Warnings int64
+	Read, Valid, Rejected, Warnings, Skipped int64
 }
 
 // Counts returns the totals so far.
 func (r *Report) Counts() Counts {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Counts{Read: r.rowsRead, Valid: r.rowsRead - r.nReject, Rejected: r.nReject, Warnings: r.warnings}
+	return Counts{Read: r.rowsRead, Valid: r.rowsRead - r.nReject, Rejected: r.nReject, Warnings: r.warnings, Skipped: r.nSkip}
 }
 
 // Problems returns the problems sorted by file, sheet, row and column position.

@@ -40,8 +40,8 @@ func TestWriteRejectsAndSummary(t *testing.T) {
 	p := func(n int, col, val string) pipeline.Problem {
 		return pipeline.Problem{Source: src, File: "l.csv", Row: n, Column: col, Value: val, Rule: "required", Severity: pipeline.Error, Message: "m"}
 	}
-	r.Row(row(3, p(3, "B", "=1+1"), p(3, "A", "")), true)
-	r.Row(row(2), false)
+	r.Row(row(3, p(3, "B", "=1+1"), p(3, "A", "")), pipeline.Rejected)
+	r.Row(row(2), pipeline.Accepted)
 	r.Problem(p(2, "A", "late"))
 	if err := r.Write(); err != nil {
 		t.Fatal(err)
@@ -72,5 +72,58 @@ func TestWriteRejectsAndSummary(t *testing.T) {
 	}
 	if s.RowsRead != 2 || s.RowsRejected != 2 || s.RowsValid != 0 || s.Warnings != 1 || s.ProblemsByRule["required"] != 3 {
 		t.Errorf("summary = %+v", s)
+	}
+}
+
+// TestCountsSkipped: skipped rows are valid rows; a strict report rejects a skipped row with a
+// warning, and a late error moves a skipped row to rejected. Read == Valid + Rejected always.
+func TestCountsSkipped(t *testing.T) {
+	src := &pipeline.Source{Index: 0, File: "l.csv", Header: []string{"A"}, HeaderRow: 1}
+	warn := pipeline.Problem{Source: src, File: "l.csv", Column: "A", Rule: "r", Severity: pipeline.Warning, Message: "w"}
+	type row struct {
+		n    int
+		out  pipeline.Outcome
+		warn bool
+	}
+	tests := []struct {
+		name   string
+		strict bool
+		rows   []row
+		late   []int // rows a late error names
+		want   Counts
+	}{
+		{"outcomes as told", false, []row{{2, pipeline.Accepted, false}, {3, pipeline.Skipped, false}, {4, pipeline.Rejected, false}, {5, pipeline.Skipped, true}},
+			nil, Counts{Read: 4, Valid: 3, Rejected: 1, Warnings: 1, Skipped: 2}},
+		{"strict: a skipped row with a warning is rejected, not skipped", true, []row{{2, pipeline.Skipped, true}, {3, pipeline.Skipped, false}},
+			nil, Counts{Read: 2, Valid: 1, Rejected: 1, Warnings: 1, Skipped: 1}},
+		{"a late error on a skipped row", false, []row{{2, pipeline.Skipped, false}, {3, pipeline.Skipped, false}},
+			[]int{3, 3}, Counts{Read: 2, Valid: 1, Rejected: 1, Skipped: 1}},
+		{"a late error on a rejected row changes nothing", false, []row{{2, pipeline.Rejected, false}, {3, pipeline.Skipped, false}},
+			[]int{2}, Counts{Read: 2, Valid: 1, Rejected: 1, Skipped: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := New(t.TempDir(), tc.strict)
+			r.Table(src, &pipeline.Kind{Name: "k"}, nil)
+			for _, rw := range tc.rows {
+				pr := &pipeline.Row{Rec: &pipeline.Record{Src: src, Row: rw.n}}
+				if rw.warn {
+					w := warn
+					w.Row = rw.n
+					pr.Problems = []pipeline.Problem{w}
+				}
+				r.Row(pr, rw.out)
+			}
+			for _, n := range tc.late {
+				r.Problem(pipeline.Problem{Source: src, File: "l.csv", Row: n, Rule: "reference", Severity: pipeline.Error, Message: "late"})
+			}
+			c := r.Counts()
+			if c != tc.want {
+				t.Errorf("counts %+v, want %+v", c, tc.want)
+			}
+			if c.Read != c.Valid+c.Rejected || c.Skipped > c.Valid {
+				t.Errorf("counts %+v do not add up", c)
+			}
+		})
 	}
 }

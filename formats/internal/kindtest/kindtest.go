@@ -84,12 +84,12 @@ func (c *collector) Table(src *pipeline.Source, k *pipeline.Kind, problems []pip
 	c.res.Problems = append(c.res.Problems, problems...)
 }
 
-func (c *collector) Row(r *pipeline.Row, rejected bool) {
+func (c *collector) Row(r *pipeline.Row, out pipeline.Outcome) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.res.Rows++
 	c.res.Problems = append(c.res.Problems, r.Problems...)
-	if rejected {
+	if out == pipeline.Rejected {
 		c.res.Rejected[rowKey(r.Rec.Src.File, r.Rec.Src.Sheet, r.Rec.Row)] = true
 	}
 }

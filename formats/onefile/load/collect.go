@@ -16,11 +16,24 @@ type Item struct {
 	// Rejected is set for rows validation rejected; Why is the first reason.
 	Rejected bool
 	Why      string
-	// Unchanged is set for valid rows a filter kept from the loader (a nightly run's diffing:
-	// the row is as it was when last sent); they end skipped.
+	// Unchanged is set for valid rows the run reported pipeline.Skipped: its Keep filter held
+	// them back from the loader (a nightly run's diffing: the row is as it was when last sent).
+	// They end skipped.
 	Unchanged bool
 	User      *onefile.User       // a valid onefile-users row
 	Assign    *onefile.Assignment // a valid onefile-assignments row
+}
+
+// reject makes it a rejected row, for why (else the reason it has, else a general one): none of
+// its values go on, and a skipped row is skipped no longer, so each row has one outcome.
+func (it *Item) reject(why string) {
+	it.Rejected, it.Unchanged, it.User, it.Assign = true, false, nil, nil
+	if why != "" {
+		it.Why = why
+	}
+	if it.Why == "" {
+		it.Why = "rejected by validation (see rejects.csv)"
+	}
 }
 
 func (it *Item) email() string {
@@ -30,9 +43,9 @@ func (it *Item) email() string {
 	return ""
 }
 
-// Collector keeps every row of a validation run for the loader. It is the run's Sink (it copies
-// the values of valid rows: the pipeline reuses rows) and is told about every row and late
-// problem beside the report (a Reporter), so results.csv can list all rows in input order.
+// Collector keeps every row of a validation run for the loader. It must be both the run's Sink
+// (it copies the values of valid rows: the pipeline reuses rows) and told about every row and
+// late problem beside the report (a Reporter), so results.csv can list all rows in input order.
 type Collector struct {
 	items   []*Item
 	pending *Item
@@ -72,21 +85,25 @@ func (c *Collector) Accept(r *pipeline.Row) error {
 // Table implements pipeline.Reporter.
 func (c *Collector) Table(*pipeline.Source, *pipeline.Kind, []pipeline.Problem) {}
 
-// Row implements pipeline.Reporter: it is called for every row, after Accept for valid ones.
-func (c *Collector) Row(r *pipeline.Row, rejected bool) {
+// Row implements pipeline.Reporter: it is called for every row, after Accept for accepted ones.
+func (c *Collector) Row(r *pipeline.Row, out pipeline.Outcome) {
 	it := c.pending
 	c.pending = nil
-	if it == nil || it.Src != r.Rec.Src || it.Row != r.Rec.Row {
+	switch out {
+	case pipeline.Accepted:
+		if it == nil || it.Src != r.Rec.Src || it.Row != r.Rec.Row {
+			panic("load.Collector: a row was accepted that never reached Accept; the Collector must be the run's Sink")
+		}
+	case pipeline.Skipped:
+		it = &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind(), Unchanged: true}
+	default:
+		// Accept may have seen the row (a value the kind could not convert): nothing of what it
+		// kept goes on.
 		it = &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind()}
-		// A valid row that never reached Accept was held back by a filter in front of the sink.
-		it.Unchanged = !rejected
 	}
 	it.Why = firstError(r.Problems) // kept for a strict run, whose report rejects on warnings
-	if rejected {
-		it.Rejected, it.User, it.Assign = true, nil, nil
-		if it.Why == "" {
-			it.Why = "rejected by validation (see rejects.csv)"
-		}
+	if out == pipeline.Rejected {
+		it.reject("")
 	}
 	it.Seq = len(c.items)
 	c.items = append(c.items, it)
@@ -100,7 +117,7 @@ func (c *Collector) Problem(p pipeline.Problem) {
 		return
 	}
 	if it := c.where[rowKey{p.Source, p.Row}]; it != nil && !it.Rejected {
-		it.Rejected, it.User, it.Assign, it.Why = true, nil, nil, p.Message
+		it.reject(p.Message)
 	}
 }
 
@@ -110,10 +127,7 @@ func (c *Collector) Items(rejected func(*pipeline.Source, int) bool) []*Item {
 	if rejected != nil {
 		for _, it := range c.items {
 			if !it.Rejected && rejected(it.Src, it.Row) {
-				it.Rejected, it.User, it.Assign = true, nil, nil
-				if it.Why == "" {
-					it.Why = "rejected by validation (see rejects.csv)"
-				}
+				it.reject("")
 			}
 		}
 	}

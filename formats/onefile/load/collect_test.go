@@ -2,8 +2,10 @@ package load
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bulkload/bulk/formats/onefile"
@@ -52,5 +54,70 @@ func TestCollectorKeepsEveryRow(t *testing.T) {
 		if u := items[0].User; u == nil || u.MISID != "S1" || u.Fields["FirstName"] != "Ada" {
 			t.Errorf("strict=%v: first row kept as %+v", strict, items[0].User)
 		}
+	}
+}
+
+// TestCollectorSkipped: rows the run's Keep filter holds back reach the collector as skipped
+// (Unchanged, with no values), never through Accept; a strict run's report rejects a skipped
+// row with a warning, and then it is rejected only.
+func TestCollectorSkipped(t *testing.T) {
+	body := "Role,FirstName,LastName,Email,MISID,ClassroomID\n" +
+		"5,Ada,Stone,ada@x.example,S1,\n" + // row 2: unchanged
+		"5,No,,no@x.example,S2,\n" + // row 3: rejected (no LastName), Keep never asked
+		"5,Warn,Ing,warn@x.example,S3,101\n" + // row 4: unchanged, with a warning
+		"5,Bo,Ng,bo@x.example,S4,\n" // row 5: sent
+	tests := []struct {
+		strict bool
+		want   string // row:outcome per item
+	}{
+		{false, "2:unchanged 3:rejected 4:unchanged 5:kept"},
+		{true, "2:unchanged 3:rejected 4:rejected 5:kept"},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint("strict=", tc.strict), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "users.csv")
+			if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			in, err := read.Open(path, read.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.Close()
+			col := NewCollector()
+			rep := report.New(dir, tc.strict)
+			var asked []string
+			keep := func(r *pipeline.Row) bool {
+				misid := r.Value(r.Map.Kind.FieldIndex("MISID"))
+				asked = append(asked, misid)
+				return misid == "S4"
+			}
+			if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: onefile.Users, Sink: col, Keep: keep, Reporter: tee{rep, col}}); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, it := range col.Items(rep.Rejected) {
+				out := "kept"
+				switch {
+				case it.Rejected && it.Unchanged:
+					out = "rejected+unchanged"
+				case it.Rejected:
+					out = "rejected"
+				case it.Unchanged:
+					out = "unchanged"
+				}
+				if (it.User != nil) != (out == "kept") {
+					t.Errorf("row %d (%s): user %+v", it.Row, out, it.User)
+				}
+				got = append(got, fmt.Sprintf("%d:%s", it.Row, out))
+			}
+			if g := strings.Join(got, " "); g != tc.want {
+				t.Errorf("items %q, want %q", g, tc.want)
+			}
+			if g := strings.Join(asked, ","); g != "S1,S3,S4" {
+				t.Errorf("Keep was asked about %q, want the valid rows S1,S3,S4", g)
+			}
+		})
 	}
 }

@@ -124,8 +124,8 @@ func (t tee) Table(s *pipeline.Source, k *pipeline.Kind, ps []pipeline.Problem) 
 	t[0].Table(s, k, ps)
 	t[1].Table(s, k, ps)
 }
-func (t tee) Row(r *pipeline.Row, rejected bool) { t[0].Row(r, rejected); t[1].Row(r, rejected) }
-func (t tee) Problem(p pipeline.Problem)         { t[0].Problem(p); t[1].Problem(p) }
+func (t tee) Row(r *pipeline.Row, out pipeline.Outcome) { t[0].Row(r, out); t[1].Row(r, out) }
+func (t tee) Problem(p pipeline.Problem)                { t[0].Problem(p); t[1].Problem(p) }
 
 // termStart is a term-start load: new staff, learners naming them and the seed's staff by
 // MISID, classrooms and placements by name, and assignments at every level.
