@@ -304,7 +304,7 @@ func TestRunKeep(t *testing.T) {
 	notOne := func(r *pipeline.Row) bool { return r.Value(1) != "1" } // Age 1: "unchanged"
 	tests := []struct {
 		name              string
-		input             *memInput
+		input             *pipelinetest.Input
 		keep              func(*pipeline.Row) bool
 		noSink            bool
 		outcomes          string
@@ -313,20 +313,20 @@ func TestRunKeep(t *testing.T) {
 	}{
 		{
 			name:     "refused valid rows are skipped, rejected rows are not asked about",
-			input:    table("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "2", ""}, []string{"k3", "x", ""}, []string{"k4", "1", ""}),
+			input:    pipelinetest.CSV("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "2", ""}, []string{"k3", "x", ""}, []string{"k4", "1", ""}),
 			keep:     notOne,
 			outcomes: "2:skipped 3:accepted 4:rejected 5:skipped",
 			asked:    "k1,k2,k4", accepted: "k2", rejected: 1, skipped: 2,
 		},
 		{
 			name:     "without Keep every valid row is accepted",
-			input:    table("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "x", ""}),
+			input:    pipelinetest.CSV("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "x", ""}),
 			outcomes: "2:accepted 3:rejected",
 			accepted: "k1", rejected: 1,
 		},
 		{
 			name:     "without a Sink, Keep still decides",
-			input:    table("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "2", ""}),
+			input:    pipelinetest.CSV("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "2", ""}),
 			keep:     notOne,
 			noSink:   true,
 			outcomes: "2:skipped 3:accepted",
@@ -334,14 +334,14 @@ func TestRunKeep(t *testing.T) {
 		},
 		{
 			name:     "a table missing a required column: Keep is never asked",
-			input:    table("a.csv", []string{"Age"}, []string{"1"}, []string{"2"}),
+			input:    pipelinetest.CSV("a.csv", []string{"Age"}, []string{"1"}, []string{"2"}),
 			keep:     notOne,
 			outcomes: "2:rejected 3:rejected",
 			rejected: 2,
 		},
 		{
 			name:     "a late problem on a skipped row rejects it, and it stops counting as skipped",
-			input:    table("a.csv", hdr, []string{"k1", "1", "nobody"}, []string{"k2", "1", "k1"}),
+			input:    pipelinetest.CSV("a.csv", hdr, []string{"k1", "1", "nobody"}, []string{"k2", "1", "k1"}),
 			keep:     notOne,
 			outcomes: "2:skipped 3:skipped",
 			asked:    "k1,k2", rejected: 1, skipped: 1,
