@@ -3,7 +3,6 @@ package nightly
 import (
 	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/pipelinetest"
 )
 
 func writeFile(t *testing.T, path, text string) {
@@ -159,32 +159,6 @@ func TestLockRefusesSecondRun(t *testing.T) {
 
 var kindT = &pipeline.Kind{Name: "t", Fields: []pipeline.Field{{Name: "ID", Unique: true}, {Name: "Name"}}}
 
-type rows struct {
-	src  *pipeline.Source
-	data [][]string
-	i    int
-	done bool
-}
-
-func (r *rows) NextTable() (pipeline.Table, error) {
-	if r.done {
-		return nil, io.EOF
-	}
-	r.done = true
-	return r, nil
-}
-func (r *rows) Close() error             { return nil }
-func (r *rows) Source() *pipeline.Source { return r.src }
-func (r *rows) Next(rec *pipeline.Record) error {
-	if r.i >= len(r.data) {
-		return io.EOF
-	}
-	rec.Row = r.i + 2
-	rec.Cells = append(rec.Cells, r.data[r.i]...)
-	r.i++
-	return nil
-}
-
 type differSink struct{ d *Differ }
 
 func (s differSink) Accept(r *pipeline.Row) error { s.d.Classify(r); return nil }
@@ -195,7 +169,7 @@ func diffRun(t *testing.T, st *State, header []string, data [][]string) *Differ 
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := &rows{src: &pipeline.Source{File: "f.csv", Header: header, HeaderRow: 1}, data: data}
+	in := pipelinetest.CSV("f.csv", header, data...)
 	if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: kindT, Sink: differSink{d}}); err != nil {
 		t.Fatal(err)
 	}

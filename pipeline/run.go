@@ -22,8 +22,10 @@ type Table interface {
 
 // Input is one file given to a run: a CSV file has one table, a workbook one per sheet.
 type Input interface {
-	// NextTable returns the next table or io.EOF. A table whose header cannot be read is
-	// returned with the problem in Problems of the Source's first record, never dropped.
+	// NextTable returns the next table or io.EOF. Problems the reader found in a header row it
+	// could read are given by the table's HeaderProblems method, when it has one (the runner
+	// reports them with the table); a table whose header cannot be read is returned with the
+	// problem in Problems of its first record, never dropped.
 	NextTable() (Table, error)
 	Close() error
 }
@@ -209,6 +211,11 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 				}
 				matched++
 				m, hp, fatal := MapHeader(k, src, o.Aliases)
+				if h, ok := t.(interface{ HeaderProblems() []Problem }); ok {
+					// The reader's own problems with the header row (bad bytes, stray quotes)
+					// go with the table, so a file with a header and no data rows reports them.
+					hp = append(h.HeaderProblems(), hp...)
+				}
 				tb := &table{src: src, m: m, problems: hp, fatal: fatal, salts: uniq.saltsOf(k)}
 				for f, c := range m.Col {
 					if c >= 0 {

@@ -3,44 +3,13 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 
 	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/pipelinetest"
 	"github.com/bulkload/bulk/pipeline/report"
 )
-
-// memInput is an in-memory table: rows of cells, numbered from row 2 as a spreadsheet does.
-type memInput struct {
-	src  *pipeline.Source
-	rows [][]string
-	i    int
-	done bool
-}
-
-func table(file string, header []string, rows ...[]string) *memInput {
-	return &memInput{src: &pipeline.Source{File: file, Header: header, HeaderRow: 1}, rows: rows}
-}
-
-func (m *memInput) NextTable() (pipeline.Table, error) {
-	if m.done {
-		return nil, io.EOF
-	}
-	m.done = true
-	return m, nil
-}
-func (m *memInput) Close() error             { return nil }
-func (m *memInput) Source() *pipeline.Source { return m.src }
-func (m *memInput) Next(rec *pipeline.Record) error {
-	if m.i >= len(m.rows) {
-		return io.EOF
-	}
-	rec.Row = m.i + 2
-	rec.Cells = append(rec.Cells, m.rows[m.i]...)
-	m.i++
-	return nil
-}
 
 // testKind has a required unique key, a number, and a cross-row rule that a row's Ref must name
 // a Key seen anywhere in the run (checked at Finish, so forward references work).
@@ -104,7 +73,7 @@ func TestRunOutcomes(t *testing.T) {
 				for i := 0; i < 50; i++ {
 					rows = append(rows, []string{fmt.Sprint("k", i), "30", "", ""})
 				}
-				return []pipeline.Input{table("a.csv", hdr, rows...)}
+				return []pipeline.Input{pipelinetest.CSV("a.csv", hdr, rows...)}
 			},
 			batch: 7, read: 50, reject: 0,
 			accepted: func() string {
@@ -120,8 +89,8 @@ func TestRunOutcomes(t *testing.T) {
 			name: "duplicates across tables, bad numbers, required",
 			inputs: func() []pipeline.Input {
 				return []pipeline.Input{
-					table("a.csv", hdr, []string{"k1", "30", "", ""}, []string{"k2", "x", "", ""}, []string{"", "3", "", ""}),
-					table("b.csv", hdr, []string{"K1", "31", "", ""}, []string{"k3", "200", "", ""}),
+					pipelinetest.CSV("a.csv", hdr, []string{"k1", "30", "", ""}, []string{"k2", "x", "", ""}, []string{"", "3", "", ""}),
+					pipelinetest.CSV("b.csv", hdr, []string{"K1", "31", "", ""}, []string{"k3", "200", "", ""}),
 				}
 			},
 			batch: 2, read: 5, reject: 4, accepted: "k1",
@@ -130,7 +99,7 @@ func TestRunOutcomes(t *testing.T) {
 		{
 			name: "a late reference problem rejects an already-counted row",
 			inputs: func() []pipeline.Input {
-				return []pipeline.Input{table("a.csv", hdr, []string{"k1", "", "k2", ""}, []string{"k2", "", "nobody", ""})}
+				return []pipeline.Input{pipelinetest.CSV("a.csv", hdr, []string{"k1", "", "k2", ""}, []string{"k2", "", "nobody", ""})}
 			},
 			batch: 1, read: 2, reject: 1, accepted: "k1,k2",
 			rules: map[string]int64{"unknown-column": 1, "reference": 1},
@@ -138,7 +107,7 @@ func TestRunOutcomes(t *testing.T) {
 		{
 			name: "a missing required column rejects every row with one problem",
 			inputs: func() []pipeline.Input {
-				return []pipeline.Input{table("a.csv", []string{"Age"}, []string{"3"}, []string{"4"})}
+				return []pipeline.Input{pipelinetest.CSV("a.csv", []string{"Age"}, []string{"3"}, []string{"4"})}
 			},
 			read: 2, reject: 2, accepted: "",
 			rules: map[string]int64{"missing-column": 1},
@@ -174,7 +143,7 @@ func TestRunOutcomes(t *testing.T) {
 
 func TestDuplicateNamesFirstRow(t *testing.T) {
 	rep := report.New(t.TempDir(), false)
-	in := table("a.csv", []string{"Key"}, []string{"x"}, []string{"y"}, []string{"X"})
+	in := pipelinetest.CSV("a.csv", []string{"Key"}, []string{"x"}, []string{"y"}, []string{"X"})
 	if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: testKind, Reporter: rep}); err != nil {
 		t.Fatal(err)
 	}
@@ -191,14 +160,14 @@ func TestRunCancelled(t *testing.T) {
 	for i := 0; i < 5000; i++ {
 		rows = append(rows, []string{fmt.Sprint(i)})
 	}
-	err := pipeline.Run(ctx, []pipeline.Input{table("a.csv", []string{"Key"}, rows...)}, pipeline.Options{Kind: testKind, BatchSize: 10})
+	err := pipeline.Run(ctx, []pipeline.Input{pipelinetest.CSV("a.csv", []string{"Key"}, rows...)}, pipeline.Options{Kind: testKind, BatchSize: 10})
 	if err == nil {
 		t.Fatal("Run on a cancelled context returned nil")
 	}
 }
 
 func TestNoKindDetected(t *testing.T) {
-	err := pipeline.Run(context.Background(), []pipeline.Input{table("a.csv", []string{"Colour", "Size"}, []string{"red", "9"})},
+	err := pipeline.Run(context.Background(), []pipeline.Input{pipelinetest.CSV("a.csv", []string{"Colour", "Size"}, []string{"red", "9"})},
 		pipeline.Options{Among: []*pipeline.Kind{testKind}})
 	if err != pipeline.ErrNoKind {
 		t.Fatalf("err = %v, want ErrNoKind", err)
@@ -206,13 +175,12 @@ func TestNoKindDetected(t *testing.T) {
 }
 
 func TestForcedKindPassesOverForeignSheets(t *testing.T) {
-	notes := table("book.xlsx", []string{"About this workbook"}, []string{"Fill in the Learners sheet"})
-	notes.src.Sheet = "Read me"
-	data := table("book.xlsx", []string{"Key"}, []string{"k1"})
-	data.src.Sheet = "People"
+	book := pipelinetest.NewInput(
+		pipelinetest.NewTable("book.xlsx", "Read me", []string{"About this workbook"}, []string{"Fill in the Learners sheet"}),
+		pipelinetest.NewTable("book.xlsx", "People", []string{"Key"}, []string{"k1"}))
 	rep := report.New(t.TempDir(), false)
 	var skipped []string
-	err := pipeline.Run(context.Background(), []pipeline.Input{notes, data}, pipeline.Options{Kind: testKind, Reporter: rep,
+	err := pipeline.Run(context.Background(), []pipeline.Input{book}, pipeline.Options{Kind: testKind, Reporter: rep,
 		Skipped: func(src *pipeline.Source, why string) { skipped = append(skipped, src.Sheet+": "+why) }})
 	if err != nil {
 		t.Fatal(err)
@@ -263,8 +231,8 @@ func TestRunStateFirstRow(t *testing.T) {
 		return fc
 	}
 	h := []string{"Key", "Age", "Ref"}
-	a := table("a.csv", h, []string{"k1", "", ""}, []string{"K2", "", "k1"}, []string{"k2", "", "K2"}, []string{"", "", "k3"})
-	b := table("b.csv", h, []string{"k3", "", "K3"}, []string{"x", "", "nothing"}, []string{"y", "", "Y"})
+	a := pipelinetest.CSV("a.csv", h, []string{"k1", "", ""}, []string{"K2", "", "k1"}, []string{"k2", "", "K2"}, []string{"", "", "k3"})
+	b := pipelinetest.CSV("b.csv", h, []string{"k3", "", "K3"}, []string{"x", "", "nothing"}, []string{"y", "", "Y"})
 	// Tiny batches: lookups must see every row before the one being checked, across batches.
 	if err := pipeline.Run(context.Background(), []pipeline.Input{a, b}, pipeline.Options{Kind: k, BatchSize: 1}); err != nil {
 		t.Fatal(err)
@@ -285,16 +253,20 @@ func TestRunStateFirstRow(t *testing.T) {
 	}
 }
 
-// estimated is a table whose reader can guess its size, as the CSV reader does.
-type estimated struct{ *memInput }
+// estimated is an input whose table can guess its size, as the CSV reader's does.
+type estimated struct{ *pipelinetest.Input }
 
 func (e estimated) NextTable() (pipeline.Table, error) {
-	if _, err := e.memInput.NextTable(); err != nil {
+	t, err := e.Input.NextTable()
+	if err != nil {
 		return nil, err
 	}
-	return e, nil
+	return estimatedTable{t}, nil
 }
-func (e estimated) EstimatedRows() int { return 40 }
+
+type estimatedTable struct{ pipeline.Table }
+
+func (estimatedTable) EstimatedRows() int { return 40 }
 
 func TestProgressExpected(t *testing.T) {
 	var rows [][]string
@@ -302,7 +274,7 @@ func TestProgressExpected(t *testing.T) {
 		rows = append(rows, []string{fmt.Sprint("k", i)})
 	}
 	var last pipeline.Progress
-	err := pipeline.Run(context.Background(), []pipeline.Input{estimated{table("a.csv", []string{"Key"}, rows...)}},
+	err := pipeline.Run(context.Background(), []pipeline.Input{estimated{pipelinetest.CSV("a.csv", []string{"Key"}, rows...)}},
 		pipeline.Options{Kind: testKind, BatchSize: 8, Progress: func(p pipeline.Progress) { last = p }})
 	if err != nil {
 		t.Fatal(err)
@@ -332,7 +304,7 @@ func TestRunKeep(t *testing.T) {
 	notOne := func(r *pipeline.Row) bool { return r.Value(1) != "1" } // Age 1: "unchanged"
 	tests := []struct {
 		name              string
-		input             *memInput
+		input             *pipelinetest.Input
 		keep              func(*pipeline.Row) bool
 		noSink            bool
 		outcomes          string
@@ -341,20 +313,20 @@ func TestRunKeep(t *testing.T) {
 	}{
 		{
 			name:     "refused valid rows are skipped, rejected rows are not asked about",
-			input:    table("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "2", ""}, []string{"k3", "x", ""}, []string{"k4", "1", ""}),
+			input:    pipelinetest.CSV("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "2", ""}, []string{"k3", "x", ""}, []string{"k4", "1", ""}),
 			keep:     notOne,
 			outcomes: "2:skipped 3:accepted 4:rejected 5:skipped",
 			asked:    "k1,k2,k4", accepted: "k2", rejected: 1, skipped: 2,
 		},
 		{
 			name:     "without Keep every valid row is accepted",
-			input:    table("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "x", ""}),
+			input:    pipelinetest.CSV("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "x", ""}),
 			outcomes: "2:accepted 3:rejected",
 			accepted: "k1", rejected: 1,
 		},
 		{
 			name:     "without a Sink, Keep still decides",
-			input:    table("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "2", ""}),
+			input:    pipelinetest.CSV("a.csv", hdr, []string{"k1", "1", ""}, []string{"k2", "2", ""}),
 			keep:     notOne,
 			noSink:   true,
 			outcomes: "2:skipped 3:accepted",
@@ -362,14 +334,14 @@ func TestRunKeep(t *testing.T) {
 		},
 		{
 			name:     "a table missing a required column: Keep is never asked",
-			input:    table("a.csv", []string{"Age"}, []string{"1"}, []string{"2"}),
+			input:    pipelinetest.CSV("a.csv", []string{"Age"}, []string{"1"}, []string{"2"}),
 			keep:     notOne,
 			outcomes: "2:rejected 3:rejected",
 			rejected: 2,
 		},
 		{
 			name:     "a late problem on a skipped row rejects it, and it stops counting as skipped",
-			input:    table("a.csv", hdr, []string{"k1", "1", "nobody"}, []string{"k2", "1", "k1"}),
+			input:    pipelinetest.CSV("a.csv", hdr, []string{"k1", "1", "nobody"}, []string{"k2", "1", "k1"}),
 			keep:     notOne,
 			outcomes: "2:skipped 3:skipped",
 			asked:    "k1,k2", rejected: 1, skipped: 1,

@@ -96,11 +96,7 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 	for _, path := range args {
 		in, err := read.Open(path, ro)
 		if err != nil {
-			hint := ""
-			if errors.Is(err, fs.ErrNotExist) {
-				hint = "Check the file's name and folder: give its full path, or run bulk from the folder that holds it."
-			}
-			return nil, cannotRun(err, hint)
+			return nil, openFailed(err)
 		}
 		inputs = append(inputs, in)
 		rep.AddInput(path)
@@ -149,6 +145,25 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 		return nil, err // interrupted: the report of what was read is written
 	}
 	return &checked{rep: rep, counts: rep.Counts()}, nil
+}
+
+// openFailed is the exit-2 error for an input read.Open refused, with what to do next: a file
+// not found, or a --sheet the workbook does not have (the nearest of its sheets suggested).
+func openFailed(err error) error {
+	hint := ""
+	var se *read.SheetError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		hint = "Check the file's name and folder: give its full path, or run bulk from the folder that holds it."
+	case errors.As(err, &se) && len(se.Alike) > 1:
+		hint = fmt.Sprintf("Give --sheet %q or --sheet %q, with the capitals as the workbook has them.", se.Alike[0], se.Alike[1])
+	case errors.As(err, &se):
+		hint = "Give --sheet one of the names above, or leave it out to read every sheet."
+		if s := suggest(se.Sheet, se.Sheets); len(s) > 0 {
+			hint = fmt.Sprintf("Did you mean --sheet %q?\n%s", s[0], hint)
+		}
+	}
+	return cannotRun(err, hint)
 }
 
 func parseDelimiter(s string) (rune, error) {

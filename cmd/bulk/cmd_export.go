@@ -231,6 +231,10 @@ func (e *exportFlags) export(ctx context.Context, a *App, kindName string, input
 	}
 	present, err := e.presentFields(ek.kind, inputs)
 	if err != nil {
+		var ee *ExitError
+		if errors.As(err, &ee) {
+			return nil, err // openFailed said what to do
+		}
 		return nil, cannotRun(err, "")
 	}
 	res := &exported{kind: ek, out: e.out}
@@ -306,7 +310,7 @@ func (e *exportFlags) presentFields(k *pipeline.Kind, inputs []string) (func(int
 	for _, path := range inputs {
 		in, err := read.Open(path, ro)
 		if err != nil {
-			return nil, err
+			return nil, openFailed(err)
 		}
 		for {
 			t, err := in.NextTable()

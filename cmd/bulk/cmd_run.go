@@ -92,6 +92,10 @@ func runJob(ctx context.Context, a *App, jobPath string, f runFlags) error {
 	if f.once && f.watch {
 		return cannotRun(errors.New("--once and --watch cannot go together"), "")
 	}
+	if f.watch && f.interval <= 0 {
+		// Zero would poll the folder in a busy loop.
+		return cannotRun(fmt.Errorf("--interval %s: give how long to wait between looks at the folder, such as 30s or 1m", f.interval), "")
+	}
 	j, err := nightly.Load(jobPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

@@ -116,3 +116,52 @@ func paragraphs(c excelize.Comment) string {
 	}
 	return b.String()
 }
+
+// TestSheetFlag: --sheet ignores case, and a sheet the workbook lacks stops the run (exit 2)
+// with the workbook's sheets and the nearest one, for validate and for export (which reads the
+// headers before it validates).
+func TestSheetFlag(t *testing.T) {
+	wb := filepath.Join("..", "..", "pipeline", "read", "testdata", "lo-term.xlsx")
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		says    []string
+		notSays []string
+	}{
+		{"lower case", []string{"validate", "--kind", "onefile-users", "--sheet", "learners", wb},
+			ExitRejected, []string{"rows:"}, []string{"no sheet"}},
+		{"typo", []string{"validate", "--kind", "onefile-users", "--sheet", "Lerners", wb},
+			ExitCannotRun, []string{`no sheet "Lerners"`, `["Learners" "Staff" "Empty" "Misc"]`, `Did you mean --sheet "Learners"?`}, []string{"rows:"}},
+		{"nothing near", []string{"validate", "--kind", "onefile-users", "--sheet", "Tutors", wb},
+			ExitCannotRun, []string{`no sheet "Tutors"`, "Give --sheet one of the names above"}, []string{"Did you mean"}},
+		{"export typo", []string{"export", "external-training", "--sheet", "staf", "-o", "OUT", wb},
+			ExitCannotRun, []string{`no sheet "staf"`, `Did you mean --sheet "Staff"?`}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := append([]string{}, tc.args...)
+			for i, a := range args {
+				if a == "OUT" {
+					args[i] = filepath.Join(dir, "out.csv")
+				}
+			}
+			args = append(args, "--report", filepath.Join(dir, "rep"))
+			code, _, stderr := runBulk(t, nil, args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\n%s", code, tc.code, stderr)
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(stderr, s) {
+					t.Errorf("stderr does not say %q:\n%s", s, stderr)
+				}
+			}
+			for _, s := range tc.notSays {
+				if strings.Contains(stderr, s) {
+					t.Errorf("stderr says %q:\n%s", s, stderr)
+				}
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/pipelinetest"
 )
 
 // BenchmarkCross runs learner rows that name their assessors (and assignment rows that name
@@ -35,28 +36,28 @@ func BenchmarkCross(b *testing.B) {
 	for i := range assignments {
 		assignments[i] = []string{"L" + strconv.Itoa(i), fmt.Sprintf("assessor%d@ng.example", i%20), "3", "Business Administrator"}
 	}
-	sheet := func(name string, header []string, rows [][]string) *memTable {
-		return &memTable{src: &pipeline.Source{File: "bench.xlsx", Sheet: name, Header: header, HeaderRow: 1}, rows: rows}
+	sheet := func(name string, header []string, rows [][]string) *pipelinetest.Table {
+		return pipelinetest.NewTable("bench.xlsx", name, header, rows...)
 	}
 	bare := &pipeline.Kind{Name: "bare-users", Fields: Users.Fields}
 	cases := []struct {
 		name   string
 		among  []*pipeline.Kind
-		tables func() []*memTable
+		tables func() []*pipelinetest.Table
 		rows   int
 	}{
-		{"baseline/bare-kind", []*pipeline.Kind{bare}, func() []*memTable { return []*memTable{sheet("Users", userHeader, inFile)} }, len(inFile)},
-		{"learners/assessor-in-file", []*pipeline.Kind{Users}, func() []*memTable { return []*memTable{sheet("Users", userHeader, inFile)} }, len(inFile)},
-		{"learners/assessor-on-onefile", []*pipeline.Kind{Users}, func() []*memTable { return []*memTable{sheet("Users", userHeader, elsewhere)} }, rows},
-		{"learners+assignments", []*pipeline.Kind{Users, Assignments}, func() []*memTable {
-			return []*memTable{sheet("Users", userHeader, inFile), sheet("Assignments", []string{"LearnerMISID", "UserEmail", "Level", "StandardTitle"}, assignments)}
+		{"baseline/bare-kind", []*pipeline.Kind{bare}, func() []*pipelinetest.Table { return []*pipelinetest.Table{sheet("Users", userHeader, inFile)} }, len(inFile)},
+		{"learners/assessor-in-file", []*pipeline.Kind{Users}, func() []*pipelinetest.Table { return []*pipelinetest.Table{sheet("Users", userHeader, inFile)} }, len(inFile)},
+		{"learners/assessor-on-onefile", []*pipeline.Kind{Users}, func() []*pipelinetest.Table { return []*pipelinetest.Table{sheet("Users", userHeader, elsewhere)} }, rows},
+		{"learners+assignments", []*pipeline.Kind{Users, Assignments}, func() []*pipelinetest.Table {
+			return []*pipelinetest.Table{sheet("Users", userHeader, inFile), sheet("Assignments", []string{"LearnerMISID", "UserEmail", "Level", "StandardTitle"}, assignments)}
 		}, len(inFile) + rows},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {
 				c := &collector{rejected: map[string]bool{}}
-				in := &memInput{tables: tc.tables()}
+				in := pipelinetest.NewInput(tc.tables()...)
 				if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Among: tc.among, Reporter: c}); err != nil {
 					b.Fatal(err)
 				}

@@ -3,13 +3,13 @@ package onefile
 import (
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/pipelinetest"
 )
 
 // The tests run rows through the real pipeline (field checks, row rules, duplicates, cross
@@ -25,49 +25,16 @@ type tbl struct {
 	rows   []string
 }
 
-type memTable struct {
-	src  *pipeline.Source
-	rows [][]string
-	i    int
-}
-
-func (t *memTable) Source() *pipeline.Source { return t.src }
-
-func (t *memTable) Next(rec *pipeline.Record) error {
-	if t.i >= len(t.rows) {
-		return io.EOF
-	}
-	rec.Row = t.i + 2
-	rec.Cells = append(rec.Cells, t.rows[t.i]...)
-	t.i++
-	return nil
-}
-
-type memInput struct {
-	tables []*memTable
-	i      int
-}
-
-func (in *memInput) NextTable() (pipeline.Table, error) {
-	if in.i >= len(in.tables) {
-		return nil, io.EOF
-	}
-	in.i++
-	return in.tables[in.i-1], nil
-}
-
-func (in *memInput) Close() error { return nil }
-
 func split(s string) []string { return strings.Split(s, "|") }
 
-func input(tables ...tbl) *memInput {
-	in := &memInput{}
+func input(tables ...tbl) *pipelinetest.Input {
+	in := pipelinetest.NewInput()
 	for _, t := range tables {
-		mt := &memTable{src: &pipeline.Source{File: "term.xlsx", Sheet: t.sheet, Header: split(t.header), HeaderRow: 1}}
+		mt := pipelinetest.NewTable("term.xlsx", t.sheet, split(t.header))
 		for _, r := range t.rows {
-			mt.rows = append(mt.rows, split(r))
+			mt.Rows = append(mt.Rows, split(r))
 		}
-		in.tables = append(in.tables, mt)
+		in.Tables = append(in.Tables, mt)
 	}
 	return in
 }

@@ -26,7 +26,7 @@ type csvTable struct {
 	p       *parser
 	width   int
 	rows    int                // estimated data rows (see EstimatedRows)
-	pending []pipeline.Problem // problems of the header row, given to the first data row
+	pending []pipeline.Problem // problems of the header row, given to the first data row unless taken
 	bad     []badBytes         // scratch: the bad bytes of the current record
 }
 
@@ -182,6 +182,16 @@ func (in *csvInput) NextTable() (pipeline.Table, error) {
 func (in *csvInput) Close() error { return in.f.Close() }
 
 func (t *csvTable) Source() *pipeline.Source { return t.src }
+
+// HeaderProblems hands over the problems found in the header row (warnings, on the header's
+// row), for the runner to report with the table, as it reports unknown columns. Once they are
+// taken, no data row carries them; until then the first data row does, which loses them when
+// the file has a header and no data rows. Call it before the first Next.
+func (t *csvTable) HeaderProblems() []pipeline.Problem {
+	ps := t.pending
+	t.pending = nil
+	return ps
+}
 
 // Next fills rec with the next row that is not blank.
 func (t *csvTable) Next(rec *pipeline.Record) error {

@@ -522,6 +522,60 @@ func TestCSVHeaderProblemsAreWarningsOnTheFirstRow(t *testing.T) {
 	}
 }
 
+// TestCSVHeaderProblemsTaken: the runner takes the header row's problems with the table, so they
+// reach the report when the file has a header and no data rows; taken, they are not given to the
+// first data row again.
+func TestCSVHeaderProblemsTaken(t *testing.T) {
+	tests := []struct {
+		name   string
+		data   string
+		row    int // the header's row, where the problem is reported
+		rule   string
+		column string
+		rows   int // data rows read after
+	}{
+		{"bad byte, no data rows", "Name,Sur\x81name\n", 1, pipeline.RuleEncoding, "Sur\uFFFDname", 0},
+		{"bad byte, blank lines above, no final newline", "\n\nName,Sur\x81name", 3, pipeline.RuleEncoding, "Sur\uFFFDname", 0},
+		{"stray quote, no data rows", "Name,Sur\"name\r\n", 1, pipeline.RuleMalformed, "Sur\"name", 0},
+		{"bad byte, data rows", "Name,Sur\x81name\nJo,B\nAl,C\n", 1, pipeline.RuleEncoding, "Sur\uFFFDname", 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := writeTemp(t, tc.data)
+			defer in.Close()
+			tb, err := in.NextTable()
+			if err != nil {
+				t.Fatal(err)
+			}
+			hp := tb.(interface{ HeaderProblems() []pipeline.Problem }).HeaderProblems()
+			if len(hp) != 1 {
+				t.Fatalf("header problems %+v, want one", hp)
+			}
+			p := hp[0]
+			if p.Rule != tc.rule || p.Severity != pipeline.Warning || p.Row != tc.row || p.Row != tb.Source().HeaderRow ||
+				p.Column != tc.column || p.Source != tb.Source() || !strings.HasPrefix(p.Message, "In the header row: ") {
+				t.Errorf("header problem %+v; want %s on row %d, column %q", p, tc.rule, tc.row, tc.column)
+			}
+			rows := 0
+			for {
+				var rec pipeline.Record
+				if err := tb.Next(&rec); err == io.EOF {
+					break
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				rows++
+				if len(rec.Problems) > 0 {
+					t.Errorf("row %d carries %+v after the header problems were taken", rec.Row, rec.Problems)
+				}
+			}
+			if rows != tc.rows {
+				t.Errorf("%d data rows, want %d", rows, tc.rows)
+			}
+		})
+	}
+}
+
 func writeTemp(t *testing.T, data string) pipeline.Input {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "in.csv")

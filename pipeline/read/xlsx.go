@@ -73,20 +73,52 @@ func OpenXLSX(path string, o Options) (pipeline.Input, error) {
 	}
 	sheets := wb.sheets
 	if o.Sheet != "" {
-		var names []string
-		sheets = nil
-		for _, s := range wb.sheets {
-			names = append(names, s.name)
-			if s.name == o.Sheet {
-				sheets = []sheetRef{s}
-			}
-		}
-		if sheets == nil {
+		s, err := pickSheet(base, wb.sheets, o.Sheet)
+		if err != nil {
 			k.Close()
-			return nil, fmt.Errorf("%s has no sheet %q; its sheets are %q", base, o.Sheet, names)
+			return nil, err
 		}
+		sheets = []sheetRef{s}
 	}
 	return &xlsxInput{k: k, path: path, wb: wb, sheets: sheets}, nil
+}
+
+// SheetError is a --sheet that names no sheet of the workbook, or names two that differ only by
+// case. It carries the workbook's sheets so the command can suggest the nearest one.
+type SheetError struct {
+	File   string   // the workbook's base name
+	Sheet  string   // the name asked for
+	Sheets []string // the workbook's sheets, in order
+	Alike  []string // sheets that match Sheet but for case, when more than one does
+}
+
+func (e *SheetError) Error() string {
+	if len(e.Alike) > 1 {
+		return fmt.Sprintf("%s has sheets %q, which differ from %q only by case; give the name exactly as one is written", e.File, e.Alike, e.Sheet)
+	}
+	return fmt.Sprintf("%s has no sheet %q; its sheets are %q", e.File, e.Sheet, e.Sheets)
+}
+
+// pickSheet finds the sheet named name. Data officers type sheet names as they say them
+// ("learners" for the tab "Learners"), so case is ignored; a sheet written exactly as asked wins
+// over one that differs only by case (a workbook another program wrote may hold both).
+func pickSheet(file string, sheets []sheetRef, name string) (sheetRef, error) {
+	var names, alike []string
+	var folded sheetRef
+	for _, s := range sheets {
+		if s.name == name {
+			return s, nil
+		}
+		names = append(names, s.name)
+		if strings.EqualFold(s.name, name) {
+			folded = s
+			alike = append(alike, s.name)
+		}
+	}
+	if len(alike) == 1 {
+		return folded, nil
+	}
+	return sheetRef{}, &SheetError{File: file, Sheet: name, Sheets: names, Alike: alike}
 }
 
 // notZipHint explains the usual reasons a file named .xlsx is not a zip package.

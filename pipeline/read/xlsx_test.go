@@ -561,6 +561,76 @@ func TestSheetOption(t *testing.T) {
 	}
 }
 
+// TestSheetOptionIgnoresCase: --sheet learners reads the sheet "Learners"; where a workbook
+// holds two sheets that differ only by case, the one written exactly as asked is read, and a
+// name that matches both but neither exactly is an error naming them.
+func TestSheetOptionIgnoresCase(t *testing.T) {
+	const ns = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"`
+	const rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+	sheet := func(header string) string {
+		return `<worksheet ` + ns + `><sheetData><row r="1"><c t="inlineStr"><is><t>` + header + `</t></is></c></row></sheetData></worksheet>`
+	}
+	twins := filepath.Join(t.TempDir(), "twins.xlsx")
+	writeZip(t, twins, map[string]string{
+		"[Content_Types].xml": `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`,
+		"_rels/.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+			<Relationship Id="rId1" Type="` + rel + `officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+		"xl/workbook.xml": `<workbook ` + ns + `><sheets>
+			<sheet name="Learners" sheetId="1" r:id="rId1"/><sheet name="LEARNERS" sheetId="2" r:id="rId2"/>
+			<sheet name="Staff" sheetId="3" r:id="rId3"/></sheets></workbook>`,
+		"xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+			<Relationship Id="rId1" Type="` + rel + `worksheet" Target="worksheets/sheet1.xml"/>
+			<Relationship Id="rId2" Type="` + rel + `worksheet" Target="worksheets/sheet2.xml"/>
+			<Relationship Id="rId3" Type="` + rel + `worksheet" Target="worksheets/sheet3.xml"/></Relationships>`,
+		"xl/worksheets/sheet1.xml": sheet("first"),
+		"xl/worksheets/sheet2.xml": sheet("second"),
+		"xl/worksheets/sheet3.xml": sheet("third"),
+	})
+	loTerm := filepath.Join("testdata", "lo-term.xlsx")
+	tests := []struct {
+		path, sheet string
+		want        string // the sheet read
+		header      string // its first header cell; "" when the file is not twins.xlsx
+	}{
+		{loTerm, "learners", "Learners", ""},
+		{loTerm, "STAFF", "Staff", ""},
+		{twins, "Learners", "Learners", "first"},
+		{twins, "LEARNERS", "LEARNERS", "second"},
+		{twins, "staff", "Staff", "third"},
+	}
+	for _, tc := range tests {
+		got := readTables(t, tc.path, read.Options{Sheet: tc.sheet})
+		if len(got) != 1 || got[0].src.Sheet != tc.want || (tc.header != "" && got[0].src.Header[0] != tc.header) {
+			var read []string
+			for _, g := range got {
+				read = append(read, g.src.Sheet+": "+strings.Join(g.src.Header, ","))
+			}
+			t.Errorf("%s --sheet %s: read %q, want only %s", filepath.Base(tc.path), tc.sheet, read, tc.want)
+		}
+	}
+
+	errs := []struct {
+		path, sheet string
+		sheets      []string
+		alike       []string
+		says        string
+	}{
+		{twins, "learners", []string{"Learners", "LEARNERS", "Staff"}, []string{"Learners", "LEARNERS"}, "only by case"},
+		{loTerm, "Learner", []string{"Learners", "Staff", "Empty", "Misc"}, nil, `no sheet "Learner"`},
+	}
+	for _, tc := range errs {
+		_, err := read.Open(tc.path, read.Options{Sheet: tc.sheet})
+		var se *read.SheetError
+		if !errors.As(err, &se) {
+			t.Errorf("--sheet %s: error %v, want a *read.SheetError", tc.sheet, err)
+			continue
+		}
+		if se.Sheet != tc.sheet || !reflect.DeepEqual(se.Sheets, tc.sheets) || !reflect.DeepEqual(se.Alike, tc.alike) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("--sheet %s: %+v (%q); want sheets %q, alike %q, saying %q", tc.sheet, se, err, tc.sheets, tc.alike, tc.says)
+		}
+	}
+}
+
 // TestDamagedSheet: a sheet cut off mid-row is an error naming the damage, not a silent stop.
 func TestDamagedSheet(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cut.xlsx")
