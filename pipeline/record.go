@@ -77,17 +77,20 @@ func (r *Record) Empty() bool {
 
 // Row is what rules see: a record through its table's mapping, and the problems found so far.
 type Row struct {
+	// The fields the in-order sequencer reads for every row come first, in one cache line:
+	// a worker on the other core wrote them, so each further line is one more transfer.
 	Rec      *Record
-	Map      *Mapping
 	Problems []Problem
-	Opts     *RowOptions
+	ukeys    []ukey // fingerprints of the Unique fields' values (see uniques)
+	errors   int32
 	// Note is a small value a kind's row rules may leave for its cross-row checks. The rules
 	// run on a worker that has the row's cells in its cache; Cross.Check runs on the sequencer's
 	// goroutine, where every cell read is a trip to memory another core wrote (measured: the
 	// onefile cross check spent most of its time reading the role cell). 0 means nothing left.
-	Note     uint64
-	errors   int
-	ukeys    []ukey       // fingerprints of the Unique fields' values (see uniques)
+	Note uint32
+
+	Map      *Mapping
+	Opts     *RowOptions
 	dates    []parsedDate // dates parsed so far on this row
 	datesOf  *Record      // the record (and row) dates holds the dates of
 	datesRow int

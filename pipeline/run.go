@@ -299,17 +299,19 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		defer func() { st.uniq = nil }() // its memory is freed when Run returns
 		crosses := map[*Kind]Cross{}
 		var order []Cross
-		pending := map[int]*batch{}
+		// Batches come back out of order; at most cap(free) are out at once, so a ring indexed by
+		// sequence number holds the early ones (a map cost a hash and an allocation per batch).
+		pending := make([]*batch, cap(free))
 		next := 0
 		var rows, before int64 // before: rows of the tables finished so far
 		for b := range done {
-			pending[b.seq] = b
+			pending[b.seq%len(pending)] = b
 			for {
-				b, ok := pending[next]
-				if !ok {
+				b := pending[next%len(pending)]
+				if b == nil || b.seq != next {
 					break
 				}
-				delete(pending, next)
+				pending[next%len(pending)] = nil
 				next++
 				k := b.tbl.m.Kind
 				if b.first && o.Reporter != nil {

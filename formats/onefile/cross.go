@@ -339,8 +339,8 @@ const (
 // noteUser is the last row rule of onefile-users.
 func noteUser(r *pipeline.Row) { r.Note = userNote(r) }
 
-func userNote(r *pipeline.Row) uint64 {
-	n := uint64(rowRole(r, uRole)&noteRoleMask) | noteSet
+func userNote(r *pipeline.Row) uint32 {
+	n := uint32(rowRole(r, uRole)&noteRoleMask) | noteSet
 	if r.Value(uMISID) != "" || r.Value(uEmail) != "" {
 		n |= noteNamed
 	}
@@ -358,7 +358,7 @@ func userNote(r *pipeline.Row) uint64 {
 
 // userNoteOf returns the row's note, working it out for a row the row rules have not seen (a
 // test driving the cross check alone, a row unreadable enough that no rule ran).
-func userNoteOf(r *pipeline.Row) uint64 {
+func userNoteOf(r *pipeline.Row) uint32 {
 	if r.Note&noteSet != 0 {
 		return r.Note
 	}
