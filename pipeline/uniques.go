@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"sort"
@@ -123,9 +124,23 @@ func (u *uniques) where(l uint32) (*Source, int) {
 }
 
 // lowerASCII reports whether v is ASCII without capitals, so that fold would copy it unchanged
-// (most e-mail addresses and many references).
+// (most e-mail addresses and many references). It looks at eight bytes at a time: this runs for
+// every key of every row, and a byte loop over e-mail addresses was half the cost of the keys.
 func lowerASCII(v string) bool {
-	for i := 0; i < len(v); i++ {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		x := binary.LittleEndian.Uint64([]byte(v[i : i+8]))
+		if x&highs != 0 {
+			return false // a byte beyond ASCII
+		}
+		// With every high bit clear no byte carries into the next: a byte's high bit is set in
+		// x+(0x80-'A') when it is 'A' or above, and in x+(0x80-'Z'-1) when it is above 'Z'.
+		if (x+(0x80-'A')*ones)&^(x+(0x80-'Z'-1)*ones)&highs != 0 {
+			return false
+		}
+	}
+	for ; i < len(v); i++ {
 		if c := v[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
 			return false
 		}

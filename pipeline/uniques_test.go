@@ -93,3 +93,30 @@ func TestUniquesLocationsAcrossTables(t *testing.T) {
 		}
 	}
 }
+
+// lowerASCII reads eight bytes at a time: it must agree with the plain byte loop for capitals,
+// bytes beyond ASCII and the bytes either side of 'A' and 'Z', at every position and length.
+func TestLowerASCII(t *testing.T) {
+	plain := func(v string) bool {
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+				return false
+			}
+		}
+		return true
+	}
+	for _, c := range []byte{'@', 'A', 'M', 'Z', '[', 'a', 'z', '0', 0x7f, 0x80, 0xc3, 0xff, 0} {
+		for n := 1; n <= 20; n++ {
+			for at := 0; at < n; at++ {
+				b := []byte("abcdefghijklmnopqrst"[:n])
+				b[at] = c
+				if got, want := lowerASCII(string(b)), plain(string(b)); got != want {
+					t.Fatalf("lowerASCII(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+	if !lowerASCII("") {
+		t.Error(`lowerASCII("") = false`)
+	}
+}
