@@ -50,23 +50,38 @@ func (r *Row) ParseDate(f int) (check.Date, error) {
 	// The field checks and the kind's rules both read a row's dates: parse each once per row.
 	// A Row reused for another record outside Run starts afresh.
 	if r.datesOf != r.Rec || r.datesRow != r.Rec.Row {
-		r.dates, r.datesOf, r.datesRow = r.dates[:0], r.Rec, r.Rec.Row
+		r.dates, r.dateErrs, r.datesOf, r.datesRow = r.dates[:0], r.dateErrs[:0], r.Rec, r.Rec.Row
 	}
 	for i := range r.dates {
-		if r.dates[i].f == f {
-			return r.dates[i].d, r.dates[i].err
+		if pd := &r.dates[i]; pd.f == int32(f) {
+			if pd.err >= 0 {
+				return check.Date{}, r.dateErrs[pd.err]
+			}
+			return check.Date{Time: time.Unix(pd.sec, int64(pd.nsec)).UTC(), HasTime: pd.hasTime, Offset: int(pd.off)}, nil
 		}
 	}
 	d, err := r.parseDate(f)
-	r.dates = append(r.dates, parsedDate{f, d, err})
+	pd := parsedDate{f: int32(f), err: -1}
+	if err != nil {
+		pd.err = int32(len(r.dateErrs))
+		r.dateErrs = append(r.dateErrs, err)
+	} else {
+		pd.sec, pd.nsec, pd.hasTime, pd.off = d.Time.Unix(), int32(d.Time.Nanosecond()), d.HasTime, int32(d.Offset)
+	}
+	r.dates = append(r.dates, pd)
 	return d, err
 }
 
-// parsedDate is a date field of a row as ParseDate read it.
+// parsedDate is a date field of a row as ParseDate read it. It holds no pointer (the error, when
+// there is one, waits in the row's dateErrs): a slice of pointers costs a write barrier for every
+// element stored while the collector runs, and dates are stored three times a row.
 type parsedDate struct {
-	f   int
-	d   check.Date
-	err error
+	sec     int64 // the instant, Unix seconds (check.Date's Time is in UTC)
+	nsec    int32
+	off     int32 // check.Date's Offset
+	f       int32
+	err     int32 // index in dateErrs, or -1
+	hasTime bool
 }
 
 func (r *Row) parseDate(f int) (check.Date, error) {

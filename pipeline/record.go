@@ -92,6 +92,7 @@ type Row struct {
 	Map      *Mapping
 	Opts     *RowOptions
 	dates    []parsedDate // dates parsed so far on this row
+	dateErrs []error      // why the dates of dates that are not dates are not
 	datesOf  *Record      // the record (and row) dates holds the dates of
 	datesRow int
 }

@@ -274,7 +274,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 			for b := range work {
 				for i := 0; i < b.n; i++ {
 					r := &b.rows[i]
-					*r = Row{Rec: &b.recs[i], Map: b.tbl.m, Problems: r.Problems[:0], Opts: ropts, ukeys: r.ukeys, dates: r.dates[:0]}
+					*r = Row{Rec: &b.recs[i], Map: b.tbl.m, Problems: r.Problems[:0], Opts: ropts, ukeys: r.ukeys, dates: r.dates[:0], dateErrs: r.dateErrs[:0]}
 					checkRow(r, b.tbl.present)
 					uniq.keys(r, b.tbl.salts, &scratch)
 				}
