@@ -31,6 +31,12 @@ func (r *Row) Now() time.Time {
 	return now()
 }
 
+// newRowOptions returns a run's options with the clock read once, at t.
+func newRowOptions(monthFirst bool, t time.Time) *RowOptions {
+	today := dayOf(t)
+	return &RowOptions{MonthFirst: monthFirst, now: t, today: today, todayDay: check.Date{Time: today}.DayNumber()}
+}
+
 // Today returns midnight UTC of the day of Now (in UTC): what a rule compares a date of birth
 // with. A run works it out once, not for every row.
 func (r *Row) Today() time.Time {
@@ -40,6 +46,14 @@ func (r *Row) Today() time.Time {
 	return dayOf(r.Now())
 }
 
+// TodayDay is Today as a day number (see DateDay).
+func (r *Row) TodayDay() int {
+	if r.Opts != nil && !r.Opts.today.IsZero() {
+		return r.Opts.todayDay
+	}
+	return check.Date{Time: r.Today()}.DayNumber()
+}
+
 func dayOf(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
@@ -47,6 +61,26 @@ func dayOf(t time.Time) time.Time {
 
 // ParseDate parses field f of r as a date with the run's date order.
 func (r *Row) ParseDate(f int) (check.Date, error) {
+	pd, err := r.date(f)
+	if err != nil {
+		return check.Date{}, err
+	}
+	return check.Date{Time: time.Unix(pd.sec, int64(pd.nsec)).UTC(), HasTime: pd.hasTime, Offset: int(pd.off)}, nil
+}
+
+// DateDay returns field f's date as a day number (check.Date.DayNumber: the calendar day as the
+// input wrote it, in days since 1970-01-01), parsed once per row as ParseDate is. Rules that only
+// compare days use it: two integers, no time.Time.
+func (r *Row) DateDay(f int) (int, error) {
+	pd, err := r.date(f)
+	if err != nil {
+		return 0, err
+	}
+	return int(pd.day), nil
+}
+
+// date returns field f's parsed date from the row's cache, parsing it the first time.
+func (r *Row) date(f int) (*parsedDate, error) {
 	// The field checks and the kind's rules both read a row's dates: parse each once per row.
 	// A Row reused for another record outside Run starts afresh.
 	if r.datesOf != r.Rec || r.datesRow != r.Rec.Row {
@@ -55,9 +89,9 @@ func (r *Row) ParseDate(f int) (check.Date, error) {
 	for i := range r.dates {
 		if pd := &r.dates[i]; pd.f == int32(f) {
 			if pd.err >= 0 {
-				return check.Date{}, r.dateErrs[pd.err]
+				return nil, r.dateErrs[pd.err]
 			}
-			return check.Date{Time: time.Unix(pd.sec, int64(pd.nsec)).UTC(), HasTime: pd.hasTime, Offset: int(pd.off)}, nil
+			return pd, nil
 		}
 	}
 	d, err := r.parseDate(f)
@@ -67,9 +101,13 @@ func (r *Row) ParseDate(f int) (check.Date, error) {
 		r.dateErrs = append(r.dateErrs, err)
 	} else {
 		pd.sec, pd.nsec, pd.hasTime, pd.off = d.Time.Unix(), int32(d.Time.Nanosecond()), d.HasTime, int32(d.Offset)
+		pd.day = int32(d.DayNumber())
 	}
 	r.dates = append(r.dates, pd)
-	return d, err
+	if err != nil {
+		return nil, err
+	}
+	return &r.dates[len(r.dates)-1], nil
 }
 
 // parsedDate is a date field of a row as ParseDate read it. It holds no pointer (the error, when
@@ -79,6 +117,7 @@ type parsedDate struct {
 	sec     int64 // the instant, Unix seconds (check.Date's Time is in UTC)
 	nsec    int32
 	off     int32 // check.Date's Offset
+	day     int32 // its DayNumber
 	f       int32
 	err     int32 // index in dateErrs, or -1
 	hasTime bool
@@ -162,7 +201,7 @@ func checkField(r *Row, f int, fd *Field) {
 			r.Errorf(f, RuleDecimal, "%s may have at most %d decimal places; %q has more.", fd.Name, fd.Places, v)
 		}
 	case Date:
-		if _, err := r.ParseDate(f); err != nil {
+		if _, err := r.date(f); err != nil {
 			r.Errorf(f, RuleDate, "%s %q %v.", fd.Name, v, err)
 		}
 	case Email:

@@ -102,6 +102,7 @@ type RowOptions struct {
 	MonthFirst bool      // --date-order mdy
 	now        time.Time // the clock read once per run: the date checks of every row need it
 	today      time.Time // dayOf(now)
+	todayDay   int       // today as a day number
 }
 
 // Kind returns the row's kind.
@@ -172,6 +173,9 @@ func (r *Row) HasErrors() bool { return r.errors > 0 }
 
 // FieldHasError reports whether field f already has an error (so later rules need not pile on).
 func (r *Row) FieldHasError(f int) bool {
+	if r.errors == 0 {
+		return false // the usual row: no need to name the column
+	}
 	col := r.Column(f)
 	for i := range r.Problems {
 		if r.Problems[i].Severity == Error && r.Problems[i].Column == col {

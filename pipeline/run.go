@@ -157,8 +157,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 	if o.Among == nil {
 		o.Among = Kinds()
 	}
-	t := now()
-	ropts := &RowOptions{MonthFirst: o.MonthFirst, now: t, today: dayOf(t)}
+	ropts := newRowOptions(o.MonthFirst, now())
 	g, ctx := errgroup.WithContext(ctx)
 	work := make(chan *batch, o.Workers*2)
 	done := make(chan *batch, o.Workers*2)

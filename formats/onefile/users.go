@@ -7,7 +7,6 @@ package onefile
 
 import (
 	"strings"
-	"time"
 
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/check"
@@ -318,12 +317,12 @@ func joinAnd(xs []string) string {
 	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
-// goodDate parses field f when it holds a date no earlier rule has faulted.
-func goodDate(r *pipeline.Row, f int) (check.Date, bool) {
+// goodDay reads field f as a day number when it holds a date no earlier rule has faulted.
+func goodDay(r *pipeline.Row, f int) (int, bool) {
 	if r.Value(f) == "" || r.FieldHasError(f) {
-		return check.Date{}, false
+		return 0, false
 	}
-	d, err := r.ParseDate(f)
+	d, err := r.DateDay(f)
 	return d, err == nil
 }
 
@@ -334,21 +333,21 @@ const (
 	maxAge        = 100 // either role
 )
 
+// checkUserDates compares calendar days as day numbers (this runs on every row; time.Time
+// values and their calendar arithmetic cost more than the comparisons).
 func checkUserDates(r *pipeline.Row) {
-	startDate, hasStart := goodDate(r, uStartOn)
-	start := startDate.Day()
-	if endDate, ok := goodDate(r, uPlannedEndDate); ok && hasStart && endDate.Day().Before(start) {
+	start, hasStart := goodDay(r, uStartOn)
+	if end, ok := goodDay(r, uPlannedEndDate); ok && hasStart && end < start {
 		r.Errorf(uPlannedEndDate, RuleDateOrder, "PlannedEndDate %s is before StartOn %s; the planned end must come after the start.",
-			endDate.Day().Format("02/01/2006"), start.Format("02/01/2006"))
+			dayString(end), dayString(start))
 	}
-	dobDate, ok := goodDate(r, uDOB)
+	dob, ok := goodDay(r, uDOB)
 	if !ok {
 		return
 	}
-	dob := dobDate.Day()
-	today := r.Today()
-	if dob.After(today) {
-		r.Errorf(uDOB, RuleDateOrder, "DOB %s is in the future; check the year.", dob.Format("02/01/2006"))
+	today := r.TodayDay()
+	if dob > today {
+		r.Errorf(uDOB, RuleDateOrder, "DOB %s is in the future; check the year.", dayString(dob))
 		return
 	}
 	role := rowRole(r, uRole)
@@ -364,16 +363,19 @@ func checkUserDates(r *pipeline.Row) {
 	}
 	switch {
 	case age < 0:
-		r.Errorf(uDOB, RuleDateOrder, "DOB %s is after StartOn %s; check both years.", dob.Format("02/01/2006"), at.Format("02/01/2006"))
+		r.Errorf(uDOB, RuleDateOrder, "DOB %s is after StartOn %s; check both years.", dayString(dob), dayString(at))
 	case age < min || age > maxAge:
-		r.Warnf(uDOB, RuleDateOrder, "DOB %s makes %s %d years old %s, which is unlikely; check the year.", dob.Format("02/01/2006"), who, age, when)
+		r.Warnf(uDOB, RuleDateOrder, "DOB %s makes %s %d years old %s, which is unlikely; check the year.", dayString(dob), who, age, when)
 	}
 }
 
-// yearsBetween is the age in whole years on day at of someone born on dob.
-func yearsBetween(dob, at time.Time) int {
-	y1, m1, d1 := dob.Date()
-	y2, m2, d2 := at.Date()
+// dayString writes day number n as the UK reads it.
+func dayString(n int) string { return check.DayTime(n).Format("02/01/2006") }
+
+// yearsBetween is the age in whole years on day at of someone born on day dob (day numbers).
+func yearsBetween(dob, at int) int {
+	y1, m1, d1 := check.Civil(dob)
+	y2, m2, d2 := check.Civil(at)
 	age := y2 - y1
 	if m2 < m1 || m2 == m1 && d2 < d1 {
 		age--

@@ -44,6 +44,49 @@ func (d Date) Day() time.Time {
 	return time.Date(w.Year(), w.Month(), w.Day(), 0, 0, 0, 0, time.UTC)
 }
 
+// DayNumber returns Day as days since 1970-01-01 (negative before): a rule that only compares
+// calendar days compares two integers.
+func (d Date) DayNumber() int {
+	return int(floorDiv(d.Day().Unix(), 86400))
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// Civil returns the year, month and day of day number n (days since 1970-01-01), as
+// time.Unix(n*86400, 0).UTC().Date() would, in a few integer operations (the proleptic Gregorian
+// calendar, after Howard Hinnant's days_from_civil inverse).
+func Civil(n int) (y, m, d int) {
+	z := n + 719468
+	era := z
+	if era < 0 {
+		era -= 146096
+	}
+	era /= 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	y = yoe + era*400
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
+// DayTime returns day number n as midnight UTC.
+func DayTime(n int) time.Time { return time.Unix(int64(n)*86400, 0).UTC() }
+
 const acceptedFormats = "such as 05/09/2026, 2026-09-05 or 05-Sep-2026"
 
 var errFormat = errors.New("is not a date in an accepted format (" + acceptedFormats + ")")

@@ -306,3 +306,25 @@ func TestParsePlainAgrees(t *testing.T) {
 		t.Fatal("the fast path took no input")
 	}
 }
+
+// Civil and DayNumber must agree with the time package on every day from 1600 to 2600.
+func TestCivilAgreesWithTime(t *testing.T) {
+	from := time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(2600, 12, 31, 0, 0, 0, 0, time.UTC)
+	for day := from; !day.After(to); day = day.AddDate(0, 0, 1) {
+		n := Date{Time: day}.DayNumber()
+		if got := DayTime(n); !got.Equal(day) {
+			t.Fatalf("DayTime(DayNumber(%s)) = %s", day, got)
+		}
+		y, m, d := Civil(n)
+		wy, wm, wd := day.Date()
+		if y != wy || m != int(wm) || d != wd {
+			t.Fatalf("Civil(%d) = %d-%d-%d, want %s", n, y, m, d, day.Format("2006-01-02"))
+		}
+	}
+	// A date with a time and an offset is the day as written.
+	d := Date{Time: time.Date(2007, 3, 13, 23, 0, 0, 0, time.UTC), HasTime: true, Offset: 3600}
+	if y, m, dd := Civil(d.DayNumber()); y != 2007 || m != 3 || dd != 14 {
+		t.Errorf("2007-03-14T00:00+01:00 is day %d-%d-%d", y, m, dd)
+	}
+}
