@@ -283,9 +283,9 @@ func processFile(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job, 
 		return finish("held", ExitHeld, summary)
 	}
 
-	sent := int64(0)
 	rep := res.rep
-	if j.Target.Type != "validate" {
+	sends := j.Target.Type != "validate"
+	if sends {
 		if !full && j.DiffOn() {
 			c.keep = func(r *pipeline.Row) bool { return d.Sends(r.Rec.Src.Index, r.Rec.Row) }
 		}
@@ -301,25 +301,29 @@ func processFile(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job, 
 			return finish("failed", exitCodeOf(err), summary)
 		}
 		srcs := rep.Sources()
-		n, err := st.Commit(ctx, d, runID, func(src, row int) bool {
+		if _, err := st.Commit(ctx, d, runID, func(src, row int) bool {
 			return src < len(srcs) && !rep.Rejected(srcs[src], row)
-		})
-		if err != nil {
+		}); err != nil {
 			log.Error("cannot record what was sent; the next run will send it again", "err", err)
 		}
-		sent = int64(n)
 	}
 	after := rep.Counts()
-	// The target may reject rows validation passed (a reference naming nobody on OneFile):
-	// valid and rejected both come from after the send, so they add up to rows_read.
+	// Every count comes from the report of the send, not from the diff's plan: the target may
+	// reject rows validation passed (a reference naming nobody on OneFile), strict mode rejects
+	// an unchanged row with a warning rather than skipping it, and --full skips nothing. So
+	// rows_read = rows_valid + rows_rejected, and rows_valid = sent + skipped_unchanged.
+	sent := int64(0)
+	if sends {
+		sent = after.Valid - after.Skipped
+	}
 	summary["rows_valid"] = after.Valid
 	summary["rows_rejected"] = after.Rejected
 	summary["sent"] = sent
-	summary["skipped_unchanged"] = counts.Unchanged
+	summary["skipped_unchanged"] = after.Skipped
 	rep.Set("run_id", runID)
 	rep.Set("diff", counts)
 	rep.Set("sent", sent)
-	rep.Set("skipped_unchanged", counts.Unchanged)
+	rep.Set("skipped_unchanged", after.Skipped)
 	rep.Set("held", false)
 	if err := rep.Write(); err != nil {
 		log.Error("cannot write the report", "err", err)

@@ -47,7 +47,7 @@ target: {type: onefile, url: %q, organisation: 5740, token_env: NIGHTLY_TOKEN, r
 	os.WriteFile(f.job, []byte(job), 0o644)
 	for i := 0; i < n; i++ {
 		f.learners = append(f.learners, []string{"Learner", fmt.Sprintf("Number%03d", i), fmt.Sprintf("l%03d@learner.example", i),
-			fmt.Sprintf("NL-%03d", i), "1", "1001", "101", "201"})
+			fmt.Sprintf("NL-%03d", i), "1", "1001", "101", "201", ""})
 	}
 	return f
 }
@@ -57,7 +57,7 @@ func (f *nightlyFixture) drop(n int) {
 	f.t.Helper()
 	f.drops++
 	var b strings.Builder
-	b.WriteString("FirstName,LastName,Email,MISID,Role,DefaultAssessorID,ClassroomID,PlacementID\n")
+	b.WriteString("FirstName,LastName,Email,MISID,Role,DefaultAssessorID,ClassroomID,PlacementID,MobileNumber\n")
 	for _, l := range f.learners[:n] {
 		b.WriteString(strings.Join(l, ",") + "\n")
 	}
@@ -128,6 +128,64 @@ func TestNightlySendsOnlyChanges(t *testing.T) {
 		if sum[k] != want {
 			t.Errorf("summary.json %s = %v, want %v", k, sum[k], want)
 		}
+	}
+}
+
+// TestNightlySkippedCounts: summary.json's skipped_unchanged is what the report counted as held
+// back by diffing, so the counts add up (rows_read = rows_valid + rows_rejected, rows_valid =
+// sent + skipped_unchanged): an unchanged row that strict mode rejects for a warning is
+// rejected, not skipped, and --full skips nothing.
+func TestNightlySkippedCounts(t *testing.T) {
+	tests := []struct {
+		name   string
+		strict bool // the second night's job only; the first sends every row
+		args   []string
+		code   int
+		want   map[string]float64
+	}{
+		{"unchanged rows are skipped", false, nil, ExitOK,
+			map[string]float64{"rows_read": 3, "rows_valid": 3, "rows_rejected": 0, "sent": 0, "skipped_unchanged": 3}},
+		{"strict: an unchanged row with a warning is rejected, not skipped", true, nil, ExitRejected,
+			map[string]float64{"rows_read": 3, "rows_valid": 2, "rows_rejected": 1, "sent": 0, "skipped_unchanged": 2}},
+		{"--full sends every row and skips none", false, []string{"--full"}, ExitOK,
+			map[string]float64{"rows_read": 3, "rows_valid": 3, "rows_rejected": 0, "sent": 3, "skipped_unchanged": 0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newNightlyFixture(t, 3, "")
+			f.learners[1][8] = "7700900123" // a mobile that lost its 0: a warning
+			f.drop(3)
+			if code, stderr := f.run("run", "--once", f.job); code != 0 {
+				t.Fatalf("first night: exit %d\n%s", code, stderr)
+			}
+			if tc.strict {
+				job, _ := os.ReadFile(f.job)
+				os.WriteFile(f.job, append(job, "strict: true\n"...), 0o644)
+			}
+			f.drop(3)
+			if code, stderr := f.run(append(append([]string{"run", "--once"}, tc.args...), f.job)...); code != tc.code {
+				t.Fatalf("second night: exit %d, want %d\n%s", code, tc.code, stderr)
+			}
+			st, _ := nightly.OpenState(filepath.Join(f.dir, "state", "nightly.db"))
+			defer st.Close()
+			runs, _ := st.Runs(10)
+			if len(runs) != 2 {
+				t.Fatalf("run history: %+v", runs)
+			}
+			var sum map[string]any
+			b, err := os.ReadFile(filepath.Join(f.in, "archive", "reports", runs[0].ID, "summary.json"))
+			if err != nil || json.Unmarshal(b, &sum) != nil {
+				t.Fatalf("summary.json: %v\n%s", err, b)
+			}
+			for k, want := range tc.want {
+				if sum[k] != want {
+					t.Errorf("summary.json %s = %v, want %v", k, sum[k], want)
+				}
+				if runs[0].Summary[k] != want {
+					t.Errorf("run history %s = %v, want %v", k, runs[0].Summary[k], want)
+				}
+			}
+		})
 	}
 }
 
