@@ -288,7 +288,11 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 		return res.rep, cannotRun(err, "")
 	}
 	if !o.check.quiet {
-		fmt.Fprintln(a.Stderr, loadSummary(out, o.dryRun, o.check.reportDir, st))
+		if msg := nothingChanged("load", res.rep.Counts(), rejectsFile(res.rep, o.check.reportDir)); msg != "" {
+			fmt.Fprintf(a.Stderr, "%s Results: %s\n", msg, filepath.Join(o.check.reportDir, "results.csv"))
+		} else {
+			fmt.Fprintln(a.Stderr, loadSummary(out, o.dryRun, o.check.reportDir, st))
+		}
 		if credPath != "" {
 			fmt.Fprintf(a.Stderr, "OneFile returned %d new logins: they are in %s (readable by you only). Hand them over securely, then delete the file.\n", len(out.Credentials), credPath)
 		}
@@ -391,10 +395,22 @@ func loadSummary(out *load.Outcome, dry bool, dir string, st api.Stats) string {
 		// organisations and --org was not given): nothing was sent.
 		verb, where = "Nothing loaded", ""
 	}
-	return fmt.Sprintf("%s%s: %s created, %s updated, %s assigned, %s already there, %s rejected, %s failed, %s skipped (%s API calls, %s retries). Results: %s",
+	// Rows a nightly run's diffing held back end "exists, skipped" in results.csv, but nobody
+	// asked OneFile about them: they are counted apart from the ones found already there.
+	var unchanged int64
+	for _, r := range out.Results {
+		if r.Item != nil && r.Item.Unchanged {
+			unchanged++
+		}
+	}
+	also := ""
+	if unchanged > 0 {
+		also = fmt.Sprintf(", %s unchanged since the last run", thousands(unchanged))
+	}
+	return fmt.Sprintf("%s%s: %s created, %s updated, %s assigned, %s already there, %s rejected, %s failed, %s skipped%s (%s API calls, %s retries). Results: %s",
 		verb, where, thousands(okOf(out, load.ActCreate)), thousands(okOf(out, load.ActUpdate)), thousands(okOf(out, load.ActAssign)),
-		thousands(c[load.ActExists]), thousands(c[load.StatusRejected]), thousands(c[load.StatusFailed]),
-		thousands(c[load.StatusSkipped]-c[load.ActExists]), thousands(st.Calls), thousands(st.Retries), filepath.Join(dir, "results.csv"))
+		thousands(c[load.ActExists]-unchanged), thousands(c[load.StatusRejected]), thousands(c[load.StatusFailed]),
+		thousands(c[load.StatusSkipped]-c[load.ActExists]), also, thousands(st.Calls), thousands(st.Retries), filepath.Join(dir, "results.csv"))
 }
 
 func okOf(out *load.Outcome, action string) int64 {

@@ -119,7 +119,15 @@ func (o *loadPFFlags) run(ctx context.Context, a *App, kindName string, inputs [
 		return nil, err
 	}
 	if res.rows == 0 {
-		fmt.Fprintf(a.Stderr, "Nothing to push: no row passed the checks. Fix the rows in %s and load again.\n", filepath.Join(o.reportDir, "rejects.csv"))
+		rejects := filepath.Join(o.reportDir, "rejects.csv")
+		msg := nothingChanged("push", res.counts, rejects)
+		if msg == "" {
+			msg = fmt.Sprintf("Nothing to push: no row passed the checks. Fix the rows in %s and load again.", rejects)
+		}
+		// Every row unchanged is a good run with nothing to say under -q (a nightly run logs it).
+		if !o.quiet || res.counts.Rejected > 0 || res.counts.Skipped == 0 {
+			fmt.Fprintln(a.Stderr, msg)
+		}
 		return res.rep, exitFor(res.counts)
 	}
 	push := pushPFOptions{base: o.base, endpoint: ek.endpoint, chunkRows: o.chunkRows, retries: o.retries,

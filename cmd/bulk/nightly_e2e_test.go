@@ -293,6 +293,37 @@ func TestNightlyExportSendsOnlyChanges(t *testing.T) {
 	}
 }
 
+// TestNightlyPeopleFluentUnchanged: a second night with the same export sends the LMS nothing
+// and is a good run, saying nothing on stderr about rows failing checks they passed.
+func TestNightlyPeopleFluentUnchanged(t *testing.T) {
+	srv, base, keyFile := loadPFSandbox(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.MkdirAll(in, 0o755)
+	job := filepath.Join(dir, "job.yaml")
+	os.WriteFile(job, []byte(fmt.Sprintf("name: completions\ninputs: {folder: in, settle: 1s}\nkind: training-history\ntarget: {type: peoplefluent, base: %q, key_file: %q}\n", base, keyFile)), 0o644)
+	env := map[string]string{"BULK_STATE_DIR": filepath.Join(dir, "state")}
+	for night := 1; night <= 2; night++ {
+		p := filepath.Join(in, fmt.Sprintf("completions-%d.csv", night))
+		os.WriteFile(p, []byte("User ID,Learning ID,Completion Date,Status,Action\nJSmith,HS-101,05/09/2026,Completed,A\nmlee,FIRE-01,06/09/2026,Pass,A\n"), 0o644)
+		old := time.Now().Add(-time.Minute)
+		os.Chtimes(p, old, old)
+		before := srv.Stats().Rows["trainingHistoryCsv"]
+		code, _, stderr := runBulk(t, env, "run", "--once", job)
+		if code != 0 || strings.Contains(stderr, "no row passed the checks") {
+			t.Fatalf("night %d: exit %d\n%s", night, code, stderr)
+		}
+		want := map[int]int{1: 2, 2: 0}[night]
+		if got := srv.Stats().Rows["trainingHistoryCsv"] - before; got != want {
+			t.Errorf("night %d sent the LMS %d rows, want %d", night, got, want)
+		}
+	}
+	done, _ := filepath.Glob(filepath.Join(in, "archive", "done", "*-completions-*.csv"))
+	if len(done) != 2 {
+		t.Errorf("archive/done holds %v", done)
+	}
+}
+
 // TestNightlyRejectedRowsAreReported: a row OneFile's checks reject ends the load with
 // ExitRejected; the nightly target still hands back the report, so the run records what was
 // sent, files the input under archive/failed and exits 1 (not "could not run").
