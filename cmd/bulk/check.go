@@ -39,7 +39,7 @@ type checkFlags struct {
 func (c *checkFlags) bind(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&c.kind, "kind", "", "what the input holds (see 'bulk kinds'); detected from the headers when not given")
-	fs.StringVar(&c.sheet, "sheet", "", "read only this sheet of a workbook")
+	fs.StringVar(&c.sheet, "sheet", "", "read only this sheet of a workbook (a CSV file is read whole)")
 	fs.StringVar(&c.mapFile, "map", "", "YAML `FILE` mapping your headers to field names (Learner Forename: FirstName)")
 	fs.StringVar(&c.reportDir, "report", "bulk-report", "`DIR` for rejects.csv, rejects.xlsx and summary.json (created if absent)")
 	fs.StringVar(&c.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (sniffed when not given)")
@@ -100,6 +100,10 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 		}
 		inputs = append(inputs, in)
 		rep.AddInput(path)
+		if c.sheet != "" && !read.HasSheets(path) && !c.quiet {
+			// Not an error: a job may pass the same flags for a mix of CSV and XLSX inputs.
+			fmt.Fprintf(a.Stderr, "bulk: --sheet %s is ignored for %s: a CSV file has no sheets.\n", c.sheet, path)
+		}
 	}
 	opts.Reporter = rep
 	if c.tee != nil {
