@@ -290,8 +290,8 @@ func TestLoadPeopleFluentNothingToPush(t *testing.T) {
 		{"every row unchanged, quiet", good, unchanged, true, false, "", ""},
 		{"the only row unchanged", good[:1], unchanged, false, false, "Nothing to push: the 1 valid row is unchanged since the last run.", ""},
 		{"a row rejected, the others unchanged", append([]string{bad}, good...), unchanged, true, true,
-			"Nothing to push: 1 row was rejected and the other 2 valid rows are unchanged since the last run.", "Fix the rejected rows in "},
-		{"every row rejected", []string{bad}, nil, true, true, "Nothing to push: no row passed the checks.", "Fix the rows in "},
+			"Nothing to push: 1 row was rejected and the other 2 valid rows are unchanged since the last run.", "Fix the rejected rows in REPORT/rejects.xlsx "},
+		{"every row rejected", []string{bad}, nil, true, true, "Nothing to push: no row passed the checks.", "Fix the rows in REPORT/rejects.xlsx "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -320,8 +320,10 @@ func TestLoadPeopleFluentNothingToPush(t *testing.T) {
 			if tc.want == "" && got != "" {
 				t.Errorf("-q printed:\n%s", got)
 			}
-			if !strings.Contains(got, tc.want) || !strings.Contains(got, tc.wantNote) {
-				t.Errorf("stderr lacks %q %q:\n%s", tc.want, tc.wantNote, got)
+			// The rejects file named is the workbook the report wrote, as the OneFile loader says.
+			note := strings.ReplaceAll(tc.wantNote, "REPORT", filepath.Join(dir, "report"))
+			if !strings.Contains(got, tc.want) || !strings.Contains(got, note) {
+				t.Errorf("stderr lacks %q %q:\n%s", tc.want, note, got)
 			}
 			if n := srv.Stats().Requests; len(n) != 0 {
 				t.Errorf("the LMS was sent %v", n)
