@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/lockfile"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/report"
 )
@@ -90,7 +92,10 @@ Nobody is created twice: each change is recorded in a run ledger (SQLite) before
 call, and a create whose outcome is unknown is followed by a search before any retry. Running
 the same command again after a crash, kill or Ctrl-C does only what is left. The ledger is
 $XDG_STATE_HOME/bulk/ledger.db (else ~/.local/state/bulk/ledger.db) unless --state is given;
-'bulk runs' lists the runs.
+'bulk runs' lists the runs. While a load sends it holds its organisation's lock (in locks/ beside
+the ledger): a second load into the same organisation, by hand or from a nightly job, exits 2 at
+once, sends nothing and names the load that holds it. A killed load releases it by itself; a dry
+run takes none.
 
 The customer token comes from $` + tokenEnv + ` or --token-file, never from a flag value.
 Loading into live asks for confirmation on a terminal and needs --yes otherwise.
@@ -245,6 +250,24 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 	}
 	defer led.Close()
 
+	// Two loads into one organisation at once could both find a learner new and both create
+	// them: a load holds the organisation's lock while it sends. Taken here when the organisation
+	// is known, so a refused load has read and written nothing; otherwise by the loader once it
+	// knows it. A dry run sends nothing and an in-process sandbox is this process's own.
+	var note io.Writer
+	if !o.check.quiet {
+		note = a.Stderr
+	}
+	lockLater := !o.dryRun && t.box == nil
+	if lockLater && o.org != 0 {
+		lk, err := lockOrg(led, t.url, o.org, "", note)
+		if err != nil {
+			return nil, err
+		}
+		defer lk.Release()
+		lockLater = false
+	}
+
 	// Validate: the collector keeps every row's place and the valid rows' values.
 	col := load.NewCollector()
 	o.check.tee = col
@@ -264,6 +287,15 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 		Client: load.NewAPIClient(client), Ledger: led, APIRoot: t.url, Org: o.org, Mode: mode,
 		Concurrency: o.concurrency, DryRun: o.dryRun, Drain: o.drain, Fail: res.rep.Fail,
 		Progress: prog.update, Inputs: args, ReportDir: o.check.reportDir, Logf: prog.logf,
+	}
+	if lockLater {
+		lo.Lock = func(org load.Organisation) (func(), error) {
+			lk, err := lockOrg(led, t.url, org.ID, org.Name, note)
+			if err != nil {
+				return nil, err
+			}
+			return func() { lk.Release() }, nil
+		}
 	}
 	out, lerr := load.Run(ctx, items, lo)
 	prog.finish()
@@ -287,7 +319,9 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 	if err := res.rep.Write(); err != nil {
 		return res.rep, cannotRun(err, "")
 	}
-	if !o.check.quiet {
+	// Refused the organisation's lock: the error says it all, and the rows "not sent" why.
+	busy := errors.Is(lerr, lockfile.ErrLocked)
+	if !o.check.quiet && !busy {
 		if msg := nothingChanged("load", res.rep.Counts(), rejectsFile(res.rep, o.check.reportDir)); msg != "" {
 			fmt.Fprintf(a.Stderr, "%s Results: %s\n", msg, filepath.Join(o.check.reportDir, "results.csv"))
 		} else {
@@ -306,6 +340,8 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 		_ = snap.WriteSummary(a.Stdout)
 	}
 	switch {
+	case errors.Is(lerr, lockfile.ErrLocked):
+		return res.rep, lerr // lockOrg's exit-2 error, saying who holds the organisation
 	case errors.Is(lerr, load.ErrAuth):
 		return res.rep, cannotRun(lerr, "Check the customer token ("+tokenEnv+" or --token-file) is for this environment and has not been revoked.")
 	case out.Interrupted || ctx.Err() != nil:

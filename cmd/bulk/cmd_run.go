@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bulkload/bulk/lockfile"
 	"github.com/bulkload/bulk/nightly"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/report"
@@ -273,6 +274,13 @@ func processFile(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job, 
 
 	if why := j.Thresholds.Evaluate(counts); len(why) > 0 && !approved && !full {
 		summary["held_because"] = why
+		// Nothing is sent; the rows diffing finds unchanged are the ones sending would skip
+		// (with diffing off, none), so the history says both as a sent run's does.
+		summary["sent"] = 0
+		summary["skipped_unchanged"] = 0
+		if j.DiffOn() {
+			summary["skipped_unchanged"] = counts.Unchanged
+		}
 		res.rep.Set("held", true)
 		res.rep.Set("held_because", why)
 		res.rep.Set("diff", counts)
@@ -295,6 +303,16 @@ func processFile(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job, 
 			if ctx.Err() != nil {
 				st.FinishRun(runID, "interrupted", claimed, summary)
 				return ExitInterrupted
+			}
+			if errors.Is(err, lockfile.ErrLocked) {
+				// Another load (by hand, or another job) is sending to the organisation: nothing
+				// was sent. The file stays in processing/, where the next run takes it up first.
+				summary["error"] = err.Error()
+				summary["status"] = "busy"
+				st.FinishRun(runID, "busy", claimed, summary)
+				log.Warn("not sent: another load is sending to the organisation; the file stays in processing/ for the next run",
+					"stage", "send", "err", err)
+				return ExitCannotRun
 			}
 			log.Error("cannot send", "stage", "send", "err", err)
 			summary["error"] = err.Error()

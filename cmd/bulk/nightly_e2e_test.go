@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 	"github.com/bulkload/bulk/nightly"
 )
@@ -21,6 +22,7 @@ type nightlyFixture struct {
 	t        *testing.T
 	dir, in  string
 	job      string
+	url      string // the sandbox's API root
 	env      map[string]string
 	box      *sandbox.Server
 	drops    int
@@ -36,7 +38,7 @@ func newNightlyFixture(t *testing.T, n int, extraJob string) *nightlyFixture {
 	}
 	t.Cleanup(func() { stop(context.Background()) })
 	dir := t.TempDir()
-	f := &nightlyFixture{t: t, dir: dir, in: filepath.Join(dir, "in"), job: filepath.Join(dir, "job.yaml"), box: box,
+	f := &nightlyFixture{t: t, dir: dir, in: filepath.Join(dir, "in"), job: filepath.Join(dir, "job.yaml"), box: box, url: url,
 		env: map[string]string{"BULK_STATE_DIR": filepath.Join(dir, "state"), "XDG_STATE_HOME": filepath.Join(dir, "xdg"), "NIGHTLY_TOKEN": box.CustomerToken()}}
 	os.MkdirAll(f.in, 0o755)
 	job := fmt.Sprintf(`name: learners
@@ -205,6 +207,14 @@ func TestNightlyHoldsTruncatedExportThenApproves(t *testing.T) {
 	if f.box.Snapshot().Calls["POST /User/{id}"] != before.Calls["POST /User/{id}"] {
 		t.Fatal("a held run sent updates")
 	}
+	// The held run's history says what a sent run's does: nothing sent, and the 19 rows of the
+	// 20 that diffing found unchanged (the other is the change).
+	st, _ := nightly.OpenState(filepath.Join(f.dir, "state", "nightly.db"))
+	runs, _ := st.Runs(1)
+	st.Close()
+	if len(runs) != 1 || runs[0].Status != "held" || runs[0].Summary["sent"] != float64(0) || runs[0].Summary["skipped_unchanged"] != float64(19) {
+		t.Errorf("the held run's history: %+v", runs)
+	}
 	held, _ := filepath.Glob(filepath.Join(f.in, "archive", "held", "*-export-2.csv"))
 	if len(held) != 1 {
 		t.Fatalf("archive/held holds %v", held)
@@ -370,5 +380,52 @@ func TestRejectedIsDone(t *testing.T) {
 				t.Errorf("rejectedIsDone(%v) = %v, want %v", tc.err, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestNightlyOrganisationBusy: a nightly OneFile run while another load (a data officer's, by
+// hand) holds the organisation's lock sends nothing, exits 2, and leaves its file in
+// processing/, where the next run takes it up and sends it.
+func TestNightlyOrganisationBusy(t *testing.T) {
+	f := newNightlyFixture(t, 3, "")
+	f.drop(3)
+	led, err := ledger.Open(filepath.Join(f.env["XDG_STATE_HOME"], "bulk", "ledger.db")) // the ledger the job's target uses
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer led.Close()
+	lk, err := led.LockScope(ledger.Scope{APIRoot: f.url, Org: 5740})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stderr := f.run("run", "--once", f.job)
+	if code != ExitCannotRun || !strings.Contains(stderr, "another load into OneFile organisation 5740") {
+		t.Fatalf("a run while the organisation is busy: exit %d, want %d\n%s", code, ExitCannotRun, stderr)
+	}
+	if n := f.box.Snapshot().Calls["POST /User"]; n != 0 {
+		t.Errorf("%d users created while the organisation was busy", n)
+	}
+	if left, _ := filepath.Glob(filepath.Join(f.in, "processing", "*-export-1.csv")); len(left) != 1 {
+		t.Errorf("processing/ holds %v, want the file left for the next run", left)
+	}
+	if failed, _ := filepath.Glob(filepath.Join(f.in, "archive", "failed", "*")); len(failed) != 0 {
+		t.Errorf("archive/failed holds %v", failed)
+	}
+	st, _ := nightly.OpenState(filepath.Join(f.dir, "state", "nightly.db"))
+	runs, _ := st.Runs(1)
+	st.Close()
+	if len(runs) != 1 || runs[0].Status != "busy" {
+		t.Errorf("run history %+v, want the run busy", runs)
+	}
+
+	lk.Release()
+	if code, stderr := f.run("run", "--once", f.job); code != 0 || !strings.Contains(stderr, "resuming") {
+		t.Fatalf("the next run: exit %d\n%s", code, stderr)
+	}
+	if got := f.box.Snapshot().UsersByRole[1]; got != 4 { // 3 + the seed's learner
+		t.Errorf("the sandbox holds %d learners, want 4", got)
+	}
+	if done, _ := filepath.Glob(filepath.Join(f.in, "archive", "done", "*-export-1.csv")); len(done) != 1 {
+		t.Errorf("archive/done holds %v", done)
 	}
 }
