@@ -157,27 +157,40 @@ func parseHolder(b []byte) *Holder {
 	return &h
 }
 
-// commandLine is argv as a shell would show it, cut short when long. bulk never takes a secret
-// as an argument (tokens and keys come from files or the environment), so argv is safe to show.
+// commandLine is argv as a shell would show it. bulk never takes a secret as an argument
+// (tokens and keys come from files or the environment), so argv is safe to show. A long one
+// shows its paths by their last element, and then, if still long, its start and its end: the
+// input files come last and are what tells a person which load it is.
 func commandLine(args []string) string {
-	const max = 300
-	var b strings.Builder
-	for i, a := range args {
-		if i == 0 {
-			a = baseName(a)
+	const max = 400
+	join := func(short bool) string {
+		var b strings.Builder
+		for i, a := range args {
+			if i == 0 || short && strings.Count(a, "/") > 1 {
+				if base := baseName(a); base != a && i > 0 {
+					a = ".../" + base
+				} else {
+					a = base
+				}
+			}
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			if a == "" || strings.ContainsAny(a, " \t\n'\"\\$") {
+				a = strconv.Quote(a)
+			}
+			b.WriteString(a)
 		}
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$") {
-			a = strconv.Quote(a)
-		}
-		b.WriteString(a)
-		if b.Len() > max {
-			return b.String()[:max] + "..."
-		}
+		return b.String()
 	}
-	return b.String()
+	s := join(false)
+	if len(s) > max {
+		s = join(true)
+	}
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max/2], "") + " ... " + strings.ToValidUTF8(s[len(s)-max/2:], "")
+	}
+	return s
 }
 
 func baseName(p string) string {

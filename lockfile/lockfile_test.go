@@ -151,7 +151,10 @@ func TestCommandLine(t *testing.T) {
 	}{
 		{[]string{"/usr/local/bin/bulk", "load", "onefile", "--org", "5740", "term.xlsx"}, "bulk load onefile --org 5740 term.xlsx"},
 		{[]string{"bulk", "load", "onefile", "Term Start.xlsx", ""}, `bulk load onefile "Term Start.xlsx" ""`},
-		{[]string{"bulk", strings.Repeat("x", 400)}, "bulk " + strings.Repeat("x", 295) + "..."},
+		{[]string{"bulk", "load", "--state", "/home/officer/" + strings.Repeat("d", 400) + "/ledger.db", "/data/in/term.xlsx"},
+			"bulk load --state .../ledger.db .../term.xlsx"},
+		{[]string{"bulk", strings.Repeat("x", 300), strings.Repeat("y", 300), "term.xlsx"},
+			"bulk " + strings.Repeat("x", 195) + " ... " + strings.Repeat("y", 190) + " term.xlsx"},
 	}
 	for _, tc := range tests {
 		if got := commandLine(tc.args); got != tc.want {
