@@ -149,9 +149,13 @@ func TestLockRefusesSecondRun(t *testing.T) {
 	if l2.Stale != "" {
 		t.Errorf("a released lock looked stale: %s", l2.Stale)
 	}
-	l2.f.Close() // dies without Release: the next holder is told
+	l2.l.Release()
+	// What a run killed while holding the lock leaves: its text in a file nobody holds.
+	if err := os.WriteFile(p, []byte(`{"pid":4242,"command":"bulk run --once job.yaml","since":"2026-01-05T02:00:01Z"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	l3, err := Acquire(p)
-	if err != nil || l3.Stale == "" {
+	if err != nil || !strings.Contains(l3.Stale, "pid 4242 (bulk run --once job.yaml)") {
 		t.Fatalf("after a dead holder: %v, stale %q", err, l3.Stale)
 	}
 	l3.Release()

@@ -40,7 +40,8 @@ func register(f func(*App) *cobra.Command) { commands = append(commands, f) }
 const exitStatusHelp = `Exit status:
   0    every row valid (and, for loads, every row done)
   1    the run finished, but some rows were rejected or failed (see the report)
-  2    the run could not start or stopped early: bad flags, unreadable file, authentication failed
+  2    the run could not start or stopped early: bad flags, unreadable file, authentication failed,
+       another load into the same OneFile organisation running (nothing was sent)
   3    held: a safety threshold stopped a nightly run before anything was sent
   130  interrupted (Ctrl-C); what was done is recorded, a re-run finishes the rest`
 

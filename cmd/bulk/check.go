@@ -39,7 +39,7 @@ type checkFlags struct {
 func (c *checkFlags) bind(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&c.kind, "kind", "", "what the input holds (see 'bulk kinds'); detected from the headers when not given")
-	fs.StringVar(&c.sheet, "sheet", "", "read only this sheet of a workbook")
+	fs.StringVar(&c.sheet, "sheet", "", "read only this sheet of a workbook (a CSV file is read whole)")
 	fs.StringVar(&c.mapFile, "map", "", "YAML `FILE` mapping your headers to field names (Learner Forename: FirstName)")
 	fs.StringVar(&c.reportDir, "report", "bulk-report", "`DIR` for rejects.csv, rejects.xlsx and summary.json (created if absent)")
 	fs.StringVar(&c.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (sniffed when not given)")
@@ -100,6 +100,10 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 		}
 		inputs = append(inputs, in)
 		rep.AddInput(path)
+		if c.sheet != "" && !read.HasSheets(path) && !c.quiet {
+			// Not an error: a job may pass the same flags for a mix of CSV and XLSX inputs.
+			fmt.Fprintf(a.Stderr, "bulk: --sheet %s is ignored for %s: a CSV file has no sheets.\n", c.sheet, path)
+		}
 	}
 	opts.Reporter = rep
 	if c.tee != nil {
@@ -183,13 +187,41 @@ func parseDelimiter(s string) (rune, error) {
 // summaryLine is the one line a run ends with.
 func summaryLine(rep *report.Report, dir string) string {
 	c := rep.Counts()
-	file := rep.RejectsXLSX() // the workbook to fix, when there is one (it may be rejects-2.xlsx)
-	if file == "" {
-		file = filepath.Join(dir, "rejects.csv")
-	}
 	return fmt.Sprintf("%s %s: %s valid, %s rejected, %s %s. Report: %s",
 		thousands(c.Read), plural(c.Read, "row", "rows"), thousands(c.Valid), thousands(c.Rejected),
-		thousands(c.Warnings), plural(c.Warnings, "warning", "warnings"), file)
+		thousands(c.Warnings), plural(c.Warnings, "warning", "warnings"), rejectsFile(rep, dir))
+}
+
+// rejectsFile is the file of rejects to fix: the workbook when the report wrote one (it may be
+// rejects-2.xlsx), else rejects.csv.
+func rejectsFile(rep *report.Report, dir string) string {
+	if file := rep.RejectsXLSX(); file != "" {
+		return file
+	}
+	return filepath.Join(dir, "rejects.csv")
+}
+
+// nothingChanged is what a loader says when every valid row was held back as unchanged since
+// the last run (a nightly run's diffing), so there is nothing to send: "Nothing to push: all 3
+// valid rows are unchanged since the last run." With rejected rows too, it says so and where to
+// fix them. It returns "" when some valid row was not held back, or there was none.
+func nothingChanged(verb string, c report.Counts, rejects string) string {
+	if c.Valid == 0 || c.Skipped != c.Valid {
+		return ""
+	}
+	rows := fmt.Sprintf("all %s valid rows are", thousands(c.Valid))
+	if c.Valid == 1 {
+		rows = "the 1 valid row is"
+	}
+	if c.Rejected == 0 {
+		return fmt.Sprintf("Nothing to %s: %s unchanged since the last run.", verb, rows)
+	}
+	rows = strings.Replace(rows, "all ", "the other ", 1)
+	if c.Valid == 1 {
+		rows = "the other valid row is"
+	}
+	return fmt.Sprintf("Nothing to %s: %s %s rejected and %s unchanged since the last run. Fix the rejected rows in %s and load again.",
+		verb, thousands(c.Rejected), plural(c.Rejected, "row was", "rows were"), rows, rejects)
 }
 
 func plural(n int64, one, many string) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/lockfile"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/report"
 )
@@ -90,7 +92,10 @@ Nobody is created twice: each change is recorded in a run ledger (SQLite) before
 call, and a create whose outcome is unknown is followed by a search before any retry. Running
 the same command again after a crash, kill or Ctrl-C does only what is left. The ledger is
 $XDG_STATE_HOME/bulk/ledger.db (else ~/.local/state/bulk/ledger.db) unless --state is given;
-'bulk runs' lists the runs.
+'bulk runs' lists the runs. While a load sends it holds its organisation's lock (in locks/ beside
+the ledger): a second load into the same organisation, by hand or from a nightly job, exits 2 at
+once, sends nothing and names the load that holds it. A killed load releases it by itself; a dry
+run takes none.
 
 The customer token comes from $` + tokenEnv + ` or --token-file, never from a flag value.
 Loading into live asks for confirmation on a terminal and needs --yes otherwise.
@@ -245,6 +250,24 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 	}
 	defer led.Close()
 
+	// Two loads into one organisation at once could both find a learner new and both create
+	// them: a load holds the organisation's lock while it sends. Taken here when the organisation
+	// is known, so a refused load has read and written nothing; otherwise by the loader once it
+	// knows it. A dry run sends nothing and an in-process sandbox is this process's own.
+	var note io.Writer
+	if !o.check.quiet {
+		note = a.Stderr
+	}
+	lockLater := !o.dryRun && t.box == nil
+	if lockLater && o.org != 0 {
+		lk, err := lockOrg(led, t.url, o.org, "", note)
+		if err != nil {
+			return nil, err
+		}
+		defer lk.Release()
+		lockLater = false
+	}
+
 	// Validate: the collector keeps every row's place and the valid rows' values.
 	col := load.NewCollector()
 	o.check.tee = col
@@ -264,6 +287,15 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 		Client: load.NewAPIClient(client), Ledger: led, APIRoot: t.url, Org: o.org, Mode: mode,
 		Concurrency: o.concurrency, DryRun: o.dryRun, Drain: o.drain, Fail: res.rep.Fail,
 		Progress: prog.update, Inputs: args, ReportDir: o.check.reportDir, Logf: prog.logf,
+	}
+	if lockLater {
+		lo.Lock = func(org load.Organisation) (func(), error) {
+			lk, err := lockOrg(led, t.url, org.ID, org.Name, note)
+			if err != nil {
+				return nil, err
+			}
+			return func() { lk.Release() }, nil
+		}
 	}
 	out, lerr := load.Run(ctx, items, lo)
 	prog.finish()
@@ -287,8 +319,14 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 	if err := res.rep.Write(); err != nil {
 		return res.rep, cannotRun(err, "")
 	}
-	if !o.check.quiet {
-		fmt.Fprintln(a.Stderr, loadSummary(out, o.dryRun, o.check.reportDir, st))
+	// Refused the organisation's lock: the error says it all, and the rows "not sent" why.
+	busy := errors.Is(lerr, lockfile.ErrLocked)
+	if !o.check.quiet && !busy {
+		if msg := nothingChanged("load", res.rep.Counts(), rejectsFile(res.rep, o.check.reportDir)); msg != "" {
+			fmt.Fprintf(a.Stderr, "%s Results: %s\n", msg, filepath.Join(o.check.reportDir, "results.csv"))
+		} else {
+			fmt.Fprintln(a.Stderr, loadSummary(out, o.dryRun, o.check.reportDir, st))
+		}
 		if credPath != "" {
 			fmt.Fprintf(a.Stderr, "OneFile returned %d new logins: they are in %s (readable by you only). Hand them over securely, then delete the file.\n", len(out.Credentials), credPath)
 		}
@@ -302,6 +340,8 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 		_ = snap.WriteSummary(a.Stdout)
 	}
 	switch {
+	case errors.Is(lerr, lockfile.ErrLocked):
+		return res.rep, lerr // lockOrg's exit-2 error, saying who holds the organisation
 	case errors.Is(lerr, load.ErrAuth):
 		return res.rep, cannotRun(lerr, "Check the customer token ("+tokenEnv+" or --token-file) is for this environment and has not been revoked.")
 	case out.Interrupted || ctx.Err() != nil:
@@ -391,10 +431,22 @@ func loadSummary(out *load.Outcome, dry bool, dir string, st api.Stats) string {
 		// organisations and --org was not given): nothing was sent.
 		verb, where = "Nothing loaded", ""
 	}
-	return fmt.Sprintf("%s%s: %s created, %s updated, %s assigned, %s already there, %s rejected, %s failed, %s skipped (%s API calls, %s retries). Results: %s",
+	// Rows a nightly run's diffing held back end "exists, skipped" in results.csv, but nobody
+	// asked OneFile about them: they are counted apart from the ones found already there.
+	var unchanged int64
+	for _, r := range out.Results {
+		if r.Item != nil && r.Item.Unchanged {
+			unchanged++
+		}
+	}
+	also := ""
+	if unchanged > 0 {
+		also = fmt.Sprintf(", %s unchanged since the last run", thousands(unchanged))
+	}
+	return fmt.Sprintf("%s%s: %s created, %s updated, %s assigned, %s already there, %s rejected, %s failed, %s skipped%s (%s API calls, %s retries). Results: %s",
 		verb, where, thousands(okOf(out, load.ActCreate)), thousands(okOf(out, load.ActUpdate)), thousands(okOf(out, load.ActAssign)),
-		thousands(c[load.ActExists]), thousands(c[load.StatusRejected]), thousands(c[load.StatusFailed]),
-		thousands(c[load.StatusSkipped]-c[load.ActExists]), thousands(st.Calls), thousands(st.Retries), filepath.Join(dir, "results.csv"))
+		thousands(c[load.ActExists]-unchanged), thousands(c[load.StatusRejected]), thousands(c[load.StatusFailed]),
+		thousands(c[load.StatusSkipped]-c[load.ActExists]), also, thousands(st.Calls), thousands(st.Retries), filepath.Join(dir, "results.csv"))
 }
 
 func okOf(out *load.Outcome, action string) int64 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/pipeline"
 )
 
 // bulkRun runs the command line in-process with the given environment.
@@ -302,6 +303,55 @@ func TestLoadOnefileReturnsReport(t *testing.T) {
 			b, _ := os.ReadFile(filepath.Join(o.check.reportDir, "summary.json"))
 			if err := json.Unmarshal(b, &s); err != nil || s["rows_read"] != float64(c.Read) || s["rows_rejected"] != float64(c.Rejected) {
 				t.Errorf("summary.json (%v) says %v read, %v rejected; the returned report %+v", err, s["rows_read"], s["rows_rejected"], c)
+			}
+		})
+	}
+}
+
+// TestLoadOnefileUnchanged: rows the run's Keep filter holds back (a nightly run's diffing:
+// unchanged since the last run) are said to be unchanged, not "already there" on OneFile (which
+// nobody asked), and a load where every valid row is unchanged says there was nothing to load.
+func TestLoadOnefileUnchanged(t *testing.T) {
+	const header = "FirstName,LastName,Email,MISID,Role,DefaultAssessorID,ClassroomID,PlacementID\n"
+	ann := "Ann,Lee,ann@learner.example,UN-1,1,1001,101,201\n"
+	bo := "Bo,Ng,bo@learner.example,UN-2,1,1001,101,201\n"
+	bad := "Cy,Lo,not-an-email,UN-3,1,1001,101,201\n"
+	tests := []struct {
+		name    string
+		rows    string
+		keep    func(*pipeline.Row) bool
+		code    int
+		want    string
+		creates int
+	}{
+		{"every row unchanged", ann + bo, func(*pipeline.Row) bool { return false }, ExitOK,
+			"Nothing to load: all 2 valid rows are unchanged since the last run. Results: ", 0},
+		{"a row rejected, the other unchanged", bad + ann, func(*pipeline.Row) bool { return false }, ExitRejected,
+			"Nothing to load: 1 row was rejected and the other valid row is unchanged since the last run. Fix the rejected rows in ", 0},
+		{"one new, one unchanged", ann + bo, func(r *pipeline.Row) bool { return r.Rec.Row == 2 }, ExitOK,
+			"1 created, 0 updated, 0 assigned, 0 already there, 0 rejected, 0 failed, 0 skipped, 1 unchanged since the last run (", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			box, url := startBox(t, sandbox.Config{})
+			dir := t.TempDir()
+			in := writeFile(t, dir, "learners.csv", header+tc.rows)
+			var stdout, stderr bytes.Buffer
+			a := &App{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
+				return map[string]string{tokenEnv: box.CustomerToken()}[k]
+			}}
+			o := loadOnefileOpts{check: checkFlags{reportDir: filepath.Join(dir, "report"), keep: tc.keep}, url: url, org: 5740,
+				mode: "upsert", concurrency: 2, rate: 60000, state: filepath.Join(dir, "ledger.db")}
+			before := box.Snapshot().Calls["POST /User"]
+			_, err := runLoadOnefile(context.Background(), a, &o, []string{in})
+			if code := exitCodeOf(err); err != nil && code != tc.code || err == nil && tc.code != ExitOK {
+				t.Fatalf("error %v, want exit %d\n%s", err, tc.code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, stderr.String())
+			}
+			if got := box.Snapshot().Calls["POST /User"] - before; got != tc.creates {
+				t.Errorf("%d users created, want %d", got, tc.creates)
 			}
 		})
 	}

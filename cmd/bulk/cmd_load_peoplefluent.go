@@ -49,8 +49,8 @@ it checks the files as KIND (training-history, external-training or courses), wr
 as the payload of the matching contentHandler endpoint, and posts it to the LMS.
 
 Every input row ends in the report (--report DIR): rows that failed bulk's checks, and rows the LMS
-refused or warned about, are in rejects.csv on their input file and row (rules lms-failed and
-lms-warning), ready to fix and load again. The LMS's answers per payload row are in results.csv and
+refused or warned about, are in rejects.csv and rejects.xlsx on their input file and row (rules
+lms-failed and lms-warning), ready to fix and load again. The LMS's answers per payload row are in results.csv and
 raw/, the payload in --out (default: DIR/payload-KIND.csv or .xml). Rows that failed the checks are
 not sent; the valid ones are.
 
@@ -119,7 +119,15 @@ func (o *loadPFFlags) run(ctx context.Context, a *App, kindName string, inputs [
 		return nil, err
 	}
 	if res.rows == 0 {
-		fmt.Fprintf(a.Stderr, "Nothing to push: no row passed the checks. Fix the rows in %s and load again.\n", filepath.Join(o.reportDir, "rejects.csv"))
+		rejects := rejectsFile(res.rep, o.reportDir) // the workbook when one was written, as the other loaders say
+		msg := nothingChanged("push", res.counts, rejects)
+		if msg == "" {
+			msg = fmt.Sprintf("Nothing to push: no row passed the checks. Fix the rows in %s and load again.", rejects)
+		}
+		// Every row unchanged is a good run with nothing to say under -q (a nightly run logs it).
+		if !o.quiet || res.counts.Rejected > 0 || res.counts.Skipped == 0 {
+			fmt.Fprintln(a.Stderr, msg)
+		}
 		return res.rep, exitFor(res.counts)
 	}
 	push := pushPFOptions{base: o.base, endpoint: ek.endpoint, chunkRows: o.chunkRows, retries: o.retries,

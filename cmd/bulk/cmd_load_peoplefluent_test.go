@@ -12,6 +12,7 @@ import (
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/formats/peoplefluent/sandbox"
+	"github.com/bulkload/bulk/pipeline"
 )
 
 const loadPFKey = "load-pf-test-KEY-5e21"
@@ -264,6 +265,68 @@ func TestLoadPeopleFluentReturnsReport(t *testing.T) {
 			}
 			if s := expReadSummary(t, dir); s.RowsRead != 3 || s.RowsRejected != tc.rejected {
 				t.Errorf("summary.json %+v, want it to say what the returned report says", s)
+			}
+		})
+	}
+}
+
+// TestLoadPeopleFluentNothingToPush: when no row reaches the payload, the message says why. Rows
+// the run's Keep filter holds back (a nightly run's diffing: unchanged since the last run) are
+// valid: a run where every row is unchanged is a good run, and -q keeps it silent.
+func TestLoadPeopleFluentNothingToPush(t *testing.T) {
+	good := []string{"JSmith,HS-101,05/09/2026,Completed,A", "mlee,FIRE-01,06/09/2026,Pass,A"}
+	bad := "adoe,HS-101,31/02/2026,Completed,A" // 31 February: rejected by bulk
+	unchanged := func(*pipeline.Row) bool { return false }
+	tests := []struct {
+		name     string
+		rows     []string
+		keep     func(*pipeline.Row) bool
+		quiet    bool
+		wantErr  bool
+		want     string // on stderr ("" with quiet: nothing at all)
+		wantNote string // also on stderr, when set
+	}{
+		{"every row unchanged", good, unchanged, false, false, "Nothing to push: all 2 valid rows are unchanged since the last run.", ""},
+		{"every row unchanged, quiet", good, unchanged, true, false, "", ""},
+		{"the only row unchanged", good[:1], unchanged, false, false, "Nothing to push: the 1 valid row is unchanged since the last run.", ""},
+		{"a row rejected, the others unchanged", append([]string{bad}, good...), unchanged, true, true,
+			"Nothing to push: 1 row was rejected and the other 2 valid rows are unchanged since the last run.", "Fix the rejected rows in REPORT/rejects.xlsx "},
+		{"every row rejected", []string{bad}, nil, true, true, "Nothing to push: no row passed the checks.", "Fix the rows in REPORT/rejects.xlsx "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, base, keyFile := loadPFSandbox(t)
+			dir := t.TempDir()
+			in := expWriteFile(t, dir, "completions.csv", "User ID,Learning ID,Completion Date,Status,Action\n"+strings.Join(tc.rows, "\n")+"\n")
+			var stdout, stderr bytes.Buffer
+			a := newApp(strings.NewReader(""), &stdout, &stderr)
+			a.Getenv = func(string) string { return "" }
+			o := loadPFFlags{exportFlags: exportFlags{checkFlags: checkFlags{reportDir: filepath.Join(dir, "report"), dateOrder: "dmy",
+				quiet: tc.quiet, keep: tc.keep}}, base: base, keyFile: keyFile, chunkRows: 100, retries: 1}
+			rep, err := o.run(context.Background(), a, "training-history", []string{in})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error %v, want one: %v\n%s", err, tc.wantErr, stderr.String())
+			}
+			if err != nil && exitCodeOf(err) != ExitRejected {
+				t.Errorf("exit %d, want %d", exitCodeOf(err), ExitRejected)
+			}
+			if rep == nil {
+				t.Fatal("no report")
+			}
+			if c := rep.Counts(); c.Read != int64(len(tc.rows)) || c.Read != c.Valid+c.Rejected || c.Skipped > c.Valid {
+				t.Errorf("counts %+v", c)
+			}
+			got := stderr.String()
+			if tc.want == "" && got != "" {
+				t.Errorf("-q printed:\n%s", got)
+			}
+			// The rejects file named is the workbook the report wrote, as the OneFile loader says.
+			note := strings.ReplaceAll(tc.wantNote, "REPORT", filepath.Join(dir, "report"))
+			if !strings.Contains(got, tc.want) || !strings.Contains(got, note) {
+				t.Errorf("stderr lacks %q %q:\n%s", tc.want, note, got)
+			}
+			if n := srv.Stats().Requests; len(n) != 0 {
+				t.Errorf("the LMS was sent %v", n)
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -274,24 +272,6 @@ func TestPushPeopleFluentKeyNeverShown(t *testing.T) {
 	}
 }
 
-// pfSyncBuffer is a bytes.Buffer that a command can write while the test reads it.
-type pfSyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *pfSyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *pfSyncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waitFor polls until f returns a non-empty string.
 func pfWaitFor(t *testing.T, what string, f func() string) string {
 	t.Helper()
@@ -310,7 +290,7 @@ var pfKeyFileRE = regexp.MustCompile(`--key-file (\S+) FILE`)
 
 func TestSandboxPeopleFluentRehearsalKey(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir()) // where the rehearsal key file goes
-	var stdout, stderr pfSyncBuffer
+	var stdout, stderr syncBuffer
 	a := &App{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
 	root := newRoot(a)
 	root.SetArgs([]string{"sandbox", "peoplefluent", "--addr", "127.0.0.1:0"})
@@ -381,7 +361,7 @@ func TestPushPeopleFluentBinary(t *testing.T) {
 
 	sb := exec.Command(bin, "sandbox", "peoplefluent", "--addr", "127.0.0.1:0", "--key-file", keyFile)
 	sb.Env = env
-	var sbErr pfSyncBuffer
+	var sbErr syncBuffer
 	sb.Stderr = &sbErr
 	pipe, err := sb.StdoutPipe()
 	if err != nil {
@@ -430,7 +410,7 @@ func TestPushPeopleFluentInterrupted(t *testing.T) {
 	t.Setenv(envPFKey, pfTestKey)
 	in := pfWriteFile(t, "training.csv", pfTrainingPayload, 0o644)
 	rep := filepath.Join(t.TempDir(), "r")
-	var stdout, stderr pfSyncBuffer
+	var stdout, stderr syncBuffer
 	root := newRoot(&App{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv})
 	root.SetArgs([]string{"push", "peoplefluent", "--base", base, "--endpoint", "trainingHistoryCsv", "--report", rep, in})
 	// Ctrl-C before the first chunk went: run maps context.Canceled to exit 130.

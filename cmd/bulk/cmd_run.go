@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bulkload/bulk/lockfile"
 	"github.com/bulkload/bulk/nightly"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/report"
@@ -273,6 +274,13 @@ func processFile(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job, 
 
 	if why := j.Thresholds.Evaluate(counts); len(why) > 0 && !approved && !full {
 		summary["held_because"] = why
+		// Nothing is sent; the rows diffing finds unchanged are the ones sending would skip
+		// (with diffing off, none), so the history says both as a sent run's does.
+		summary["sent"] = 0
+		summary["skipped_unchanged"] = 0
+		if j.DiffOn() {
+			summary["skipped_unchanged"] = counts.Unchanged
+		}
 		res.rep.Set("held", true)
 		res.rep.Set("held_because", why)
 		res.rep.Set("diff", counts)
@@ -283,9 +291,9 @@ func processFile(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job, 
 		return finish("held", ExitHeld, summary)
 	}
 
-	sent := int64(0)
 	rep := res.rep
-	if j.Target.Type != "validate" {
+	sends := j.Target.Type != "validate"
+	if sends {
 		if !full && j.DiffOn() {
 			c.keep = func(r *pipeline.Row) bool { return d.Sends(r.Rec.Src.Index, r.Rec.Row) }
 		}
@@ -296,30 +304,44 @@ func processFile(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job, 
 				st.FinishRun(runID, "interrupted", claimed, summary)
 				return ExitInterrupted
 			}
+			if errors.Is(err, lockfile.ErrLocked) {
+				// Another load (by hand, or another job) is sending to the organisation: nothing
+				// was sent. The file stays in processing/, where the next run takes it up first.
+				summary["error"] = err.Error()
+				summary["status"] = "busy"
+				st.FinishRun(runID, "busy", claimed, summary)
+				log.Warn("not sent: another load is sending to the organisation; the file stays in processing/ for the next run",
+					"stage", "send", "err", err)
+				return ExitCannotRun
+			}
 			log.Error("cannot send", "stage", "send", "err", err)
 			summary["error"] = err.Error()
 			return finish("failed", exitCodeOf(err), summary)
 		}
 		srcs := rep.Sources()
-		n, err := st.Commit(ctx, d, runID, func(src, row int) bool {
+		if _, err := st.Commit(ctx, d, runID, func(src, row int) bool {
 			return src < len(srcs) && !rep.Rejected(srcs[src], row)
-		})
-		if err != nil {
+		}); err != nil {
 			log.Error("cannot record what was sent; the next run will send it again", "err", err)
 		}
-		sent = int64(n)
 	}
 	after := rep.Counts()
-	// The target may reject rows validation passed (a reference naming nobody on OneFile):
-	// valid and rejected both come from after the send, so they add up to rows_read.
+	// Every count comes from the report of the send, not from the diff's plan: the target may
+	// reject rows validation passed (a reference naming nobody on OneFile), strict mode rejects
+	// an unchanged row with a warning rather than skipping it, and --full skips nothing. So
+	// rows_read = rows_valid + rows_rejected, and rows_valid = sent + skipped_unchanged.
+	sent := int64(0)
+	if sends {
+		sent = after.Valid - after.Skipped
+	}
 	summary["rows_valid"] = after.Valid
 	summary["rows_rejected"] = after.Rejected
 	summary["sent"] = sent
-	summary["skipped_unchanged"] = counts.Unchanged
+	summary["skipped_unchanged"] = after.Skipped
 	rep.Set("run_id", runID)
 	rep.Set("diff", counts)
 	rep.Set("sent", sent)
-	rep.Set("skipped_unchanged", counts.Unchanged)
+	rep.Set("skipped_unchanged", after.Skipped)
 	rep.Set("held", false)
 	if err := rep.Write(); err != nil {
 		log.Error("cannot write the report", "err", err)

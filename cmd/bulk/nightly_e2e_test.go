@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 	"github.com/bulkload/bulk/nightly"
 )
@@ -21,6 +22,7 @@ type nightlyFixture struct {
 	t        *testing.T
 	dir, in  string
 	job      string
+	url      string // the sandbox's API root
 	env      map[string]string
 	box      *sandbox.Server
 	drops    int
@@ -36,7 +38,7 @@ func newNightlyFixture(t *testing.T, n int, extraJob string) *nightlyFixture {
 	}
 	t.Cleanup(func() { stop(context.Background()) })
 	dir := t.TempDir()
-	f := &nightlyFixture{t: t, dir: dir, in: filepath.Join(dir, "in"), job: filepath.Join(dir, "job.yaml"), box: box,
+	f := &nightlyFixture{t: t, dir: dir, in: filepath.Join(dir, "in"), job: filepath.Join(dir, "job.yaml"), box: box, url: url,
 		env: map[string]string{"BULK_STATE_DIR": filepath.Join(dir, "state"), "XDG_STATE_HOME": filepath.Join(dir, "xdg"), "NIGHTLY_TOKEN": box.CustomerToken()}}
 	os.MkdirAll(f.in, 0o755)
 	job := fmt.Sprintf(`name: learners
@@ -47,7 +49,7 @@ target: {type: onefile, url: %q, organisation: 5740, token_env: NIGHTLY_TOKEN, r
 	os.WriteFile(f.job, []byte(job), 0o644)
 	for i := 0; i < n; i++ {
 		f.learners = append(f.learners, []string{"Learner", fmt.Sprintf("Number%03d", i), fmt.Sprintf("l%03d@learner.example", i),
-			fmt.Sprintf("NL-%03d", i), "1", "1001", "101", "201"})
+			fmt.Sprintf("NL-%03d", i), "1", "1001", "101", "201", ""})
 	}
 	return f
 }
@@ -57,7 +59,7 @@ func (f *nightlyFixture) drop(n int) {
 	f.t.Helper()
 	f.drops++
 	var b strings.Builder
-	b.WriteString("FirstName,LastName,Email,MISID,Role,DefaultAssessorID,ClassroomID,PlacementID\n")
+	b.WriteString("FirstName,LastName,Email,MISID,Role,DefaultAssessorID,ClassroomID,PlacementID,MobileNumber\n")
 	for _, l := range f.learners[:n] {
 		b.WriteString(strings.Join(l, ",") + "\n")
 	}
@@ -131,6 +133,64 @@ func TestNightlySendsOnlyChanges(t *testing.T) {
 	}
 }
 
+// TestNightlySkippedCounts: summary.json's skipped_unchanged is what the report counted as held
+// back by diffing, so the counts add up (rows_read = rows_valid + rows_rejected, rows_valid =
+// sent + skipped_unchanged): an unchanged row that strict mode rejects for a warning is
+// rejected, not skipped, and --full skips nothing.
+func TestNightlySkippedCounts(t *testing.T) {
+	tests := []struct {
+		name   string
+		strict bool // the second night's job only; the first sends every row
+		args   []string
+		code   int
+		want   map[string]float64
+	}{
+		{"unchanged rows are skipped", false, nil, ExitOK,
+			map[string]float64{"rows_read": 3, "rows_valid": 3, "rows_rejected": 0, "sent": 0, "skipped_unchanged": 3}},
+		{"strict: an unchanged row with a warning is rejected, not skipped", true, nil, ExitRejected,
+			map[string]float64{"rows_read": 3, "rows_valid": 2, "rows_rejected": 1, "sent": 0, "skipped_unchanged": 2}},
+		{"--full sends every row and skips none", false, []string{"--full"}, ExitOK,
+			map[string]float64{"rows_read": 3, "rows_valid": 3, "rows_rejected": 0, "sent": 3, "skipped_unchanged": 0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newNightlyFixture(t, 3, "")
+			f.learners[1][8] = "7700900123" // a mobile that lost its 0: a warning
+			f.drop(3)
+			if code, stderr := f.run("run", "--once", f.job); code != 0 {
+				t.Fatalf("first night: exit %d\n%s", code, stderr)
+			}
+			if tc.strict {
+				job, _ := os.ReadFile(f.job)
+				os.WriteFile(f.job, append(job, "strict: true\n"...), 0o644)
+			}
+			f.drop(3)
+			if code, stderr := f.run(append(append([]string{"run", "--once"}, tc.args...), f.job)...); code != tc.code {
+				t.Fatalf("second night: exit %d, want %d\n%s", code, tc.code, stderr)
+			}
+			st, _ := nightly.OpenState(filepath.Join(f.dir, "state", "nightly.db"))
+			defer st.Close()
+			runs, _ := st.Runs(10)
+			if len(runs) != 2 {
+				t.Fatalf("run history: %+v", runs)
+			}
+			var sum map[string]any
+			b, err := os.ReadFile(filepath.Join(f.in, "archive", "reports", runs[0].ID, "summary.json"))
+			if err != nil || json.Unmarshal(b, &sum) != nil {
+				t.Fatalf("summary.json: %v\n%s", err, b)
+			}
+			for k, want := range tc.want {
+				if sum[k] != want {
+					t.Errorf("summary.json %s = %v, want %v", k, sum[k], want)
+				}
+				if runs[0].Summary[k] != want {
+					t.Errorf("run history %s = %v, want %v", k, runs[0].Summary[k], want)
+				}
+			}
+		})
+	}
+}
+
 func TestNightlyHoldsTruncatedExportThenApproves(t *testing.T) {
 	f := newNightlyFixture(t, 40, "")
 	f.drop(40)
@@ -146,6 +206,14 @@ func TestNightlyHoldsTruncatedExportThenApproves(t *testing.T) {
 	}
 	if f.box.Snapshot().Calls["POST /User/{id}"] != before.Calls["POST /User/{id}"] {
 		t.Fatal("a held run sent updates")
+	}
+	// The held run's history says what a sent run's does: nothing sent, and the 19 rows of the
+	// 20 that diffing found unchanged (the other is the change).
+	st, _ := nightly.OpenState(filepath.Join(f.dir, "state", "nightly.db"))
+	runs, _ := st.Runs(1)
+	st.Close()
+	if len(runs) != 1 || runs[0].Status != "held" || runs[0].Summary["sent"] != float64(0) || runs[0].Summary["skipped_unchanged"] != float64(19) {
+		t.Errorf("the held run's history: %+v", runs)
 	}
 	held, _ := filepath.Glob(filepath.Join(f.in, "archive", "held", "*-export-2.csv"))
 	if len(held) != 1 {
@@ -235,6 +303,37 @@ func TestNightlyExportSendsOnlyChanges(t *testing.T) {
 	}
 }
 
+// TestNightlyPeopleFluentUnchanged: a second night with the same export sends the LMS nothing
+// and is a good run, saying nothing on stderr about rows failing checks they passed.
+func TestNightlyPeopleFluentUnchanged(t *testing.T) {
+	srv, base, keyFile := loadPFSandbox(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.MkdirAll(in, 0o755)
+	job := filepath.Join(dir, "job.yaml")
+	os.WriteFile(job, []byte(fmt.Sprintf("name: completions\ninputs: {folder: in, settle: 1s}\nkind: training-history\ntarget: {type: peoplefluent, base: %q, key_file: %q}\n", base, keyFile)), 0o644)
+	env := map[string]string{"BULK_STATE_DIR": filepath.Join(dir, "state")}
+	for night := 1; night <= 2; night++ {
+		p := filepath.Join(in, fmt.Sprintf("completions-%d.csv", night))
+		os.WriteFile(p, []byte("User ID,Learning ID,Completion Date,Status,Action\nJSmith,HS-101,05/09/2026,Completed,A\nmlee,FIRE-01,06/09/2026,Pass,A\n"), 0o644)
+		old := time.Now().Add(-time.Minute)
+		os.Chtimes(p, old, old)
+		before := srv.Stats().Rows["trainingHistoryCsv"]
+		code, _, stderr := runBulk(t, env, "run", "--once", job)
+		if code != 0 || strings.Contains(stderr, "no row passed the checks") {
+			t.Fatalf("night %d: exit %d\n%s", night, code, stderr)
+		}
+		want := map[int]int{1: 2, 2: 0}[night]
+		if got := srv.Stats().Rows["trainingHistoryCsv"] - before; got != want {
+			t.Errorf("night %d sent the LMS %d rows, want %d", night, got, want)
+		}
+	}
+	done, _ := filepath.Glob(filepath.Join(in, "archive", "done", "*-completions-*.csv"))
+	if len(done) != 2 {
+		t.Errorf("archive/done holds %v", done)
+	}
+}
+
 // TestNightlyRejectedRowsAreReported: a row OneFile's checks reject ends the load with
 // ExitRejected; the nightly target still hands back the report, so the run records what was
 // sent, files the input under archive/failed and exits 1 (not "could not run").
@@ -281,5 +380,52 @@ func TestRejectedIsDone(t *testing.T) {
 				t.Errorf("rejectedIsDone(%v) = %v, want %v", tc.err, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestNightlyOrganisationBusy: a nightly OneFile run while another load (a data officer's, by
+// hand) holds the organisation's lock sends nothing, exits 2, and leaves its file in
+// processing/, where the next run takes it up and sends it.
+func TestNightlyOrganisationBusy(t *testing.T) {
+	f := newNightlyFixture(t, 3, "")
+	f.drop(3)
+	led, err := ledger.Open(filepath.Join(f.env["XDG_STATE_HOME"], "bulk", "ledger.db")) // the ledger the job's target uses
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer led.Close()
+	lk, err := led.LockScope(ledger.Scope{APIRoot: f.url, Org: 5740})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stderr := f.run("run", "--once", f.job)
+	if code != ExitCannotRun || !strings.Contains(stderr, "another load into OneFile organisation 5740") {
+		t.Fatalf("a run while the organisation is busy: exit %d, want %d\n%s", code, ExitCannotRun, stderr)
+	}
+	if n := f.box.Snapshot().Calls["POST /User"]; n != 0 {
+		t.Errorf("%d users created while the organisation was busy", n)
+	}
+	if left, _ := filepath.Glob(filepath.Join(f.in, "processing", "*-export-1.csv")); len(left) != 1 {
+		t.Errorf("processing/ holds %v, want the file left for the next run", left)
+	}
+	if failed, _ := filepath.Glob(filepath.Join(f.in, "archive", "failed", "*")); len(failed) != 0 {
+		t.Errorf("archive/failed holds %v", failed)
+	}
+	st, _ := nightly.OpenState(filepath.Join(f.dir, "state", "nightly.db"))
+	runs, _ := st.Runs(1)
+	st.Close()
+	if len(runs) != 1 || runs[0].Status != "busy" {
+		t.Errorf("run history %+v, want the run busy", runs)
+	}
+
+	lk.Release()
+	if code, stderr := f.run("run", "--once", f.job); code != 0 || !strings.Contains(stderr, "resuming") {
+		t.Fatalf("the next run: exit %d\n%s", code, stderr)
+	}
+	if got := f.box.Snapshot().UsersByRole[1]; got != 4 { // 3 + the seed's learner
+		t.Errorf("the sandbox holds %d learners, want 4", got)
+	}
+	if done, _ := filepath.Glob(filepath.Join(f.in, "archive", "done", "*-export-1.csv")); len(done) != 1 {
+		t.Errorf("archive/done holds %v", done)
 	}
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // waitFor polls cond until it holds or the deadline passes, failing the test with what.
-func waitFor(t *testing.T, what string, cond func() bool, stderr *pfSyncBuffer) {
+func waitFor(t *testing.T, what string, cond func() bool, stderr *syncBuffer) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
@@ -61,7 +61,7 @@ func TestRunWatch(t *testing.T) {
 			}
 			cmd := exec.Command(bin, "run", "--watch", "--interval", "50ms", "--log-format", "json", job)
 			cmd.Env = append(os.Environ(), "BULK_STATE_DIR="+filepath.Join(dir, "state"), "XDG_STATE_HOME="+filepath.Join(dir, "xdg"))
-			stderr := &pfSyncBuffer{}
+			stderr := &syncBuffer{}
 			cmd.Stderr = stderr
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)

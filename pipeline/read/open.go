@@ -41,6 +41,16 @@ func Open(path string, o Options) (pipeline.Input, error) {
 	}
 }
 
+// HasSheets reports whether Open reads path as a workbook of sheets, to which Options.Sheet
+// applies; a CSV file is one table, and Open reads it whole whatever Sheet says.
+func HasSheets(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xlsx", ".xlsm":
+		return true
+	}
+	return false
+}
+
 // openError says why path cannot be opened without repeating the path (os errors carry it
 // already: "stat missing.csv: no such file or directory").
 func openError(path string, err error) error {

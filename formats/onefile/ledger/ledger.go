@@ -10,16 +10,21 @@ package ledger
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/bulkload/bulk/lockfile"
 )
 
 // DefaultPath is where the ledger lives when --state is not given:
@@ -153,6 +158,7 @@ type Item struct {
 	RunID     int64
 	Message   string
 	Updated   time.Time
+	stamp     string // updated as stored: what Intend compares
 }
 
 const timeLayout = time.RFC3339Nano
@@ -175,6 +181,7 @@ func (l *Ledger) Items(ctx context.Context, sc Scope) (map[string]Item, error) {
 		}
 		it.State = State(st)
 		it.Updated, _ = time.Parse(timeLayout, upd)
+		it.stamp = upd
 		out[it.Key] = it
 	}
 	return out, l.wrap(rows.Err())
@@ -194,6 +201,7 @@ func (l *Ledger) Item(ctx context.Context, sc Scope, key string) (Item, bool, er
 	}
 	it.State = State(st)
 	it.Updated, _ = time.Parse(timeLayout, upd)
+	it.stamp = upd
 	return it, true, nil
 }
 
@@ -211,6 +219,85 @@ func (l *Ledger) Record(ctx context.Context, sc Scope, runID int64, key string, 
 			run_id = excluded.run_id, message = excluded.message, updated = excluded.updated`,
 		sc.APIRoot, sc.Org, key, string(st), action, id, runID, message, now())
 	return l.wrap(err)
+}
+
+// ErrTaken means another run wrote a key after this run read it: Intend refused to write over it.
+var ErrTaken = errors.New("another load recorded this row while this one was running")
+
+// TakenError is Intend's refusal: By is the key's record as the other run left it.
+type TakenError struct {
+	Key string
+	By  Item
+}
+
+func (e *TakenError) Error() string {
+	return fmt.Sprintf("%s: run %d recorded %s (%s) at %s, after this run read the ledger", e.Key, e.By.RunID, e.By.Action, e.By.State,
+		e.By.Updated.Local().Format("15:04:05"))
+}
+
+// Is makes errors.Is(err, ErrTaken) true.
+func (e *TakenError) Is(target error) bool { return target == ErrTaken }
+
+// Intend records an Intent for key, like Record, but only over the record this run decided on:
+// seen is the key's Item as Items returned it at the run's start (the zero Item when the key was
+// absent). If another run has written the key since, nothing is written and a *TakenError says
+// which run: sending now could repeat what that run is doing. What this run wrote itself
+// (runID) it may always write over.
+//
+// Record alone cannot guard this: SQLite serialises two processes' writes, but an upsert from
+// the second simply replaces the first, and both decided from what they read at their start.
+// Here the check and the write are one statement, which SQLite runs under its write lock, so of
+// two runs that read the key the same way exactly one gets the intent.
+func (l *Ledger) Intend(ctx context.Context, sc Scope, runID int64, key, action, id string, seen Item) error {
+	ctx = context.WithoutCancel(ctx) // as Record: the intent must be on disk before the call
+	res, err := l.db.ExecContext(ctx, `INSERT INTO items (api_root, org, key, state, action, onefile_id, run_id, message, updated)
+		VALUES (?, ?, ?, 'intent', ?, ?, ?, '', ?)
+		ON CONFLICT (api_root, org, key) DO UPDATE SET state = excluded.state, action = excluded.action,
+			onefile_id = CASE WHEN excluded.onefile_id = '' THEN items.onefile_id ELSE excluded.onefile_id END,
+			run_id = excluded.run_id, message = excluded.message, updated = excluded.updated
+		WHERE items.run_id = excluded.run_id OR (items.run_id = ? AND items.updated = ?)`,
+		sc.APIRoot, sc.Org, key, action, id, runID, now(), seen.RunID, seen.stamp)
+	if err != nil {
+		return l.wrap(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return l.wrap(err)
+	}
+	by, _, err := l.Item(ctx, sc, key)
+	if err != nil {
+		return err
+	}
+	return &TakenError{Key: key, By: by}
+}
+
+// LockScope takes the lock of one scope, a file in locks/ beside the ledger, without waiting:
+// a load holds it while it sends, so two loads into one organisation that share this ledger
+// never run at once. When another process holds it the error is a *lockfile.HeldError naming
+// that process. The lock is an flock: a process that dies, however it dies, releases it.
+func (l *Ledger) LockScope(sc Scope) (*lockfile.Lock, error) {
+	dir := filepath.Join(filepath.Dir(l.path), "locks")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the folder of the load locks %s: %w", dir, err)
+	}
+	return lockfile.Acquire(filepath.Join(dir, lockName(sc)))
+}
+
+// lockName names a scope's lock file: readable (host and organisation) and exact (a hash of the
+// whole API root, lower-cased, so two spellings of one root share a lock).
+func lockName(sc Scope) string {
+	root := strings.ToLower(strings.TrimRight(sc.APIRoot, "/"))
+	host := "onefile"
+	if u, err := url.Parse(root); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	host = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '_'
+	}, host)
+	sum := sha256.Sum256([]byte(root))
+	return fmt.Sprintf("onefile-%s-org%d-%s.lock", host, sc.Org, hex.EncodeToString(sum[:4]))
 }
 
 // Run is one load, as `bulk runs` lists it.

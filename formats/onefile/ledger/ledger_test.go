@@ -1,12 +1,20 @@
 package ledger
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/bulkload/bulk/lockfile"
 )
 
 func open(t *testing.T, path string) *Ledger {
@@ -169,5 +177,182 @@ func TestRunsAndResults(t *testing.T) {
 	}
 	if _, err := l.Run(ctx, 999); !errors.Is(err, ErrNoRun) {
 		t.Errorf("Run(999) err = %v", err)
+	}
+}
+
+// TestIntend: an intent is written only over the record the run read at its start, or over
+// what the run wrote itself.
+func TestIntend(t *testing.T) {
+	ctx := context.Background()
+	sc := Scope{APIRoot: "http://127.0.0.1:1/api/v2.1", Org: 5740}
+	const key = "user/misid/L1"
+	tests := []struct {
+		name   string
+		before func(l *Ledger)             // the ledger before the run reads it
+		after  func(l *Ledger)             // another run's writes after it read it
+		runID  int64                       // the run that intends
+		want   error                       // nil or ErrTaken
+		check  func(t *testing.T, it Item) // the record afterwards
+	}{
+		{name: "absent, still absent", runID: 7},
+		{name: "done by an earlier run", runID: 7,
+			before: func(l *Ledger) { l.Record(ctx, sc, 3, key, Done, "create", "100001", "") },
+			check: func(t *testing.T, it Item) {
+				if it.OneFileID != "100001" {
+					t.Errorf("the intent forgot the ID: %+v", it)
+				}
+			}},
+		{name: "written by another run after this one read it", runID: 7, want: ErrTaken,
+			after: func(l *Ledger) { l.Record(ctx, sc, 8, key, Intent, "create", "", "") }},
+		{name: "another run's intent became done after this one read it", runID: 7, want: ErrTaken,
+			before: func(l *Ledger) { l.Record(ctx, sc, 6, key, Intent, "create", "", "") },
+			after:  func(l *Ledger) { l.Record(ctx, sc, 6, key, Done, "create", "100002", "") }},
+		{name: "written by this run since it read it", runID: 7,
+			after: func(l *Ledger) { l.Record(ctx, sc, 7, key, Failed, "create", "", "refused") }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := open(t, filepath.Join(t.TempDir(), "ledger.db"))
+			if tc.before != nil {
+				tc.before(l)
+			}
+			items, err := l.Items(ctx, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.after != nil {
+				tc.after(l)
+			}
+			prev, _, _ := l.Item(ctx, sc, key)
+			err = l.Intend(ctx, sc, tc.runID, key, "create", "", items[key])
+			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("Intend: %v, want %v", err, tc.want)
+			}
+			it, _, _ := l.Item(ctx, sc, key)
+			if tc.want != nil {
+				var te *TakenError
+				if !errors.As(err, &te) || te.By.RunID != prev.RunID || !strings.Contains(err.Error(), fmt.Sprintf("run %d", prev.RunID)) {
+					t.Errorf("the refusal %v does not name run %d", err, prev.RunID)
+				}
+				if it != prev {
+					t.Errorf("a refused intent changed the record: %+v, was %+v", it, prev)
+				}
+				return
+			}
+			if it.State != Intent || it.RunID != tc.runID {
+				t.Errorf("record %+v, want run %d's intent", it, tc.runID)
+			}
+			if tc.check != nil {
+				tc.check(t, it)
+			}
+		})
+	}
+}
+
+// When the test binary runs with LEDGER_INTEND=PATH,RUNID it is a load process: it opens the
+// ledger, reads the scope, waits for its stdin to close (all processes have read), then intends
+// the key. Exit 0: it got the intent; 3: refused as taken.
+func TestMain(m *testing.M) {
+	if v := os.Getenv("LEDGER_INTEND"); v != "" {
+		path, id, _ := strings.Cut(v, ",")
+		runID, _ := strconv.ParseInt(id, 10, 64)
+		l, err := Open(path)
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(2)
+		}
+		ctx := context.Background()
+		sc := Scope{APIRoot: "u", Org: 1}
+		items, err := l.Items(ctx, sc)
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(2)
+		}
+		fmt.Println("read")
+		io.Copy(io.Discard, os.Stdin)
+		err = l.Intend(ctx, sc, runID, "user/misid/L1", "create", "", items["user/misid/L1"])
+		l.Close()
+		switch {
+		case err == nil:
+			os.Exit(0)
+		case errors.Is(err, ErrTaken):
+			os.Exit(3)
+		}
+		fmt.Println(err)
+		os.Exit(2)
+	}
+	os.Exit(m.Run())
+}
+
+// TestIntendAcrossProcesses is the hole two loads into one organisation leave without a lock:
+// several processes read the ledger, all find no record of a learner, and all go to create it.
+// With Intend exactly one of them may.
+func TestIntendAcrossProcesses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	open(t, path).Close() // the schema, before the processes race for it
+	const n = 4
+	var procs []*exec.Cmd
+	var stdins []io.WriteCloser
+	for i := range n {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("LEDGER_INTEND=%s,%d", path, i+1))
+		in, _ := cmd.StdinPipe()
+		out, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		if strings.TrimSpace(line) != "read" {
+			t.Fatalf("process %d: %q", i, line)
+		}
+		go io.Copy(io.Discard, out)
+		procs, stdins = append(procs, cmd), append(stdins, in)
+	}
+	for _, in := range stdins { // every process has read: let them all intend at once
+		in.Close()
+	}
+	won, taken := 0, 0
+	for i, cmd := range procs {
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			won++
+		case errors.As(err, &ee) && ee.ExitCode() == 3:
+			taken++
+		default:
+			t.Errorf("process %d: %v", i, err)
+		}
+	}
+	if won != 1 || taken != n-1 {
+		t.Errorf("%d processes got the intent and %d were refused, want 1 and %d", won, taken, n-1)
+	}
+}
+
+func TestLockScope(t *testing.T) {
+	dir := t.TempDir()
+	l := open(t, filepath.Join(dir, "ledger.db"))
+	beta := Scope{APIRoot: "https://wsapibeta.onefile.co.uk/api/v2.1", Org: 5740}
+	lk, err := l.LockScope(beta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lk.Release()
+	if got := filepath.Base(lk.Path()); !strings.HasPrefix(got, "onefile-wsapibeta.onefile.co.uk-org5740-") || filepath.Dir(lk.Path()) != filepath.Join(dir, "locks") {
+		t.Errorf("lock file %s", lk.Path())
+	}
+	// The same scope, spelled otherwise, and through another handle on the ledger: refused.
+	l2 := open(t, filepath.Join(dir, "ledger.db"))
+	if _, err := l2.LockScope(Scope{APIRoot: "HTTPS://wsapibeta.onefile.co.uk/api/v2.1/", Org: 5740}); !errors.Is(err, lockfile.ErrLocked) {
+		t.Errorf("the same organisation again: %v, want it locked", err)
+	}
+	// Another organisation, or the same number on another root: free.
+	for _, sc := range []Scope{{APIRoot: beta.APIRoot, Org: 5741}, {APIRoot: "https://wsapi.onefile.co.uk/api/v2.1", Org: 5740}} {
+		o, err := l2.LockScope(sc)
+		if err != nil {
+			t.Errorf("%+v: %v", sc, err)
+			continue
+		}
+		o.Release()
 	}
 }

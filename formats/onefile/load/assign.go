@@ -177,7 +177,7 @@ func (l *loader) doAssign(ctx context.Context, w *work) error {
 		return nil
 	}
 	unknown := seen && prior.State == ledger.Intent // an earlier run may have made it
-	if err := l.record(key, ledger.Intent, ActAssign, 0, ""); err != nil {
+	if ok, err := l.intend(w, key, ActAssign, 0); !ok {
 		return err
 	}
 	var last error

@@ -38,10 +38,14 @@ const (
 	RuleAPI       = "api"
 	RuleReference = "reference"
 	RuleNotSent   = "not-sent"
+	// RuleConcurrent: another load recorded the row in the ledger while this one ran. Loads
+	// sharing a ledger are kept apart by the organisation's lock; this is the ledger's own guard.
+	RuleConcurrent = "concurrent-load"
 )
 
 func init() {
 	pipeline.RegisterRule(pipeline.Rule{Code: RuleAPI, Summary: "OneFile refused or failed the row during a load; the message is OneFile's.", Example: "HTTP 400: PlacementID 12 does not exist"})
+	pipeline.RegisterRule(pipeline.Rule{Code: RuleConcurrent, Summary: "Not sent to OneFile because another load recorded the same row while this one ran; run again once it has finished.", Example: "two loads into one organisation at once"})
 	pipeline.RegisterRule(pipeline.Rule{Code: RuleNotSent, Summary: "Not sent to OneFile because a row it depends on was rejected or failed.", Example: "an assignment whose learner could not be created"})
 	have := false
 	for _, r := range pipeline.Rules() {
@@ -109,6 +113,11 @@ type Options struct {
 	ReportDir string
 	// Logf, when set, gets one line per stage.
 	Logf func(format string, args ...any)
+	// Lock, when set, is called once the organisation is known and before the ledger is read or
+	// anything is sent; the load holds what it returns until it ends, then calls release. An
+	// error stops the load with nothing sent: another load is sending to the organisation.
+	// (A caller that knows the organisation beforehand may take its lock itself instead.)
+	Lock func(org Organisation) (release func(), err error)
 }
 
 // Progress is the loader's advance.
@@ -218,6 +227,7 @@ type loader struct {
 	nUsers  int          // users OneFile held at the start
 	claimMu sync.Mutex
 	claimed map[string]*work // assignment keys this run has sent
+	release func()           // Options.Lock's, once taken
 }
 
 // Run loads items (all rows of a validation run, in input order) and returns what happened to
@@ -299,6 +309,11 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		}
 	}
 
+	defer func() {
+		if l.release != nil {
+			l.release() // after the run's results are in the ledger
+		}
+	}()
 	err := l.run(ctx, staff, learners, assigns)
 	close(l.out)
 	<-sinkDone
@@ -375,6 +390,13 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 	}
 	if err := l.findOrg(ctx); err != nil {
 		return err
+	}
+	if l.o.Lock != nil {
+		release, err := l.o.Lock(l.org)
+		if err != nil {
+			return err
+		}
+		l.release = release
 	}
 	l.scope = ledger.Scope{APIRoot: l.o.APIRoot, Org: l.org.ID}
 	if lg := l.o.Ledger; lg != nil {
@@ -733,6 +755,28 @@ func (l *loader) record(key string, st ledger.State, action string, id int, msg 
 		sid = strconv.Itoa(id)
 	}
 	return l.o.Ledger.Record(l.callCtx, l.scope, l.runID, key, st, action, sid, msg)
+}
+
+// intend records the intent before a call that changes OneFile (ledger.Intend). ok is false
+// when the call must not be made: err stops the load (the ledger cannot be written), or, with
+// err nil, another load recorded this row after this one read the ledger: the row fails
+// without a call, and that load's record is left as it is.
+func (l *loader) intend(w *work, key, action string, id int) (ok bool, err error) {
+	if l.o.Ledger == nil || l.o.DryRun {
+		return true, nil
+	}
+	sid := ""
+	if id != 0 {
+		sid = strconv.Itoa(id)
+	}
+	err = l.o.Ledger.Intend(l.callCtx, l.scope, l.runID, key, action, sid, l.led[key])
+	var te *ledger.TakenError
+	if errors.As(err, &te) {
+		w.res.Action = action
+		w.fail(RuleConcurrent, fmt.Sprintf("not sent: another load (run %d) recorded this row while this one was running, and sending it too could do it twice; run again once that load has finished", te.By.RunID))
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func (l *loader) addCred(w *work, c Created) {

@@ -158,7 +158,7 @@ func (l *loader) create(ctx context.Context, w *work, p map[string]any) error {
 		return nil
 	}
 	prior := l.led[w.key]
-	if err := l.record(w.key, ledger.Intent, ActCreate, 0, ""); err != nil {
+	if ok, err := l.intend(w, w.key, ActCreate, 0); !ok {
 		return err
 	}
 	var last error
@@ -299,7 +299,7 @@ func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 		w.finish(ActUpdate, StatusSkipped, "dry run: would change "+what)
 		return nil
 	}
-	if err := l.record(w.key, ledger.Intent, ActUpdate, w.id, ""); err != nil {
+	if ok, err := l.intend(w, w.key, ActUpdate, w.id); !ok {
 		return err
 	}
 	var last error
