@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -128,7 +129,11 @@ func detectEncoding(f io.ReadSeeker) (enc encoding, valid bool, err error) {
 			if _, err := f.Seek(0, io.SeekStart); err != nil {
 				return 0, false, err
 			}
-			valid, err = validUTF8(f, buf)
+			if ra, size, ok := sizedReaderAt(f); ok && size >= parallelUTF8Min {
+				valid, err = validUTF8Parallel(ra, size, runtime.GOMAXPROCS(0))
+			} else {
+				valid, err = validUTF8(f, buf)
+			}
 			if err != nil {
 				return 0, false, err
 			}

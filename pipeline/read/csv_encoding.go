@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -139,6 +141,64 @@ func validUTF8(r io.Reader, buf []byte) (bool, error) {
 		return valid
 	})
 	return valid, err
+}
+
+// parallelUTF8Min is the file size from which the UTF-8 pass is split over the cores: the pass
+// runs before the first row can be read, so its time is all wall time (about 50 ms for 170 MB).
+const parallelUTF8Min = 8 << 20
+
+// sizedReaderAt returns f as an io.ReaderAt with its size, when it is a regular file.
+func sizedReaderAt(f io.Reader) (io.ReaderAt, int64, bool) {
+	of, ok := f.(*os.File)
+	if !ok {
+		return nil, 0, false
+	}
+	st, err := of.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return nil, 0, false
+	}
+	return of, st.Size(), true
+}
+
+// validUTF8Parallel is validUTF8 over parts of the file read side by side. A part starts where a
+// character starts (past any continuation bytes at the cut), so no valid sequence is split: the
+// file is valid exactly when every part is.
+func validUTF8Parallel(ra io.ReaderAt, size int64, parts int) (bool, error) {
+	parts = max(1, min(parts, 4))
+	cuts := make([]int64, parts+1)
+	cuts[parts] = size
+	for i := 1; i < parts; i++ {
+		at := size * int64(i) / int64(parts)
+		var b [4]byte
+		n, err := ra.ReadAt(b[:], at)
+		if n == 0 && err != nil {
+			return false, err
+		}
+		k := 0
+		for k < n && k < 3 && b[k]&0xC0 == 0x80 {
+			k++ // a continuation byte: the character began before the cut
+		}
+		cuts[i] = max(at+int64(k), cuts[i-1])
+	}
+	var g errgroup.Group
+	valid := make([]bool, parts)
+	for i := 0; i < parts; i++ {
+		g.Go(func() error {
+			n := cuts[i+1] - cuts[i]
+			v, err := validUTF8(io.NewSectionReader(ra, cuts[i], n), make([]byte, min(256<<10, n+8)))
+			valid[i] = v
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return false, err
+	}
+	for _, v := range valid {
+		if !v {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // scanUTF8 reads r to the end and counts valid multi-byte sequences and invalid bytes, for a

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	xencoding "golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -712,5 +713,29 @@ func TestCSVEstimatedRows(t *testing.T) {
 	got := tb.(interface{ EstimatedRows() int }).EstimatedRows()
 	if got < n*9/10 || got > n*11/10 {
 		t.Errorf("estimated %d rows, the file has %d", got, n)
+	}
+}
+
+// The parallel UTF-8 pass cuts the file where characters start: it must give utf8.Valid's answer
+// whatever character (or bad byte) lies across a cut, for every number of parts.
+func TestValidUTF8Parallel(t *testing.T) {
+	pieces := []string{"a", "é", "€", "😀", "\xe9", "\x80", "\xf0\x9f", "\xed\xa0\x80"}
+	for _, piece := range pieces {
+		for n := 8; n <= 40; n++ {
+			for at := 0; at+len(piece) <= n; at++ {
+				b := bytes.Repeat([]byte{'x'}, n)
+				copy(b[at:], piece)
+				if at+len(piece) < n && len(piece) > 1 && at > 0 {
+					copy(b[at-1:], piece) // and once more, overlapping: more cut positions
+				}
+				want := utf8.Valid(b)
+				for parts := 1; parts <= 4; parts++ {
+					got, err := validUTF8Parallel(bytes.NewReader(b), int64(len(b)), parts)
+					if err != nil || got != want {
+						t.Fatalf("%q in %d parts: %v, %v; want %v", b, parts, got, err, want)
+					}
+				}
+			}
+		}
 	}
 }
