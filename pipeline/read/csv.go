@@ -71,6 +71,7 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 		// The whole file was just found valid UTF-8 (and has no mark to skip): the decoder would
 		// only check it again and copy it, so the parser reads the file itself.
 		p = newParser(f)
+		p.noStarts = true
 	}
 	sample, err := p.sample(sniffSample)
 	if err != nil {

@@ -58,10 +58,13 @@ type parser struct {
 	// The record just parsed.
 	// text is the cells' content, each cell followed by one delimiter byte but the last: then an
 	// unquoted run of the input is its own text, copied once per record, not once per cell.
-	text      []byte
-	ends      []int   // end of each cell in text; a cell starts one byte after the previous one's end
-	starts    []int64 // decoded-text offset where each cell starts
-	qcell     int     // first cell with a quoting problem
+	text   []byte
+	ends   []int   // end of each cell in text; a cell starts one byte after the previous one's end
+	starts []int64 // decoded-text offset where each cell starts (unless noStarts)
+	// noStarts: the text is the file itself, already proved valid UTF-8, so no bad byte will
+	// need placing in a cell and starts is not kept (an append per cell saved).
+	noStarts  bool
+	qcell     int // first cell with a quoting problem
 	qprob     quoteProblem
 	startLine int
 	startOff  int64
@@ -239,7 +242,9 @@ func (p *parser) parse(lineOnly bool) status {
 	pend := i // b[pend:i] belongs to text and is not yet copied there
 	for {
 		cell := len(p.ends)
-		p.starts = append(p.starts, p.base+int64(i))
+		if !p.noStarts {
+			p.starts = append(p.starts, p.base+int64(i))
+		}
 		if i < len(b) && b[i] == '"' {
 			p.text = append(p.text, b[pend:i]...)
 			i++
