@@ -10,5 +10,5 @@ var benchOpts = newRowOptions(false, now())
 
 // ResetRowForBench makes r a fresh row of rec, keeping its slices' memory, as a worker does.
 func ResetRowForBench(r *Row, rec *Record, m *Mapping) {
-	*r = Row{Rec: rec, Map: m, Problems: r.Problems[:0], Opts: benchOpts, ukeys: r.ukeys, dates: r.dates[:0], dateErrs: r.dateErrs[:0]}
+	*r = Row{Rec: rec, Map: m, Problems: r.Problems[:0], Opts: benchOpts, dates: r.dates[:0], dateErrs: r.dateErrs[:0]}
 }

@@ -81,7 +81,6 @@ type Row struct {
 	// a worker on the other core wrote them, so each further line is one more transfer.
 	Rec      *Record
 	Problems []Problem
-	ukeys    []ukey // fingerprints of the Unique fields' values (see uniques)
 	errors   int32
 	// Note is a small value a kind's row rules may leave for its cross-row checks. The rules
 	// run on a worker that has the row's cells in its cache; Cross.Check runs on the sequencer's

@@ -136,6 +136,7 @@ type table struct {
 }
 
 type batch struct {
+	keys  []ukey // the rows' Unique keys, in row order (made by the worker)
 	seq   int
 	tbl   *table
 	first bool // the first batch of tbl: its header problems go to the report first
@@ -271,11 +272,12 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		workers.Go(func() error {
 			var scratch []byte
 			for b := range work {
+				b.keys = b.keys[:0]
 				for i := 0; i < b.n; i++ {
 					r := &b.rows[i]
-					*r = Row{Rec: &b.recs[i], Map: b.tbl.m, Problems: r.Problems[:0], Opts: ropts, ukeys: r.ukeys, dates: r.dates[:0], dateErrs: r.dateErrs[:0]}
+					*r = Row{Rec: &b.recs[i], Map: b.tbl.m, Problems: r.Problems[:0], Opts: ropts, dates: r.dates[:0], dateErrs: r.dateErrs[:0]}
 					checkRow(r, b.tbl.present)
-					uniq.keys(r, b.tbl.salts, &scratch)
+					b.keys = uniq.keys(b.keys, r, i, b.tbl.salts, &scratch)
 				}
 				select {
 				case done <- b:
@@ -326,10 +328,16 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 					crosses[k] = cr
 					order = append(order, cr)
 				}
-				uniq.prefetch(b.rows[:b.n])
+				uniq.prefetch(b.keys)
+				keys := b.keys
 				for i := 0; i < b.n; i++ {
 					r := &b.rows[i]
-					uniq.check(r)
+					n := 0
+					for n < len(keys) && keys[n].row == int32(i) {
+						n++
+					}
+					uniq.check(r, keys[:n])
+					keys = keys[n:]
 					if cr != nil {
 						cr.Check(r)
 					}

@@ -29,10 +29,13 @@ type uniques struct {
 }
 
 // ukey is the fingerprint of one Unique field's value on a row, computed by the row workers so
-// that the in-order sequencer only looks it up.
+// that the in-order sequencer only looks it up. A batch keeps its rows' keys in one array, in
+// row order (row is the index in the batch): the sequencer reads them as one stream, and its
+// lookups ahead of time (prefetch) do not wait on each row's own memory first.
 type ukey struct {
-	field int
 	fp    uint64
+	row   int32
+	field int32
 }
 
 func newUniques() *uniques {
@@ -71,12 +74,11 @@ func (u *uniques) fingerprint(folded []byte, salt uint64) uint64 {
 	return mix64(maphash.Bytes(u.seed, folded) ^ salt)
 }
 
-// keys fills r's fingerprints of its Unique fields' values, ignoring case. scratch is the
-// calling worker's buffer for case folding.
-func (u *uniques) keys(r *Row, salts []uint64, scratch *[]byte) {
-	r.ukeys = r.ukeys[:0]
+// keys appends to out the fingerprints of row r's Unique fields' values, ignoring case; row is
+// r's index in its batch. scratch is the calling worker's buffer for case folding.
+func (u *uniques) keys(out []ukey, r *Row, row int, salts []uint64, scratch *[]byte) []ukey {
 	if salts == nil {
-		return
+		return out
 	}
 	// The salts say which fields are Unique (0: not): ranging over the kind's Fields instead
 	// copied every Field, a few hundred bytes each, for every row.
@@ -95,8 +97,9 @@ func (u *uniques) keys(r *Row, salts []uint64, scratch *[]byte) {
 			*scratch = fold(*scratch, v)
 			h = maphash.Bytes(u.seed, *scratch)
 		}
-		r.ukeys = append(r.ukeys, ukey{f, mix64(h ^ salt)})
+		out = append(out, ukey{fp: mix64(h ^ salt), row: int32(row), field: int32(f)})
 	}
+	return out
 }
 
 // loc returns the location of row r in the one numbering shared by all tables.
@@ -180,34 +183,34 @@ func (u *uniques) expect(rows int, salts []uint64) {
 // prefetch reads the home slot of every key of a batch ahead of the in-order lookups. The
 // loads do not depend on each other, so the processor overlaps their cache misses instead of
 // waiting for each in turn: with millions of keys nearly every lookup is a miss.
-func (u *uniques) prefetch(rows []Row) {
+func (u *uniques) prefetch(keys []ukey) {
 	var x uint32
-	for i := range rows {
-		for _, k := range rows[i].ukeys {
-			x += u.tab.peek(k.fp)
-		}
+	for i := range keys {
+		x += u.tab.peek(keys[i].fp)
 	}
 	u.sink += x
 }
 
-// check looks up the row's keys, in input order: a key seen before makes the row a duplicate.
-func (u *uniques) check(r *Row) {
-	if len(r.ukeys) == 0 {
+// check looks up the keys of row r (its entries of the batch's keys), in input order: a key seen
+// before makes the row a duplicate.
+func (u *uniques) check(r *Row, keys []ukey) {
+	if len(keys) == 0 {
 		return
 	}
 	l := u.loc(r.Rec.Src, r.Rec.Row)
-	for _, k := range r.ukeys {
+	for _, k := range keys {
 		prev, seen := u.tab.insert(k.fp, l)
 		if !seen {
 			continue
 		}
-		fd := &r.Map.Kind.Fields[k.field]
+		f := int(k.field)
+		fd := &r.Map.Kind.Fields[f]
 		psrc, prow := u.where(prev)
 		where := fmt.Sprintf("row %d", prow)
 		if psrc != r.Rec.Src {
 			where = fmt.Sprintf("row %d of %s", prow, psrc.Where())
 		}
-		r.Errorf(k.field, RuleDuplicate, "%s %q already appears on %s; each value may appear only once, so this row is rejected.", fd.Name, r.Value(k.field), where)
+		r.Errorf(f, RuleDuplicate, "%s %q already appears on %s; each value may appear only once, so this row is rejected.", fd.Name, r.Value(f), where)
 	}
 }
 
