@@ -150,8 +150,10 @@ func (r *Row) Column(f int) string {
 // Report adds a problem on field f (f < 0: the whole row).
 func (r *Row) Report(f int, rule string, sev Severity, msg string) {
 	src := r.Rec.Src
+	// The value is copied: the report keeps it, and a reader may keep cells in blocks shared by
+	// many rows (see read's csvTable.text), which a kept slice would keep alive whole.
 	r.Problems = append(r.Problems, Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: r.Rec.Row,
-		Column: r.Column(f), Value: r.Value(f), Rule: rule, Severity: sev, Message: msg})
+		Column: r.Column(f), Value: strings.Clone(r.Value(f)), Rule: rule, Severity: sev, Message: msg})
 	if sev == Error {
 		r.errors++
 	}

@@ -48,24 +48,28 @@ type Builder struct {
 func NewBuilder() *Builder { return &Builder{} }
 
 // Accept implements pipeline.Sink: the row is copied at once (the pipeline reuses it).
+// keep copies a cell the builder holds until the document is written: the reader may keep many
+// rows' cells in one block, which a kept slice would keep alive whole.
+func keep(s string) string { return strings.Clone(s) }
+
 func (b *Builder) Accept(r *pipeline.Row) error {
 	e := entry{src: r.Rec.Src, row: r.Rec.Row}
 	m := &e.module
-	m.ID = r.Value(fModuleID)
-	m.Title = r.Value(fTitle)
+	m.ID = keep(r.Value(fModuleID))
+	m.Title = keep(r.Value(fTitle))
 	m.Type, _ = ModuleType.Canonical(r.Value(fType))
-	m.Subject = r.Value(fSubject)
+	m.Subject = keep(r.Value(fSubject))
 	if v := r.Value(fLanguage); v != "" {
 		m.Language, _ = pfvalue.Language(v)
 	}
-	m.Description = r.Value(fDescription)
-	m.Cost = strings.TrimSuffix(strings.TrimPrefix(r.Value(fCost), "+"), ".0")
+	m.Description = keep(r.Value(fDescription))
+	m.Cost = keep(strings.TrimSuffix(strings.TrimPrefix(r.Value(fCost), "+"), ".0"))
 	if v := r.Value(fCurrency); v != "" {
 		m.Currency, _ = pfvalue.Currency(v)
 	}
 	if isSession(r) {
-		s := &Session{ID: r.Value(fSessionID), Code: r.Value(fSessionCode), Location: r.Value(fLocation),
-			Facility: r.Value(fFacility), Region: r.Value(fRegion)}
+		s := &Session{ID: keep(r.Value(fSessionID)), Code: keep(r.Value(fSessionCode)), Location: keep(r.Value(fLocation)),
+			Facility: keep(r.Value(fFacility)), Region: keep(r.Value(fRegion))}
 		start, end, err := sessionTimes(r)
 		if err != nil {
 			r.Errorf(fStart, pipeline.RuleDate, "The session's dates cannot be read: %v.", err)
@@ -85,7 +89,7 @@ func (b *Builder) Accept(r *pipeline.Row) error {
 		}
 		if v := r.Value(fInstructors); v != "" {
 			list, _ := pfvalue.UserIDs(v)
-			s.Instructors = strings.Split(list, "|")
+			s.Instructors = strings.Split(keep(list), "|")
 		}
 		if v := r.Value(fSeats); v != "" {
 			n, _ := check.Integer(v)

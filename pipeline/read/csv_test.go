@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 
 	xencoding "golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -736,6 +737,57 @@ func TestValidUTF8Parallel(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// Records are copied into shared blocks (csvTable.text): every cell must still read as written
+// after all later records were read, across block ends and with records too long for a block;
+// and a problem's value must not share a block (a kept problem would keep the block alive).
+func TestCSVRecordTextBlocks(t *testing.T) {
+	var want [][]string
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	want = append(want, []string{"A", "B", "C"})
+	for i := 0; i < 3000; i++ {
+		long := strings.Repeat(string(rune('a'+i%26)), (i*37)%200)
+		if i%500 == 7 {
+			long = strings.Repeat("L", textChunk/4+i) // its own string
+		}
+		want = append(want, []string{fmt.Sprint(i), long, fmt.Sprintf("row %d", i)})
+	}
+	if err := w.WriteAll(want); err != nil {
+		t.Fatal(err)
+	}
+	buf.WriteString("x,O\"Brien,z\n") // a stray quote: a problem whose value is the cell
+	res := readCSVBytes(t, buf.Bytes(), Options{})
+	if len(res.Rows) != len(want) {
+		t.Fatalf("read %d rows, want %d", len(res.Rows), len(want))
+	}
+	for i, row := range res.Rows[:len(want)-1] {
+		if !reflect.DeepEqual(row.Cells, want[i+1]) {
+			t.Fatalf("row %d reads %q, want %q", row.Row, row.Cells, want[i+1])
+		}
+	}
+
+	in := writeTemp(t, buf.String())
+	defer in.Close()
+	tb, _ := in.NextTable()
+	var rec pipeline.Record
+	for {
+		rec.Reset()
+		if err := tb.Next(&rec); err != nil {
+			t.Fatalf("no row with a problem: %v", err)
+		}
+		if len(rec.Problems) > 0 {
+			p, cell := rec.Problems[0], rec.Cells[1]
+			if p.Value != cell {
+				t.Fatalf("problem value %q, cell %q", p.Value, cell)
+			}
+			if unsafe.StringData(p.Value) == unsafe.StringData(cell) {
+				t.Fatal("the problem's value shares the record's text block")
+			}
+			return
 		}
 	}
 }
