@@ -1,0 +1,330 @@
+package read
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"unicode/utf8"
+)
+
+// The shared string table.
+//
+// Cells refer to the table by index, in any order, so it is the one part a streaming reader
+// must keep whole. Excel and LibreOffice store every text cell in it, so a learner workbook
+// holds about five distinct strings per row (e-mail, MIS ID, ULN, NINO, phone): four million
+// for a million rows. Kept as a []string that cost 16 bytes of header plus an allocation
+// rounded up to its size class per string, 166 MB for a million learners (see docs/xlsx.md).
+//
+// So the table keeps the text of all strings end to end, and 4 bytes per string of where each
+// starts. While the text is under sstSpillAt it is held in memory; past that it goes to a
+// temporary file, read back through a window (the strings of a sheet are mostly read in the
+// order the table holds them: writers add them in order of first use) and a small cache for
+// the strings read out of order (the names and codes repeated down a column). A cell's value is
+// its own string, made when the cell is read.
+
+// Tests lower these to run the file path on small workbooks.
+var (
+	sstSpillAt = 16 << 20 // bytes of text above which the table moves to a temporary file
+	sstWindow  = 64 << 10 // bytes of the file read at a time for the strings read in order
+)
+
+const sstCache = 1 << 12 // strings read out of order kept, by index (direct-mapped)
+
+type sharedStrings struct {
+	n     int
+	lo    []uint32 // the low 32 bits of each string's start in the text
+	wraps []int    // for each 4 GiB boundary the text crosses, the first string starting past it
+	size  uint64   // bytes of text in all
+
+	mem []byte // the text, while held in memory
+
+	f      *os.File      // the text, once spilled
+	w      *bufio.Writer // while the table is being built
+	remove string        // the file to remove when closed (where it cannot be removed while open)
+	win    []byte        // a window of the file, from winOff
+	winOff uint64
+	cache  []sstCached
+}
+
+type sstCached struct {
+	i  int
+	ok bool
+	s  string
+}
+
+// Len is the number of strings in the table.
+func (s *sharedStrings) Len() int {
+	if s == nil {
+		return 0
+	}
+	return s.n
+}
+
+// add appends a string to the table.
+func (s *sharedStrings) add(text []byte) error {
+	for uint64(len(s.wraps)) < s.size>>32 {
+		s.wraps = append(s.wraps, s.n)
+	}
+	s.lo = append(s.lo, uint32(s.size))
+	s.n++
+	s.size += uint64(len(text))
+	if s.f == nil {
+		if len(s.mem)+len(text) <= sstSpillAt {
+			s.mem = append(s.mem, text...)
+			return nil
+		}
+		// Before the append: growing the slice past the spill size would copy it.
+		if err := s.spill(); err != nil {
+			return err
+		}
+	}
+	_, err := s.w.Write(text)
+	return err
+}
+
+// spill moves the text to a temporary file. The file is removed at once where the system
+// allows it (it lives on while open, and nothing is left behind if bulk is killed); elsewhere
+// when the table is closed.
+func (s *sharedStrings) spill() error {
+	f, err := os.CreateTemp("", "bulk-shared-strings-*")
+	if err != nil {
+		return fmt.Errorf("the workbook's shared strings (over %d MB) need a temporary file: %w; "+
+			"set TMPDIR (TEMP on Windows) to a folder you can write to", sstSpillAt>>20, err)
+	}
+	if os.Remove(f.Name()) != nil {
+		s.remove = f.Name()
+	}
+	s.f = f
+	s.w = bufio.NewWriterSize(f, 1<<20)
+	_, err = s.w.Write(s.mem)
+	s.mem = nil
+	return err
+}
+
+// built is called after the last add.
+func (s *sharedStrings) built() error {
+	if s.w == nil {
+		return nil
+	}
+	err := s.w.Flush()
+	s.w = nil
+	s.cache = make([]sstCached, sstCache)
+	return err
+}
+
+// spillErr says what went wrong with the temporary file.
+func (s *sharedStrings) spillErr(err error) error {
+	dir := os.TempDir()
+	return fmt.Errorf("keeping the workbook's shared strings (%d MB) in a temporary file in %s: %w; "+
+		"free space there or set TMPDIR (TEMP on Windows) to a folder with room", s.size>>20, dir, err)
+}
+
+func (s *sharedStrings) span(i int) (start, end uint64) {
+	start = s.start(i)
+	if i+1 < s.n {
+		return start, s.start(i + 1)
+	}
+	return start, s.size
+}
+
+func (s *sharedStrings) start(i int) uint64 {
+	hi := 0
+	for hi < len(s.wraps) && s.wraps[hi] <= i {
+		hi++
+	}
+	return uint64(hi)<<32 | uint64(s.lo[i])
+}
+
+// get returns string i (0 <= i < Len()).
+func (s *sharedStrings) get(i int) (string, error) {
+	a, b := s.span(i)
+	if s.f == nil {
+		return string(s.mem[a:b]), nil
+	}
+	if a >= s.winOff && b <= s.winOff+uint64(len(s.win)) {
+		return string(s.win[a-s.winOff : b-s.winOff]), nil
+	}
+	if a >= s.winOff {
+		// Ahead of the window: the next strings in order. Move the window on to it.
+		n := max(uint64(sstWindow), b-a)
+		n = min(n, s.size-a)
+		if uint64(cap(s.win)) < n {
+			s.win = make([]byte, n)
+		}
+		s.win = s.win[:n]
+		if _, err := s.f.ReadAt(s.win, int64(a)); err != nil {
+			s.win = s.win[:0]
+			return "", s.spillErr(err)
+		}
+		s.winOff = a
+		return string(s.win[:b-a]), nil
+	}
+	// Behind the window: a string used again further down the sheet.
+	c := &s.cache[i&(sstCache-1)]
+	if c.ok && c.i == i {
+		return c.s, nil
+	}
+	buf := make([]byte, b-a)
+	if _, err := s.f.ReadAt(buf, int64(a)); err != nil {
+		return "", s.spillErr(err)
+	}
+	*c = sstCached{i: i, ok: true, s: string(buf)}
+	return c.s, nil
+}
+
+// Close releases the temporary file, if any.
+func (s *sharedStrings) Close() error {
+	if s == nil || s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	if s.remove != "" {
+		if rerr := os.Remove(s.remove); err == nil {
+			err = rerr
+		}
+	}
+	s.f = nil
+	return err
+}
+
+// sharedStrings reads the shared string table: each <si>'s text, its rich-text runs joined,
+// phonetic runs (<rPh>) left out, _xHHHH_ escapes undone.
+func (k *pkg) sharedStrings(part string) (*sharedStrings, error) {
+	if part == "" {
+		return nil, nil
+	}
+	zf := k.find(part)
+	d, c, err := k.open(part)
+	if err != nil || d == nil {
+		return nil, err
+	}
+	defer c.Close()
+	s := &sharedStrings{}
+	// The text is shorter than the part's XML, so the part's size bounds what memory the text
+	// needs below the spill size, without growing it by copies.
+	s.mem = make([]byte, 0, min(zf.UncompressedSize64, uint64(sstSpillAt)))
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+	var (
+		raw, text []byte
+		inT       bool
+		depth     int // inside <rPh> (phonetic reading): its text is not part of the value
+	)
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("part %s: %w", part, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "si":
+				raw = raw[:0]
+			case "t":
+				inT = depth == 0
+			case "rPh":
+				depth++
+			case "sst":
+				// A hint only: the index grows as needed, and a false count costs little.
+				if n, err := strconv.Atoi(attr(t, "uniqueCount")); err == nil && n > 0 {
+					s.lo = make([]uint32, 0, min(n, 1<<22, int(zf.UncompressedSize64/5)))
+				}
+			}
+		case xml.CharData:
+			if inT {
+				raw = append(raw, t...)
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "t":
+				inT = false
+			case "rPh":
+				depth--
+			case "si":
+				v := raw
+				if bytes.Contains(raw, []byte("_x")) {
+					text = appendUnescapeST(text[:0], raw)
+					v = text
+				}
+				if err := s.add(v); err != nil {
+					return nil, s.spillErr(err)
+				}
+			}
+		}
+	}
+	if err := s.built(); err != nil {
+		return nil, s.spillErr(err)
+	}
+	ok = true
+	return s, nil
+}
+
+// sstIndex reads a shared string cell's value, an index into the table.
+func sstIndex(v []byte) (int, error) {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || len(v) > 9 {
+		return strconv.Atoi(string(v))
+	}
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return strconv.Atoi(string(v)) // a sign, or no number: as strconv reads it
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, nil
+}
+
+// unescapeST decodes the _xHHHH_ escapes of ST_Xstring (ECMA-376 Part 1, 22.9.2.19): characters
+// XML cannot hold, such as a carriage return (_x000D_), and _x005F_ for a literal underscore.
+func unescapeST(s string) string {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '_' && s[i+1] == 'x' {
+			return string(appendUnescapeST(nil, s))
+		}
+	}
+	return s
+}
+
+// appendUnescapeST appends s to dst with its _xHHHH_ escapes decoded.
+func appendUnescapeST[T string | []byte](dst []byte, s T) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '_' && i+6 < len(s) && s[i+1] == 'x' && s[i+6] == '_' {
+			if r, ok := hex4(s[i+2], s[i+3], s[i+4], s[i+5]); ok {
+				dst = utf8.AppendRune(dst, r)
+				i += 6
+				continue
+			}
+		}
+		dst = append(dst, s[i])
+	}
+	return dst
+}
+
+func hex4(a, b, c, d byte) (rune, bool) {
+	var r rune
+	for _, x := range [4]byte{a, b, c, d} {
+		switch {
+		case x >= '0' && x <= '9':
+			r = r<<4 | rune(x-'0')
+		case x >= 'a' && x <= 'f':
+			r = r<<4 | rune(x-'a'+10)
+		case x >= 'A' && x <= 'F':
+			r = r<<4 | rune(x-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
