@@ -490,6 +490,11 @@ func TestExcelizeWorkbook(t *testing.T) {
 	}
 	f.Close()
 
+	sharedStringModes(t, func(t *testing.T) { checkExcelizeWorkbook(t, path) })
+}
+
+func checkExcelizeWorkbook(t *testing.T, path string) {
+	t.Helper()
 	got := readTables(t, path, read.Options{})
 	checkTables(t, got, []wantTable{{sheet: "Sheet1", headerRow: 1, header: []string{"ID", "Name", "When", "Amount", "Flag"},
 		rows: []wantRow{
@@ -607,13 +612,15 @@ func TestHandWrittenPackage(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "hand.xlsx")
 	writeZip(t, path, parts)
-	checkTables(t, readTables(t, path, read.Options{}), []wantTable{{sheet: "Data & more", headerRow: 1,
-		header: []string{"Name", "When", "Note", "7"},
-		rows: []wantRow{
-			{2, []string{"Amira ", "2007-03-14", "line\rbreak_x0041_"}, []pipeline.CellType{T, D, T}},
-			{7, []string{"", "2026-09-07", "2026-09-07 10:15:00"}, []pipeline.CellType{T, D, D}},
-			{8, []string{"12", "", "", "computed"}, []pipeline.CellType{N, T, T, T}},
-		}}})
+	sharedStringModes(t, func(t *testing.T) {
+		checkTables(t, readTables(t, path, read.Options{}), []wantTable{{sheet: "Data & more", headerRow: 1,
+			header: []string{"Name", "When", "Note", "7"},
+			rows: []wantRow{
+				{2, []string{"Amira ", "2007-03-14", "line\rbreak_x0041_"}, []pipeline.CellType{T, D, T}},
+				{7, []string{"", "2026-09-07", "2026-09-07 10:15:00"}, []pipeline.CellType{T, D, D}},
+				{8, []string{"12", "", "", "computed"}, []pipeline.CellType{N, T, T, T}},
+			}}})
+	})
 }
 
 // TestOpenXLSXErrors: files that are no workbook, and a sheet that is not there, give errors
