@@ -38,6 +38,12 @@ var (
 // strings back from the file instead of 0.6 million (the 5,000 placement IDs alone overflow it).
 const sstCache = 1 << 16
 
+// sstSpillPart: a shared string part this many times the spill size goes to the file from its
+// first string. Its text is then over the spill size unless each string carries more than
+// three times its length in markup (LibreOffice writes 36 bytes around each plain string; rich
+// text more); such a table is read from the file a little earlier than it need be, nothing worse.
+const sstSpillPart = 4
+
 type sharedStrings struct {
 	n     int
 	lo    []uint32 // the low 32 bits of each string's start in the text
@@ -211,15 +217,23 @@ func (k *pkg) sharedStrings(part string) (*sharedStrings, error) {
 	}
 	defer c.Close()
 	s := &sharedStrings{}
-	// The text is shorter than the part's XML, so the part's size bounds what memory the text
-	// needs below the spill size, without growing it by copies.
-	s.mem = make([]byte, 0, min(zf.UncompressedSize64, uint64(sstSpillAt)))
 	ok := false
 	defer func() {
 		if !ok {
 			s.Close()
 		}
 	}()
+	if zf.UncompressedSize64 > sstSpillPart*uint64(sstSpillAt) {
+		// Surely over the spill size: straight to the file, without first filling (and then
+		// dropping) sstSpillAt bytes of memory, which the collector would let the heap double.
+		if err := s.spill(); err != nil {
+			return nil, err
+		}
+	} else {
+		// The text is shorter than the part's XML, so the part's size bounds what memory the
+		// text needs below the spill size, without growing it by copies.
+		s.mem = make([]byte, 0, min(zf.UncompressedSize64, uint64(sstSpillAt)))
+	}
 	var (
 		raw, text []byte
 		inT       bool

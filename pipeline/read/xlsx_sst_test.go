@@ -135,7 +135,7 @@ func TestSharedStrings(t *testing.T) {
 						t.Fatal(err)
 					}
 					defer s.Close()
-					if spilled := s.f != nil; spilled != (m.spill && len(strings.Join(tc.want, "")) > 0) {
+					if spilled := s.f != nil; spilled != m.spill {
 						t.Errorf("spilled = %v", spilled)
 					}
 					readOrders(t, s, tc.want)
@@ -143,6 +143,37 @@ func TestSharedStrings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSharedStringsSpillPartWay: a table whose part is not big enough to go to the file at once
+// starts in memory and moves there when its text passes the spill size.
+func TestSharedStringsSpillPartWay(t *testing.T) {
+	var b strings.Builder
+	var want []string
+	b.WriteString("<sst>")
+	for i := range 500 {
+		want = append(want, fmt.Sprintf("learner.%d@example.ac.uk", i))
+		fmt.Fprintf(&b, "<si><t>%s</t></si>", want[i])
+	}
+	b.WriteString("</sst>")
+	body := b.String()
+	textLen := len(strings.Join(want, ""))
+
+	at, w := sstSpillAt, sstWindow
+	t.Cleanup(func() { sstSpillAt, sstWindow = at, w })
+	sstSpillAt, sstWindow = len(body)/3, 100
+	if textLen <= sstSpillAt || len(body) > sstSpillPart*sstSpillAt {
+		t.Fatalf("the test's table does not start in memory and pass the spill size: %d bytes of text in %d", textLen, len(body))
+	}
+	s, err := writeSST(t, []byte(body)).sharedStrings("xl/sharedStrings.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.f == nil || s.mem != nil {
+		t.Fatal("the table did not move to the file")
+	}
+	readOrders(t, s, want)
 }
 
 // TestSharedStringsLatin1: a part whose XML declaration names another encoding is read as
