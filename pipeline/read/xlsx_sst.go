@@ -3,7 +3,9 @@ package read
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,18 +21,23 @@ import (
 // for a million rows. Kept as a []string that cost 16 bytes of header plus an allocation
 // rounded up to its size class per string, 166 MB for a million learners (see docs/xlsx.md).
 //
-// So the table keeps the text of all strings end to end, and 4 bytes per string of where each
-// starts. While the text is under sstSpillAt it is held in memory; past that it goes to a
-// temporary file, read back through a window (the strings of a sheet are mostly read in the
-// order the table holds them: writers add them in order of first use) and a small cache for
-// the strings read out of order (the names and codes repeated down a column). A cell's value is
-// its own string, made when the cell is read.
+// So the table keeps the strings end to end, each after its length (a uvarint, one byte below
+// 128), and where every sstBlock-th string starts: half a byte of index per string. String i
+// is found by stepping over at most sstBlock-1 strings from the start of its block. While the
+// table is under sstSpillAt bytes it is held in memory; past that it goes to a temporary file,
+// read back through a window (the strings of a sheet are mostly read in the order the table
+// holds them: writers add them in order of first use) and a cache for the strings read out of
+// order (the names and codes repeated down a column), each of which costs one read of the file
+// the first time. A cell's value is its own string, made when the cell is read.
 
 // Tests lower these to run the file path on small workbooks.
 var (
-	sstSpillAt = 16 << 20 // bytes of text above which the table moves to a temporary file
+	sstSpillAt = 16 << 20 // bytes above which the table moves to a temporary file
 	sstWindow  = 64 << 10 // bytes of the file read at a time for the strings read in order
 )
+
+// sstBlock strings share one entry of the index.
+const sstBlock = 16
 
 // sstCache is how many strings read out of order are kept, by index (direct-mapped): enough
 // for the values repeated down a column (names, employers, postcodes) to be read from the file
@@ -44,21 +51,24 @@ const sstCache = 1 << 16
 // text more); such a table is read from the file a little earlier than it need be, nothing worse.
 const sstSpillPart = 4
 
+// sstPeek is how much of the file is read for a string out of order: its block up to it, in
+// one read for short strings; a longer one takes a second read.
+const sstPeek = 1 << 10
+
 type sharedStrings struct {
-	n     int
-	lo    []uint32 // the low 32 bits of each string's start in the text
-	wraps []int    // for each 4 GiB boundary the text crosses, the first string starting past it
-	size  uint64   // bytes of text in all
+	n      int
+	blocks []uint64 // where each block of sstBlock strings starts
+	size   uint64   // bytes of the table: the strings and their lengths
 
-	mem []byte // the text, while held in memory
+	mem []byte // the table, while held in memory
 
-	f      *os.File      // the text, once spilled
+	f      *os.File      // the table, once spilled
 	w      *bufio.Writer // while the table is being built
 	remove string        // the file to remove when closed (where it cannot be removed while open)
 	win    []byte        // a window of the file, from winOff
 	winOff uint64
 	cache  []sstCached
-	buf    []byte // a string read from the file on its own
+	buf    []byte // a block read from the file for a string out of order
 }
 
 type sstCached struct {
@@ -76,14 +86,16 @@ func (s *sharedStrings) Len() int {
 
 // add appends a string to the table.
 func (s *sharedStrings) add(text []byte) error {
-	for uint64(len(s.wraps)) < s.size>>32 {
-		s.wraps = append(s.wraps, s.n)
+	if s.n%sstBlock == 0 {
+		s.blocks = append(s.blocks, s.size)
 	}
-	s.lo = append(s.lo, uint32(s.size))
+	var hdr [binary.MaxVarintLen64]byte
+	h := binary.PutUvarint(hdr[:], uint64(len(text)))
 	s.n++
-	s.size += uint64(len(text))
+	s.size += uint64(h + len(text))
 	if s.f == nil {
-		if len(s.mem)+len(text) <= sstSpillAt {
+		if len(s.mem)+h+len(text) <= sstSpillAt {
+			s.mem = append(s.mem, hdr[:h]...)
 			s.mem = append(s.mem, text...)
 			return nil
 		}
@@ -92,11 +104,12 @@ func (s *sharedStrings) add(text []byte) error {
 			return err
 		}
 	}
+	s.w.Write(hdr[:h])
 	_, err := s.w.Write(text)
 	return err
 }
 
-// spill moves the text to a temporary file. The file is removed at once where the system
+// spill moves the table to a temporary file. The file is removed at once where the system
 // allows it (it lives on while open, and nothing is left behind if bulk is killed); elsewhere
 // when the table is closed.
 func (s *sharedStrings) spill() error {
@@ -133,60 +146,78 @@ func (s *sharedStrings) spillErr(err error) error {
 		"free space there or set TMPDIR (TEMP on Windows) to a folder with room", s.size>>20, dir, err)
 }
 
-func (s *sharedStrings) span(i int) (start, end uint64) {
-	start = s.start(i)
-	if i+1 < s.n {
-		return start, s.start(i + 1)
+// nth returns the k-th string of the block that begins b, or false when b ends first.
+func nth(b []byte, k int) ([]byte, bool) {
+	for {
+		n, h := binary.Uvarint(b)
+		if h <= 0 || n > uint64(len(b)-h) {
+			return nil, false
+		}
+		if k == 0 {
+			return b[h : h+int(n)], true
+		}
+		b = b[h+int(n):]
+		k--
 	}
-	return start, s.size
-}
-
-func (s *sharedStrings) start(i int) uint64 {
-	hi := 0
-	for hi < len(s.wraps) && s.wraps[hi] <= i {
-		hi++
-	}
-	return uint64(hi)<<32 | uint64(s.lo[i])
 }
 
 // get returns string i (0 <= i < Len()).
 func (s *sharedStrings) get(i int) (string, error) {
-	a, b := s.span(i)
+	start, k := s.blocks[i/sstBlock], i%sstBlock
 	if s.f == nil {
-		return string(s.mem[a:b]), nil
+		v, _ := nth(s.mem[start:], k)
+		return string(v), nil
 	}
-	if a >= s.winOff && b <= s.winOff+uint64(len(s.win)) {
-		return string(s.win[a-s.winOff : b-s.winOff]), nil
-	}
-	if a >= s.winOff {
-		// Ahead of the window: the next strings in order. Move the window on to it.
-		n := max(uint64(sstWindow), b-a)
-		n = min(n, s.size-a)
-		if uint64(cap(s.win)) < n {
-			s.win = make([]byte, n)
+	if start >= s.winOff {
+		if start < s.winOff+uint64(len(s.win)) {
+			if v, ok := nth(s.win[start-s.winOff:], k); ok {
+				return string(v), nil
+			}
 		}
-		s.win = s.win[:n]
-		if _, err := s.f.ReadAt(s.win, int64(a)); err != nil {
+		// Ahead of the window, or running past its end: the next strings in order. Move the
+		// window on to the block.
+		v, err := s.readBlock(&s.win, start, k, uint64(sstWindow))
+		if err != nil {
 			s.win = s.win[:0]
-			return "", s.spillErr(err)
+			return "", err
 		}
-		s.winOff = a
-		return string(s.win[:b-a]), nil
+		s.winOff = start
+		return string(v), nil
 	}
 	// Behind the window: a string used again further down the sheet.
 	c := &s.cache[i&(sstCache-1)]
 	if c.i1 == i+1 {
 		return c.s, nil
 	}
-	if uint64(cap(s.buf)) < b-a {
-		s.buf = make([]byte, b-a)
+	v, err := s.readBlock(&s.buf, start, k, sstPeek)
+	if err != nil {
+		return "", err
 	}
-	buf := s.buf[:b-a]
-	if _, err := s.f.ReadAt(buf, int64(a)); err != nil {
-		return "", s.spillErr(err)
-	}
-	*c = sstCached{i1: i + 1, s: string(buf)}
+	*c = sstCached{i1: i + 1, s: string(v)}
 	return c.s, nil
+}
+
+// readBlock reads into *buf the file from start, at least n bytes and as many more as the
+// k-th string of the block needs, and returns that string.
+func (s *sharedStrings) readBlock(buf *[]byte, start uint64, k int, n uint64) ([]byte, error) {
+	n = max(n, 64) // doubled until the string is in
+	for {
+		n = min(n, s.size-start)
+		if uint64(cap(*buf)) < n {
+			*buf = make([]byte, n)
+		}
+		*buf = (*buf)[:n]
+		if _, err := s.f.ReadAt(*buf, int64(start)); err != nil {
+			return nil, s.spillErr(err)
+		}
+		if v, ok := nth(*buf, k); ok {
+			return v, nil
+		}
+		if n == s.size-start {
+			return nil, s.spillErr(errors.New("the file is shorter than what was written to it"))
+		}
+		n *= 2
+	}
 }
 
 // Close releases the temporary file, if any.
@@ -259,7 +290,7 @@ func (k *pkg) sharedStrings(part string) (*sharedStrings, error) {
 			case "sst":
 				// A hint only: the index grows as needed, and a false count costs little.
 				if n, err := strconv.Atoi(attr(t, "uniqueCount")); err == nil && n > 0 {
-					s.lo = make([]uint32, 0, min(n, 1<<22, int(zf.UncompressedSize64/5)))
+					s.blocks = make([]uint64, 0, min(n, int(zf.UncompressedSize64/5))/sstBlock+1)
 				}
 			}
 		case xml.CharData:

@@ -2,7 +2,6 @@ package read
 
 import (
 	"archive/zip"
-	"bufio"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -120,6 +119,10 @@ func TestSharedStrings(t *testing.T) {
 			[]string{"pq"}},
 		{"longer than the window", `<sst ` + ns + `><si><t>a</t></si><si><t>` + long + `</t></si><si><t>b</t></si></sst>`,
 			[]string{"a", long, "b"}},
+		// Lengths of one, two and three bytes, and strings longer than one read of the file.
+		{"lengths", `<sst ` + ns + `><si><t>` + strings.Repeat("x", 127) + `</t></si><si><t>` + strings.Repeat("y", 128) +
+			`</t></si><si><t>` + strings.Repeat("z", 5000) + `</t></si><si><t>` + strings.Repeat("w", 20000) + `</t></si><si><t>v</t></si></sst>`,
+			[]string{strings.Repeat("x", 127), strings.Repeat("y", 128), strings.Repeat("z", 5000), strings.Repeat("w", 20000), "v"}},
 		{"many", `<sst ` + ns + `>` + many.String() + `</sst>`, manyWant},
 		{"a false uniqueCount", `<sst ` + ns + ` uniqueCount="99999999"><si><t>only</t></si></sst>`, []string{"only"}},
 		{"no strings", `<sst ` + ns + `/>`, nil},
@@ -190,44 +193,6 @@ func TestSharedStringsLatin1(t *testing.T) {
 			defer s.Close()
 			readOrders(t, s, []string{"Zoë éééééé", "ok"})
 		})
-	}
-}
-
-// TestSharedStringsPast4GiB: the index keeps 32 bits per string and counts the 4 GiB
-// boundaries the text crosses apart. Writing 4 GiB would take too long, so the table starts
-// just below the boundary.
-func TestSharedStringsPast4GiB(t *testing.T) {
-	f, err := os.CreateTemp(t.TempDir(), "sst")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	const start = 1<<32 - 3
-	s := &sharedStrings{size: start, f: f, w: bufio.NewWriter(io.Discard)}
-	s.lo = []uint32{0} // string 0 fills the first 4 GiB but 3 bytes
-	s.n = 1
-	for _, v := range []string{"abcde", "fg", "", "h"} {
-		if err := s.add([]byte(v)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want := [][2]uint64{{0, start}, {start, start + 5}, {start + 5, start + 7}, {start + 7, start + 7}, {start + 7, start + 8}}
-	for i, w := range want {
-		if a, b := s.span(i); a != w[0] || b != w[1] {
-			t.Errorf("string %d spans %d-%d, want %d-%d", i, a, b, w[0], w[1])
-		}
-	}
-	// A string longer than 4 GiB (the last one, made so by moving the end) puts the next start
-	// two boundaries on.
-	s.size = 3<<32 + 7
-	if err := s.add([]byte("i")); err != nil {
-		t.Fatal(err)
-	}
-	if a, b := s.span(s.n - 1); a != 3<<32+7 || b != 3<<32+8 {
-		t.Errorf("spans %d-%d, want %d-%d", a, b, uint64(3<<32+7), uint64(3<<32+8))
-	}
-	if a, _ := s.span(4); a != start+7 {
-		t.Errorf("string 4 starts at %d, want %d", a, uint64(start+7))
 	}
 }
 
