@@ -39,7 +39,7 @@ type xlsxInput struct {
 	sheets  []sheetRef
 	next    int
 	styles  []cellFmt
-	sst     []string
+	sst     *sharedStrings
 	rejects bool // written by bulk: drop the Problems column
 	loaded  bool
 	openErr error
@@ -218,7 +218,11 @@ func (in *xlsxInput) Close() error {
 	if in.cur != nil {
 		in.cur.close()
 	}
-	return in.k.Close()
+	err := in.sst.Close()
+	if kerr := in.k.Close(); err == nil {
+		err = kerr
+	}
+	return err
 }
 
 // close releases the sheet's part reader; a table may be left before its end (rejects.xlsx
@@ -358,7 +362,9 @@ func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 				c.inIS = false
 			case "c":
 				if inRow && c.open && c.col <= maxColumns {
-					t.place(rec, c)
+					if err := t.place(rec, c); err != nil {
+						return err
+					}
 				}
 				c.open = false
 			case "row":
@@ -371,10 +377,10 @@ func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 }
 
 // place turns the parsed cell into text and a type and puts it at its column.
-func (t *xlsxTable) place(rec *pipeline.Record, c *cellState) {
-	val, typ := t.value(c)
-	if val == "" && typ != pipeline.CellFormula {
-		return
+func (t *xlsxTable) place(rec *pipeline.Record, c *cellState) error {
+	val, typ, err := t.value(c)
+	if err != nil || val == "" && typ != pipeline.CellFormula {
+		return err
 	}
 	i := c.col - 1
 	for len(rec.Cells) < i {
@@ -383,23 +389,33 @@ func (t *xlsxTable) place(rec *pipeline.Record, c *cellState) {
 	}
 	if len(rec.Cells) > i { // two cells with one reference: the later wins, as in a spreadsheet
 		rec.Cells[i], rec.Types[i] = val, typ
-		return
+		return nil
 	}
 	rec.Cells = append(rec.Cells, val)
 	rec.Types = append(rec.Types, typ)
+	return nil
 }
 
-func (t *xlsxTable) value(c *cellState) (string, pipeline.CellType) {
+// value returns the cell's text and type; an error only when the shared strings cannot be
+// read back from their temporary file.
+func (t *xlsxTable) value(c *cellState) (string, pipeline.CellType, error) {
 	if c.formula && len(c.v) == 0 && c.typ != "inlineStr" {
-		return "", pipeline.CellFormula // a formula never calculated: no value to read
+		return "", pipeline.CellFormula, nil // a formula never calculated: no value to read
 	}
-	switch c.typ {
-	case "s":
-		n, err := strconv.Atoi(strings.TrimSpace(string(c.v)))
-		if err != nil || n < 0 || n >= len(t.in.sst) {
-			return string(c.v), pipeline.CellText
+	if c.typ == "s" {
+		n, err := sstIndex(c.v)
+		if err != nil || n < 0 || n >= t.in.sst.Len() {
+			return string(c.v), pipeline.CellText, nil
 		}
-		return t.in.sst[n], pipeline.CellText
+		s, err := t.in.sst.get(n)
+		return s, pipeline.CellText, err
+	}
+	s, typ := t.cellValue(c)
+	return s, typ, nil
+}
+
+func (t *xlsxTable) cellValue(c *cellState) (string, pipeline.CellType) {
+	switch c.typ {
 	case "inlineStr":
 		return unescapeST(string(c.is)), pipeline.CellText
 	case "str", "e":

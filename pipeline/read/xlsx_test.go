@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -152,6 +154,20 @@ func TestLibreOfficeWorkbooks(t *testing.T) {
 						[]pipeline.CellType{T, T, B, T, N, N, N, N, T}},
 				}},
 		}},
+		{"lo-richtext.xlsx", []wantTable{
+			{sheet: "Learners", headerRow: 1, header: []string{"FirstName", "LastName", "Email", "Notes"},
+				rows: []wantRow{
+					// Rich text: the runs of each cell joined, whatever their format.
+					{2, []string{"Amira", "Ó Súilleabháin", "amira.osuilleabhain@example.ac.uk", `Needs & wants a <laptop> "soon"`},
+						[]pipeline.CellType{T, T, T, T}},
+					// Spaces kept (xml:space); two paragraphs are two lines.
+					{3, []string{" Ben  ", "Ng", "ben.ng@example.ac.uk", "first line\nsecond line"},
+						[]pipeline.CellType{T, T, T, T}},
+					// Beyond the BMP; text that looks like an escape, which LibreOffice escapes.
+					{4, []string{"Zoë 😀", "李", "zoe.li@example.ac.uk", "code _x0041_ stays"},
+						[]pipeline.CellType{T, T, T, T}},
+				}},
+		}},
 		{"lo-1904.xlsx", []wantTable{
 			{sheet: "Learners", headerRow: 1, date1904: true,
 				header: []string{"Role", "FirstName", "LastName", "Email", "DOB", "Enrolled", "Count"},
@@ -170,10 +186,92 @@ func TestLibreOfficeWorkbooks(t *testing.T) {
 			if app := appName(t, path); !strings.HasPrefix(app, "LibreOffice") {
 				t.Fatalf("%s was written by %q, not LibreOffice: regenerate it with testdata/make.sh", tc.file, app)
 			}
-			checkTables(t, readTables(t, path, read.Options{}), tc.want)
-			sameAsExcelize(t, path)
+			sharedStringModes(t, func(t *testing.T) {
+				checkTables(t, readTables(t, path, read.Options{}), tc.want)
+				sameAsExcelize(t, path)
+			})
 		})
 	}
+}
+
+// sharedStringModes runs f with the shared string table held in memory, then with it spilled to
+// a temporary file read back through an 8-byte window, so that nearly every string moves the
+// window or comes from the cache of strings read out of order.
+func sharedStringModes(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	t.Run("sst=memory", f)
+	t.Run("sst=spilled", func(t *testing.T) {
+		read.SpillSharedStrings(t, 8)
+		f(t)
+	})
+}
+
+// TestSpilledSharedStringsSameRows reads a workbook of a few thousand learners (shared
+// strings, as Excel writes them) with the table in memory and spilled, through windows of
+// several sizes, and in a copy whose rows are in the reverse order of the table (a sheet sorted
+// after it was typed): the same records every time.
+func TestSpilledSharedStringsSameRows(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "learners.xlsx")
+	writeWorkbook(t, path, 3000, false)
+	reversed := filepath.Join(dir, "reversed.xlsx")
+	reverseRows(t, path, reversed, 3001)
+	var first []table
+	for _, p := range []string{path, reversed} {
+		want := readTables(t, p, read.Options{})
+		if len(want) != 1 || len(want[0].recs) != 3000 {
+			t.Fatalf("%s: read %d tables", p, len(want))
+		}
+		if first == nil {
+			first = want
+		} else if !reflect.DeepEqual(want[0].recs[0].Cells, first[0].recs[2999].Cells) {
+			t.Fatalf("the reversed copy begins with %q", want[0].recs[0].Cells)
+		}
+		for _, window := range []int{1, 100, 64 << 10} {
+			t.Run(fmt.Sprintf("%s/window=%d", filepath.Base(p), window), func(t *testing.T) {
+				read.SpillSharedStrings(t, window)
+				if got := readTables(t, p, read.Options{}); !reflect.DeepEqual(got, want) {
+					t.Errorf("spilled, the records differ")
+				}
+			})
+		}
+	}
+}
+
+// reverseRows copies a one-sheet workbook with its data rows (all but the first) in reverse
+// order. Rows and cells lose their references (the reader places them in order, as the format
+// allows); the cells keep their shared string indices, so the table is read backwards.
+func reverseRows(t *testing.T, from, to string, rows int) {
+	t.Helper()
+	zr, err := zip.OpenReader(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	parts := map[string]string{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts[f.Name] = string(b)
+	}
+	const sheet = "xl/worksheets/sheet1.xml"
+	x := regexp.MustCompile(`(<(?:row|c)) r="[^"]*"`).ReplaceAllString(parts[sheet], "$1")
+	start, end := strings.Index(x, "<row"), strings.LastIndex(x, "</row>")+len("</row>")
+	rs := strings.SplitAfter(x[start:end], "</row>")
+	rs = rs[:len(rs)-1] // the empty string after the last
+	if len(rs) != rows {
+		t.Fatalf("%d rows in the sheet, want %d", len(rs), rows)
+	}
+	slices.Reverse(rs[1:])
+	parts[sheet] = x[:start] + strings.Join(rs, "") + x[end:]
+	writeZip(t, to, parts)
 }
 
 // appName returns the Application of a workbook's docProps/app.xml.
@@ -392,6 +490,11 @@ func TestExcelizeWorkbook(t *testing.T) {
 	}
 	f.Close()
 
+	sharedStringModes(t, func(t *testing.T) { checkExcelizeWorkbook(t, path) })
+}
+
+func checkExcelizeWorkbook(t *testing.T, path string) {
+	t.Helper()
 	got := readTables(t, path, read.Options{})
 	checkTables(t, got, []wantTable{{sheet: "Sheet1", headerRow: 1, header: []string{"ID", "Name", "When", "Amount", "Flag"},
 		rows: []wantRow{
@@ -509,13 +612,15 @@ func TestHandWrittenPackage(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "hand.xlsx")
 	writeZip(t, path, parts)
-	checkTables(t, readTables(t, path, read.Options{}), []wantTable{{sheet: "Data & more", headerRow: 1,
-		header: []string{"Name", "When", "Note", "7"},
-		rows: []wantRow{
-			{2, []string{"Amira ", "2007-03-14", "line\rbreak_x0041_"}, []pipeline.CellType{T, D, T}},
-			{7, []string{"", "2026-09-07", "2026-09-07 10:15:00"}, []pipeline.CellType{T, D, D}},
-			{8, []string{"12", "", "", "computed"}, []pipeline.CellType{N, T, T, T}},
-		}}})
+	sharedStringModes(t, func(t *testing.T) {
+		checkTables(t, readTables(t, path, read.Options{}), []wantTable{{sheet: "Data & more", headerRow: 1,
+			header: []string{"Name", "When", "Note", "7"},
+			rows: []wantRow{
+				{2, []string{"Amira ", "2007-03-14", "line\rbreak_x0041_"}, []pipeline.CellType{T, D, T}},
+				{7, []string{"", "2026-09-07", "2026-09-07 10:15:00"}, []pipeline.CellType{T, D, D}},
+				{8, []string{"12", "", "", "computed"}, []pipeline.CellType{N, T, T, T}},
+			}}})
+	})
 }
 
 // TestOpenXLSXErrors: files that are no workbook, and a sheet that is not there, give errors
