@@ -13,7 +13,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -80,9 +79,9 @@ func Acquire(path string) (*Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the lock file %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if held, err := tryLock(f); held || err != nil {
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if held {
 			return nil, &HeldError{Path: path, Holder: readHolder(path)}
 		}
 		return nil, fmt.Errorf("cannot lock %s: %w", path, err)
@@ -111,7 +110,7 @@ func (l *Lock) Path() string { return l.path }
 // Release empties the file (so the next holder knows this one ended cleanly) and drops the lock.
 func (l *Lock) Release() error {
 	l.f.Truncate(0)
-	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	unlock(l.f)
 	return l.f.Close()
 }
 
