@@ -67,37 +67,29 @@ func learnerFile(b *testing.B) string {
 // plainRead is the baseline the target is set on: encoding/csv with its defaults, reading every
 // record and nothing else (csv.NewReader(file), as anyone writes it first).
 func plainRead(b *testing.B, path string) int64 {
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	var n int64 = -1
-	for {
-		_, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return n
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
+	return csvRead(b, path, func(f *os.File) *csv.Reader { return csv.NewReader(f) })
 }
 
 // bareRead is the stricter baseline: encoding/csv tuned (ReuseRecord, a 256 KiB buffer), reading
 // every record and nothing else.
 func bareRead(b *testing.B, path string) int64 {
+	return csvRead(b, path, func(f *os.File) *csv.Reader {
+		r := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+		r.ReuseRecord = true
+		r.FieldsPerRecord = -1
+		return r
+	})
+}
+
+// csvRead reads every record of path with the reader mk makes, and returns the data rows.
+func csvRead(b *testing.B, path string, mk func(*os.File) *csv.Reader) int64 {
 	f, err := os.Open(path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	r := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
-	r.ReuseRecord = true
-	r.FieldsPerRecord = -1
-	var n int64 = -1
+	r := mk(f)
+	var n int64 = -1 // the header is not a row
 	for {
 		_, err := r.Read()
 		if errors.Is(err, io.EOF) {
