@@ -18,9 +18,6 @@ func SetClock(f func() time.Time) (restore func()) {
 	return func() { now = old }
 }
 
-// Now returns the pipeline's clock.
-func Now() time.Time { return now() }
-
 // Now returns the clock of the row's run, read once when the run started: rules that compare
 // with today ask for it on every row, and reading the system clock per row costs more than the
 // rule. Outside Run (Opts nil) it reads the pipeline's clock.

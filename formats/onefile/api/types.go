@@ -254,37 +254,6 @@ func (u UserUpdate) Validate() error {
 	return nil
 }
 
-// Diff is the update that turns current into desired: every field set
-// (non-zero) in desired whose value differs from current. Text is compared
-// exactly after trimming spaces. A field empty in desired is never cleared.
-func Diff(current, desired UserFields) UserUpdate {
-	out := UserUpdate{}
-	cv, dv := reflect.ValueOf(current), reflect.ValueOf(desired)
-	t := cv.Type()
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		d, c := dv.Field(i), cv.Field(i)
-		if d.IsZero() {
-			continue
-		}
-		switch d.Kind() {
-		case reflect.String:
-			if strings.TrimSpace(d.String()) != strings.TrimSpace(c.String()) {
-				out[name] = strings.TrimSpace(d.String())
-			}
-		case reflect.Pointer:
-			if c.IsNil() || c.Elem().Bool() != d.Elem().Bool() {
-				out[name] = d.Elem().Bool()
-			}
-		default:
-			if !d.Equal(c) {
-				out[name] = d.Interface()
-			}
-		}
-	}
-	return out
-}
-
 // Secret is a value that must not be shown: it prints as "[redacted]" with
 // any fmt verb, in JSON and in slog. Reveal gives the value.
 type Secret string

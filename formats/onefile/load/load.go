@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -786,13 +785,4 @@ func (l *loader) addCred(w *work, c Created) {
 	l.credMu.Lock()
 	defer l.credMu.Unlock()
 	l.creds = append(l.creds, Credential{Item: w.it, ID: c.ID, Username: c.Username, Password: c.Password})
-}
-
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
