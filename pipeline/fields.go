@@ -30,30 +30,21 @@ func (r *Row) Now() time.Time {
 
 // newRowOptions returns a run's options with the clock read once, at t.
 func newRowOptions(monthFirst bool, t time.Time) *RowOptions {
-	today := dayOf(t)
-	return &RowOptions{MonthFirst: monthFirst, now: t, today: today, todayDay: check.Date{Time: today}.DayNumber()}
+	return &RowOptions{MonthFirst: monthFirst, now: t, todayDay: dayNumber(t)}
 }
 
-// Today returns midnight UTC of the day of Now (in UTC): what a rule compares a date of birth
-// with. A run works it out once, not for every row.
-func (r *Row) Today() time.Time {
-	if r.Opts != nil && !r.Opts.today.IsZero() {
-		return r.Opts.today
-	}
-	return dayOf(r.Now())
-}
-
-// TodayDay is Today as a day number (see DateDay).
+// TodayDay returns the day number (see DateDay) of Now's day in UTC: what a rule compares a date
+// of birth with. A run works it out once, not for every row.
 func (r *Row) TodayDay() int {
-	if r.Opts != nil && !r.Opts.today.IsZero() {
+	if r.Opts != nil && !r.Opts.now.IsZero() {
 		return r.Opts.todayDay
 	}
-	return check.Date{Time: r.Today()}.DayNumber()
+	return dayNumber(r.Now())
 }
 
-func dayOf(t time.Time) time.Time {
+func dayNumber(t time.Time) int {
 	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return check.Date{Time: time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}.DayNumber()
 }
 
 // ParseDate parses field f of r as a date with the run's date order.

@@ -100,8 +100,7 @@ type Row struct {
 type RowOptions struct {
 	MonthFirst bool      // --date-order mdy
 	now        time.Time // the clock read once per run: the date checks of every row need it
-	today      time.Time // dayOf(now)
-	todayDay   int       // today as a day number
+	todayDay   int       // the day number of now's day (see TodayDay)
 }
 
 // Kind returns the row's kind.
