@@ -29,11 +29,12 @@ func Open(path string, o Options) (pipeline.Input, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("%s is a folder; give the files in it (for example %s)", path, filepath.Join(path, "*.csv"))
 	}
+	if HasSheets(path) {
+		return OpenXLSX(path, o)
+	}
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv", ".txt", ".tsv":
 		return OpenCSV(path, o)
-	case ".xlsx", ".xlsm":
-		return OpenXLSX(path, o)
 	case ".xls":
 		return nil, fmt.Errorf("%s is an old-style .xls workbook; open it in your spreadsheet program and save it as .xlsx or CSV", path)
 	default:
