@@ -91,6 +91,14 @@ func (a apiClient) UpdateUser(ctx context.Context, id int, fields map[string]any
 	return mapErr(a.c.UpdateUser(ctx, id, up), true)
 }
 
+func (a apiClient) GetUser(ctx context.Context, id int) (User, error) {
+	u, err := a.c.GetUser(ctx, id)
+	if err != nil {
+		return User{}, mapErr(err, false)
+	}
+	return User{ID: u.ID, Fields: fieldsOf(u), Complete: true}, nil
+}
+
 func (a apiClient) Assign(ctx context.Context, assignee int, x Assignment) error {
 	err := a.c.Assign(ctx, assignee, api.Assignment{LearnerID: x.LearnerID, Level: api.Level(x.Level), StandardID: x.StandardID, UnitID: api.UnitID(x.UnitID)})
 	if api.AssignedByUs(err) {

@@ -20,6 +20,9 @@ type Client interface {
 	CreateUser(ctx context.Context, fields map[string]any) (Created, error)
 	// UpdateUser changes the given fields only.
 	UpdateUser(ctx context.Context, id int, fields map[string]any) error
+	// GetUser reads one user whole (GET /User/{id}): the answer a plan diffs against when a
+	// search answered only some of the user's fields.
+	GetUser(ctx context.Context, id int) (User, error)
 	// Assign assigns user assignee to a learner. A refusal because the assignment exists
 	// matches ErrAlreadyAssigned.
 	Assign(ctx context.Context, assignee int, a Assignment) error
@@ -53,10 +56,25 @@ type UserFilter struct {
 	Email, MISID   string
 }
 
-// User is a user as OneFile answers a search: its ID and fields by API name.
+// User is a user as OneFile answers a search or a read: its ID and fields by API name.
+//
+// A search may answer summaries (ID, names, MISID, Email, Role, ...), so a field absent from a
+// search answer is unknown, not empty; Complete is set for the answer of GET /User/{id}, where
+// an absent field is empty.
 type User struct {
-	ID     int
-	Fields map[string]any
+	ID       int
+	Fields   map[string]any
+	Complete bool
+}
+
+// known reports whether u's value of field is known: present in the answer, or the answer is
+// the whole user.
+func (u *User) known(field string) bool {
+	if u.Complete {
+		return true
+	}
+	_, ok := u.Fields[field]
+	return ok
 }
 
 // Created is what a create answered. ID is 0 when the organisation's keychain setting is on.

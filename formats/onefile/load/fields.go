@@ -81,28 +81,56 @@ func same(f apiField, have any, want any) bool {
 	return strings.TrimSpace(h) == want.(string)
 }
 
-// diff returns the fields of want that OneFile's user does not already hold, and a description
-// of each change for people ("FirstName: Amy → Amira").
-func diff(have map[string]any, want map[string]any) (map[string]any, []string) {
-	out := map[string]any{}
-	var names []string
+// Change is one field an update changes: OneFile's value and the row's.
+type Change struct {
+	Field string `json:"field"`
+	From  any    `json:"from"`
+	To    any    `json:"to"`
+}
+
+func (c Change) String() string {
+	return fmt.Sprintf("%s: %s → %s", c.Field, shown(c.From), shown(c.To))
+}
+
+// diff returns the fields of want that OneFile's user u does not already hold, in name order,
+// and the fields of want whose value on OneFile is unknown (u is a search's summary that does
+// not carry them): those are neither sent nor counted as differing.
+func diff(u *User, want map[string]any) (changes []Change, unknown []string) {
 	for k, v := range want {
 		f, ok := userFieldByName[k]
 		if !ok {
 			continue // Role and OrganisationID are not updated
 		}
-		if same(f, have[k], v) {
+		if !u.known(k) {
+			unknown = append(unknown, k)
 			continue
 		}
-		out[k] = v
-		names = append(names, k)
+		if same(f, u.Fields[k], v) {
+			continue
+		}
+		changes = append(changes, Change{Field: k, From: u.Fields[k], To: v})
 	}
-	sort.Strings(names)
-	desc := make([]string, len(names))
-	for i, k := range names {
-		desc[i] = fmt.Sprintf("%s: %s → %s", k, shown(have[k]), shown(out[k]))
+	sort.Slice(changes, func(i, j int) bool { return changes[i].Field < changes[j].Field })
+	sort.Strings(unknown)
+	return changes, unknown
+}
+
+// describe is the changes for people: "FirstName: "Amy" → "Amira"; DOB: (empty) → ...".
+func describe(cs []Change) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.String()
 	}
-	return out, desc
+	return out
+}
+
+// fieldNames lists the changes' fields: "FirstName, DOB".
+func fieldNames(cs []Change) string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Field
+	}
+	return strings.Join(names, ", ")
 }
 
 func shown(v any) string {

@@ -40,11 +40,21 @@ const (
 	// RuleConcurrent: another load recorded the row in the ledger while this one ran. Loads
 	// sharing a ledger are kept apart by the organisation's lock; this is the ledger's own guard.
 	RuleConcurrent = "concurrent-load"
+	// RuleIdentity: the row matched a OneFile user by MISID or Email, but its ULN, or two of its
+	// names and date of birth, differ: another person, so it is not sent.
+	RuleIdentity = "identity-change"
+	// RuleEmailTaken: an update would give the user an e-mail another OneFile user holds.
+	RuleEmailTaken = "email-taken"
+	// RuleStale: applying a plan, the row's OneFile user changed since the plan was made.
+	RuleStale = "stale"
 )
 
 func init() {
 	pipeline.RegisterRule(pipeline.Rule{Code: RuleAPI, Summary: "OneFile refused or failed the row during a load; the message is OneFile's.", Example: "HTTP 400: PlacementID 12 does not exist"})
 	pipeline.RegisterRule(pipeline.Rule{Code: RuleConcurrent, Summary: "Not sent to OneFile because another load recorded the same row while this one ran; run again once it has finished.", Example: "two loads into one organisation at once"})
+	pipeline.RegisterRule(pipeline.Rule{Code: RuleIdentity, Summary: "Not sent: the row matched a OneFile user by MISID or Email, but the ULN, or two of first name, last name and date of birth, differ, so it looks like another person. --allow-identity-change sends it anyway.", Example: "MISID L-17 is Amy Stone on OneFile, Amira Khan in the row"})
+	pipeline.RegisterRule(pipeline.Rule{Code: RuleEmailTaken, Summary: "Not sent: the update would give the user an e-mail address another OneFile user already has.", Example: "Email j.smith@example.ac.uk already belongs to OneFile user 100231"})
+	pipeline.RegisterRule(pipeline.Rule{Code: RuleStale, Summary: "Not sent by 'bulk apply': the OneFile user changed after the plan was made; make the plan again.", Example: "FirstName was \"Amy\" when planned, now \"Amelia\""})
 	pipeline.RegisterRule(pipeline.Rule{Code: RuleNotSent, Summary: "Not sent to OneFile because a row it depends on was rejected or failed.", Example: "an assignment whose learner could not be created"})
 	have := false
 	for _, r := range pipeline.Rules() {
@@ -83,11 +93,15 @@ const (
 	ActExists = "exists"
 	ActAssign = "assign"
 	ActReject = "reject"
+	// ActConflict: the row matched a OneFile user who looks like another person (RuleIdentity).
+	ActConflict = "conflict"
 
 	StatusOK       = "ok"
 	StatusRejected = "rejected"
 	StatusFailed   = "failed"
 	StatusSkipped  = "skipped"
+	// StatusStale: applying a plan, the row's OneFile record had changed since; not sent.
+	StatusStale = "stale"
 )
 
 // Options configure a load.
@@ -117,6 +131,11 @@ type Options struct {
 	// error stops the load with nothing sent: another load is sending to the organisation.
 	// (A caller that knows the organisation beforehand may take its lock itself instead.)
 	Lock func(org Organisation) (release func(), err error)
+	// AllowIdentityChange sends updates the identity guard would stop (RuleIdentity).
+	AllowIdentityChange bool
+	// Planned, when set, is the saved plan being applied (by Item.Seq): each row is re-checked
+	// against OneFile just before it is written, and not sent when its record moved (stale).
+	Planned map[int]*PlanRow
 }
 
 // Progress is the loader's advance.
@@ -133,6 +152,10 @@ type Result struct {
 	Status    string
 	OneFileID string
 	Message   string
+	// Changes are an update's fields (planned or sent); Before holds OneFile's values of the
+	// row's fields as the decision saw them (what apply re-checks).
+	Changes []Change
+	Before  map[string]any
 }
 
 // Credential is a login OneFile returned for a new user (keychain off). The password is a
@@ -158,7 +181,9 @@ type Outcome struct {
 }
 
 // OK reports whether every row was loaded or had nothing to do.
-func (o *Outcome) OK() bool { return o.Counts[StatusRejected] == 0 && o.Counts[StatusFailed] == 0 }
+func (o *Outcome) OK() bool {
+	return o.Counts[StatusRejected] == 0 && o.Counts[StatusFailed] == 0 && o.Counts[StatusStale] == 0
+}
 
 const (
 	maxAttempts   = 8 // per change; each after a search proved the previous one made nothing
@@ -537,7 +562,7 @@ func drainContext(parent context.Context, d time.Duration) (context.Context, con
 
 func (w *work) finish(action, status, msg string) {
 	w.done = true
-	w.res = Result{Item: w.it, Action: action, Status: status, Message: msg}
+	w.res = Result{Item: w.it, Action: action, Status: status, Message: msg, Changes: w.res.Changes, Before: w.res.Before}
 	if w.id != 0 {
 		w.res.OneFileID = strconv.Itoa(w.id)
 	}
@@ -554,6 +579,12 @@ func (w *work) fail(rule, msg string) {
 		action = w.intended()
 	}
 	w.finish(action, status, msg)
+	w.rule, w.problem = rule, msg
+}
+
+// reject ends the row rejected by a plan's check (rule), with its action (conflict, update...).
+func (w *work) reject(rule, action, msg string) {
+	w.finish(action, StatusRejected, msg)
 	w.rule, w.problem = rule, msg
 }
 
@@ -704,6 +735,10 @@ func (l *loader) planUser(w *work) {
 		l.emit(w)
 		return
 	}
+	if pr := l.planned(w); pr != nil && !l.stillPlanned(w, pr, u) {
+		l.emit(w)
+		return
+	}
 	if u != nil {
 		w.existing, w.id = u, u.ID
 		if r := int(num(u.Fields["Role"])); r != 0 && r != w.role && l.o.Mode != Create {
@@ -711,12 +746,19 @@ func (l *loader) planUser(w *work) {
 			l.emit(w)
 			return
 		}
+		if moved := identityChange(u, w.it.User.Fields); moved != nil && !l.o.AllowIdentityChange {
+			w.reject(RuleIdentity, ActConflict, w.conflictMessage(u, moved))
+			l.emit(w)
+			return
+		}
 		if l.o.Mode == Create {
-			msg := "already on OneFile; --mode create leaves existing users alone (use --mode upsert to update them)"
-			if it, ok := l.led[w.key]; ok && it.Action == ActCreate && it.State != ledger.Failed {
-				msg = fmt.Sprintf("created by run %d", it.RunID)
-			}
-			w.finish(ActExists, StatusSkipped, msg)
+			w.finish(ActExists, StatusSkipped, l.existsMessage(w, u))
+			l.emit(w)
+			return
+		}
+		if o := l.emailTaken(w, u); o != nil {
+			w.reject(RuleEmailTaken, ActUpdate, fmt.Sprintf("not sent: the row would change OneFile user %d's e-mail to %s, which OneFile user %d (%s) already has; every OneFile user needs an e-mail of their own",
+				u.ID, w.it.User.Email, o.ID, personName(o.Fields)))
 			l.emit(w)
 			return
 		}

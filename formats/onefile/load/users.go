@@ -288,12 +288,43 @@ func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 			pending = append(pending, f+": → the new user its row names")
 		}
 	}
-	changes, desc := diff(w.existing.Fields, p)
-	desc = append(desc, pending...)
-	if len(desc) == 0 {
-		w.finish(ActExists, StatusSkipped, "already on OneFile, nothing differs")
+	// A field the search did not answer is unknown, not empty: read the whole user before
+	// deciding, so only what really differs is sent (and the identity check sees DOB and ULN).
+	if _, unknown := diff(w.existing, p); len(unknown) > 0 {
+		u, err := l.o.Client.GetUser(ctx, w.id)
+		if err != nil {
+			if errors.Is(err, ErrAuth) {
+				return err
+			}
+			w.res.Action = ActUpdate
+			w.fail(RuleAPI, fmt.Sprintf("not updated: cannot read OneFile user %d to compare (%v); run again", w.id, err))
+			return nil
+		}
+		w.existing = &u
+	}
+	if moved := identityChange(w.existing, p); moved != nil && !l.o.AllowIdentityChange {
+		w.reject(RuleIdentity, ActConflict, w.conflictMessage(w.existing, moved))
 		return nil
 	}
+	changes, _ := diff(w.existing, p)
+	w.res.Before = before(w.existing, p)
+	if pr := l.planned(w); pr != nil {
+		if stale := pr.moved(w.existing); len(stale) > 0 {
+			w.reject(RuleStale, ActUpdate, "stale: OneFile user "+strconv.Itoa(w.id)+" changed since the plan was made ("+strings.Join(stale, "; ")+"); nothing was sent. Make the plan again")
+			w.res.Status = StatusStale
+			return nil
+		}
+	}
+	desc := append(describe(changes), pending...)
+	if len(desc) == 0 {
+		msg := "already on OneFile, nothing differs"
+		if l.planned(w) != nil {
+			msg = "already as the plan wants it; nothing sent"
+		}
+		w.finish(ActExists, StatusSkipped, msg)
+		return nil
+	}
+	w.res.Changes = changes
 	what := strings.Join(desc, "; ")
 	if l.o.DryRun {
 		w.finish(ActUpdate, StatusSkipped, "dry run: would change "+what)
@@ -302,12 +333,16 @@ func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 	if ok, err := l.intend(w, w.key, ActUpdate, w.id); !ok {
 		return err
 	}
+	send := make(map[string]any, len(changes))
+	for _, c := range changes {
+		send[c.Field] = c.To
+	}
 	var last error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		if attempt > 1 && !sleep(ctx, backoff(attempt)) {
 			break
 		}
-		err := l.o.Client.UpdateUser(ctx, w.id, changes)
+		err := l.o.Client.UpdateUser(ctx, w.id, send)
 		if err == nil {
 			w.finish(ActUpdate, StatusOK, "changed "+what)
 			return l.record(w.key, ledger.Done, ActUpdate, w.id, "")

@@ -1,0 +1,202 @@
+package load
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulkload/bulk/formats/onefile/api"
+	"github.com/bulkload/bulk/formats/onefile/sandbox"
+)
+
+// sam is the seed's learner L-0001 (OneFile ID 1010, Sam Carter) as a row; edit gives him
+// other values.
+func sam(edit string) string {
+	fields := map[string]string{"Role": "1", "FirstName": "Sam", "LastName": "Carter", "Email": "sam.carter@learner.example",
+		"MISID": "L-0001", "DefaultAssessorMISID": "STF-001", "ClassroomName": "Business Administration L3", "PlacementName": "Acme Logistics Ltd"}
+	order := []string{"Role", "FirstName", "LastName", "Email", "MISID", "DefaultAssessorMISID", "ClassroomName", "PlacementName"}
+	for _, kv := range strings.Split(edit, ";") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			if _, seen := fields[k]; !seen {
+				order = append(order, k)
+			}
+			fields[k] = v
+		}
+	}
+	var parts []string
+	for _, k := range order {
+		parts = append(parts, k+"="+fields[k])
+	}
+	return strings.Join(parts, ";")
+}
+
+func userOn(t *testing.T, b *box, id int) sandbox.User {
+	t.Helper()
+	for _, u := range b.Snapshot().Users {
+		if u.ID == id {
+			return u
+		}
+	}
+	t.Fatalf("no user %d on the sandbox", id)
+	return sandbox.User{}
+}
+
+// TestIdentityAndEmailGuards: an upsert never turns one person into another, nor gives a user
+// an e-mail someone else holds; both are rejected with both people named, and nothing is sent.
+func TestIdentityAndEmailGuards(t *testing.T) {
+	tests := []struct {
+		name      string
+		row       string
+		allow     bool
+		want      string // action/status
+		rule      string
+		message   []string
+		firstName string // Sam's first name on OneFile afterwards
+	}{
+		{"two names differ", sam("FirstName=Amira;LastName=Khan"), false, "conflict/rejected", RuleIdentity,
+			[]string{"row 2 (Amira Khan)", "OneFile user 1010 (Sam Carter)", `MISID "L-0001"`, "FirstName, LastName", "--allow-identity-change"}, "Sam"},
+		{"two names differ, allowed", sam("FirstName=Amira;LastName=Khan"), true, "update/ok", "", nil, "Amira"},
+		{"first name and DOB differ", sam("FirstName=Samuel;DOB=2001-02-03"), false, "update/ok", "", nil, "Samuel"}, // OneFile holds no DOB: filled in, not changed
+		{"one name differs", sam("LastName=Carter-Jones"), false, "update/ok", "", nil, "Sam"},
+		{"case only", sam("FirstName=SAM;LastName=carter"), false, "update/ok", "", nil, "SAM"},
+		{"e-mail of another user", sam("Email=priya.shah@northfield.example"), false, "update/rejected", RuleEmailTaken,
+			[]string{"OneFile user 1001 (Priya Shah) already has", "priya.shah@northfield.example"}, "Sam"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := startSandbox(t, sandbox.Config{})
+			before := b.Snapshot().Calls["POST /User/{id}"]
+			out, rec := runLoad(t, b, validated(t, []string{tt.row}, nil), Options{Mode: Upsert, AllowIdentityChange: tt.allow})
+			r := out.Results[0]
+			if got := r.Action + "/" + r.Status; got != tt.want {
+				t.Fatalf("got %s (%s), want %s", got, r.Message, tt.want)
+			}
+			for _, m := range tt.message {
+				if !strings.Contains(r.Message, m) {
+					t.Errorf("message %q lacks %q", r.Message, m)
+				}
+			}
+			if tt.rule != "" {
+				if len(rec.problems) != 1 || rec.problems[0].Rule != tt.rule {
+					t.Errorf("problems %+v, want one %s", rec.problems, tt.rule)
+				}
+				if n := b.Snapshot().Calls["POST /User/{id}"]; n != before {
+					t.Errorf("%d updates sent for a rejected row", n-before)
+				}
+			}
+			if got := userOn(t, b, 1010).FirstName; got != tt.firstName {
+				t.Errorf("Sam's first name on OneFile %q, want %q", got, tt.firstName)
+			}
+		})
+	}
+}
+
+// TestCreateModeNamesDifferences: --mode create leaves an existing user alone but says which
+// fields differ and how to update them.
+func TestCreateModeNamesDifferences(t *testing.T) {
+	b := startSandbox(t, sandbox.Config{})
+	out, _ := runLoad(t, b, validated(t, []string{sam("LastName=Carter-Jones"), "Role=5;FirstName=Priya;LastName=Shah;Email=priya.shah@northfield.example;MISID=STF-001"}, nil), Options{Mode: Create})
+	if r := out.Results[0]; r.Action != ActExists || !strings.Contains(r.Message, `LastName: "Carter" → "Carter-Jones"`) || !strings.Contains(r.Message, "--mode upsert") {
+		t.Errorf("row with a change: %s/%s %q", r.Action, r.Status, r.Message)
+	}
+	if r := out.Results[1]; !strings.Contains(r.Message, "nothing differs") {
+		t.Errorf("row without a change: %q", r.Message)
+	}
+}
+
+// planAndApply makes a plan with a dry run, writes and reads it back as 'bulk apply' does.
+func planAndApply(t *testing.T, b *box, users, assigns []string, mode Mode) (*Plan, func() *Outcome) {
+	t.Helper()
+	led := openLedger(t)
+	out, _ := runLoad(t, b, validated(t, users, assigns), Options{DryRun: true, Mode: mode, Ledger: led})
+	path := filepath.Join(t.TempDir(), "report", "plan.json")
+	if err := WritePlan(path, NewPlan(out, Options{Mode: mode, APIRoot: b.url}, out.Started)); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("plan.json: %v, mode %v; want 0600", err, fi.Mode().Perm())
+	}
+	p, err := ReadPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, func() *Outcome {
+		items, planned, err := p.Items()
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _ := runLoad(t, b, items, Options{Mode: p.Mode, Org: p.Target.Organisation, Planned: planned, Ledger: led})
+		return o
+	}
+}
+
+// TestApplyPlan: applying a plan does what the dry run said, and applying it again sends nothing.
+func TestApplyPlan(t *testing.T) {
+	b := startSandbox(t, sandbox.Config{})
+	newbie := "Role=5;FirstName=New;LastName=Person;Email=new.person@northfield.example;MISID=NEW-9"
+	learner := "Role=1;FirstName=Lea;LastName=Nova;Email=lea@learner.example;MISID=NEW-L1;DefaultAssessorMISID=NEW-9;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd"
+	p, apply := planAndApply(t, b, []string{sam("LastName=Carter-Jones"), newbie, learner, sam("MISID=L-0001")},
+		[]string{"LearnerMISID=NEW-L1;UserMISID=NEW-9;Level=1"}, Upsert)
+	wantPlan := []string{PlanUpdate, PlanCreate, PlanCreate, PlanReject, PlanAssign}
+	for i, w := range wantPlan {
+		if p.Rows[i].Action != w {
+			t.Errorf("plan row %d: %s, want %s (%s)", i, p.Rows[i].Action, w, p.Rows[i].Message)
+		}
+	}
+	if p.Rows[0].Before["LastName"] != "Carter" || len(p.Rows[0].Changes) != 1 {
+		t.Errorf("plan row 0 before %v changes %+v", p.Rows[0].Before, p.Rows[0].Changes)
+	}
+	if b.Snapshot().Calls["POST /User"] != 0 {
+		t.Fatal("the dry run created users")
+	}
+	out := apply()
+	if got := statuses(out); got["update/ok"] != 1 || got["create/ok"] != 2 || got["assign/ok"] != 1 {
+		t.Errorf("first apply: %v", got)
+	}
+	if userOn(t, b, 1010).LastName != "Carter-Jones" {
+		t.Error("the update was not made")
+	}
+	calls := b.Snapshot().Calls
+	out = apply()
+	after := b.Snapshot().Calls
+	for _, ep := range []string{"POST /User", "POST /User/{id}", "POST /User/{id}/Assign"} {
+		if after[ep] != calls[ep] {
+			t.Errorf("second apply sent %s %d times", ep, after[ep]-calls[ep])
+		}
+	}
+	if got := statuses(out); got["update/ok"]+got["create/ok"]+got["assign/ok"] != 0 {
+		t.Errorf("second apply: %v", got)
+	}
+	checkOnce(t, b, nil)
+}
+
+// TestApplyStale: a row whose OneFile user changed after the plan is not sent, and says which
+// fields moved; the other rows are applied.
+func TestApplyStale(t *testing.T) {
+	b := startSandbox(t, sandbox.Config{})
+	_, apply := planAndApply(t, b, []string{sam("LastName=Carter-Jones"), "Role=5;FirstName=New;LastName=Person;Email=new.person@northfield.example;MISID=NEW-9"}, nil, Upsert)
+	// Someone edits Sam on OneFile, and creates NEW-9 by hand, between plan and apply.
+	c := newClient(t, b)
+	if err := c.UpdateUser(context.Background(), 1010, api.UserUpdate{"LastName": "Carter-Smith"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateUser(context.Background(), api.UserFields{OrganisationID: 5740, Role: 5, FirstName: "New", LastName: "Person",
+		Email: "new.person@northfield.example", MISID: "NEW-9"}); err != nil {
+		t.Fatal(err)
+	}
+	out := apply()
+	for i, want := range []string{`LastName was "Carter" when planned, now "Carter-Smith"`, "did not when the plan was made"} {
+		r := out.Results[i]
+		if r.Status != StatusStale || !strings.Contains(r.Message, want) {
+			t.Errorf("row %d: %s/%s %q, want stale with %q", i, r.Action, r.Status, r.Message, want)
+		}
+	}
+	if userOn(t, b, 1010).LastName != "Carter-Smith" {
+		t.Error("a stale row was sent")
+	}
+	if out.OK() {
+		t.Error("an apply with stale rows is OK")
+	}
+}
