@@ -167,7 +167,8 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		free <- &batch{recs: make([]Record, o.BatchSize), rows: make([]Row, o.BatchSize)}
 	}
 	matched := 0
-	uniq := newUniques() // fingerprints are made by the workers, looked up by the sequencer
+	var empties []Problem // inputs with no data row, reported once the rows are
+	uniq := newUniques()  // fingerprints are made by the workers, looked up by the sequencer
 	defer uniq.free()
 
 	// Reader: one goroutine, because files are read in order.
@@ -175,6 +176,8 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		defer close(work)
 		seq, index := 0, 0
 		for _, in := range inputs {
+			var first *Source // the input's first table of data
+			rows := 0         // the input's data rows
 			for {
 				t, err := in.NextTable()
 				if err == io.EOF {
@@ -186,6 +189,14 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 				src := t.Source()
 				src.Index = index
 				index++
+				if blankHeader(src.Header) {
+					// An empty file or sheet is not a table of any kind: it is said once below
+					// (empty-input) when the whole input has no data, else passed over.
+					if first == nil {
+						first = src
+					}
+					continue
+				}
 				k := o.Kind
 				if k == nil {
 					var cs []Candidate
@@ -210,6 +221,9 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 					o.Chosen(src, k, false)
 				}
 				matched++
+				if first == nil || blankHeader(first.Header) {
+					first = src
+				}
 				m, hp, fatal := MapHeader(k, src, o.Aliases)
 				if h, ok := t.(interface{ HeaderProblems() []Problem }); ok {
 					// The reader's own problems with the header row (bad bytes, stray quotes)
@@ -246,6 +260,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 						rec.Src = src
 						b.n++
 					}
+					rows += b.n
 					select {
 					case work <- b:
 					case <-ctx.Done():
@@ -258,6 +273,10 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 						return fmt.Errorf("reading %s: %w", src.Where(), rerr)
 					}
 				}
+			}
+			if rows == 0 && first != nil {
+				matched++ // said as empty-input, not as "no kind"
+				empties = append(empties, emptyInput(first))
 			}
 		}
 		if matched == 0 {
@@ -384,7 +403,36 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		}
 		return nil
 	})
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if o.Reporter != nil {
+		for _, p := range empties {
+			o.Reporter.Problem(p)
+		}
+	}
+	return nil
+}
+
+// blankHeader reports whether a table has no header at all: an empty file or sheet.
+func blankHeader(h []string) bool {
+	for _, c := range h {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// emptyInput is the problem of an input with no data row: a nightly drop cut short or an
+// export that found nobody must not pass as a run that had nothing to do.
+func emptyInput(src *Source) Problem {
+	what := "is empty"
+	if !blankHeader(src.Header) {
+		what = "has a header row but no data rows"
+	}
+	return Problem{Source: src, File: src.File, Sheet: src.Sheet, Rule: RuleEmptyInput, Severity: Error,
+		Message: fmt.Sprintf("%s %s: there is nothing to check or load. Check the file is the one you meant (an export that found nobody, or a copy cut short), then run again.", src.Where(), what)}
 }
 
 func explainDetection(cs []Candidate) string {

@@ -187,9 +187,19 @@ func parseDelimiter(s string) (rune, error) {
 // summaryLine is the one line a run ends with.
 func summaryLine(rep *report.Report, dir string) string {
 	c := rep.Counts()
-	return fmt.Sprintf("%s %s: %s valid, %s rejected, %s %s. Report: %s",
+	line := fmt.Sprintf("%s %s: %s valid, %s rejected, %s %s. Report: %s",
 		thousands(c.Read), plural(c.Read, "row", "rows"), thousands(c.Valid), thousands(c.Rejected),
 		thousands(c.Warnings), plural(c.Warnings, "warning", "warnings"), rejectsFile(rep, dir))
+	if c.Errors > 0 {
+		// Errors on no row (an empty input) reject nothing, so the counts alone would not say
+		// why the run failed.
+		for _, p := range rep.Problems() {
+			if p.Severity == pipeline.Error && (p.Source == nil || p.Row <= p.Source.HeaderRow) && p.Rule == pipeline.RuleEmptyInput {
+				line += "\n" + p.Message
+			}
+		}
+	}
+	return line
 }
 
 // rejectsFile is the file of rejects to fix: the workbook when the report wrote one (it may be

@@ -175,7 +175,7 @@ finishes, so an interrupted run never leaves half a payload.
 			if err != nil {
 				return err
 			}
-			if res.counts.Rejected > 0 {
+			if !res.counts.Clean() {
 				return &ExitError{Code: ExitRejected}
 			}
 			return nil

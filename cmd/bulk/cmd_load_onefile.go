@@ -349,7 +349,7 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 		return res.rep, &ExitError{Code: ExitInterrupted}
 	case lerr != nil:
 		return res.rep, cannotRun(fmt.Errorf("the load stopped: %w", lerr), "What was done is recorded; fix the cause and run the same command again.")
-	case !out.OK() || res.counts.Rejected > 0:
+	case !out.OK() || !res.counts.Clean():
 		return res.rep, &ExitError{Code: ExitRejected}
 	}
 	return res.rep, nil

@@ -160,7 +160,7 @@ func pushLine(s peoplefluent.Summary) string {
 }
 
 func exitFor(c report.Counts) error {
-	if c.Rejected > 0 {
+	if !c.Clean() {
 		return &ExitError{Code: ExitRejected}
 	}
 	return nil

@@ -346,7 +346,7 @@ func processFile(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job, 
 	if err := rep.Write(); err != nil {
 		log.Error("cannot write the report", "err", err)
 	}
-	if after.Rejected > 0 {
+	if !after.Clean() {
 		return finish("failed", ExitRejected, summary)
 	}
 	return finish("done", ExitOK, summary)

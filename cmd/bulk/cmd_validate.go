@@ -31,7 +31,7 @@ The kind of each file or sheet is detected from its headers unless --kind is giv
 			if !c.quiet {
 				fmt.Fprintln(a.Stderr, summaryLine(res.rep, c.reportDir))
 			}
-			if res.counts.Rejected > 0 {
+			if !res.counts.Clean() {
 				return &ExitError{Code: ExitRejected}
 			}
 			return nil

@@ -129,9 +129,9 @@ func TestFirstStepsMessages(t *testing.T) {
 		notWant []string
 	}{
 		// --kind given: the skipped sheets must not be told to use --kind.
-		{[]string{"validate", "--report", filepath.Join(dir, "r1"), "--kind", "onefile-users", wb}, 0,
-			[]string{"sheet Read me: skipped", "use --sheet NAME"}, []string{"Use --kind"}},
-		{[]string{"validate", "--report", filepath.Join(dir, "r2"), wb}, 0,
+		{[]string{"validate", "--report", filepath.Join(dir, "r1"), "--kind", "onefile-users", wb}, ExitRejected,
+			[]string{"sheet Read me: skipped", "use --sheet NAME", "has a header row but no data rows"}, []string{"Use --kind"}},
+		{[]string{"validate", "--report", filepath.Join(dir, "r2"), wb}, ExitRejected,
 			[]string{"sheet Read me: skipped: its headers match no kind. Use --kind to say what it holds."}, nil},
 		{[]string{"validate", "--report", filepath.Join(dir, "r3"), filepath.Join(dir, "learnres.csv")}, ExitCannotRun,
 			[]string{"learnres.csv", "Check the file's name and folder"}, nil},

@@ -35,6 +35,7 @@ type Report struct {
 	rowsRead int64
 	nReject  int64
 	nSkip    int64 // skipped rows not rejected since
+	nErrors  int64 // errors on no data row
 	warnings int64
 	byRule   map[string]int64
 	extra    map[string]any // summary fields other stages add (loader counts, ...)
@@ -117,6 +118,9 @@ func (r *Report) addProblem(p pipeline.Problem) {
 	if p.Severity == pipeline.Warning {
 		r.warnings++
 	}
+	if p.Severity == pipeline.Error && (p.Source == nil || p.Row <= p.Source.HeaderRow) {
+		r.nErrors++
+	}
 }
 
 func (r *Report) markRejected(src, row int) {
@@ -164,13 +168,19 @@ func (r *Report) Set(key string, v any) {
 // pipeline.Options.Keep held back from the sink) is a part of Valid.
 type Counts struct {
 	Read, Valid, Rejected, Warnings, Skipped int64
+	// Errors counts errors that are on no data row (an empty input, a header that cannot be
+	// read): the run did not go well even if no row was rejected.
+	Errors int64
 }
+
+// Clean reports whether nothing was rejected and nothing else went wrong: exit status 0.
+func (c Counts) Clean() bool { return c.Rejected == 0 && c.Errors == 0 }
 
 // Counts returns the totals so far.
 func (r *Report) Counts() Counts {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Counts{Read: r.rowsRead, Valid: r.rowsRead - r.nReject, Rejected: r.nReject, Warnings: r.warnings, Skipped: r.nSkip}
+	return Counts{Read: r.rowsRead, Valid: r.rowsRead - r.nReject, Rejected: r.nReject, Warnings: r.warnings, Skipped: r.nSkip, Errors: r.nErrors}
 }
 
 // Problems returns the problems sorted by file, sheet, row and column position.
