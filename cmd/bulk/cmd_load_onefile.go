@@ -330,6 +330,10 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 		if credPath != "" {
 			fmt.Fprintf(a.Stderr, "OneFile returned %d new logins: they are in %s (readable by you only). Hand them over securely, then delete the file.\n", len(out.Credentials), credPath)
 		}
+		if n := len(out.LostLogins); n > 0 {
+			fmt.Fprintf(a.Stderr, "%d new %s created but OneFile's answer with the login was lost (%s): reset %s password in OneFile before handing it over.\n",
+				n, plural(int64(n), "user was", "users were"), itemRows(out.LostLogins), plural(int64(n), "that user's", "their"))
+		}
 		if kept != "" {
 			fmt.Fprintf(a.Stderr, "The logins of an earlier run in this report folder were kept: they are now in %s.\n", kept)
 		}
@@ -347,6 +351,8 @@ func runLoadOnefile(ctx context.Context, a *App, o *loadOnefileOpts, args []stri
 	case out.Interrupted || ctx.Err() != nil:
 		fmt.Fprintln(a.Stderr, "bulk: interrupted; what was done is recorded. Run the same command again to finish.")
 		return res.rep, &ExitError{Code: ExitInterrupted}
+	case lerr != nil && out.NotStarted:
+		return res.rep, cannotRun(fmt.Errorf("nothing was sent: %w", lerr), "Fix that, then run the command again.")
 	case lerr != nil:
 		return res.rep, cannotRun(fmt.Errorf("the load stopped: %w", lerr), "What was done is recorded; fix the cause and run the same command again.")
 	case !out.OK() || !res.counts.Clean():
@@ -447,6 +453,25 @@ func loadSummary(out *load.Outcome, dry bool, dir string, st api.Stats) string {
 		verb, where, thousands(okOf(out, load.ActCreate)), thousands(okOf(out, load.ActUpdate)), thousands(okOf(out, load.ActAssign)),
 		thousands(c[load.ActExists]-unchanged), thousands(c[load.StatusRejected]), thousands(c[load.StatusFailed]),
 		thousands(c[load.StatusSkipped]-c[load.ActExists]), also, thousands(st.Calls), thousands(st.Retries), filepath.Join(dir, "results.csv"))
+}
+
+// itemRows names rows for a message: "learners.csv row 4, row 9; term.xlsx, sheet Staff row 2".
+func itemRows(its []*load.Item) string {
+	var parts []string
+	var last *pipeline.Source
+	for i, it := range its {
+		if i == 8 {
+			parts = append(parts, fmt.Sprintf("and %d more, listed in results.csv", len(its)-i))
+			break
+		}
+		if it.Src != last {
+			parts = append(parts, fmt.Sprintf("%s row %d", it.Src.Where(), it.Row))
+		} else {
+			parts = append(parts, fmt.Sprintf("row %d", it.Row))
+		}
+		last = it.Src
+	}
+	return strings.Join(parts, ", ")
 }
 
 func okOf(out *load.Outcome, action string) int64 {

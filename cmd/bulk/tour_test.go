@@ -110,8 +110,15 @@ func TestLoadWithoutOrgSaysNothingLoaded(t *testing.T) {
 	if code != ExitCannotRun {
 		t.Fatalf("exit %d, want %d\n%s", code, ExitCannotRun, stderr)
 	}
-	if strings.Contains(stderr, "organisation 0") || !strings.Contains(stderr, "Nothing loaded:") || !strings.Contains(stderr, "--org") {
+	if strings.Contains(stderr, "organisation 0") || !strings.Contains(stderr, "Nothing loaded:") || !strings.Contains(stderr, "--org") ||
+		strings.Contains(stderr, "run the same command again") || !strings.Contains(stderr, "nothing was sent") {
 		t.Errorf("stderr:\n%s", stderr)
+	}
+	// The row was never tried: it is not sent, not failed.
+	for _, rec := range readCSV(t, filepath.Join(dir, "rep", "results.csv"))[1:] {
+		if rec[5] != "skipped" || !strings.Contains(rec[7], "not sent") {
+			t.Errorf("results.csv row %v, want skipped, not sent", rec)
+		}
 	}
 }
 

@@ -173,6 +173,13 @@ type Outcome struct {
 	Org         Organisation
 	Results     []Result // one per item, in input order
 	Credentials []Credential
+	// LostLogins are the rows whose user was created (confirmed by a search after the answer
+	// was lost) with the keychain off: OneFile made a login, but its password never arrived.
+	LostLogins []*Item
+	// NotStarted is set when the load stopped before sending anything (the organisation could
+	// not be chosen, the token was refused, another load holds the organisation): its rows are
+	// not sent, not failed.
+	NotStarted  bool
 	Interrupted bool
 	Started     time.Time
 	Finished    time.Time
@@ -247,6 +254,8 @@ type loader struct {
 	total   int
 	credMu  sync.Mutex
 	creds   []Credential
+	lost    []*Item
+	sending atomic.Bool // a stage has started: rows may have been sent
 	stage   atomic.Value // string
 	nUsers  int          // users OneFile held at the start
 	claimMu sync.Mutex
@@ -345,6 +354,7 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 	out.Org = l.org
 	out.RunID = l.runID
 	out.Interrupted = ctx.Err() != nil
+	out.NotStarted = err != nil && !l.sending.Load()
 	why := "not sent: the run was interrupted; run the same command again to finish (the ledger skips what was done)"
 	if err != nil && !out.Interrupted {
 		why = "not sent: " + firstLine(err.Error())
@@ -352,7 +362,9 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 	for _, w := range works {
 		if !w.done {
 			w.finish("", StatusSkipped, why)
-			if err != nil && !out.Interrupted {
+			// A load that stopped before its first call changed nothing: its rows were not
+			// tried, so they did not fail (the error says what to fix).
+			if err != nil && !out.Interrupted && !out.NotStarted {
 				w.res.Status = StatusFailed
 			}
 		}
@@ -363,6 +375,7 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		}
 	}
 	out.Credentials = l.creds
+	out.LostLogins = l.lost
 	out.Finished = time.Now()
 	if o.Ledger != nil && l.runID != 0 {
 		if lerr := l.saveRun(out, err); lerr != nil && err == nil {
@@ -461,6 +474,7 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 		if ctx.Err() != nil {
 			return nil
 		}
+		l.sending.Store(true)
 		l.stage.Store(s.name)
 		if s.name == "assignments" {
 			l.preclaim(s.ws)

@@ -208,6 +208,9 @@ func (l *loader) create(ctx context.Context, w *work, p map[string]any) error {
 			msg := fmt.Sprintf("created (confirmed by search after: %v)", firstLine(err.Error()))
 			if !l.org.Keychain {
 				msg += "; the login OneFile answered with was lost: reset the password in OneFile if it is needed"
+				l.credMu.Lock()
+				l.lost = append(l.lost, w.it)
+				l.credMu.Unlock()
 			}
 			w.finish(ActCreate, StatusOK, msg)
 			return l.record(w.key, ledger.Done, ActCreate, w.id, "")
