@@ -200,3 +200,22 @@ func TestApplyStale(t *testing.T) {
 		t.Error("an apply with stale rows is OK")
 	}
 }
+
+// TestIdentityULN: a ULN OneFile holds is never changed by an upsert, even with the names the
+// same: a different ULN is a different learner.
+func TestIdentityULN(t *testing.T) {
+	b := startSandbox(t, sandbox.Config{})
+	if out, _ := runLoad(t, b, validated(t, []string{sam("ULN=1000000043")}, nil), Options{Mode: Upsert}); out.Results[0].Status != StatusOK {
+		t.Fatalf("setting the ULN: %+v", out.Results[0])
+	}
+	out, rec := runLoad(t, b, validated(t, []string{sam("ULN=1000000051")}, nil), Options{Mode: Upsert})
+	if r := out.Results[0]; r.Action != ActConflict || !strings.Contains(r.Message, `ULN: "1000000043" → "1000000051"`) {
+		t.Errorf("got %s/%s %q", r.Action, r.Status, r.Message)
+	}
+	if len(rec.problems) != 1 || rec.problems[0].Rule != RuleIdentity {
+		t.Errorf("problems %+v", rec.problems)
+	}
+	if got := userOn(t, b, 1010).Fields["ULN"]; got != "1000000043" {
+		t.Errorf("ULN on OneFile %q", got)
+	}
+}
