@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +17,7 @@ func TestNewChecksConfig(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{Config{CustomerToken: "x"}, "is not an http(s) URL"},
+		{Config{CustomerToken: "x"}, "OneFile API root: not a usable target URL: no URL was given"},
 		{Config{BaseURL: "wsapibeta.onefile.co.uk/api/v2.1", CustomerToken: "x"}, "is not an http(s) URL"},
 		{Config{BaseURL: "https://wsapibeta.onefile.co.uk/api/v2.1/"}, "no OneFile customer token"},
 	} {
@@ -489,37 +488,15 @@ func TestCancellation(t *testing.T) {
 	})
 }
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
-	for _, tt := range []struct {
-		v    string
-		want time.Duration
-		ok   bool
-	}{
-		{"", 0, false},
-		{"3", 3 * time.Second, true},
-		{"0", 0, true},
-		{"Tue, 01 Sep 2026 12:00:05 GMT", 5 * time.Second, true},
-		{"Tue, 01 Sep 2026 11:00:00 GMT", 0, true},
-		{"soon", 0, false},
-	} {
-		h := http.Header{}
-		if tt.v != "" {
-			h.Set("Retry-After", tt.v)
-		}
-		got, ok := retryAfter(h, now)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("%q: %v %v, want %v %v", tt.v, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestBackoff(t *testing.T) {
-	c, _ := New(Config{BaseURL: "http://x", CustomerToken: "t", BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second})
+	c, err := New(Config{BaseURL: "https://x.example", CustomerToken: "t", BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for attempt, ceil := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 40: time.Second} {
 		var top time.Duration
 		for range 200 {
-			d := c.backoff(attempt)
+			d := c.policy.Backoff(attempt)
 			if d <= 0 || d > ceil {
 				t.Fatalf("attempt %d: %v outside (0, %v]", attempt, d, ceil)
 			}
