@@ -20,11 +20,27 @@ func TestNewChecksConfig(t *testing.T) {
 		{Config{CustomerToken: "x"}, "OneFile API root: not a usable target URL: no URL was given"},
 		{Config{BaseURL: "wsapibeta.onefile.co.uk/api/v2.1", CustomerToken: "x"}, "is not an http(s) URL"},
 		{Config{BaseURL: "https://wsapibeta.onefile.co.uk/api/v2.1/"}, "no OneFile customer token"},
+		// Issue 16 items 10 and 11.
+		{Config{BaseURL: "https://me:Pa55word@wsapibeta.onefile.co.uk/api/v2.1", CustomerToken: "x"}, "https://[redacted]@wsapibeta.onefile.co.uk/api/v2.1"},
+		{Config{BaseURL: "http://wsapibeta.onefile.co.uk/api/v2.1", CustomerToken: "x"}, "plain HTTP"},
+		{Config{BaseURL: "https://wsapibeta.onefile.co.uk/api/v2.1?org=1", CustomerToken: "x"}, "query"},
 	} {
 		_, err := New(tt.cfg)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "Pa55word") {
 			t.Errorf("New(%v): %v, want %q", tt.cfg, err, tt.want)
 		}
+	}
+	for in, want := range map[string]string{
+		"HTTPS://WSAPIBETA.onefile.co.uk.:443//api/v2.1/": "https://wsapibeta.onefile.co.uk/api/v2.1",
+		"http://localhost:8089/api/v2.1/":                 "http://127.0.0.1:8089/api/v2.1",
+	} {
+		c, err := New(Config{BaseURL: in, CustomerToken: "x"})
+		if err != nil || c.BaseURL() != want {
+			t.Errorf("New(%q): BaseURL %v, %v; want %q", in, c, err, want)
+		}
+	}
+	if _, err := New(Config{BaseURL: "http://lms.example.org/api/v2.1", CustomerToken: "x", AllowInsecureHTTP: true}); err != nil {
+		t.Errorf("AllowInsecureHTTP: %v", err)
 	}
 	c, err := New(Config{BaseURL: "https://wsapibeta.onefile.co.uk/api/v2.1/", CustomerToken: "x"})
 	if err != nil || c.BaseURL() != "https://wsapibeta.onefile.co.uk/api/v2.1" {
