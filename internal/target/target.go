@@ -30,7 +30,7 @@ var (
 	ErrUserinfo = errors.New("target URL holds a user name or password")
 	// ErrInsecureHTTP: plain http:// to a host that is not this machine,
 	// without AllowInsecureHTTP.
-	ErrInsecureHTTP = errors.New("plain http:// to another machine")
+	ErrInsecureHTTP = errors.New("plain http:// refused")
 )
 
 // Option changes what Canonical accepts.
@@ -110,7 +110,7 @@ func Canonical(raw string, opts ...Option) (URL, error) {
 	}
 	t := URL{scheme: u.Scheme, host: host, port: port, path: cleanPath(u.EscapedPath())}
 	if t.Insecure() && !allowHTTP {
-		return URL{}, fmt.Errorf("%w: %s is plain HTTP to %s, which is not this machine: the token and personal data would cross the network unencrypted; use https://, or allow plain HTTP explicitly", ErrInsecureHTTP, t, host)
+		return URL{}, fmt.Errorf("%w: %s would send the token and personal data unencrypted to %s, which is not this machine; use https://, or allow plain HTTP explicitly", ErrInsecureHTTP, t, host)
 	}
 	return t, nil
 }
