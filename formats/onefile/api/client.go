@@ -3,23 +3,22 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptrace"
-	"net/url"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/bulkload/bulk/internal/httpx"
+	"github.com/bulkload/bulk/internal/target"
 )
 
 // Client talks to one OneFile API root with one customer token. It is safe
@@ -31,6 +30,7 @@ type Client struct {
 	hc     *http.Client
 	log    *slog.Logger
 	pacer  *pacer
+	policy httpx.Policy
 	stats  counters
 	bg     context.Context // lives until Close; runs the shared authentication
 	cancel context.CancelFunc
@@ -41,22 +41,42 @@ type Client struct {
 	gen     uint64   // bumped by every new session
 	secrets []string // customer token and sessions issued, scrubbed from errors
 	authSF  singleflight.Group
+
+	// unsettled holds the fingerprints of calls that failed in a way the
+	// caller may answer by sending the same call again (the loader retries
+	// a create after a lookup proved it was not made): such a resend is
+	// counted as a retry. Bounded by maxUnsettled.
+	unsettledMu sync.Mutex
+	unsettled   map[[sha256.Size]byte]struct{}
 }
+
+// maxUnsettled bounds the fingerprints kept; past it they are forgotten
+// (only the count of retries can suffer).
+const maxUnsettled = 4096
 
 // New checks cfg and makes a client. It makes no call: authentication
 // happens on the first call.
 func New(cfg Config) (*Client, error) {
 	cfg = cfg.withDefaults()
-	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("OneFile API root %q is not an http(s) URL such as https://wsapibeta.onefile.co.uk/api/v2.1", cfg.BaseURL)
+	var opts []target.Option
+	if cfg.AllowInsecureHTTP {
+		opts = append(opts, target.AllowInsecureHTTP)
+	}
+	root, err := target.Canonical(cfg.BaseURL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("OneFile API root: %w", err)
 	}
 	if strings.TrimSpace(cfg.CustomerToken) == "" {
 		return nil, fmt.Errorf("%w: no OneFile customer token was given", ErrAuth)
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Transport: newTransport(cfg.Concurrency)}
+	// OneFile never redirects: follow none, so that neither token is ever
+	// sent anywhere but the API root (Go's client would carry the
+	// X-CustomerToken and X-TokenID headers to any host a 3xx names).
+	var hc *http.Client
+	if cfg.HTTPClient != nil {
+		hc = httpx.WithRedirects(cfg.HTTPClient, httpx.NoRedirects)
+	} else {
+		hc = &http.Client{Transport: newTransport(cfg.Concurrency), CheckRedirect: httpx.NoRedirects}
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -64,14 +84,16 @@ func New(cfg Config) (*Client, error) {
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	return &Client{
-		cfg:     cfg,
-		base:    u.String(),
-		hc:      hc,
-		log:     log,
-		pacer:   newPacer(cfg),
-		bg:      bg,
-		cancel:  cancel,
-		secrets: []string{strings.TrimSpace(cfg.CustomerToken)},
+		cfg:       cfg,
+		base:      root.String(),
+		hc:        hc,
+		log:       log,
+		pacer:     newPacer(cfg),
+		policy:    httpx.Policy{MaxAttempts: cfg.MaxRetries + 1, Base: cfg.BackoffBase, Cap: cfg.BackoffMax, Jitter: httpx.FullJitter},
+		bg:        bg,
+		cancel:    cancel,
+		secrets:   []string{strings.TrimSpace(cfg.CustomerToken)},
+		unsettled: map[[sha256.Size]byte]struct{}{},
 	}, nil
 }
 
@@ -137,9 +159,10 @@ type request struct {
 }
 
 type answer struct {
-	status int
-	body   []byte
-	hdr    http.Header
+	status   int
+	body     []byte
+	hdr      http.Header
+	redirect *httpx.RedirectError // a 3xx, which is never followed
 }
 
 // call runs one API call through session, pacing, retries and error
@@ -152,6 +175,22 @@ func (c *Client) call(ctx context.Context, r request) (*answer, error) {
 			return nil, fmt.Errorf("%w: %s %s: %v", ErrInvalidRequest, r.method, r.path, err)
 		}
 	}
+	fp := fingerprint(r, payload)
+	if c.settle(fp) {
+		// The caller sends again a call that failed: that is a retry too,
+		// made where the caller could check what the failure left behind.
+		c.stats.retries.Add(1)
+		c.log.Info("onefile retry by the caller", "method", r.method, "path", r.path)
+	}
+	ans, err := c.run(ctx, r, payload)
+	if err != nil && resendable(ctx, err) {
+		c.unsettle(fp)
+	}
+	return ans, err
+}
+
+// run is call's loop of attempts.
+func (c *Client) run(ctx context.Context, r request, payload []byte) (*answer, error) {
 	var (
 		unknown  bool  // an earlier attempt may have taken effect
 		renewed  bool  // a new session was fetched after a 401 in this call
@@ -174,15 +213,21 @@ func (c *Client) call(ctx context.Context, r request) (*answer, error) {
 			return nil, c.stopped(r, err, unknown)
 		}
 		attempts++
-		ans, sent, err := c.attempt(ctx, r, payload, tok)
+		ans, class, err := c.attempt(ctx, r, payload, tok)
 		var wait time.Duration
 		switch {
 		case err != nil:
 			if ctx.Err() != nil { // the caller gave up (Ctrl-C), not OneFile
-				return nil, c.stopped(r, ctx.Err(), unknown || sent)
+				return nil, c.stopped(r, ctx.Err(), unknown || class == httpx.Unknown)
+			}
+			if errors.Is(err, ErrInvalidRequest) {
+				return nil, err
 			}
 			c.stats.networkErrors.Add(1)
-			if sent {
+			switch class {
+			case httpx.Untrusted: // no retry can fix a certificate
+				return nil, err
+			case httpx.Unknown:
 				if r.kind == neverTwice {
 					return nil, &OutcomeUnknownError{Method: r.method, Path: r.path, Cause: err}
 				}
@@ -204,22 +249,27 @@ func (c *Client) call(ctx context.Context, r request) (*answer, error) {
 			attempts-- // not a failure of the call itself
 			continue
 
-		case ans.status >= 200 && ans.status < 300:
+		case class == httpx.Success:
 			c.pacer.success()
 			return ans, nil
 
+		case ans.redirect != nil:
+			// OneFile does not redirect; one that does is not OneFile, or
+			// the URL is wrong. Its final word: not retried.
+			return nil, fmt.Errorf("%s %s: %w", r.method, r.path, ans.redirect)
+
 		default:
 			apiErr := c.apiError(r, ans, unknown)
-			switch {
-			case ans.status == http.StatusTooManyRequests:
+			switch class {
+			case httpx.Throttled:
 				// Refused before any change: always safe to retry.
 				c.stats.tooMany.Add(1)
 				c.pacer.tooMany()
-				if ra, ok := retryAfter(ans.hdr, time.Now()); ok {
+				if ra, ok := httpx.RetryAfter(ans.hdr.Get("Retry-After"), time.Now()); ok {
 					c.pacer.pause(time.Now().Add(ra))
 					wait = ra
 				}
-			case ans.status >= 500:
+			case httpx.Unknown: // 5xx
 				c.stats.serverErrors.Add(1)
 				if r.kind == neverTwice {
 					return nil, &OutcomeUnknownError{Method: r.method, Path: r.path, Cause: apiErr}
@@ -234,13 +284,13 @@ func (c *Client) call(ctx context.Context, r request) (*answer, error) {
 			lastErr = apiErr
 		}
 
-		if attempts > c.cfg.MaxRetries {
+		if !c.policy.More(attempts) {
 			if unknown {
 				return nil, &OutcomeUnknownError{Method: r.method, Path: r.path, Cause: &GaveUpError{Attempts: attempts, Last: lastErr}}
 			}
 			return nil, &GaveUpError{Attempts: attempts, Last: lastErr}
 		}
-		wait = max(wait, c.backoff(attempts))
+		wait = c.policy.Delay(attempts, wait)
 		status := 0
 		if ans != nil {
 			status = ans.status
@@ -250,7 +300,7 @@ func (c *Client) call(ctx context.Context, r request) (*answer, error) {
 		if c.cfg.OnRetry != nil {
 			c.cfg.OnRetry(RetryEvent{Method: r.method, Path: r.path, Attempt: attempts, Status: status, Err: lastErr, Wait: wait})
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := httpx.Sleep(ctx, wait); err != nil {
 			return nil, c.stopped(r, err, unknown)
 		}
 	}
@@ -264,52 +314,64 @@ func (c *Client) stopped(r request, err error, unknown bool) error {
 	return err
 }
 
-// backoff is exponential with full jitter: a random wait in
-// [0, min(BackoffMax, BackoffBase*2^(attempt-1))).
-func (c *Client) backoff(attempt int) time.Duration {
-	ceil := c.cfg.BackoffBase << min(attempt-1, 20)
-	if ceil <= 0 || ceil > c.cfg.BackoffMax {
-		ceil = c.cfg.BackoffMax
-	}
-	return rand.N(ceil) + 1
+// fingerprint identifies a call by what it sends.
+func fingerprint(r request, payload []byte) [sha256.Size]byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s\n", r.method, r.path)
+	h.Write(payload)
+	var fp [sha256.Size]byte
+	h.Sum(fp[:0])
+	return fp
 }
 
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
+// resendable reports a failure a caller may answer by sending the same call
+// again: an outcome to check, retries run out, no answer. Not a refusal (the
+// same call gets the same answer) and not the caller's own cancellation.
+func resendable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, ErrAuth) || errors.Is(err, ErrInvalidRequest) || errors.Is(err, httpx.ErrRedirect) || httpx.TLSProblem(err) != nil {
+		return false
 	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
+	var ae *APIError
+	if errors.As(err, &ae) && !errors.Is(err, ErrOutcomeUnknown) {
+		var g *GaveUpError
+		return errors.As(err, &g) // a 4xx alone is OneFile's final word
 	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
+	return true
 }
 
-// attempt makes one HTTP exchange. sent says whether the whole request was
-// written to the connection (so OneFile may have acted on it); a request
-// that failed before that point cannot have been acted on.
-func (c *Client) attempt(ctx context.Context, r request, payload []byte, session string) (*answer, bool, error) {
+// settle forgets fp, reporting whether it was an unsettled failure.
+func (c *Client) settle(fp [sha256.Size]byte) bool {
+	c.unsettledMu.Lock()
+	defer c.unsettledMu.Unlock()
+	_, ok := c.unsettled[fp]
+	delete(c.unsettled, fp)
+	return ok
+}
+
+func (c *Client) unsettle(fp [sha256.Size]byte) {
+	c.unsettledMu.Lock()
+	defer c.unsettledMu.Unlock()
+	if len(c.unsettled) >= maxUnsettled {
+		clear(c.unsettled)
+	}
+	c.unsettled[fp] = struct{}{}
+}
+
+// attempt makes one HTTP exchange and classifies it. An error (no complete
+// answer) comes with httpx.NotSent when the request cannot have reached
+// OneFile, httpx.Unknown when OneFile may have acted on it, and
+// httpx.Untrusted for a certificate no retry can fix.
+func (c *Client) attempt(ctx context.Context, r request, payload []byte, session string) (*answer, httpx.Class, error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	var written atomic.Bool
-	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				written.Store(true)
-			}
-		},
-	})
+	actx, written := httpx.TrackWrite(actx)
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)
 	}
 	req, err := http.NewRequestWithContext(actx, r.method, c.base+r.path, body)
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+		return nil, httpx.NotSent, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	if payload != nil {
@@ -327,18 +389,22 @@ func (c *Client) attempt(ctx context.Context, r request, payload []byte, session
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		c.log.Debug("onefile call", "method", r.method, "path", r.path, "error", "no answer", "elapsed", time.Since(start))
-		return nil, written.Load(), c.netError(r, actx, err)
+		return nil, httpx.ClassifyError(err, written()), c.netError(r, actx, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return nil, true, c.netError(r, actx, err)
+		return nil, httpx.ClassifyError(err, true), c.netError(r, actx, err)
 	}
 	c.log.Debug("onefile call", "method", r.method, "path", r.path, "status", resp.StatusCode, "elapsed", time.Since(start))
-	return &answer{status: resp.StatusCode, body: data, hdr: resp.Header}, true, nil
+	return &answer{status: resp.StatusCode, body: data, hdr: resp.Header, redirect: httpx.Redirected(resp)}, httpx.ClassifyStatus(resp.StatusCode), nil
 }
 
 func (c *Client) netError(r request, actx context.Context, err error) error {
+	if te := httpx.TLSProblem(err); te != nil {
+		// Its words are the verifier's, without the URL: nothing to scrub.
+		return &NetworkError{Method: r.method, Path: r.path, Err: te}
+	}
 	timeout := errors.Is(actx.Err(), context.DeadlineExceeded)
 	// The URL holds no secret, but scrub anyway: errors end up in reports.
 	return &NetworkError{Method: r.method, Path: r.path, Timeout: timeout, Err: errors.New(c.scrub(err.Error()))}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -18,14 +17,30 @@ func TestNewChecksConfig(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{Config{CustomerToken: "x"}, "is not an http(s) URL"},
+		{Config{CustomerToken: "x"}, "OneFile API root: not a usable target URL: no URL was given"},
 		{Config{BaseURL: "wsapibeta.onefile.co.uk/api/v2.1", CustomerToken: "x"}, "is not an http(s) URL"},
 		{Config{BaseURL: "https://wsapibeta.onefile.co.uk/api/v2.1/"}, "no OneFile customer token"},
+		// Issue 16 items 10 and 11.
+		{Config{BaseURL: "https://me:Pa55word@wsapibeta.onefile.co.uk/api/v2.1", CustomerToken: "x"}, "https://[redacted]@wsapibeta.onefile.co.uk/api/v2.1"},
+		{Config{BaseURL: "http://wsapibeta.onefile.co.uk/api/v2.1", CustomerToken: "x"}, "plain HTTP"},
+		{Config{BaseURL: "https://wsapibeta.onefile.co.uk/api/v2.1?org=1", CustomerToken: "x"}, "query"},
 	} {
 		_, err := New(tt.cfg)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "Pa55word") {
 			t.Errorf("New(%v): %v, want %q", tt.cfg, err, tt.want)
 		}
+	}
+	for in, want := range map[string]string{
+		"HTTPS://WSAPIBETA.onefile.co.uk.:443//api/v2.1/": "https://wsapibeta.onefile.co.uk/api/v2.1",
+		"http://localhost:8089/api/v2.1/":                 "http://127.0.0.1:8089/api/v2.1",
+	} {
+		c, err := New(Config{BaseURL: in, CustomerToken: "x"})
+		if err != nil || c.BaseURL() != want {
+			t.Errorf("New(%q): BaseURL %v, %v; want %q", in, c, err, want)
+		}
+	}
+	if _, err := New(Config{BaseURL: "http://lms.example.org/api/v2.1", CustomerToken: "x", AllowInsecureHTTP: true}); err != nil {
+		t.Errorf("AllowInsecureHTTP: %v", err)
 	}
 	c, err := New(Config{BaseURL: "https://wsapibeta.onefile.co.uk/api/v2.1/", CustomerToken: "x"})
 	if err != nil || c.BaseURL() != "https://wsapibeta.onefile.co.uk/api/v2.1" {
@@ -489,37 +504,15 @@ func TestCancellation(t *testing.T) {
 	})
 }
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
-	for _, tt := range []struct {
-		v    string
-		want time.Duration
-		ok   bool
-	}{
-		{"", 0, false},
-		{"3", 3 * time.Second, true},
-		{"0", 0, true},
-		{"Tue, 01 Sep 2026 12:00:05 GMT", 5 * time.Second, true},
-		{"Tue, 01 Sep 2026 11:00:00 GMT", 0, true},
-		{"soon", 0, false},
-	} {
-		h := http.Header{}
-		if tt.v != "" {
-			h.Set("Retry-After", tt.v)
-		}
-		got, ok := retryAfter(h, now)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("%q: %v %v, want %v %v", tt.v, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestBackoff(t *testing.T) {
-	c, _ := New(Config{BaseURL: "http://x", CustomerToken: "t", BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second})
+	c, err := New(Config{BaseURL: "https://x.example", CustomerToken: "t", BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for attempt, ceil := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 40: time.Second} {
 		var top time.Duration
 		for range 200 {
-			d := c.backoff(attempt)
+			d := c.policy.Backoff(attempt)
 			if d <= 0 || d > ceil {
 				t.Fatalf("attempt %d: %v outside (0, %v]", attempt, d, ceil)
 			}

@@ -11,6 +11,10 @@ import (
 type Config struct {
 	// BaseURL is the API root, e.g. https://wsapibeta.onefile.co.uk/api/v2.1.
 	BaseURL string
+	// AllowInsecureHTTP accepts a plain http:// BaseURL on a host that is
+	// not this machine (the tokens then cross the network unencrypted; the
+	// caller should warn). Loopback (a sandbox) needs no permission.
+	AllowInsecureHTTP bool
 	// CustomerToken is the secret OneFile support issues. It is only ever
 	// sent in the X-CustomerToken header of POST /Authentication.
 	CustomerToken string

@@ -19,7 +19,16 @@
 //     retried, and a retry refused as "already assigned" matches
 //     ErrAlreadyAssigned (see AssignedByUs).
 //   - Secrets: the customer token, the session token and returned passwords
-//     never appear in errors, logs or String() output.
+//     never appear in errors, logs or String() output. Redirects are never
+//     followed (OneFile does not redirect; Go would carry both tokens to
+//     any host a 3xx names): a 3xx is an error matching httpx.ErrRedirect.
+//   - Transport: BaseURL is canonicalised (internal/target): a user name or
+//     password in it is refused, and plain http:// to another machine needs
+//     AllowInsecureHTTP. An untrusted certificate fails at once, unretried.
+//
+// The backoff, Retry-After and "was it sent" decisions are internal/httpx's,
+// shared with the PeopleFluent client; the policy (what may be retried)
+// is this package's.
 //
 // The details, and what was guessed where OneFile documents nothing, are in
 // docs/onefile-api.md.

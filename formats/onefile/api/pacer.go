@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/bulkload/bulk/internal/httpx"
 )
 
 // pacer is the one limiter all goroutines of a client share. It paces calls
@@ -59,7 +61,7 @@ func (p *pacer) wait(ctx context.Context) error {
 		if d <= 0 {
 			break
 		}
-		if err := sleep(ctx, d); err != nil {
+		if err := httpx.Sleep(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -138,19 +140,4 @@ func (p *pacer) limit() float64 {
 		return 0
 	}
 	return float64(p.lim.Limit())
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -8,8 +8,11 @@ type counters struct {
 
 // Stats counts what a client did, for progress lines and benchmarks.
 type Stats struct {
-	Calls           int64 // HTTP requests sent (every attempt, authentication included)
-	Retries         int64 // attempts made again after a failure
+	Calls int64 // HTTP requests sent (every attempt, authentication included)
+	// Retries counts calls made again after a failure: by the client's
+	// own loop, and by its caller sending the same call again (the loader
+	// re-sends a create once a lookup proved the failed one made nothing).
+	Retries         int64
 	TooMany         int64 // answers 429
 	ServerErrors    int64 // answers 5xx
 	NetworkErrors   int64 // attempts with no answer (drop, timeout, refused)
