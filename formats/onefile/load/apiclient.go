@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/bulkload/bulk/formats/onefile/api"
+	"github.com/bulkload/bulk/internal/httpx"
 )
 
 // NewAPIClient adapts the OneFile API client to the loader: field maps to the client's typed
@@ -156,7 +157,9 @@ func mapErr(err error, change bool) error {
 	if errors.Is(err, api.ErrAlreadyAssigned) {
 		return fmt.Errorf("%w: %v", ErrAlreadyAssigned, err)
 	}
-	if errors.Is(err, api.ErrInvalidRequest) {
+	// A redirect not followed, or a certificate not trusted, changed nothing and will answer the
+	// same way every time: a refusal, not an outcome to look up and try again.
+	if errors.Is(err, api.ErrInvalidRequest) || errors.Is(err, httpx.ErrRedirect) || httpx.TLSProblem(err) != nil {
 		return &Refused{Message: err.Error()}
 	}
 	var ae *api.APIError

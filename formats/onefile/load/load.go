@@ -255,7 +255,7 @@ type loader struct {
 	credMu  sync.Mutex
 	creds   []Credential
 	lost    []*Item
-	sending atomic.Bool // a stage has started: rows may have been sent
+	sending atomic.Bool  // a stage has started: rows may have been sent
 	stage   atomic.Value // string
 	nUsers  int          // users OneFile held at the start
 	claimMu sync.Mutex

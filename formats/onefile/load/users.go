@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bulkload/bulk/formats/onefile"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
+	"github.com/bulkload/bulk/internal/httpx"
 )
 
 // learnerRefs are the fields of a learner that name other users.
@@ -412,20 +412,12 @@ func (l *loader) findNewIDs(ctx context.Context, ws []*work) error {
 // pageSize is the page size the client uses for downloads (an estimate of the calls a download costs).
 const pageSize = 500
 
-// backoff before attempt n (2, 3, ...): exponential from 200ms, capped at 5s, with full jitter.
-func backoff(n int) time.Duration {
-	d := 200 * time.Millisecond << min(n-2, 5)
-	d = min(d, 5*time.Second)
-	return time.Duration(rand.Int64N(int64(d))) + d/4
-}
+// retry is the loader's policy for changes it tries again after a search proved the last
+// attempt made nothing (the shared mechanism of internal/httpx; the client's own retries of
+// reads and idempotent calls happen below it).
+var retry = httpx.Policy{MaxAttempts: maxAttempts, Base: 200 * time.Millisecond, Cap: 5 * time.Second, Jitter: httpx.FullJitter}
 
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
+// backoff before attempt n (2, 3, ...).
+func backoff(n int) time.Duration { return retry.Backoff(n - 1) }
+
+func sleep(ctx context.Context, d time.Duration) bool { return httpx.Sleep(ctx, d) == nil }
