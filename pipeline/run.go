@@ -73,6 +73,9 @@ type Options struct {
 	// Keep, when set, is asked about each row that passed the checks, before the Sink: the rows
 	// it refuses are reported Skipped and the Sink never sees them (a nightly run's diffing).
 	Keep func(*Row) bool
+	// Strict: a warning rejects its row too. It is decided here, before Keep and the Sink, so
+	// a row the report counts rejected never reaches the target.
+	Strict bool
 }
 
 // ErrNoKind means no table of the input matched any kind.
@@ -342,7 +345,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 						cr.Check(r)
 					}
 					out := Accepted
-					if b.tbl.fatal || r.HasErrors() {
+					if b.tbl.fatal || r.HasErrors() || o.Strict && hasWarnings(r) {
 						out = Rejected
 					} else if o.Keep != nil && !o.Keep(r) {
 						out = Skipped
@@ -350,7 +353,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 						if err := o.Sink.Accept(r); err != nil {
 							return err
 						}
-						if r.HasErrors() {
+						if r.HasErrors() || o.Strict && hasWarnings(r) {
 							out = Rejected
 						}
 					}
@@ -385,6 +388,15 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		return nil
 	})
 	return g.Wait()
+}
+
+func hasWarnings(r *Row) bool {
+	for i := range r.Problems {
+		if r.Problems[i].Severity == Warning {
+			return true
+		}
+	}
+	return false
 }
 
 func explainDetection(cs []Candidate) string {

@@ -9,11 +9,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bulkload/bulk/internal/suggest"
+
 	"github.com/bulkload/bulk/formats/template"
+	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/pipeline"
 )
-
-func init() { register(newKindsCmd) }
 
 func newKindsCmd(a *App) *cobra.Command {
 	var format string
@@ -69,42 +70,14 @@ func checkFormat(format string) error {
 		return nil
 	}
 	hint := "Use --format text or --format json."
-	if s := suggest(format, []string{"text", "json"}); len(s) > 0 {
+	if s := suggest.Nearest(format, []string{"text", "json"}); len(s) > 0 {
 		hint = fmt.Sprintf("Did you mean --format %s?", s[0])
 	}
 	return cannotRun(fmt.Errorf("--format %q: unknown format", format), hint)
 }
 
 // kindArg finds the kind a command-line argument names, or says which were meant.
-func kindArg(name string) (*pipeline.Kind, error) {
-	k, err := pipeline.KindByName(name)
-	if err == nil {
-		return k, nil
-	}
-	var names []string
-	for _, k := range pipeline.Kinds() {
-		names = append(names, k.Name)
-	}
-	hint := "Run 'bulk kinds' to see them."
-	s := suggest(name, names)
-	if len(s) == 0 {
-		// "learners", "history", "courses": a word of the kind's name or its sheet hints.
-		word := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), "s"))
-		for _, k := range pipeline.Kinds() {
-			hit := word != "" && strings.Contains(k.Name, word)
-			for _, h := range k.SheetHints {
-				hit = hit || (word != "" && strings.HasPrefix(h, word))
-			}
-			if hit {
-				s = append(s, k.Name)
-			}
-		}
-	}
-	if len(s) > 0 {
-		hint = fmt.Sprintf("Did you mean %s? %s", strings.Join(s, " or "), hint)
-	}
-	return nil, cannotRun(err, hint)
-}
+func kindArg(name string) (*pipeline.Kind, error) { return app.KindByName(name) }
 
 // completeKinds completes a KIND argument with the registered kinds and their titles.
 func completeKinds(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {

@@ -9,8 +9,6 @@ import (
 	"github.com/bulkload/bulk/pipeline"
 )
 
-func init() { register(newRulesCmd) }
-
 func newRulesCmd(a *App) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{

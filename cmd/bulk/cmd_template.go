@@ -14,8 +14,6 @@ import (
 	"github.com/bulkload/bulk/pipeline/report"
 )
 
-func init() { register(newTemplateCmd) }
-
 type templateOptions struct {
 	out   string
 	all   bool

@@ -102,9 +102,6 @@ type Options struct {
 	// Drain is how long calls already in flight may take to finish after ctx is cancelled
 	// (Ctrl-C); no new row is started. Default 30s.
 	Drain time.Duration
-	// Fail receives the problems of rows that fail at OneFile or whose references do not resolve,
-	// for the reject report. Called from one goroutine.
-	Fail func(pipeline.Problem)
 	// Progress is told each time a row finishes. Called from one goroutine.
 	Progress func(Progress)
 	// Inputs and ReportDir are recorded with the run in the ledger.
@@ -133,6 +130,20 @@ type Result struct {
 	Status    string
 	OneFileID string
 	Message   string
+	// Rule is set for a row that failed at OneFile or whose references did not resolve: the
+	// rule code its problem goes into the reject report with (Problem), once the load has ended.
+	Rule string
+}
+
+// Problem is the reject report's problem for a row that failed at OneFile or whose references
+// did not resolve (Rule set); ok is false for any other row.
+func (r *Result) Problem() (p pipeline.Problem, ok bool) {
+	if r.Rule == "" || r.Item == nil {
+		return p, false
+	}
+	src := r.Item.Src
+	return pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: r.Item.Row, Rule: r.Rule,
+		Severity: pipeline.Error, Message: r.Message}, true
 }
 
 // Credential is a login OneFile returned for a new user (keychain off). The password is a
@@ -280,7 +291,8 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		}
 	}
 
-	// The results sink: one goroutine hands failed rows to the report and tells progress.
+	// The results sink: one goroutine counts finished rows and tells progress. Their problems
+	// reach the report from the Outcome's Results, after the load.
 	sinkDone := make(chan struct{})
 	go func() {
 		defer close(sinkDone)
@@ -289,9 +301,6 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 			n++
 			if w.res.Status == StatusFailed || w.res.Status == StatusRejected {
 				failed++
-			}
-			if w.problem != "" && o.Fail != nil {
-				o.Fail(l.problemOf(w))
 			}
 			if o.Progress != nil {
 				stage := w.stage
@@ -330,6 +339,9 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 			if err != nil && !out.Interrupted {
 				w.res.Status = StatusFailed
 			}
+		}
+		if w.problem != "" && !w.it.Rejected {
+			w.res.Rule, w.res.Message = w.rule, w.problem
 		}
 		out.Results = append(out.Results, w.res)
 		out.Counts[w.res.Status]++
@@ -568,12 +580,6 @@ func (w *work) intended() string {
 		return ActAssign
 	}
 	return ""
-}
-
-func (l *loader) problemOf(w *work) pipeline.Problem {
-	src := w.it.Src
-	return pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: w.it.Row, Rule: w.rule,
-		Severity: pipeline.Error, Message: w.problem}
 }
 
 func (l *loader) findOrg(ctx context.Context) error {
