@@ -57,7 +57,7 @@ type Progress struct {
 
 // Options configure one run.
 type Options struct {
-	Kind       *Kind   // nil: detect per table among Among (all registered kinds when nil)
+	Kind       *Kind   // nil: detect per table among Among
 	Among      []*Kind // kinds detection may choose
 	Aliases    Aliases // --map
 	MonthFirst bool    // --date-order mdy
@@ -158,8 +158,8 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 	if o.BatchSize <= 0 {
 		o.BatchSize = 512
 	}
-	if o.Among == nil {
-		o.Among = Kinds()
+	if o.Kind == nil && len(o.Among) == 0 {
+		return errors.New("pipeline: no kind given and none to detect among (Options.Kind or Among)")
 	}
 	ropts := newRowOptions(o.MonthFirst, now())
 	g, ctx := errgroup.WithContext(ctx)

@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -256,7 +258,7 @@ func TestDetectPeopleFluentKinds(t *testing.T) {
 		{"Course Code,Course Title,Start Date,End Date,Instructor,Venue", ""},
 	}
 	for _, tc := range tests {
-		k, cs := pipeline.DetectKind(&pipeline.Source{Header: strings.Split(tc.header, ",")}, nil, pipeline.Kinds())
+		k, cs := pipeline.DetectKind(&pipeline.Source{Header: strings.Split(tc.header, ",")}, nil, catalog.Kinds())
 		got := ""
 		if k != nil {
 			got = k.Name
@@ -296,7 +298,7 @@ func TestDocsCoverPeopleFluentKinds(t *testing.T) {
 	}
 	codes := []string{"date-range", "user-id-list", "time-zone", "currency", "language", "ignored-value",
 		"paired-value", "negative", "nothing-to-change", "course-type-tns", "module-conflict", "module-incomplete",
-		app.RuleLMSFailed, app.RuleLMSWarning}
+		peoplefluent.RuleLMSFailed, peoplefluent.RuleLMSWarning}
 	for _, code := range codes {
 		if !bytes.Contains(doc, []byte("`"+code+"`")) {
 			t.Errorf("rule %s is not in the docs", code)
@@ -304,7 +306,7 @@ func TestDocsCoverPeopleFluentKinds(t *testing.T) {
 	}
 	// And every code listed is registered, with a summary for `bulk rules`.
 	known := map[string]bool{}
-	for _, r := range pipeline.Rules() {
+	for _, r := range catalog.Rules() {
 		known[r.Code] = r.Summary != ""
 	}
 	for _, code := range codes {

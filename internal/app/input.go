@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/internal/suggest"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/read"
@@ -51,6 +52,9 @@ type InputOptions struct {
 func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, among []*pipeline.Kind, tee pipeline.Reporter) (*report.Report, error) {
 	if len(o.Files) == 0 {
 		return nil, cannotRun(errors.New("no input files given"), "Give one or more .csv or .xlsx files, e.g. 'bulk validate samples/term-start.xlsx'.")
+	}
+	if among == nil {
+		among = catalog.Kinds()
 	}
 	opts := pipeline.Options{Among: among, Sink: sink, Keep: o.Keep, Workers: o.Workers, Strict: o.Strict}
 	var err error
@@ -205,12 +209,12 @@ func ParseDelimiter(s string) (rune, error) {
 
 // KindByName finds the kind a name (--kind, a job file's kind:) names, or says which were meant.
 func KindByName(name string) (*pipeline.Kind, error) {
-	k, err := pipeline.KindByName(name)
+	k, err := catalog.KindByName(name)
 	if err == nil {
 		return k, nil
 	}
 	var names []string
-	for _, k := range pipeline.Kinds() {
+	for _, k := range catalog.Kinds() {
 		names = append(names, k.Name)
 	}
 	hint := "Run 'bulk kinds' to see them."
@@ -218,7 +222,7 @@ func KindByName(name string) (*pipeline.Kind, error) {
 	if len(s) == 0 {
 		// "learners", "history", "courses": a word of the kind's name or its sheet hints.
 		word := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), "s"))
-		for _, k := range pipeline.Kinds() {
+		for _, k := range catalog.Kinds() {
 			hit := word != "" && strings.Contains(k.Name, word)
 			for _, h := range k.SheetHints {
 				hit = hit || (word != "" && strings.HasPrefix(h, word))

@@ -17,6 +17,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/lockfile"
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -348,12 +349,4 @@ func (o *LoadOnefileOptions) openLedger(d *Deps, t *onefileTarget) (*ledger.Ledg
 }
 
 // onefileKinds are the kinds a OneFile load reads: those whose target is onefile.
-func onefileKinds() []*pipeline.Kind {
-	var ks []*pipeline.Kind
-	for _, k := range pipeline.Kinds() {
-		if k.Target == "onefile" {
-			ks = append(ks, k)
-		}
-	}
-	return ks
-}
+func onefileKinds() []*pipeline.Kind { return catalog.KindsFor("onefile") }

@@ -10,25 +10,6 @@ import (
 	"github.com/bulkload/bulk/pipeline"
 )
 
-// Rule codes for what the LMS says about rows that passed bulk's checks. They land in the same
-// report as validation problems, on the input row, so one rejects file lists everything to fix.
-const (
-	RuleLMSFailed  = "lms-failed"
-	RuleLMSWarning = "lms-warning"
-)
-
-// Rules are the rule codes the use cases raise themselves.
-var Rules = []pipeline.Rule{
-	{Code: RuleLMSFailed, Summary: "PeopleFluent LMS did not load a row that passed bulk's checks; the message is the LMS's.", Example: "User ID ghost does not exist"},
-	{Code: RuleLMSWarning, Summary: "PeopleFluent LMS loaded the row with a warning (the LMS's message).", Example: "WARNING. Session is full"},
-}
-
-func init() {
-	for _, r := range Rules {
-		pipeline.RegisterRule(r)
-	}
-}
-
 // LoadPeopleFluentOptions are the options of LoadPeopleFluent: an export's, and a push's.
 type LoadPeopleFluentOptions struct {
 	ExportOptions
@@ -149,11 +130,11 @@ func (t *tracer) report(rejected func(*pipeline.Source, int) bool, fail, warn fu
 			}
 			p := pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: int(ref.row)}
 			if a.Status == peoplefluent.StatusFailed {
-				p.Rule, p.Severity = RuleLMSFailed, pipeline.Error
+				p.Rule, p.Severity = peoplefluent.RuleLMSFailed, pipeline.Error
 				p.Message = "The LMS did not load this row: " + strings.TrimSpace(a.Message)
 				fail(p)
 			} else {
-				p.Rule, p.Severity = RuleLMSWarning, pipeline.Warning
+				p.Rule, p.Severity = peoplefluent.RuleLMSWarning, pipeline.Warning
 				p.Message = "The LMS loaded this row with a warning: " + strings.TrimSpace(a.Message)
 				warn(p)
 			}

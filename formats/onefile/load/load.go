@@ -42,17 +42,13 @@ const (
 	RuleConcurrent = "concurrent-load"
 )
 
-func init() {
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleAPI, Summary: "OneFile refused or failed the row during a load; the message is OneFile's.", Example: "HTTP 400: PlacementID 12 does not exist"})
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleConcurrent, Summary: "Not sent to OneFile because another load recorded the same row while this one ran; run again once it has finished.", Example: "two loads into one organisation at once"})
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleNotSent, Summary: "Not sent to OneFile because a row it depends on was rejected or failed.", Example: "an assignment whose learner could not be created"})
-	have := false
-	for _, r := range pipeline.Rules() {
-		have = have || r.Code == RuleReference
-	}
-	if !have { // the OneFile kinds may register it first, with their own wording
-		pipeline.RegisterRule(pipeline.Rule{Code: RuleReference, Summary: "A row refers to another row or ID that cannot be right.", Example: "DefaultAssessorMISID naming nobody in the input or on OneFile"})
-	}
+// Rules are the rule codes the loader reports with, for `bulk rules` (internal/catalog). The
+// OneFile kinds' own list describes RuleReference (onefile.RuleReference) as validation finds it.
+var Rules = []pipeline.Rule{
+	{Code: RuleAPI, Summary: "OneFile refused or failed the row during a load; the message is OneFile's.", Example: "HTTP 400: PlacementID 12 does not exist"},
+	{Code: RuleConcurrent, Summary: "Not sent to OneFile because another load recorded the same row while this one ran; run again once it has finished.", Example: "two loads into one organisation at once"},
+	{Code: RuleNotSent, Summary: "Not sent to OneFile because a row it depends on was rejected or failed.", Example: "an assignment whose learner could not be created"},
+	{Code: RuleReference, Summary: "A row refers to another row or ID that cannot be right.", Example: "DefaultAssessorMISID naming nobody in the input or on OneFile"},
 }
 
 // Mode says what to do with users that already exist on OneFile.
