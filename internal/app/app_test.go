@@ -150,15 +150,13 @@ func TestTracer(t *testing.T) {
 				tr.add(r)
 			}
 			var got []string
-			note := func(p pipeline.Problem) { got = append(got, p.File+":"+itoa(p.Row)+":"+p.Rule) }
+			note := func(p pipeline.Problem) { got = append(got, p.File+":"+strconv.Itoa(p.Row)+":"+p.Rule) }
 			if n := tr.report(rejected, note, note); n != len(tc.want) || strings.Join(got, " ") != strings.Join(tc.want, " ") {
 				t.Errorf("traced %d: %v, want %v", n, got, tc.want)
 			}
 		})
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // TestWithEnvAlias: a job's token_env names the variable the use case reads its secret from.
 func TestWithEnvAlias(t *testing.T) {
