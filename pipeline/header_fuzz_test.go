@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	_ "github.com/bulkload/bulk/formats/onefile" // real kinds with real synonyms
+	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -18,7 +19,7 @@ func FuzzHeaderMatch(f *testing.F) {
 		"Date of Birth", "D.O.B.", "", " ", "\xff\xfe", "İstanbul", "ǅ", "Forename\t", "LEVEL", "Unit-Title"} {
 		f.Add(s)
 	}
-	kinds := pipeline.Kinds()
+	kinds := catalog.Kinds()
 	if len(kinds) == 0 {
 		f.Fatal("no kinds registered")
 	}
@@ -63,7 +64,7 @@ func FuzzHeaderMatch(f *testing.F) {
 
 // Every synonym of every kind finds its field, however it is cased and spaced.
 func TestSynonymsMatch(t *testing.T) {
-	for _, k := range pipeline.Kinds() {
+	for _, k := range catalog.Kinds() {
 		for i, fd := range k.Fields {
 			for _, s := range append([]string{fd.Name}, fd.Synonyms...) {
 				for _, v := range []string{s, strings.ToUpper(s), strings.ToLower(s), " " + s + " ", strings.ReplaceAll(s, " ", "_"), "\ufeff" + s} {

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -125,49 +124,6 @@ func (k *Kind) Lookup(header string) int {
 		return i
 	}
 	return -1
-}
-
-var (
-	kindsMu sync.Mutex
-	kinds   = map[string]*Kind{}
-)
-
-// RegisterKind makes a kind known to detection, `bulk kinds` and --kind.
-func RegisterKind(k *Kind) {
-	kindsMu.Lock()
-	defer kindsMu.Unlock()
-	if _, dup := kinds[k.Name]; dup {
-		panic("pipeline: kind registered twice: " + k.Name)
-	}
-	k.buildIndex()
-	kinds[k.Name] = k
-}
-
-// Kinds returns the registered kinds sorted by name.
-func Kinds() []*Kind {
-	kindsMu.Lock()
-	defer kindsMu.Unlock()
-	out := make([]*Kind, 0, len(kinds))
-	for _, k := range kinds {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-// KindByName returns the kind called name, or an error that lists the known ones.
-func KindByName(name string) (*Kind, error) {
-	kindsMu.Lock()
-	k, ok := kinds[strings.ToLower(strings.TrimSpace(name))]
-	kindsMu.Unlock()
-	if ok {
-		return k, nil
-	}
-	var names []string
-	for _, k := range Kinds() {
-		names = append(names, k.Name)
-	}
-	return nil, fmt.Errorf("unknown kind %q; known kinds: %s", name, strings.Join(names, ", "))
 }
 
 // NaturalKey returns r's natural key (see Kind.Key), or "" when the row has none.

@@ -5,12 +5,6 @@
 // loses a record: every row ends accepted or rejected, and the report counts them.
 package pipeline
 
-import (
-	"fmt"
-	"sort"
-	"sync"
-)
-
 // Severity says whether a problem rejects its row.
 type Severity uint8
 
@@ -48,35 +42,7 @@ type Rule struct {
 	Example string `json:"example"` // a value or situation that breaks it
 }
 
-var (
-	rulesMu sync.Mutex
-	rules   = map[string]Rule{}
-)
-
-// RegisterRule adds a rule code to the list `bulk rules` prints. Registering a code twice with a
-// different summary is a programming error.
-func RegisterRule(r Rule) {
-	rulesMu.Lock()
-	defer rulesMu.Unlock()
-	if old, ok := rules[r.Code]; ok && old.Summary != r.Summary {
-		panic(fmt.Sprintf("pipeline: rule %q registered twice", r.Code))
-	}
-	rules[r.Code] = r
-}
-
-// Rules returns every registered rule, sorted by code.
-func Rules() []Rule {
-	rulesMu.Lock()
-	defer rulesMu.Unlock()
-	out := make([]Rule, 0, len(rules))
-	for _, r := range rules {
-		out = append(out, r)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
-	return out
-}
-
-// The rule codes the pipeline itself raises. Kinds register their own beside these.
+// The rule codes the pipeline itself raises. Kinds list their own beside these.
 const (
 	RuleRequired      = "required"
 	RuleMissingColumn = "missing-column"
@@ -98,27 +64,25 @@ const (
 	RuleEmptyInput    = "empty-input"
 )
 
-func init() {
-	for _, r := range []Rule{
-		{RuleRequired, "A value the row needs is empty.", "Email left blank on a learner row"},
-		{RuleMissingColumn, "A column the kind always needs is not in the header; every row of that sheet is rejected.", "no LastName column"},
-		{RuleUnknownColumn, "A column no field of the kind matches; it is ignored (warning). Map it with --map.", "a column headed 'Shoe size'"},
-		{RuleDuplicateCol, "Two columns map to the same field; the later one is ignored (warning).", "both 'Forename' and 'First Name'"},
-		{RuleInteger, "The value must be a whole number.", "Role '5.5'"},
-		{RuleDecimal, "The value must be a number with at most the allowed decimal places.", "Cost '12.345'"},
-		{RuleDate, "The value is not a date in an accepted format, or is impossible.", "'31/02/2026'"},
-		{RuleEmail, "The value is not a usable e-mail address.", "'jo.bloggs@example'"},
-		{RuleULN, "Not a valid Unique Learner Number (10 digits, check digit).", "'1000000063'"},
-		{RuleNINO, "Not a valid National Insurance number.", "'GB123456A'"},
-		{RuleMaxLength, "The value is longer than the target system accepts.", "a 300-character title"},
-		{RuleEnum, "The value is not one of the allowed values.", "Status 'Finished'"},
-		{RuleBool, "The value must be true or false (yes/no, 1/0 accepted).", "'maybe'"},
-		{RuleDuplicate, "The same key (e.g. Email, MISID, ULN) appears on an earlier row; every later occurrence is rejected.", "the same Email on rows 4 and 9"},
-		{RuleMalformed, "The row could not be read cleanly: wrong number of cells or broken quoting.", "a stray '\"' inside a cell"},
-		{RuleEncoding, "Bytes that are not valid in the file's detected encoding.", "a lone 0xFF byte in a UTF-8 file"},
-		{RuleExcelMangled, "An identifier that a spreadsheet program has changed (scientific notation, lost leading zeros).", "ULN '1.23457E+09'"},
-		{RuleEmptyInput, "The file or sheet has no header row or no data.", "an empty sheet"},
-	} {
-		RegisterRule(r)
-	}
+// Rules are the rule codes the pipeline itself raises, for `bulk rules` (internal/catalog lists
+// them with the kinds' own).
+var Rules = []Rule{
+	{RuleRequired, "A value the row needs is empty.", "Email left blank on a learner row"},
+	{RuleMissingColumn, "A column the kind always needs is not in the header; every row of that sheet is rejected.", "no LastName column"},
+	{RuleUnknownColumn, "A column no field of the kind matches; it is ignored (warning). Map it with --map.", "a column headed 'Shoe size'"},
+	{RuleDuplicateCol, "Two columns map to the same field; the later one is ignored (warning).", "both 'Forename' and 'First Name'"},
+	{RuleInteger, "The value must be a whole number.", "Role '5.5'"},
+	{RuleDecimal, "The value must be a number with at most the allowed decimal places.", "Cost '12.345'"},
+	{RuleDate, "The value is not a date in an accepted format, or is impossible.", "'31/02/2026'"},
+	{RuleEmail, "The value is not a usable e-mail address.", "'jo.bloggs@example'"},
+	{RuleULN, "Not a valid Unique Learner Number (10 digits, check digit).", "'1000000063'"},
+	{RuleNINO, "Not a valid National Insurance number.", "'GB123456A'"},
+	{RuleMaxLength, "The value is longer than the target system accepts.", "a 300-character title"},
+	{RuleEnum, "The value is not one of the allowed values.", "Status 'Finished'"},
+	{RuleBool, "The value must be true or false (yes/no, 1/0 accepted).", "'maybe'"},
+	{RuleDuplicate, "The same key (e.g. Email, MISID, ULN) appears on an earlier row; every later occurrence is rejected.", "the same Email on rows 4 and 9"},
+	{RuleMalformed, "The row could not be read cleanly: wrong number of cells or broken quoting.", "a stray '\"' inside a cell"},
+	{RuleEncoding, "Bytes that are not valid in the file's detected encoding.", "a lone 0xFF byte in a UTF-8 file"},
+	{RuleExcelMangled, "An identifier that a spreadsheet program has changed (scientific notation, lost leading zeros).", "ULN '1.23457E+09'"},
+	{RuleEmptyInput, "The file or sheet has no header row or no data.", "an empty sheet"},
 }

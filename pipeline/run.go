@@ -57,7 +57,7 @@ type Progress struct {
 
 // Options configure one run.
 type Options struct {
-	Kind       *Kind   // nil: detect per table among Among (all registered kinds when nil)
+	Kind       *Kind   // nil: detect per table among Among
 	Among      []*Kind // kinds detection may choose
 	Aliases    Aliases // --map
 	MonthFirst bool    // --date-order mdy
@@ -73,6 +73,9 @@ type Options struct {
 	// Keep, when set, is asked about each row that passed the checks, before the Sink: the rows
 	// it refuses are reported Skipped and the Sink never sees them (a nightly run's diffing).
 	Keep func(*Row) bool
+	// Strict: a warning rejects its row too. It is decided here, before Keep and the Sink, so
+	// a row the report counts rejected never reaches the target.
+	Strict bool
 }
 
 // ErrNoKind means no table of the input matched any kind.
@@ -155,8 +158,8 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 	if o.BatchSize <= 0 {
 		o.BatchSize = 512
 	}
-	if o.Among == nil {
-		o.Among = Kinds()
+	if o.Kind == nil && len(o.Among) == 0 {
+		return errors.New("pipeline: no kind given and none to detect among (Options.Kind or Among)")
 	}
 	ropts := newRowOptions(o.MonthFirst, now())
 	g, ctx := errgroup.WithContext(ctx)
@@ -361,7 +364,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 						cr.Check(r)
 					}
 					out := Accepted
-					if b.tbl.fatal || r.HasErrors() {
+					if b.tbl.fatal || r.HasErrors() || o.Strict && hasWarnings(r) {
 						out = Rejected
 					} else if o.Keep != nil && !o.Keep(r) {
 						out = Skipped
@@ -369,7 +372,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 						if err := o.Sink.Accept(r); err != nil {
 							return err
 						}
-						if r.HasErrors() {
+						if r.HasErrors() || o.Strict && hasWarnings(r) {
 							out = Rejected
 						}
 					}
@@ -433,6 +436,15 @@ func emptyInput(src *Source) Problem {
 	}
 	return Problem{Source: src, File: src.File, Sheet: src.Sheet, Rule: RuleEmptyInput, Severity: Error,
 		Message: fmt.Sprintf("%s %s: there is nothing to check or load. Check the file is the one you meant (an export that found nobody, or a copy cut short), then run again.", src.Where(), what)}
+}
+
+func hasWarnings(r *Row) bool {
+	for i := range r.Problems {
+		if r.Problems[i].Severity == Warning {
+			return true
+		}
+	}
+	return false
 }
 
 func explainDetection(cs []Candidate) string {

@@ -381,3 +381,48 @@ func TestRunKeep(t *testing.T) {
 		})
 	}
 }
+
+// TestRunStrict: with Options.Strict a row with a warning is rejected by the pipeline itself,
+// before Keep and the Sink: the target never takes a row the report counts rejected.
+func TestRunStrict(t *testing.T) {
+	k := &pipeline.Kind{Name: "test-warned", Fields: []pipeline.Field{{Name: "Key", Required: true}, {Name: "Note"}},
+		RowRules: []func(r *pipeline.Row){func(r *pipeline.Row) {
+			if r.Value(1) != "" {
+				r.Warnf(1, "note", "a note")
+			}
+		}}}
+	input := func() *pipelinetest.Input {
+		return pipelinetest.CSV("a.csv", []string{"Key", "Note"}, []string{"k1", ""}, []string{"k2", "hm"}, []string{"k3", ""})
+	}
+	for _, tc := range []struct {
+		strict             bool
+		outcomes, accepted string
+		asked              string
+	}{
+		{false, "2:accepted 3:accepted 4:accepted", "k1,k2,k3", "k1,k2,k3"},
+		{true, "2:accepted 3:rejected 4:accepted", "k1,k3", "k1,k3"},
+	} {
+		t.Run(fmt.Sprint("strict=", tc.strict), func(t *testing.T) {
+			log := &outcomeLog{Report: report.New(t.TempDir(), tc.strict)}
+			sink := &collectSink{}
+			var asked []string
+			keep := func(r *pipeline.Row) bool { asked = append(asked, r.Value(0)); return true }
+			o := pipeline.Options{Kind: k, BatchSize: 2, Workers: 2, Reporter: log, Sink: sink, Keep: keep, Strict: tc.strict}
+			if err := pipeline.Run(context.Background(), []pipeline.Input{input()}, o); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(log.got, " "); got != tc.outcomes {
+				t.Errorf("outcomes %q, want %q", got, tc.outcomes)
+			}
+			if got := strings.Join(sink.keys, ","); got != tc.accepted {
+				t.Errorf("sink got %q, want %q", got, tc.accepted)
+			}
+			if got := strings.Join(asked, ","); got != tc.asked {
+				t.Errorf("Keep asked about %q, want %q", got, tc.asked)
+			}
+			if c := log.Counts(); c.Rejected != int64(strings.Count(tc.outcomes, "rejected")) {
+				t.Errorf("the report counts %+v", c)
+			}
+		})
+	}
+}

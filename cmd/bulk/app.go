@@ -2,16 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/bulkload/bulk/internal/app"
 )
 
 // App carries what commands need from the outside world, so tests build the command with their
@@ -32,10 +32,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *App {
 	return a
 }
 
-// commands are added by each cmd_*.go file's init, so a new command touches one file.
-var commands []func(*App) *cobra.Command
-
-func register(f func(*App) *cobra.Command) { commands = append(commands, f) }
+// deps is what the use cases take from the outside world.
+func (a *App) deps() app.Deps {
+	return app.Deps{Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr, Getenv: a.Getenv, StderrIsTerminal: a.StderrIsTerminal}
+}
 
 const exitStatusHelp = `Exit status:
   0    every row valid (and, for loads, every row done)
@@ -62,9 +62,21 @@ loads what is valid into OneFile (API) or PeopleFluent LMS (bulk files).
 	root.SetErr(a.Stderr)
 	root.SuggestionsMinimumDistance = 2
 	root.SetFlagErrorFunc(flagError) // exit 2, with the nearest flag suggested
-	for _, f := range commands {
-		root.AddCommand(f(a))
-	}
+	// Every command, in the order 'bulk --help' lists them (cobra sorts them by name).
+	root.AddCommand(
+		newValidateCmd(a),
+		newLoadCmd(a, newLoadOnefileCmd(a), newLoadPFCmd(a)),
+		newExportCmd(a),
+		newPushCmd(a, newPushPFCmd(a)),
+		newRunCmd(a),
+		newApproveCmd(a),
+		newRunsCmd(a),
+		newKindsCmd(a),
+		newRulesCmd(a),
+		newTemplateCmd(a),
+		newSandboxCmd(a, newSandboxOneFileCmd(a), newSandboxPFCmd(a)),
+		newCompletionCmd(a),
+	)
 	suggestSubcommands(root) // "bulk sandbox onefle": exit 2, did you mean onefile
 	return root
 }
@@ -75,28 +87,12 @@ func run(args []string, a *App) int {
 	defer stop()
 	root := newRoot(a)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return ExitOK
+	code, msg, hint := exitStatus(ctx, root.ExecuteContext(ctx))
+	if msg != nil {
+		fmt.Fprintf(a.Stderr, "bulk: %v\n", msg)
 	}
-	var ee *ExitError
-	if errors.As(err, &ee) {
-		if ee.Err != nil {
-			fmt.Fprintf(a.Stderr, "bulk: %v\n", ee.Err)
-		}
-		if ee.Hint != "" {
-			fmt.Fprintf(a.Stderr, "%s\n", ee.Hint)
-		}
-		return ee.Code
+	if hint != "" {
+		fmt.Fprintf(a.Stderr, "%s\n", hint)
 	}
-	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
-		fmt.Fprintln(a.Stderr, "bulk: interrupted; what was done is recorded in the report")
-		return ExitInterrupted
-	}
-	msg := err.Error()
-	fmt.Fprintf(a.Stderr, "bulk: %s\n", msg)
-	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") || strings.Contains(msg, "flag needs") {
-		fmt.Fprintln(a.Stderr, "Run 'bulk --help' for usage.")
-	}
-	return ExitCannotRun
+	return code
 }

@@ -4,9 +4,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-)
 
-func init() { register(newCompletionCmd) }
+	"github.com/bulkload/bulk/internal/suggest"
+)
 
 // newCompletionCmd replaces cobra's default completion command (which has no examples and only
 // says "unknown command" for a mistyped shell) with one that documents installation per shell.
@@ -50,7 +50,7 @@ func newCompletionCmd(a *App) *cobra.Command {
 				return root.GenPowerShellCompletionWithDesc(out)
 			}
 			hint := "Give one of: bash, zsh, fish, powershell."
-			if s := suggest(args[0], shells); len(s) > 0 {
+			if s := suggest.Nearest(args[0], shells); len(s) > 0 {
 				hint = fmt.Sprintf("Did you mean 'bulk completion %s'?", s[0])
 			}
 			return cannotRun(fmt.Errorf("no completion for the shell %q", args[0]), hint)

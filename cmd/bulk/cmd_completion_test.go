@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/internal/catalog"
 )
 
 // obAsBulk makes this test binary act as the bulk binary when a test starts it as a separate
@@ -89,7 +89,7 @@ func obCompletions(t *testing.T, args ...string) []string {
 
 func obKindNames() []string {
 	var names []string
-	for _, k := range pipeline.Kinds() {
+	for _, k := range catalog.Kinds() {
 		names = append(names, k.Name)
 	}
 	return names

@@ -2,17 +2,18 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bulkload/bulk/formats/peoplefluent"
+	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -195,39 +196,6 @@ func TestExportUsage(t *testing.T) {
 	}
 }
 
-// TestExportKeepsOldOutputWhenStopped: an export that cannot finish leaves an existing payload
-// as it was and no temporary file behind.
-func TestExportKeepsOldOutputWhenStopped(t *testing.T) {
-	dir := t.TempDir()
-	in := expWriteFile(t, dir, "in.csv", "Action,UserId,Title\nA,a,T\n")
-	out := expWriteFile(t, dir, "out.csv", "previous payload\n")
-	var e exportFlags
-	e.out, e.reportDir, e.quiet = out, filepath.Join(dir, "r"), true
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	var stderr bytes.Buffer
-	before := runtime.NumGoroutine()
-	if _, err := e.export(ctx, &App{Stderr: &stderr}, "external-training", []string{in}); err == nil {
-		t.Fatal("a cancelled export succeeded")
-	}
-	// The payload writer's goroutines stop with the export (a nightly run makes many exports).
-	for i := 0; runtime.NumGoroutine() > before && i < 100; i++ {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines before the export, %d after", before, n)
-	}
-	if got, _ := os.ReadFile(out); string(got) != "previous payload\n" {
-		t.Errorf("output replaced: %q", got)
-	}
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".out.csv") {
-			t.Errorf("temporary file left behind: %s", e.Name())
-		}
-	}
-}
-
 func TestExportXSD(t *testing.T) {
 	xsd := filepath.Join("..", "..", "formats", "coursesxml", "testdata", "courses.xsd")
 	dir := t.TempDir()
@@ -290,7 +258,7 @@ func TestDetectPeopleFluentKinds(t *testing.T) {
 		{"Course Code,Course Title,Start Date,End Date,Instructor,Venue", ""},
 	}
 	for _, tc := range tests {
-		k, cs := pipeline.DetectKind(&pipeline.Source{Header: strings.Split(tc.header, ",")}, nil, pipeline.Kinds())
+		k, cs := pipeline.DetectKind(&pipeline.Source{Header: strings.Split(tc.header, ",")}, nil, catalog.Kinds())
 		got := ""
 		if k != nil {
 			got = k.Name
@@ -321,16 +289,16 @@ func TestDocsCoverPeopleFluentKinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ek := range exportKinds {
-		for _, f := range ek.kind.Fields {
+	for _, ek := range app.ExportKinds() {
+		for _, f := range ek.Kind.Fields {
 			if !bytes.Contains(doc, []byte("`"+f.Name+"`")) {
-				t.Errorf("%s field %s is not in the docs", ek.kind.Name, f.Name)
+				t.Errorf("%s field %s is not in the docs", ek.Kind.Name, f.Name)
 			}
 		}
 	}
 	codes := []string{"date-range", "user-id-list", "time-zone", "currency", "language", "ignored-value",
 		"paired-value", "negative", "nothing-to-change", "course-type-tns", "module-conflict", "module-incomplete",
-		RuleLMSFailed, RuleLMSWarning}
+		peoplefluent.RuleLMSFailed, peoplefluent.RuleLMSWarning}
 	for _, code := range codes {
 		if !bytes.Contains(doc, []byte("`"+code+"`")) {
 			t.Errorf("rule %s is not in the docs", code)
@@ -338,7 +306,7 @@ func TestDocsCoverPeopleFluentKinds(t *testing.T) {
 	}
 	// And every code listed is registered, with a summary for `bulk rules`.
 	known := map[string]bool{}
-	for _, r := range pipeline.Rules() {
+	for _, r := range catalog.Rules() {
 		known[r.Code] = r.Summary != ""
 	}
 	for _, code := range codes {

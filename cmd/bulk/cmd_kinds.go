@@ -1,19 +1,17 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
-	"github.com/bulkload/bulk/formats/template"
+	"github.com/bulkload/bulk/internal/catalog"
+	"github.com/bulkload/bulk/internal/suggest"
+
+	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/kinddoc"
 	"github.com/bulkload/bulk/pipeline"
 )
-
-func init() { register(newKindsCmd) }
 
 func newKindsCmd(a *App) *cobra.Command {
 	var format string
@@ -37,21 +35,21 @@ a column with a fixed list accepts.
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			kinds := pipeline.Kinds()
+			kinds := catalog.Kinds()
 			if len(args) == 1 {
 				k, err := kindArg(args[0])
 				if err != nil {
 					return err
 				}
 				if format == "json" {
-					return writeJSON(a.Stdout, kindJSON(k))
+					return kinddoc.WriteJSON(a.Stdout, kinddoc.KindJSON(k))
 				}
-				return writeKind(a.Stdout, k)
+				return kinddoc.WriteKind(a.Stdout, k)
 			}
 			if format == "json" {
-				return writeJSON(a.Stdout, kindsJSON(kinds))
+				return kinddoc.WriteJSON(a.Stdout, kinddoc.KindsJSON(kinds))
 			}
-			return writeKinds(a.Stdout, kinds)
+			return kinddoc.WriteKinds(a.Stdout, kinds)
 		},
 	}
 	formatFlag(cmd, &format)
@@ -69,42 +67,14 @@ func checkFormat(format string) error {
 		return nil
 	}
 	hint := "Use --format text or --format json."
-	if s := suggest(format, []string{"text", "json"}); len(s) > 0 {
+	if s := suggest.Nearest(format, []string{"text", "json"}); len(s) > 0 {
 		hint = fmt.Sprintf("Did you mean --format %s?", s[0])
 	}
 	return cannotRun(fmt.Errorf("--format %q: unknown format", format), hint)
 }
 
 // kindArg finds the kind a command-line argument names, or says which were meant.
-func kindArg(name string) (*pipeline.Kind, error) {
-	k, err := pipeline.KindByName(name)
-	if err == nil {
-		return k, nil
-	}
-	var names []string
-	for _, k := range pipeline.Kinds() {
-		names = append(names, k.Name)
-	}
-	hint := "Run 'bulk kinds' to see them."
-	s := suggest(name, names)
-	if len(s) == 0 {
-		// "learners", "history", "courses": a word of the kind's name or its sheet hints.
-		word := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), "s"))
-		for _, k := range pipeline.Kinds() {
-			hit := word != "" && strings.Contains(k.Name, word)
-			for _, h := range k.SheetHints {
-				hit = hit || (word != "" && strings.HasPrefix(h, word))
-			}
-			if hit {
-				s = append(s, k.Name)
-			}
-		}
-	}
-	if len(s) > 0 {
-		hint = fmt.Sprintf("Did you mean %s? %s", strings.Join(s, " or "), hint)
-	}
-	return nil, cannotRun(err, hint)
-}
+func kindArg(name string) (*pipeline.Kind, error) { return app.KindByName(name) }
 
 // completeKinds completes a KIND argument with the registered kinds and their titles.
 func completeKinds(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
@@ -118,262 +88,8 @@ func completeKinds(cmd *cobra.Command, args []string, toComplete string) ([]stri
 // cmd.RegisterFlagCompletionFunc("kind", completeKindFlag).
 func completeKindFlag(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	var out []string
-	for _, k := range pipeline.Kinds() {
+	for _, k := range catalog.Kinds() {
 		out = append(out, k.Name+"\t"+k.Title)
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// kindsDoc is the JSON of `bulk kinds --format json`. Its keys are stable: scripts read them.
-type kindsDoc struct {
-	Kinds []kindDoc `json:"kinds"`
-}
-
-type kindDoc struct {
-	Name       string      `json:"name"`
-	Title      string      `json:"title"`
-	Target     string      `json:"target"`
-	SheetHints []string    `json:"sheet_hints"`
-	Columns    []columnDoc `json:"columns"`
-}
-
-type columnDoc struct {
-	Name      string   `json:"name"`
-	Required  bool     `json:"required"`
-	Type      string   `json:"type"`
-	Limits    string   `json:"limits"`     // in words, as the text output shows them
-	Synonyms  []string `json:"synonyms"`   // other headers accepted for the column
-	MaxLength int      `json:"max_length"` // characters; 0 = no limit
-	Values    []string `json:"values"`     // the values a drop-down offers (all accepted ones when only_values)
-	Only      bool     `json:"only_values"`
-	Min       *int64   `json:"min"` // whole numbers: the range, when there is one
-	Max       *int64   `json:"max"`
-	Places    int      `json:"decimal_places"`
-	Digits    int      `json:"digits"`
-	Unique    bool     `json:"unique"`
-	AllowNone string   `json:"clear_value"` // the literal that clears the value in the target
-	Format    string   `json:"format"`      // how to write the value, in a sentence
-	Help      string   `json:"help"`
-	Example   string   `json:"example"`
-}
-
-func kindsJSON(kinds []*pipeline.Kind) kindsDoc {
-	d := kindsDoc{Kinds: []kindDoc{}}
-	for _, k := range kinds {
-		d.Kinds = append(d.Kinds, kindJSON(k))
-	}
-	return d
-}
-
-func kindJSON(k *pipeline.Kind) kindDoc {
-	d := kindDoc{Name: k.Name, Title: k.Title, Target: k.Target, SheetHints: jsonList(k.SheetHints), Columns: []columnDoc{}}
-	for _, fi := range template.Order(k) {
-		f := &k.Fields[fi]
-		vals, only := template.Values(f)
-		c := columnDoc{Name: f.Name, Required: f.Required, Type: f.Type.String(), Limits: template.Limits(f),
-			Synonyms: jsonList(f.Synonyms), MaxLength: f.MaxLen, Values: jsonList(vals), Only: only,
-			Places: f.Places, Digits: f.Digits, Unique: f.Unique, AllowNone: f.AllowNone,
-			Format: template.Describe(f), Help: f.Help, Example: f.Example}
-		if f.Type == pipeline.Integer && f.Max > f.Min {
-			c.Min, c.Max = &f.Min, &f.Max
-		}
-		d.Columns = append(d.Columns, c)
-	}
-	return d
-}
-
-func jsonList(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-// writeKinds prints the overview: one line per kind, then each kind's columns.
-func writeKinds(w io.Writer, kinds []*pipeline.Kind) error {
-	t := &textTable{head: []string{"KIND", "TARGET", "COLUMNS", "WHAT IT HOLDS"}, wrap: []int{0, 0, 0, 60}}
-	for _, k := range kinds {
-		req := 0
-		for _, f := range k.Fields {
-			if f.Required {
-				req++
-			}
-		}
-		t.add(k.Name, k.Target, fmt.Sprintf("%d (%d required)", len(k.Fields), req), k.Title)
-	}
-	ew := &stickyWriter{w: w}
-	t.write(ew)
-	for _, k := range kinds {
-		fmt.Fprintf(ew, "\n%s (target %s)\n", k.Name, k.Target)
-		columnTable(k).write(ew)
-	}
-	fmt.Fprintln(ew, "\nRun 'bulk kinds KIND' for what each column means, examples and every allowed value;")
-	fmt.Fprintln(ew, "'bulk template KIND' writes a spreadsheet with these columns ready to fill in.")
-	return ew.err
-}
-
-// writeKind prints one kind in detail.
-func writeKind(w io.Writer, k *pipeline.Kind) error {
-	ew := &stickyWriter{w: w}
-	fmt.Fprintf(ew, "%s: %s\n", k.Name, k.Title)
-	fmt.Fprintf(ew, "Target: %s\n", k.Target)
-	if len(k.SheetHints) > 0 {
-		fmt.Fprintf(ew, "Detected from its headers, and from sheet names containing: %s\n", strings.Join(k.SheetHints, ", "))
-	}
-	fmt.Fprintln(ew)
-	columnTable(k).write(ew)
-	fmt.Fprintln(ew, "\nColumns:")
-	for _, fi := range template.Order(k) {
-		f := &k.Fields[fi]
-		fmt.Fprintf(ew, "\n  %s (%s)\n", f.Name, map[bool]string{true: "required", false: "optional"}[f.Required])
-		says := strings.TrimSpace(asSentence(f.Help) + template.Describe(f))
-		for _, line := range wrapText(says, 90) {
-			fmt.Fprintf(ew, "    %s\n", line)
-		}
-		// The values, unless the sentence has just listed them.
-		if vals, only := template.Values(f); len(vals) > 0 && f.Type != pipeline.Bool && !strings.Contains(says, strings.Join(vals, ", ")) {
-			label := "Usual values"
-			if only {
-				label = "Values"
-			}
-			for i, line := range wrapText(strings.Join(vals, ", "), 90-len(label)-2) {
-				if i == 0 {
-					fmt.Fprintf(ew, "    %s: %s\n", label, line)
-				} else {
-					fmt.Fprintf(ew, "    %s  %s\n", strings.Repeat(" ", len(label)), line)
-				}
-			}
-		}
-		if f.Example != "" {
-			fmt.Fprintf(ew, "    Example: %s\n", f.Example)
-		}
-	}
-	fmt.Fprintf(ew, "\nA template with these columns: bulk template %s -o %s.xlsx\n", k.Name, k.Name)
-	return ew.err
-}
-
-// columnTable is the table of a kind's columns.
-func columnTable(k *pipeline.Kind) *textTable {
-	t := &textTable{head: []string{"COLUMN", "REQUIRED", "TYPE", "LIMITS", "ALSO ACCEPTED AS"}, wrap: []int{0, 0, 0, 34, 40}, indent: "  "}
-	for _, fi := range template.Order(k) {
-		f := &k.Fields[fi]
-		req := "optional"
-		if f.Required {
-			req = "required"
-		}
-		t.add(f.Name, req, f.Type.String(), template.Limits(f), strings.Join(f.Synonyms, ", "))
-	}
-	return t
-}
-
-func asSentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return ""
-	}
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s + " "
-}
-
-// textTable prints aligned columns for a terminal; cells of a column with a wrap width are wrapped on
-// spaces onto continuation lines, so long text keeps the table narrow.
-type textTable struct {
-	head   []string
-	wrap   []int // per column: wrap width in characters, 0 = never wrap
-	indent string
-	rows   [][]string
-}
-
-func (t *textTable) add(cells ...string) { t.rows = append(t.rows, cells) }
-
-func (t *textTable) write(w io.Writer) {
-	widths := make([]int, len(t.head))
-	lines := func(row []string) [][]string {
-		out := make([][]string, len(row))
-		for i, c := range row {
-			if t.wrap[i] > 0 {
-				out[i] = wrapText(c, t.wrap[i])
-			} else {
-				out[i] = []string{c}
-			}
-		}
-		return out
-	}
-	all := append([][]string{t.head}, t.rows...)
-	for _, row := range all {
-		for i, cell := range lines(row) {
-			for _, l := range cell {
-				widths[i] = max(widths[i], utf8.RuneCountInString(l))
-			}
-		}
-	}
-	for _, row := range all {
-		cells := lines(row)
-		n := 0
-		for _, c := range cells {
-			n = max(n, len(c))
-		}
-		for l := 0; l < n; l++ {
-			var b strings.Builder
-			b.WriteString(t.indent)
-			for i, c := range cells {
-				s := ""
-				if l < len(c) {
-					s = c[l]
-				}
-				if i == len(cells)-1 {
-					b.WriteString(s)
-					break
-				}
-				b.WriteString(s)
-				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(s)+2))
-			}
-			fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
-		}
-	}
-}
-
-// wrapText splits s into lines of at most width characters, breaking at spaces (a word longer than
-// width gets a line of its own).
-func wrapText(s string, width int) []string {
-	words := strings.Fields(s)
-	if len(words) == 0 {
-		return []string{""}
-	}
-	var out []string
-	line := words[0]
-	for _, w := range words[1:] {
-		if utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) > width {
-			out = append(out, line)
-			line = w
-			continue
-		}
-		line += " " + w
-	}
-	return append(out, line)
-}
-
-// stickyWriter keeps the first write error, so printing code needs no error check per line.
-type stickyWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *stickyWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	if err != nil {
-		e.err = err
-	}
-	return n, err
 }

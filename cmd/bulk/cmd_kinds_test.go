@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulkload/bulk/internal/catalog"
+	"github.com/bulkload/bulk/internal/kinddoc"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -43,9 +45,9 @@ func TestKindsGolden(t *testing.T) {
 		name  string
 		write func(*bytes.Buffer) error
 	}{
-		{"kinds.golden", func(b *bytes.Buffer) error { return writeKinds(b, ks) }},
-		{"kind-detail.golden", func(b *bytes.Buffer) error { return writeKind(b, ks[1]) }},
-		{"kinds.json.golden", func(b *bytes.Buffer) error { return writeJSON(b, kindsJSON(ks)) }},
+		{"kinds.golden", func(b *bytes.Buffer) error { return kinddoc.WriteKinds(b, ks) }},
+		{"kind-detail.golden", func(b *bytes.Buffer) error { return kinddoc.WriteKind(b, ks[1]) }},
+		{"kinds.json.golden", func(b *bytes.Buffer) error { return kinddoc.WriteJSON(b, kinddoc.KindsJSON(ks)) }},
 	} {
 		var b bytes.Buffer
 		if err := tc.write(&b); err != nil {
@@ -57,7 +59,7 @@ func TestKindsGolden(t *testing.T) {
 
 // TestKindsListsEveryKind runs the real command over the registered kinds.
 func TestKindsListsEveryKind(t *testing.T) {
-	kinds := pipeline.Kinds()
+	kinds := catalog.Kinds()
 	code, out, errOut := obBulk(t, "kinds")
 	if code != 0 || errOut != "" {
 		t.Fatalf("bulk kinds: exit %d, stderr %q", code, errOut)
@@ -84,7 +86,7 @@ func TestKindsListsEveryKind(t *testing.T) {
 	}
 
 	code, out, _ = obBulk(t, "kinds", "--format", "json")
-	var doc kindsDoc
+	var doc kinddoc.KindsDoc
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
 		t.Fatalf("bulk kinds --format json: exit %d, %v", code, err)
 	}
@@ -99,14 +101,14 @@ func TestKindsListsEveryKind(t *testing.T) {
 	}
 
 	code, out, _ = obBulk(t, "kinds", kinds[0].Name, "--format", "json")
-	var one kindDoc
+	var one kinddoc.KindDoc
 	if err := json.Unmarshal([]byte(out), &one); err != nil || code != 0 || one.Name != kinds[0].Name {
 		t.Errorf("bulk kinds %s --format json: exit %d, %v, name %q", kinds[0].Name, code, err, one.Name)
 	}
 }
 
 func TestKindsUnknown(t *testing.T) {
-	name := pipeline.Kinds()[0].Name
+	name := catalog.Kinds()[0].Name
 	for _, tc := range []struct {
 		arg, says string
 	}{
@@ -117,23 +119,6 @@ func TestKindsUnknown(t *testing.T) {
 		code, _, errOut := obBulk(t, "kinds", tc.arg)
 		if code != ExitCannotRun || !strings.Contains(errOut, tc.says) || !strings.Contains(errOut, "unknown kind") {
 			t.Errorf("bulk kinds %s: exit %d, stderr %q; want 2 and %q", tc.arg, code, errOut, tc.says)
-		}
-	}
-}
-
-func TestWrap(t *testing.T) {
-	for _, tc := range []struct {
-		s     string
-		width int
-		want  []string
-	}{
-		{"", 10, []string{""}},
-		{"one two three", 7, []string{"one two", "three"}},
-		{"a verylongword b", 4, []string{"a", "verylongword", "b"}},
-		{"  spaces   collapse  ", 40, []string{"spaces collapse"}},
-	} {
-		if got := wrapText(tc.s, tc.width); strings.Join(got, "|") != strings.Join(tc.want, "|") {
-			t.Errorf("wrapText(%q, %d) = %q, want %q", tc.s, tc.width, got, tc.want)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bulkload/bulk/formats/onefile/api"
+	"github.com/bulkload/bulk/internal/app"
 )
 
 // buildBulk builds the real binary once per test that needs it.
@@ -35,7 +36,7 @@ func buildBulk(t *testing.T) string {
 func startSandboxProcess(t *testing.T, bin, token string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"sandbox", "onefile", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), tokenEnv+"="+token)
+	cmd.Env = append(os.Environ(), app.TokenEnv+"="+token)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +98,7 @@ func TestE2EKillAndRerun(t *testing.T) {
 	args := []string{"load", "onefile", "--url", url, "--org", "5740", "--state", state, "--concurrency", "2", "--rate", "100000", in}
 	newCmd := func(report string) (*exec.Cmd, *bytes.Buffer) {
 		cmd := exec.Command(bin, append(args, "--report", filepath.Join(dir, report))...)
-		cmd.Env = append(os.Environ(), tokenEnv+"="+token)
+		cmd.Env = append(os.Environ(), app.TokenEnv+"="+token)
 		var errb bytes.Buffer
 		cmd.Stderr = &errb
 		return cmd, &errb

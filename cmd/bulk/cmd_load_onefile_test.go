@@ -15,6 +15,7 @@ import (
 
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -84,10 +85,10 @@ func TestLoadOnefileCannotStart(t *testing.T) {
 		{"no target", nil, []string{in}, "give one of --url, --env or --sandbox"},
 		{"two targets", nil, []string{"--env", "beta", "--sandbox", in}, "give one of"},
 		{"no token", nil, []string{"--env", "beta", in}, "no OneFile customer token"},
-		{"bad env", map[string]string{tokenEnv: "x"}, []string{"--env", "prod", in}, `--env "prod"`},
-		{"bad mode", map[string]string{tokenEnv: "x"}, []string{"--env", "beta", "--mode", "merge", in}, "--mode"},
-		{"live unattended", map[string]string{tokenEnv: "x"}, []string{"--env", "live", "--org", "1", in}, "nobody is here to confirm"},
-		{"wrong token", map[string]string{tokenEnv: "wrong-token"}, []string{"--url", url, "--state", filepath.Join(dir, "l.db"), "--report", filepath.Join(dir, "r"), in}, "customer token"},
+		{"bad env", map[string]string{app.TokenEnv: "x"}, []string{"--env", "prod", in}, `--env "prod"`},
+		{"bad mode", map[string]string{app.TokenEnv: "x"}, []string{"--env", "beta", "--mode", "merge", in}, "--mode"},
+		{"live unattended", map[string]string{app.TokenEnv: "x"}, []string{"--env", "live", "--org", "1", in}, "nobody is here to confirm"},
+		{"wrong token", map[string]string{app.TokenEnv: "wrong-token"}, []string{"--url", url, "--state", filepath.Join(dir, "l.db"), "--report", filepath.Join(dir, "r"), in}, "customer token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,7 +112,7 @@ func TestLoadOnefileReport(t *testing.T) {
 	box, url := startBox(t, sandbox.Config{CustomerToken: "tok-123456"})
 	rep := filepath.Join(dir, "report")
 	state := filepath.Join(dir, "ledger.db")
-	env := map[string]string{tokenEnv: "tok-123456"}
+	env := map[string]string{app.TokenEnv: "tok-123456"}
 	code, stdout, stderr := bulkRun(t, env, "load", "onefile", "--url", url, "--org", "5740", "--state", state, "--report", rep, in)
 	if code != ExitRejected {
 		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitRejected, stderr)
@@ -209,7 +210,7 @@ func TestLoadOnefileDryRun(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "staff.csv", staffCSV)
 	box, url := startBox(t, sandbox.Config{CustomerToken: "t"})
-	code, _, stderr := bulkRun(t, map[string]string{tokenEnv: "t"}, "load", "onefile", "--url", url, "--org", "5740", "--dry-run",
+	code, _, stderr := bulkRun(t, map[string]string{app.TokenEnv: "t"}, "load", "onefile", "--url", url, "--org", "5740", "--dry-run",
 		"--state", filepath.Join(dir, "l.db"), "--report", filepath.Join(dir, "r"), in)
 	if code != ExitRejected { // row 4 is rejected by validation
 		t.Errorf("exit %d; %s", code, stderr)
@@ -259,7 +260,7 @@ func TestLoadOnefileSample(t *testing.T) {
 	}
 }
 
-// TestLoadOnefileReturnsReport: once validation has made the run's report, runLoadOnefile
+// TestLoadOnefileReturnsReport: once validation has made the run's report, the load
 // returns it with whatever error ends the run (a nightly run reads the outcome from it), and
 // the report it returns is the one written to the report folder; before that, no report.
 func TestLoadOnefileReturnsReport(t *testing.T) {
@@ -268,39 +269,39 @@ func TestLoadOnefileReturnsReport(t *testing.T) {
 	tests := []struct {
 		name   string
 		token  string
-		target func(o *loadOnefileOpts)
+		target func(o *app.LoadOnefileOptions)
 		code   int
 		report bool
 	}{
-		{"a row rejected", "", func(o *loadOnefileOpts) { o.sandbox = true }, ExitRejected, true},
-		{"the load stopped after validating", "wrong-token", func(o *loadOnefileOpts) { o.url, o.org = url, 5740 }, ExitCannotRun, true},
-		{"stopped before validating", "", func(o *loadOnefileOpts) {}, ExitCannotRun, false},
+		{"a row rejected", "", func(o *app.LoadOnefileOptions) { o.Sandbox = true }, ExitRejected, true},
+		{"the load stopped after validating", "wrong-token", func(o *app.LoadOnefileOptions) { o.URL, o.Org = url, 5740 }, ExitCannotRun, true},
+		{"stopped before validating", "", func(o *app.LoadOnefileOptions) {}, ExitCannotRun, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			o := loadOnefileOpts{check: checkFlags{reportDir: filepath.Join(dir, "report"), dateOrder: "dmy", quiet: true},
-				mode: "create", concurrency: 2, rate: sandboxRate, drain: time.Second, state: filepath.Join(dir, "ledger.db")}
+			o := app.LoadOnefileOptions{InputOptions: app.InputOptions{Files: []string{in}, ReportDir: filepath.Join(dir, "report"), DateOrder: "dmy", Quiet: true},
+				Mode: "create", Concurrency: 2, Rate: app.SandboxRate, Drain: time.Second, State: filepath.Join(dir, "ledger.db")}
 			tc.target(&o)
 			var stderr bytes.Buffer
 			a := &App{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &stderr,
-				Getenv: func(k string) string { return map[string]string{tokenEnv: tc.token}[k] }}
-			rep, err := runLoadOnefile(context.Background(), a, &o, []string{in})
+				Getenv: func(k string) string { return map[string]string{app.TokenEnv: tc.token}[k] }}
+			out, err := loadOnefile(context.Background(), a, o)
 			if code := exitCodeOf(err); err == nil || code != tc.code {
 				t.Fatalf("err %v (exit %d), want exit %d\n%s", err, code, tc.code, stderr.String())
 			}
-			if (rep != nil) != tc.report {
-				t.Fatalf("report returned: %v, want %v", rep != nil, tc.report)
+			if (out != nil) != tc.report {
+				t.Fatalf("report returned: %v, want %v", out != nil, tc.report)
 			}
-			if rep == nil {
+			if out == nil {
 				return
 			}
-			c := rep.Counts()
+			c := out.Report.Counts()
 			if c.Read != 4 || c.Rejected != 1 || c.Valid != 3 {
 				t.Errorf("the returned report counts %+v, want 4 read, 1 rejected", c)
 			}
 			var s map[string]any
-			b, _ := os.ReadFile(filepath.Join(o.check.reportDir, "summary.json"))
+			b, _ := os.ReadFile(filepath.Join(o.ReportDir, "summary.json"))
 			if err := json.Unmarshal(b, &s); err != nil || s["rows_read"] != float64(c.Read) || s["rows_rejected"] != float64(c.Rejected) {
 				t.Errorf("summary.json (%v) says %v read, %v rejected; the returned report %+v", err, s["rows_read"], s["rows_rejected"], c)
 			}
@@ -338,12 +339,12 @@ func TestLoadOnefileUnchanged(t *testing.T) {
 			in := writeFile(t, dir, "learners.csv", header+tc.rows)
 			var stdout, stderr bytes.Buffer
 			a := &App{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
-				return map[string]string{tokenEnv: box.CustomerToken()}[k]
+				return map[string]string{app.TokenEnv: box.CustomerToken()}[k]
 			}}
-			o := loadOnefileOpts{check: checkFlags{reportDir: filepath.Join(dir, "report"), keep: tc.keep}, url: url, org: 5740,
-				mode: "upsert", concurrency: 2, rate: 60000, state: filepath.Join(dir, "ledger.db")}
+			o := app.LoadOnefileOptions{InputOptions: app.InputOptions{Files: []string{in}, ReportDir: filepath.Join(dir, "report"), Keep: tc.keep}, URL: url, Org: 5740,
+				Mode: "upsert", Concurrency: 2, Rate: 60000, State: filepath.Join(dir, "ledger.db")}
 			before := box.Snapshot().Calls["POST /User"]
-			_, err := runLoadOnefile(context.Background(), a, &o, []string{in})
+			_, err := loadOnefile(context.Background(), a, o)
 			if code := exitCodeOf(err); err != nil && code != tc.code || err == nil && tc.code != ExitOK {
 				t.Fatalf("error %v, want exit %d\n%s", err, tc.code, stderr.String())
 			}
@@ -355,4 +356,10 @@ func TestLoadOnefileUnchanged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// exitCodeOf is the exit status bulk ends with for err.
+func exitCodeOf(err error) int {
+	code, _, _ := exitStatus(context.Background(), err)
+	return code
 }

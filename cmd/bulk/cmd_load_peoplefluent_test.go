@@ -12,7 +12,9 @@ import (
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/formats/peoplefluent/sandbox"
+	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/report"
 )
 
 const loadPFKey = "load-pf-test-KEY-5e21"
@@ -145,7 +147,7 @@ func TestLoadPeopleFluentCannotStart(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no key", []string{"load", "peoplefluent", "external-training", in, "--base", base}, envPFKey},
+		{"no key", []string{"load", "peoplefluent", "external-training", in, "--base", base}, app.PFKeyEnv},
 		{"no base", []string{"load", "peoplefluent", "external-training", in, "--key-file", keyFile}, "base"},
 		{"bad base", []string{"load", "peoplefluent", "external-training", in, "--base", "ftp://lms", "--key-file", keyFile}, "ftp"},
 		{"bad kind", []string{"load", "peoplefluent", "onefile-users", in, "--base", base, "--key-file", keyFile}, "cannot be exported"},
@@ -246,11 +248,16 @@ func TestLoadPeopleFluentReturnsReport(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "report")
-			o := loadPFFlags{exportFlags: exportFlags{checkFlags: checkFlags{reportDir: dir, dateOrder: "dmy", quiet: true}},
-				base: base, keyFile: tc.keyFile, chunkRows: peoplefluent.DefaultChunkRows}
+			o := app.LoadPeopleFluentOptions{ExportOptions: app.ExportOptions{KindName: "training-history",
+				InputOptions: app.InputOptions{Files: []string{in}, ReportDir: dir, DateOrder: "dmy", Quiet: true}},
+				Base: base, KeyFile: tc.keyFile, ChunkRows: peoplefluent.DefaultChunkRows}
 			var stderr bytes.Buffer
 			a := &App{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }}
-			rep, err := o.run(context.Background(), a, "training-history", []string{in})
+			out, err := loadPF(context.Background(), a, o)
+			var rep *report.Report
+			if out != nil {
+				rep = out.Export.Report
+			}
 			if code := exitCodeOf(err); err == nil || code != tc.code {
 				t.Fatalf("err %v (exit %d), want exit %d\n%s", err, code, tc.code, stderr.String())
 			}
@@ -301,9 +308,14 @@ func TestLoadPeopleFluentNothingToPush(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			a := newApp(strings.NewReader(""), &stdout, &stderr)
 			a.Getenv = func(string) string { return "" }
-			o := loadPFFlags{exportFlags: exportFlags{checkFlags: checkFlags{reportDir: filepath.Join(dir, "report"), dateOrder: "dmy",
-				quiet: tc.quiet, keep: tc.keep}}, base: base, keyFile: keyFile, chunkRows: 100, retries: 1}
-			rep, err := o.run(context.Background(), a, "training-history", []string{in})
+			o := app.LoadPeopleFluentOptions{ExportOptions: app.ExportOptions{KindName: "training-history",
+				InputOptions: app.InputOptions{Files: []string{in}, ReportDir: filepath.Join(dir, "report"), DateOrder: "dmy",
+					Quiet: tc.quiet, Keep: tc.keep}}, Base: base, KeyFile: keyFile, ChunkRows: 100, Retries: 1}
+			out, err := loadPF(context.Background(), a, o)
+			var rep *report.Report
+			if out != nil {
+				rep = out.Export.Report
+			}
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("error %v, want one: %v\n%s", err, tc.wantErr, stderr.String())
 			}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/formats/peoplefluent/sandbox"
+	"github.com/bulkload/bulk/internal/app"
 )
 
 const pfTestKey = "pf-cmd-test-KEY-91c0d7"
@@ -74,7 +75,7 @@ func TestPushPeopleFluentChunkThatFailsAndChunkThatWarns(t *testing.T) {
 	os.MkdirAll(filepath.Join(rep, "raw"), 0o755)
 	os.WriteFile(filepath.Join(rep, "raw", "chunk-0009.txt"), []byte("old"), 0o644)
 
-	code, stdout, stderr := runBulk(t, map[string]string{envPFKey: pfTestKey},
+	code, stdout, stderr := runBulk(t, map[string]string{app.PFKeyEnv: pfTestKey},
 		"push", "peoplefluent", "--base", base, "--endpoint", "trainingHistoryCsv", "--chunk-rows", "2", "--report", rep, in)
 	if code != ExitRejected {
 		t.Fatalf("exit %d, want %d\n%s", code, ExitRejected, stderr)
@@ -139,7 +140,7 @@ func TestPushPeopleFluentAllOKAndCourses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := pfWriteFile(t, tt.file, tt.payload, 0o644)
 			rep := filepath.Join(t.TempDir(), "r")
-			code, _, stderr := runBulk(t, map[string]string{envPFKey: pfTestKey},
+			code, _, stderr := runBulk(t, map[string]string{app.PFKeyEnv: pfTestKey},
 				"push", "peoplefluent", "--base", base, "--endpoint", tt.endpoint, "--report", rep, in)
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\n%s", code, tt.wantCode, stderr)
@@ -156,7 +157,7 @@ func TestPushPeopleFluentAuthFailure(t *testing.T) {
 	srv, base := startPFSandbox(t)
 	in := pfWriteFile(t, "training.csv", pfTrainingPayload, 0o644)
 	rep := filepath.Join(t.TempDir(), "report")
-	code, _, stderr := runBulk(t, map[string]string{envPFKey: "not-the-" + pfTestKey},
+	code, _, stderr := runBulk(t, map[string]string{app.PFKeyEnv: "not-the-" + pfTestKey},
 		"push", "peoplefluent", "--base", base, "--endpoint", "trainingHistoryCsv", "--chunk-rows", "2", "--report", rep, in)
 	if code != ExitCannotRun {
 		t.Fatalf("exit %d, want %d\n%s", code, ExitCannotRun, stderr)
@@ -179,8 +180,8 @@ func TestPushPeopleFluentCannotRun(t *testing.T) {
 	broken := pfWriteFile(t, "broken.csv", "USERID,LEARNINGID\njsmith,HS-101\n\"adoe,HS-101\n", 0o644)
 	external := pfWriteFile(t, "external.csv", "Action,UserId,Title\nA,jsmith,X\n", 0o644)
 	keyFile := pfWriteFile(t, "key", pfTestKey+"\n", 0o600)
-	env := map[string]string{envPFKey: pfTestKey}
-	noKey := map[string]string{envPFKey: ""}
+	env := map[string]string{app.PFKeyEnv: pfTestKey}
+	noKey := map[string]string{app.PFKeyEnv: ""}
 	args := func(extra ...string) []string {
 		return append([]string{"push", "peoplefluent", "--base", base, "--endpoint", "trainingHistoryCsv"}, extra...)
 	}
@@ -235,10 +236,10 @@ func TestPushPeopleFluentKeyNeverShown(t *testing.T) {
 		env  map[string]string
 		args []string
 	}{
-		{map[string]string{envPFKey: pfTestKey}, nil},
-		{map[string]string{envPFKey: ""}, []string{"--key-file", keyFile}},
-		{map[string]string{envPFKey: wrong}, nil},
-		{map[string]string{envPFKey: pfTestKey}, []string{"--base", "http://127.0.0.1:1/ekp/"}}, // unreachable
+		{map[string]string{app.PFKeyEnv: pfTestKey}, nil},
+		{map[string]string{app.PFKeyEnv: ""}, []string{"--key-file", keyFile}},
+		{map[string]string{app.PFKeyEnv: wrong}, nil},
+		{map[string]string{app.PFKeyEnv: pfTestKey}, []string{"--base", "http://127.0.0.1:1/ekp/"}}, // unreachable
 	} {
 		args := append([]string{"push", "peoplefluent", "--base", base, "--endpoint", "trainingHistoryCsv", "--chunk-rows", "2",
 			"--retries", "0", "--report", filepath.Join(rep, string(rune('a'+i))), in}, tc.args...)
@@ -321,7 +322,7 @@ func TestSandboxPeopleFluentRehearsalKey(t *testing.T) {
 
 	in := pfWriteFile(t, "training.csv", pfTrainingPayload, 0o644)
 	rep := filepath.Join(t.TempDir(), "r")
-	code, _, perr := runBulk(t, map[string]string{envPFKey: ""}, "push", "peoplefluent", "--base", base,
+	code, _, perr := runBulk(t, map[string]string{app.PFKeyEnv: ""}, "push", "peoplefluent", "--base", base,
 		"--endpoint", "trainingHistoryCsv", "--key-file", keyFile, "--report", rep, in)
 	if code != ExitRejected || !strings.Contains(perr, "6 rows, 1 request answered") {
 		t.Errorf("push to the sandbox command: exit %d\n%s", code, perr)
@@ -357,7 +358,7 @@ func TestPushPeopleFluentBinary(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	keyFile := pfWriteFile(t, "key", pfTestKey, 0o600)
-	env := append(os.Environ(), envPFKey+"=")
+	env := append(os.Environ(), app.PFKeyEnv+"=")
 
 	sb := exec.Command(bin, "sandbox", "peoplefluent", "--addr", "127.0.0.1:0", "--key-file", keyFile)
 	sb.Env = env
@@ -407,7 +408,7 @@ func TestPushPeopleFluentBinary(t *testing.T) {
 
 func TestPushPeopleFluentInterrupted(t *testing.T) {
 	srv, base := startPFSandbox(t)
-	t.Setenv(envPFKey, pfTestKey)
+	t.Setenv(app.PFKeyEnv, pfTestKey)
 	in := pfWriteFile(t, "training.csv", pfTrainingPayload, 0o644)
 	rep := filepath.Join(t.TempDir(), "r")
 	var stdout, stderr syncBuffer

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"fmt"
-	"io"
-
 	"github.com/spf13/cobra"
 
+	"github.com/bulkload/bulk/internal/catalog"
+	"github.com/bulkload/bulk/internal/kinddoc"
 	"github.com/bulkload/bulk/pipeline"
 )
-
-func init() { register(newRulesCmd) }
 
 func newRulesCmd(a *App) *cobra.Command {
 	var format string
@@ -29,28 +26,11 @@ never renamed, so scripts and spreadsheet filters may key on them.
 				return err
 			}
 			if format == "json" {
-				return writeJSON(a.Stdout, rulesDoc{Rules: append([]pipeline.Rule{}, pipeline.Rules()...)})
+				return kinddoc.WriteJSON(a.Stdout, kinddoc.RulesDoc{Rules: append([]pipeline.Rule{}, catalog.Rules()...)})
 			}
-			return writeRules(a.Stdout, pipeline.Rules())
+			return kinddoc.WriteRules(a.Stdout, catalog.Rules())
 		},
 	}
 	formatFlag(cmd, &format)
 	return cmd
-}
-
-// rulesDoc is the JSON of `bulk rules --format json`; pipeline.Rule's tags name its keys.
-type rulesDoc struct {
-	Rules []pipeline.Rule `json:"rules"`
-}
-
-func writeRules(w io.Writer, rules []pipeline.Rule) error {
-	t := &textTable{head: []string{"RULE", "MEANING", "FAILS ON, FOR EXAMPLE"}, wrap: []int{0, 60, 36}}
-	for _, r := range rules {
-		t.add(r.Code, r.Summary, r.Example)
-	}
-	ew := &stickyWriter{w: w}
-	t.write(ew)
-	fmt.Fprintln(ew, "\nThe rule column of rejects.csv and rejects.xlsx holds these codes. Errors reject their row;")
-	fmt.Fprintln(ew, "warnings (such as unknown-column) do not, unless you run with --strict.")
-	return ew.err
 }

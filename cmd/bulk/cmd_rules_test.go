@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulkload/bulk/internal/catalog"
+	"github.com/bulkload/bulk/internal/kinddoc"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -66,12 +68,12 @@ var obFixtureRules = []pipeline.Rule{
 
 func TestRulesGolden(t *testing.T) {
 	var b bytes.Buffer
-	if err := writeRules(&b, obFixtureRules); err != nil {
+	if err := kinddoc.WriteRules(&b, obFixtureRules); err != nil {
 		t.Fatal(err)
 	}
 	obGolden(t, "rules.golden", b.Bytes())
 	b.Reset()
-	if err := writeJSON(&b, rulesDoc{Rules: obFixtureRules}); err != nil {
+	if err := kinddoc.WriteJSON(&b, kinddoc.RulesDoc{Rules: obFixtureRules}); err != nil {
 		t.Fatal(err)
 	}
 	obGolden(t, "rules.json.golden", b.Bytes())
@@ -82,7 +84,7 @@ func TestRulesListsEveryRule(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("bulk rules: exit %d, stderr %q", code, errOut)
 	}
-	rules := pipeline.Rules()
+	rules := catalog.Rules()
 	if len(rules) < 15 {
 		t.Fatalf("only %d rules registered", len(rules))
 	}
@@ -147,7 +149,7 @@ func TestRulesDoc(t *testing.T) {
 	b.WriteString("prints it for scripts. This page is generated from the code by `go test ./cmd/bulk -run TestRulesDoc -update`.\n\n")
 	b.WriteString("| Rule | Meaning | Fails on, for example |\n|---|---|---|\n")
 	cell := strings.NewReplacer("|", `\|`, "\n", " ").Replace
-	for _, r := range pipeline.Rules() {
+	for _, r := range catalog.Rules() {
 		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", r.Code, cell(r.Summary), cell(r.Example))
 	}
 	path := filepath.Join("..", "..", "docs", "rules.md")

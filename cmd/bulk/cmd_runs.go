@@ -16,8 +16,6 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 )
 
-func init() { register(newRunsCmd) }
-
 func newRunsCmd(a *App) *cobra.Command {
 	var state, nightlyState string
 	var limit int

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -12,10 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/internal/app"
 )
-
-// The 'bulk sandbox' parent lives in cmd_sandbox.go; this file adds its onefile subcommand.
-func init() { sandboxSubcommands = append(sandboxSubcommands, newSandboxOneFileCmd) }
 
 type sandboxFlags struct {
 	addr       string
@@ -90,63 +86,7 @@ func runSandboxOneFile(ctx context.Context, a *App, cmd *cobra.Command, f sandbo
 		return usageError(cmd, fmt.Errorf("--session-ttl must be positive"))
 	}
 	cfg.RetryAfter, cfg.Latency, cfg.Faults, cfg.SessionTTL = f.retryAfter, f.latency, f.faults, f.sessionTTL
-	if f.seed != "" {
-		file, err := os.Open(f.seed)
-		if err != nil {
-			return cannotRun(err, "Give --seed a readable YAML or JSON file, or leave it out for the built-in data.")
-		}
-		cfg.Seed, err = sandbox.LoadSeed(file)
-		file.Close()
-		if err != nil {
-			return cannotRun(fmt.Errorf("%s: %w", f.seed, err), "Fix the seed file; docs/onefile-api.md shows its format.")
-		}
-	}
-	cfg.CustomerToken = strings.TrimSpace(a.Getenv("BULK_ONEFILE_TOKEN"))
-	srv := sandbox.New(cfg)
-	base, shutdown, err := srv.Start(f.addr)
-	if err != nil {
-		return cannotRun(err, "Another program may be using the port: try --addr 127.0.0.1:0 for a free one.")
-	}
-	limit := "no rate limit"
-	if cfg.RateLimit > 0 {
-		limit = fmt.Sprintf("%d calls per %v", cfg.RateLimit, cfg.RateWindow)
-	}
-	fmt.Fprintf(a.Stderr, "sandbox: %s, latency %v, faults %s, keychain %s, sessions last %v\n",
-		limit, cfg.Latency, cfg.Faults, map[bool]string{true: "on", false: "off"}[cfg.Keychain], cfg.SessionTTL)
-	// The token is printed on purpose: it opens this local sandbox and nothing else.
-	fmt.Fprintf(a.Stdout, "OneFile sandbox serving at %s\n", base)
-	fmt.Fprintf(a.Stdout, "customer token (this sandbox only): %s\n", srv.CustomerToken())
-	// The token sees every organisation of the seed; a load must then name one with --org,
-	// so the command shown has to say it or it fails as shown.
-	seed := cfg.Seed
-	if seed == nil {
-		seed = sandbox.DefaultSeed()
-	}
-	org := ""
-	if len(seed.Organisations) > 1 {
-		org = fmt.Sprintf(" --org %d", seed.Organisations[0].ID)
-	}
-	if a.Getenv("BULK_ONEFILE_TOKEN") == "" {
-		fmt.Fprintf(a.Stdout, "To load into it from another terminal:\n  export BULK_ONEFILE_TOKEN=%s\n  bulk load onefile --url %s%s FILE\n", srv.CustomerToken(), base, org)
-	} else {
-		fmt.Fprintf(a.Stdout, "It accepts the BULK_ONEFILE_TOKEN of this environment. To load into it:\n  bulk load onefile --url %s%s FILE\n", base, org)
-	}
-	if org != "" {
-		var names []string
-		for _, o := range seed.Organisations {
-			names = append(names, fmt.Sprintf("%d (%s)", o.ID, o.Name))
-		}
-		fmt.Fprintf(a.Stdout, "Organisations: %s.\n", strings.Join(names, ", "))
-	}
-	fmt.Fprintln(a.Stdout, "Ctrl-C stops it and prints what it holds.")
-
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		fmt.Fprintf(a.Stderr, "sandbox: stopping: %v\n", err)
-	}
-	return srv.Snapshot().WriteSummary(a.Stdout)
+	return app.ServeOneFileSandbox(ctx, a.deps(), cfg, f.addr, f.seed)
 }
 
 // parseRateLimit reads "300/min", "60/s", "300/5s", "300" (a minute) or

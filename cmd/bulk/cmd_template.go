@@ -10,11 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bulkload/bulk/formats/template"
+	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/report"
 )
-
-func init() { register(newTemplateCmd) }
 
 type templateOptions struct {
 	out   string
@@ -138,7 +137,7 @@ func (o *templateOptions) plan(args []string) ([]templateJob, error) {
 			return nil, cannotRun(fmt.Errorf("cannot create the folder %s: %w", dir, err), "")
 		}
 		var jobs []templateJob
-		for _, k := range pipeline.Kinds() {
+		for _, k := range catalog.Kinds() {
 			jobs = append(jobs, templateJob{k, filepath.Join(dir, k.Name+ext)})
 		}
 		return jobs, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/bulkload/bulk/formats/template"
+	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/check"
 	"github.com/bulkload/bulk/pipeline/read"
@@ -23,7 +24,7 @@ import (
 )
 
 func TestTemplateCommand(t *testing.T) {
-	k := pipeline.Kinds()[0]
+	k := catalog.Kinds()[0]
 	header := strings.Join(template.Headers(k), ",") + "\r\n"
 	for _, tc := range []struct {
 		name    string
@@ -102,7 +103,7 @@ func TestTemplateCommand(t *testing.T) {
 
 func obAllFiles(prefix, ext string) []string {
 	var fs []string
-	for _, k := range pipeline.Kinds() {
+	for _, k := range catalog.Kinds() {
 		fs = append(fs, prefix+k.Name+ext)
 	}
 	return fs
@@ -112,9 +113,9 @@ func obAllFiles(prefix, ext string) []string {
 func obCheckTemplateFile(t *testing.T, path string) {
 	t.Helper()
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	k, err := pipeline.KindByName(name)
+	k, err := catalog.KindByName(name)
 	if err != nil {
-		k = pipeline.Kinds()[0]
+		k = catalog.Kinds()[0]
 	}
 	var header []string
 	if strings.HasSuffix(path, ".csv") {
@@ -151,7 +152,7 @@ func obCheckTemplateFile(t *testing.T, path string) {
 func TestTemplateToValidate(t *testing.T) {
 	dir, env := obBulkExe(t)
 	for _, name := range []string{"onefile-users"} {
-		k, err := pipeline.KindByName(name)
+		k, err := catalog.KindByName(name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +275,7 @@ func TestEveryKindsTemplate(t *testing.T) {
 	spelling := map[string]bool{pipeline.RuleEnum: true, pipeline.RuleInteger: true, pipeline.RuleDecimal: true,
 		pipeline.RuleBool: true, pipeline.RuleDate: true, pipeline.RuleMaxLength: true, pipeline.RuleEmail: true,
 		pipeline.RuleULN: true, pipeline.RuleNINO: true, pipeline.RuleExcelMangled: true}
-	for _, k := range pipeline.Kinds() {
+	for _, k := range catalog.Kinds() {
 		t.Run(k.Name, func(t *testing.T) {
 			dir := t.TempDir()
 			blank := filepath.Join(dir, "blank.xlsx")

@@ -4,12 +4,28 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/bulkload/bulk/internal/app"
 )
 
-func init() { register(newValidateCmd) }
+// bindInput adds the flags of every command that reads and validates input: validate, export,
+// load.
+func bindInput(cmd *cobra.Command, o *app.InputOptions) {
+	fs := cmd.Flags()
+	fs.StringVar(&o.Kind, "kind", "", "what the input holds (see 'bulk kinds'); detected from the headers when not given")
+	fs.StringVar(&o.Sheet, "sheet", "", "read only this sheet of a workbook (a CSV file is read whole)")
+	fs.StringVar(&o.MapFile, "map", "", "YAML `FILE` mapping your headers to field names (Learner Forename: FirstName)")
+	fs.StringVar(&o.ReportDir, "report", "bulk-report", "`DIR` for rejects.csv, rejects.xlsx and summary.json (created if absent)")
+	fs.StringVar(&o.Delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (sniffed when not given)")
+	fs.StringVar(&o.DateOrder, "date-order", "dmy", "how to read dates like 03/04/2026: dmy (UK) or mdy")
+	fs.BoolVar(&o.Strict, "strict", false, "warnings reject rows too")
+	cmd.RegisterFlagCompletionFunc("kind", completeKindFlag)
+	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only errors")
+	fs.IntVar(&o.Workers, "workers", 0, "goroutines checking rows (default: one per core)")
+}
 
 func newValidateCmd(a *App) *cobra.Command {
-	var c checkFlags
+	var o app.InputOptions
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check spreadsheets and write a reject report; nothing is sent anywhere",
@@ -24,19 +40,17 @@ The kind of each file or sheet is detected from its headers unless --kind is giv
   bulk validate --kind onefile-users --report out learners.csv
   bulk validate --map my-headers.yaml --date-order mdy export.csv`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := c.check(cmd.Context(), a, args, nil, nil)
+			o.Files = args
+			out, err := app.Validate(cmd.Context(), a.deps(), o)
 			if err != nil {
 				return err
 			}
-			if !c.quiet {
-				fmt.Fprintln(a.Stderr, summaryLine(res.rep, c.reportDir))
+			if !o.Quiet {
+				fmt.Fprintln(a.Stderr, summaryLine(&out.Checked))
 			}
-			if !res.counts.Clean() {
-				return &ExitError{Code: ExitRejected}
-			}
-			return nil
+			return rowsRejected(!out.Counts.Clean())
 		},
 	}
-	c.bind(cmd)
+	bindInput(cmd, &o)
 	return cmd
 }

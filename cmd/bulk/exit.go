@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/bulkload/bulk/internal/app"
 )
 
 // Exit statuses, documented in exitStatusHelp and the README. Never renumber them: cron jobs and
@@ -16,7 +21,17 @@ const (
 	ExitInterrupted = 130
 )
 
-// ExitError carries an exit status and, optionally, what to tell the user.
+// exitCodes maps how a use case ended to the exit status: the one place where that is decided.
+var exitCodes = map[app.Kind]int{
+	app.OK:          ExitOK,
+	app.Rejected:    ExitRejected,
+	app.Held:        ExitHeld,
+	app.CannotRun:   ExitCannotRun,
+	app.Interrupted: ExitInterrupted,
+}
+
+// ExitError carries an exit status and, optionally, what to tell the user: for what the command
+// line itself decides (usage). Use cases say how they ended with an *app.Error.
 type ExitError struct {
 	Code int
 	Err  error  // printed as "bulk: <err>"; nil when the command already said everything
@@ -39,4 +54,35 @@ func cannotRun(err error, hint string) error {
 
 func usageError(c *cobra.Command, err error) error {
 	return &ExitError{Code: ExitCannotRun, Err: err, Hint: fmt.Sprintf("Run '%s --help' for usage.", c.CommandPath())}
+}
+
+// rowsRejected is how a command whose run finished ends when rows were rejected or failed.
+func rowsRejected(rejected bool) error {
+	if rejected {
+		return &app.Error{Kind: app.Rejected}
+	}
+	return nil
+}
+
+// exitStatus says what the error means to the user and maps it to the exit status.
+func exitStatus(ctx context.Context, err error) (code int, msg error, hint string) {
+	if err == nil {
+		return ExitOK, nil, ""
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code, ee.Err, ee.Hint
+	}
+	var ae *app.Error
+	if errors.As(err, &ae) {
+		return exitCodes[ae.Kind], ae.Err, ae.Hint
+	}
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		return ExitInterrupted, errors.New("interrupted; what was done is recorded in the report"), ""
+	}
+	msgText := err.Error()
+	if strings.HasPrefix(msgText, "unknown command") || strings.HasPrefix(msgText, "unknown flag") || strings.Contains(msgText, "flag needs") {
+		hint = "Run 'bulk --help' for usage."
+	}
+	return ExitCannotRun, err, hint
 }

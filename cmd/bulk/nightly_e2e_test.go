@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -357,29 +356,6 @@ func TestNightlyRejectedRowsAreReported(t *testing.T) {
 	s := runs[0].Summary
 	if runs[0].Status != "failed" || s["rows_read"] != float64(5) || s["rows_rejected"] != float64(1) || s["rows_valid"] != float64(4) || s["sent"] != float64(4) {
 		t.Errorf("run %s: %v", runs[0].Status, s)
-	}
-}
-
-func TestRejectedIsDone(t *testing.T) {
-	other := errors.New("disk full")
-	tests := []struct {
-		name string
-		err  error
-		want error
-	}{
-		{"no error", nil, nil},
-		{"rows rejected", &ExitError{Code: ExitRejected}, nil},
-		{"rows rejected, wrapped", fmt.Errorf("load: %w", &ExitError{Code: ExitRejected}), nil},
-		{"could not run", cannotRun(other, ""), cannotRun(other, "")},
-		{"any other error", other, other},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := rejectedIsDone(tc.err)
-			if (got == nil) != (tc.want == nil) || got != nil && got.Error() != tc.want.Error() {
-				t.Errorf("rejectedIsDone(%v) = %v, want %v", tc.err, got, tc.want)
-			}
-		})
 	}
 }
 

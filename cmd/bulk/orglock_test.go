@@ -16,6 +16,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/api"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/internal/app"
 )
 
 // TestLoadOnefileOrgLock runs loads in-process while the test holds the organisation's lock, as
@@ -54,7 +55,7 @@ func TestLoadOnefileOrgLock(t *testing.T) {
 			in := writeFile(t, dir, "staff.csv", staffCSV)
 			report := filepath.Join(dir, "report")
 			args := append([]string{"load", "onefile", "--url", url, "--state", state, "--report", report}, append(tc.args, in)...)
-			code, _, stderr := bulkRun(t, map[string]string{tokenEnv: "tok"}, args...)
+			code, _, stderr := bulkRun(t, map[string]string{app.TokenEnv: "tok"}, args...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s", code, tc.code, stderr)
 			}
@@ -145,7 +146,7 @@ func TestE2EOneLoadPerOrganisation(t *testing.T) {
 			load := func(in, report string) (*exec.Cmd, *bytes.Buffer) {
 				cmd := exec.Command(bin, "load", "onefile", "--url", url, "--org", "5740", "--state", state, "--concurrency", "2",
 					"--rate", "100000", "--report", filepath.Join(dir, report), in)
-				cmd.Env = append(os.Environ(), tokenEnv+"="+token)
+				cmd.Env = append(os.Environ(), app.TokenEnv+"="+token)
 				var errb bytes.Buffer
 				cmd.Stderr = &errb
 				return cmd, &errb

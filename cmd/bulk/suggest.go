@@ -2,11 +2,12 @@ package main
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/bulkload/bulk/internal/suggest"
 )
 
 // flagError turns a flag-parsing error into exit status 2 with the nearest flag the command does
@@ -46,68 +47,10 @@ func flagError(c *cobra.Command, err error) error {
 	if typed == "" {
 		return ue
 	}
-	if s := suggest(typed, names); len(s) > 0 {
+	if s := suggest.Nearest(typed, names); len(s) > 0 {
 		ue.Hint = fmt.Sprintf("Did you mean --%s?\n%s", strings.Join(s, " or --"), ue.Hint)
 	}
 	return ue
-}
-
-// suggest returns the candidates close to typed: within a few edits (more for longer words), or
-// starting with it. Nearest first, at most three.
-func suggest(typed string, candidates []string) []string {
-	typed = strings.ToLower(typed)
-	limit := 2 // "fromat" for "format": a swap is two edits
-	switch {
-	case len(typed) <= 4:
-		limit = 1 // two edits turn "tcsh" into "bash": no help
-	case len(typed) >= 8:
-		limit = 3
-	}
-	type near struct {
-		name string
-		d    int
-	}
-	var ns []near
-	seen := map[string]bool{}
-	for _, c := range candidates {
-		if seen[c] || c == "" {
-			continue
-		}
-		seen[c] = true
-		lc := strings.ToLower(c)
-		d := levenshtein(typed, lc)
-		if d <= limit || (len(typed) >= 3 && strings.HasPrefix(lc, typed)) {
-			ns = append(ns, near{c, d})
-		}
-	}
-	sort.SliceStable(ns, func(i, j int) bool { return ns[i].d < ns[j].d })
-	var out []string
-	for i := 0; i < len(ns) && i < 3; i++ {
-		out = append(out, ns[i].name)
-	}
-	return out
-}
-
-// levenshtein is the edit distance between a and b, counted in runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // suggestSubcommands makes every group command (one that only holds subcommands, like bulk
@@ -133,7 +76,7 @@ func suggestSubcommands(c *cobra.Command) {
 				names = append(names, sub.Name())
 			}
 		}
-		if s := suggest(args[0], names); len(s) > 0 {
+		if s := suggest.Nearest(args[0], names); len(s) > 0 {
 			hint = fmt.Sprintf("Did you mean '%s %s'?\n%s", cmd.CommandPath(), strings.Join(s, "' or '"+cmd.CommandPath()+" "), hint)
 		}
 		return cannotRun(fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath()), hint)

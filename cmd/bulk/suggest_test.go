@@ -2,56 +2,11 @@ package main
 
 import (
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 )
-
-func TestLevenshtein(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0},
-		{"", "abc", 3},
-		{"format", "format", 0},
-		{"fromat", "format", 2},
-		{"reprot", "report", 2},
-		{"kind", "kinds", 1},
-		{"straße", "strasse", 2}, // runes, not bytes
-	} {
-		if got := levenshtein(tc.a, tc.b); got != tc.want {
-			t.Errorf("levenshtein(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-		if got := levenshtein(tc.b, tc.a); got != tc.want {
-			t.Errorf("levenshtein(%q, %q) = %d, want %d (not symmetric)", tc.b, tc.a, got, tc.want)
-		}
-	}
-}
-
-func TestSuggest(t *testing.T) {
-	flags := []string{"format", "report", "kind", "sheet", "strict", "map", "date-order", "help"}
-	for _, tc := range []struct {
-		typed string
-		want  []string
-	}{
-		{"fromat", []string{"format"}},
-		{"FORMAT", []string{"format"}},
-		{"rep", []string{"report"}}, // a prefix
-		{"kinds", []string{"kind"}}, // one too many
-		{"shet", []string{"sheet"}}, // one too few
-		{"dateorder", []string{"date-order"}},
-		{"strcit", []string{"strict"}},
-		{"xyz", nil},
-		{"tcsh", nil}, // short words: one edit at most
-	} {
-		if got := suggest(tc.typed, flags); !slices.Equal(got, tc.want) {
-			t.Errorf("suggest(%q) = %q, want %q", tc.typed, got, tc.want)
-		}
-	}
-}
 
 // TestFlagErrors runs mistyped command lines through the real root command: every flag error
 // is exit status 2 with the usage hint, and the nearest flag when there is one.

@@ -144,9 +144,14 @@ const (
 	RuleModuleIncomplete = "module-incomplete"
 )
 
+// Rules are the rule codes the kind raises beside the shared PeopleFluent ones, for `bulk rules`
+// (internal/catalog).
+var Rules = append([]pipeline.Rule{
+	{Code: RuleModuleConflict, Summary: "A module column repeated on a later row differs from the value an earlier row gave the same module.", Example: "ModuleTitle 'Fire Safety' on row 3, 'Fire safety L2' on row 7 for module FS-1"},
+	{Code: RuleModuleIncomplete, Summary: "No valid row gives the module's title and type, which the LMS needs; every row of the module is rejected.", Example: "sessions of HS-101 with no modules row for HS-101"},
+}, pfvalue.Rules...)
+
 func init() {
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleModuleConflict, Summary: "A module column repeated on a later row differs from the value an earlier row gave the same module.", Example: "ModuleTitle 'Fire Safety' on row 3, 'Fire safety L2' on row 7 for module FS-1"})
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleModuleIncomplete, Summary: "No valid row gives the module's title and type, which the LMS needs; every row of the module is rejected.", Example: "sessions of HS-101 with no modules row for HS-101"})
 	Kind.RowRules = append(Kind.RowRules,
 		ModuleType.Rule(fType),
 		SessionStatus.Rule(fStatus),
@@ -154,5 +159,4 @@ func init() {
 		checkCodes,
 	)
 	Kind.NewCross = newCross
-	pipeline.RegisterKind(Kind)
 }

@@ -155,9 +155,14 @@ const (
 	RuleCourseTypeTNS   = "course-type-tns"
 )
 
+// Rules are the rule codes the kind raises beside the shared PeopleFluent ones, for `bulk rules`
+// (internal/catalog).
+var Rules = append([]pipeline.Rule{
+	{Code: RuleNothingToChange, Summary: "An update (Action U) names a RecordID but gives no field to change.", Example: "U,EXT-7 and nothing else"},
+	{Code: RuleCourseTypeTNS, Summary: "CourseType TNS (not specified) does not fit the 1-character field; it is sent blank, which the LMS records as not specified (warning).", Example: "CourseType 'TNS'"},
+}, pfvalue.Rules...)
+
 func init() {
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleNothingToChange, Summary: "An update (Action U) names a RecordID but gives no field to change.", Example: "U,EXT-7 and nothing else"})
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleCourseTypeTNS, Summary: "CourseType TNS (not specified) does not fit the 1-character field; it is sent blank, which the LMS records as not specified (warning).", Example: "CourseType 'TNS'"})
 	Kind.RowRules = append(Kind.RowRules,
 		Action.Rule(fAction),
 		CourseType.Rule(fCourseType),
@@ -169,5 +174,4 @@ func init() {
 		checkAmounts,
 		checkCodes,
 	)
-	pipeline.RegisterKind(Kind)
 }

@@ -65,7 +65,6 @@ func init() {
 	Assignments.RowRules = append(Assignments.RowRules, checkAssignment)
 	Assignments.NewCross = newAssignmentsCross
 	Assignments.Key = assignmentKey
-	pipeline.RegisterKind(Assignments)
 }
 
 // assignmentKey identifies an assignment from one file to the next: learner, user, level and

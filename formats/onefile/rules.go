@@ -14,16 +14,13 @@ const (
 	RuleOrganisation = "organisation"
 )
 
-func init() {
-	for _, r := range []pipeline.Rule{
-		{Code: RuleRole, Summary: "Role is not a OneFile role (1 Learner, 4 Trainee Assessor, 5 Assessor/Tutor, 10 IV/IQA, 40 Employer, 45 Observer), or the role may not do what the row asks.", Example: "Role 'Manager'; an Employer assigned at Level 3"},
-		{Code: RuleLevel, Summary: "Level is not an assignment level (1 Additional, 2 Unit Summary, 3 Learning Aim), or the row gives data the level does not take (warning).", Example: "Level 4"},
-		{Code: RuleDateOrder, Summary: "Dates that cannot all be right: PlannedEndDate before StartOn, DOB in the future or after StartOn (errors); an age below 13 (learners), 16 (staff) or above 100 (warning).", Example: "StartOn 01/09/2026, PlannedEndDate 31/08/2025"},
-		{Code: RuleReference, Summary: "A row refers to another user that cannot be right: the wrong role, a rejected row, itself; or a user not in the input, who must then exist on OneFile (warning).", Example: "DefaultAssessorEmail naming an Employer's row"},
-		{Code: RuleILRCode, Summary: "Not an ILR code: L12 ethnicity must be 31-47, 98 or 99 (error); L15/L16 outside the LLDD categories 4-17, 93-99 are warnings.", Example: "L12 '30'"},
-		{Code: RuleNotForRole, Summary: "A staff row fills learner fields OneFile does not take for that role; they are not sent (warning).", Example: "ULN on an Assessor's row"},
-		{Code: RuleOrganisation, Summary: "OrganisationID differs from the one given on an earlier row: one run loads one organisation.", Example: "OrganisationID 5740 on row 2, 5741 on row 9"},
-	} {
-		pipeline.RegisterRule(r)
-	}
+// Rules are the rule codes the OneFile kinds raise, for `bulk rules` (internal/catalog).
+var Rules = []pipeline.Rule{
+	{Code: RuleRole, Summary: "Role is not a OneFile role (1 Learner, 4 Trainee Assessor, 5 Assessor/Tutor, 10 IV/IQA, 40 Employer, 45 Observer), or the role may not do what the row asks.", Example: "Role 'Manager'; an Employer assigned at Level 3"},
+	{Code: RuleLevel, Summary: "Level is not an assignment level (1 Additional, 2 Unit Summary, 3 Learning Aim), or the row gives data the level does not take (warning).", Example: "Level 4"},
+	{Code: RuleDateOrder, Summary: "Dates that cannot all be right: PlannedEndDate before StartOn, DOB in the future or after StartOn (errors); an age below 13 (learners), 16 (staff) or above 100 (warning).", Example: "StartOn 01/09/2026, PlannedEndDate 31/08/2025"},
+	{Code: RuleReference, Summary: "A row refers to another user that cannot be right: the wrong role, a rejected row, itself; or a user not in the input, who must then exist on OneFile (warning).", Example: "DefaultAssessorEmail naming an Employer's row"},
+	{Code: RuleILRCode, Summary: "Not an ILR code: L12 ethnicity must be 31-47, 98 or 99 (error); L15/L16 outside the LLDD categories 4-17, 93-99 are warnings.", Example: "L12 '30'"},
+	{Code: RuleNotForRole, Summary: "A staff row fills learner fields OneFile does not take for that role; they are not sent (warning).", Example: "ULN on an Assessor's row"},
+	{Code: RuleOrganisation, Summary: "OrganisationID differs from the one given on an earlier row: one run loads one organisation.", Example: "OrganisationID 5740 on row 2, 5741 on row 9"},
 }

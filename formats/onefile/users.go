@@ -247,7 +247,6 @@ func init() {
 	)
 	Users.NewCross = newUsersCross
 	Users.Key = userKey
-	pipeline.RegisterKind(Users)
 }
 
 // userKey is a user's natural key from one file to the next: MISID, else e-mail, as the loader

@@ -6,6 +6,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -15,7 +16,7 @@ import (
 //
 //	go test -run '^$' -bench . ./formats/template/
 func BenchmarkWriteXLSX(b *testing.B) {
-	kinds := append([]*pipeline.Kind{testKind()}, pipeline.Kinds()...)
+	kinds := append([]*pipeline.Kind{testKind()}, catalog.Kinds()...)
 	for _, k := range kinds {
 		b.Run(k.Name+"/baseline", func(b *testing.B) {
 			for b.Loop() {

@@ -11,13 +11,14 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	_ "github.com/bulkload/bulk/formats/onefile" // the real kinds: every registered kind gets a template
+	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/read"
 )
 
 // allKinds is every registered kind plus the test kind.
 func allKinds() []*pipeline.Kind {
-	return append(pipeline.Kinds(), testKind())
+	return append(catalog.Kinds(), testKind())
 }
 
 func colOf(t *testing.T, k *pipeline.Kind, name string) string {

@@ -197,6 +197,10 @@ var (
 var learnerFields = []int{fEnrollDate, fStudentStatus, fScore, fPreScore, fPostScore, fSettingsDate,
 	fDeadlineDays, fDeadlineDate, fParentProgram, fTransfer, fGrade, fAction}
 
+// Rules are the rule codes the kind raises, for `bulk rules` (internal/catalog): the shared
+// PeopleFluent ones.
+var Rules = pfvalue.Rules
+
 func init() {
 	Kind.RowRules = append(Kind.RowRules,
 		StudentStatus.Rule(fStudentStatus),
@@ -210,5 +214,4 @@ func init() {
 		checkTimeZone,
 		checkIgnored,
 	)
-	pipeline.RegisterKind(Kind)
 }

@@ -22,7 +22,7 @@ import (
 // Report collects one run's outcomes. It implements pipeline.Reporter.
 type Report struct {
 	Dir    string
-	Strict bool // warnings reject rows
+	Strict bool // warnings found after their row was reported (Problem) reject it
 
 	mu       sync.Mutex
 	started  time.Time
@@ -75,23 +75,19 @@ func (r *Report) Table(src *pipeline.Source, k *pipeline.Kind, problems []pipeli
 	}
 }
 
-// Row implements pipeline.Reporter. A strict report rejects a row with a warning whatever the
-// pipeline made of it, a skipped one included: skipped rows are always valid ones.
+// Row implements pipeline.Reporter. The row's outcome is the pipeline's, --strict included
+// (pipeline.Options.Strict): the report records it and never changes it.
 func (r *Report) Row(row *pipeline.Row, out pipeline.Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rowsRead++
-	rejected := out == pipeline.Rejected
 	for _, p := range row.Problems {
 		r.addProblem(p)
-		if p.Severity == pipeline.Warning && r.Strict {
-			rejected = true
-		}
 	}
-	switch {
-	case rejected:
+	switch out {
+	case pipeline.Rejected:
 		r.markRejected(row.Rec.Src.Index, row.Rec.Row)
-	case out == pipeline.Skipped:
+	case pipeline.Skipped:
 		if setRow(r.skipped, row.Rec.Src.Index, row.Rec.Row) {
 			r.nSkip++
 		}

@@ -75,8 +75,9 @@ func TestWriteRejectsAndSummary(t *testing.T) {
 	}
 }
 
-// TestCountsSkipped: skipped rows are valid rows; a strict report rejects a skipped row with a
-// warning, and a late error moves a skipped row to rejected. Read == Valid + Rejected always.
+// TestCountsSkipped: skipped rows are valid rows; the row's outcome is the pipeline's (which
+// applies --strict before the sink), and a late error moves a skipped row to rejected. Read ==
+// Valid + Rejected always.
 func TestCountsSkipped(t *testing.T) {
 	src := &pipeline.Source{Index: 0, File: "l.csv", Header: []string{"A"}, HeaderRow: 1}
 	warn := pipeline.Problem{Source: src, File: "l.csv", Column: "A", Rule: "r", Severity: pipeline.Warning, Message: "w"}
@@ -94,7 +95,7 @@ func TestCountsSkipped(t *testing.T) {
 	}{
 		{"outcomes as told", false, []row{{2, pipeline.Accepted, false}, {3, pipeline.Skipped, false}, {4, pipeline.Rejected, false}, {5, pipeline.Skipped, true}},
 			nil, Counts{Read: 4, Valid: 3, Rejected: 1, Warnings: 1, Skipped: 2}},
-		{"strict: a skipped row with a warning is rejected, not skipped", true, []row{{2, pipeline.Skipped, true}, {3, pipeline.Skipped, false}},
+		{"strict: the pipeline's outcome stands", true, []row{{2, pipeline.Rejected, true}, {3, pipeline.Skipped, false}},
 			nil, Counts{Read: 2, Valid: 1, Rejected: 1, Warnings: 1, Skipped: 1}},
 		{"a late error on a skipped row", false, []row{{2, pipeline.Skipped, false}, {3, pipeline.Skipped, false}},
 			[]int{3, 3}, Counts{Read: 2, Valid: 1, Rejected: 1, Skipped: 1}},

@@ -30,19 +30,16 @@ const (
 	RuleNegative     = "negative"
 )
 
-func init() {
-	for _, r := range []pipeline.Rule{
-		{Code: RuleDateRange, Summary: "A start date and time is after the end (or not before it, for a session).", Example: "STARTDATE 05-Sep-2026, ENDDATE 01-Sep-2026"},
-		{Code: RuleUserIDList, Summary: "A list of user IDs (instructors) is not user IDs separated by | (vertical bar).", Example: "Instructor 'jsmith ajones'"},
-		{Code: RuleTimeZone, Summary: "Not a time zone ID the LMS knows (IANA names like Europe/London, or GMT+hh:mm).", Example: "SESSIONTIMEZONE 'British Time'"},
-		{Code: RuleCurrency, Summary: "Not an active ISO 4217 three-letter currency code.", Example: "Currency 'UKP' or 'HRK'"},
-		{Code: RuleLanguage, Summary: "Not an ISO 639-1 language code, optionally with a region (en, fr_CA, es_ES).", Example: "Language 'English'"},
-		{Code: RuleIgnoredValue, Summary: "A value the LMS ignores in this row's situation; it is sent but has no effect (warning).", Example: "Transfer Session Code on an ACTION A row"},
-		{Code: RulePairedValue, Summary: "A value that means little without its partner (Duration without Unit, Cost without Currency) (warning).", Example: "Cost 250 with no Currency"},
-		{Code: RuleNegative, Summary: "A number that cannot be negative is.", Example: "Duration '-2'"},
-	} {
-		pipeline.RegisterRule(r)
-	}
+// Rules are the rule codes the PeopleFluent kinds share, for `bulk rules` (internal/catalog).
+var Rules = []pipeline.Rule{
+	{Code: RuleDateRange, Summary: "A start date and time is after the end (or not before it, for a session).", Example: "STARTDATE 05-Sep-2026, ENDDATE 01-Sep-2026"},
+	{Code: RuleUserIDList, Summary: "A list of user IDs (instructors) is not user IDs separated by | (vertical bar).", Example: "Instructor 'jsmith ajones'"},
+	{Code: RuleTimeZone, Summary: "Not a time zone ID the LMS knows (IANA names like Europe/London, or GMT+hh:mm).", Example: "SESSIONTIMEZONE 'British Time'"},
+	{Code: RuleCurrency, Summary: "Not an active ISO 4217 three-letter currency code.", Example: "Currency 'UKP' or 'HRK'"},
+	{Code: RuleLanguage, Summary: "Not an ISO 639-1 language code, optionally with a region (en, fr_CA, es_ES).", Example: "Language 'English'"},
+	{Code: RuleIgnoredValue, Summary: "A value the LMS ignores in this row's situation; it is sent but has no effect (warning).", Example: "Transfer Session Code on an ACTION A row"},
+	{Code: RulePairedValue, Summary: "A value that means little without its partner (Duration without Unit, Cost without Currency) (warning).", Example: "Cost 250 with no Currency"},
+	{Code: RuleNegative, Summary: "A number that cannot be negative is.", Example: "Duration '-2'"},
 }
 
 // Value is one member of an enumeration: the code the LMS expects and the other spellings

@@ -47,6 +47,9 @@ func (it *Item) email() string {
 // (it copies the values of valid rows: the pipeline reuses rows) and told about every row and
 // late problem beside the report (a Reporter), so results.csv can list all rows in input order.
 type Collector struct {
+	// Strict: a warning found after its row was reported (Problem) rejects it, as the
+	// report does under --strict. Warnings on the row itself were the pipeline's to decide.
+	Strict  bool
 	items   []*Item
 	pending *Item
 	where   map[rowKey]*Item
@@ -101,7 +104,7 @@ func (c *Collector) Row(r *pipeline.Row, out pipeline.Outcome) {
 		// kept goes on.
 		it = &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind()}
 	}
-	it.Why = firstError(r.Problems) // kept for a strict run, whose report rejects on warnings
+	it.Why = firstError(r.Problems) // a strict run rejects on a warning: its message is the reason
 	if out == pipeline.Rejected {
 		it.reject("")
 	}
@@ -113,7 +116,7 @@ func (c *Collector) Row(r *pipeline.Row, out pipeline.Outcome) {
 // Problem implements pipeline.Reporter: a problem found after its row was reported (a
 // reference that never resolved) rejects the row it names.
 func (c *Collector) Problem(p pipeline.Problem) {
-	if p.Severity != pipeline.Error || p.Source == nil {
+	if p.Severity != pipeline.Error && !c.Strict || p.Source == nil {
 		return
 	}
 	if it := c.where[rowKey{p.Source, p.Row}]; it != nil && !it.Rejected {
@@ -121,18 +124,9 @@ func (c *Collector) Problem(p pipeline.Problem) {
 	}
 }
 
-// Items returns every row in input order. Call it after the pipeline has finished; reject
-// with rejected(src,row) rows the report has rejected since (a strict run's warnings).
-func (c *Collector) Items(rejected func(*pipeline.Source, int) bool) []*Item {
-	if rejected != nil {
-		for _, it := range c.items {
-			if !it.Rejected && rejected(it.Src, it.Row) {
-				it.reject("")
-			}
-		}
-	}
-	return c.items
-}
+// Items returns every row in input order, each with the outcome the pipeline gave it (--strict
+// included) and any late problem. Call it after the pipeline has finished.
+func (c *Collector) Items() []*Item { return c.items }
 
 func firstError(ps []pipeline.Problem) string {
 	for _, p := range ps {

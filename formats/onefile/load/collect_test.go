@@ -15,8 +15,8 @@ import (
 )
 
 // TestCollectorKeepsEveryRow: every row read has an item, in input order, rejected ones
-// included; a strict run's report rejects rows with warnings after the sink took them, and
-// Items drops their values.
+// included; a strict run rejects rows with warnings in the pipeline, before the sink, so the
+// collector never keeps their values.
 func TestCollectorKeepsEveryRow(t *testing.T) {
 	for _, strict := range []bool{false, true} {
 		dir := t.TempDir()
@@ -34,11 +34,11 @@ func TestCollectorKeepsEveryRow(t *testing.T) {
 		}
 		col := NewCollector()
 		rep := report.New(dir, strict)
-		if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: onefile.Users, Sink: col, Reporter: tee{rep, col}}); err != nil {
+		if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: onefile.Users, Sink: col, Reporter: tee{rep, col}, Strict: strict}); err != nil {
 			t.Fatal(err)
 		}
 		in.Close()
-		items := col.Items(rep.Rejected)
+		items := col.Items()
 		want := []bool{false, true, strict}
 		if len(items) != len(want) {
 			t.Fatalf("strict=%v: %d items, want %d", strict, len(items), len(want))
@@ -58,8 +58,8 @@ func TestCollectorKeepsEveryRow(t *testing.T) {
 }
 
 // TestCollectorSkipped: rows the run's Keep filter holds back reach the collector as skipped
-// (Unchanged, with no values), never through Accept; a strict run's report rejects a skipped
-// row with a warning, and then it is rejected only.
+// (Unchanged, with no values), never through Accept; a strict run rejects a row with a warning
+// before Keep is asked, so it is rejected only.
 func TestCollectorSkipped(t *testing.T) {
 	body := "Role,FirstName,LastName,Email,MISID,ClassroomID\n" +
 		"5,Ada,Stone,ada@x.example,S1,\n" + // row 2: unchanged
@@ -69,9 +69,10 @@ func TestCollectorSkipped(t *testing.T) {
 	tests := []struct {
 		strict bool
 		want   string // row:outcome per item
+		asked  string // the rows Keep is asked about
 	}{
-		{false, "2:unchanged 3:rejected 4:unchanged 5:kept"},
-		{true, "2:unchanged 3:rejected 4:rejected 5:kept"},
+		{false, "2:unchanged 3:rejected 4:unchanged 5:kept", "S1,S3,S4"},
+		{true, "2:unchanged 3:rejected 4:rejected 5:kept", "S1,S4"},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprint("strict=", tc.strict), func(t *testing.T) {
@@ -93,11 +94,11 @@ func TestCollectorSkipped(t *testing.T) {
 				asked = append(asked, misid)
 				return misid == "S4"
 			}
-			if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: onefile.Users, Sink: col, Keep: keep, Reporter: tee{rep, col}}); err != nil {
+			if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: onefile.Users, Sink: col, Keep: keep, Reporter: tee{rep, col}, Strict: tc.strict}); err != nil {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, it := range col.Items(rep.Rejected) {
+			for _, it := range col.Items() {
 				out := "kept"
 				switch {
 				case it.Rejected && it.Unchanged:
@@ -115,8 +116,8 @@ func TestCollectorSkipped(t *testing.T) {
 			if g := strings.Join(got, " "); g != tc.want {
 				t.Errorf("items %q, want %q", g, tc.want)
 			}
-			if g := strings.Join(asked, ","); g != "S1,S3,S4" {
-				t.Errorf("Keep was asked about %q, want the valid rows S1,S3,S4", g)
+			if g := strings.Join(asked, ","); g != tc.asked {
+				t.Errorf("Keep was asked about %q, want the valid rows %s", g, tc.asked)
 			}
 		})
 	}

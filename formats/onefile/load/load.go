@@ -49,20 +49,16 @@ const (
 	RuleStale = "stale"
 )
 
-func init() {
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleAPI, Summary: "OneFile refused or failed the row during a load; the message is OneFile's.", Example: "HTTP 400: PlacementID 12 does not exist"})
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleConcurrent, Summary: "Not sent to OneFile because another load recorded the same row while this one ran; run again once it has finished.", Example: "two loads into one organisation at once"})
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleIdentity, Summary: "Not sent: the row matched a OneFile user by MISID or Email, but the ULN, or two of first name, last name and date of birth, differ, so it looks like another person. --allow-identity-change sends it anyway.", Example: "MISID L-17 is Amy Stone on OneFile, Amira Khan in the row"})
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleEmailTaken, Summary: "Not sent: the update would give the user an e-mail address another OneFile user already has.", Example: "Email j.smith@example.ac.uk already belongs to OneFile user 100231"})
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleStale, Summary: "Not sent by 'bulk apply': the OneFile user changed after the plan was made; make the plan again.", Example: "FirstName was \"Amy\" when planned, now \"Amelia\""})
-	pipeline.RegisterRule(pipeline.Rule{Code: RuleNotSent, Summary: "Not sent to OneFile because a row it depends on was rejected or failed.", Example: "an assignment whose learner could not be created"})
-	have := false
-	for _, r := range pipeline.Rules() {
-		have = have || r.Code == RuleReference
-	}
-	if !have { // the OneFile kinds may register it first, with their own wording
-		pipeline.RegisterRule(pipeline.Rule{Code: RuleReference, Summary: "A row refers to another row or ID that cannot be right.", Example: "DefaultAssessorMISID naming nobody in the input or on OneFile"})
-	}
+// Rules are the rule codes the loader reports with, for `bulk rules` (internal/catalog). The
+// OneFile kinds' own list describes RuleReference (onefile.RuleReference) as validation finds it.
+var Rules = []pipeline.Rule{
+	{Code: RuleAPI, Summary: "OneFile refused or failed the row during a load; the message is OneFile's.", Example: "HTTP 400: PlacementID 12 does not exist"},
+	{Code: RuleConcurrent, Summary: "Not sent to OneFile because another load recorded the same row while this one ran; run again once it has finished.", Example: "two loads into one organisation at once"},
+	{Code: RuleIdentity, Summary: "Not sent: the row matched a OneFile user by MISID or Email, but the ULN, or two of first name, last name and date of birth, differ, so it looks like another person. --allow-identity-change sends it anyway.", Example: "MISID L-17 is Amy Stone on OneFile, Amira Khan in the row"},
+	{Code: RuleEmailTaken, Summary: "Not sent: the update would give the user an e-mail address another OneFile user already has.", Example: "Email j.smith@example.ac.uk already belongs to OneFile user 100231"},
+	{Code: RuleStale, Summary: "Not sent by 'bulk apply': the OneFile user changed after the plan was made; make the plan again.", Example: "FirstName was \"Amy\" when planned, now \"Amelia\""},
+	{Code: RuleNotSent, Summary: "Not sent to OneFile because a row it depends on was rejected or failed.", Example: "an assignment whose learner could not be created"},
+	{Code: RuleReference, Summary: "A row refers to another row or ID that cannot be right.", Example: "DefaultAssessorMISID naming nobody in the input or on OneFile"},
 }
 
 // Mode says what to do with users that already exist on OneFile.
@@ -116,9 +112,6 @@ type Options struct {
 	// Drain is how long calls already in flight may take to finish after ctx is cancelled
 	// (Ctrl-C); no new row is started. Default 30s.
 	Drain time.Duration
-	// Fail receives the problems of rows that fail at OneFile or whose references do not resolve,
-	// for the reject report. Called from one goroutine.
-	Fail func(pipeline.Problem)
 	// Progress is told each time a row finishes. Called from one goroutine.
 	Progress func(Progress)
 	// Inputs and ReportDir are recorded with the run in the ledger.
@@ -156,6 +149,20 @@ type Result struct {
 	// row's fields as the decision saw them (what apply re-checks).
 	Changes []Change
 	Before  map[string]any
+	// Rule is set for a row that failed at OneFile or whose references did not resolve: the
+	// rule code its problem goes into the reject report with (Problem), once the load has ended.
+	Rule string
+}
+
+// Problem is the reject report's problem for a row that failed at OneFile or whose references
+// did not resolve (Rule set); ok is false for any other row.
+func (r *Result) Problem() (p pipeline.Problem, ok bool) {
+	if r.Rule == "" || r.Item == nil {
+		return p, false
+	}
+	src := r.Item.Src
+	return pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: r.Item.Row, Rule: r.Rule,
+		Severity: pipeline.Error, Message: r.Message}, true
 }
 
 // Credential is a login OneFile returned for a new user (keychain off). The password is a
@@ -314,7 +321,8 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		}
 	}
 
-	// The results sink: one goroutine hands failed rows to the report and tells progress.
+	// The results sink: one goroutine counts finished rows and tells progress. Their problems
+	// reach the report from the Outcome's Results, after the load.
 	sinkDone := make(chan struct{})
 	go func() {
 		defer close(sinkDone)
@@ -323,9 +331,6 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 			n++
 			if w.res.Status == StatusFailed || w.res.Status == StatusRejected {
 				failed++
-			}
-			if w.problem != "" && o.Fail != nil {
-				o.Fail(l.problemOf(w))
 			}
 			if o.Progress != nil {
 				stage := w.stage
@@ -367,6 +372,9 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 			if err != nil && !out.Interrupted && !out.NotStarted {
 				w.res.Status = StatusFailed
 			}
+		}
+		if w.problem != "" && !w.it.Rejected {
+			w.res.Rule, w.res.Message = w.rule, w.problem
 		}
 		out.Results = append(out.Results, w.res)
 		out.Counts[w.res.Status]++
@@ -613,12 +621,6 @@ func (w *work) intended() string {
 		return ActAssign
 	}
 	return ""
-}
-
-func (l *loader) problemOf(w *work) pipeline.Problem {
-	src := w.it.Src
-	return pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: w.it.Row, Rule: w.rule,
-		Severity: pipeline.Error, Message: w.problem}
 }
 
 func (l *loader) findOrg(ctx context.Context) error {

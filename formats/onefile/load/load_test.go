@@ -109,7 +109,7 @@ func validated(t testing.TB, users, assigns []string) []*Item {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items := col.Items(rep.Rejected)
+	items := col.Items()
 	for _, it := range items {
 		if it.Rejected {
 			t.Logf("validation rejected %s row %d: %s", it.Src.File, it.Row, it.Why)
@@ -158,15 +158,19 @@ func termStart(t testing.TB, nLearners int) []*Item {
 	return validated(t, specs, as)
 }
 
+// recorder holds the reject report's problems of a load: what its Results carry once it ended.
 type recorder struct {
-	mu       sync.Mutex
 	problems []pipeline.Problem
 }
 
-func (r *recorder) fail(p pipeline.Problem) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.problems = append(r.problems, p)
+func recorded(out *Outcome) *recorder {
+	rec := &recorder{}
+	for i := range out.Results {
+		if p, ok := out.Results[i].Problem(); ok {
+			rec.problems = append(rec.problems, p)
+		}
+	}
+	return rec
 }
 
 func openLedger(t *testing.T) *ledger.Ledger {
@@ -181,13 +185,11 @@ func openLedger(t *testing.T) *ledger.Ledger {
 
 func runLoad(t *testing.T, b *box, items []*Item, o Options) (*Outcome, *recorder) {
 	t.Helper()
-	rec := &recorder{}
 	o.Client = NewAPIClient(newClient(t, b))
 	o.APIRoot = b.url
 	if o.Org == 0 {
 		o.Org = 5740
 	}
-	o.Fail = rec.fail
 	out, err := Run(context.Background(), items, o)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -195,7 +197,7 @@ func runLoad(t *testing.T, b *box, items []*Item, o Options) (*Outcome, *recorde
 	if len(out.Results) != len(items) {
 		t.Fatalf("%d results for %d rows", len(out.Results), len(items))
 	}
-	return out, rec
+	return out, recorded(out)
 }
 
 // checkOnce checks the sandbox holds each input user exactly once and no duplicate at all.

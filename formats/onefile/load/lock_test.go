@@ -116,11 +116,11 @@ func TestRowTakenByAnotherLoad(t *testing.T) {
 			t.Error(err)
 		}
 	}}
-	rec := &recorder{}
-	out, err := Run(context.Background(), items, Options{Ledger: led, Client: c, APIRoot: b.url, Org: 5740, Fail: rec.fail})
+	out, err := Run(context.Background(), items, Options{Ledger: led, Client: c, APIRoot: b.url, Org: 5740})
 	if err != nil {
 		t.Fatal(err)
 	}
+	rec := recorded(out)
 	failed := 0
 	for _, r := range out.Results {
 		switch {

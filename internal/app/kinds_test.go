@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"strings"
@@ -12,10 +12,10 @@ func TestKindArgSuggests(t *testing.T) {
 		{"history", "Did you mean training-history?"},
 		{"zzz", "Run 'bulk kinds' to see them."},
 	} {
-		_, err := kindArg(tc.arg)
-		ee, ok := err.(*ExitError)
-		if !ok || ee.Code != ExitCannotRun || !strings.HasPrefix(ee.Hint, tc.want) {
-			t.Errorf("kindArg(%q) = %v (hint %q), want exit 2 with a hint starting %q", tc.arg, err, ee.Hint, tc.want)
+		_, err := KindByName(tc.arg)
+		ee, ok := err.(*Error)
+		if !ok || ee.Kind != CannotRun || !strings.HasPrefix(ee.Hint, tc.want) {
+			t.Errorf("KindByName(%q) = %v (hint %q), want CannotRun with a hint starting %q", tc.arg, err, ee.Hint, tc.want)
 		}
 	}
 }

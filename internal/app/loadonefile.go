@@ -1,0 +1,374 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/bulkload/bulk/formats/onefile/api"
+	"github.com/bulkload/bulk/formats/onefile/ledger"
+	"github.com/bulkload/bulk/formats/onefile/load"
+	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/internal/catalog"
+	"github.com/bulkload/bulk/lockfile"
+	"github.com/bulkload/bulk/pipeline"
+)
+
+// OneFileEnvs are OneFile's API roots (shared/reference/onefile-api.md). Never a default: --url
+// or --env.
+var OneFileEnvs = map[string]string{
+	"beta":     "https://wsapibeta.onefile.co.uk/api/v2.1",
+	"practice": "https://wsapi2.onefile.co.uk/api/v2.1",
+	"live":     "https://wsapi.onefile.co.uk/api/v2.1",
+}
+
+// TokenEnv holds the OneFile customer token.
+const TokenEnv = "BULK_ONEFILE_TOKEN"
+
+// SandboxRate is the rate for a load into the in-process sandbox when none is given: it has no
+// limit.
+const SandboxRate = 6000
+
+// LoadOnefileOptions are the options of LoadOnefile (bulk load onefile's flags, a nightly job's
+// target).
+type LoadOnefileOptions struct {
+	InputOptions
+	URL, Env    string
+	Org         int
+	TokenFile   string // else $BULK_ONEFILE_TOKEN
+	Mode        string // create, upsert or update
+	Concurrency int
+	Rate        int // calls per minute
+	DryRun      bool
+	State       string // the run ledger; "" for Deps.LedgerPath
+	Sandbox     bool   // load into a OneFile sandbox started in this process
+	Yes         bool   // confirm a load into live without asking
+	Drain       time.Duration
+}
+
+// LoadOnefileOutcome is what a OneFile load did. Load is nil when it stopped before loading.
+type LoadOnefileOutcome struct {
+	Checked
+	Load   *load.Outcome
+	Stats  api.Stats
+	Mode   load.Mode
+	DryRun bool
+	// Credentials is the file the new logins went to ("" for none); KeptCredentials where an
+	// earlier run's logins in the same report folder were moved ("" for none).
+	Credentials, KeptCredentials string
+	// Busy: another load held the organisation's lock; nothing was sent.
+	Busy bool
+	// Sandbox is what the in-process sandbox holds at the end (--sandbox).
+	Sandbox *sandbox.Snapshot
+}
+
+// ResultsFile is the load's results.csv.
+func (o *LoadOnefileOutcome) ResultsFile() string { return filepath.Join(o.ReportDir, "results.csv") }
+
+// LoadOnefile validates the inputs and loads their valid rows into OneFile. Once validation has
+// made the run's report it returns the outcome whatever the error (a load that stopped, an
+// interruption); rows rejected or failed are in the outcome, not an error.
+func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefileOutcome, error) {
+	mode, err := load.ParseMode(o.Mode)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	if o.Concurrency < 1 || o.Rate < 1 {
+		return nil, cannotRun(errors.New("--concurrency and --rate must be at least 1"), "")
+	}
+	if len(o.Files) == 0 {
+		return nil, cannotRun(errors.New("no input files given"), "Give one or more .csv or .xlsx files, e.g. 'bulk load onefile --sandbox samples/term-start.xlsx'.")
+	}
+	t, err := o.target(&d)
+	if err != nil {
+		return nil, err
+	}
+	if t.stop != nil {
+		defer t.stop()
+	}
+	if err := confirmLive(&d, t, &o); err != nil {
+		return nil, err
+	}
+	led, err := o.openLedger(&d, t)
+	if err != nil {
+		return nil, err
+	}
+	defer led.Close()
+
+	// Two loads into one organisation at once could both find a learner new and both create
+	// them: a load holds the organisation's lock while it sends. Taken here when the organisation
+	// is known, so a refused load has read and written nothing; otherwise by the loader once it
+	// knows it. A dry run sends nothing and an in-process sandbox is this process's own.
+	var note io.Writer
+	if !o.Quiet {
+		note = d.stderr()
+	}
+	lockLater := !o.DryRun && t.box == nil
+	if lockLater && o.Org != 0 {
+		lk, err := lockOrg(led, t.url, o.Org, "", note)
+		if err != nil {
+			return nil, err
+		}
+		defer lk.Release()
+		lockLater = false
+	}
+
+	// Validate: the collector keeps every row's place and the valid rows' values.
+	col := load.NewCollector()
+	col.Strict = o.Strict
+	rep, err := d.check(ctx, &o.InputOptions, col, onefileKinds(), col)
+	if rep == nil {
+		return nil, err
+	}
+	out := &LoadOnefileOutcome{Checked: Checked{Report: rep, ReportDir: o.ReportDir}, Mode: mode, DryRun: o.DryRun}
+	if err == nil {
+		err = o.gate(rep)
+	}
+	if err == nil {
+		err = o.send(ctx, &d, t, led, col.Items(), lockLater, note, out)
+	}
+	err = o.writeReport(rep, err)
+	out.Counts = rep.Counts()
+	if t.box != nil {
+		snap := t.box.Snapshot()
+		out.Sandbox = &snap
+	}
+	return out, err
+}
+
+// send loads the validated rows (items) and puts what became of them into the report.
+func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget, led *ledger.Ledger, items []*load.Item, lockLater bool, note io.Writer, out *LoadOnefileOutcome) error {
+	rep := out.Report
+	client, err := api.New(api.Config{BaseURL: t.url, CustomerToken: t.token, RatePerMinute: o.Rate, Concurrency: o.Concurrency})
+	if err != nil {
+		return cannotRun(err, "")
+	}
+	defer client.Close()
+	prog := newLoadProgress(d, o.Quiet, client)
+	lo := load.Options{
+		Client: load.NewAPIClient(client), Ledger: led, APIRoot: t.url, Org: o.Org, Mode: out.Mode,
+		Concurrency: o.Concurrency, DryRun: o.DryRun, Drain: o.Drain,
+		Progress: prog.update, Inputs: o.Files, ReportDir: o.ReportDir, Logf: prog.logf,
+	}
+	if lockLater {
+		lo.Lock = func(org load.Organisation) (func(), error) {
+			lk, err := lockOrg(led, t.url, org.ID, org.Name, note)
+			if err != nil {
+				return nil, err
+			}
+			return func() { lk.Release() }, nil
+		}
+	}
+	lout, lerr := load.Run(ctx, items, lo)
+	prog.finish()
+	out.Load, out.Stats = lout, client.Stats()
+	// The loader's failures go into the report from its results, now that it has ended.
+	for i := range lout.Results {
+		if p, ok := lout.Results[i].Problem(); ok {
+			rep.Fail(p)
+		}
+	}
+	if err := load.WriteResults(o.ReportDir, lout.Results); err != nil {
+		return cannotRun(err, "Check that the report folder is writable.")
+	}
+	kept, kerr := keepEarlierCredentials(o.ReportDir, len(lout.Credentials))
+	if kerr != nil {
+		return cannotRun(kerr, "Move "+filepath.Join(o.ReportDir, "credentials.csv")+" somewhere safe, or choose another --report folder.")
+	}
+	credPath, cerr := load.WriteCredentials(o.ReportDir, lout.Credentials)
+	if cerr != nil {
+		return cannotRun(cerr, "")
+	}
+	out.Credentials, out.KeptCredentials = credPath, kept
+	rep.Set("load", map[string]any{"target": t.url, "organisation": lout.Org.ID, "mode": string(out.Mode), "dry_run": o.DryRun,
+		"run_id": lout.RunID, "counts": lout.Counts, "api_calls": out.Stats.Calls, "retries": out.Stats.Retries, "answers_429": out.Stats.TooMany,
+		"interrupted": lout.Interrupted})
+	switch {
+	case errors.Is(lerr, lockfile.ErrLocked):
+		// Refused the organisation's lock: the error says it all, and the rows "not sent" why.
+		out.Busy = true
+		return lerr // lockOrg's error, saying who holds the organisation
+	case errors.Is(lerr, load.ErrAuth):
+		return cannotRun(lerr, "Check the customer token ("+TokenEnv+" or --token-file) is for this environment and has not been revoked.")
+	case lout.Interrupted || ctx.Err() != nil:
+		return &Error{Kind: Interrupted, Err: errors.New("interrupted; what was done is recorded. Run the same command again to finish.")}
+	case lerr != nil && lout.NotStarted:
+		return cannotRun(fmt.Errorf("nothing was sent: %w", lerr), "Fix that, then run the command again.")
+	case lerr != nil:
+		return cannotRun(fmt.Errorf("the load stopped: %w", lerr), "What was done is recorded; fix the cause and run the same command again.")
+	}
+	return nil
+}
+
+// onefileTarget is where a load goes.
+type onefileTarget struct {
+	url, token string
+	live       bool
+	box        *sandbox.Server
+	stop       func()
+}
+
+func (o *LoadOnefileOptions) target(d *Deps) (*onefileTarget, error) {
+	n := 0
+	for _, set := range []bool{o.URL != "", o.Env != "", o.Sandbox} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, cannotRun(errors.New("say where to load: give one of --url, --env or --sandbox"),
+			"Try 'bulk load onefile --sandbox FILE' to rehearse with no account, or --env beta with a token from OneFile support.")
+	}
+	if o.Sandbox {
+		box := sandbox.New(sandbox.Config{})
+		url, shutdown, err := box.Start("127.0.0.1:0")
+		if err != nil {
+			return nil, cannotRun(err, "")
+		}
+		if o.Org == 0 {
+			o.Org = sandbox.DefaultSeed().Organisations[0].ID
+		}
+		return &onefileTarget{url: url, token: box.CustomerToken(), box: box, stop: func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = shutdown(sctx)
+		}}, nil
+	}
+	t := &onefileTarget{url: strings.TrimRight(o.URL, "/")}
+	if o.Env != "" {
+		u, ok := OneFileEnvs[strings.ToLower(o.Env)]
+		if !ok {
+			return nil, cannotRun(fmt.Errorf("--env %q: use beta, practice or live", o.Env), "")
+		}
+		t.url = u
+	}
+	t.live = strings.EqualFold(t.url, OneFileEnvs["live"])
+	tok, err := o.readToken(d)
+	if err != nil {
+		return nil, err
+	}
+	t.token = tok
+	return t, nil
+}
+
+func (o *LoadOnefileOptions) readToken(d *Deps) (string, error) {
+	if o.TokenFile != "" {
+		b, err := os.ReadFile(o.TokenFile)
+		if err != nil {
+			return "", cannotRun(fmt.Errorf("cannot read the token file: %w", err), "")
+		}
+		if tok := strings.TrimSpace(string(b)); tok != "" {
+			return tok, nil
+		}
+		return "", cannotRun(fmt.Errorf("the token file %s is empty", o.TokenFile), "")
+	}
+	if tok := strings.TrimSpace(d.Env(TokenEnv)); tok != "" {
+		return tok, nil
+	}
+	return "", cannotRun(errors.New("no OneFile customer token"),
+		"Set "+TokenEnv+" or give --token-file PATH (a file only you can read). Tokens are issued by OneFile support.")
+}
+
+func (d *Deps) stdinIsTerminal() bool {
+	if d.StdinIsTerminal != nil {
+		return d.StdinIsTerminal()
+	}
+	f, ok := d.Stdin.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// confirmLive asks before writing to live: on a terminal a typed "yes", elsewhere --yes.
+func confirmLive(d *Deps, t *onefileTarget, o *LoadOnefileOptions) error {
+	if !t.live || o.DryRun || o.Yes {
+		return nil
+	}
+	if !d.stdinIsTerminal() {
+		return cannotRun(errors.New("this would load into OneFile live and nobody is here to confirm it"), "Add --yes to load into live unattended, or try --dry-run first.")
+	}
+	fmt.Fprintf(d.stderr(), "This loads into OneFile LIVE (%s), organisation %d. Type yes to go on: ", t.url, o.Org)
+	line, _ := bufio.NewReader(d.Stdin).ReadString('\n')
+	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+		return cannotRun(errors.New("not confirmed; nothing was sent"), "")
+	}
+	return nil
+}
+
+// keepEarlierCredentials moves an earlier run's credentials.csv aside to the first free
+// credentials-N.csv before this run writes its own: "run the same command again" after Ctrl-C
+// uses the same report folder, and OneFile never shows those passwords again. It returns the
+// new name, or "" when nothing was moved (no new logins, or no earlier file).
+func keepEarlierCredentials(dir string, n int) (string, error) {
+	old := filepath.Join(dir, "credentials.csv")
+	if n == 0 {
+		return "", nil
+	}
+	if _, err := os.Lstat(old); err != nil {
+		return "", nil
+	}
+	for i := 1; ; i++ {
+		to := filepath.Join(dir, fmt.Sprintf("credentials-%d.csv", i))
+		if _, err := os.Lstat(to); err == nil {
+			continue
+		}
+		if err := os.Rename(old, to); err != nil {
+			return "", fmt.Errorf("cannot keep the earlier logins in %s: %w", old, err)
+		}
+		return to, nil
+	}
+}
+
+func (o *LoadOnefileOptions) openLedger(d *Deps, t *onefileTarget) (*ledger.Ledger, error) {
+	path := o.State
+	if path == "" && t.box != nil {
+		// A sandbox lives as long as this process: its ledger too, so rehearsals leave no trace.
+		dir, err := os.MkdirTemp("", "bulk-sandbox-ledger-")
+		if err != nil {
+			return nil, cannotRun(err, "")
+		}
+		prev := t.stop
+		t.stop = func() { prev(); os.RemoveAll(dir) }
+		path = filepath.Join(dir, "ledger.db")
+	}
+	if path == "" {
+		var err error
+		if path, err = d.ledgerPath(); err != nil {
+			return nil, cannotRun(err, "")
+		}
+	}
+	led, err := ledger.Open(path)
+	if err != nil {
+		return nil, cannotRun(err, "Give another place with --state PATH.")
+	}
+	return led, nil
+}
+
+// onefileKinds are the kinds a OneFile load reads: those whose target is onefile.
+func onefileKinds() []*pipeline.Kind { return catalog.KindsFor("onefile") }
+
+// ItemRows names rows for a message: "learners.csv row 4, row 9, term.xlsx, sheet Staff row 2";
+// past eight, the rest are counted and left to results.csv.
+func ItemRows(its []*load.Item) string {
+	var parts []string
+	var last *pipeline.Source
+	for i, it := range its {
+		if i == 8 {
+			parts = append(parts, fmt.Sprintf("and %d more, listed in results.csv", len(its)-i))
+			break
+		}
+		if it.Src != last {
+			parts = append(parts, fmt.Sprintf("%s row %d", it.Src.Where(), it.Row))
+		} else {
+			parts = append(parts, fmt.Sprintf("row %d", it.Row))
+		}
+		last = it.Src
+	}
+	return strings.Join(parts, ", ")
+}

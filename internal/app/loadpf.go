@@ -1,0 +1,145 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/bulkload/bulk/formats/peoplefluent"
+	"github.com/bulkload/bulk/pipeline"
+)
+
+// LoadPeopleFluentOptions are the options of LoadPeopleFluent: an export's, and a push's.
+type LoadPeopleFluentOptions struct {
+	ExportOptions
+	Base      string
+	KeyFile   string
+	ChunkRows int
+	Retries   int
+}
+
+// LoadPeopleFluentOutcome is what a PeopleFluent load did. Push is nil when nothing was pushed
+// (no row passed the checks, or every valid row was unchanged).
+type LoadPeopleFluentOutcome struct {
+	Export *ExportOutcome
+	Push   *PushOutcome
+	Traced int // input rows given an LMS problem
+}
+
+// LoadPeopleFluent validates the inputs, exports the valid rows and pushes them; what the LMS
+// said about each row goes onto its input row in the report. Once the export has made the run's
+// report it returns the outcome whatever the error.
+func LoadPeopleFluent(ctx context.Context, d Deps, o LoadPeopleFluentOptions) (*LoadPeopleFluentOutcome, error) {
+	ek, err := FindExportKind(o.KindName)
+	if err != nil {
+		return nil, cannotRun(err, "Run 'bulk load peoplefluent --help' for the kinds.")
+	}
+	// What would stop the push stops the load before anything is read or written.
+	ep, err := peoplefluent.ParseEndpoint(ek.Endpoint)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	if _, err := ep.URL(o.Base); err != nil {
+		return nil, cannotRun(err, "")
+	}
+	if _, err := ReadPFKey(d, o.KeyFile); err != nil {
+		return nil, err
+	}
+	if o.Out == "" {
+		if err := os.MkdirAll(o.ReportDir, 0o755); err != nil {
+			return nil, cannotRun(err, "Choose another folder with --report.")
+		}
+		o.Out = filepath.Join(o.ReportDir, "payload-"+ek.Kind.Name+ek.Ext)
+	}
+
+	// Payload row i (0-based) came from input row rows[i]: the LMS answers by payload row, the
+	// data officer fixes input rows. Eight bytes a row.
+	var rows []rowRef
+	srcs := map[int]*pipeline.Source{}
+	o.onRow = func(r *pipeline.Row) {
+		src := r.Rec.Src
+		srcs[src.Index] = src
+		rows = append(rows, rowRef{src: int32(src.Index), row: int32(r.Rec.Row)})
+	}
+	o.noWrite = true
+	exp, err := Export(ctx, d, o.ExportOptions)
+	if exp == nil {
+		return nil, err
+	}
+	out := &LoadPeopleFluentOutcome{Export: exp}
+	if err != nil || exp.Rows == 0 {
+		err = o.writeReport(exp.Report, err)
+		exp.Counts = exp.Report.Counts()
+		return out, err
+	}
+	tr := tracer{rows: rows, srcs: srcs, whole: ek.Ext == ".xml"}
+	push := PushOptions{File: o.Out, Base: o.Base, Endpoint: ek.Endpoint, ChunkRows: o.ChunkRows, Retries: o.Retries,
+		KeyFile: o.KeyFile, ReportDir: o.ReportDir, Quiet: o.Quiet, onResult: tr.add}
+	out.Push, err = Push(ctx, d, push)
+	// Whatever became of the push, what the LMS said about each row goes onto its input row.
+	rep := exp.Report
+	out.Traced = tr.report(rep.Rejected, rep.Fail, rep.Problem)
+	if out.Push != nil {
+		sum := out.Push.Summary
+		rep.Set("push", map[string]any{"endpoint": string(ep), "rows": sum.Rows, "ok": sum.OK, "warnings": sum.Warnings,
+			"failed": sum.Failed, "requests": sum.Chunks, "results": out.Push.Results})
+	}
+	err = o.writeReport(rep, err)
+	exp.Counts = rep.Counts()
+	return out, err
+}
+
+type rowRef struct{ src, row int32 }
+
+// tracer maps the LMS's answers, by payload row, onto the input rows they came from, in memory.
+// courses.xml has one result for the whole file (row 0): it applies to every row in the
+// document.
+type tracer struct {
+	rows    []rowRef
+	srcs    map[int]*pipeline.Source
+	whole   bool
+	answers []peoplefluent.Result // failed and warned results, as the push told them
+}
+
+func (t *tracer) add(r peoplefluent.Result) {
+	if r.Status == peoplefluent.StatusFailed || r.Status == peoplefluent.StatusWarning {
+		t.answers = append(t.answers, r)
+	}
+}
+
+// report puts every failed or warned answer on its input row (fail for failed, warn for warned),
+// passing over rows rejected before they were sent. It returns how many input rows were given
+// an LMS problem.
+func (t *tracer) report(rejected func(*pipeline.Source, int) bool, fail, warn func(pipeline.Problem)) int {
+	n := 0
+	for _, a := range t.answers {
+		var refs []rowRef
+		switch {
+		case t.whole && a.Row == 0:
+			refs = t.rows
+		case a.Row >= 2 && a.Row-2 < len(t.rows):
+			refs = t.rows[a.Row-2 : a.Row-1]
+		default:
+			continue // a row number the payload does not have: results.csv still says it
+		}
+		for _, ref := range refs {
+			src := t.srcs[int(ref.src)]
+			if rejected(src, int(ref.row)) {
+				continue // rejected before it was sent (a late check): already explained
+			}
+			p := pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: int(ref.row)}
+			if a.Status == peoplefluent.StatusFailed {
+				p.Rule, p.Severity = peoplefluent.RuleLMSFailed, pipeline.Error
+				p.Message = "The LMS did not load this row: " + strings.TrimSpace(a.Message)
+				fail(p)
+			} else {
+				p.Rule, p.Severity = peoplefluent.RuleLMSWarning, pipeline.Warning
+				p.Message = "The LMS loaded this row with a warning: " + strings.TrimSpace(a.Message)
+				warn(p)
+			}
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,174 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/bulkload/bulk/formats/peoplefluent"
+)
+
+// PFKeyEnv holds the PeopleFluent system key. There is deliberately no flag for the key itself:
+// a flag value shows in ps and in shell history.
+const PFKeyEnv = "BULK_PF_SYSTEM_KEY"
+
+// PushOptions are the options of Push (bulk push peoplefluent). A caller that builds them itself
+// sets every field: ChunkRows must be at least 1 (peoplefluent.DefaultChunkRows), and Retries 0
+// means none.
+type PushOptions struct {
+	File      string // the payload
+	Base      string // LMS root URL
+	Endpoint  string // as the vendor spells it, e.g. trainingHistoryCsv
+	ChunkRows int
+	Retries   int
+	KeyFile   string // "" reads BULK_PF_SYSTEM_KEY
+	ReportDir string // gets results.csv and raw/
+	Quiet     bool
+
+	// onResult, when set, is told every result as it is known, beside results.csv
+	// (LoadPeopleFluent maps them onto input rows in memory).
+	onResult func(peoplefluent.Result)
+}
+
+// PushOutcome is what a push did: the LMS's answers counted (OK + Warnings + Failed == Rows).
+type PushOutcome struct {
+	peoplefluent.Summary
+	File     string
+	Endpoint peoplefluent.Endpoint
+	Results  string // results.csv
+}
+
+// ReadPFKey gets the PeopleFluent system key from keyFile, else from $BULK_PF_SYSTEM_KEY. A
+// warning about the file (readable by others) goes to stderr.
+func ReadPFKey(d Deps, keyFile string) (peoplefluent.Secret, error) {
+	if keyFile != "" {
+		key, warning, err := peoplefluent.KeyFromFile(keyFile)
+		if err != nil {
+			return key, cannotRun(err, "")
+		}
+		if warning != "" {
+			fmt.Fprintf(d.stderr(), "bulk: warning: %s\n", warning)
+		}
+		return key, nil
+	}
+	key, err := peoplefluent.KeyFromEnvFunc(PFKeyEnv, d.Env)
+	if err != nil {
+		return key, cannotRun(err, "")
+	}
+	return key, nil
+}
+
+// Push posts the payload o.File and writes results.csv and raw/ into o.ReportDir. Failed rows
+// are not an error: they are in the outcome. The error is an *Error (CannotRun) when the push
+// could not run or stopped, or context.Canceled; the outcome is returned with it once the push
+// has started.
+func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
+	ep, err := peoplefluent.ParseEndpoint(o.Endpoint)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	target, err := ep.URL(o.Base)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	if o.ChunkRows < 1 {
+		return nil, cannotRun(fmt.Errorf("--chunk-rows %d: give a number of rows of at least 1", o.ChunkRows), "")
+	}
+	if o.Retries < 0 {
+		return nil, cannotRun(fmt.Errorf("--retries %d: give 0 (no retries) or more", o.Retries), "")
+	}
+	key, err := ReadPFKey(d, o.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+
+	f, err := os.Open(o.File)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	defer f.Close()
+	rows, err := peoplefluent.CheckPayload(ep, o.File, f)
+	if err != nil {
+		return nil, cannotRun(err, "Nothing was sent. Fix the file (or make it again with 'bulk export') and push it again.")
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, cannotRun(err, "")
+	}
+
+	rawDir := filepath.Join(o.ReportDir, "raw")
+	if err := os.MkdirAll(rawDir, 0o755); err != nil {
+		return nil, cannotRun(err, "Choose another folder with --report.")
+	}
+	// Answers of an earlier push in the same folder would pass for this one's.
+	old, _ := filepath.Glob(filepath.Join(rawDir, "chunk-*.txt"))
+	for _, p := range old {
+		if err := os.Remove(p); err != nil {
+			return nil, cannotRun(err, "")
+		}
+	}
+	resultsPath := filepath.Join(o.ReportDir, "results.csv")
+	rf, err := os.Create(resultsPath)
+	if err != nil {
+		return nil, cannotRun(err, "Choose another folder with --report.")
+	}
+	defer rf.Close()
+	rw := peoplefluent.NewResultWriter(rf)
+
+	level := slog.LevelInfo
+	if o.Quiet {
+		level = slog.LevelWarn
+	}
+	logger := slog.New(slog.NewTextHandler(d.stderr(), &slog.HandlerOptions{Level: level, ReplaceAttr: pfDropTime}))
+	if !o.Quiet {
+		fmt.Fprintf(d.stderr(), "Pushing %s %s of %s to %s\n", Thousands(int64(rows)), Plural(int64(rows), "row", "rows"), o.File, target)
+	}
+	p := &peoplefluent.Pusher{
+		Base:      o.Base,
+		Key:       key,
+		ChunkRows: o.ChunkRows,
+		Retries:   o.Retries,
+		RawDir:    rawDir,
+		Logger:    logger,
+		OnResult: func(r peoplefluent.Result) error {
+			if o.onResult != nil {
+				o.onResult(r)
+			}
+			return rw.Write(r)
+		},
+	}
+	if o.Retries == 0 {
+		p.Retries = -1 // the flag's 0 means none; the field's 0 means the default
+	}
+	sum, pushErr := p.Push(ctx, ep, o.File, f)
+	if err := rw.Flush(); err != nil {
+		return nil, cannotRun(fmt.Errorf("writing %s: %w", resultsPath, err), "")
+	}
+	if err := rf.Close(); err != nil {
+		return nil, cannotRun(fmt.Errorf("writing %s: %w", resultsPath, err), "")
+	}
+	out := &PushOutcome{Summary: sum, File: o.File, Endpoint: ep, Results: resultsPath}
+	if pushErr != nil {
+		if errors.Is(pushErr, context.Canceled) {
+			return out, pushErr // interrupted; results.csv says which rows were not sent
+		}
+		var ae *peoplefluent.AuthError
+		if errors.As(pushErr, &ae) {
+			return out, cannotRun(pushErr, "Nothing was sent after the refusal; "+resultsPath+" lists those rows as not sent.")
+		}
+		return out, cannotRun(pushErr, "Rows not sent are listed in "+resultsPath+".")
+	}
+	return out, nil
+}
+
+// pfDropTime leaves the time out of log lines on a terminal or in a cron mail:
+// the lines are progress, not an audit log.
+func pfDropTime(groups []string, attr slog.Attr) slog.Attr {
+	if len(groups) == 0 && attr.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return attr
+}

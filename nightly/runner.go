@@ -1,0 +1,492 @@
+package nightly
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/lockfile"
+	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/report"
+)
+
+// The runner: it claims the files a job's folder holds, validates and diffs each once, holds a
+// run whose changes exceed the job's thresholds, sends the rest to the job's target through the
+// use cases of internal/app, remembers what was sent, and files the input. Its errors are
+// *app.Error: the front end maps their Kind (cmd/bulk: to exit statuses).
+
+// RunOptions are the options of RunJob (bulk run's flags).
+type RunOptions struct {
+	Watch    bool          // keep polling the folder
+	Check    bool          // only check the job file
+	Full     bool          // send every valid row, not only new and changed ones
+	Interval time.Duration // how often Watch looks at the folder
+}
+
+// targets are the target types a job may name; validate sends nothing.
+var targets = map[string]bool{"validate": true, "onefile": true, "export": true, "peoplefluent": true}
+
+// runner runs one job's files.
+type runner struct {
+	d   app.Deps
+	log *slog.Logger
+	j   *Job
+	st  *State
+}
+
+// RunJob runs the job in jobPath on the files that are ready (bulk run): once, or with Watch
+// until ctx is done. log gets a line per step, for cron's mail or a journal.
+func RunJob(ctx context.Context, d app.Deps, log *slog.Logger, jobPath string, o RunOptions) error {
+	if o.Watch && o.Interval <= 0 {
+		// Zero would poll the folder in a busy loop.
+		return app.CannotRunError(fmt.Errorf("--interval %s: give how long to wait between looks at the folder, such as 30s or 1m", o.Interval), "")
+	}
+	j, err := Load(jobPath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return app.CannotRunError(err, "Check the job file's path.")
+		}
+		return app.CannotRunError(err, "Fix the job file; 'bulk run --check JOB.yaml' checks it without running.")
+	}
+	if j.Kind != "" {
+		// A mistyped kind must fail the check, not every night's file after it was claimed.
+		if _, err := app.KindByName(j.Kind); err != nil {
+			var ae *app.Error
+			if errors.As(err, &ae) {
+				ae.Err = fmt.Errorf("%s: kind: %w", jobPath, ae.Err)
+				ae.Hint = strings.TrimSpace(ae.Hint + " Fix the kind in the job file, or leave it out to detect it from the headers.")
+			}
+			return err
+		}
+	}
+	if o.Check {
+		fmt.Fprintf(d.Stdout, "%s: job %q is ready: files %s in %s go to %s.\n", jobPath, j.Name, j.Inputs.Glob, j.Inputs.Folder, j.Target.Type)
+		return nil
+	}
+	if !targets[j.Target.Type] {
+		return app.CannotRunError(fmt.Errorf("target type %s is not available in this build", j.Target.Type), "")
+	}
+	r, release, err := open(d, log.With("job", j.Name), j)
+	if err != nil {
+		return err
+	}
+	defer release()
+	worst := app.OK
+	for {
+		worst = app.Worse(worst, r.processReady(ctx, o))
+		if !o.Watch || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(o.Interval):
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if ctx.Err() != nil && !o.Watch {
+		return &app.Error{Kind: app.Interrupted, Err: errors.New("interrupted; files being processed stay in processing/ and their rows are recorded")}
+	}
+	if worst != app.OK {
+		return &app.Error{Kind: worst}
+	}
+	return nil
+}
+
+// open takes the job's lock and opens its state: what a run of the job holds while it runs.
+func open(d app.Deps, log *slog.Logger, j *Job) (*runner, func(), error) {
+	if err := os.MkdirAll(j.Archive, 0o755); err != nil {
+		return nil, nil, app.CannotRunError(fmt.Errorf("cannot create the archive folder: %w", err), "")
+	}
+	lock, err := Acquire(filepath.Join(j.Archive, j.Name+".lock"))
+	if err != nil {
+		return nil, nil, app.CannotRunError(err, "Wait for the other run to finish; a killed run releases the lock by itself.")
+	}
+	if lock.Stale != "" {
+		log.Warn("an earlier run did not finish cleanly", "detail", lock.Stale)
+	}
+	st, err := OpenState(j.State)
+	if err != nil {
+		lock.Release()
+		return nil, nil, app.CannotRunError(err, "")
+	}
+	return &runner{d: d, log: log, j: j, st: st}, func() { st.Close(); lock.Release() }, nil
+}
+
+func (r *runner) now() time.Time {
+	if r.d.Now != nil {
+		return r.d.Now()
+	}
+	return time.Now()
+}
+
+func (r *runner) processReady(ctx context.Context, o RunOptions) app.Kind {
+	j, log := r.j, r.log
+	ready, waiting, err := Ready(j, r.now())
+	if err != nil {
+		log.Error("cannot list the input folder", "folder", j.Inputs.Folder, "err", err)
+		return app.CannotRun
+	}
+	for _, w := range waiting {
+		log.Info("not yet stable; left for a later run", "file", filepath.Base(w))
+	}
+	if len(ready) == 0 && !o.Watch {
+		log.Info("no file ready", "folder", j.Inputs.Folder, "glob", j.Inputs.Glob)
+	}
+	worst := app.OK
+	// Files left in processing/ belong to runs that died (this run holds the job's lock): run
+	// them again first. Whatever they had sent is recorded, so nothing is sent twice.
+	left, _ := filepath.Glob(filepath.Join(j.Inputs.Folder, "processing", "*"))
+	for _, p := range left {
+		if ctx.Err() != nil || strings.HasSuffix(p, ".done") {
+			continue
+		}
+		runID := NewRunID(r.now())
+		orig := filepath.Base(p)
+		if i := strings.Index(orig, "-"); i >= 0 {
+			if k := strings.Index(orig[i+1:], "-"); k >= 0 {
+				orig = orig[i+1+k+1:] // strip the dead run's ID (date-hex-)
+			}
+		}
+		claimed := filepath.Join(filepath.Dir(p), runID+"-"+orig)
+		if err := os.Rename(p, claimed); err != nil {
+			continue
+		}
+		log.Warn("resuming a file an earlier run left unfinished", "file", orig, "run_id", runID)
+		worst = app.Worse(worst, r.processFile(ctx, r.log.With("run_id", runID, "file", orig), runID, claimed, o.Full, false))
+	}
+	for _, p := range ready {
+		if ctx.Err() != nil {
+			break
+		}
+		runID := NewRunID(r.now())
+		claimed, err := Claim(p, runID)
+		if errors.Is(err, ErrClaimed) {
+			continue
+		}
+		if err != nil {
+			log.Warn("cannot claim", "file", filepath.Base(p), "err", err)
+			continue
+		}
+		worst = app.Worse(worst, r.processFile(ctx, r.log.With("run_id", runID, "file", filepath.Base(p)), runID, claimed, o.Full, false))
+	}
+	return worst
+}
+
+// processFile runs one claimed file: validate and diff it (once), hold it if a threshold says
+// so, else send it, remember what was sent, and file the input.
+func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claimed string, full, approved bool) app.Kind {
+	j, st := r.j, r.st
+	start := r.now()
+	repDir := filepath.Join(j.Report, runID)
+	if err := st.StartRun(Run{ID: runID, Job: j.Name, JobPath: absPath(j.Path), File: claimed, Started: start, Report: repDir}); err != nil {
+		log.Error("cannot record the run", "err", err)
+		return app.CannotRun
+	}
+	// record notes how the run ended without filing the input (interrupted, busy): it stays in
+	// processing/ for the next run.
+	record := func(outcome string, summary map[string]any) {
+		if err := st.FinishRun(runID, outcome, claimed, summary); err != nil {
+			log.Error("cannot record the run's outcome", "status", outcome, "err", err)
+		}
+	}
+	finish := func(outcome string, code app.Kind, summary map[string]any) app.Kind {
+		archived, err := File(claimed, j.Archive, outcome) // done/, failed/ or held/
+		if err != nil {
+			log.Error("cannot archive the input", "err", err)
+		}
+		summary["archive"] = archived
+		summary["status"] = outcome
+		if err := st.FinishRun(runID, outcome, archived, summary); err != nil {
+			log.Error("cannot record the run's outcome", "err", err)
+		}
+		log.Info("run finished", append([]any{"status", outcome, "exit", code.String(), "duration_ms", time.Since(start).Milliseconds()}, flat(summary)...)...)
+		return code
+	}
+
+	d, err := st.NewDiffer(j.Name)
+	if err != nil {
+		log.Error("cannot read the job state", "err", err)
+		return finish("failed", app.CannotRun, map[string]any{"error": err.Error()})
+	}
+	sends := j.Target.Type != "validate"
+	diffing := sends && !full && j.DiffOn()
+	in := app.InputOptions{Files: []string{claimed}, Kind: j.Kind, MapFile: j.Map, ReportDir: repDir, DateOrder: j.DateOrder, Strict: j.Strict, Quiet: true}
+	// One validation: every valid row is diffed as it passes, and with diffing on only the new
+	// and changed ones go on to the target.
+	in.Keep = func(row *pipeline.Row) bool { return d.Classify(row) != Unchanged || !diffing }
+	if j.Strict {
+		in.Observe = &strictRows{d: d}
+	}
+	var counts DiffCounts
+	var held []string
+	in.Gate = func(rep *report.Report) error {
+		counts = d.Finish()
+		c := rep.Counts()
+		log.Info("planned", "stage", "plan", "rows_read", c.Read, "rejected", c.Rejected,
+			"new", counts.New, "changed", counts.Changed, "unchanged", counts.Unchanged, "missing", counts.Missing)
+		if why := j.Thresholds.Evaluate(counts); len(why) > 0 && !approved && !full {
+			held = why
+			rep.Set("held", true)
+			rep.Set("held_because", why)
+			rep.Set("diff", counts)
+			return &app.Error{Kind: app.Held, Err: errors.New("held: " + strings.Join(why, "; "))}
+		}
+		if sends {
+			log.Info("sending", "stage", "send", "target", j.Target.Type, "rows", d.ToSend())
+		}
+		return nil
+	}
+	var sent int64
+	in.Finish = func(rep *report.Report) {
+		if held != nil {
+			return
+		}
+		// Every count comes from the report of the send, not from the diff's plan: the target
+		// may reject rows validation passed (a reference naming nobody on OneFile), and --full
+		// skips nothing. So rows_read = rows_valid + rows_rejected, and rows_valid = sent +
+		// skipped_unchanged.
+		after := rep.Counts()
+		if sends {
+			sent = after.Valid - after.Skipped
+		}
+		rep.Set("run_id", runID)
+		rep.Set("diff", counts)
+		rep.Set("sent", sent)
+		rep.Set("skipped_unchanged", after.Skipped)
+		rep.Set("held", false)
+	}
+	log.Info("validating", "stage", "plan")
+	rep, err := r.send(ctx, in)
+	summary := map[string]any{"run_id": runID, "report": repDir}
+	if rep != nil {
+		c := rep.Counts()
+		summary["rows_read"], summary["rows_valid"], summary["rows_rejected"], summary["diff"] = c.Read, c.Valid, c.Rejected, counts
+		summary["sent"], summary["skipped_unchanged"] = sent, c.Skipped
+	}
+	switch {
+	case held != nil && err != nil && app.KindOf(err) == app.Held:
+		// Nothing is sent; the rows diffing finds unchanged are the ones sending would skip
+		// (with diffing off, none), so the history says both as a sent run's does.
+		summary["held_because"] = held
+		summary["sent"] = 0
+		summary["skipped_unchanged"] = 0
+		if j.DiffOn() {
+			summary["skipped_unchanged"] = counts.Unchanged
+		}
+		log.Warn("held: nothing was sent", "why", strings.Join(held, "; "), "approve_with", "bulk approve "+runID)
+		fmt.Fprintf(r.d.Stderr, "%s: held, nothing sent: %s. Check the report in %s, then run 'bulk approve %s' to send it.\n",
+			filepath.Base(claimed), strings.Join(held, "; "), repDir, runID)
+		return finish("held", app.Held, summary)
+	case err != nil && ctx.Err() != nil:
+		// Interrupted: the file stays in processing/ for the operator; what was sent is recorded.
+		record("interrupted", summary)
+		return app.Interrupted
+	case errors.Is(err, lockfile.ErrLocked):
+		// Another load (by hand, or another job) is sending to the organisation: nothing was
+		// sent. The file stays in processing/, where the next run takes it up first.
+		summary["error"] = err.Error()
+		summary["status"] = "busy"
+		record("busy", summary)
+		log.Warn("not sent: another load is sending to the organisation; the file stays in processing/ for the next run",
+			"stage", "send", "err", err)
+		return app.CannotRun
+	case err != nil && rep == nil:
+		log.Error("cannot validate", "stage", "plan", "err", err)
+		summary["error"] = err.Error()
+		return finish("failed", app.KindOf(err), summary)
+	case err != nil:
+		log.Error("cannot send", "stage", "send", "err", err)
+		summary["error"] = err.Error()
+		return finish("failed", app.KindOf(err), summary)
+	}
+	if sends {
+		srcs := rep.Sources()
+		if _, err := st.Commit(ctx, d, runID, func(src, row int) bool {
+			return src < len(srcs) && !rep.Rejected(srcs[src], row)
+		}); err != nil {
+			log.Error("cannot record what was sent; the next run will send it again", "err", err)
+		}
+	}
+	if !rep.Counts().Clean() {
+		return finish("failed", app.Rejected, summary)
+	}
+	return finish("done", app.OK, summary)
+}
+
+// send runs the job's target on in: the use case that validates the file and sends its rows.
+// It returns the run's report (nil when the run stopped before validating) and what stopped it;
+// rows rejected or failed are in the report, not an error.
+func (r *runner) send(ctx context.Context, in app.InputOptions) (*report.Report, error) {
+	j, t := r.j, r.j.Target
+	switch t.Type {
+	case "validate":
+		out, err := app.Validate(ctx, r.d, in)
+		if out == nil {
+			return nil, err
+		}
+		return out.Report, err
+	case "export":
+		ek, err := app.FindExportKind(j.Kind)
+		if err != nil {
+			return nil, app.CannotRunError(err, "")
+		}
+		if err := os.MkdirAll(t.Folder, 0o755); err != nil {
+			return nil, app.CannotRunError(fmt.Errorf("cannot create the export folder: %w", err), "")
+		}
+		// The run's payload goes into the job's folder as JOB-RUNID.csv (or .xml).
+		o := app.ExportOptions{InputOptions: in, KindName: j.Kind, Out: filepath.Join(t.Folder, j.Name+"-"+filepath.Base(in.ReportDir)+ek.Ext)}
+		out, err := app.Export(ctx, r.d, o)
+		if out == nil {
+			return nil, err
+		}
+		return out.Report, err
+	case "peoplefluent":
+		ek, err := app.FindExportKind(j.Kind)
+		if err != nil {
+			return nil, app.CannotRunError(err, "")
+		}
+		if t.Endpoint != "" && t.Endpoint != ek.Endpoint {
+			return nil, app.CannotRunError(fmt.Errorf("target.endpoint %s does not take %s rows (they go to %s)", t.Endpoint, j.Kind, ek.Endpoint), "")
+		}
+		o := app.LoadPeopleFluentOptions{ExportOptions: app.ExportOptions{InputOptions: in, KindName: j.Kind},
+			Base: t.Base, KeyFile: t.KeyFile, ChunkRows: t.ChunkRows, Retries: 4}
+		if o.ChunkRows == 0 {
+			o.ChunkRows = 5000
+		}
+		if t.Folder != "" {
+			o.Out = filepath.Join(t.Folder, j.Name+"-"+filepath.Base(in.ReportDir)+ek.Ext)
+		}
+		out, err := app.LoadPeopleFluent(ctx, r.d.WithEnvAlias(app.PFKeyEnv, t.KeyEnv), o)
+		if out == nil {
+			return nil, err
+		}
+		return out.Export.Report, err
+	case "onefile":
+		o := app.LoadOnefileOptions{InputOptions: in, URL: t.URL, Env: t.Env, Org: t.Organisation, TokenFile: t.TokenFile,
+			Mode: t.Mode, Concurrency: t.Concurrency, Rate: t.Rate, Yes: t.ConfirmLive, Drain: 30 * time.Second}
+		if o.Mode == "" {
+			// A nightly full export carries changes to people already loaded: update them.
+			o.Mode = "upsert"
+		}
+		if o.Concurrency == 0 {
+			o.Concurrency = 4
+		}
+		if o.Rate == 0 {
+			o.Rate = 300
+		}
+		out, err := app.LoadOnefile(ctx, r.d.WithEnvAlias(app.TokenEnv, t.TokenEnv), o)
+		if out == nil {
+			return nil, err
+		}
+		return out.Report, err
+	}
+	return nil, app.CannotRunError(fmt.Errorf("target type %s is not available in this build", t.Type), "")
+}
+
+// Approve sends a run that a threshold held (bulk approve): the held file is taken back into
+// processing/ and run again as if the thresholds allowed it. statePath "" is DefaultStatePath.
+func Approve(ctx context.Context, d app.Deps, log *slog.Logger, statePath, runID string) error {
+	if statePath == "" {
+		statePath = DefaultStatePath()
+	}
+	st, err := OpenState(statePath)
+	if err != nil {
+		return app.CannotRunError(err, "")
+	}
+	run, err := st.GetRun(runID)
+	st.Close()
+	if err != nil {
+		return app.CannotRunError(err, "Held runs are listed by 'bulk runs'; give --state if the job keeps its state elsewhere.")
+	}
+	if run.Status != "held" {
+		return app.CannotRunError(fmt.Errorf("run %s is %s, not held", run.ID, run.Status), "")
+	}
+	j, err := Load(run.JobPath)
+	if err != nil {
+		return app.CannotRunError(err, "")
+	}
+	j.State = statePath // the run was found here: its approval is recorded here too
+	r, release, err := open(d, log.With("job", j.Name), j)
+	if err != nil {
+		return err
+	}
+	defer release()
+	held := run.Archive
+	newID := NewRunID(r.now())
+	dir := filepath.Join(j.Inputs.Folder, "processing")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return app.CannotRunError(err, "")
+	}
+	claimed := filepath.Join(dir, newID+"-"+strings.TrimPrefix(filepath.Base(held), run.ID+"-"))
+	if err := os.Rename(held, claimed); err != nil {
+		return app.CannotRunError(fmt.Errorf("cannot take the held file back: %w", err), "")
+	}
+	if run.Summary == nil {
+		run.Summary = map[string]any{}
+	}
+	run.Summary["approved_as"] = newID
+	if err := r.st.FinishRun(run.ID, "approved", held, run.Summary); err != nil {
+		// The file is in processing/: the job's next run sends it. Say so rather than send
+		// with a history that still calls the run held.
+		return app.CannotRunError(fmt.Errorf("cannot record the approval of run %s: %w", run.ID, err),
+			"The held file is now in "+dir+"; the job's next run sends it.")
+	}
+	code := r.processFile(ctx, r.log.With("run_id", newID, "approves", run.ID), newID, claimed, false, true)
+	if code != app.OK {
+		return &app.Error{Kind: code}
+	}
+	return nil
+}
+
+// strictRows diffs the rows --strict rejected for their warnings alone: they are in the file, so
+// their keys are not missing from it, though nothing of them is sent or remembered.
+type strictRows struct {
+	d     *Differ
+	fatal map[*pipeline.Source]bool // tables missing a required column: their rows are not read
+}
+
+func (s *strictRows) Table(src *pipeline.Source, _ *pipeline.Kind, ps []pipeline.Problem) {
+	for _, p := range ps {
+		if p.Severity == pipeline.Error {
+			if s.fatal == nil {
+				s.fatal = map[*pipeline.Source]bool{}
+			}
+			s.fatal[src] = true
+		}
+	}
+}
+
+func (s *strictRows) Row(r *pipeline.Row, out pipeline.Outcome) {
+	if out == pipeline.Rejected && !r.HasErrors() && !s.fatal[r.Rec.Src] {
+		s.d.Classify(r)
+	}
+}
+
+func (s *strictRows) Problem(pipeline.Problem) {}
+
+func flat(m map[string]any) []any {
+	var out []any
+	for k, v := range m {
+		switch k {
+		case "rows_read", "rows_valid", "rows_rejected", "sent", "skipped_unchanged", "archive":
+			out = append(out, k, v)
+		}
+	}
+	return out
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
