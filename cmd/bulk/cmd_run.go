@@ -229,7 +229,7 @@ func processReady(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job,
 func processFile(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job, st *nightly.State, runID, claimed string, full, approved bool) int {
 	start := time.Now()
 	repDir := filepath.Join(j.Report, runID)
-	if err := st.StartRun(nightly.Run{ID: runID, Job: j.Name, JobPath: absPath(j.Path), File: claimed, Started: start, Report: repDir}); err != nil {
+	if err := st.StartRun(nightly.Run{ID: runID, Job: j.Name, JobPath: absPath(j.Path), Target: j.TargetKey(), File: claimed, Started: start, Report: repDir}); err != nil {
 		log.Error("cannot record the run", "err", err)
 		return ExitCannotRun
 	}
@@ -249,7 +249,7 @@ func processFile(ctx context.Context, a *App, log *slog.Logger, j *nightly.Job, 
 	c := checkFlags{kind: j.Kind, mapFile: j.Map, reportDir: repDir, dateOrder: j.DateOrder, strict: j.Strict, quiet: true}
 
 	// Plan: validate everything and sort valid rows into new, changed and unchanged.
-	d, err := st.NewDiffer(j.Name)
+	d, err := st.NewDiffer(j.Name, j.TargetKey())
 	if err != nil {
 		log.Error("cannot read the job state", "err", err)
 		return finish("failed", ExitCannotRun, map[string]any{"error": err.Error()})
