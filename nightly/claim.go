@@ -54,7 +54,9 @@ var ErrClaimed = errors.New("the file was claimed by another run")
 // Claim moves a ready file into the folder's processing/ folder under the run ID, atomically (a
 // rename in the same folder tree), so no other run can pick it up and a file is never processed
 // twice. The size is checked again after the move: a file that changed since it was judged
-// stable is put back for a later run.
+// stable is put back for a later run. A file claimed whose .done marker cannot follow it is
+// returned with an error: it stays in processing/, where the next run resumes it, and the
+// stale marker must not make a new file of that name look finished.
 func Claim(path, runID string) (string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -73,11 +75,17 @@ func Claim(path, runID string) (string, error) {
 	}
 	after, err := os.Stat(claimed)
 	if err == nil && (after.Size() != st.Size() || !after.ModTime().Equal(st.ModTime())) {
-		os.Rename(claimed, path)
+		if err := os.Rename(claimed, path); err != nil {
+			return "", fmt.Errorf("%s changed while being claimed and cannot be put back (%v): it is in %s; move it back by hand", filepath.Base(path), err, claimed)
+		}
 		return "", fmt.Errorf("%s changed while being claimed; it will be tried again", filepath.Base(path))
 	}
 	if marker := path + ".done"; fileExists(marker) {
-		os.Rename(marker, claimed+".done")
+		// The marker follows its file, so a later look at the folder does not find a
+		// marker without a file; if it cannot move, the file is claimed all the same.
+		if err := os.Rename(marker, claimed+".done"); err != nil {
+			return claimed, fmt.Errorf("%s is claimed, but its marker %s could not follow it: %w", filepath.Base(path), marker, err)
+		}
 	}
 	return claimed, nil
 }
@@ -94,7 +102,9 @@ func File(claimed, archive, outcome string) (string, error) {
 		return "", err
 	}
 	if fileExists(claimed + ".done") {
-		move(claimed+".done", dst+".done")
+		if err := move(claimed+".done", dst+".done"); err != nil {
+			return dst, fmt.Errorf("%s is archived, but its marker could not follow it: %w", filepath.Base(claimed), err)
+		}
 	}
 	return dst, nil
 }

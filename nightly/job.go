@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -31,7 +33,7 @@ type Job struct {
 	Target     Target     `yaml:"target"`
 	Report     string     `yaml:"report"`  // folder for one report folder per run
 	Archive    string     `yaml:"archive"` // done/, failed/, held/ go here
-	State      string     `yaml:"state"`   // the state database (default DefaultStatePath); runs are keyed by job name
+	State      string     `yaml:"state"`   // the state database (default DefaultStatePath); diffs are keyed by job name and TargetKey
 	Diff       *bool      `yaml:"diff"`    // send only new and changed rows (default true)
 	Thresholds Thresholds `yaml:"thresholds"`
 }
@@ -235,6 +237,59 @@ func (j *Job) defaults() {
 		// export far more often than a real change: hold it unless the job says otherwise.
 		j.Thresholds.MaxMissing = Limit{Percent: 25, Set: true}
 	}
+}
+
+// TargetKey names where the job's rows go, from the job file alone, for keying its diff state
+// (State.NewDiffer) and its runs: for OneFile the API root (or the environment's name, when the
+// job gives env rather than url) and the organisation; for PeopleFluent the LMS base and the
+// endpoint (the kind when the job leaves the endpoint to it); for an export its folder. URLs are
+// made canonical (scheme and host in lower case, no user, query, fragment, default port or
+// trailing slash), so writing the same root two ways does not start afresh. A caller that
+// resolves an environment's name to its API root should key by that root instead.
+func (j *Job) TargetKey() string {
+	t := j.Target
+	switch t.Type {
+	case "onefile":
+		root := "env:" + strings.ToLower(strings.TrimSpace(t.Env))
+		if t.URL != "" {
+			root = canonicalURL(t.URL)
+		}
+		return fmt.Sprintf("onefile %s org=%d", root, t.Organisation)
+	case "peoplefluent":
+		ep := t.Endpoint
+		if ep == "" {
+			ep = "kind:" + j.Kind
+		}
+		return "peoplefluent " + canonicalURL(t.Base) + " " + ep
+	case "export":
+		dir := t.Folder
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		return "export " + filepath.Clean(dir)
+	}
+	return t.Type
+}
+
+// canonicalURL is u with the parts that do not change where it points taken out. Userinfo is
+// dropped above all: the key is stored and shown, and a password in a URL is a secret.
+func canonicalURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(strings.ToLower(strings.TrimSpace(raw)), "/")
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	if p := u.Port(); p != "" && !(u.Scheme == "https" && p == "443" || u.Scheme == "http" && p == "80") {
+		host = net.JoinHostPort(host, p)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	u.Host = host
+	u.User, u.RawQuery, u.Fragment, u.RawFragment, u.ForceQuery = nil, "", "", "", false
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u.String()
 }
 
 // DiffOn reports whether the job sends only new and changed rows.

@@ -1,16 +1,14 @@
 package nightly
 
 import (
-	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
-
-	"github.com/bulkload/bulk/pipeline"
-	"github.com/bulkload/bulk/pipeline/pipelinetest"
 )
 
 func writeFile(t *testing.T, path, text string) {
@@ -161,64 +159,207 @@ func TestLockRefusesSecondRun(t *testing.T) {
 	l3.Release()
 }
 
-var kindT = &pipeline.Kind{Name: "t", Fields: []pipeline.Field{{Name: "ID", Unique: true}, {Name: "Name"}}}
-
-type differSink struct{ d *Differ }
-
-func (s differSink) Accept(r *pipeline.Row) error { s.d.Classify(r); return nil }
-
-func diffRun(t *testing.T, st *State, header []string, data [][]string) *Differ {
-	t.Helper()
-	d, err := st.NewDiffer("job")
-	if err != nil {
-		t.Fatal(err)
+// TestClaimOnce: of several runs claiming one file at the same moment, exactly one gets it.
+func TestClaimOnce(t *testing.T) {
+	dir := t.TempDir()
+	for round := range 20 {
+		p := filepath.Join(dir, fmt.Sprintf("f%d.csv", round))
+		writeFile(t, p, "ID\n1\n")
+		writeFile(t, p+".done", "")
+		var wg sync.WaitGroup
+		results := make([]error, 4)
+		paths := make([]string, 4)
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				paths[i], results[i] = Claim(p, fmt.Sprintf("R%d-%d", round, i))
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for i, err := range results {
+			switch {
+			case err == nil:
+				won++
+				if !fileExists(paths[i]) || !fileExists(paths[i]+".done") {
+					t.Errorf("round %d: the winner's file or marker is missing: %s", round, paths[i])
+				}
+			case !errors.Is(err, ErrClaimed):
+				t.Errorf("round %d: a loser got %v, want ErrClaimed", round, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d runs claimed the file", round, won)
+		}
 	}
-	in := pipelinetest.CSV("f.csv", header, data...)
-	if err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: kindT, Sink: differSink{d}}); err != nil {
-		t.Fatal(err)
+	if _, err := Claim(filepath.Join(dir, "never.csv"), "R"); !errors.Is(err, ErrClaimed) {
+		t.Errorf("claiming a file that is not there: %v", err)
 	}
-	d.Finish()
-	return d
 }
 
-func TestDiffAcrossRuns(t *testing.T) {
-	st, err := OpenState(filepath.Join(t.TempDir(), "state.db"))
+func TestClaimMarkerStuck(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.csv")
+	writeFile(t, p, "x")
+	// Where the marker should go stands a non-empty folder, which rename refuses.
+	writeFile(t, p+".done", "")
+	writeFile(t, filepath.Join(dir, "processing", "R1-a.csv.done", "blocker"), "")
+	claimed, err := Claim(p, "R1")
+	if err == nil || !strings.Contains(err.Error(), "marker") || claimed != filepath.Join(dir, "processing", "R1-a.csv") || !fileExists(claimed) {
+		t.Errorf("Claim = %q, %v; want the file claimed and an error about its marker", claimed, err)
+	}
+}
+
+// TestFileAcrossFileSystems: archiving to another file system copies, syncs and removes.
+func TestFileAcrossFileSystems(t *testing.T) {
+	other, err := os.MkdirTemp("/dev/shm", "bulk-nightly-test-")
+	if err != nil {
+		t.Skip("no /dev/shm:", err)
+	}
+	defer os.RemoveAll(other)
+	dir := t.TempDir()
+	probe := filepath.Join(dir, "probe")
+	writeFile(t, probe, "")
+	if os.Rename(probe, filepath.Join(other, "probe")) == nil {
+		t.Skip("/dev/shm is not another file system here: a rename crosses it")
+	}
+	claimed := filepath.Join(dir, "processing", "R1-a.csv")
+	writeFile(t, claimed, "ID\n1\n")
+	writeFile(t, claimed+".done", "")
+	got, err := File(claimed, other, "done")
+	if err != nil || got != filepath.Join(other, "done", "R1-a.csv") {
+		t.Fatalf("File = %q, %v", got, err)
+	}
+	if b, err := os.ReadFile(got); err != nil || string(b) != "ID\n1\n" || fileExists(claimed) || !fileExists(got+".done") || fileExists(claimed+".done") {
+		t.Errorf("after the move: %q %v; source left %v", b, err, fileExists(claimed))
+	}
+	// A file already archived under that name is never overwritten across file systems.
+	writeFile(t, claimed, "second")
+	if _, err := File(claimed, other, "done"); err == nil || !strings.Contains(err.Error(), "cannot archive") {
+		t.Errorf("archiving over an existing file: %v", err)
+	}
+	if !fileExists(claimed) {
+		t.Errorf("a failed archive lost the input")
+	}
+}
+
+func TestFileRefusesBadArchive(t *testing.T) {
+	dir := t.TempDir()
+	claimed := filepath.Join(dir, "processing", "R1-a.csv")
+	writeFile(t, claimed, "x")
+	blocker := filepath.Join(dir, "archive")
+	writeFile(t, blocker, "a file where the archive folder should be")
+	if _, err := File(claimed, blocker, "done"); err == nil || !strings.Contains(err.Error(), "cannot create") {
+		t.Errorf("File into a file: %v", err)
+	}
+	if !fileExists(claimed) {
+		t.Errorf("the input was lost")
+	}
+}
+
+func TestNewRunID(t *testing.T) {
+	now := time.Date(2026, 11, 25, 2, 0, 1, 0, time.FixedZone("BST", 3600))
+	seen := map[string]bool{}
+	for range 50 {
+		id := NewRunID(now)
+		if !strings.HasPrefix(id, "20261125T010001-") || len(id) != len("20261125T010001-")+6 {
+			t.Fatalf("run ID %q", id)
+		}
+		seen[id] = true
+	}
+	if len(seen) < 45 {
+		t.Errorf("only %d distinct IDs in 50 in one second", len(seen))
+	}
+}
+
+// TestJobCheck: every target's settings are checked, each problem in the job file's words.
+func TestJobCheck(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "in"), 0o755)
+	writeFile(t, filepath.Join(dir, "token"), "secret-token")
+	writeFile(t, filepath.Join(dir, "key"), "secret-key")
+	t.Setenv("BULK_TEST_TOKEN", "x")
+	tests := []struct {
+		name, yaml string
+		want       []string // each must appear; none: the job loads
+	}{
+		{"onefile", "target: {type: onefile, env: beta, organisation: 5740, token_file: token, mode: upsert}\n", nil},
+		{"onefile by env var", "target: {type: onefile, url: 'https://x.example/api/v2.1', token_env: BULK_TEST_TOKEN}\n", nil},
+		{"onefile without root or token", "target: {type: onefile}\n", []string{"target.url (the API root) or target.env", "target.token_file or target.token_env is missing"}},
+		{"onefile token env unset", "target: {type: onefile, env: beta, token_env: BULK_TEST_UNSET_VAR}\n", []string{"names BULK_TEST_UNSET_VAR, which is not set"}},
+		{"onefile bad mode", "target: {type: onefile, env: beta, token_file: token, mode: merge}\n", []string{`target.mode "merge"`}},
+		{"onefile token file missing", "target: {type: onefile, env: beta, token_file: nowhere}\n", []string{"target.token_file", "cannot be read"}},
+		{"peoplefluent", "kind: training-history\ntarget: {type: peoplefluent, base: 'https://lms.example/ekp/', key_file: key}\n", nil},
+		{"peoplefluent missing all", "target: {type: peoplefluent, endpoint: users}\n", []string{"target.base", `target.endpoint "users"`, "kind is missing", "target.key_file or target.key_env"}},
+		{"peoplefluent key file missing", "kind: courses\ntarget: {type: peoplefluent, base: b, key_file: nokey}\n", []string{"target.key_file", "cannot be read"}},
+		{"export without folder", "kind: users\ntarget: {type: export}\n", []string{"target.folder is missing"}},
+		{"bad glob and map and date order", "inputs: {folder: in, glob: '[x'}\nmap: nomap.yaml\ndate_order: ymd\n", []string{`inputs.glob "[x"`, "map ", "cannot be read", `date_order "ymd"`}},
+		{"no folder", "inputs: {glob: '*.csv'}\n", []string{"inputs.folder is missing"}},
+		{"settle as seconds and duration", "inputs: {folder: in, settle: 90}\n", nil},
+		{"bad settle", "inputs: {folder: in, settle: soon}\n", []string{`"soon" is not a duration`}},
+		{"bad percentage", "inputs: {folder: in}\nthresholds: {max_changes: 150%}\n", []string{"is not a percentage"}},
+		{"not YAML", "inputs: [\n", []string{"is not a job file"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, "job.yaml")
+			text := tc.yaml
+			if !strings.Contains(text, "inputs:") {
+				text = "inputs: {folder: in}\n" + text
+			}
+			writeFile(t, p, text)
+			j, err := Load(p)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("loaded %+v, want problems %q", j, tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "secret-") {
+				t.Errorf("the error repeats a secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestJobDefaults(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "in"), 0o755)
+	t.Setenv("BULK_STATE_DIR", filepath.Join(dir, "state"))
+	p := filepath.Join(dir, "learners.yaml")
+	writeFile(t, p, "inputs: {folder: in, settle: 90}\ndiff: false\nthresholds: {max_new: 10%, max_changes: 200}\n")
+	j, err := Load(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	d := diffRun(t, st, []string{"ID", "Name"}, [][]string{{"1", "Ann"}, {"2", "Bo"}, {"3", "Cy"}, {"4", "Di"}})
-	if c := d.Counts; c.New != 4 || c.Known != 0 {
-		t.Fatalf("first run: %+v", c)
+	if j.Name != "learners" || j.State != filepath.Join(dir, "state", "nightly.db") || j.Inputs.Glob != "*.csv" ||
+		time.Duration(j.Inputs.Settle) != 90*time.Second || j.Report != filepath.Join(dir, "in", "archive", "reports") ||
+		j.Target.Type != "validate" || j.DiffOn() {
+		t.Errorf("defaults: %+v", j)
 	}
-	// Row 3 (ID 2) failed at the target: it must be sent again next time.
-	if n, err := st.Commit(context.Background(), d, "R1", func(src, row int) bool { return row != 3 }); err != nil || n != 3 {
-		t.Fatalf("commit: %d, %v", n, err)
+	if j.Thresholds.MaxMissing.String() != "25%" || j.Thresholds.MaxNew.String() != "10%" || j.Thresholds.MaxChanges.String() != "200" {
+		t.Errorf("thresholds: %v %v %v", j.Thresholds.MaxMissing, j.Thresholds.MaxNew, j.Thresholds.MaxChanges)
 	}
-	// Columns reordered, ID 3 changed, ID 4 gone, ID 5 new.
-	d = diffRun(t, st, []string{"Name", "ID"}, [][]string{{"Ann", "1"}, {"Bo", "2"}, {"Cyd", "3"}, {"Eve", "5"}})
-	want := DiffCounts{Known: 3, New: 2, Changed: 1, Unchanged: 1, Missing: 1}
-	if d.Counts != want {
-		t.Fatalf("second run: %+v, want %+v", d.Counts, want)
-	}
-	th := Thresholds{MaxChanges: Limit{Count: 0, Set: true}, MaxMissing: Limit{Percent: 50, Set: true}}
-	if why := th.Evaluate(d.Counts); len(why) != 1 || !strings.Contains(why[0], "1 known rows would be updated") {
+	why := j.Thresholds.Evaluate(DiffCounts{Known: 100, New: 11, Changed: 201, Missing: 26})
+	if len(why) != 3 || !strings.Contains(why[1], "11 rows are new; the job allows at most 10%") || !strings.Contains(why[2], "26 of 100 known rows are missing") {
 		t.Errorf("Evaluate = %q", why)
 	}
-}
-
-func TestSends(t *testing.T) {
-	st, err := OpenState(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
+	writeFile(t, p, "inputs: {folder: in}\nstate: my/state.db\n")
+	if j, err = Load(p); err != nil || j.State != filepath.Join(dir, "my", "state.db") || !j.DiffOn() {
+		t.Errorf("a job's own state path: %+v, %v", j, err)
 	}
-	defer st.Close()
-	d := diffRun(t, st, []string{"ID", "Name"}, [][]string{{"1", "Ann"}, {"", "nokey"}, {"3", "Cy"}})
-	st.Commit(context.Background(), d, "R1", func(int, int) bool { return true })
-	d = diffRun(t, st, []string{"ID", "Name"}, [][]string{{"1", "Ann"}, {"", "nokey"}, {"3", "Cyd"}})
-	for row, want := range map[int]bool{2: false, 3: true, 4: true, 5: false} {
-		if got := d.Sends(0, row); got != want {
-			t.Errorf("Sends(row %d) = %v, want %v", row, got, want)
-		}
+	t.Setenv("BULK_STATE_DIR", "")
+	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "xdg"))
+	if got := DefaultStatePath(); got != filepath.Join(dir, "xdg", "bulk", "nightly.db") {
+		t.Errorf("DefaultStatePath with XDG_STATE_HOME: %s", got)
 	}
 }

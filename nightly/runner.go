@@ -187,7 +187,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 	j, st := r.j, r.st
 	start := r.now()
 	repDir := filepath.Join(j.Report, runID)
-	if err := st.StartRun(Run{ID: runID, Job: j.Name, JobPath: absPath(j.Path), File: claimed, Started: start, Report: repDir}); err != nil {
+	if err := st.StartRun(Run{ID: runID, Job: j.Name, JobPath: absPath(j.Path), File: claimed, Started: start, Report: repDir, Target: j.TargetKey()}); err != nil {
 		log.Error("cannot record the run", "err", err)
 		return app.CannotRun
 	}
@@ -212,7 +212,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 		return code
 	}
 
-	d, err := st.NewDiffer(j.Name)
+	d, err := st.NewDiffer(j.Name, j.TargetKey())
 	if err != nil {
 		log.Error("cannot read the job state", "err", err)
 		return finish("failed", app.CannotRun, map[string]any{"error": err.Error()})

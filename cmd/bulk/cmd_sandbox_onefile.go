@@ -22,6 +22,7 @@ type sandboxFlags struct {
 	faults     sandbox.FaultSpec
 	keychain   string
 	sessionTTL time.Duration
+	search     string
 }
 
 func newSandboxOneFileCmd(a *App) *cobra.Command {
@@ -48,6 +49,7 @@ what it holds. Exit status 0 after Ctrl-C; 2 when it cannot start.
   burst429=P    start a run of burstlen (default 10) answers 429
   scope=all     500/drop/stall on reads too (default: writes only)
   seed=N        seed of the random choices, so a run can be repeated
+  lag=DUR       a created user is missing from user searches for DUR (GET /User/{id} finds it)
 P is a share: 0.1 or 10%.`,
 		Example: `  bulk sandbox onefile
   bulk sandbox onefile --addr 127.0.0.1:0 --latency 30ms --faults drop=0.05,error500=0.05,seed=7
@@ -66,6 +68,7 @@ P is a share: 0.1 or 10%.`,
 	fs.Var(&f.faults, "faults", "faults to inject, like drop=0.1,error500=5%,seed=7 (see above)")
 	fs.StringVar(&f.keychain, "keychain", "off", "the centre's keychain setting: on (creates answer no user ID) or off")
 	fs.DurationVar(&f.sessionTTL, "session-ttl", 24*time.Hour, "how long a session token lasts")
+	fs.StringVar(&f.search, "search", "summary", "what a user search answers: summary (ID, names, MISID, Email, Role, DefaultAssessorID, as real centres do) or full")
 	return cmd
 }
 
@@ -84,6 +87,9 @@ func runSandboxOneFile(ctx context.Context, a *App, cmd *cobra.Command, f sandbo
 	}
 	if f.sessionTTL <= 0 {
 		return usageError(cmd, fmt.Errorf("--session-ttl must be positive"))
+	}
+	if cfg.SearchMode, err = sandbox.ParseSearchMode(f.search); err != nil {
+		return usageError(cmd, fmt.Errorf("--search: %w", err))
 	}
 	cfg.RetryAfter, cfg.Latency, cfg.Faults, cfg.SessionTTL = f.retryAfter, f.latency, f.faults, f.sessionTTL
 	return app.ServeOneFileSandbox(ctx, a.deps(), cfg, f.addr, f.seed)

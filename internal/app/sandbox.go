@@ -42,8 +42,8 @@ func ServeOneFileSandbox(ctx context.Context, d Deps, cfg sandbox.Config, addr, 
 	if cfg.RateLimit > 0 {
 		limit = fmt.Sprintf("%d calls per %v", cfg.RateLimit, cfg.RateWindow)
 	}
-	fmt.Fprintf(d.stderr(), "sandbox: %s, latency %v, faults %s, keychain %s, sessions last %v\n",
-		limit, cfg.Latency, cfg.Faults, map[bool]string{true: "on", false: "off"}[cfg.Keychain], cfg.SessionTTL)
+	fmt.Fprintf(d.stderr(), "sandbox: %s, latency %v, faults %s, keychain %s, sessions last %v, user search answers %s\n",
+		limit, cfg.Latency, cfg.Faults, map[bool]string{true: "on", false: "off"}[cfg.Keychain], cfg.SessionTTL, cfg.SearchMode)
 	// The token is printed on purpose: it opens this local sandbox and nothing else.
 	fmt.Fprintf(d.Stdout, "OneFile sandbox serving at %s\n", base)
 	fmt.Fprintf(d.Stdout, "customer token (this sandbox only): %s\n", srv.CustomerToken())

@@ -30,6 +30,9 @@ import (
 //	              POST /User/{id}, POST /User/{id}/Assign (the default)
 //	scope=all     ... and reads too (searches, GET, Authentication)
 //	seed=N        seed of the fault decisions (default 1)
+//	lag=DUR       read-after-write lag: a user made by POST /User is missing
+//	              from User/Search for DUR after its creation; GET /User/{id}
+//	              answers it at once
 //
 // P is a share written as 0.1 or 10%. Latency, jitter and 429 bursts always
 // apply to every request. "none" or the empty string means no faults.
@@ -49,6 +52,9 @@ type FaultSpec struct {
 	BurstLen int
 	AllCalls bool // scope=all
 	Seed     int64
+	// Lag hides a created user from User/Search for this long, as a search
+	// index that catches up with the database after a while would.
+	Lag time.Duration
 }
 
 // ParseFaultSpec parses the text form described on FaultSpec.
@@ -99,8 +105,10 @@ func ParseFaultSpec(s string) (FaultSpec, error) {
 			}
 		case "seed":
 			f.Seed, err = strconv.ParseInt(val, 10, 64)
+		case "lag":
+			f.Lag, err = parseDuration(val)
 		default:
-			return FaultSpec{}, fmt.Errorf("fault spec %q: unknown key %q (known: latency, jitter, error500, drop, stall, burst429, burstlen, scope, seed)", s, key)
+			return FaultSpec{}, fmt.Errorf("fault spec %q: unknown key %q (known: latency, jitter, error500, drop, stall, burst429, burstlen, scope, seed, lag)", s, key)
 		}
 		if err != nil {
 			return FaultSpec{}, fmt.Errorf("fault spec %q: %s=%s: %v", s, key, val, err)
@@ -169,6 +177,9 @@ func (f FaultSpec) String() string {
 	}
 	if f.Seed != 0 {
 		add("seed", strconv.FormatInt(f.Seed, 10))
+	}
+	if f.Lag > 0 {
+		add("lag", f.Lag.String())
 	}
 	if len(parts) == 0 {
 		return "none"

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -25,6 +26,10 @@ func validRole(r int) bool {
 	}
 	return false
 }
+
+// placementRoles are the roles that take a PlacementID: learners, and
+// employers and observers, for whom it is mandatory.
+var placementRoles = map[int]bool{RoleLearner: true, RoleEmployer: true, RoleObserver: true}
 
 // defaultAssessorRoles are the roles a learner's DefaultAssessorID may name.
 // The guide says "assessor"; a trainee assessor is one too. An IQA is not.
@@ -118,6 +123,15 @@ func parseDate(s string) (time.Time, bool) {
 // matched case-insensitively, as ASP.NET model binding does. It returns the
 // typed values keyed by canonical field name, or a list of problems.
 func decodeUserFields(body []byte) (map[string]any, []string) {
+	// json.Unmarshal reads null into a map as no fields at all, which would
+	// make "null" an empty update that succeeds: only an object is a body.
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
+		what := "empty"
+		if len(t) > 0 {
+			what = fmt.Sprintf("%.20q", t)
+		}
+		return nil, []string{"the body is not a JSON object of user fields (it is " + what + ")"}
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, []string{"the body is not a JSON object: " + err.Error()}
@@ -129,8 +143,18 @@ func decodeUserFields(body []byte) (map[string]any, []string) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	given := make(map[string]string, len(keys)) // canonical name -> the spelling first met
 	for _, k := range keys {
 		def, ok := userFieldByLower[strings.ToLower(k)]
+		if ok {
+			// Names match ignoring case, so "Email" and "email" are one field given
+			// twice: which value OneFile keeps is not documented, so refuse it.
+			if prev, dup := given[def.name]; dup {
+				errs = append(errs, fmt.Sprintf("%s is given twice (as %q and %q)", def.name, prev, k))
+				continue
+			}
+			given[def.name] = k
+		}
 		if !ok {
 			if strings.EqualFold(k, "ID") {
 				errs = append(errs, "ID cannot be set: OneFile assigns it (to change a user, POST /User/{id})")

@@ -69,8 +69,22 @@ func (s *Server) orgJSON(o *organisation) map[string]any {
 	}
 }
 
-// userJSON is a user as GET /User/{id} and User/Search answer it: every
-// stored field, the ID, the username and LastModified; never the password.
+// userSummaryJSON is a user as User/Search answers it in SearchSummary mode:
+// the ID and the summary fields the user has, nothing else.
+func userSummaryJSON(u *user) map[string]any {
+	m := make(map[string]any, len(summaryFields)+1)
+	for _, k := range summaryFields {
+		if v, ok := u.vals[k]; ok {
+			m[k] = jsonValue(v)
+		}
+	}
+	m["ID"] = u.ID
+	return m
+}
+
+// userJSON is a user as GET /User/{id} (and User/Search in SearchFull mode)
+// answers it: every stored field, the ID, the username and LastModified;
+// never the password.
 func userJSON(u *user) map[string]any {
 	m := make(map[string]any, len(u.vals)+3)
 	for k, v := range u.vals {
@@ -109,8 +123,9 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 	s.nextUserID++
 	now := time.Now().UTC()
 	u := &user{ID: id, vals: vals, created: now, modified: now,
-		username: makeUsername(strVal(vals["FirstName"]), strVal(vals["LastName"]), id),
-		password: s.makePassword()}
+		username:   makeUsername(strVal(vals["FirstName"]), strVal(vals["LastName"]), id),
+		password:   s.makePassword(),
+		searchable: now.Add(s.cfg.Faults.Lag)}
 	s.users[id] = u
 	if s.cfg.Keychain {
 		// 2026 guide: with the keychain setting on, the answer is the
@@ -194,6 +209,11 @@ func (s *Server) validateUser(v map[string]any, self int) []string {
 				bad("%s applies to learners only (this user has role %d)", f.name, role)
 			}
 		}
+	}
+	if _, ok := v["PlacementID"]; ok && !placementRoles[role] && validRole(role) {
+		// The guide lists PlacementID for learners, and as mandatory for
+		// employers and observers; the other roles' optional fields lack it.
+		bad("PlacementID applies to learners, employers and observers only (this user has role %d)", role)
 	}
 	if email := strVal(v["Email"]); email != "" && !plausibleEmail(email) {
 		bad("Email %q is not an email address", email)
@@ -515,11 +535,15 @@ func (s *Server) searchUsers(body []byte) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var rows []any
 	for _, id := range slices.Sorted(maps.Keys(s.users)) {
 		u := s.users[id]
+		if now.Before(u.searchable) {
+			continue // the lag fault: not in the search index yet
+		}
 		if !intMatch(f, "OrganisationID", u.org()) || !intMatch(f, "Role", u.role()) ||
 			!textMatch(f, "FirstName", u.str("FirstName")) || !textMatch(f, "LastName", u.str("LastName")) ||
 			!textMatch(f, "Email", u.str("Email")) || !textMatch(f, "MISID", u.str("MISID")) {
@@ -528,7 +552,11 @@ func (s *Server) searchUsers(body []byte) ([]any, error) {
 		if since, ok := f["LastModified"].(time.Time); ok && u.modified.Before(since) {
 			continue
 		}
-		rows = append(rows, userJSON(u))
+		if s.cfg.SearchMode == SearchFull {
+			rows = append(rows, userJSON(u))
+		} else {
+			rows = append(rows, userSummaryJSON(u))
+		}
 	}
 	return rows, nil
 }

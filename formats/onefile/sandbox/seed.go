@@ -196,9 +196,12 @@ func (s *Seed) Validate() error {
 		if u.FirstName == "" || u.LastName == "" || u.Email == "" {
 			bad("%s: FirstName, LastName and Email are required", where)
 		}
-		needPlacement := u.Role == RoleLearner || u.Role == RoleEmployer || u.Role == RoleObserver
+		needPlacement := placementRoles[u.Role]
 		if needPlacement && u.PlacementID == 0 {
 			bad("%s: PlacementID is required for role %d", where, u.Role)
+		}
+		if !needPlacement && u.PlacementID != 0 {
+			bad("%s: PlacementID is for learners, employers and observers only, not role %d", where, u.Role)
 		}
 		if u.PlacementID != 0 && placements[u.PlacementID] != org {
 			bad("%s: PlacementID %d is not a placement of organisation %d", where, u.PlacementID, org)

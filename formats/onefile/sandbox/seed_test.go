@@ -36,6 +36,7 @@ func TestLoadSeed(t *testing.T) {
 		{"duplicate user", strings.Replace(yamlSeed, "ID: 11,", "ID: 10,", 1), "user ID 10 appears twice"},
 		{"learner's assessor missing", strings.Replace(yamlSeed, "DefaultAssessorID: 10", "DefaultAssessorID: 12", 1), "DefaultAssessorID 12 is not an assessor"},
 		{"learner without classroom", strings.Replace(yamlSeed, "ClassroomID: 1, ", "", 1), "learners need ClassroomID"},
+		{"placement on an assessor", strings.Replace(yamlSeed, "MISID: A1}", "MISID: A1, PlacementID: 2}", 1), "PlacementID is for learners, employers and observers only"},
 		{"bad role", strings.Replace(yamlSeed, "Role: 5", "Role: 6", 1), "Role 6 is not one of"},
 		{"unit without ID", strings.Replace(yamlSeed, "ID: U_ONE, ", "", 1), "needs an ID and a Title"},
 		{"no customer", strings.Replace(yamlSeed, "ID: 9,", "", 1), "Customer.ID must be"},

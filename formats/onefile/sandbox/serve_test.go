@@ -35,11 +35,14 @@ func TestStart(t *testing.T) {
 	go func() {
 		req, _ := http.NewRequest("POST", base+"/User", strings.NewReader(`{"OrganisationID":5740,"Role":5,"FirstName":"a","LastName":"b","Email":"a@b.example"}`))
 		req.Header.Set("X-TokenID", string(tok))
+		req.Header.Set("Content-Type", "application/json")
 		_, err := http.DefaultClient.Do(req)
 		stalled <- err
 	}()
-	for s.Snapshot().Stalled == 0 {
-		time.Sleep(5 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); s.Snapshot().Stalled == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the create was never stalled: %+v", s.Snapshot().Statuses)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

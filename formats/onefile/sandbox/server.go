@@ -10,6 +10,7 @@ import (
 	"hash/fnv"
 	"io"
 	mrand "math/rand"
+	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -52,6 +53,42 @@ type Config struct {
 	RandSeed int64
 	// MaxStall bounds how long a stall fault holds a response; default 2m.
 	MaxStall time.Duration
+	// SearchMode is how much of each user User/Search answers; the zero
+	// value is SearchSummary. GET /User/{id} always answers the full user.
+	SearchMode SearchMode
+}
+
+// SearchMode says how much of each user User/Search answers.
+type SearchMode string
+
+const (
+	// SearchSummary answers each user with only ID, FirstName, LastName,
+	// MISID, Email, Role and DefaultAssessorID: what real OneFile centres
+	// have been seen to answer. A loader that reads an absent field as empty
+	// fails here in rehearsal instead of on go-live morning.
+	SearchSummary SearchMode = "summary"
+	// SearchFull answers every stored field, as GET /User/{id} does.
+	SearchFull SearchMode = "full"
+)
+
+// summaryFields are the user fields a SearchSummary answer carries (besides ID).
+var summaryFields = []string{"FirstName", "LastName", "MISID", "Email", "Role", "DefaultAssessorID"}
+
+// ParseSearchMode reads "summary" or "full" (any case).
+func ParseSearchMode(s string) (SearchMode, error) {
+	switch m := SearchMode(strings.ToLower(strings.TrimSpace(s))); m {
+	case SearchSummary, SearchFull:
+		return m, nil
+	}
+	return "", fmt.Errorf("search mode %q: say summary (the fields real centres answer) or full (every field)", s)
+}
+
+// String is the mode's name; the zero value reads as the default, summary.
+func (m SearchMode) String() string {
+	if m == "" {
+		return string(SearchSummary)
+	}
+	return string(m)
 }
 
 // DefaultConfig is the configuration that imitates OneFile: 300 calls per
@@ -127,6 +164,9 @@ type user struct {
 	password string
 	created  time.Time
 	modified time.Time
+	// searchable is when User/Search starts to list the user: its creation
+	// plus the lag fault for users made by POST /User, zero for seeded ones.
+	searchable time.Time
 }
 
 func (u *user) role() int           { return intVal(u.vals["Role"]) }
@@ -150,6 +190,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxStall <= 0 {
 		cfg.MaxStall = 2 * time.Minute
+	}
+	if cfg.SearchMode == "" {
+		cfg.SearchMode = SearchSummary
 	}
 	if cfg.CustomerToken == "" {
 		cfg.CustomerToken = randomToken(18)
@@ -304,6 +347,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if len(bytes.TrimSpace(body)) > 0 && !jsonMediaType(r.Header.Get("Content-Type")) {
+		// ASP.NET Web API reads a body only through a formatter for its media
+		// type; OneFile's JSON formatter takes application/json and text/json.
+		s.finish(ep, http.StatusUnsupportedMediaType)
+		writeMsg(w, http.StatusUnsupportedMediaType, fmt.Sprintf("The request entity's media type %q is not supported for this resource: send the body as application/json", r.Header.Get("Content-Type")))
+		return
+	}
 	faulty := class == classWrite || s.cfg.Faults.AllCalls
 	f := s.cfg.Faults
 	if faulty && draw.kind < f.Error500 {
@@ -335,6 +385,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.finish(ep, rec.status)
 	rec.copyTo(w)
+}
+
+// jsonMediaType says whether a Content-Type header names JSON.
+func jsonMediaType(h string) bool {
+	mt, _, err := mime.ParseMediaType(h)
+	return err == nil && (mt == "application/json" || mt == "text/json")
 }
 
 // Pseudo statuses in the per-endpoint counts.
