@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,5 +218,41 @@ func TestIdentityULN(t *testing.T) {
 	}
 	if got := userOn(t, b, 1010).Fields["ULN"]; got != "1000000043" {
 		t.Errorf("ULN on OneFile %q", got)
+	}
+}
+
+// TestSummarySearchUpsert is issue 10's defect 5: against a OneFile whose user search answers
+// summaries (the sandbox's default), an upsert of 30 learners with 3 real changes sends 3
+// updates, each with only the field that changed: absent fields are unknown, not empty.
+func TestSummarySearchUpsert(t *testing.T) {
+	b := startSandbox(t, sandbox.Config{SearchMode: sandbox.SearchSummary})
+	rows := func(changed map[int]bool) []string {
+		var specs []string
+		for i := range 30 {
+			last := "Learner"
+			if changed[i] {
+				last = "Renamed"
+			}
+			specs = append(specs, fmt.Sprintf("Role=1;FirstName=L%d;LastName=%s;Email=l%d@learner.example;MISID=SUM-%d;DOB=2007-03-14;NINO=AB123456C;"+
+				"StartOn=2026-09-01;DefaultAssessorMISID=STF-001;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd", i, last, i, i))
+		}
+		return specs
+	}
+	first, _ := runLoad(t, b, validated(t, rows(nil), nil), Options{Mode: Upsert})
+	if got := statuses(first); got["create/ok"] == 0 {
+		t.Fatalf("first load: %v", got)
+	}
+	created := statuses(first)["create/ok"]
+	before := b.Snapshot().Calls["POST /User/{id}"]
+	out, _ := runLoad(t, b, validated(t, rows(map[int]bool{3: true, 11: true, 27: true}), nil), Options{Mode: Upsert})
+	updates := b.Snapshot().Calls["POST /User/{id}"] - before
+	got := statuses(out)
+	if updates != 3 || got["update/ok"] != 3 || got["exists/skipped"] != created-3 {
+		t.Errorf("%d updates sent, results %v; want 3 updates and %d unchanged", updates, got, created-3)
+	}
+	for _, r := range out.Results {
+		if r.Action == ActUpdate && r.Message != `changed LastName: "Learner" → "Renamed"` {
+			t.Errorf("row %d: %q, want only LastName changed", r.Item.Row, r.Message)
+		}
 	}
 }
