@@ -77,7 +77,7 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 		return nil, cannotRun(fmt.Errorf("--date-order %q: use dmy or mdy", c.dateOrder), "")
 	}
 	if c.mapFile != "" {
-		if opts.Aliases, err = pipeline.LoadAliases(c.mapFile); err != nil {
+		if opts.Aliases, err = pipeline.LoadAliases(ctx, c.mapFile); err != nil {
 			return nil, cannotRun(err, "")
 		}
 	}

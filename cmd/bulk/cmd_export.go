@@ -229,7 +229,7 @@ func (e *exportFlags) export(ctx context.Context, a *App, kindName string, input
 				"Install it (Debian/Ubuntu: apt-get install libxml2-utils; Fedora: dnf install libxml2; macOS has it) or leave out --xsd.")
 		}
 	}
-	present, err := e.presentFields(ek.kind, inputs)
+	present, err := e.presentFields(ctx, ek.kind, inputs)
 	if err != nil {
 		var ee *ExitError
 		if errors.As(err, &ee) {
@@ -294,11 +294,11 @@ func (e *exportFlags) export(ctx context.Context, a *App, kindName string, input
 
 // presentFields reads only the headers of the inputs and returns which fields of k they have, so
 // a CSV payload carries the columns the user gave (its header is written before any row).
-func (e *exportFlags) presentFields(k *pipeline.Kind, inputs []string) (func(int) bool, error) {
+func (e *exportFlags) presentFields(ctx context.Context, k *pipeline.Kind, inputs []string) (func(int) bool, error) {
 	var aliases pipeline.Aliases
 	var err error
 	if e.mapFile != "" {
-		if aliases, err = pipeline.LoadAliases(e.mapFile); err != nil {
+		if aliases, err = pipeline.LoadAliases(ctx, e.mapFile); err != nil {
 			return nil, err
 		}
 	}
