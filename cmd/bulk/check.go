@@ -81,7 +81,8 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 			return nil, cannotRun(err, "")
 		}
 	}
-	ro := read.Options{Sheet: c.sheet}
+	// With the context, Ctrl-C stops the reading, and the report's second reading for rejects.xlsx.
+	ro := read.Options{Sheet: c.sheet, Context: ctx}
 	if ro.Delimiter, err = parseDelimiter(c.delimiter); err != nil {
 		return nil, cannotRun(err, "")
 	}

@@ -13,6 +13,7 @@ const (
 	ExitRejected    = 1 // the run finished with rejected or failed rows
 	ExitCannotRun   = 2 // bad flags, unreadable input, authentication failure
 	ExitHeld        = 3 // a safety threshold held a nightly run
+	ExitCrashed     = 4 // a bug in bulk (a panic): details in a crash file, see crashed
 	ExitInterrupted = 130
 )
 
