@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -30,32 +31,100 @@ func NormalizeHeader(h string) string {
 // Aliases maps a site's own headers to canonical field names (from --map FILE).
 type Aliases map[string]string // normalized header → canonical field name
 
+// MaxMapSize bounds a --map file. A header map names a table's columns, a few dozen lines; at
+// most 16,384 columns fit in a spreadsheet, so 1 MiB (some 30,000 lines) is more than any map
+// needs, and a bigger file is something else given by mistake. The bound keeps the YAML tree,
+// which takes some 800 bytes a line while it is read, under 30 MB.
+const MaxMapSize = 1 << 20
+
 // LoadAliases reads a --map file: YAML whose top level maps "header in your file" to the canonical
 // field name, e.g.
 //
 //	Learner Forename: FirstName
 //	Tutor email: DefaultAssessorEmail
-func LoadAliases(path string) (Aliases, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading the header map: %w", err)
+//
+// It returns ctx's error as soon as ctx is done, even while the file is still being read (a slow
+// network drive, a pipe): the reading goroutine is left to end with the process.
+func LoadAliases(ctx context.Context, path string) (Aliases, error) {
+	type result struct {
+		a   Aliases
+		err error
 	}
-	defer f.Close()
-	return ParseAliases(f, path)
+	done := make(chan result, 1)
+	go func() {
+		f, err := os.Open(path)
+		if err != nil {
+			done <- result{nil, fmt.Errorf("reading the header map: %w", err)}
+			return
+		}
+		defer f.Close()
+		a, err := ParseAliases(f, path)
+		done <- result{a, err}
+	}()
+	select {
+	case r := <-done:
+		return r.a, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("reading the header map %s: %w", path, ctx.Err())
+	}
 }
 
-// ParseAliases parses the YAML of a header map; name is used in error messages.
+// ParseAliases parses the YAML of a header map; name is used in error messages. Its time is
+// linear in the map's size: the map is walked as a YAML tree and duplicates are found with a Go
+// map (decoding into a map[string]string compared each key with every key before it, and a
+// million-line map took hours).
 func ParseAliases(r io.Reader, name string) (Aliases, error) {
-	var raw map[string]string
-	if err := yaml.NewDecoder(r).Decode(&raw); err != nil && err != io.EOF {
+	data, err := io.ReadAll(io.LimitReader(r, MaxMapSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the header map %s: %w", name, err)
+	}
+	if len(data) > MaxMapSize {
+		return nil, fmt.Errorf("%s is larger than %d MiB, too large for a header map (a map has a line per column, like `Learner Forename: FirstName`); check that --map names the right file", name, MaxMapSize>>20)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s is not a header map: %v (expected lines like `Learner Forename: FirstName`)", name, err)
 	}
-	a := make(Aliases, len(raw))
-	for k, v := range raw {
-		if strings.TrimSpace(v) == "" {
-			return nil, fmt.Errorf("%s: header %q maps to nothing", name, k)
+	a := Aliases{}
+	if len(doc.Content) == 0 {
+		return a, nil // an empty file (or only comments): no aliases
+	}
+	m := doc.Content[0]
+	if m.Kind == yaml.ScalarNode && m.Tag == "!!null" {
+		return a, nil
+	}
+	if m.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s is not a header map: line %d is not `header: field` (expected lines like `Learner Forename: FirstName`)", name, m.Line)
+	}
+	type seen struct {
+		header string
+		line   int
+	}
+	first := make(map[string]seen, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if v.Kind == yaml.AliasNode && v.Alias != nil {
+			v = v.Alias
 		}
-		a[NormalizeHeader(k)] = strings.TrimSpace(v)
+		if k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("%s: line %d is not `header: field` (expected lines like `Learner Forename: FirstName`)", name, k.Line)
+		}
+		field := strings.TrimSpace(v.Value)
+		if field == "" || v.Tag == "!!null" {
+			return nil, fmt.Errorf("%s: header %q maps to nothing", name, k.Value)
+		}
+		norm := NormalizeHeader(k.Value)
+		if s, dup := first[norm]; dup {
+			if s.header == k.Value {
+				return nil, fmt.Errorf("%s: header %q is given twice, on lines %d and %d; keep one", name, k.Value, s.line, k.Line)
+			}
+			if a[norm] != field {
+				return nil, fmt.Errorf("%s: headers %q (line %d) and %q (line %d) are the same header to bulk, which ignores case, spaces, '_' and '-', but map to %s and %s; keep one", name, s.header, s.line, k.Value, k.Line, a[norm], field)
+			}
+			continue
+		}
+		first[norm] = seen{k.Value, k.Line}
+		a[norm] = field
 	}
 	return a, nil
 }

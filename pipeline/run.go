@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -76,6 +78,28 @@ type Options struct {
 	// Strict: a warning rejects its row too. It is decided here, before Keep and the Sink, so
 	// a row the report counts rejected never reaches the target.
 	Strict bool
+}
+
+// PanicError is a panic recovered in one of a run's goroutines: a bug in bulk, not a problem
+// of the input. Its message says only where it happened; the panic's value and stack are for a
+// crash file, not for a report or a log line (a value may hold data from the input).
+type PanicError struct {
+	Where string // "reading", "checking rows", "in-order checks"
+	Value any    // what was passed to panic
+	Stack []byte // the panicking goroutine's stack
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("internal error (a panic) while %s", e.Where)
+}
+
+// recoverAs turns a panic of the calling goroutine into a *PanicError in *err, so one bad rule
+// or reader ends the run with its own exit status instead of killing the process with Go's 2,
+// the status of a bad flag. It must be deferred directly.
+func recoverAs(where string, err *error) {
+	if v := recover(); v != nil {
+		*err = &PanicError{Where: where, Value: v, Stack: debug.Stack()}
+	}
 }
 
 // ErrNoKind means no table of the input matched any kind.
@@ -175,8 +199,9 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 	defer uniq.free()
 
 	// Reader: one goroutine, because files are read in order.
-	g.Go(func() error {
+	g.Go(func() (err error) {
 		defer close(work)
+		defer recoverAs("reading", &err)
 		seq, index := 0, 0
 		for _, in := range inputs {
 			var first *Source // the input's first table of data
@@ -288,12 +313,19 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		return nil
 	})
 
-	// Row checks: stateless, so any number of goroutines.
-	workers := errgroup.Group{}
+	// Row checks: stateless, so any number of goroutines. They are in g, so that one that fails
+	// (a panic) stops the others and the reader instead of leaving them blocked.
+	var workers sync.WaitGroup
 	for w := 0; w < o.Workers; w++ {
-		workers.Go(func() error {
+		workers.Add(1)
+		g.Go(func() (err error) {
+			defer workers.Done()
+			defer recoverAs("checking rows", &err)
 			var scratch []byte
 			for b := range work {
+				if ctx.Err() != nil {
+					return ctx.Err() // the run is over: what is queued need not be checked
+				}
 				b.keys = b.keys[:0]
 				for i := 0; i < b.n; i++ {
 					r := &b.rows[i]
@@ -311,13 +343,14 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		})
 	}
 	g.Go(func() error {
-		err := workers.Wait()
+		workers.Wait()
 		close(done)
-		return err
+		return nil
 	})
 
 	// Sequencer: puts batches back in input order for cross-row rules, the sink and the report.
-	g.Go(func() error {
+	g.Go(func() (err error) {
+		defer recoverAs("in-order checks", &err)
 		st := &RunState{vals: map[string]any{}, uniq: uniq, salts: map[saltKey]uint64{}}
 		defer func() { st.uniq = nil }() // its memory is freed when Run returns
 		crosses := map[*Kind]Cross{}

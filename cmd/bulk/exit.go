@@ -18,6 +18,7 @@ const (
 	ExitRejected    = 1 // the run finished with rejected or failed rows
 	ExitCannotRun   = 2 // bad flags, unreadable input, authentication failure
 	ExitHeld        = 3 // a safety threshold held a nightly run
+	ExitCrashed     = 4 // a bug in bulk (a panic): details in a crash file, see crashed
 	ExitInterrupted = 130
 )
 
@@ -70,10 +71,15 @@ func exitStatus(ctx context.Context, err error) (code int, msg error, hint strin
 		return ExitOK, nil, ""
 	}
 	var ee *ExitError
+	var ae *app.Error
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) && (errors.As(err, &ee) && ee.Code == ExitCannotRun || errors.As(err, &ae) && ae.Kind == app.CannotRun) {
+		// Stopped by the interruption itself (a header map or a report cut short), not by
+		// anything wrong with the command.
+		return ExitInterrupted, errors.New("interrupted; what was done is recorded in the report"), ""
+	}
 	if errors.As(err, &ee) {
 		return ee.Code, ee.Err, ee.Hint
 	}
-	var ae *app.Error
 	if errors.As(err, &ae) {
 		return exitCodes[ae.Kind], ae.Err, ae.Hint
 	}

@@ -176,7 +176,7 @@ func Export(ctx context.Context, d Deps, o ExportOptions) (*ExportOutcome, error
 				"Install it (Debian/Ubuntu: apt-get install libxml2-utils; Fedora: dnf install libxml2; macOS has it) or leave out --xsd.")
 		}
 	}
-	present, err := o.presentFields(ek.Kind)
+	present, err := o.presentFields(ctx, ek.Kind)
 	if err != nil {
 		var ae *Error
 		if errors.As(err, &ae) {
@@ -246,15 +246,15 @@ func Export(ctx context.Context, d Deps, o ExportOptions) (*ExportOutcome, error
 
 // presentFields reads only the headers of the inputs and returns which fields of k they have, so
 // a CSV payload carries the columns the user gave (its header is written before any row).
-func (o *ExportOptions) presentFields(k *pipeline.Kind) (func(int) bool, error) {
+func (o *ExportOptions) presentFields(ctx context.Context, k *pipeline.Kind) (func(int) bool, error) {
 	var aliases pipeline.Aliases
 	var err error
 	if o.MapFile != "" {
-		if aliases, err = pipeline.LoadAliases(o.MapFile); err != nil {
+		if aliases, err = pipeline.LoadAliases(ctx, o.MapFile); err != nil {
 			return nil, err
 		}
 	}
-	ro := read.Options{Sheet: o.Sheet}
+	ro := read.Options{Sheet: o.Sheet, Context: ctx}
 	if ro.Delimiter, err = ParseDelimiter(o.Delimiter); err != nil {
 		return nil, err
 	}

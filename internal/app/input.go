@@ -67,11 +67,11 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		return nil, err
 	}
 	if o.MapFile != "" {
-		if opts.Aliases, err = pipeline.LoadAliases(o.MapFile); err != nil {
+		if opts.Aliases, err = pipeline.LoadAliases(ctx, o.MapFile); err != nil {
 			return nil, cannotRun(err, "")
 		}
 	}
-	ro := read.Options{Sheet: o.Sheet}
+	ro := read.Options{Sheet: o.Sheet, Context: ctx}
 	if ro.Delimiter, err = ParseDelimiter(o.Delimiter); err != nil {
 		return nil, cannotRun(err, "")
 	}

@@ -1,6 +1,7 @@
 package read
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ type csvTable struct {
 	rows    int                // estimated data rows (see EstimatedRows)
 	pending []pipeline.Problem // problems of the header row, given to the first data row unless taken
 	bad     []badBytes         // scratch: the bad bytes of the current record
+	long    bool               // a cell of the record just split may be longer than csvMaxCell
 	arena   strings.Builder    // the block records' text is copied into (see text)
 }
 
@@ -62,7 +64,11 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
-	enc, valid, err := detectEncoding(f)
+	ctx := o.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	enc, valid, err := detectEncoding(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
@@ -74,6 +80,7 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 		p = newParser(f)
 		p.noStarts = true
 	}
+	p.ctx = ctx
 	sample, err := p.sample(sniffSample)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
@@ -98,12 +105,7 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 		if len(bad) == 0 && p.blank() {
 			continue
 		}
-		cells := strings.Clone(string(p.text))
-		prev := 0
-		for _, e := range p.ends {
-			src.Header = append(src.Header, cells[prev:e])
-			prev = e + 1 // past the delimiter
-		}
+		src.Header = t.split(src.Header, strings.Clone(string(p.text)))
 		src.HeaderRow = p.startLine
 		t.width = len(src.Header)
 		t.pending = t.problems(t.pending, src.Header, bad, pipeline.Warning)
@@ -114,7 +116,7 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 
 // detectEncoding decides the encoding from a byte-order mark, or else from the whole file, and
 // leaves f at the first byte of text. valid says it read the whole file and found it valid UTF-8.
-func detectEncoding(f io.ReadSeeker) (enc encoding, valid bool, err error) {
+func detectEncoding(ctx context.Context, f io.ReadSeeker) (enc encoding, valid bool, err error) {
 	head := make([]byte, 4096)
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -132,9 +134,9 @@ func detectEncoding(f io.ReadSeeker) (enc encoding, valid bool, err error) {
 				return 0, false, err
 			}
 			if ra, size, ok := sizedReaderAt(f); ok && size >= parallelUTF8Min {
-				valid, err = validUTF8Parallel(ra, size, runtime.GOMAXPROCS(0))
+				valid, err = validUTF8Parallel(ctx, ra, size, runtime.GOMAXPROCS(0))
 			} else {
-				valid, err = validUTF8(f, buf)
+				valid, err = validUTF8(ctx, f, buf)
 			}
 			if err != nil {
 				return 0, false, err
@@ -144,7 +146,7 @@ func detectEncoding(f io.ReadSeeker) (enc encoding, valid bool, err error) {
 				if _, err := f.Seek(0, io.SeekStart); err != nil {
 					return 0, false, err
 				}
-				st, err := scanUTF8(f, buf)
+				st, err := scanUTF8(ctx, f, buf)
 				if err != nil {
 					return 0, false, err
 				}
@@ -214,18 +216,13 @@ func (t *csvTable) Next(rec *pipeline.Record) error {
 			continue
 		}
 		p := t.p
-		s := t.text(p.text)
-		prev := 0
-		for _, e := range p.ends {
-			rec.Cells = append(rec.Cells, s[prev:e])
-			prev = e + 1 // past the delimiter
-		}
+		rec.Cells = t.split(rec.Cells, t.text(p.text))
 		rec.Row = p.startLine
 		if len(t.pending) > 0 {
 			rec.Problems = append(rec.Problems, t.pending...)
 			t.pending = nil
 		}
-		if !p.tooLong && !p.resynced && len(p.ends) != t.width {
+		if !p.tooLong && !p.resynced && len(p.ends) != t.width && len(p.ends) <= csvMaxColumns {
 			rec.Problems = append(rec.Problems, t.problem(rec.Row, -1, "", pipeline.RuleMalformed, pipeline.Error,
 				fmt.Sprintf("This row has %d cells but the header has %d (cells are read as separated by %s): a delimiter or quote is probably out of place in this row.",
 					len(p.ends), t.width, delimiterName(p.comma))))
@@ -233,6 +230,25 @@ func (t *csvTable) Next(rec *pipeline.Record) error {
 		rec.Problems = t.problems(rec.Problems, rec.Cells, bad, pipeline.Error)
 		return nil
 	}
+}
+
+// split appends the cells of the record just read to dst, s being its text, and notes in t.long
+// whether a cell may be longer than a spreadsheet cell can be. Cells past column XFD are not
+// kept: problems reports them, and a table wider than any spreadsheet costs no more to check
+// than one as wide as that.
+func (t *csvTable) split(dst []string, s string) []string {
+	ends := t.p.ends
+	if len(ends) > csvMaxColumns {
+		ends = ends[:csvMaxColumns]
+	}
+	prev, long := 0, false
+	for _, e := range ends {
+		long = long || e-prev > csvMaxCell
+		dst = append(dst, s[prev:e])
+		prev = e + 1 // past the delimiter
+	}
+	t.long = long
+	return dst
 }
 
 // textChunk is the size of the blocks records' text is kept in.
@@ -295,11 +311,27 @@ func (t *csvTable) problems(ps []pipeline.Problem, cells []string, bad []badByte
 		ps = append(ps, t.problem(row, -1, "", pipeline.RuleMalformed, sev, prefix+fmt.Sprintf(
 			"This line is longer than %d MiB without a line end, so it cannot be a row of a CSV file and its cells were not read. Check that the file is a CSV export.", maxRecord>>20)))
 	}
+	if n := len(p.ends); n > csvMaxColumns {
+		ps = append(ps, t.problem(row, -1, "", pipeline.RuleMalformed, sev, prefix+fmt.Sprintf(
+			"This row has %d cells, more than the %d columns (A to XFD) a spreadsheet can have, so the cells after column XFD were not read. Check that the file is a CSV export and that its cells are separated by %s.",
+			n, csvMaxColumns, delimiterName(p.comma))))
+	}
+	if t.long {
+		for i, c := range cells {
+			if len(c) > csvMaxCell && utf8.RuneCountInString(c) > csvMaxCell {
+				ps = append(ps, t.problem(row, i, preview(c), pipeline.RuleMalformed, sev, prefix+fmt.Sprintf(
+					"%s is %d characters long, more than the %d a spreadsheet cell can hold. Check the quotes around it, or shorten it.",
+					capital(t.cellName(i)), utf8.RuneCountInString(c), csvMaxCell)))
+			}
+		}
+	}
 	if p.qprob != quoteOK {
 		c := p.qcell
 		in := t.cellName(c)
 		var msg string
 		switch {
+		case p.runaway:
+			msg = fmt.Sprintf("%s opens a quote that is not closed on this line, so the row cannot be read reliably: taken as written, the quoted cell would run on for more than %d characters or %d lines (over %d lines at least), longer than a spreadsheet cell can be. Close or remove the quote; reading went on with the next line.", capital(in), csvMaxCell, csvMaxCellLines, p.spanned)
 		case p.resynced:
 			msg = fmt.Sprintf("%s opens a quote that is not closed on this line, so the row cannot be read reliably (taken as written, the quoted cell would run on over %d lines). Close or remove the quote; reading went on with the next line.", capital(in), p.spanned)
 		case p.qprob == quoteUnclosed:
@@ -356,6 +388,18 @@ func (p *parser) cellAt(off int64) int {
 		c++
 	}
 	return c
+}
+
+// preview is the start of a cell too long to show whole in a report: its first 100 characters.
+func preview(s string) string {
+	n := 0
+	for i := range s {
+		if n == 100 {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
 }
 
 func capital(s string) string {

@@ -2,6 +2,7 @@ package read
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -110,9 +111,12 @@ func (s utf8Stats) decide() encoding {
 
 // utf8Chunks reads r to the end through buf and calls fn on each chunk, never cutting a UTF-8
 // sequence between two chunks; fn returns false to stop early.
-func utf8Chunks(r io.Reader, buf []byte, fn func(chunk []byte) bool) error {
+func utf8Chunks(ctx context.Context, r io.Reader, buf []byte, fn func(chunk []byte) bool) error {
 	carry := 0
 	for {
+		if err := ctx.Err(); err != nil {
+			return err // interrupted: a file of gigabytes takes a while
+		}
 		n, err := io.ReadFull(r, buf[carry:])
 		atEOF := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 		if err != nil && !atEOF {
@@ -134,9 +138,9 @@ func utf8Chunks(r io.Reader, buf []byte, fn func(chunk []byte) bool) error {
 }
 
 // validUTF8 reports whether all of r is valid UTF-8: the fast pass that settles nearly every file.
-func validUTF8(r io.Reader, buf []byte) (bool, error) {
+func validUTF8(ctx context.Context, r io.Reader, buf []byte) (bool, error) {
 	valid := true
-	err := utf8Chunks(r, buf, func(c []byte) bool {
+	err := utf8Chunks(ctx, r, buf, func(c []byte) bool {
 		valid = utf8.Valid(c)
 		return valid
 	})
@@ -163,7 +167,7 @@ func sizedReaderAt(f io.Reader) (io.ReaderAt, int64, bool) {
 // validUTF8Parallel is validUTF8 over parts of the file read side by side. A part starts where a
 // character starts (past any continuation bytes at the cut), so no valid sequence is split: the
 // file is valid exactly when every part is.
-func validUTF8Parallel(ra io.ReaderAt, size int64, parts int) (bool, error) {
+func validUTF8Parallel(ctx context.Context, ra io.ReaderAt, size int64, parts int) (bool, error) {
 	parts = max(1, min(parts, 4))
 	cuts := make([]int64, parts+1)
 	cuts[parts] = size
@@ -185,7 +189,7 @@ func validUTF8Parallel(ra io.ReaderAt, size int64, parts int) (bool, error) {
 	for i := 0; i < parts; i++ {
 		g.Go(func() error {
 			n := cuts[i+1] - cuts[i]
-			v, err := validUTF8(io.NewSectionReader(ra, cuts[i], n), make([]byte, min(256<<10, n+8)))
+			v, err := validUTF8(ctx, io.NewSectionReader(ra, cuts[i], n), make([]byte, min(256<<10, n+8)))
 			valid[i] = v
 			return err
 		})
@@ -203,9 +207,9 @@ func validUTF8Parallel(ra io.ReaderAt, size int64, parts int) (bool, error) {
 
 // scanUTF8 reads r to the end and counts valid multi-byte sequences and invalid bytes, for a
 // file that is not valid UTF-8 throughout.
-func scanUTF8(r io.Reader, buf []byte) (utf8Stats, error) {
+func scanUTF8(ctx context.Context, r io.Reader, buf []byte) (utf8Stats, error) {
 	var st utf8Stats
-	err := utf8Chunks(r, buf, func(chunk []byte) bool {
+	err := utf8Chunks(ctx, r, buf, func(chunk []byte) bool {
 		for i := 0; i < len(chunk); {
 			if chunk[i] < utf8.RuneSelf {
 				i++

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -132,10 +133,57 @@ func stdlibRead(data []byte) ([]fuzzRecord, bool) {
 		if blank {
 			continue
 		}
-		if len(out) > 0 && len(rec) != len(out[0].cells) {
+		if len(out) > 0 && len(rec) != len(out[0].cells) || len(rec) > csvMaxColumns {
 			return nil, false
+		}
+		for _, c := range rec {
+			// Past a spreadsheet cell's bounds bulk reports the cell (or, for a quoted cell
+			// over lines, its first line): it differs from encoding/csv there on purpose.
+			if utf8.RuneCountInString(c) > csvMaxCell || strings.Count(c, "\n") >= csvMaxCellLines {
+				return nil, false
+			}
 		}
 		line, _ := r.FieldPos(0)
 		out = append(out, fuzzRecord{row: line, cells: rec})
 	}
+}
+
+// FuzzCSVMemory checks that what reading a CSV allocates is bounded by its size: a fixed part
+// (the parser's buffers), a part per line (a row's cells and its problems' messages) and a part
+// per byte. A reader that allocated by what a file claims (a row number, a width) or that
+// re-read its input over and over would break the bound. Kept inputs are in testdata/fuzz.
+func FuzzCSVMemory(f *testing.F) {
+	for _, s := range []string{
+		"a,b\n\"open\n" + strings.Repeat("x,y\n", 300),
+		"a,b\n\"" + strings.Repeat("\"\"", 500) + "\n1,2\n",
+		"a\n" + strings.Repeat(",", 2000) + "\n",
+		"a,b\n" + strings.Repeat("\"\n", 500),
+		"\xFF\xFEa\x00\n\x00\"\x00",
+		"n,m\nRen\xe9e,\"\x81\n\n\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := 1 + bytes.Count(data, []byte{'\n'}) + bytes.Count(data, []byte{'\r'})
+		limit := uint64(4<<20 + 4<<10*lines + 16*len(data))
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		tb, err := openCSV(bytes.NewReader(data), "fuzz.csv", Options{})
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		var rec pipeline.Record
+		for {
+			rec.Reset()
+			if err := tb.Next(&rec); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				t.Fatalf("Next: %v", err)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		if got := after.TotalAlloc - before.TotalAlloc; got > limit {
+			t.Fatalf("reading %d bytes (%d lines) allocated %d bytes, more than %d", len(data), lines, got, limit)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package read
 
 import (
+	"context"
 	"errors"
 	"io"
 	"unicode"
@@ -24,6 +25,15 @@ const (
 	// maxRecord bounds the memory one record may take. A record still open after this many bytes
 	// is a broken quote (multi-line) or not a CSV line at all (single line).
 	maxRecord = 1 << 20
+	// csvMaxCell is the most characters a spreadsheet cell holds (Excel's limit, also LibreOffice's
+	// and Google Sheets'). A quoted cell that runs on over line ends past it is taken for a
+	// quote that was never closed: its record is cut back to its first line.
+	csvMaxCell = 32767
+	// csvMaxCellLines is the most lines a quoted cell may span before it is taken for an unclosed
+	// quote too, so a quote left open above many short lines is found within a thousand of them.
+	csvMaxCellLines = 1000
+	// csvMaxColumns is the most columns a spreadsheet has (A to XFD): cells beyond are not read.
+	csvMaxColumns = 16384
 )
 
 // quoteProblem says what is wrong with a cell's quoting.
@@ -42,9 +52,11 @@ const (
 	parsed status = iota
 	needMore
 	atEnd
+	runaway // a quoted cell ran over line ends past csvMaxCell characters or csvMaxCellLines lines
 )
 
 type parser struct {
+	ctx     context.Context // checked before each read of more text: Ctrl-C stops a long read
 	rd      io.Reader
 	comma   byte
 	special [256]bool // bytes that end an unquoted cell's fast scan: comma, '"', '\r', '\n'
@@ -72,13 +84,14 @@ type parser struct {
 	lines     int  // physical lines the record spans
 	tooLong   bool // the record is a line longer than maxRecord; its cells are not read
 	resynced  bool // the record is the first line of a multi-line record that made no sense
+	runaway   bool // ... because a quoted cell in it ran past csvMaxCell characters or csvMaxCellLines lines
 	spanned   int  // lines the record would have spanned, when resynced
 
 	next, nextLine int // where the record ends: committed once the record is accepted
 }
 
 func newParser(rd io.Reader) *parser {
-	return &parser{rd: rd, buf: make([]byte, 4*readChunk), line: 1}
+	return &parser{ctx: context.Background(), rd: rd, buf: make([]byte, 4*readChunk), line: 1}
 }
 
 func (p *parser) setComma(c byte) {
@@ -104,6 +117,9 @@ func (p *parser) fill() (bool, error) {
 		nb := make([]byte, min(2*len(p.buf), maxRecord+readChunk))
 		copy(nb, p.buf[:p.w])
 		p.buf = nb
+	}
+	if err := p.ctx.Err(); err != nil {
+		return true, err
 	}
 	for !p.eof {
 		n, err := p.rd.Read(p.buf[p.w:])
@@ -137,6 +153,13 @@ func (p *parser) read(width int) error {
 		switch p.parse(false) {
 		case atEnd:
 			return io.EOF
+		case runaway:
+			// Taken as written, the quoted cell would swallow the rows below it (and, in a
+			// file of millions of lines, all memory): read its first line alone.
+			p.resync()
+			p.runaway = true
+			p.r, p.line = p.next, p.nextLine
+			return nil
 		case parsed:
 			if p.lines > 1 && (p.qprob != quoteOK || width > 0 && len(p.ends) != width) {
 				p.resync()
@@ -214,7 +237,7 @@ func (p *parser) resetRecord() {
 	p.ends = p.ends[:0]
 	p.starts = p.starts[:0]
 	p.qprob, p.qcell = quoteOK, 0
-	p.tooLong, p.resynced = false, false
+	p.tooLong, p.resynced, p.runaway = false, false, false
 }
 
 func (p *parser) noteQuote(cell int, q quoteProblem) {
@@ -248,6 +271,9 @@ func (p *parser) parse(lineOnly bool) status {
 		if i < len(b) && b[i] == '"' {
 			p.text = append(p.text, b[pend:i]...)
 			i++
+			// The cell's bounds, checked at each line end inside it: its characters are
+			// counted only once its bytes pass csvMaxCell, and then only the new ones.
+			cellStart, counted, runes, cellLines := len(p.text), len(p.text), 0, 1
 		quoted:
 			for {
 				j := i
@@ -311,6 +337,19 @@ func (p *parser) parse(lineOnly bool) status {
 				i += n
 				lines++
 				p.text = append(p.text, '\n')
+				cellLines++
+				if cellLines > csvMaxCellLines {
+					p.lines = lines
+					return runaway
+				}
+				if len(p.text)-cellStart > csvMaxCell {
+					runes += utf8.RuneCount(p.text[counted:])
+					counted = len(p.text)
+					if runes > csvMaxCell {
+						p.lines = lines
+						return runaway
+					}
+				}
 			}
 			pend = i
 		} else {

@@ -2,6 +2,7 @@ package read
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"flag"
@@ -660,7 +661,7 @@ func TestEncodingDecision(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			st, err := scanUTF8(strings.NewReader(tc.data), make([]byte, 7)) // a tiny buffer cuts sequences
+			st, err := scanUTF8(context.Background(), strings.NewReader(tc.data), make([]byte, 7)) // a tiny buffer cuts sequences
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -731,7 +732,7 @@ func TestValidUTF8Parallel(t *testing.T) {
 				}
 				want := utf8.Valid(b)
 				for parts := 1; parts <= 4; parts++ {
-					got, err := validUTF8Parallel(bytes.NewReader(b), int64(len(b)), parts)
+					got, err := validUTF8Parallel(context.Background(), bytes.NewReader(b), int64(len(b)), parts)
 					if err != nil || got != want {
 						t.Fatalf("%q in %d parts: %v, %v; want %v", b, parts, got, err, want)
 					}

@@ -4,6 +4,7 @@
 package read
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,6 +19,18 @@ import (
 type Options struct {
 	Delimiter rune   // 0: sniff among , ; tab |
 	Sheet     string // XLSX: read only this sheet
+	// Context, when set, stops reading once it is done (Ctrl-C, SIGTERM): a reader that sees it
+	// done returns its error, so a long read (the whole-file encoding pass, the rows, the
+	// report's second reading for rejects.xlsx) ends within a block of input.
+	Context context.Context
+}
+
+// ctxErr is o.Context's error, or nil when there is no context.
+func (o Options) ctxErr() error {
+	if o.Context == nil {
+		return nil
+	}
+	return o.Context.Err()
 }
 
 // Open opens one input by its extension.
