@@ -71,6 +71,7 @@ loads what is valid into OneFile (API) or PeopleFluent LMS (bulk files).
 	root.AddCommand(
 		newValidateCmd(a),
 		newLoadCmd(a, newLoadOnefileCmd(a), newLoadPFCmd(a)),
+		newApplyCmd(a),
 		newExportCmd(a),
 		newPushCmd(a, newPushPFCmd(a)),
 		newRunCmd(a),

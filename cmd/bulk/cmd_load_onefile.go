@@ -79,6 +79,8 @@ credentials.csv readable by you only.
 	fs.BoolVar(&o.Sandbox, "sandbox", false, "load into a OneFile sandbox started in this process (no account needed)")
 	fs.BoolVar(&o.Yes, "yes", false, "confirm a load into live without asking")
 	fs.DurationVar(&o.Drain, "drain", 30*time.Second, "after Ctrl-C, how long calls in flight may take to finish")
+	fs.BoolVar(&o.AllowIdentityChange, "allow-identity-change", false, "send updates that change a matched user's ULN, or two of their names and date of birth (else: conflict, not sent)")
+	fs.BoolVar(&o.AllowInsecureHTTP, "insecure-http", false, "allow a plain http:// --url to another host (the token crosses the network in clear)")
 	return cmd
 }
 

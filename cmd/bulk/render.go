@@ -88,10 +88,28 @@ func loadSummary(o *app.LoadOnefileOutcome) string {
 	if unchanged > 0 {
 		also = fmt.Sprintf(", %s unchanged since the last run", thousands(unchanged))
 	}
+	if n := c[load.StatusStale]; n > 0 {
+		also += fmt.Sprintf(", %s stale (changed on OneFile since the plan)", thousands(n))
+	}
+	if o.DryRun && out.Org.ID != 0 {
+		return planSummary(o, where)
+	}
 	return fmt.Sprintf("%s%s: %s created, %s updated, %s assigned, %s already there, %s rejected, %s failed, %s skipped%s (%s API calls, %s retries). Results: %s",
 		verb, where, thousands(okOf[load.ActCreate]), thousands(okOf[load.ActUpdate]), thousands(okOf[load.ActAssign]),
 		thousands(c[load.ActExists]-unchanged), thousands(c[load.StatusRejected]), thousands(c[load.StatusFailed]),
 		thousands(c[load.StatusSkipped]-c[load.ActExists]), also, thousands(o.Stats.Calls), thousands(o.Stats.Retries), o.ResultsFile())
+}
+
+// planSummary is what a dry run says: what each row would get, and where the plan is.
+func planSummary(o *app.LoadOnefileOutcome, where string) string {
+	n := map[string]int64{}
+	for _, r := range o.Load.Results {
+		n[load.PlannedAction(r)]++
+	}
+	return fmt.Sprintf("Dry run (nothing sent)%s: would create %s, update %s, assign %s; %s unchanged, %s %s, %s rejected (%s API calls). Results: %s\nPlan: %s. Review it, then send exactly that with: bulk apply %s",
+		where, thousands(n[load.PlanCreate]), thousands(n[load.PlanUpdate]), thousands(n[load.PlanAssign]), thousands(n[load.PlanUnchanged]),
+		thousands(n[load.PlanConflict]), plural(n[load.PlanConflict], "conflict", "conflicts"), thousands(n[load.PlanReject]),
+		thousands(o.Stats.Calls), o.ResultsFile(), o.Plan, o.Plan)
 }
 
 // pushSummary is the line a push ends with.

@@ -18,6 +18,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 	"github.com/bulkload/bulk/internal/catalog"
+	"github.com/bulkload/bulk/internal/target"
 	"github.com/bulkload/bulk/lockfile"
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -52,6 +53,14 @@ type LoadOnefileOptions struct {
 	Sandbox     bool   // load into a OneFile sandbox started in this process
 	Yes         bool   // confirm a load into live without asking
 	Drain       time.Duration
+	// AllowIdentityChange sends updates that would change a matched user's ULN or two of their
+	// names and date of birth (load.RuleIdentity); without it they are conflicts, not sent.
+	AllowIdentityChange bool
+	// AllowInsecureHTTP lets --url be plain http:// to a host that is not this machine.
+	AllowInsecureHTTP bool
+
+	// planned is the plan ApplyPlan carries out (by row), and plan its file.
+	planned map[int]*load.PlanRow
 }
 
 // LoadOnefileOutcome is what a OneFile load did. Load is nil when it stopped before loading.
@@ -61,6 +70,8 @@ type LoadOnefileOutcome struct {
 	Stats  api.Stats
 	Mode   load.Mode
 	DryRun bool
+	// Plan is the plan.json a dry run wrote ("" for none).
+	Plan string
 	// Credentials is the file the new logins went to ("" for none); KeptCredentials where an
 	// earlier run's logins in the same report folder were moved ("" for none).
 	Credentials, KeptCredentials string
@@ -147,7 +158,8 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 // send loads the validated rows (items) and puts what became of them into the report.
 func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget, led *ledger.Ledger, items []*load.Item, lockLater bool, note io.Writer, out *LoadOnefileOutcome) error {
 	rep := out.Report
-	client, err := api.New(api.Config{BaseURL: t.url, CustomerToken: t.token, RatePerMinute: o.Rate, Concurrency: o.Concurrency})
+	client, err := api.New(api.Config{BaseURL: t.url, CustomerToken: t.token, RatePerMinute: o.Rate, Concurrency: o.Concurrency,
+		AllowInsecureHTTP: o.AllowInsecureHTTP})
 	if err != nil {
 		return cannotRun(err, "")
 	}
@@ -157,14 +169,34 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 		Client: load.NewAPIClient(client), Ledger: led, APIRoot: t.url, Org: o.Org, Mode: out.Mode,
 		Concurrency: o.Concurrency, DryRun: o.DryRun, Drain: o.Drain,
 		Progress: prog.update, Inputs: o.Files, ReportDir: o.ReportDir, Logf: prog.logf,
+		AllowIdentityChange: o.AllowIdentityChange, Planned: o.planned,
 	}
-	if lockLater {
+	if !o.DryRun && t.box == nil {
+		// Once OneFile has said which organisation this is, the load also holds the lock of the
+		// organisation as OneFile names it (customer and organisation IDs): two spellings of one
+		// server's URL, or two names for one host, can then never send to it at once.
 		lo.Lock = func(org load.Organisation) (func(), error) {
-			lk, err := lockOrg(led, t.url, org.ID, org.Name, note)
+			var byURL *lockfile.Lock
+			if lockLater {
+				lk, err := lockOrg(led, t.url, org.ID, org.Name, note)
+				if err != nil {
+					return nil, err
+				}
+				byURL = lk
+			}
+			byID, err := lockOrg(led, fmt.Sprintf("onefile-customer:%d", org.CustomerID), org.ID, org.Name, note)
 			if err != nil {
+				if byURL != nil {
+					byURL.Release()
+				}
 				return nil, err
 			}
-			return func() { lk.Release() }, nil
+			return func() {
+				byID.Release()
+				if byURL != nil {
+					byURL.Release()
+				}
+			}, nil
 		}
 	}
 	lout, lerr := load.Run(ctx, items, lo)
@@ -188,6 +220,13 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 		return cannotRun(cerr, "")
 	}
 	out.Credentials, out.KeptCredentials = credPath, kept
+	if o.DryRun && lout.Org.ID != 0 {
+		// The dry run's decisions, for review and 'bulk apply': personal data, so 0600.
+		out.Plan = filepath.Join(o.ReportDir, "plan.json")
+		if err := load.WritePlan(out.Plan, load.NewPlan(lout, lo, d.now())); err != nil {
+			return cannotRun(fmt.Errorf("cannot write the plan: %w", err), "Check that the report folder is writable.")
+		}
+	}
 	rep.Set("load", map[string]any{"target": t.url, "organisation": lout.Org.ID, "mode": string(out.Mode), "dry_run": o.DryRun,
 		"run_id": lout.RunID, "counts": lout.Counts, "api_calls": out.Stats.Calls, "retries": out.Stats.Retries, "answers_429": out.Stats.TooMany,
 		"interrupted": lout.Interrupted})
@@ -212,6 +251,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 type onefileTarget struct {
 	url, token string
 	live       bool
+	insecure   bool // plain http to another host, allowed by --insecure-http
 	box        *sandbox.Server
 	stop       func()
 }
@@ -242,21 +282,43 @@ func (o *LoadOnefileOptions) target(d *Deps) (*onefileTarget, error) {
 			_ = shutdown(sctx)
 		}}, nil
 	}
-	t := &onefileTarget{url: strings.TrimRight(o.URL, "/")}
+	raw := o.URL
 	if o.Env != "" {
 		u, ok := OneFileEnvs[strings.ToLower(o.Env)]
 		if !ok {
 			return nil, cannotRun(fmt.Errorf("--env %q: use beta, practice or live", o.Env), "")
 		}
-		t.url = u
+		raw = u
 	}
-	t.live = strings.EqualFold(t.url, OneFileEnvs["live"])
+	t, err := canonicalTarget(raw, o.AllowInsecureHTTP)
+	if err != nil {
+		return nil, err
+	}
 	tok, err := o.readToken(d)
 	if err != nil {
 		return nil, err
 	}
 	t.token = tok
 	return t, nil
+}
+
+// canonicalTarget is a OneFile API root spelled one way (internal/target): the live check, the
+// ledger's keys, the organisation's lock and plans all use that spelling, so `HTTPS://WSAPI...:443/`
+// is live and `localhost` and `127.0.0.1` are one server.
+func canonicalTarget(raw string, insecure bool) (*onefileTarget, error) {
+	var opts []target.Option
+	if insecure {
+		opts = append(opts, target.AllowInsecureHTTP)
+	}
+	u, err := target.Canonical(raw, opts...)
+	if err != nil {
+		hint := "Give the API root, such as https://wsapibeta.onefile.co.uk/api/v2.1, or --env beta."
+		if errors.Is(err, target.ErrInsecureHTTP) {
+			hint = "Use https://, or add --insecure-http if this server really has no TLS (the token would cross the network in clear)."
+		}
+		return nil, cannotRun(fmt.Errorf("--url: %w", err), hint)
+	}
+	return &onefileTarget{url: u.String(), live: u.IsOneFileLive(), insecure: u.Insecure()}, nil
 }
 
 func (o *LoadOnefileOptions) readToken(d *Deps) (string, error) {

@@ -94,6 +94,14 @@ func (r *Report) Row(row *pipeline.Row, out pipeline.Outcome) {
 	}
 }
 
+// AddRows counts n rows that reach the report without being read: the rows of a plan being
+// applied, whose problems then come from Fail. rows_read = rows_valid + rows_rejected holds.
+func (r *Report) AddRows(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rowsRead += int64(n)
+}
+
 // Problem implements pipeline.Reporter: a problem found after its row was counted.
 func (r *Report) Problem(p pipeline.Problem) {
 	r.mu.Lock()

@@ -35,7 +35,7 @@ func (a apiClient) Organisations(ctx context.Context) ([]Organisation, error) {
 	}
 	out := make([]Organisation, len(os))
 	for i, o := range os {
-		out[i] = Organisation{ID: o.ID, Name: o.Name, Keychain: o.KeychainCreationForNewUserActive}
+		out[i] = Organisation{ID: o.ID, CustomerID: cu.ID, Name: o.Name, Keychain: o.KeychainCreationForNewUserActive}
 	}
 	return out, nil
 }

@@ -45,9 +45,10 @@ type StatsClient interface {
 
 // Organisation is a centre.
 type Organisation struct {
-	ID       int
-	Name     string
-	Keychain bool // new users get a keychain; the create answer carries no user ID
+	ID         int
+	CustomerID int // the customer (OneFile's account) it belongs to; 0 when not known
+	Name       string
+	Keychain   bool // new users get a keychain; the create answer carries no user ID
 }
 
 // UserFilter selects users; empty fields match everything.

@@ -47,6 +47,8 @@ const (
 	RuleEmailTaken = "email-taken"
 	// RuleStale: applying a plan, the row's OneFile user changed since the plan was made.
 	RuleStale = "stale"
+	// RulePlanned: applying a plan, a row the plan had rejected (its reason follows).
+	RulePlanned = "rejected-in-plan"
 )
 
 // Rules are the rule codes the loader reports with, for `bulk rules` (internal/catalog). The
@@ -57,6 +59,7 @@ var Rules = []pipeline.Rule{
 	{Code: RuleIdentity, Summary: "Not sent: the row matched a OneFile user by MISID or Email, but the ULN, or two of first name, last name and date of birth, differ, so it looks like another person. --allow-identity-change sends it anyway.", Example: "MISID L-17 is Amy Stone on OneFile, Amira Khan in the row"},
 	{Code: RuleEmailTaken, Summary: "Not sent: the update would give the user an e-mail address another OneFile user already has.", Example: "Email j.smith@example.ac.uk already belongs to OneFile user 100231"},
 	{Code: RuleStale, Summary: "Not sent by 'bulk apply': the OneFile user changed after the plan was made; make the plan again.", Example: "FirstName was \"Amy\" when planned, now \"Amelia\""},
+	{Code: RulePlanned, Summary: "Not sent by 'bulk apply': the plan had rejected the row, for the reason given; fix the input and make the plan again.", Example: "rejected when planned: LastName is required"},
 	{Code: RuleNotSent, Summary: "Not sent to OneFile because a row it depends on was rejected or failed.", Example: "an assignment whose learner could not be created"},
 	{Code: RuleReference, Summary: "A row refers to another row or ID that cannot be right.", Example: "DefaultAssessorMISID naming nobody in the input or on OneFile"},
 }

@@ -78,7 +78,7 @@ func NewPlan(out *Outcome, o Options, now time.Time) *Plan {
 	for i, r := range out.Results {
 		it := r.Item
 		pr := PlanRow{Seq: i, File: it.Src.File, Sheet: it.Src.Sheet, Row: it.Row, Kind: it.Kind.Name,
-			Action: plannedAction(r), OneFileID: r.OneFileID, Message: r.Message, Changes: r.Changes, Before: r.Before}
+			Action: PlannedAction(r), OneFileID: r.OneFileID, Message: r.Message, Changes: r.Changes, Before: r.Before}
 		if pr.Action != PlanReject && pr.Action != PlanConflict {
 			pr.User, pr.Assign = it.User, it.Assign
 		}
@@ -88,8 +88,9 @@ func NewPlan(out *Outcome, o Options, now time.Time) *Plan {
 	return p
 }
 
-// plannedAction names what a dry run's result means the row will get.
-func plannedAction(r Result) string {
+// PlannedAction names what a dry run's result means the row will get: create, update,
+// unchanged, assign, conflict or reject.
+func PlannedAction(r Result) string {
 	switch {
 	case r.Action == ActConflict:
 		return PlanConflict

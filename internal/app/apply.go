@@ -1,0 +1,92 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/bulkload/bulk/formats/onefile/load"
+	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/report"
+)
+
+// ApplyOptions are the options of ApplyPlan ('bulk apply PLAN').
+type ApplyOptions struct {
+	Plan        string // plan.json, as a dry run wrote it
+	TokenFile   string // else $BULK_ONEFILE_TOKEN
+	State       string // the run ledger; "" for Deps.LedgerPath
+	ReportDir   string
+	Concurrency int
+	Rate        int
+	Yes         bool // confirm applying to live without asking
+	Quiet       bool
+	Drain       time.Duration
+	// AllowInsecureHTTP lets the plan's API root be plain http:// to another host.
+	AllowInsecureHTTP bool
+}
+
+// ApplyPlan carries out a plan a dry run wrote ('bulk load onefile --dry-run' leaves plan.json in
+// its report folder): exactly its rows, each re-checked against OneFile just before it is
+// written, so a row whose OneFile record moved since the plan is not sent (stale), and a plan
+// applied twice sends nothing the second time (the ledger and the re-check both see it done).
+// The token is read as a load reads it; the plan holds none.
+func ApplyPlan(ctx context.Context, d Deps, o ApplyOptions) (*LoadOnefileOutcome, error) {
+	if o.Plan == "" {
+		return nil, cannotRun(errors.New("no plan given"), "Give the plan.json a dry run wrote, e.g. 'bulk apply bulk-report/plan.json'.")
+	}
+	p, err := load.ReadPlan(o.Plan)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	items, planned, err := p.Items()
+	if err != nil {
+		return nil, cannotRun(fmt.Errorf("%s: %w", o.Plan, err), "Make the plan again with 'bulk load onefile --dry-run'.")
+	}
+	lo := LoadOnefileOptions{InputOptions: InputOptions{Files: p.Inputs, ReportDir: o.ReportDir, Quiet: o.Quiet},
+		URL: p.Target.APIRoot, Org: p.Target.Organisation, TokenFile: o.TokenFile, Mode: string(p.Mode),
+		Concurrency: o.Concurrency, Rate: o.Rate, State: o.State, Yes: o.Yes, Drain: o.Drain,
+		AllowIdentityChange: p.AllowIdentityChange, AllowInsecureHTTP: o.AllowInsecureHTTP, planned: planned}
+	if lo.Concurrency < 1 || lo.Rate < 1 {
+		return nil, cannotRun(errors.New("--concurrency and --rate must be at least 1"), "")
+	}
+	t, err := lo.target(&d)
+	if err != nil {
+		return nil, err
+	}
+	if err := confirmLive(&d, t, &lo); err != nil {
+		return nil, err
+	}
+	led, err := lo.openLedger(&d, t)
+	if err != nil {
+		return nil, err
+	}
+	defer led.Close()
+	var note io.Writer
+	if !o.Quiet {
+		note = d.stderr()
+	}
+	lk, err := lockOrg(led, t.url, lo.Org, p.Target.OrganisationName, note)
+	if err != nil {
+		return nil, err
+	}
+	defer lk.Release()
+
+	// No input is read: the plan is the run's rows. Its report holds the load's results and
+	// the problems of the rows not done (rejected when planned, conflicts, stale, failed).
+	rep := report.New(o.ReportDir, false)
+	rep.Set("plan", o.Plan)
+	rep.AddRows(len(items))
+	for _, it := range items {
+		if it.Rejected {
+			rep.Fail(pipeline.Problem{Source: it.Src, File: it.Src.File, Sheet: it.Src.Sheet, Row: it.Row, Rule: load.RulePlanned,
+				Severity: pipeline.Error, Message: "rejected when the plan was made: " + it.Why})
+		}
+	}
+	out := &LoadOnefileOutcome{Checked: Checked{Report: rep, ReportDir: o.ReportDir}, Mode: p.Mode}
+	err = lo.send(ctx, &d, t, led, items, false, note, out)
+	err = lo.writeReport(rep, err)
+	out.Counts = rep.Counts()
+	return out, err
+}
