@@ -37,6 +37,7 @@ type loadPFFlags struct {
 	keyFile   string
 	chunkRows int
 	retries   int
+	resume    pushPFOptions // only its push ledger settings: state, resendUnknown, pushAgain
 }
 
 func newLoadPFCmd(a *App) *cobra.Command {
@@ -74,6 +75,7 @@ The system key is read from ` + envPFKey + ` or --key-file, never from a flag va
 	fs.StringVar(&o.keyFile, "key-file", "", "read the system key from `PATH` instead of "+envPFKey)
 	fs.IntVar(&o.chunkRows, "chunk-rows", peoplefluent.DefaultChunkRows, "data rows per request for CSV payloads")
 	fs.IntVar(&o.retries, "retries", peoplefluent.DefaultRetries, "retries of a chunk the LMS did not take")
+	o.resume.bindResumeFlags(cmd)
 	_ = cmd.MarkFlagRequired("base")
 	return cmd
 }
@@ -131,12 +133,13 @@ func (o *loadPFFlags) run(ctx context.Context, a *App, kindName string, inputs [
 		return res.rep, exitFor(res.counts)
 	}
 	push := pushPFOptions{base: o.base, endpoint: ek.endpoint, chunkRows: o.chunkRows, retries: o.retries,
-		keyFile: o.keyFile, reportDir: o.reportDir, quiet: o.quiet}
+		keyFile: o.keyFile, reportDir: o.reportDir, quiet: o.quiet,
+		state: o.resume.state, resendUnknown: o.resume.resendUnknown, pushAgain: o.resume.pushAgain}
 	sum, pushErr := push.push(ctx, a, o.out)
 	// Whatever became of the push, what the LMS said about each row goes onto its input row.
 	traced, terr := traceResults(filepath.Join(o.reportDir, "results.csv"), ek.ext == ".xml", rows, srcs, res.rep)
 	res.rep.Set("push", map[string]any{"endpoint": string(ep), "rows": sum.Rows, "ok": sum.OK, "warnings": sum.Warnings,
-		"failed": sum.Failed, "requests": sum.Chunks, "results": filepath.Join(o.reportDir, "results.csv")})
+		"failed": sum.Failed, "unknown": sum.Unknown, "requests": sum.Chunks, "results": filepath.Join(o.reportDir, "results.csv")})
 	if werr := res.rep.Write(); werr != nil && pushErr == nil {
 		return res.rep, cannotRun(werr, "Check that the report folder is writable, or choose another with --report.")
 	}
@@ -198,6 +201,10 @@ func traceResults(path string, whole bool, rows []rowRef, srcs map[int]*pipeline
 			return n, err
 		}
 		status, msg := rec[2], unsafeCell(rec[3])
+		if status == peoplefluent.StatusUnknown {
+			// The LMS may or may not have it: not loaded as far as bulk can tell.
+			status, msg = peoplefluent.StatusFailed, "outcome unknown, check it in the LMS: "+msg
+		}
 		if status != peoplefluent.StatusFailed && status != peoplefluent.StatusWarning {
 			continue
 		}

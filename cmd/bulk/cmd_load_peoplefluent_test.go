@@ -22,6 +22,10 @@ const loadPFKey = "load-pf-test-KEY-5e21"
 func loadPFSandbox(t *testing.T, setup ...func(*sandbox.Server)) (*sandbox.Server, string, string) {
 	t.Helper()
 	srv := sandbox.New(peoplefluent.NewSecret(loadPFKey), sandbox.DefaultSeed())
+	// expRun gives the command an empty environment, so the push ledger's default place is
+	// under $HOME: a temporary one, so that tests never write to the real home and never
+	// resume each other's pushes.
+	t.Setenv("HOME", t.TempDir())
 	for _, f := range setup {
 		f(srv)
 	}
@@ -248,6 +252,7 @@ func TestLoadPeopleFluentReturnsReport(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "report")
 			o := loadPFFlags{exportFlags: exportFlags{checkFlags: checkFlags{reportDir: dir, dateOrder: "dmy", quiet: true}},
 				base: base, keyFile: tc.keyFile, chunkRows: peoplefluent.DefaultChunkRows}
+			o.resume.state = filepath.Join(t.TempDir(), "pushes.db") // each case its own push
 			var stderr bytes.Buffer
 			a := &App{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }}
 			rep, err := o.run(context.Background(), a, "training-history", []string{in})

@@ -12,10 +12,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
+	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
 	"github.com/bulkload/bulk/formats/peoplefluent/sandbox"
 )
 
@@ -49,6 +51,18 @@ type pushPFOptions struct {
 	keyFile   string // "" reads BULK_PF_SYSTEM_KEY
 	reportDir string // gets results.csv and raw/
 	quiet     bool
+	// The push ledger (resuming): state is its path ("" = pushledger.DefaultPath).
+	state         string
+	resendUnknown bool
+	pushAgain     bool
+}
+
+// bindResumeFlags adds the push ledger's flags (bulk push and bulk load peoplefluent).
+func (o *pushPFOptions) bindResumeFlags(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&o.state, "state", "", "push ledger `PATH` (default $XDG_STATE_HOME/bulk/"+pushledger.FileName+")")
+	fs.BoolVar(&o.resendUnknown, "resend-unknown", false, "send again rows an earlier run left 'unknown' (after checking they are not in the LMS)")
+	fs.BoolVar(&o.pushAgain, "push-again", false, "send the whole file again as a new push, even what an earlier push of it loaded")
 }
 
 func newPushPFCmd(a *App) *cobra.Command {
@@ -76,7 +90,13 @@ Exit status:
   1    some rows failed (see results.csv)
   2    could not run: bad flags, no key, the file is not a valid payload, the LMS refused the key,
        the URL is wrong or the LMS cannot be reached
-  130  interrupted (Ctrl-C); rows not sent are listed as such in results.csv`,
+  130  interrupted (Ctrl-C); rows not sent are listed as such in results.csv
+
+Resuming: every chunk is recorded in a push ledger (--state). Running the same command again on
+the same file sends only what the LMS did not answer. When an answer was lost (the run was
+killed, the connection dropped), rows that only update are sent again and rows that add are
+reported 'unknown' in results.csv: check them in the LMS, then --resend-unknown sends them. An
+earlier results.csv in the report folder is kept as results-1.csv (-2, ...), raw/ as raw-1/.`,
 		Example: `  export ` + envPFKey + `="$(cat ~/.config/bulk/pf-key)"
   bulk push peoplefluent --base https://lms.example.com/ekp/ --endpoint trainingHistoryCsv out/training.csv
   bulk push peoplefluent --base https://lms.example.com/ekp/ --endpoint courses --key-file ~/.pf-key out/courses.xml`,
@@ -95,6 +115,7 @@ Exit status:
 	fs.StringVar(&o.keyFile, "key-file", "", "read the system key from `PATH` instead of "+envPFKey)
 	fs.StringVar(&o.reportDir, "report", "bulk-report", "`DIR` for results.csv and raw/ (created if absent)")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only warnings and errors")
+	o.bindResumeFlags(cmd)
 	_ = cmd.MarkFlagRequired("base")
 	_ = cmd.MarkFlagRequired("endpoint")
 	return cmd
@@ -124,7 +145,7 @@ func (o *pushPFOptions) run(ctx context.Context, a *App, path string) error {
 	if err != nil {
 		return err
 	}
-	if sum.Failed > 0 {
+	if sum.Problems() > 0 {
 		return &ExitError{Code: ExitRejected}
 	}
 	return nil
@@ -170,16 +191,22 @@ func (o *pushPFOptions) push(ctx context.Context, a *App, path string) (peoplefl
 		return none, cannotRun(err, "")
 	}
 
+	led, err := o.openPushLedger(a)
+	if err != nil {
+		return none, err
+	}
+	defer led.Close()
+	// An earlier push's results and answers in the same folder are kept, not overwritten.
+	keptResults, _, err := peoplefluent.KeepEarlierResults(o.reportDir)
+	if err != nil {
+		return none, cannotRun(err, "Choose another folder with --report.")
+	}
 	rawDir := filepath.Join(o.reportDir, "raw")
 	if err := os.MkdirAll(rawDir, 0o755); err != nil {
 		return none, cannotRun(err, "Choose another folder with --report.")
 	}
-	// Answers of an earlier push in the same folder would pass for this one's.
-	old, _ := filepath.Glob(filepath.Join(rawDir, "chunk-*.txt"))
-	for _, p := range old {
-		if err := os.Remove(p); err != nil {
-			return none, cannotRun(err, "")
-		}
+	if keptResults != "" && !o.quiet {
+		fmt.Fprintf(a.Stderr, "The results of an earlier push in %s were kept: %s\n", o.reportDir, keptResults)
 	}
 	resultsPath := filepath.Join(o.reportDir, "results.csv")
 	rf, err := os.Create(resultsPath)
@@ -205,6 +232,10 @@ func (o *pushPFOptions) push(ctx context.Context, a *App, path string) (peoplefl
 		RawDir:    rawDir,
 		Logger:    logger,
 		OnResult:  rw.Write,
+
+		Ledger:        led,
+		ResendUnknown: o.resendUnknown,
+		Again:         o.pushAgain,
 	}
 	if o.retries == 0 {
 		p.Retries = -1 // the flag's 0 means none; the field's 0 means the default
@@ -216,12 +247,15 @@ func (o *pushPFOptions) push(ctx context.Context, a *App, path string) (peoplefl
 	if err := rf.Close(); err != nil {
 		return none, cannotRun(fmt.Errorf("writing %s: %w", resultsPath, err), "")
 	}
-	if !o.quiet || pushErr != nil || sum.Failed > 0 {
+	if !o.quiet || pushErr != nil || sum.Problems() > 0 {
 		// Sum.Chunks counts requests that got an answer; after a refused key it is 0.
-		fmt.Fprintf(a.Stderr, "%s: %s %s, %d %s answered by %s: %s ok, %s %s, %s failed. Results: %s\n",
+		fmt.Fprintf(a.Stderr, "%s: %s %s, %d %s answered by %s: %s ok, %s %s, %s failed, %s unknown. Results: %s\n",
 			path, thousands(int64(sum.Rows)), plural(int64(sum.Rows), "row", "rows"), sum.Chunks, plural(int64(sum.Chunks), "request", "requests"), ep,
 			thousands(int64(sum.OK)), thousands(int64(sum.Warnings)), plural(int64(sum.Warnings), "warning", "warnings"),
-			thousands(int64(sum.Failed)), resultsPath)
+			thousands(int64(sum.Failed)), thousands(int64(sum.Unknown)), resultsPath)
+		if line := peoplefluent.ResumeLine(sum); line != "" {
+			fmt.Fprintln(a.Stderr, line)
+		}
 	}
 	if pushErr != nil {
 		if errors.Is(pushErr, context.Canceled) {
@@ -234,6 +268,24 @@ func (o *pushPFOptions) push(ctx context.Context, a *App, path string) (peoplefl
 		return sum, cannotRun(pushErr, "Rows not sent are listed in "+resultsPath+".")
 	}
 	return sum, nil
+}
+
+// openPushLedger opens the push ledger at --state, or at its default place beside the
+// OneFile run ledger.
+func (o *pushPFOptions) openPushLedger(a *App) (*pushledger.Ledger, error) {
+	path := o.state
+	if path == "" {
+		p, err := pushledger.DefaultPath(a.Getenv)
+		if err != nil {
+			return nil, cannotRun(err, "")
+		}
+		path = p
+	}
+	led, err := pushledger.Open(path)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	return led, nil
 }
 
 // pfDropTime leaves the time out of log lines on a terminal or in a cron mail:
@@ -254,6 +306,7 @@ type sandboxPFOptions struct {
 	errorShare   float64
 	emptyAnswers bool
 	echoAll      bool
+	latency      time.Duration
 }
 
 func newSandboxPFCmd(a *App) *cobra.Command {
@@ -291,6 +344,7 @@ The base URL to push to is printed on standard output.`,
 	fs.Float64Var(&o.errorShare, "error-share", 0, "share (0-1) of requests answered 500 at random")
 	fs.BoolVar(&o.emptyAnswers, "empty-answers", false, "answer with empty bodies, like LMS 10.1 and earlier")
 	fs.BoolVar(&o.echoAll, "echo-all", false, "echo every row, not only rows with a problem")
+	fs.DurationVar(&o.latency, "latency", 0, "answer each request this long after loading it (a slow LMS)")
 	return cmd
 }
 
@@ -314,6 +368,7 @@ func (o *sandboxPFOptions) run(ctx context.Context, a *App) error {
 	srv.ErrorShare = o.errorShare
 	srv.EmptyAnswers = o.emptyAnswers
 	srv.EchoAll = o.echoAll
+	srv.Latency = o.latency
 	base, stop, err := srv.Start(o.addr)
 	if err != nil {
 		return cannotRun(err, "Choose another --addr, or port 0 for any free port.")

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
 	"github.com/bulkload/bulk/nightly"
 	"github.com/bulkload/bulk/pipeline/report"
 )
@@ -48,6 +49,7 @@ func nightlyPeopleFluent(ctx context.Context, a *App, j *nightly.Job, c *checkFl
 		return nil, cannotRun(fmt.Errorf("target.endpoint %s does not take %s rows (they go to %s)", t.Endpoint, j.Kind, ek.endpoint), "")
 	}
 	o := loadPFFlags{exportFlags: exportFlags{checkFlags: *c}, base: t.Base, keyFile: t.KeyFile, chunkRows: t.ChunkRows, retries: 4}
+	o.resume.state = pushledger.PathIn(filepath.Dir(j.State)) // the job's state folder: a re-run resumes its push
 	if o.chunkRows == 0 {
 		o.chunkRows = 5000
 	}

@@ -56,7 +56,8 @@ func (s *pushRun) beginLedger(ctx context.Context, payload io.Reader) (func(), e
 	if !s.ep.IsCSV() {
 		requested = 0 // posted whole
 	}
-	push, err := s.p.Ledger.Begin(ctx, k, requested, s.file, s.p.Again)
+	// Recorded even when the run is already cancelled: its rows are then reported "not sent".
+	push, err := s.p.Ledger.Begin(context.WithoutCancel(ctx), k, requested, s.file, s.p.Again)
 	if err != nil {
 		release()
 		return nil, err
@@ -477,4 +478,38 @@ func (s *pushRun) pushWhole(ctx context.Context, payload io.Reader) error {
 		return err
 	}
 	return emit(o.status, o.message)
+}
+
+// ResumeLine says in a sentence or two what a resumed push did and what to do about rows left
+// unknown, for the end of a run; "" when there is nothing to say.
+func ResumeLine(s Summary) string {
+	var parts []string
+	if s.Earlier > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s answered by an earlier run of this push (not sent again)", s.Earlier, plural(s.Earlier, "chunk", "chunks")))
+	}
+	if len(s.Resumed) > 0 {
+		nums := make([]string, len(s.Resumed))
+		for i, n := range s.Resumed {
+			nums[i] = fmt.Sprint(n)
+		}
+		parts = append(parts, fmt.Sprintf("%s %s resumed after a lost answer", plural(len(s.Resumed), "chunk", "chunks"), strings.Join(nums, ", ")))
+	}
+	var line string
+	if len(parts) > 0 {
+		line = "Resumed: " + strings.Join(parts, "; ") + "."
+	}
+	if s.Unknown > 0 {
+		if line != "" {
+			line += " "
+		}
+		line += fmt.Sprintf("%d %s may or may not be in the LMS (status unknown in results.csv): check them in the LMS, then run the same command with --resend-unknown to send those that are not there.", s.Unknown, plural(s.Unknown, "row", "rows"))
+	}
+	return line
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
