@@ -225,13 +225,14 @@ func (o *pushPFOptions) push(ctx context.Context, a *App, path string) (peoplefl
 		fmt.Fprintf(a.Stderr, "Pushing %s %s of %s to %s\n", thousands(int64(rows)), plural(int64(rows), "row", "rows"), path, target)
 	}
 	p := &peoplefluent.Pusher{
-		Base:      o.base,
-		Key:       key,
-		ChunkRows: o.chunkRows,
-		Retries:   o.retries,
-		RawDir:    rawDir,
-		Logger:    logger,
-		OnResult:  rw.Write,
+		Base:       o.base,
+		Key:        key,
+		ChunkRows:  o.chunkRows,
+		Retries:    o.retries,
+		RawDir:     rawDir,
+		Logger:     logger,
+		OnResult:   rw.Write,
+		AfterChunk: rw.Flush,
 
 		Ledger:        led,
 		ResendUnknown: o.resendUnknown,

@@ -83,6 +83,9 @@ type Pusher struct {
 	// Summary.Results stays empty: a million-row push then keeps no
 	// results in memory. An error from OnResult stops the push.
 	OnResult func(Result) error
+	// AfterChunk, if set, is called after each chunk's results went to OnResult: flush
+	// results.csv there, so a run killed later still leaves what the LMS answered so far.
+	AfterChunk func() error
 
 	// Ledger, if set, records every chunk: an intent before each POST and the outcome after
 	// it, keyed by the canonical base URL, the endpoint, the payload's SHA-256 and the chunk

@@ -301,6 +301,11 @@ func (s *pushRun) chunk(ctx context.Context, client *http.Client, header []strin
 			return err
 		}
 	}
+	if s.p.AfterChunk != nil {
+		if err := s.p.AfterChunk(); err != nil {
+			return err
+		}
+	}
 	if attempts > 0 {
 		s.log.Info("chunk pushed", "file", s.file, "chunk", ch.index,
 			"rows", fmt.Sprintf("%d-%d", ch.nums[0], ch.nums[n-1]),
