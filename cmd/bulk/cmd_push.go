@@ -81,13 +81,13 @@ readable only by you, the key on its first line). It is never accepted as a flag
 CSV payloads go in chunks of --chunk-rows data rows, each with the header, one after another, so
 one bad chunk does not block the rest. The whole file is checked before anything is sent. A chunk
 the LMS did not take (connection refused, 503) is retried with backoff. A chunk whose outcome is
-unknown (500, connection lost after sending) is retried only when its rows cannot be duplicated by
-a second post (updates); otherwise its rows are reported failed with "outcome unknown: check these
-rows in the LMS before sending them again". courses XML is posted whole.
+unknown (500, connection lost after sending, an answer that is not the LMS's) has the rows that
+cannot be duplicated by a second post (updates) sent again; the others are reported 'unknown':
+check them in the LMS. courses XML is posted whole.
 
 Exit status:
   0    every row loaded (warnings are fine; read them in results.csv)
-  1    some rows failed (see results.csv)
+  1    some rows failed or are unknown (see results.csv)
   2    could not run: bad flags, no key, the file is not a valid payload, the LMS refused the key,
        the URL is wrong or the LMS cannot be reached
   130  interrupted (Ctrl-C); rows not sent are listed as such in results.csv

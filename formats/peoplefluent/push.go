@@ -50,17 +50,18 @@ const (
 //     through, Push stops with a *ConnectError.
 //   - 429 and 503: the LMS refused the request without taking it; retried,
 //     honouring Retry-After up to MaxRetryAfter.
-//   - other 5xx, and a connection lost after the chunk was sent (reset,
-//     timeout): the outcome is unknown, since the LMS may have loaded some
-//     rows. The chunk is retried only when replaying it cannot create
-//     duplicates (see replaySafe); otherwise its rows are reported failed
-//     with "check in the LMS before sending again".
+//   - other 5xx, a connection lost after the chunk was sent (reset,
+//     timeout), and a 2xx answer that is not the endpoint's (empty, a login
+//     page): the outcome is unknown, since the LMS may have loaded some rows.
+//     Rows that replaying cannot duplicate (see rowsSafe) are sent again; the
+//     others are reported StatusUnknown, "check in the LMS".
 //   - 401 and 403: *AuthError; 404, 405 and redirects: *EndpointError. Both
 //     stop the push, since every chunk would get the same answer.
 //   - any other 4xx: the chunk's rows fail with the LMS's answer.
 //
 // Every row read ends in exactly one Result, so counts add up even when Push
 // returns an error: rows never sent are reported failed, "not sent: why".
+// With a Ledger, pushing the same payload again resumes (see Ledger).
 type Pusher struct {
 	Base   string // LMS root, e.g. https://host/ekp/ (with or without the last slash)
 	Key    Secret // the system key
