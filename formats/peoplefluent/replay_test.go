@@ -21,6 +21,7 @@ func TestReplaySafe(t *testing.T) {
 		{"training add", TrainingHistoryCSV, th, [][]string{{"a", "L", "U", ""}, {"b", "L", "A", ""}}, false},
 		{"training creates a session", TrainingHistoryCSV, th, [][]string{{"a", "L", "U", "TRUE"}}, false},
 		{"training short row", TrainingHistoryCSV, th, [][]string{{"a"}}, true},
+		{"training without a user creates a session", TrainingHistoryCSV, th, [][]string{{"a", "L", "U", ""}, {" ", "L", "U", ""}}, false},
 		{"external update and delete", ExternalTrainingCSV, ex, [][]string{{"U", "R1", "", ""}, {"D", "R2", "", ""}}, true},
 		{"external AU with id", ExternalTrainingCSV, ex, [][]string{{"AU", "R1", "u", "t"}}, true},
 		{"external AU without id", ExternalTrainingCSV, ex, [][]string{{"AU", "", "u", "t"}}, false},
