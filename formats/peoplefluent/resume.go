@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
+	"github.com/bulkload/bulk/internal/target"
 	"github.com/bulkload/bulk/lockfile"
 )
 
@@ -36,7 +37,9 @@ func (s *pushRun) beginLedger(ctx context.Context, payload io.Reader) (func(), e
 	if _, err := rs.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("%s: %w", s.file, err)
 	}
-	base, err := pushledger.CanonicalBase(s.p.Base)
+	// The LMS as every ledger and lock of bulk names it. Plain http:// was already allowed
+	// or refused by ParseBase; here it is only spelled.
+	base, err := target.Canonical(s.p.Base, target.AllowInsecureHTTP)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,8 @@
 // or may not have loaded it.
 //
 // The database is SQLite (pure Go, modernc.org/sqlite) in WAL mode, like the OneFile run
-// ledger, in a file beside it (DefaultPath).
+// ledger; bulk keeps it in a file beside that one (internal/app), a nightly job in its state
+// folder (PathIn).
 package pushledger
 
 import (
@@ -22,41 +23,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/bulkload/bulk/internal/target"
 	"github.com/bulkload/bulk/lockfile"
 )
 
 // FileName is the ledger's file name in bulk's state folder.
 const FileName = "pf-pushes.db"
 
-// DefaultPath is where the push ledger lives when --state is not given: beside the OneFile run
-// ledger, $XDG_STATE_HOME/bulk/pf-pushes.db, else ~/.local/state/bulk/pf-pushes.db. (The OneFile
-// ledger's DefaultPath is the same folder; a test keeps the two together.)
-func DefaultPath(getenv func(string) string) (string, error) {
-	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "bulk", FileName), nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return "", errors.New("cannot find a place for the PeopleFluent push ledger (no $HOME): give one with --state PATH")
-		}
-		home = h
-	}
-	return filepath.Join(home, ".local", "state", "bulk", FileName), nil
-}
-
-// PathIn is the push ledger's path in a state folder (a nightly job's, for instance).
+// PathIn is the push ledger's path in a state folder: the OneFile run ledger's, or a nightly
+// job's.
 func PathIn(dir string) string { return filepath.Join(dir, FileName) }
 
 // Ledger is an open push ledger. One process pushes one payload at a time (Lock), so a single
@@ -125,37 +107,6 @@ func (l *Ledger) Path() string { return l.path }
 // Close closes the database.
 func (l *Ledger) Close() error { return l.db.Close() }
 
-// CanonicalBase spells an LMS base URL one way, so that two spellings of one LMS share their
-// ledger entries and lock: scheme and host lower-case, no trailing dot on the host, the
-// scheme's default port dropped, the path cleaned and ending in one slash. base must already
-// have passed peoplefluent.ParseBase (no user info, query or fragment).
-func CanonicalBase(base string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(base))
-	if err != nil {
-		return "", err
-	}
-	if u.User != nil {
-		return "", errors.New("the LMS base URL must not contain a user name or password")
-	}
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-	port := u.Port()
-	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
-		port = ""
-	}
-	switch {
-	case port != "":
-		host = net.JoinHostPort(host, port)
-	case strings.Contains(host, ":"): // IPv6 literal
-		host = "[" + host + "]"
-	}
-	p := path.Clean("/" + u.Path)
-	if p != "/" {
-		p += "/"
-	}
-	return scheme + "://" + host + p, nil
-}
-
 // Fingerprint is the hex SHA-256 of r's bytes.
 func Fingerprint(r io.Reader) (string, error) {
 	h := sha256.New()
@@ -165,9 +116,11 @@ func Fingerprint(r io.Reader) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Key names a push: which payload goes where. Base must be canonical (CanonicalBase).
+// Key names a push: which payload goes where. Base is the LMS in the canonical form every
+// other ledger, lock and state of bulk uses (target.Canonical), so two spellings of one LMS
+// share their pushes and their lock.
 type Key struct {
-	Base     string
+	Base     target.URL
 	Endpoint string
 	Payload  string // Fingerprint of the payload file's bytes
 }
@@ -193,7 +146,7 @@ func (l *Ledger) Begin(ctx context.Context, k Key, chunkRows int, file string, a
 	var started string
 	err := l.db.QueryRowContext(ctx, `SELECT id, generation, chunk_rows, file, started FROM pushes
 		WHERE base = ? AND endpoint = ? AND payload = ? ORDER BY generation DESC LIMIT 1`,
-		k.Base, k.Endpoint, k.Payload).Scan(&p.ID, &p.Generation, &p.ChunkRows, &p.File, &started)
+		k.Base.Key(), k.Endpoint, k.Payload).Scan(&p.ID, &p.Generation, &p.ChunkRows, &p.File, &started)
 	switch {
 	case err == nil && !again:
 		p.Resumed = true
@@ -205,7 +158,7 @@ func (l *Ledger) Begin(ctx context.Context, k Key, chunkRows int, file string, a
 	gen := p.Generation + 1
 	t := now()
 	res, err := l.db.ExecContext(ctx, `INSERT INTO pushes (base, endpoint, payload, generation, chunk_rows, file, started, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, k.Base, k.Endpoint, k.Payload, gen, chunkRows, file, t, t)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, k.Base.Key(), k.Endpoint, k.Payload, gen, chunkRows, file, t, t)
 	if err != nil {
 		return Push{}, l.wrap(err)
 	}
@@ -311,15 +264,15 @@ func (l *Ledger) Lock(k Key) (*lockfile.Lock, error) {
 		return nil, fmt.Errorf("cannot create the folder of the push locks %s: %w", dir, err)
 	}
 	host := "lms"
-	if u, err := url.Parse(k.Base); err == nil && u.Host != "" {
+	if h := k.Base.Host(); h != "" {
 		host = strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
 				return r
 			}
 			return '_'
-		}, u.Host)
+		}, h)
 	}
-	sum := sha256.Sum256([]byte(k.Base + "\x00" + k.Endpoint + "\x00" + k.Payload))
+	sum := sha256.Sum256([]byte(k.Base.Key() + "\x00" + k.Endpoint + "\x00" + k.Payload))
 	return lockfile.Acquire(filepath.Join(dir, fmt.Sprintf("pf-%s-%s-%s.lock", host, k.Endpoint, hex.EncodeToString(sum[:6]))))
 }
 

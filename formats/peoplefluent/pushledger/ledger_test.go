@@ -6,46 +6,69 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/bulkload/bulk/formats/onefile/ledger"
+	"github.com/bulkload/bulk/internal/target"
 	"github.com/bulkload/bulk/lockfile"
 )
 
-func TestCanonicalBase(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://lms.example.ac.uk/ekp/", "https://lms.example.ac.uk/ekp/"},
-		{"https://lms.example.ac.uk/ekp", "https://lms.example.ac.uk/ekp/"},
-		{"HTTPS://LMS.Example.AC.UK.:443/ekp//", "https://lms.example.ac.uk/ekp/"},
-		{"https://lms.example.ac.uk/ekp/./x/../", "https://lms.example.ac.uk/ekp/"},
-		{"http://127.0.0.1:80/ekp/", "http://127.0.0.1/ekp/"},
-		{"http://127.0.0.1:8090/ekp/", "http://127.0.0.1:8090/ekp/"},
-		{"https://lms.example.ac.uk:8443", "https://lms.example.ac.uk:8443/"},
-		{"http://[::1]:8090/ekp", "http://[::1]:8090/ekp/"},
-		{"http://[::1]/ekp", "http://[::1]/ekp/"},
+// lms is the base URL of a test LMS, canonical as resume.go makes it.
+func lms(t *testing.T, raw string) target.URL {
+	t.Helper()
+	u, err := target.Canonical(raw, target.AllowInsecureHTTP)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		got, err := CanonicalBase(tt.in)
-		if err != nil || got != tt.want {
-			t.Errorf("CanonicalBase(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-		}
-	}
-	if _, err := CanonicalBase("https://bulk:secret@lms.example.ac.uk/ekp/"); err == nil {
-		t.Error("user info accepted")
-	}
+	return u
 }
 
-// The push ledger sits in the same folder as the OneFile run ledger, whatever the environment.
-func TestDefaultPathBesideOneFileLedger(t *testing.T) {
-	for _, env := range []map[string]string{
-		{"XDG_STATE_HOME": "/srv/state", "HOME": "/home/officer"},
-		{"HOME": "/home/officer"},
-		{"XDG_STATE_HOME": "relative/ignored", "HOME": "/home/officer"},
+// Every spelling of one LMS resumes the same push and takes the same lock: the key is
+// target.Canonical's, the identity the OneFile ledger, organisation locks and nightly state use.
+func TestSpellingsOfOneLMSShareAPush(t *testing.T) {
+	ctx := context.Background()
+	l, err := Open(filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	first := Key{Base: lms(t, "https://lms.example.ac.uk/ekp/"), Endpoint: "trainingHistoryCsv", Payload: "abc"}
+	p1, err := l.Begin(ctx, first, 500, "a.csv", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, spelling := range []string{
+		"https://lms.example.ac.uk/ekp",
+		"HTTPS://LMS.Example.AC.UK.:443/ekp//",
+		"https://lms.example.ac.uk/ekp/./x/../",
 	} {
-		getenv := func(k string) string { return env[k] }
-		ours, err1 := DefaultPath(getenv)
-		theirs, err2 := ledger.DefaultPath(getenv)
-		if err1 != nil || err2 != nil || filepath.Dir(ours) != filepath.Dir(theirs) || filepath.Base(ours) != FileName {
-			t.Errorf("env %v: push ledger %q (%v), OneFile ledger %q (%v)", env, ours, err1, theirs, err2)
+		k := first
+		k.Base = lms(t, spelling)
+		p, err := l.Begin(ctx, k, 500, "a.csv", false)
+		if err != nil || !p.Resumed || p.ID != p1.ID {
+			t.Errorf("%s: push %+v (%v), want push %d resumed", spelling, p, err, p1.ID)
 		}
+	}
+	lk, err := l.Lock(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lk.Release()
+	again := first
+	again.Base = lms(t, "https://LMS.example.ac.uk:443/ekp/")
+	if _, err := l.Lock(again); !errors.Is(err, lockfile.ErrLocked) {
+		t.Errorf("another spelling of the LMS took the lock: %v", err)
+	}
+	// localhost is 127.0.0.1 to target.Canonical; 127.0.0.2 is another server.
+	loop := Key{Base: lms(t, "http://localhost:8090/ekp/"), Endpoint: "trainingHistoryCsv", Payload: "abc"}
+	p2, err := l.Begin(ctx, loop, 500, "a.csv", false)
+	if err != nil || p2.Resumed {
+		t.Fatalf("loopback push: %+v %v", p2, err)
+	}
+	loop.Base = lms(t, "http://127.0.0.1:8090/ekp")
+	if p, _ := l.Begin(ctx, loop, 500, "a.csv", false); !p.Resumed || p.ID != p2.ID {
+		t.Errorf("http://127.0.0.1:8090/ekp did not resume the push to localhost: %+v", p)
+	}
+	loop.Base = lms(t, "http://127.0.0.2:8090/ekp")
+	if p, _ := l.Begin(ctx, loop, 500, "a.csv", false); p.Resumed {
+		t.Error("a push to 127.0.0.2 resumed the push to 127.0.0.1")
 	}
 }
 
@@ -57,7 +80,7 @@ func TestBeginResumeAndAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	k := Key{Base: "https://lms.example.ac.uk/ekp/", Endpoint: "trainingHistoryCsv", Payload: "abc"}
+	k := Key{Base: lms(t, "https://lms.example.ac.uk/ekp/"), Endpoint: "trainingHistoryCsv", Payload: "abc"}
 	p1, err := l.Begin(ctx, k, 500, "a.csv", false)
 	if err != nil || p1.Resumed || p1.Generation != 1 || p1.ChunkRows != 500 {
 		t.Fatalf("first Begin: %+v %v", p1, err)
@@ -102,7 +125,7 @@ func TestLockOnePushAtATime(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	k := Key{Base: "https://lms.example.ac.uk/ekp/", Endpoint: "trainingHistoryCsv", Payload: "abc"}
+	k := Key{Base: lms(t, "https://lms.example.ac.uk/ekp/"), Endpoint: "trainingHistoryCsv", Payload: "abc"}
 	lk, err := l.Lock(k)
 	if err != nil {
 		t.Fatal(err)
