@@ -3,21 +3,19 @@ package peoplefluent
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
+	"github.com/bulkload/bulk/internal/httpx"
+	"github.com/bulkload/bulk/internal/target"
 )
 
 // Defaults for the zero values of Pusher's fields.
@@ -148,7 +146,7 @@ func (p *Pusher) Push(ctx context.Context, ep Endpoint, fileName string, payload
 		}
 	}
 	s.url = url
-	if u, _ := ParseBase(p.Base); u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u, err := target.Canonical(p.Base, target.AllowInsecureHTTP); err == nil && u.Insecure() {
 		s.log.Warn("the LMS base URL is plain http: the system key crosses the network unencrypted; use https", "url", url)
 	}
 	if p.Ledger != nil {
@@ -173,15 +171,36 @@ func (p *Pusher) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
+// client is Client (or one with DefaultTimeout) that follows no redirect: a redirected POST
+// becomes a GET without the payload, and the Authorization header could go with it.
 func (p *Pusher) client() *http.Client {
-	var c http.Client
-	if p.Client != nil {
-		c = *p.Client
-	} else {
+	c := httpx.WithRedirects(p.Client, httpx.NoRedirects)
+	if p.Client == nil {
 		c.Timeout = DefaultTimeout
 	}
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &c
+	return c
+}
+
+// policy is the push's retry policy, shared in form with the OneFile client (package httpx):
+// Retries+1 attempts, waits doubling from MinBackoff up to MaxBackoff with equal jitter (never
+// much less than the step: the LMS needs a rest, and several bulk runs do not retry in step),
+// and no Retry-After longer than MaxRetryAfter waited for.
+func (p *Pusher) policy() httpx.Policy {
+	retries := p.Retries
+	switch {
+	case retries == 0:
+		retries = DefaultRetries
+	case retries < 0:
+		retries = 0
+	}
+	lo, hi := p.MinBackoff, p.MaxBackoff
+	if lo <= 0 {
+		lo = DefaultMinBackoff
+	}
+	if hi <= 0 {
+		hi = DefaultMaxBackoff
+	}
+	return httpx.Policy{MaxAttempts: retries + 1, Base: lo, Cap: hi, Jitter: httpx.EqualJitter, MaxRetryAfter: p.maxRetryAfter()}
 }
 
 func (p *Pusher) user() string {
@@ -340,15 +359,9 @@ type postResult struct {
 // outcome is unknown sent again.
 func (s *pushRun) post(ctx context.Context, client *http.Client, body []byte, safe bool, raw string) (res postResult, fatal error) {
 	p := s.p
-	retries := p.Retries
-	switch {
-	case retries == 0:
-		retries = DefaultRetries
-	case retries < 0:
-		retries = 0
-	}
-	for attempt := 0; ; attempt++ {
-		res.attempts = attempt + 1
+	pol := p.policy()
+	for {
+		res.attempts++
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 		if err != nil {
 			return res, err
@@ -366,17 +379,21 @@ func (s *pushRun) post(ctx context.Context, client *http.Client, body []byte, sa
 		)
 		resp, err := client.Do(req)
 		if err != nil {
+			// Only an error that proves the request never reached the LMS (no name, no
+			// connection) counts as not sent: a body cut off mid-way is not proof, since the
+			// LMS may load the rows of a CSV as they arrive. So "written" is not tracked.
+			class := httpx.ClassifyError(err, true)
 			if ctx.Err() != nil {
 				// Cancelled with the request perhaps on the wire.
-				res.maybeLoaded = res.maybeLoaded || !notSent(err)
+				res.maybeLoaded = res.maybeLoaded || class != httpx.NotSent
 				return res, ctx.Err()
 			}
 			why = p.Key.scrub(err.Error(), p.user())
-			switch {
-			case isCertError(err):
-				return res, &ConnectError{URL: s.url, Err: err}
-			case notSent(err):
-				if attempt >= retries {
+			switch class {
+			case httpx.Untrusted: // retrying cannot fix a certificate
+				return res, &ConnectError{URL: s.url, Err: httpx.TLSProblem(err)}
+			case httpx.NotSent:
+				if !pol.More(res.attempts) {
 					return res, &ConnectError{URL: s.url, Err: err}
 				}
 				retry = true
@@ -400,30 +417,38 @@ func (s *pushRun) post(ctx context.Context, client *http.Client, body []byte, sa
 			if ex := firstBytes(data); ex != "" {
 				status += ": " + ex
 			}
+			class := httpx.ClassifyStatus(code)
+			if code == http.StatusServiceUnavailable {
+				// Unlike other 5xx, the LMS (and the proxy in front of it) answers 503 when
+				// it is not taking requests at all: refused before anything was loaded, like
+				// a 429, so even rows that add are sent again.
+				class = httpx.Throttled
+			}
 			switch {
-			case code >= 200 && code < 300 && rerr == nil:
+			case class == httpx.Success && rerr == nil:
 				res.outcome, res.body = postAnswered, data
 				res.maybeLoaded = true
 				return res, nil
-			case code >= 200 && code < 300:
+			case class == httpx.Success:
 				why, retry, unknown = "the answer broke off: "+rerr.Error(), safe, true
 			case code == http.StatusUnauthorized, code == http.StatusForbidden:
 				return res, &AuthError{Status: code, URL: s.url}
 			case code == http.StatusNotFound, code == http.StatusMethodNotAllowed:
 				return res, &EndpointError{Status: code, URL: s.url}
-			case code >= 300 && code < 400:
-				return res, &EndpointError{Status: code, URL: s.url, Location: resp.Header.Get("Location")}
-			case code == http.StatusTooManyRequests, code == http.StatusServiceUnavailable:
+			case httpx.Redirected(resp) != nil:
+				// Named without user name, password or query, which could hold a token.
+				return res, &EndpointError{Status: code, URL: s.url, Location: httpx.Redirected(resp).Location}
+			case class == httpx.Throttled:
 				why, retry = status, true
-				if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-					if d > p.maxRetryAfter() {
+				if d, ok := httpx.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+					if pol.TooLong(d) {
 						res.outcome = postNotLoaded
-						res.msg = fmt.Sprintf("not loaded: the LMS is not taking requests (%s) and asked to wait %s, longer than bulk waits (%s): send these rows again later", status, d.Round(time.Second), p.maxRetryAfter())
+						res.msg = fmt.Sprintf("not loaded: the LMS is not taking requests (%s) and asked to wait %s, longer than bulk waits (%s): send these rows again later", status, d.Round(time.Second), pol.MaxRetryAfter)
 						return res, nil
 					}
 					wait = d
 				}
-			case code >= 500:
+			case class == httpx.Unknown: // other 5xx: the LMS may have loaded some rows
 				why, retry, unknown = status, safe, true
 			default:
 				res.outcome = postNotLoaded
@@ -435,7 +460,7 @@ func (s *pushRun) post(ctx context.Context, client *http.Client, body []byte, sa
 			res.maybeLoaded = true
 		}
 
-		if !retry || attempt >= retries {
+		if !retry || !pol.More(res.attempts) {
 			if res.maybeLoaded {
 				// An earlier attempt may have been loaded even if the last was refused.
 				res.outcome, res.why = postUnknown, why
@@ -448,12 +473,9 @@ func (s *pushRun) post(ctx context.Context, client *http.Client, body []byte, sa
 			res.msg = fmt.Sprintf("not loaded: the LMS did not take this chunk after %d attempts (last: %s): send these rows again later", res.attempts, why)
 			return res, nil
 		}
-		if wait == 0 {
-			// No Retry-After, or one of 0 or a date already past: "now"
-			// says nothing of how busy the LMS is, and retrying at once
-			// would hammer it, so the normal backoff applies.
-			wait = p.backoff(attempt)
-		}
+		// No Retry-After, or one of 0 or a date already past: "now" says nothing of how busy
+		// the LMS is, and retrying at once would hammer it, so at least the backoff applies.
+		wait = pol.Delay(res.attempts, wait)
 		s.log.Warn("retrying", "file", s.file, "raw", raw, "attempt", res.attempts, "reason", why, "wait", wait.Round(time.Millisecond))
 		if err := p.wait(ctx, wait); err != nil {
 			return res, err
@@ -478,80 +500,9 @@ func (p *Pusher) maxRetryAfter() time.Duration {
 	return DefaultMaxRetryAfter
 }
 
-// backoff is the wait before retry number attempt+1: MinBackoff doubled per
-// attempt, capped at MaxBackoff, then "equal jitter" (half fixed, half
-// random) so that several bulk runs do not retry in step.
-func (p *Pusher) backoff(attempt int) time.Duration {
-	lo, hi := p.MinBackoff, p.MaxBackoff
-	if lo <= 0 {
-		lo = DefaultMinBackoff
-	}
-	if hi <= 0 {
-		hi = DefaultMaxBackoff
-	}
-	d := lo
-	for range attempt {
-		if d >= hi/2 {
-			d = hi
-			break
-		}
-		d *= 2
-	}
-	d = min(d, hi)
-	return d/2 + rand.N(d/2+1)
-}
-
 func (p *Pusher) wait(ctx context.Context, d time.Duration) error {
 	if p.sleep != nil {
 		return p.sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, t.Sub(now)), true
-	}
-	return 0, false
-}
-
-// notSent reports whether a transport error proves the request never reached
-// the server: the name did not resolve or the connection was never made.
-func notSent(err error) bool {
-	var dns *net.DNSError
-	if errors.As(err, &dns) {
-		return true
-	}
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}
-
-// isCertError reports a TLS failure that retrying cannot fix.
-func isCertError(err error) bool {
-	var cv *tls.CertificateVerificationError
-	var rh tls.RecordHeaderError
-	return errors.As(err, &cv) || errors.As(err, &rh)
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return httpx.Sleep(ctx, d)
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -392,14 +394,37 @@ func TestPushDoesNotFollowRedirects(t *testing.T) {
 	posts := 0
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		posts++
-		http.Redirect(w, r, "https://sso.example.com/login", http.StatusFound)
+		http.Redirect(w, r, "https://sso.example.com/login?ticket=ST-5ecret", http.StatusFound)
 	}))
 	defer ts.Close()
 	p := &peoplefluent.Pusher{Base: ts.URL + "/ekp", Key: peoplefluent.NewSecret(key)}
 	_, err := p.Push(context.Background(), peoplefluent.Courses, "c.xml", strings.NewReader("<courses/>"))
 	var ee *peoplefluent.EndpointError
-	if !errors.As(err, &ee) || ee.Location != "https://sso.example.com/login" || posts != 1 {
-		t.Fatalf("error %v after %d posts, want an *EndpointError naming the redirect", err, posts)
+	// Named without its query, which may carry a ticket or token.
+	if !errors.As(err, &ee) || ee.Location != "https://sso.example.com/login" || posts != 1 || strings.Contains(err.Error(), "5ecret") {
+		t.Fatalf("error %v after %d posts, want an *EndpointError naming the redirect without its query", err, posts)
+	}
+}
+
+// TestPushStopsAtUntrustedCertificate: a certificate this machine does not trust is not retried
+// (no retry can fix it) and the error says what is wrong; no request reaches the LMS.
+func TestPushStopsAtUntrustedCertificate(t *testing.T) {
+	var posts atomic.Int32
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { posts.Add(1) }))
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	ts.StartTLS()
+	defer ts.Close()
+	var waits []time.Duration
+	p := &peoplefluent.Pusher{Base: ts.URL + "/ekp/", Key: peoplefluent.NewSecret(key), Retries: 3}
+	peoplefluent.SetSleep(p, func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil })
+	sum, err := p.Push(context.Background(), peoplefluent.TrainingHistoryCSV, "t.csv", strings.NewReader(payload(trainingHeader, "jsmith,HS-101,,,,A")))
+	checkSummary(t, sum)
+	var ce *peoplefluent.ConnectError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "certificate is not trusted") {
+		t.Fatalf("error %v, want a *ConnectError saying the certificate is not trusted", err)
+	}
+	if len(waits) != 0 || posts.Load() != 0 || sum.Failed != 1 {
+		t.Errorf("%d waits, %d posts, summary %+v; want no retry, nothing posted, the row failed", len(waits), posts.Load(), sum)
 	}
 }
 
