@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/lockfile"
 	"github.com/bulkload/bulk/pipeline"
@@ -359,6 +360,8 @@ func (r *runner) send(ctx context.Context, in app.InputOptions) (*report.Report,
 		}
 		o := app.LoadPeopleFluentOptions{ExportOptions: app.ExportOptions{InputOptions: in, KindName: j.Kind},
 			Base: t.Base, KeyFile: t.KeyFile, ChunkRows: t.ChunkRows, Retries: 4}
+		// The push ledger in the job's state folder: a run that was killed mid-push resumes it.
+		o.State = pushledger.PathIn(filepath.Dir(j.State))
 		if o.ChunkRows == 0 {
 			o.ChunkRows = 5000
 		}

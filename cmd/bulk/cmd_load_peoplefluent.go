@@ -47,6 +47,7 @@ The system key is read from ` + app.PFKeyEnv + ` or --key-file, never from a fla
 	fs.StringVar(&o.KeyFile, "key-file", "", "read the system key from `PATH` instead of "+app.PFKeyEnv)
 	fs.IntVar(&o.ChunkRows, "chunk-rows", peoplefluent.DefaultChunkRows, "data rows per request for CSV payloads")
 	fs.IntVar(&o.Retries, "retries", peoplefluent.DefaultRetries, "retries of a chunk the LMS did not take")
+	bindPushLedger(cmd, &o.PushLedgerOptions)
 	_ = cmd.MarkFlagRequired("base")
 	return cmd
 }
@@ -84,7 +85,7 @@ func renderLoadPF(a *App, o *app.LoadPeopleFluentOptions, out *app.LoadPeopleFlu
 		return
 	}
 	sum := out.Push.Summary
-	if !o.Quiet || err != nil || sum.Failed > 0 {
+	if !o.Quiet || err != nil || sum.Problems() > 0 {
 		fmt.Fprintln(a.Stderr, pushSummary(out.Push))
 	}
 	if err == nil && (!o.Quiet || c.Rejected > 0) {

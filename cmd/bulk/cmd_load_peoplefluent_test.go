@@ -24,6 +24,10 @@ const loadPFKey = "load-pf-test-KEY-5e21"
 func loadPFSandbox(t *testing.T, setup ...func(*sandbox.Server)) (*sandbox.Server, string, string) {
 	t.Helper()
 	srv := sandbox.New(peoplefluent.NewSecret(loadPFKey), sandbox.DefaultSeed())
+	// expRun gives the command an empty environment, so the push ledger's default place is
+	// under $HOME: a temporary one, so that tests never write to the real home and never
+	// resume each other's pushes.
+	t.Setenv("HOME", t.TempDir())
 	for _, f := range setup {
 		f(srv)
 	}
@@ -251,6 +255,7 @@ func TestLoadPeopleFluentReturnsReport(t *testing.T) {
 			o := app.LoadPeopleFluentOptions{ExportOptions: app.ExportOptions{KindName: "training-history",
 				InputOptions: app.InputOptions{Files: []string{in}, ReportDir: dir, DateOrder: "dmy", Quiet: true}},
 				Base: base, KeyFile: tc.keyFile, ChunkRows: peoplefluent.DefaultChunkRows}
+			o.State = filepath.Join(t.TempDir(), "pushes.db") // each case its own push
 			var stderr bytes.Buffer
 			a := &App{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }}
 			out, err := loadPF(context.Background(), a, o)

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
+	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
 	"github.com/bulkload/bulk/internal/app"
 )
 
@@ -35,13 +36,17 @@ readable only by you, the key on its first line). It is never accepted as a flag
 CSV payloads go in chunks of --chunk-rows data rows, each with the header, one after another, so
 one bad chunk does not block the rest. The whole file is checked before anything is sent. A chunk
 the LMS did not take (connection refused, 503) is retried with backoff. A chunk whose outcome is
-unknown (500, connection lost after sending) is retried only when its rows cannot be duplicated by
-a second post (updates); otherwise its rows are reported failed with "outcome unknown: check these
-rows in the LMS before sending them again". courses XML is posted whole.
+unknown (500, connection lost after sending, an answer that is not the LMS's) has the rows that
+cannot be duplicated by a second post (updates) sent again; the others are reported 'unknown':
+check them in the LMS. courses XML is posted whole.
+
+Resuming: every chunk is recorded in a push ledger (--state). Running the same command again on
+the same file sends only what the LMS did not answer; rows left 'unknown' are sent only with
+--resend-unknown. An earlier results.csv in DIR is kept as results-1.csv (-2, ...), raw/ as raw-1/.
 
 Exit status:
   0    every row loaded (warnings are fine; read them in results.csv)
-  1    some rows failed (see results.csv)
+  1    some rows failed or are unknown (see results.csv)
   2    could not run: bad flags, no key, the file is not a valid payload, the LMS refused the key,
        the URL is wrong or the LMS cannot be reached
   130  interrupted (Ctrl-C); rows not sent are listed as such in results.csv`,
@@ -54,13 +59,13 @@ Exit status:
 			}
 			o.File = args[0]
 			out, err := app.Push(cmd.Context(), a.deps(), o)
-			if out != nil && (!o.Quiet || err != nil || out.Failed > 0) {
+			if out != nil && (!o.Quiet || err != nil || out.Problems() > 0) {
 				fmt.Fprintln(a.Stderr, pushSummary(out))
 			}
 			if err != nil {
 				return err
 			}
-			return rowsRejected(out.Failed > 0)
+			return rowsRejected(out.Problems() > 0)
 		},
 	}
 	fs := cmd.Flags()
@@ -71,7 +76,15 @@ Exit status:
 	fs.StringVar(&o.KeyFile, "key-file", "", "read the system key from `PATH` instead of "+app.PFKeyEnv)
 	fs.StringVar(&o.ReportDir, "report", "bulk-report", "`DIR` for results.csv and raw/ (created if absent)")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only warnings and errors")
+	bindPushLedger(cmd, &o.PushLedgerOptions)
 	_ = cmd.MarkFlagRequired("base")
 	_ = cmd.MarkFlagRequired("endpoint")
 	return cmd
+}
+
+// bindPushLedger adds the push ledger's flags (bulk push and bulk load peoplefluent).
+func bindPushLedger(cmd *cobra.Command, o *app.PushLedgerOptions) {
+	cmd.Flags().StringVar(&o.State, "state", "", "push ledger `PATH` (default: "+pushledger.FileName+" beside the OneFile run ledger)")
+	cmd.Flags().BoolVar(&o.ResendUnknown, "resend-unknown", false, "send again rows an earlier run left 'unknown' (after checking they are not in the LMS)")
+	cmd.Flags().BoolVar(&o.PushAgain, "push-again", false, "send the whole file again as a new push, even what an earlier push of it loaded")
 }

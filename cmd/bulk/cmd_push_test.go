@@ -26,6 +26,8 @@ const pfTestKey = "pf-cmd-test-KEY-91c0d7"
 func startPFSandbox(t *testing.T) (*sandbox.Server, string) {
 	t.Helper()
 	srv := sandbox.New(peoplefluent.NewSecret(pfTestKey), sandbox.DefaultSeed())
+	// A push ledger of its own: pushes of one payload in other tests are other pushes.
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	base, stop, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +73,7 @@ func TestPushPeopleFluentChunkThatFailsAndChunkThatWarns(t *testing.T) {
 	srv, base := startPFSandbox(t)
 	in := pfWriteFile(t, "training.csv", pfTrainingPayload, 0o644)
 	rep := filepath.Join(t.TempDir(), "report")
-	// A stale answer from an earlier push must not survive into this report.
+	// A stale answer from an earlier push must not pass for this one's: it is kept in raw-1/.
 	os.MkdirAll(filepath.Join(rep, "raw"), 0o755)
 	os.WriteFile(filepath.Join(rep, "raw", "chunk-0009.txt"), []byte("old"), 0o644)
 
@@ -83,12 +85,12 @@ func TestPushPeopleFluentChunkThatFailsAndChunkThatWarns(t *testing.T) {
 	if stdout != "" {
 		t.Errorf("stdout %q, want nothing (progress and summary go to stderr)", stdout)
 	}
-	const unknown = `"outcome unknown: the LMS did not confirm this chunk (HTTP 500 Internal Server Error: 500 Internal Server Error java.lang.NullPointerException) and may have loaded some of its rows; bulk did not send it again because rows that add records (ACTION A, CREATESESSION true, new courses) could be duplicated: check these rows in the LMS before sending them again"`
+	const unknown = `"outcome unknown: the LMS did not confirm this chunk (HTTP 500 Internal Server Error: 500 Internal Server Error java.lang.NullPointerException) and may have loaded some of its rows; it has ACTION A (it adds a record), so bulk does not send it again by itself: check this row in the LMS; if it is not there, run the same command again with --resend-unknown"`
 	want := "file,row,status,message\r\n" +
 		"FILE,2,ok,\r\n" +
 		`FILE,3,warning,"WARNING. Simulated warning for user odd.user (fault ""warn"" in the sandbox seed)."` + "\r\n" +
-		"FILE,4,failed," + unknown + "\r\n" +
-		"FILE,5,failed," + unknown + "\r\n" +
+		"FILE,4,unknown," + unknown + "\r\n" +
+		"FILE,5,unknown," + unknown + "\r\n" +
 		"FILE,6,failed,User ID ghost does not exist.\r\n" +
 		"FILE,7,ok,\r\n"
 	got := strings.ReplaceAll(pfReadFile(t, filepath.Join(rep, "results.csv")), in, "FILE")
@@ -100,6 +102,9 @@ func TestPushPeopleFluentChunkThatFailsAndChunkThatWarns(t *testing.T) {
 	if len(raws) != 3 {
 		t.Fatalf("raw answers %v, want chunk-0001..3.txt only", raws)
 	}
+	if old := pfReadFile(t, filepath.Join(rep, "raw-1", "chunk-0009.txt")); old != "old" {
+		t.Errorf("the earlier raw answer was not kept in raw-1/: %q", old)
+	}
 	for name, frag := range map[string]string{
 		"chunk-0001.txt": "WARNING. Simulated warning",
 		"chunk-0002.txt": "NullPointerException",
@@ -109,7 +114,7 @@ func TestPushPeopleFluentChunkThatFailsAndChunkThatWarns(t *testing.T) {
 			t.Errorf("%s = %q, want it to contain %q", name, raw, frag)
 		}
 	}
-	for _, frag := range []string{"Pushing 6 rows of " + in, "6 rows, 3 requests answered by trainingHistoryCsv: 2 ok, 1 warning, 3 failed"} {
+	for _, frag := range []string{"Pushing 6 rows of " + in, "6 rows, 3 requests answered by trainingHistoryCsv: 2 ok, 1 warning, 1 failed, 2 unknown"} {
 		if !strings.Contains(stderr, frag) {
 			t.Errorf("stderr does not say %q:\n%s", frag, stderr)
 		}
@@ -242,7 +247,7 @@ func TestPushPeopleFluentKeyNeverShown(t *testing.T) {
 		{map[string]string{app.PFKeyEnv: pfTestKey}, []string{"--base", "http://127.0.0.1:1/ekp/"}}, // unreachable
 	} {
 		args := append([]string{"push", "peoplefluent", "--base", base, "--endpoint", "trainingHistoryCsv", "--chunk-rows", "2",
-			"--retries", "0", "--report", filepath.Join(rep, string(rune('a'+i))), in}, tc.args...)
+			"--retries", "0", "--report", filepath.Join(rep, string(rune('a'+i))), "--state", filepath.Join(t.TempDir(), "pushes.db"), in}, tc.args...)
 		code, stdout, stderr := runBulk(t, tc.env, args...)
 		if code == ExitOK {
 			t.Errorf("case %d: exit 0; the scenarios are meant to warn, fail or stop", i)

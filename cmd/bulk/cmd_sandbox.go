@@ -57,5 +57,6 @@ The base URL to push to is printed on standard output.`,
 	fs.Float64Var(&o.ErrorShare, "error-share", 0, "share (0-1) of requests answered 500 at random")
 	fs.BoolVar(&o.EmptyAnswers, "empty-answers", false, "answer with empty bodies, like LMS 10.1 and earlier")
 	fs.BoolVar(&o.EchoAll, "echo-all", false, "echo every row, not only rows with a problem")
+	fs.DurationVar(&o.Latency, "latency", 0, "answer each request this long after loading it (a slow LMS)")
 	return cmd
 }

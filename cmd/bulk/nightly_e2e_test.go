@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
 	"github.com/bulkload/bulk/nightly"
 )
 
@@ -330,6 +331,10 @@ func TestNightlyPeopleFluentUnchanged(t *testing.T) {
 	done, _ := filepath.Glob(filepath.Join(in, "archive", "done", "*-completions-*.csv"))
 	if len(done) != 2 {
 		t.Errorf("archive/done holds %v", done)
+	}
+	// The push was recorded in the job's state folder, so a night killed mid-push resumes it.
+	if _, err := os.Stat(filepath.Join(dir, "state", pushledger.FileName)); err != nil {
+		t.Errorf("no push ledger in the job's state folder: %v", err)
 	}
 }
 

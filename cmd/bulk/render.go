@@ -112,17 +112,22 @@ func planSummary(o *app.LoadOnefileOutcome, where string) string {
 		thousands(o.Stats.Calls), o.ResultsFile(), o.Plan, o.Plan)
 }
 
-// pushSummary is the line a push ends with.
+// pushSummary is what a push ends with: its counts, then (on a line of its own) which chunks an
+// earlier run of the same push had answered or left unknown and what to do about unknown rows.
 func pushSummary(p *app.PushOutcome) string {
 	s := p.Summary
 	// Chunks counts requests that got an answer; after a refused key it is 0.
-	return fmt.Sprintf("%s: %s %s, %d %s answered by %s: %s ok, %s %s, %s failed. Results: %s",
+	line := fmt.Sprintf("%s: %s %s, %d %s answered by %s: %s ok, %s %s, %s failed, %s unknown. Results: %s",
 		p.File, thousands(int64(s.Rows)), plural(int64(s.Rows), "row", "rows"), s.Chunks, plural(int64(s.Chunks), "request", "requests"), p.Endpoint,
 		thousands(int64(s.OK)), thousands(int64(s.Warnings)), plural(int64(s.Warnings), "warning", "warnings"),
-		thousands(int64(s.Failed)), p.Results)
+		thousands(int64(s.Failed)), thousands(int64(s.Unknown)), p.Results)
+	if resumed := peoplefluent.ResumeLine(s); resumed != "" {
+		line += "\n" + resumed
+	}
+	return line
 }
 
 func pushLine(s peoplefluent.Summary) string {
-	return fmt.Sprintf("%s ok, %s %s, %s failed at the LMS", thousands(int64(s.OK)), thousands(int64(s.Warnings)),
-		plural(int64(s.Warnings), "warning", "warnings"), thousands(int64(s.Failed)))
+	return fmt.Sprintf("%s ok, %s %s, %s failed, %s unknown at the LMS", thousands(int64(s.OK)), thousands(int64(s.Warnings)),
+		plural(int64(s.Warnings), "warning", "warnings"), thousands(int64(s.Failed)), thousands(int64(s.Unknown)))
 }

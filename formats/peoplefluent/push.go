@@ -3,19 +3,19 @@ package peoplefluent
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
+	"github.com/bulkload/bulk/internal/httpx"
+	"github.com/bulkload/bulk/internal/target"
 )
 
 // Defaults for the zero values of Pusher's fields.
@@ -48,17 +48,18 @@ const (
 //     through, Push stops with a *ConnectError.
 //   - 429 and 503: the LMS refused the request without taking it; retried,
 //     honouring Retry-After up to MaxRetryAfter.
-//   - other 5xx, and a connection lost after the chunk was sent (reset,
-//     timeout): the outcome is unknown, since the LMS may have loaded some
-//     rows. The chunk is retried only when replaying it cannot create
-//     duplicates (see replaySafe); otherwise its rows are reported failed
-//     with "check in the LMS before sending again".
+//   - other 5xx, a connection lost after the chunk was sent (reset,
+//     timeout), and a 2xx answer that is not the endpoint's (empty, a login
+//     page): the outcome is unknown, since the LMS may have loaded some rows.
+//     Rows that replaying cannot duplicate (see rowsSafe) are sent again; the
+//     others are reported StatusUnknown, "check in the LMS".
 //   - 401 and 403: *AuthError; 404, 405 and redirects: *EndpointError. Both
 //     stop the push, since every chunk would get the same answer.
 //   - any other 4xx: the chunk's rows fail with the LMS's answer.
 //
 // Every row read ends in exactly one Result, so counts add up even when Push
 // returns an error: rows never sent are reported failed, "not sent: why".
+// With a Ledger, pushing the same payload again resumes (see Ledger).
 type Pusher struct {
 	Base   string // LMS root, e.g. https://host/ekp/ (with or without the last slash)
 	Key    Secret // the system key
@@ -81,16 +82,45 @@ type Pusher struct {
 	// Summary.Results stays empty: a million-row push then keeps no
 	// results in memory. An error from OnResult stops the push.
 	OnResult func(Result) error
+	// AfterChunk, if set, is called after each chunk's results went to OnResult: flush
+	// results.csv there, so a run killed later still leaves what the LMS answered so far.
+	AfterChunk func() error
+
+	// Ledger, if set, records every chunk: an intent before each POST and the outcome after
+	// it, keyed by the canonical base URL, the endpoint, the payload's SHA-256 and the chunk
+	// (index and its own SHA-256). Pushing the same payload again then resumes: chunks the LMS
+	// answered are not sent again (their earlier results are reported), chunks never sent or
+	// provably not loaded are sent, and a chunk whose answer was lost is resolved row by row
+	// (see rowsSafe): rows that only update are sent again, rows that may create are reported
+	// StatusUnknown for a person to check, unless ResendUnknown. With a Ledger, Push needs a
+	// payload it can read twice (an io.ReadSeeker such as an *os.File), to fingerprint it.
+	Ledger *pushledger.Ledger
+	// ResendUnknown sends again the rows an earlier run left "unknown" (the person checked
+	// in the LMS that they were not loaded).
+	ResendUnknown bool
+	// Again starts a new push of a payload the ledger already holds, instead of resuming it:
+	// every row is sent again (the data officer means to).
+	Again bool
 
 	sleep func(context.Context, time.Duration) error // replaced by tests
 }
 
-// Summary counts the results of a push. Rows == OK + Warnings + Failed.
+// Summary counts the results of a push. Rows == OK + Warnings + Failed + Unknown.
 type Summary struct {
 	Rows, OK, Warnings, Failed int
-	Chunks                     int      // requests that got a final answer or failure
-	Results                    []Result // when Pusher.OnResult is nil
+	// Unknown counts rows that may or may not be in the LMS (their chunk's answer was lost or
+	// could not be read, and sending them again could create a second record).
+	Unknown int
+	Chunks  int      // requests that got a final answer or failure
+	Results []Result // when Pusher.OnResult is nil
+
+	Resumed []int // chunks whose answer an earlier run lost, resolved by this run
+	Earlier int   // chunks an earlier run of the same push had answered: not sent again
 }
+
+// Problems is how many rows did not end ok or warning: Failed + Unknown. A push with
+// problems exits 1.
+func (s Summary) Problems() int { return s.Failed + s.Unknown }
 
 // Push posts payload (the contents of the file named fileName, which is used
 // in results and messages) to the endpoint. It returns an error only when the
@@ -116,8 +146,15 @@ func (p *Pusher) Push(ctx context.Context, ep Endpoint, fileName string, payload
 		}
 	}
 	s.url = url
-	if u, _ := ParseBase(p.Base); u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u, err := target.Canonical(p.Base, target.AllowInsecureHTTP); err == nil && u.Insecure() {
 		s.log.Warn("the LMS base URL is plain http: the system key crosses the network unencrypted; use https", "url", url)
+	}
+	if p.Ledger != nil {
+		release, err := s.beginLedger(ctx, payload)
+		if err != nil {
+			return Summary{}, err
+		}
+		defer release()
 	}
 	if ep.IsCSV() {
 		err = s.pushCSV(ctx, payload)
@@ -134,15 +171,36 @@ func (p *Pusher) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
+// client is Client (or one with DefaultTimeout) that follows no redirect: a redirected POST
+// becomes a GET without the payload, and the Authorization header could go with it.
 func (p *Pusher) client() *http.Client {
-	var c http.Client
-	if p.Client != nil {
-		c = *p.Client
-	} else {
+	c := httpx.WithRedirects(p.Client, httpx.NoRedirects)
+	if p.Client == nil {
 		c.Timeout = DefaultTimeout
 	}
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &c
+	return c
+}
+
+// policy is the push's retry policy, shared in form with the OneFile client (package httpx):
+// Retries+1 attempts, waits doubling from MinBackoff up to MaxBackoff with equal jitter (never
+// much less than the step: the LMS needs a rest, and several bulk runs do not retry in step),
+// and no Retry-After longer than MaxRetryAfter waited for.
+func (p *Pusher) policy() httpx.Policy {
+	retries := p.Retries
+	switch {
+	case retries == 0:
+		retries = DefaultRetries
+	case retries < 0:
+		retries = 0
+	}
+	lo, hi := p.MinBackoff, p.MaxBackoff
+	if lo <= 0 {
+		lo = DefaultMinBackoff
+	}
+	if hi <= 0 {
+		hi = DefaultMaxBackoff
+	}
+	return httpx.Policy{MaxAttempts: retries + 1, Base: lo, Cap: hi, Jitter: httpx.EqualJitter, MaxRetryAfter: p.maxRetryAfter()}
 }
 
 func (p *Pusher) user() string {
@@ -160,6 +218,9 @@ type pushRun struct {
 	url  string
 	log  *slog.Logger
 	sum  Summary
+
+	push    pushledger.Push // with a Ledger: the push this run continues
+	payload string          // with a Ledger: the payload's fingerprint
 }
 
 func (s *pushRun) emit(r Result) error {
@@ -169,6 +230,8 @@ func (s *pushRun) emit(r Result) error {
 		s.sum.OK++
 	case StatusWarning:
 		s.sum.Warnings++
+	case StatusUnknown:
+		s.sum.Unknown++
 	default:
 		s.sum.Failed++
 	}
@@ -189,12 +252,11 @@ func (s *pushRun) emitAll(nums []int, status, msg string) error {
 }
 
 func (s *pushRun) pushCSV(ctx context.Context, payload io.Reader) error {
-	c, err := newChunker(s.file, payload, s.p.ChunkRows)
+	c, err := newChunker(s.file, payload, s.chunkRows())
 	if err != nil {
 		return err
 	}
 	client := s.p.client()
-	var buf bytes.Buffer
 	for {
 		ch, err := c.Next(s.file)
 		if errors.Is(err, io.EOF) {
@@ -212,56 +274,28 @@ func (s *pushRun) pushCSV(ctx context.Context, payload io.Reader) error {
 			return err
 		}
 		if err := ctx.Err(); err != nil {
-			return s.stop(c, ch, "not sent: the push was cancelled", err)
+			return s.stop(ctx, c, ch, err)
 		}
-		if err := encodeChunk(&buf, c.header, ch.rows); err != nil {
-			return err
+		if fatal := s.chunk(ctx, client, c.header, ch, nil); fatal != nil {
+			return s.stop(ctx, c, nil, fatal)
 		}
-		raw := fmt.Sprintf("chunk-%04d.txt", ch.index)
-		safe := replaySafe(s.ep, c.header, ch.rows)
-		start := time.Now()
-		answer, failMsg, attempts, fatal := s.post(ctx, client, buf.Bytes(), safe, raw)
-		if fatal != nil {
-			return s.stop(c, ch, fatalRowMessage(fatal), fatal)
-		}
-		s.sum.Chunks++
-		before := s.sum
-		if failMsg != "" {
-			if err := s.emitAll(ch.nums, StatusFailed, failMsg); err != nil {
-				return err
-			}
-		} else {
-			outs, kind := parseAnswer(answer, c.header, ch.rows, s.rawRef(raw))
-			for i, o := range outs {
-				if err := s.emit(Result{File: s.file, Row: ch.nums[i], Status: o.status, Message: o.message}); err != nil {
-					return err
-				}
-			}
-			s.log.Debug("answer", "chunk", ch.index, "form", string(kind))
-		}
-		s.log.Info("chunk pushed", "file", s.file, "chunk", ch.index,
-			"rows", fmt.Sprintf("%d-%d", ch.nums[0], ch.nums[len(ch.nums)-1]),
-			"attempts", attempts, "ok", s.sum.OK-before.OK, "warnings", s.sum.Warnings-before.Warnings,
-			"failed", s.sum.Failed-before.Failed, "elapsed", time.Since(start).Round(time.Millisecond))
 	}
 }
 
-// stop reports the rows of the chunk in hand and every row after it as not
-// loaded, then returns err. Reading the rest of a local file costs about a
-// second per million rows and makes the counts add up.
-func (s *pushRun) stop(c *chunker, ch *chunk, msg string, err error) error {
-	if e := s.emitAll(ch.nums, StatusFailed, msg); e != nil {
-		return e
-	}
-	rest := "not sent: " + fatalReason(err)
+// stop reports the rows of the chunk in hand (if any) and every row after it without sending
+// anything, then returns err: rows never sent are "not sent: why", rows an earlier run of the
+// push answered keep that answer, rows whose answer an earlier run lost stay unknown. Reading
+// the rest of a local file costs about a second per million rows and makes the counts add up.
+func (s *pushRun) stop(ctx context.Context, c *chunker, ch *chunk, err error) error {
 	for {
-		ch, rerr := c.Next(s.file)
 		if ch != nil {
-			if e := s.emitAll(ch.nums, StatusFailed, rest); e != nil {
+			if e := s.chunk(ctx, nil, c.header, ch, err); e != nil {
 				return e
 			}
 		}
-		if rerr != nil {
+		var rerr error
+		ch, rerr = c.Next(s.file)
+		if rerr != nil && ch == nil {
 			if !errors.Is(rerr, io.EOF) {
 				s.log.Warn("the rest of the payload could not be read", "error", rerr)
 			}
@@ -288,15 +322,6 @@ func fatalReason(err error) string {
 	return err.Error()
 }
 
-// fatalRowMessage is the message for the rows of the chunk in flight when
-// the push stopped: after a cancellation the request may have reached the LMS.
-func fatalRowMessage(err error) string {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return "the push was cancelled while this row's chunk was being sent, so the LMS may or may not have loaded it: check it in the LMS before sending it again"
-	}
-	return "not sent: " + fatalReason(err)
-}
-
 // rawRef names a saved answer in messages: relative to the directory that
 // holds RawDir (report/raw/chunk-0001.txt is "raw/chunk-0001.txt"), which is
 // where results.csv is written, so the name stays right when the report
@@ -308,55 +333,38 @@ func (s *pushRun) rawRef(name string) string {
 	return filepath.ToSlash(filepath.Join(filepath.Base(filepath.Clean(s.p.RawDir)), name))
 }
 
-func (s *pushRun) pushWhole(ctx context.Context, payload io.Reader) error {
-	body, err := io.ReadAll(io.LimitReader(payload, maxWholePayload+1))
-	if err != nil {
-		return fmt.Errorf("%s: %w", s.file, err)
-	}
-	if len(body) > maxWholePayload {
-		return fmt.Errorf("%s is larger than %d MiB: split the courses into several files", s.file, maxWholePayload>>20)
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return &PayloadError{File: s.file, Line: 1, Err: errors.New("the file is empty")}
-	}
-	const raw = "chunk-0001.txt"
-	if err := ctx.Err(); err != nil {
-		_ = s.emit(Result{File: s.file, Status: StatusFailed, Message: "not sent: the push was cancelled"})
-		return err
-	}
-	answer, failMsg, attempts, fatal := s.post(ctx, s.p.client(), body, false, raw)
-	if fatal != nil {
-		if err := s.emit(Result{File: s.file, Status: StatusFailed, Message: fatalRowMessage(fatal)}); err != nil {
-			return err
-		}
-		return fatal
-	}
-	s.sum.Chunks++
-	o := outcome{StatusFailed, failMsg}
-	if failMsg == "" {
-		o, _ = parseWholeAnswer(answer, s.rawRef(raw))
-	}
-	s.log.Info("file pushed", "file", s.file, "attempts", attempts, "status", o.status)
-	return s.emit(Result{File: s.file, Row: 0, Status: o.status, Message: o.message})
+// post's verdict on one body.
+type postOutcome int
+
+const (
+	postAnswered  postOutcome = iota // a 2xx answer, in body
+	postNotLoaded                    // provably not loaded (never connected, 429/503, refused with a 4xx)
+	postUnknown                      // sent, and no answer came (5xx, connection lost, answer cut off)
+)
+
+type postResult struct {
+	outcome  postOutcome
+	body     []byte // the answer (postAnswered)
+	why      string // what went wrong (postUnknown), for messages
+	msg      string // the message for the rows (postNotLoaded)
+	attempts int
+	// maybeLoaded: some attempt may have reached the LMS and been loaded. Set also when post
+	// returns a fatal error (a cancellation in the middle of a POST).
+	maybeLoaded bool
 }
 
-// post sends one body until it gets an answer it can act on. It returns the
-// 2xx answer body, or a message for the chunk's rows when the chunk failed,
-// or a fatal error that stops the push.
-func (s *pushRun) post(ctx context.Context, client *http.Client, body []byte, safe bool, raw string) (answer []byte, failMsg string, attempts int, fatal error) {
+// post sends one body until it gets an answer it can act on: a 2xx answer, a verdict that the
+// body was not loaded or that its outcome is unknown, or a fatal error that stops the push.
+// safe says whether sending the body twice is harmless (replaySafe): only then is a body whose
+// outcome is unknown sent again.
+func (s *pushRun) post(ctx context.Context, client *http.Client, body []byte, safe bool, raw string) (res postResult, fatal error) {
 	p := s.p
-	retries := p.Retries
-	switch {
-	case retries == 0:
-		retries = DefaultRetries
-	case retries < 0:
-		retries = 0
-	}
-	for attempt := 0; ; attempt++ {
-		attempts = attempt + 1
+	pol := p.policy()
+	for {
+		res.attempts++
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 		if err != nil {
-			return nil, "", attempts, err
+			return res, err
 		}
 		req.Header.Set("Content-Type", s.ep.ContentType())
 		req.Header.Set("Accept", "text/csv, text/plain, */*")
@@ -371,16 +379,22 @@ func (s *pushRun) post(ctx context.Context, client *http.Client, body []byte, sa
 		)
 		resp, err := client.Do(req)
 		if err != nil {
+			// Only an error that proves the request never reached the LMS (no name, no
+			// connection) counts as not sent: a body cut off mid-way is not proof, since the
+			// LMS may load the rows of a CSV as they arrive. So "written" is not tracked.
+			class := httpx.ClassifyError(err, true)
 			if ctx.Err() != nil {
-				return nil, "", attempts, ctx.Err()
+				// Cancelled with the request perhaps on the wire.
+				res.maybeLoaded = res.maybeLoaded || class != httpx.NotSent
+				return res, ctx.Err()
 			}
 			why = p.Key.scrub(err.Error(), p.user())
-			switch {
-			case isCertError(err):
-				return nil, "", attempts, &ConnectError{URL: s.url, Err: err}
-			case notSent(err):
-				if attempt >= retries {
-					return nil, "", attempts, &ConnectError{URL: s.url, Err: err}
+			switch class {
+			case httpx.Untrusted: // retrying cannot fix a certificate
+				return res, &ConnectError{URL: s.url, Err: httpx.TLSProblem(err)}
+			case httpx.NotSent:
+				if !pol.More(res.attempts) {
+					return res, &ConnectError{URL: s.url, Err: err}
 				}
 				retry = true
 			default:
@@ -395,58 +409,76 @@ func (s *pushRun) post(ctx context.Context, client *http.Client, body []byte, sa
 			}
 			data = []byte(p.Key.scrub(string(data), p.user()))
 			if err := s.saveRaw(raw, data); err != nil {
-				return nil, "", attempts, err
+				res.maybeLoaded = true
+				return res, err
 			}
 			code := resp.StatusCode
 			status := fmt.Sprintf("HTTP %d %s", code, http.StatusText(code))
 			if ex := firstBytes(data); ex != "" {
 				status += ": " + ex
 			}
+			class := httpx.ClassifyStatus(code)
+			if code == http.StatusServiceUnavailable {
+				// Unlike other 5xx, the LMS (and the proxy in front of it) answers 503 when
+				// it is not taking requests at all: refused before anything was loaded, like
+				// a 429, so even rows that add are sent again.
+				class = httpx.Throttled
+			}
 			switch {
-			case code >= 200 && code < 300 && rerr == nil:
-				return data, "", attempts, nil
-			case code >= 200 && code < 300:
+			case class == httpx.Success && rerr == nil:
+				res.outcome, res.body = postAnswered, data
+				res.maybeLoaded = true
+				return res, nil
+			case class == httpx.Success:
 				why, retry, unknown = "the answer broke off: "+rerr.Error(), safe, true
 			case code == http.StatusUnauthorized, code == http.StatusForbidden:
-				return nil, "", attempts, &AuthError{Status: code, URL: s.url}
+				return res, &AuthError{Status: code, URL: s.url}
 			case code == http.StatusNotFound, code == http.StatusMethodNotAllowed:
-				return nil, "", attempts, &EndpointError{Status: code, URL: s.url}
-			case code >= 300 && code < 400:
-				return nil, "", attempts, &EndpointError{Status: code, URL: s.url, Location: resp.Header.Get("Location")}
-			case code == http.StatusTooManyRequests, code == http.StatusServiceUnavailable:
+				return res, &EndpointError{Status: code, URL: s.url}
+			case httpx.Redirected(resp) != nil:
+				// Named without user name, password or query, which could hold a token.
+				return res, &EndpointError{Status: code, URL: s.url, Location: httpx.Redirected(resp).Location}
+			case class == httpx.Throttled:
 				why, retry = status, true
-				if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-					if d > p.maxRetryAfter() {
-						return nil, fmt.Sprintf("not loaded: the LMS is not taking requests (%s) and asked to wait %s, longer than bulk waits (%s): send these rows again later", status, d.Round(time.Second), p.maxRetryAfter()), attempts, nil
+				if d, ok := httpx.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+					if pol.TooLong(d) {
+						res.outcome = postNotLoaded
+						res.msg = fmt.Sprintf("not loaded: the LMS is not taking requests (%s) and asked to wait %s, longer than bulk waits (%s): send these rows again later", status, d.Round(time.Second), pol.MaxRetryAfter)
+						return res, nil
 					}
 					wait = d
 				}
-			case code >= 500:
+			case class == httpx.Unknown: // other 5xx: the LMS may have loaded some rows
 				why, retry, unknown = status, safe, true
 			default:
-				return nil, fmt.Sprintf("the LMS refused this chunk (%s): see %s", status, s.rawRef(raw)), attempts, nil
+				res.outcome = postNotLoaded
+				res.msg = fmt.Sprintf("the LMS refused this chunk (%s): see %s", status, s.rawRef(raw))
+				return res, nil
 			}
+		}
+		if unknown {
+			res.maybeLoaded = true
 		}
 
-		if !retry || attempt >= retries {
-			switch {
-			case unknown && !safe:
-				return nil, fmt.Sprintf("outcome unknown: the LMS did not confirm this chunk (%s) and may have loaded some of its rows; bulk did not send it again because rows that add records (ACTION A, CREATESESSION true, new courses) could be duplicated: check these rows in the LMS before sending them again", why), attempts, nil
-			case unknown:
-				return nil, fmt.Sprintf("not confirmed: the LMS did not confirm this chunk after %d attempts (last: %s); its rows only update or delete, so sending them again is safe", attempts, why), attempts, nil
-			default:
-				return nil, fmt.Sprintf("not loaded: the LMS did not take this chunk after %d attempts (last: %s): send these rows again later", attempts, why), attempts, nil
+		if !retry || !pol.More(res.attempts) {
+			if res.maybeLoaded {
+				// An earlier attempt may have been loaded even if the last was refused.
+				res.outcome, res.why = postUnknown, why
+				if res.attempts > 1 {
+					res.why = fmt.Sprintf("after %d attempts, the last: %s", res.attempts, why)
+				}
+				return res, nil
 			}
+			res.outcome = postNotLoaded
+			res.msg = fmt.Sprintf("not loaded: the LMS did not take this chunk after %d attempts (last: %s): send these rows again later", res.attempts, why)
+			return res, nil
 		}
-		if wait == 0 {
-			// No Retry-After, or one of 0 or a date already past: "now"
-			// says nothing of how busy the LMS is, and retrying at once
-			// would hammer it, so the normal backoff applies.
-			wait = p.backoff(attempt)
-		}
-		s.log.Warn("retrying", "file", s.file, "raw", raw, "attempt", attempts, "reason", why, "wait", wait.Round(time.Millisecond))
+		// No Retry-After, or one of 0 or a date already past: "now" says nothing of how busy
+		// the LMS is, and retrying at once would hammer it, so at least the backoff applies.
+		wait = pol.Delay(res.attempts, wait)
+		s.log.Warn("retrying", "file", s.file, "raw", raw, "attempt", res.attempts, "reason", why, "wait", wait.Round(time.Millisecond))
 		if err := p.wait(ctx, wait); err != nil {
-			return nil, "", attempts, err
+			return res, err
 		}
 	}
 }
@@ -468,80 +500,9 @@ func (p *Pusher) maxRetryAfter() time.Duration {
 	return DefaultMaxRetryAfter
 }
 
-// backoff is the wait before retry number attempt+1: MinBackoff doubled per
-// attempt, capped at MaxBackoff, then "equal jitter" (half fixed, half
-// random) so that several bulk runs do not retry in step.
-func (p *Pusher) backoff(attempt int) time.Duration {
-	lo, hi := p.MinBackoff, p.MaxBackoff
-	if lo <= 0 {
-		lo = DefaultMinBackoff
-	}
-	if hi <= 0 {
-		hi = DefaultMaxBackoff
-	}
-	d := lo
-	for range attempt {
-		if d >= hi/2 {
-			d = hi
-			break
-		}
-		d *= 2
-	}
-	d = min(d, hi)
-	return d/2 + rand.N(d/2+1)
-}
-
 func (p *Pusher) wait(ctx context.Context, d time.Duration) error {
 	if p.sleep != nil {
 		return p.sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, t.Sub(now)), true
-	}
-	return 0, false
-}
-
-// notSent reports whether a transport error proves the request never reached
-// the server: the name did not resolve or the connection was never made.
-func notSent(err error) bool {
-	var dns *net.DNSError
-	if errors.As(err, &dns) {
-		return true
-	}
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}
-
-// isCertError reports a TLS failure that retrying cannot fix.
-func isCertError(err error) bool {
-	var cv *tls.CertificateVerificationError
-	var rh tls.RecordHeaderError
-	return errors.As(err, &cv) || errors.As(err, &rh)
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return httpx.Sleep(ctx, d)
 }

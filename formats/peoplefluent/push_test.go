@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,7 +85,7 @@ func (e *env) push(t *testing.T, ep peoplefluent.Endpoint, payload string) (peop
 // checkSummary asserts that every row has exactly one result and the counts add up.
 func checkSummary(t *testing.T, sum peoplefluent.Summary) {
 	t.Helper()
-	if sum.OK+sum.Warnings+sum.Failed != sum.Rows || len(sum.Results) != sum.Rows {
+	if sum.OK+sum.Warnings+sum.Failed+sum.Unknown != sum.Rows || len(sum.Results) != sum.Rows {
 		t.Fatalf("counts do not add up: %+v (%d results)", sum, len(sum.Results))
 	}
 	seen := map[int]bool{}
@@ -221,12 +223,13 @@ func TestPushChunkThatCrashes(t *testing.T) {
 	tests := []struct {
 		action       string
 		wantRequests int    // for the crashing chunk
+		wantStatus   string // of its rows
 		wantMsg      string // on its rows
 	}{
-		// Add-or-update rows can be sent again safely: retried, then reported.
-		{"", 3, "not confirmed: the LMS did not confirm this chunk after 3 attempts (last: HTTP 500 Internal Server Error"},
-		// Adds could be duplicated if the LMS loaded them before failing: not retried.
-		{"A", 1, "outcome unknown: the LMS did not confirm this chunk (HTTP 500 Internal Server Error"},
+		// Add-or-update rows can be sent again safely: retried, then reported failed.
+		{"", 3, "failed", "not confirmed: the LMS did not confirm this chunk (after 3 attempts, the last: HTTP 500 Internal Server Error"},
+		// Adds could be duplicated if the LMS loaded them before failing: not retried, unknown.
+		{"A", 1, "unknown", "outcome unknown: the LMS did not confirm this chunk (HTTP 500 Internal Server Error"},
 	}
 	for _, tt := range tests {
 		t.Run("action="+tt.action, func(t *testing.T) {
@@ -237,15 +240,15 @@ func TestPushChunkThatCrashes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sum.OK != 5 || sum.Failed != 3 || sum.Chunks != 3 {
-				t.Fatalf("summary %+v, want 5 ok and 3 failed in 3 chunks", sum)
+			if sum.OK != 5 || sum.Problems() != 3 || sum.Chunks != 3 {
+				t.Fatalf("summary %+v, want 5 ok and 3 not ok in 3 chunks", sum)
 			}
 			got := resultsByRow(sum)
 			for row := 2; row <= 9; row++ {
 				r := got[row]
 				inCrash := row >= 5 && row <= 7
-				if inCrash && (r.Status != "failed" || !strings.HasPrefix(r.Message, tt.wantMsg)) {
-					t.Errorf("row %d: %s %q, want failed %q", row, r.Status, r.Message, tt.wantMsg)
+				if inCrash && (r.Status != tt.wantStatus || !strings.HasPrefix(r.Message, tt.wantMsg)) {
+					t.Errorf("row %d: %s %q, want %s %q", row, r.Status, r.Message, tt.wantStatus, tt.wantMsg)
 				}
 				if !inCrash && r.Status != "ok" {
 					t.Errorf("row %d: %s %q, want ok", row, r.Status, r.Message)
@@ -305,7 +308,7 @@ func TestPushConnectionDroppedAfterLoading(t *testing.T) {
 		// Add-or-update: sent again, the second answer confirms; still one record.
 		{"", "ok", "", 2, 1},
 		// Add: the LMS loaded it but bulk cannot know; it must not send it again.
-		{"A", "failed", "outcome unknown", 1, 1},
+		{"A", "unknown", "outcome unknown", 1, 1},
 	}
 	for _, tt := range tests {
 		t.Run("action="+tt.action, func(t *testing.T) {
@@ -328,14 +331,32 @@ func TestPushConnectionDroppedAfterLoading(t *testing.T) {
 	}
 }
 
-func TestPushEmptyAnswerIsAWarning(t *testing.T) {
-	e := newEnv(t, func(s *sandbox.Server) { s.EmptyAnswers = true })
-	sum, err := e.push(t, peoplefluent.TrainingHistoryCSV, payload(trainingHeader, trainingRows(4, "")...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Warnings != 4 || sum.OK != 0 || !strings.Contains(sum.Results[3].Message, "empty body") {
-		t.Errorf("summary %+v", sum)
+// An empty 200 (LMS 10.1 and earlier) says nothing of the rows: never success. Rows that only
+// update are failed (safe to send again), rows that add are unknown.
+func TestPushEmptyAnswerIsNotSuccess(t *testing.T) {
+	for _, tt := range []struct {
+		action     string
+		wantStatus string
+	}{{"", "failed"}, {"A", "unknown"}} {
+		t.Run("action="+tt.action, func(t *testing.T) {
+			e := newEnv(t, func(s *sandbox.Server) { s.EmptyAnswers = true })
+			sum, err := e.push(t, peoplefluent.TrainingHistoryCSV, payload(trainingHeader, trainingRows(4, tt.action)...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Problems() != 4 || sum.OK+sum.Warnings != 0 {
+				t.Fatalf("summary %+v", sum)
+			}
+			for _, r := range sum.Results {
+				if r.Status != tt.wantStatus || !strings.Contains(r.Message, "empty body") {
+					t.Errorf("row %d: %s %q, want %s about the empty body", r.Row, r.Status, r.Message, tt.wantStatus)
+				}
+			}
+			// An unreadable answer is not retried at once: the next answer would be the same.
+			if n := e.srv.Stats().Requests["trainingHistoryCsv"]; n != 2 {
+				t.Errorf("%d requests, want one per chunk", n)
+			}
+		})
 	}
 }
 
@@ -373,14 +394,37 @@ func TestPushDoesNotFollowRedirects(t *testing.T) {
 	posts := 0
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		posts++
-		http.Redirect(w, r, "https://sso.example.com/login", http.StatusFound)
+		http.Redirect(w, r, "https://sso.example.com/login?ticket=ST-5ecret", http.StatusFound)
 	}))
 	defer ts.Close()
 	p := &peoplefluent.Pusher{Base: ts.URL + "/ekp", Key: peoplefluent.NewSecret(key)}
 	_, err := p.Push(context.Background(), peoplefluent.Courses, "c.xml", strings.NewReader("<courses/>"))
 	var ee *peoplefluent.EndpointError
-	if !errors.As(err, &ee) || ee.Location != "https://sso.example.com/login" || posts != 1 {
-		t.Fatalf("error %v after %d posts, want an *EndpointError naming the redirect", err, posts)
+	// Named without its query, which may carry a ticket or token.
+	if !errors.As(err, &ee) || ee.Location != "https://sso.example.com/login" || posts != 1 || strings.Contains(err.Error(), "5ecret") {
+		t.Fatalf("error %v after %d posts, want an *EndpointError naming the redirect without its query", err, posts)
+	}
+}
+
+// TestPushStopsAtUntrustedCertificate: a certificate this machine does not trust is not retried
+// (no retry can fix it) and the error says what is wrong; no request reaches the LMS.
+func TestPushStopsAtUntrustedCertificate(t *testing.T) {
+	var posts atomic.Int32
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { posts.Add(1) }))
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	ts.StartTLS()
+	defer ts.Close()
+	var waits []time.Duration
+	p := &peoplefluent.Pusher{Base: ts.URL + "/ekp/", Key: peoplefluent.NewSecret(key), Retries: 3}
+	peoplefluent.SetSleep(p, func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil })
+	sum, err := p.Push(context.Background(), peoplefluent.TrainingHistoryCSV, "t.csv", strings.NewReader(payload(trainingHeader, "jsmith,HS-101,,,,A")))
+	checkSummary(t, sum)
+	var ce *peoplefluent.ConnectError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "certificate is not trusted") {
+		t.Fatalf("error %v, want a *ConnectError saying the certificate is not trusted", err)
+	}
+	if len(waits) != 0 || posts.Load() != 0 || sum.Failed != 1 {
+		t.Errorf("%d waits, %d posts, summary %+v; want no retry, nothing posted, the row failed", len(waits), posts.Load(), sum)
 	}
 }
 
@@ -741,9 +785,9 @@ func TestPushExternalReplayAfterDrop(t *testing.T) {
 		// AU with a RecordID can only write that one record again: sent again, confirmed.
 		{"AU with RecordID", "AU,EXT-5,drop.user,Manual Handling", "ok", "", 2, 1},
 		// A creates a record each time: bulk must not send it again.
-		{"A", "A,EXT-5,drop.user,Manual Handling", "failed", "outcome unknown", 1, 1},
+		{"A", "A,EXT-5,drop.user,Manual Handling", "unknown", "outcome unknown", 1, 1},
 		// AU without a RecordID adds a new record each time too.
-		{"AU without RecordID", "AU,,drop.user,Manual Handling", "failed", "outcome unknown", 1, 1},
+		{"AU without RecordID", "AU,,drop.user,Manual Handling", "unknown", "outcome unknown", 1, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,8 @@ import "strings"
 // is worse than a row reported as "outcome unknown, check before re-sending".
 //
 //   - trainingHistoryCsv: ACTION U (update) or blank (add or update) is safe,
-//     unless CREATESESSION is true ("true creates a new session" each time).
+//     unless CREATESESSION is true ("true creates a new session" each time) or USERID is
+//     blank ("a classroom and session will be created with no associated training record").
 //     ACTION A is not: the vendor says it "adds a record if none exists"
 //     without saying what a match is, and even if nothing is duplicated the
 //     second answer would report the row failed ("already exists") when it
@@ -18,6 +19,22 @@ import "strings"
 //     and AU without a RecordID, create a record each time.
 //   - courses: the schema is not public, so a repost is never assumed safe.
 func replaySafe(ep Endpoint, header []string, rows [][]string) bool {
+	if !ep.IsCSV() {
+		return false
+	}
+	for _, ok := range rowsSafe(ep, header, rows) {
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// rowsSafe says of each row whether replaying it is safe, by the rules of replaySafe: a chunk
+// whose answer was lost is resolved row by row, the safe rows sent again and the others
+// reported "unknown" for a person to check.
+func rowsSafe(ep Endpoint, header []string, rows [][]string) []bool {
+	safe := make([]bool, len(rows))
 	col := func(name string) int {
 		for i, h := range header {
 			if strings.EqualFold(strings.TrimSpace(h), name) {
@@ -34,30 +51,21 @@ func replaySafe(ep Endpoint, header []string, rows [][]string) bool {
 	}
 	switch ep {
 	case TrainingHistoryCSV:
-		action, create := col("ACTION"), col("CREATESESSION")
-		for _, row := range rows {
-			if a := cell(row, action); a != "" && a != "U" {
-				return false
-			}
-			if cell(row, create) == "TRUE" {
-				return false
-			}
+		action, create, user := col("ACTION"), col("CREATESESSION"), col("USERID")
+		for r, row := range rows {
+			a := cell(row, action)
+			safe[r] = (a == "" || a == "U") && cell(row, create) != "TRUE" && cell(row, user) != ""
 		}
-		return true
 	case ExternalTrainingCSV:
 		action, id := col("Action"), col("RecordID")
-		for _, row := range rows {
+		for r, row := range rows {
 			switch cell(row, action) {
 			case "U", "D":
+				safe[r] = true
 			case "AU":
-				if cell(row, id) == "" {
-					return false
-				}
-			default:
-				return false
+				safe[r] = cell(row, id) != ""
 			}
 		}
-		return true
 	}
-	return false
+	return safe
 }

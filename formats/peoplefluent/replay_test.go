@@ -21,6 +21,7 @@ func TestReplaySafe(t *testing.T) {
 		{"training add", TrainingHistoryCSV, th, [][]string{{"a", "L", "U", ""}, {"b", "L", "A", ""}}, false},
 		{"training creates a session", TrainingHistoryCSV, th, [][]string{{"a", "L", "U", "TRUE"}}, false},
 		{"training short row", TrainingHistoryCSV, th, [][]string{{"a"}}, true},
+		{"training without a user creates a session", TrainingHistoryCSV, th, [][]string{{"a", "L", "U", ""}, {" ", "L", "U", ""}}, false},
 		{"external update and delete", ExternalTrainingCSV, ex, [][]string{{"U", "R1", "", ""}, {"D", "R2", "", ""}}, true},
 		{"external AU with id", ExternalTrainingCSV, ex, [][]string{{"AU", "R1", "u", "t"}}, true},
 		{"external AU without id", ExternalTrainingCSV, ex, [][]string{{"AU", "", "u", "t"}}, false},
@@ -35,37 +36,30 @@ func TestReplaySafe(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 9, 5, 9, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-		ok   bool
-	}{
-		{"", 0, false}, {"0", 0, true}, {" 7 ", 7 * time.Second, true}, {"-3", 0, false}, {"soon", 0, false},
-		{"Sat, 05 Sep 2026 09:02:00 GMT", 2 * time.Minute, true},
-		{"Sat, 05 Sep 2026 08:00:00 GMT", 0, true},
-	}
-	for _, tt := range tests {
-		got, ok := retryAfter(tt.in, now)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("retryAfter(%q) = %v %v, want %v %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
-func TestBackoffBounds(t *testing.T) {
+// TestPolicy: the push's retry policy is httpx's, with equal jitter: waits double from
+// MinBackoff up to MaxBackoff, each between half and all of its step; Retries maps onto
+// attempts (0 the default, negative none). Retry-After forms are httpx.RetryAfter's
+// (internal/httpx) and are pushed end to end in TestPushRetryAfterForms.
+func TestPolicy(t *testing.T) {
 	p := &Pusher{MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second}
-	for attempt, base := range []time.Duration{100, 200, 400, 800, 1000, 1000, 1000} {
-		base *= time.Millisecond
+	pol := p.policy()
+	for retry, step := range []time.Duration{100, 200, 400, 800, 1000, 1000, 1000} {
+		step *= time.Millisecond
 		for range 50 {
-			d := p.backoff(attempt)
-			if d < base/2 || d > base {
-				t.Fatalf("attempt %d: wait %v outside [%v, %v]", attempt, d, base/2, base)
+			if d := pol.Backoff(retry + 1); d < step/2 || d > step {
+				t.Fatalf("retry %d: wait %v outside [%v, %v]", retry+1, d, step/2, step)
 			}
 		}
 	}
-	if d := (&Pusher{}).backoff(100); d > DefaultMaxBackoff {
-		t.Errorf("default backoff after 100 attempts is %v", d)
+	if d := (&Pusher{}).policy().Backoff(100); d > DefaultMaxBackoff || d < DefaultMaxBackoff/2 {
+		t.Errorf("default backoff after 100 retries is %v", d)
+	}
+	for _, tt := range []struct{ retries, attempts int }{{0, DefaultRetries + 1}, {-1, 1}, {2, 3}} {
+		if got := (&Pusher{Retries: tt.retries}).policy().Attempts(); got != tt.attempts {
+			t.Errorf("Retries %d: %d attempts, want %d", tt.retries, got, tt.attempts)
+		}
+	}
+	if pol := (&Pusher{}).policy(); !pol.TooLong(DefaultMaxRetryAfter+time.Second) || pol.TooLong(DefaultMaxRetryAfter) {
+		t.Errorf("MaxRetryAfter %v, want %v", pol.MaxRetryAfter, DefaultMaxRetryAfter)
 	}
 }

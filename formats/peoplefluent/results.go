@@ -2,7 +2,10 @@ package peoplefluent
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -79,4 +82,46 @@ func safeCell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// KeepEarlierResults moves the results.csv and raw/ folder of an earlier push in the report
+// folder dir aside, to results-N.csv and raw-N/ with the first N free for both, before a new
+// push writes its own: "run the same command again" after a crash uses the same folder, and
+// what the earlier run was told by the LMS must not be lost (the raw answers are the only
+// record of rows the LMS refused). It returns the new name of results.csv ("" when there
+// was none) and of raw/ ("" when there was none).
+func KeepEarlierResults(dir string) (results, raw string, err error) {
+	oldResults := filepath.Join(dir, "results.csv")
+	oldRaw := filepath.Join(dir, "raw")
+	_, rerr := os.Lstat(oldResults)
+	haveResults := rerr == nil
+	entries, _ := os.ReadDir(oldRaw)
+	haveRaw := len(entries) > 0
+	if !haveResults && !haveRaw {
+		return "", "", nil
+	}
+	for i := 1; i < 100000; i++ {
+		toResults := filepath.Join(dir, fmt.Sprintf("results-%d.csv", i))
+		toRaw := filepath.Join(dir, fmt.Sprintf("raw-%d", i))
+		if _, err := os.Lstat(toResults); err == nil {
+			continue
+		}
+		if _, err := os.Lstat(toRaw); err == nil {
+			continue
+		}
+		if haveResults {
+			if err := os.Rename(oldResults, toResults); err != nil {
+				return "", "", fmt.Errorf("cannot keep the earlier results: %w", err)
+			}
+			results = toResults
+		}
+		if haveRaw {
+			if err := os.Rename(oldRaw, toRaw); err != nil {
+				return results, "", fmt.Errorf("cannot keep the earlier raw answers: %w", err)
+			}
+			raw = toRaw
+		}
+		return results, raw, nil
+	}
+	return "", "", fmt.Errorf("the report folder %s already holds results-1.csv to results-99999.csv: choose another folder with --report", dir)
 }

@@ -142,6 +142,9 @@ func TestTracer(t *testing.T) {
 		}, []string{"a.csv:2:lms-failed", "b.xlsx:3:lms-warning"}},
 		{"a whole document", true, []peoplefluent.Result{{Row: 0, Status: peoplefluent.StatusFailed, Message: "bad XML"}},
 			[]string{"a.csv:2:lms-failed", "b.xlsx:3:lms-failed"}},
+		// The LMS may or may not have it: not loaded as far as bulk can tell.
+		{"outcome unknown", false, []peoplefluent.Result{{Row: 4, Status: peoplefluent.StatusUnknown, Message: "answer lost"}},
+			[]string{"b.xlsx:3:lms-failed"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -150,7 +153,12 @@ func TestTracer(t *testing.T) {
 				tr.add(r)
 			}
 			var got []string
-			note := func(p pipeline.Problem) { got = append(got, p.File+":"+strconv.Itoa(p.Row)+":"+p.Rule) }
+			note := func(p pipeline.Problem) {
+				got = append(got, p.File+":"+strconv.Itoa(p.Row)+":"+p.Rule)
+				if tc.name == "outcome unknown" && !strings.Contains(p.Message, "outcome unknown, check it in the LMS: answer lost") {
+					t.Errorf("message %q does not say to check the row in the LMS", p.Message)
+				}
+			}
 			if n := tr.report(rejected, note, note); n != len(tc.want) || strings.Join(got, " ") != strings.Join(tc.want, " ") {
 				t.Errorf("traced %d: %v, want %v", n, got, tc.want)
 			}

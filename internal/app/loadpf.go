@@ -17,6 +17,7 @@ type LoadPeopleFluentOptions struct {
 	KeyFile   string
 	ChunkRows int
 	Retries   int
+	PushLedgerOptions
 }
 
 // LoadPeopleFluentOutcome is what a PeopleFluent load did. Push is nil when nothing was pushed
@@ -75,7 +76,7 @@ func LoadPeopleFluent(ctx context.Context, d Deps, o LoadPeopleFluentOptions) (*
 	}
 	tr := tracer{rows: rows, srcs: srcs, whole: ek.Ext == ".xml"}
 	push := PushOptions{File: o.Out, Base: o.Base, Endpoint: ek.Endpoint, ChunkRows: o.ChunkRows, Retries: o.Retries,
-		KeyFile: o.KeyFile, ReportDir: o.ReportDir, Quiet: o.Quiet, onResult: tr.add}
+		KeyFile: o.KeyFile, ReportDir: o.ReportDir, Quiet: o.Quiet, PushLedgerOptions: o.PushLedgerOptions, onResult: tr.add}
 	out.Push, err = Push(ctx, d, push)
 	// Whatever became of the push, what the LMS said about each row goes onto its input row.
 	rep := exp.Report
@@ -83,7 +84,7 @@ func LoadPeopleFluent(ctx context.Context, d Deps, o LoadPeopleFluentOptions) (*
 	if out.Push != nil {
 		sum := out.Push.Summary
 		rep.Set("push", map[string]any{"endpoint": string(ep), "rows": sum.Rows, "ok": sum.OK, "warnings": sum.Warnings,
-			"failed": sum.Failed, "requests": sum.Chunks, "results": out.Push.Results})
+			"failed": sum.Failed, "unknown": sum.Unknown, "requests": sum.Chunks, "results": out.Push.Results})
 	}
 	err = o.writeReport(rep, err)
 	exp.Counts = rep.Counts()
@@ -103,7 +104,13 @@ type tracer struct {
 }
 
 func (t *tracer) add(r peoplefluent.Result) {
-	if r.Status == peoplefluent.StatusFailed || r.Status == peoplefluent.StatusWarning {
+	switch r.Status {
+	case peoplefluent.StatusUnknown:
+		// The LMS may or may not have it: not loaded as far as bulk can tell, and the data
+		// officer must look before it is sent again.
+		r.Status, r.Message = peoplefluent.StatusFailed, "outcome unknown, check it in the LMS: "+r.Message
+		t.answers = append(t.answers, r)
+	case peoplefluent.StatusFailed, peoplefluent.StatusWarning:
 		t.answers = append(t.answers, r)
 	}
 }

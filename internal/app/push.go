@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
+	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
 )
 
 // PFKeyEnv holds the PeopleFluent system key. There is deliberately no flag for the key itself:
@@ -28,18 +29,37 @@ type PushOptions struct {
 	KeyFile   string // "" reads BULK_PF_SYSTEM_KEY
 	ReportDir string // gets results.csv and raw/
 	Quiet     bool
+	PushLedgerOptions
 
 	// onResult, when set, is told every result as it is known, beside results.csv
 	// (LoadPeopleFluent maps them onto input rows in memory).
 	onResult func(peoplefluent.Result)
 }
 
-// PushOutcome is what a push did: the LMS's answers counted (OK + Warnings + Failed == Rows).
+// PushLedgerOptions say how a push uses the push ledger, which records every chunk so that the
+// same push run again sends only what the LMS did not answer (bulk push and bulk load
+// peoplefluent share them).
+type PushLedgerOptions struct {
+	// State is the push ledger's path; "" is pf-pushes.db beside the OneFile run ledger
+	// (Deps.LedgerPath), so that all of bulk's state is in one folder.
+	State string
+	// ResendUnknown sends the rows an earlier run left unknown (someone checked that the LMS
+	// does not have them).
+	ResendUnknown bool
+	// PushAgain starts a new push of a payload the ledger holds, instead of resuming it.
+	PushAgain bool
+}
+
+// PushOutcome is what a push did: the LMS's answers counted (OK + Warnings + Failed + Unknown
+// == Rows), and which chunks an earlier run of the same push had answered or left unknown.
+// It ended with problems (exit 1 on the command line) when Problems() > 0.
 type PushOutcome struct {
 	peoplefluent.Summary
 	File     string
 	Endpoint peoplefluent.Endpoint
 	Results  string // results.csv
+	Kept     string // where an earlier push's results.csv in the same folder was moved, or ""
+	Ledger   string // the push ledger's file
 }
 
 // ReadPFKey gets the PeopleFluent system key from keyFile, else from $BULK_PF_SYSTEM_KEY. A
@@ -99,16 +119,24 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		return nil, cannotRun(err, "")
 	}
 
+	led, err := openPushLedger(d, o.State)
+	if err != nil {
+		return nil, err
+	}
+	defer led.Close()
+	// What the LMS told an earlier push in the same folder is kept, not overwritten (run the
+	// same command again after a crash and the folder is the same), and its answers never
+	// pass for this one's.
+	kept, _, err := peoplefluent.KeepEarlierResults(o.ReportDir)
+	if err != nil {
+		return nil, cannotRun(err, "Choose another folder with --report.")
+	}
+	if kept != "" && !o.Quiet {
+		fmt.Fprintf(d.stderr(), "The results of an earlier push in %s were kept: %s\n", o.ReportDir, kept)
+	}
 	rawDir := filepath.Join(o.ReportDir, "raw")
 	if err := os.MkdirAll(rawDir, 0o755); err != nil {
 		return nil, cannotRun(err, "Choose another folder with --report.")
-	}
-	// Answers of an earlier push in the same folder would pass for this one's.
-	old, _ := filepath.Glob(filepath.Join(rawDir, "chunk-*.txt"))
-	for _, p := range old {
-		if err := os.Remove(p); err != nil {
-			return nil, cannotRun(err, "")
-		}
 	}
 	resultsPath := filepath.Join(o.ReportDir, "results.csv")
 	rf, err := os.Create(resultsPath)
@@ -139,6 +167,12 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 			}
 			return rw.Write(r)
 		},
+		// A run killed later still leaves in results.csv what the LMS answered so far.
+		AfterChunk: rw.Flush,
+
+		Ledger:        led,
+		ResendUnknown: o.ResendUnknown,
+		Again:         o.PushAgain,
 	}
 	if o.Retries == 0 {
 		p.Retries = -1 // the flag's 0 means none; the field's 0 means the default
@@ -150,7 +184,7 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 	if err := rf.Close(); err != nil {
 		return nil, cannotRun(fmt.Errorf("writing %s: %w", resultsPath, err), "")
 	}
-	out := &PushOutcome{Summary: sum, File: o.File, Endpoint: ep, Results: resultsPath}
+	out := &PushOutcome{Summary: sum, File: o.File, Endpoint: ep, Results: resultsPath, Kept: kept, Ledger: led.Path()}
 	if pushErr != nil {
 		if errors.Is(pushErr, context.Canceled) {
 			return out, pushErr // interrupted; results.csv says which rows were not sent
@@ -162,6 +196,23 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		return out, cannotRun(pushErr, "Rows not sent are listed in "+resultsPath+".")
 	}
 	return out, nil
+}
+
+// openPushLedger opens the push ledger at path, or, when path is "", pf-pushes.db beside the
+// OneFile run ledger.
+func openPushLedger(d Deps, path string) (*pushledger.Ledger, error) {
+	if path == "" {
+		onefile, err := d.ledgerPath()
+		if err != nil {
+			return nil, cannotRun(err, "")
+		}
+		path = pushledger.PathIn(filepath.Dir(onefile))
+	}
+	led, err := pushledger.Open(path)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	return led, nil
 }
 
 // pfDropTime leaves the time out of log lines on a terminal or in a cron mail:

@@ -89,6 +89,7 @@ type PFSandboxOptions struct {
 	ErrorShare   float64
 	EmptyAnswers bool
 	EchoAll      bool
+	Latency      time.Duration // each answer comes this long after the rows are loaded
 }
 
 // ServePeopleFluentSandbox serves a local PeopleFluent LMS contentHandler until ctx is done. It
@@ -109,11 +110,15 @@ func ServePeopleFluentSandbox(ctx context.Context, d Deps, o PFSandboxOptions) e
 	if o.ErrorShare < 0 || o.ErrorShare > 1 {
 		return cannotRun(fmt.Errorf("--error-share %v: give a share between 0 and 1", o.ErrorShare), "")
 	}
+	if o.Latency < 0 {
+		return cannotRun(fmt.Errorf("--latency %v: give a duration of 0 or more, such as 2s", o.Latency), "")
+	}
 	srv := pfsandbox.New(key, seed)
 	srv.ContextPath = o.ContextPath
 	srv.ErrorShare = o.ErrorShare
 	srv.EmptyAnswers = o.EmptyAnswers
 	srv.EchoAll = o.EchoAll
+	srv.Latency = o.Latency
 	base, stop, err := srv.Start(o.Addr)
 	if err != nil {
 		return cannotRun(err, "Choose another --addr, or port 0 for any free port.")

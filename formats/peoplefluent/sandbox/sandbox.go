@@ -55,6 +55,13 @@ type Server struct {
 	RetryAfter string
 	// KeepBodies keeps every request body for Bodies.
 	KeepBodies bool
+	// Latency is how long the LMS takes over a request: the rows are loaded at once and the
+	// answer comes Latency later, so a client stopped or cut off meanwhile leaves rows loaded
+	// whose answer it never saw (the case a resumed push must get right).
+	Latency time.Duration
+	// DropRequests lists requests (numbered from 1 in the order they arrive, authenticated
+	// ones only) whose rows are loaded and whose connection is then closed without an answer.
+	DropRequests []int
 
 	once  sync.Once
 	mu    sync.Mutex
@@ -70,6 +77,8 @@ type Server struct {
 	crs   map[string]bool // course module IDs
 	// bodies by endpoint, when KeepBodies
 	bodies map[string][][]byte
+	reqN   int                       // authenticated requests so far
+	recv   map[string]map[string]int // times each data row was received, by endpoint
 }
 
 // Stats counts what the sandbox received and did.
@@ -108,6 +117,7 @@ func (s *Server) init() {
 		s.ext = map[string]map[string]string{}
 		s.crs = map[string]bool{}
 		s.bodies = map[string][][]byte{}
+		s.recv = map[string]map[string]int{}
 		if s.ContextPath == "" {
 			s.ContextPath = "/ekp/"
 		}
@@ -121,6 +131,38 @@ func (s *Server) init() {
 			s.RetryAfter = "1"
 		}
 	})
+}
+
+// Received returns how many times each data row reached an endpoint in an authenticated
+// request, whatever the sandbox then did with it (loaded, refused with 500 or 503), keyed by the row's cells joined with commas, as sent. It counts receipts,
+// not loads: a row received twice was sent twice, whatever the LMS then made of it.
+func (s *Server) Received(endpoint peoplefluent.Endpoint) map[string]int {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := map[string]int{}
+	for k, v := range s.recv[string(endpoint)] {
+		c[k] = v
+	}
+	return c
+}
+
+// countReceived counts the data rows of a CSV body for Received. Called with s.mu held.
+func (s *Server) countReceived(ep peoplefluent.Endpoint, body []byte) {
+	if s.recv[string(ep)] == nil {
+		s.recv[string(ep)] = map[string]int{}
+	}
+	r := csv.NewReader(bytes.NewReader(body))
+	r.FieldsPerRecord = -1
+	for i := 0; ; i++ {
+		rec, err := r.Read()
+		if err != nil {
+			return // EOF, or a broken body: loadCSV reports it
+		}
+		if i > 0 {
+			s.recv[string(ep)][strings.Join(rec, ",")]++
+		}
+	}
 }
 
 // Stats returns a copy of the counters.
@@ -231,6 +273,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	fault := s.requestFault(body)
 	random500 := s.ErrorShare > 0 && s.rng.Float64() < s.ErrorShare
+	s.reqN++
+	if ep.IsCSV() {
+		s.countReceived(ep, body)
+	}
+	for _, n := range s.DropRequests {
+		if n == s.reqN && fault == FaultNone && !random500 {
+			fault = FaultDrop
+		}
+	}
 	s.mu.Unlock()
 
 	switch {
@@ -248,6 +299,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer = s.loadCSV(ep, body)
 	} else {
 		answer = s.loadCourses(body)
+	}
+	if s.Latency > 0 {
+		t := time.NewTimer(s.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done(): // the client went away; the rows stay loaded
+			t.Stop()
+			return
+		}
 	}
 	if fault == FaultDrop {
 		// The rows are loaded; the answer is lost. This is the case

@@ -1,0 +1,79 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bulkload/bulk/formats/peoplefluent"
+	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
+	pfsandbox "github.com/bulkload/bulk/formats/peoplefluent/sandbox"
+)
+
+// TestPushResumesFromLedger: without State the push ledger is pf-pushes.db beside the OneFile
+// run ledger (Deps.LedgerPath), so all of bulk's state is in one folder; the same push run
+// again sends nothing the LMS answered and keeps the first run's results; State and PushAgain
+// are honoured.
+func TestPushResumesFromLedger(t *testing.T) {
+	const key = "app-push-test-KEY-3c1e"
+	srv := pfsandbox.New(peoplefluent.NewSecret(key), pfsandbox.DefaultSeed())
+	base, stop, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "training.csv")
+	payload := "USERID,LEARNINGID,ENROLLDATE,STUDENTSTATUS,ACTION\r\n" +
+		"jsmith,HS-101,05-Sep-2026 09:00,Completed,A\r\n" +
+		"adoe,HS-101,05-Sep-2026,Completed,A\r\n" +
+		"mlee,FIRE-01,05-Sep-2026,Completed,A\r\n"
+	if err := os.WriteFile(in, []byte(payload), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stateDir := filepath.Join(dir, "state")
+	d := Deps{
+		Getenv:     func(k string) string { return map[string]string{PFKeyEnv: key}[k] },
+		LedgerPath: func() (string, error) { return filepath.Join(stateDir, "ledger.db"), nil },
+	}
+	rep := filepath.Join(dir, "report")
+	o := PushOptions{File: in, Base: base, Endpoint: "trainingHistoryCsv", ChunkRows: 2, Retries: 0, ReportDir: rep, Quiet: true}
+	posts := func() int { return srv.Stats().Requests["trainingHistoryCsv"] }
+
+	first, err := Push(context.Background(), d, o)
+	if err != nil || first.OK != 3 || first.Problems() != 0 || first.Kept != "" {
+		t.Fatalf("first push: %+v, %v", first, err)
+	}
+	if want := pushledger.PathIn(stateDir); first.Ledger != want {
+		t.Errorf("push ledger %s, want %s (beside the OneFile run ledger)", first.Ledger, want)
+	}
+	if _, err := os.Stat(first.Ledger); err != nil {
+		t.Errorf("the push ledger was not written: %v", err)
+	}
+	sent := posts()
+	if sent != 2 {
+		t.Fatalf("%d posts for 3 rows in chunks of 2, want 2", sent)
+	}
+
+	again, err := Push(context.Background(), d, o)
+	if err != nil || again.OK != 3 || again.Earlier != 2 || posts() != sent {
+		t.Fatalf("second push: %+v, %v; %d posts, want still %d", again, err, posts(), sent)
+	}
+	if want := filepath.Join(rep, "results-1.csv"); again.Kept != want {
+		t.Errorf("earlier results kept as %q, want %q", again.Kept, want)
+	}
+
+	// Another ledger knows nothing of this push: everything is sent again.
+	o.State = filepath.Join(dir, "elsewhere", "pushes.db")
+	other, err := Push(context.Background(), d, o)
+	if err != nil || other.Earlier != 0 || other.Ledger != o.State || posts() != sent+2 {
+		t.Fatalf("push with State: %+v, %v; %d posts", other, err, posts())
+	}
+	// PushAgain: a new push of the same file, though the ledger has it.
+	o.PushAgain = true
+	fresh, err := Push(context.Background(), d, o)
+	if err != nil || fresh.Earlier != 0 || posts() != sent+4 {
+		t.Fatalf("push again: %+v, %v; %d posts", fresh, err, posts())
+	}
+}
