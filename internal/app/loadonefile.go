@@ -229,7 +229,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	}
 	rep.Set("load", map[string]any{"target": t.url, "organisation": lout.Org.ID, "mode": string(out.Mode), "dry_run": o.DryRun,
 		"run_id": lout.RunID, "counts": lout.Counts, "api_calls": out.Stats.Calls, "retries": out.Stats.Retries, "answers_429": out.Stats.TooMany,
-		"interrupted": lout.Interrupted})
+		"interrupted": lout.Interrupted, "not_started": lout.NotStarted, "lost_logins": len(lout.LostLogins), "plan": out.Plan})
 	switch {
 	case errors.Is(lerr, lockfile.ErrLocked):
 		// Refused the organisation's lock: the error says it all, and the rows "not sent" why.

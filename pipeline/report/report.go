@@ -279,12 +279,16 @@ func sortProblems(ps []pipeline.Problem) {
 
 // Summary is summary.json.
 type Summary struct {
+	// SchemaVersion is summary.json's format (docs/summary-json.md): a key is added within a
+	// version, never renamed or given another meaning.
+	SchemaVersion  int              `json:"schema_version"`
 	Kinds          []string         `json:"kinds"`
 	Inputs         []string         `json:"inputs"`
 	RowsRead       int64            `json:"rows_read"`
 	RowsValid      int64            `json:"rows_valid"`
 	RowsRejected   int64            `json:"rows_rejected"`
 	Warnings       int64            `json:"warnings"`
+	InputErrors    int64            `json:"input_errors"`
 	ProblemsByRule map[string]int64 `json:"problems_by_rule"`
 	Started        time.Time        `json:"started"`
 	Finished       time.Time        `json:"finished"`
@@ -296,8 +300,8 @@ func (r *Report) Summary() Summary {
 	c := r.Counts()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := Summary{Inputs: append([]string{}, r.inputs...), RowsRead: c.Read, RowsValid: c.Valid, RowsRejected: c.Rejected,
-		Warnings: c.Warnings, ProblemsByRule: map[string]int64{}, Started: r.started.UTC(), Finished: time.Now().UTC()}
+	s := Summary{SchemaVersion: 1, Inputs: append([]string{}, r.inputs...), RowsRead: c.Read, RowsValid: c.Valid, RowsRejected: c.Rejected,
+		Warnings: c.Warnings, InputErrors: c.Errors, ProblemsByRule: map[string]int64{}, Started: r.started.UTC(), Finished: time.Now().UTC()}
 	for k := range r.kinds {
 		s.Kinds = append(s.Kinds, k)
 	}
