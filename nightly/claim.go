@@ -63,7 +63,7 @@ func Claim(path, runID string) (string, error) {
 		return "", ErrClaimed
 	}
 	dir := filepath.Join(filepath.Dir(path), "processing")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("cannot create %s: %w", dir, err)
 	}
 	claimed := filepath.Join(dir, runID+"-"+filepath.Base(path))
@@ -93,8 +93,8 @@ func Claim(path, runID string) (string, error) {
 // File moves a claimed file (and its marker) into archive/<outcome>/, keeping the run ID in its
 // name. Across file systems it copies, syncs and then removes.
 func File(claimed, archive, outcome string) (string, error) {
-	dir := filepath.Join(archive, outcome)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir := filepath.Join(archive, outcome) // inputs hold personal data: the owner's only
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("cannot create %s: %w", dir, err)
 	}
 	dst := filepath.Join(dir, filepath.Base(claimed))
@@ -118,7 +118,7 @@ func move(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("cannot archive %s: %w", src, err)
 	}

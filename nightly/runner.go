@@ -103,7 +103,7 @@ func RunJob(ctx context.Context, d app.Deps, log *slog.Logger, jobPath string, o
 
 // open takes the job's lock and opens its state: what a run of the job holds while it runs.
 func open(d app.Deps, log *slog.Logger, j *Job) (*runner, func(), error) {
-	if err := os.MkdirAll(j.Archive, 0o755); err != nil {
+	if err := os.MkdirAll(j.Archive, 0o700); err != nil { // archived inputs and reports: personal data
 		return nil, nil, app.CannotRunError(fmt.Errorf("cannot create the archive folder: %w", err), "")
 	}
 	lock, err := Acquire(filepath.Join(j.Archive, j.Name+".lock"))
@@ -423,7 +423,7 @@ func Approve(ctx context.Context, d app.Deps, log *slog.Logger, statePath, runID
 	held := run.Archive
 	newID := NewRunID(r.now())
 	dir := filepath.Join(j.Inputs.Folder, "processing")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return app.CannotRunError(err, "")
 	}
 	claimed := filepath.Join(dir, newID+"-"+strings.TrimPrefix(filepath.Base(held), run.ID+"-"))

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
+	"github.com/bulkload/bulk/pipeline/report"
 )
 
 // PFKeyEnv holds the PeopleFluent system key. There is deliberately no flag for the key itself:
@@ -100,7 +101,7 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 	}
 
 	rawDir := filepath.Join(o.ReportDir, "raw")
-	if err := os.MkdirAll(rawDir, 0o755); err != nil {
+	if _, err := report.MakeDir(rawDir); err != nil { // personal data: 0700
 		return nil, cannotRun(err, "Choose another folder with --report.")
 	}
 	// Answers of an earlier push in the same folder would pass for this one's.
@@ -111,7 +112,7 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		}
 	}
 	resultsPath := filepath.Join(o.ReportDir, "results.csv")
-	rf, err := os.Create(resultsPath)
+	rf, err := report.CreateFile(resultsPath) // personal data: 0600
 	if err != nil {
 		return nil, cannotRun(err, "Choose another folder with --report.")
 	}

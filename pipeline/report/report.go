@@ -312,7 +312,7 @@ func (r *Report) Summary() Summary {
 // Write writes rejects.csv, rejects.xlsx (when a row was rejected) and summary.json into the
 // report folder, creating it if absent.
 func (r *Report) Write() error {
-	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+	if _, err := MakeDir(r.Dir); err != nil {
 		return fmt.Errorf("cannot create the report folder: %w", err)
 	}
 	if err := r.writeRejectsCSV(filepath.Join(r.Dir, "rejects.csv")); err != nil {
@@ -337,7 +337,7 @@ func (r *Report) writeSummary(path string) error {
 		m[k] = v
 	}
 	r.mu.Unlock()
-	return WriteFile(path, 0o644, func(f *os.File) error {
+	return WriteFile(path, FileMode, func(f *os.File) error {
 		enc := json.NewEncoder(f)
 		enc.SetIndent("", "  ")
 		return enc.Encode(m)
@@ -349,7 +349,7 @@ var RejectsHeader = []string{"file", "sheet", "row", "column", "value", "rule", 
 
 func (r *Report) writeRejectsCSV(path string) error {
 	ps := r.Problems()
-	return WriteFile(path, 0o644, func(f *os.File) error {
+	return WriteFile(path, FileMode, func(f *os.File) error {
 		w := csv.NewWriter(f)
 		w.UseCRLF = true
 		if err := w.Write(RejectsHeader); err != nil {
@@ -380,6 +380,45 @@ func SafeCell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// Report files hold personal data (names, e-mails, ULNs, logins): they are readable by their
+// owner only, inside a folder only its owner can enter, whatever the umask.
+const (
+	FileMode os.FileMode = 0o600
+	DirMode  os.FileMode = 0o700
+)
+
+// MakeDir creates dir, and any missing parent, with DirMode. A folder it creates is set to
+// DirMode exactly (a umask only ever takes bits away, and an odd one could take the owner's);
+// a folder that exists keeps its mode: the owner chose it. It reports whether that folder
+// lets others in (group or others may read or enter it), for a warning.
+func MakeDir(dir string) (open bool, err error) {
+	st, err := os.Stat(dir)
+	if err == nil {
+		if !st.IsDir() {
+			return false, fmt.Errorf("cannot create the folder %s: a file of that name exists", dir)
+		}
+		return st.Mode().Perm()&0o077 != 0, nil
+	}
+	if err := os.MkdirAll(dir, DirMode); err != nil {
+		return false, err
+	}
+	return false, os.Chmod(dir, DirMode)
+}
+
+// CreateFile creates (or empties) path for writing with FileMode, whatever the umask and
+// whatever mode an earlier file of that name had.
+func CreateFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, FileMode)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(FileMode); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // WriteFile writes path through a temporary file renamed into place, so a crash never leaves a

@@ -14,10 +14,10 @@ var ResultsHeader = []string{"file", "sheet", "row", "kind", "action", "status",
 
 // WriteResults writes results.csv into dir: one line per input row, in input order.
 func WriteResults(dir string, rs []Result) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if _, err := report.MakeDir(dir); err != nil {
 		return err
 	}
-	return report.WriteFile(filepath.Join(dir, "results.csv"), 0o644, func(f *os.File) error {
+	return report.WriteFile(filepath.Join(dir, "results.csv"), report.FileMode, func(f *os.File) error {
 		w := csv.NewWriter(f)
 		w.UseCRLF = true
 		if err := w.Write(ResultsHeader); err != nil {
