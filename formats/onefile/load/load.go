@@ -269,7 +269,7 @@ type loader struct {
 	credMu  sync.Mutex
 	creds   []Credential
 	lost    []*Item
-	atRisk  []*Item // created, but the login could not be written to Options.Credentials
+	atRisk  []*Item      // created, but the login could not be written to Options.Credentials
 	sending atomic.Bool  // a stage has started: rows may have been sent
 	stage   atomic.Value // string
 	nUsers  int          // users OneFile held at the start
