@@ -130,10 +130,13 @@ func (r *runner) now() time.Time {
 
 func (r *runner) processReady(ctx context.Context, o RunOptions) app.Kind {
 	j, log := r.j, r.log
-	ready, waiting, err := Ready(j, r.now())
+	ready, waiting, skipped, err := Ready(j, r.now())
 	if err != nil {
 		log.Error("cannot list the input folder", "folder", j.Inputs.Folder, "err", err)
 		return app.CannotRun
+	}
+	for _, sk := range skipped {
+		log.Warn("not claimed", "file", filepath.Base(sk.Path), "why", sk.Why)
 	}
 	for _, w := range waiting {
 		log.Info("not yet stable; left for a later run", "file", filepath.Base(w))
@@ -168,7 +171,7 @@ func (r *runner) processReady(ctx context.Context, o RunOptions) app.Kind {
 			break
 		}
 		runID := NewRunID(r.now())
-		claimed, err := Claim(p, runID)
+		claimed, err := Claim(j, p, runID)
 		if errors.Is(err, ErrClaimed) {
 			continue
 		}
