@@ -23,6 +23,11 @@ import (
 type Report struct {
 	Dir    string
 	Strict bool // warnings found after their row was reported (Problem) reject it
+	// MaxProblems is how many problems are kept in detail for rejects.csv and the marks in
+	// rejects.xlsx (DefaultMaxProblems when 0; negative: no limit). Past it, problems are only
+	// counted (problems_by_rule and the rows rejected stay exact): a hostile file of millions
+	// of repeated rows would otherwise hold gigabytes of problems.
+	MaxProblems int
 
 	mu       sync.Mutex
 	started  time.Time
@@ -30,6 +35,7 @@ type Report struct {
 	inputs   []string
 	sources  []*pipeline.Source
 	problems []pipeline.Problem
+	unlisted int64 // problems past MaxProblems: counted, not kept
 	rejected map[int]*bitset // per table: rows rejected
 	skipped  map[int]*bitset // per table: valid rows Options.Keep held back from the sink
 	rowsRead int64
@@ -116,8 +122,20 @@ func (r *Report) Problem(p pipeline.Problem) {
 // rejected and its problem goes to the reject files.
 func (r *Report) Fail(p pipeline.Problem) { r.Problem(p) }
 
+// DefaultMaxProblems is Report.MaxProblems's default: about 100 MB of problems at most, and
+// more than anyone fixes before validating again.
+const DefaultMaxProblems = 200_000
+
 func (r *Report) addProblem(p pipeline.Problem) {
-	r.problems = append(r.problems, p)
+	max := r.MaxProblems
+	if max == 0 {
+		max = DefaultMaxProblems
+	}
+	if max < 0 || len(r.problems) < max {
+		r.problems = append(r.problems, p)
+	} else {
+		r.unlisted++
+	}
 	r.byRule[p.Rule]++
 	if p.Severity == pipeline.Warning {
 		r.warnings++
@@ -286,6 +304,9 @@ type Summary struct {
 	RowsRejected   int64            `json:"rows_rejected"`
 	Warnings       int64            `json:"warnings"`
 	ProblemsByRule map[string]int64 `json:"problems_by_rule"`
+	// ProblemsNotListed counts problems past the report's limit: in problems_by_rule, not in
+	// rejects.csv.
+	ProblemsNotListed int64 `json:"problems_not_listed,omitempty"`
 	Started        time.Time        `json:"started"`
 	Finished       time.Time        `json:"finished"`
 	Duration       string           `json:"duration"`
@@ -297,7 +318,7 @@ func (r *Report) Summary() Summary {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := Summary{Inputs: append([]string{}, r.inputs...), RowsRead: c.Read, RowsValid: c.Valid, RowsRejected: c.Rejected,
-		Warnings: c.Warnings, ProblemsByRule: map[string]int64{}, Started: r.started.UTC(), Finished: time.Now().UTC()}
+		Warnings: c.Warnings, ProblemsByRule: map[string]int64{}, ProblemsNotListed: r.unlisted, Started: r.started.UTC(), Finished: time.Now().UTC()}
 	for k := range r.kinds {
 		s.Kinds = append(s.Kinds, k)
 	}
@@ -349,6 +370,9 @@ var RejectsHeader = []string{"file", "sheet", "row", "column", "value", "rule", 
 
 func (r *Report) writeRejectsCSV(path string) error {
 	ps := r.Problems()
+	r.mu.Lock()
+	unlisted := r.unlisted
+	r.mu.Unlock()
 	return WriteFile(path, FileMode, func(f *os.File) error {
 		w := csv.NewWriter(f)
 		w.UseCRLF = true
@@ -365,6 +389,12 @@ func (r *Report) writeRejectsCSV(path string) error {
 				rec[i] = SafeCell(rec[i])
 			}
 			if err := w.Write(rec); err != nil {
+				return err
+			}
+		}
+		if unlisted > 0 {
+			msg := fmt.Sprintf("%d more problems were not listed (only the first %d are: --max-problems); they are counted in summary.json. Fix the listed ones first, then validate again to see them", unlisted, len(ps))
+			if err := w.Write([]string{"", "", "", "", "", "not-listed", "note", msg}); err != nil {
 				return err
 			}
 		}
