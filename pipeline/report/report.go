@@ -35,7 +35,7 @@ type Report struct {
 	inputs   []string
 	sources  []*pipeline.Source
 	problems []pipeline.Problem
-	unlisted int64 // problems past MaxProblems: counted, not kept
+	unlisted int64           // problems past MaxProblems: counted, not kept
 	rejected map[int]*bitset // per table: rows rejected
 	skipped  map[int]*bitset // per table: valid rows Options.Keep held back from the sink
 	rowsRead int64
@@ -306,10 +306,10 @@ type Summary struct {
 	ProblemsByRule map[string]int64 `json:"problems_by_rule"`
 	// ProblemsNotListed counts problems past the report's limit: in problems_by_rule, not in
 	// rejects.csv.
-	ProblemsNotListed int64 `json:"problems_not_listed,omitempty"`
-	Started        time.Time        `json:"started"`
-	Finished       time.Time        `json:"finished"`
-	Duration       string           `json:"duration"`
+	ProblemsNotListed int64     `json:"problems_not_listed,omitempty"`
+	Started           time.Time `json:"started"`
+	Finished          time.Time `json:"finished"`
+	Duration          string    `json:"duration"`
 }
 
 // Summary returns the summary as it stands.
