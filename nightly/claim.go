@@ -6,19 +6,25 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
 
+// Skipped is a file of the drop folder that is never claimed, and why (for the log).
+type Skipped struct{ Path, Why string }
+
 // Ready lists the files of the job's folder that match its glob and are stable: unchanged for
 // the settle time (and with their .done marker when the job asks for one). Files still being
-// written are left for a later run, in waiting.
-func Ready(j *Job, now time.Time) (ready, waiting []string, err error) {
+// written are left for a later run, in waiting. Files that are not the job's to read (links,
+// files of other users: see refuse) are in skipped with the reason.
+func Ready(j *Job, now time.Time) (ready, waiting []string, skipped []Skipped, err error) {
 	matches, err := filepath.Glob(filepath.Join(j.Inputs.Folder, j.Inputs.Glob))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	sort.Strings(matches)
 	for _, p := range matches {
@@ -29,8 +35,12 @@ func Ready(j *Job, now time.Time) (ready, waiting []string, err error) {
 			strings.HasSuffix(base, ".part") || strings.HasSuffix(base, ".tmp") || strings.HasSuffix(base, ".crdownload") {
 			continue
 		}
-		st, err := os.Stat(p)
-		if err != nil || !st.Mode().IsRegular() {
+		st, err := os.Lstat(p) // a link is judged itself, never what it points at
+		if err != nil {
+			continue
+		}
+		if why := j.refuse(st); why != "" {
+			skipped = append(skipped, Skipped{Path: p, Why: why})
 			continue
 		}
 		if now.Sub(st.ModTime()) < time.Duration(j.Inputs.Settle) {
@@ -45,7 +55,57 @@ func Ready(j *Job, now time.Time) (ready, waiting []string, err error) {
 		}
 		ready = append(ready, p)
 	}
-	return ready, waiting, nil
+	return ready, waiting, skipped, nil
+}
+
+// ErrRefused wraps the reason a file was not claimed (a link, another user's file).
+var ErrRefused = errors.New("not claimed")
+
+// refuse says why a drop-folder entry must not be read, or "" when it may. A symbolic link is
+// never followed: one to the token file would put the token in a rejects.csv. A hard link
+// (a file with more than one name) may be a file from outside the folder, a credentials file
+// say, given a name in it. Only regular files owned by the user the job runs as, or by the
+// job's inputs.group, are read: anyone else who can write into the folder could otherwise
+// make bulk read what they cannot. Where the platform does not tell owners and links
+// (Windows), only the link and regular-file checks apply.
+func (j *Job) refuse(st os.FileInfo) string {
+	switch {
+	case st.Mode()&os.ModeSymlink != 0:
+		return "a symbolic link: links are never followed; put the file itself in the folder"
+	case !st.Mode().IsRegular():
+		return "not a regular file"
+	}
+	o, ok := ownerOf(st)
+	if !ok {
+		return ""
+	}
+	if o.nlink > 1 {
+		return fmt.Sprintf("a hard link (the file has %d names, one may be outside the folder): copy the file into the folder instead", o.nlink)
+	}
+	me := os.Geteuid()
+	if int64(o.uid) == int64(me) {
+		return ""
+	}
+	if j.Inputs.Group != "" {
+		gid, err := groupID(j.Inputs.Group)
+		if err == nil && int64(o.gid) == gid {
+			return ""
+		}
+		return fmt.Sprintf("owned by uid %d and gid %d, neither this job's user (uid %d) nor its group %s", o.uid, o.gid, me, j.Inputs.Group)
+	}
+	return fmt.Sprintf("owned by uid %d, not by this job's user (uid %d); name the exporter's group in inputs.group to accept its files", o.uid, me)
+}
+
+// groupID resolves a group name (or number) of this machine.
+func groupID(name string) (int64, error) {
+	if n, err := strconv.ParseInt(name, 10, 64); err == nil {
+		return n, nil
+	}
+	g, err := user.LookupGroup(name)
+	if err != nil {
+		return 0, fmt.Errorf("no such group on this machine")
+	}
+	return strconv.ParseInt(g.Gid, 10, 64)
 }
 
 // ErrClaimed means another process claimed the file first.
@@ -57,13 +117,19 @@ var ErrClaimed = errors.New("the file was claimed by another run")
 // stable is put back for a later run. A file claimed whose .done marker cannot follow it is
 // returned with an error: it stays in processing/, where the next run resumes it, and the
 // stale marker must not make a new file of that name look finished.
-func Claim(path, runID string) (string, error) {
-	st, err := os.Stat(path)
+//
+// The file is judged again (refuse) after the move, on what was moved: a file swapped for a
+// link between Ready and Claim is put back, not read; the error wraps ErrRefused.
+func Claim(j *Job, path, runID string) (string, error) {
+	st, err := os.Lstat(path)
 	if err != nil {
 		return "", ErrClaimed
 	}
+	if why := j.refuse(st); why != "" {
+		return "", fmt.Errorf("%s: %w: %s", filepath.Base(path), ErrRefused, why)
+	}
 	dir := filepath.Join(filepath.Dir(path), "processing")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("cannot create %s: %w", dir, err)
 	}
 	claimed := filepath.Join(dir, runID+"-"+filepath.Base(path))
@@ -73,7 +139,17 @@ func Claim(path, runID string) (string, error) {
 		}
 		return "", fmt.Errorf("cannot claim %s: %w", path, err)
 	}
-	after, err := os.Stat(claimed)
+	after, err := os.Lstat(claimed)
+	if err == nil && !os.SameFile(st, after) || err == nil && j.refuse(after) != "" {
+		why := j.refuse(after)
+		if why == "" {
+			why = "it was replaced while being claimed"
+		}
+		if err := os.Rename(claimed, path); err != nil {
+			return "", fmt.Errorf("%s: %w: %s, and it cannot be put back (%v): it is in %s; remove it by hand", filepath.Base(path), ErrRefused, why, err, claimed)
+		}
+		return "", fmt.Errorf("%s: %w: %s", filepath.Base(path), ErrRefused, why)
+	}
 	if err == nil && (after.Size() != st.Size() || !after.ModTime().Equal(st.ModTime())) {
 		if err := os.Rename(claimed, path); err != nil {
 			return "", fmt.Errorf("%s changed while being claimed and cannot be put back (%v): it is in %s; move it back by hand", filepath.Base(path), err, claimed)
@@ -93,8 +169,8 @@ func Claim(path, runID string) (string, error) {
 // File moves a claimed file (and its marker) into archive/<outcome>/, keeping the run ID in its
 // name. Across file systems it copies, syncs and then removes.
 func File(claimed, archive, outcome string) (string, error) {
-	dir := filepath.Join(archive, outcome)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir := filepath.Join(archive, outcome) // inputs hold personal data: the owner's only
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("cannot create %s: %w", dir, err)
 	}
 	dst := filepath.Join(dir, filepath.Base(claimed))
@@ -118,7 +194,7 @@ func move(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("cannot archive %s: %w", src, err)
 	}

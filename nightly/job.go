@@ -44,6 +44,9 @@ type Inputs struct {
 	Glob       string   `yaml:"glob"`
 	Settle     Duration `yaml:"settle"`      // size and mtime unchanged this long (default 1m)
 	DoneMarker bool     `yaml:"done_marker"` // also wait for FILE.done, which the exporter writes last
+	// Group names a group whose files are claimed too (the MIS export's account, say): by
+	// default only files owned by the user the job runs as are claimed.
+	Group string `yaml:"group"`
 }
 
 // Target says where valid rows go.
@@ -303,6 +306,11 @@ func (j *Job) Check() []string {
 		add("inputs.folder is missing: name the folder the MIS export lands in")
 	} else if st, err := os.Stat(j.Inputs.Folder); err != nil || !st.IsDir() {
 		add("inputs.folder %s is not a folder that exists", j.Inputs.Folder)
+	}
+	if j.Inputs.Group != "" {
+		if _, err := groupID(j.Inputs.Group); err != nil {
+			add("inputs.group %q: %v", j.Inputs.Group, err)
+		}
 	}
 	if _, err := filepath.Match(j.Inputs.Glob, "x"); err != nil {
 		add("inputs.glob %q is not a valid pattern", j.Inputs.Glob)

@@ -90,7 +90,7 @@ func TestReadyAndClaim(t *testing.T) {
 		os.Chtimes(filepath.Join(dir, name), old, old)
 	}
 	writeFile(t, filepath.Join(dir, "fresh.csv"), "still being written")
-	ready, waiting, err := Ready(j, now)
+	ready, waiting, _, err := Ready(j, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,18 +102,18 @@ func TestReadyAndClaim(t *testing.T) {
 	}
 	j.Inputs.DoneMarker = true
 	writeFile(t, filepath.Join(dir, "b.csv.done"), "")
-	ready, _, _ = Ready(j, now)
+	ready, _, _, _ = Ready(j, now)
 	if got := strings.Join(base(ready), ","); got != "b.csv" {
 		t.Errorf("with markers, ready = %s", got)
 	}
-	claimed, err := Claim(filepath.Join(dir, "b.csv"), "RUN1")
+	claimed, err := Claim(j, filepath.Join(dir, "b.csv"), "RUN1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if claimed != filepath.Join(dir, "processing", "RUN1-b.csv") || !fileExists(claimed+".done") {
 		t.Errorf("claimed = %s", claimed)
 	}
-	if _, err := Claim(filepath.Join(dir, "b.csv"), "RUN2"); !errors.Is(err, ErrClaimed) {
+	if _, err := Claim(j, filepath.Join(dir, "b.csv"), "RUN2"); !errors.Is(err, ErrClaimed) {
 		t.Errorf("second claim: %v, want ErrClaimed", err)
 	}
 	done, err := File(claimed, filepath.Join(dir, "archive"), "done")
@@ -173,7 +173,7 @@ func TestClaimOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				paths[i], results[i] = Claim(p, fmt.Sprintf("R%d-%d", round, i))
+				paths[i], results[i] = Claim(&Job{}, p, fmt.Sprintf("R%d-%d", round, i))
 			}()
 		}
 		wg.Wait()
@@ -193,7 +193,7 @@ func TestClaimOnce(t *testing.T) {
 			t.Fatalf("round %d: %d runs claimed the file", round, won)
 		}
 	}
-	if _, err := Claim(filepath.Join(dir, "never.csv"), "R"); !errors.Is(err, ErrClaimed) {
+	if _, err := Claim(&Job{}, filepath.Join(dir, "never.csv"), "R"); !errors.Is(err, ErrClaimed) {
 		t.Errorf("claiming a file that is not there: %v", err)
 	}
 }
@@ -205,7 +205,7 @@ func TestClaimMarkerStuck(t *testing.T) {
 	// Where the marker should go stands a non-empty folder, which rename refuses.
 	writeFile(t, p+".done", "")
 	writeFile(t, filepath.Join(dir, "processing", "R1-a.csv.done", "blocker"), "")
-	claimed, err := Claim(p, "R1")
+	claimed, err := Claim(&Job{}, p, "R1")
 	if err == nil || !strings.Contains(err.Error(), "marker") || claimed != filepath.Join(dir, "processing", "R1-a.csv") || !fileExists(claimed) {
 		t.Errorf("Claim = %q, %v; want the file claimed and an error about its marker", claimed, err)
 	}

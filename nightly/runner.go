@@ -104,7 +104,7 @@ func RunJob(ctx context.Context, d app.Deps, log *slog.Logger, jobPath string, o
 
 // open takes the job's lock and opens its state: what a run of the job holds while it runs.
 func open(d app.Deps, log *slog.Logger, j *Job) (*runner, func(), error) {
-	if err := os.MkdirAll(j.Archive, 0o755); err != nil {
+	if err := os.MkdirAll(j.Archive, 0o700); err != nil { // archived inputs and reports: personal data
 		return nil, nil, app.CannotRunError(fmt.Errorf("cannot create the archive folder: %w", err), "")
 	}
 	lock, err := Acquire(filepath.Join(j.Archive, j.Name+".lock"))
@@ -131,10 +131,13 @@ func (r *runner) now() time.Time {
 
 func (r *runner) processReady(ctx context.Context, o RunOptions) app.Kind {
 	j, log := r.j, r.log
-	ready, waiting, err := Ready(j, r.now())
+	ready, waiting, skipped, err := Ready(j, r.now())
 	if err != nil {
 		log.Error("cannot list the input folder", "folder", j.Inputs.Folder, "err", err)
 		return app.CannotRun
+	}
+	for _, sk := range skipped {
+		log.Warn("not claimed", "file", filepath.Base(sk.Path), "why", sk.Why)
 	}
 	for _, w := range waiting {
 		log.Info("not yet stable; left for a later run", "file", filepath.Base(w))
@@ -169,7 +172,7 @@ func (r *runner) processReady(ctx context.Context, o RunOptions) app.Kind {
 			break
 		}
 		runID := NewRunID(r.now())
-		claimed, err := Claim(p, runID)
+		claimed, err := Claim(j, p, runID)
 		if errors.Is(err, ErrClaimed) {
 			continue
 		}
@@ -426,7 +429,7 @@ func Approve(ctx context.Context, d app.Deps, log *slog.Logger, statePath, runID
 	held := run.Archive
 	newID := NewRunID(r.now())
 	dir := filepath.Join(j.Inputs.Folder, "processing")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return app.CannotRunError(err, "")
 	}
 	claimed := filepath.Join(dir, newID+"-"+strings.TrimPrefix(filepath.Base(held), run.ID+"-"))

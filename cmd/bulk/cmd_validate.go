@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/pipeline/report"
 )
 
 // bindInput adds the flags of every command that reads and validates input: validate, export,
@@ -22,6 +23,7 @@ func bindInput(cmd *cobra.Command, o *app.InputOptions) {
 	cmd.RegisterFlagCompletionFunc("kind", completeKindFlag)
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only errors")
 	fs.IntVar(&o.Workers, "workers", 0, "goroutines checking rows (default: one per core)")
+	fs.IntVar(&o.MaxProblems, "max-problems", report.DefaultMaxProblems, "list at most `N` problems in rejects.csv (the rest are counted; -1: no limit)")
 }
 
 func newValidateCmd(a *App) *cobra.Command {

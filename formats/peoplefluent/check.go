@@ -1,6 +1,7 @@
 package peoplefluent
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -87,6 +88,12 @@ func checkXML(file string, r io.Reader) error {
 		}
 		if _, ok := tok.(xml.StartElement); ok {
 			elements++
+		}
+		// A DOCTYPE can declare entities (billion laughs, external files) that the LMS's
+		// parser might expand: a courses payload needs none, so it is never forwarded.
+		if d, ok := tok.(xml.Directive); ok && bytes.HasPrefix(bytes.TrimSpace(bytes.ToUpper(d)), []byte("DOCTYPE")) {
+			line, _ := dec.InputPos()
+			return &PayloadError{File: file, Line: line, Err: errors.New("the XML has a DOCTYPE declaration, which a courses payload never needs and which can make a parser read other files or expand without bound: remove it (bulk export courses writes none)")}
 		}
 	}
 	if elements == 0 {

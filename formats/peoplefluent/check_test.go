@@ -26,6 +26,8 @@ func TestCheckPayload(t *testing.T) {
 		{"courses", Courses, "<?xml version=\"1.0\"?>\n<courses><module id=\"M\"/></courses>", 1, ""},
 		{"courses broken", Courses, "<courses>\n<module>\n</courses>", 1, "line 3"},
 		{"courses not xml", Courses, "USERID,LEARNINGID\n", 1, "no XML element"},
+		{"courses with a DOCTYPE", Courses, "<?xml version=\"1.0\"?>\n<!DOCTYPE courses [<!ENTITY t SYSTEM \"file:///etc/passwd\">]>\n<courses><module id=\"&t;\"/></courses>", 1, "DOCTYPE"},
+		{"courses with a lower-case doctype", Courses, "<!doctype courses>\n<courses/>", 1, "DOCTYPE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

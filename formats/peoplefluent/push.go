@@ -141,7 +141,8 @@ func (p *Pusher) Push(ctx context.Context, ep Endpoint, fileName string, payload
 		return Summary{}, errors.New("no PeopleFluent system key: set BULK_PF_SYSTEM_KEY or pass --key-file")
 	}
 	if p.RawDir != "" {
-		if err := os.MkdirAll(p.RawDir, 0o755); err != nil {
+		// The LMS echoes the rows it was sent: personal data, for the owner only.
+		if err := os.MkdirAll(p.RawDir, 0o700); err != nil {
 			return Summary{}, fmt.Errorf("cannot create the directory for raw LMS answers: %w", err)
 		}
 	}
@@ -487,7 +488,12 @@ func (s *pushRun) saveRaw(name string, data []byte) error {
 	if s.p.RawDir == "" {
 		return nil
 	}
-	if err := os.WriteFile(filepath.Join(s.p.RawDir, name), data, 0o644); err != nil {
+	// The answer echoes personal data: 0600 whatever the umask (WriteFile's mode is masked).
+	path := filepath.Join(s.p.RawDir, name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("cannot keep the LMS's answer: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
 		return fmt.Errorf("cannot keep the LMS's answer: %w", err)
 	}
 	return nil

@@ -294,8 +294,9 @@ func schemaCheck(ctx context.Context, xmllint, xsd, file, keep string) error {
 		return ctx.Err()
 	}
 	msg := strings.TrimSpace(strings.ReplaceAll(string(out), file, "courses.xml"))
-	if b, rerr := os.ReadFile(file); rerr == nil && os.MkdirAll(filepath.Dir(keep), 0o755) == nil {
-		if os.WriteFile(keep, b, 0o644) == nil {
+	if b, rerr := os.ReadFile(file); rerr == nil {
+		_, derr := report.MakeDir(filepath.Dir(keep))
+		if derr == nil && report.WriteFile(keep, report.FileMode, func(f *os.File) error { _, err := f.Write(b); return err }) == nil {
 			msg += "\nThe document is kept as " + keep + " for comparison."
 		}
 	}

@@ -28,6 +28,9 @@ type InputOptions struct {
 	Strict    bool   // warnings reject rows too
 	Quiet     bool   // print only errors
 	Workers   int    // goroutines checking rows (0: one per core)
+	// MaxProblems is how many problems the report lists in detail (report.Report.MaxProblems:
+	// 0 for report.DefaultMaxProblems, negative for no limit).
+	MaxProblems int
 
 	// Keep, when set, decides which valid rows go on to the target; the pipeline reports the
 	// others skipped (a nightly run's diffing: unchanged since the last good run).
@@ -76,6 +79,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		return nil, cannotRun(err, "")
 	}
 	rep := report.New(o.ReportDir, o.Strict)
+	rep.MaxProblems = o.MaxProblems
 	rep.SetReadOptions(ro) // rejects.xlsx re-reads the inputs as this run read them
 	var inputs []pipeline.Input
 	defer func() {

@@ -171,6 +171,16 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 		Progress: prog.update, Inputs: o.Files, ReportDir: o.ReportDir, Logf: prog.logf,
 		AllowIdentityChange: o.AllowIdentityChange, Planned: o.planned,
 	}
+	if !o.DryRun {
+		// Each login goes to disk as it arrives (an earlier run's file is moved aside first):
+		// a run killed or stopped by a full disk has already kept every password it was given.
+		creds := load.NewCredentialLog(o.ReportDir)
+		lo.Credentials = creds
+		defer func() {
+			creds.Close()
+			out.Credentials, out.KeptCredentials = creds.Path(), creds.Kept()
+		}()
+	}
 	if !o.DryRun && t.box == nil {
 		// Once OneFile has said which organisation this is, the load also holds the lock of the
 		// organisation as OneFile names it (customer and organisation IDs): two spellings of one
@@ -211,15 +221,6 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	if err := load.WriteResults(o.ReportDir, lout.Results); err != nil {
 		return cannotRun(err, "Check that the report folder is writable.")
 	}
-	kept, kerr := keepEarlierCredentials(o.ReportDir, len(lout.Credentials))
-	if kerr != nil {
-		return cannotRun(kerr, "Move "+filepath.Join(o.ReportDir, "credentials.csv")+" somewhere safe, or choose another --report folder.")
-	}
-	credPath, cerr := load.WriteCredentials(o.ReportDir, lout.Credentials)
-	if cerr != nil {
-		return cannotRun(cerr, "")
-	}
-	out.Credentials, out.KeptCredentials = credPath, kept
 	if o.DryRun && lout.Org.ID != 0 {
 		// The dry run's decisions, for review and 'bulk apply': personal data, so 0600.
 		out.Plan = filepath.Join(o.ReportDir, "plan.json")
@@ -235,6 +236,8 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 		// Refused the organisation's lock: the error says it all, and the rows "not sent" why.
 		out.Busy = true
 		return lerr // lockOrg's error, saying who holds the organisation
+	case errors.As(lerr, new(*load.LoginsAtRisk)):
+		return cannotRun(lerr, "Free the report folder's disk (or make it writable), then run the same command again: what was created is recorded and is not created again.")
 	case errors.Is(lerr, load.ErrAuth):
 		return cannotRun(lerr, "Check the customer token ("+TokenEnv+" or --token-file) is for this environment and has not been revoked.")
 	case lout.Interrupted || ctx.Err() != nil:
@@ -361,30 +364,6 @@ func confirmLive(d *Deps, t *onefileTarget, o *LoadOnefileOptions) error {
 		return cannotRun(errors.New("not confirmed; nothing was sent"), "")
 	}
 	return nil
-}
-
-// keepEarlierCredentials moves an earlier run's credentials.csv aside to the first free
-// credentials-N.csv before this run writes its own: "run the same command again" after Ctrl-C
-// uses the same report folder, and OneFile never shows those passwords again. It returns the
-// new name, or "" when nothing was moved (no new logins, or no earlier file).
-func keepEarlierCredentials(dir string, n int) (string, error) {
-	old := filepath.Join(dir, "credentials.csv")
-	if n == 0 {
-		return "", nil
-	}
-	if _, err := os.Lstat(old); err != nil {
-		return "", nil
-	}
-	for i := 1; ; i++ {
-		to := filepath.Join(dir, fmt.Sprintf("credentials-%d.csv", i))
-		if _, err := os.Lstat(to); err == nil {
-			continue
-		}
-		if err := os.Rename(old, to); err != nil {
-			return "", fmt.Errorf("cannot keep the earlier logins in %s: %w", old, err)
-		}
-		return to, nil
-	}
 }
 
 func (o *LoadOnefileOptions) openLedger(d *Deps, t *onefileTarget) (*ledger.Ledger, error) {

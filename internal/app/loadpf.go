@@ -2,12 +2,12 @@ package app
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/report"
 )
 
 // LoadPeopleFluentOptions are the options of LoadPeopleFluent: an export's, and a push's.
@@ -48,7 +48,7 @@ func LoadPeopleFluent(ctx context.Context, d Deps, o LoadPeopleFluentOptions) (*
 		return nil, err
 	}
 	if o.Out == "" {
-		if err := os.MkdirAll(o.ReportDir, 0o755); err != nil {
+		if _, err := report.MakeDir(o.ReportDir); err != nil {
 			return nil, cannotRun(err, "Choose another folder with --report.")
 		}
 		o.Out = filepath.Join(o.ReportDir, "payload-"+ek.Kind.Name+ek.Ext)

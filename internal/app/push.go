@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
+	"github.com/bulkload/bulk/pipeline/report"
 )
 
 // PFKeyEnv holds the PeopleFluent system key. There is deliberately no flag for the key itself:
@@ -135,11 +136,11 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		fmt.Fprintf(d.stderr(), "The results of an earlier push in %s were kept: %s\n", o.ReportDir, kept)
 	}
 	rawDir := filepath.Join(o.ReportDir, "raw")
-	if err := os.MkdirAll(rawDir, 0o755); err != nil {
+	if _, err := report.MakeDir(rawDir); err != nil { // personal data: 0700
 		return nil, cannotRun(err, "Choose another folder with --report.")
 	}
 	resultsPath := filepath.Join(o.ReportDir, "results.csv")
-	rf, err := os.Create(resultsPath)
+	rf, err := report.CreateFile(resultsPath) // personal data: 0600
 	if err != nil {
 		return nil, cannotRun(err, "Choose another folder with --report.")
 	}

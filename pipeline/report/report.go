@@ -23,6 +23,11 @@ import (
 type Report struct {
 	Dir    string
 	Strict bool // warnings found after their row was reported (Problem) reject it
+	// MaxProblems is how many problems are kept in detail for rejects.csv and the marks in
+	// rejects.xlsx (DefaultMaxProblems when 0; negative: no limit). Past it, problems are only
+	// counted (problems_by_rule and the rows rejected stay exact): a hostile file of millions
+	// of repeated rows would otherwise hold gigabytes of problems.
+	MaxProblems int
 
 	mu       sync.Mutex
 	started  time.Time
@@ -30,6 +35,7 @@ type Report struct {
 	inputs   []string
 	sources  []*pipeline.Source
 	problems []pipeline.Problem
+	unlisted int64           // problems past MaxProblems: counted, not kept
 	rejected map[int]*bitset // per table: rows rejected
 	skipped  map[int]*bitset // per table: valid rows Options.Keep held back from the sink
 	rowsRead int64
@@ -116,8 +122,20 @@ func (r *Report) Problem(p pipeline.Problem) {
 // rejected and its problem goes to the reject files.
 func (r *Report) Fail(p pipeline.Problem) { r.Problem(p) }
 
+// DefaultMaxProblems is Report.MaxProblems's default: about 100 MB of problems at most, and
+// more than anyone fixes before validating again.
+const DefaultMaxProblems = 200_000
+
 func (r *Report) addProblem(p pipeline.Problem) {
-	r.problems = append(r.problems, p)
+	max := r.MaxProblems
+	if max == 0 {
+		max = DefaultMaxProblems
+	}
+	if max < 0 || len(r.problems) < max {
+		r.problems = append(r.problems, p)
+	} else {
+		r.unlisted++
+	}
 	r.byRule[p.Rule]++
 	if p.Severity == pipeline.Warning {
 		r.warnings++
@@ -290,9 +308,12 @@ type Summary struct {
 	Warnings       int64            `json:"warnings"`
 	InputErrors    int64            `json:"input_errors"`
 	ProblemsByRule map[string]int64 `json:"problems_by_rule"`
-	Started        time.Time        `json:"started"`
-	Finished       time.Time        `json:"finished"`
-	Duration       string           `json:"duration"`
+	// ProblemsNotListed counts problems past the report's limit: in problems_by_rule, not in
+	// rejects.csv.
+	ProblemsNotListed int64     `json:"problems_not_listed,omitempty"`
+	Started           time.Time `json:"started"`
+	Finished          time.Time `json:"finished"`
+	Duration          string    `json:"duration"`
 }
 
 // Summary returns the summary as it stands.
@@ -301,7 +322,7 @@ func (r *Report) Summary() Summary {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := Summary{SchemaVersion: 1, Inputs: append([]string{}, r.inputs...), RowsRead: c.Read, RowsValid: c.Valid, RowsRejected: c.Rejected,
-		Warnings: c.Warnings, InputErrors: c.Errors, ProblemsByRule: map[string]int64{}, Started: r.started.UTC(), Finished: time.Now().UTC()}
+		Warnings: c.Warnings, InputErrors: c.Errors, ProblemsByRule: map[string]int64{}, ProblemsNotListed: r.unlisted, Started: r.started.UTC(), Finished: time.Now().UTC()}
 	for k := range r.kinds {
 		s.Kinds = append(s.Kinds, k)
 	}
@@ -316,7 +337,7 @@ func (r *Report) Summary() Summary {
 // Write writes rejects.csv, rejects.xlsx (when a row was rejected) and summary.json into the
 // report folder, creating it if absent.
 func (r *Report) Write() error {
-	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+	if _, err := MakeDir(r.Dir); err != nil {
 		return fmt.Errorf("cannot create the report folder: %w", err)
 	}
 	if err := r.writeRejectsCSV(filepath.Join(r.Dir, "rejects.csv")); err != nil {
@@ -341,7 +362,7 @@ func (r *Report) writeSummary(path string) error {
 		m[k] = v
 	}
 	r.mu.Unlock()
-	return WriteFile(path, 0o644, func(f *os.File) error {
+	return WriteFile(path, FileMode, func(f *os.File) error {
 		enc := json.NewEncoder(f)
 		enc.SetIndent("", "  ")
 		return enc.Encode(m)
@@ -353,7 +374,10 @@ var RejectsHeader = []string{"file", "sheet", "row", "column", "value", "rule", 
 
 func (r *Report) writeRejectsCSV(path string) error {
 	ps := r.Problems()
-	return WriteFile(path, 0o644, func(f *os.File) error {
+	r.mu.Lock()
+	unlisted := r.unlisted
+	r.mu.Unlock()
+	return WriteFile(path, FileMode, func(f *os.File) error {
 		w := csv.NewWriter(f)
 		w.UseCRLF = true
 		if err := w.Write(RejectsHeader); err != nil {
@@ -372,6 +396,12 @@ func (r *Report) writeRejectsCSV(path string) error {
 				return err
 			}
 		}
+		if unlisted > 0 {
+			msg := fmt.Sprintf("%d more problems were not listed (only the first %d are: --max-problems); they are counted in summary.json. Fix the listed ones first, then validate again to see them", unlisted, len(ps))
+			if err := w.Write([]string{"", "", "", "", "", "not-listed", "note", msg}); err != nil {
+				return err
+			}
+		}
 		w.Flush()
 		return w.Error()
 	})
@@ -384,6 +414,45 @@ func SafeCell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// Report files hold personal data (names, e-mails, ULNs, logins): they are readable by their
+// owner only, inside a folder only its owner can enter, whatever the umask.
+const (
+	FileMode os.FileMode = 0o600
+	DirMode  os.FileMode = 0o700
+)
+
+// MakeDir creates dir, and any missing parent, with DirMode. A folder it creates is set to
+// DirMode exactly (a umask only ever takes bits away, and an odd one could take the owner's);
+// a folder that exists keeps its mode: the owner chose it. It reports whether that folder
+// lets others in (group or others may read or enter it), for a warning.
+func MakeDir(dir string) (open bool, err error) {
+	st, err := os.Stat(dir)
+	if err == nil {
+		if !st.IsDir() {
+			return false, fmt.Errorf("cannot create the folder %s: a file of that name exists", dir)
+		}
+		return st.Mode().Perm()&0o077 != 0, nil
+	}
+	if err := os.MkdirAll(dir, DirMode); err != nil {
+		return false, err
+	}
+	return false, os.Chmod(dir, DirMode)
+}
+
+// CreateFile creates (or empties) path for writing with FileMode, whatever the umask and
+// whatever mode an earlier file of that name had.
+func CreateFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, FileMode)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(FileMode); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // WriteFile writes path through a temporary file renamed into place, so a crash never leaves a

@@ -188,7 +188,7 @@ func (r *Report) writeRejectsXLSX() error {
 	if err := w.finish(); err != nil {
 		return fmt.Errorf("writing rejects.xlsx: %w", err)
 	}
-	err := WriteFile(path, 0o644, func(f *os.File) error {
+	err := WriteFile(path, FileMode, func(f *os.File) error {
 		if err := w.f.Write(f); err != nil {
 			return err
 		}

@@ -127,6 +127,10 @@ type Options struct {
 	// error stops the load with nothing sent: another load is sending to the organisation.
 	// (A caller that knows the organisation beforehand may take its lock itself instead.)
 	Lock func(org Organisation) (release func(), err error)
+	// Credentials, when set, gets each login OneFile returns as its answer arrives, before the
+	// ledger records the create as done; if it cannot keep one, the load stops creating and
+	// its error names the rows whose logins are at risk. Nil keeps them in Outcome only.
+	Credentials *CredentialLog
 	// AllowIdentityChange sends updates the identity guard would stop (RuleIdentity).
 	AllowIdentityChange bool
 	// Planned, when set, is the saved plan being applied (by Item.Seq): each row is re-checked
@@ -265,6 +269,7 @@ type loader struct {
 	credMu  sync.Mutex
 	creds   []Credential
 	lost    []*Item
+	atRisk  []*Item      // created, but the login could not be written to Options.Credentials
 	sending atomic.Bool  // a stage has started: rows may have been sent
 	stage   atomic.Value // string
 	nUsers  int          // users OneFile held at the start
@@ -356,6 +361,9 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		}
 	}()
 	err := l.run(ctx, staff, learners, assigns)
+	if len(l.atRisk) > 0 {
+		err = &LoginsAtRisk{Rows: l.atRisk, Err: l.o.Credentials.err}
+	}
 	close(l.out)
 	<-sinkDone
 
@@ -386,7 +394,7 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		}
 	}
 	out.Credentials = l.creds
-	out.LostLogins = l.lost
+	out.LostLogins = append(l.lost, l.atRisk...)
 	out.Finished = time.Now()
 	if o.Ledger != nil && l.runID != 0 {
 		if lerr := l.saveRun(out, err); lerr != nil && err == nil {
@@ -839,11 +847,57 @@ func (l *loader) intend(w *work, key, action string, id int) (ok bool, err error
 	return err == nil, err
 }
 
-func (l *loader) addCred(w *work, c Created) {
+// addCred keeps a new user's login: in Options.Credentials first (on disk, synced), then in
+// the Outcome. An error means the login could not be kept: the row is at risk and the load
+// must stop creating.
+func (l *loader) addCred(w *work, c Created) error {
 	if c.Password == "" {
-		return
+		return nil
+	}
+	cr := Credential{Item: w.it, ID: c.ID, Username: c.Username, Password: c.Password}
+	var err error
+	if l.o.Credentials != nil {
+		err = l.o.Credentials.Add(cr)
 	}
 	l.credMu.Lock()
 	defer l.credMu.Unlock()
-	l.creds = append(l.creds, Credential{Item: w.it, ID: c.ID, Username: c.Username, Password: c.Password})
+	if err != nil {
+		l.atRisk = append(l.atRisk, w.it)
+		return err
+	}
+	l.creds = append(l.creds, cr)
+	return nil
 }
+
+// LoginsAtRisk stops a load whose new logins could not be written to the credentials file:
+// the users exist in OneFile (and the ledger says so: they are never created twice), but
+// their passwords were not kept. Nothing more was created after the first failure.
+type LoginsAtRisk struct {
+	Rows []*Item
+	Err  error
+}
+
+func (e *LoginsAtRisk) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "new logins could not be saved (%v), so no more users were created; the %d user(s) created at ", e.Err, len(e.Rows))
+	var last *pipeline.Source
+	for i, it := range e.Rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if i == 20 {
+			fmt.Fprintf(&b, "and %d more rows (results.csv)", len(e.Rows)-i)
+			break
+		}
+		if it.Src != last {
+			fmt.Fprintf(&b, "%s row %d", it.Src.Where(), it.Row)
+		} else {
+			fmt.Fprintf(&b, "row %d", it.Row)
+		}
+		last = it.Src
+	}
+	b.WriteString(" have logins at risk: their passwords were not kept; reset them in OneFile")
+	return b.String()
+}
+
+func (e *LoginsAtRisk) Unwrap() error { return e.Err }

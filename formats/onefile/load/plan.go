@@ -108,10 +108,10 @@ func PlannedAction(r Result) string {
 
 // WritePlan writes the plan to path, readable by its owner only: it holds personal data.
 func WritePlan(path string, p *Plan) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if _, err := report.MakeDir(filepath.Dir(path)); err != nil {
 		return err
 	}
-	return report.WriteFile(path, 0o600, func(f *os.File) error {
+	return report.WriteFile(path, report.FileMode, func(f *os.File) error {
 		enc := json.NewEncoder(f)
 		enc.SetIndent("", "  ")
 		return enc.Encode(p)

@@ -171,7 +171,16 @@ func (l *loader) create(ctx context.Context, w *work, p map[string]any) error {
 		c, err := l.o.Client.CreateUser(ctx, p)
 		if err == nil {
 			w.id = c.ID
-			l.addCred(w, c)
+			if cerr := l.addCred(w, c); cerr != nil {
+				// OneFile made the user: the ledger says so, so no run creates them again,
+				// but their password is not kept. Stop creating: each further login would
+				// be lost the same way.
+				w.finish(ActCreate, StatusOK, "created, but its login could not be saved ("+firstLine(cerr.Error())+"): reset the password in OneFile")
+				if rerr := l.record(w.key, ledger.Done, ActCreate, w.id, ""); rerr != nil {
+					return rerr
+				}
+				return cerr
+			}
 			msg := ""
 			if c.ID == 0 {
 				w.needID = true // keychain on: the answer has no ID; found after the stage
