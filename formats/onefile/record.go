@@ -71,7 +71,7 @@ func UserOf(r *pipeline.Row) (User, error) {
 	for f := range Users.Fields {
 		fd := &Users.Fields[f]
 		v := r.Value(f)
-		if v == "" || userRefFields[f] || !TakesField(role, fd.Name) {
+		if v == "" || userRefFields[f] || !takes[f].Has(role) {
 			continue
 		}
 		val, err := apiValue(r, f, fd, v)
@@ -98,7 +98,7 @@ func UserOf(r *pipeline.Row) (User, error) {
 		u.DefaultEmployer = UserRef{ID: id(uEmployerID), MISID: clone(r.Value(uEmployerMISID)), Email: clone(r.Value(uEmployerEmail))}
 		u.Classroom = NamedRef{ID: id(uClassroomID), Name: clone(r.Value(uClassroomName))}
 	}
-	if TakesField(role, "PlacementID") {
+	if takes[uPlacementID].Has(role) {
 		u.Placement = NamedRef{ID: id(uPlacementID), Name: clone(r.Value(uPlacementName))}
 	}
 	return u, err
