@@ -201,8 +201,8 @@ var (
 // groupsByRole are the groups a row of each role needs: those whose API field the schema
 // requires for the role, in the order of the groups above. The fields every role requires
 // (names, Email, Role) are the kind's Required columns; OrganisationID is the run's.
-var groupsByRole = func() map[int][]group {
-	m := map[int][]group{}
+// It is indexed by role ID (below 64): the rules ask for every row.
+var groupsByRole = func() (m [64][]group) {
 	for _, r := range schema.Roles {
 		for _, g := range []group{needAssessor, needClassroom, needPlacement} {
 			f, _ := apiField(Users.Fields[g.fields[0]].Name)
@@ -215,7 +215,12 @@ var groupsByRole = func() map[int][]group {
 }()
 
 // requiredGroups reports the groups a row of role needs, per the vendor guide.
-func requiredGroups(role int) []group { return groupsByRole[role] }
+func requiredGroups(role int) []group {
+	if role <= 0 || role >= len(groupsByRole) {
+		return nil
+	}
+	return groupsByRole[role]
+}
 
 // fieldList writes field names as "A, B or C".
 func fieldList(k *pipeline.Kind, fs []int) string {
