@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/check"
 )
@@ -48,7 +49,7 @@ type User struct {
 }
 
 // APITime formats a time as the OneFile API writes dates.
-func APITime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+func APITime(t time.Time) string { return t.UTC().Format(schema.DateLayout) }
 
 // userRefFields are the fields the conversion turns into references rather than body fields.
 var userRefFields = map[int]bool{
