@@ -77,9 +77,10 @@ func DateOf(t time.Time) Date {
 
 var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02"}
 
-// ParseDate reads "2026-09-01" or an ISO-8601 timestamp (the UTC date is
-// taken).
-func ParseDate(s string) (Date, error) {
+// parseDate reads "2026-09-01" or an ISO-8601 timestamp (the UTC date is
+// taken): what OneFile's answers may carry. Values to send are typed Dates
+// already (the loader converts the row's once, by the schema).
+func parseDate(s string) (Date, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range dateLayouts {
 		if t, err := time.Parse(l, s); err == nil {
@@ -123,7 +124,7 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 		*d = Date{}
 		return nil
 	}
-	v, err := ParseDate(s)
+	v, err := parseDate(s)
 	if err != nil {
 		v = Date{}
 	}
