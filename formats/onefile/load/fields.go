@@ -20,6 +20,14 @@ func userField(name string) (schema.Field, bool) {
 	return schema.UserField(name)
 }
 
+// roleName names a role in the loader's messages: "would create assessor".
+func roleName(r int) string {
+	if role, ok := schema.RoleByID(r); ok {
+		return role.Short
+	}
+	return "user"
+}
+
 // same reports whether a value OneFile holds (as decoded from JSON) equals the one we would send.
 func same(f schema.Field, have any, want any) bool {
 	if have == nil {
