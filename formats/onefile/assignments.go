@@ -3,6 +3,7 @@ package onefile
 import (
 	"strings"
 
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -122,7 +123,7 @@ func checkAssignment(r *pipeline.Row) {
 	if v := r.Value(aUserRole); v != "" {
 		var ok bool
 		if role, ok = ParseRole(v); !ok {
-			r.Errorf(aUserRole, RuleRole, "UserRole %q is not a OneFile role: use 4 Trainee Assessor, 5 Assessor/Tutor, 10 IV/IQA, 40 Employer or 45 Observer.", v)
+			r.Errorf(aUserRole, RuleRole, "UserRole %q is not a OneFile role: use %s.", v, roleList(schema.Staff, " or "))
 		}
 	}
 	v := r.Value(aLevel)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/check"
 )
@@ -48,7 +49,7 @@ type User struct {
 }
 
 // APITime formats a time as the OneFile API writes dates.
-func APITime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+func APITime(t time.Time) string { return t.UTC().Format(schema.DateLayout) }
 
 // userRefFields are the fields the conversion turns into references rather than body fields.
 var userRefFields = map[int]bool{
@@ -71,7 +72,7 @@ func UserOf(r *pipeline.Row) (User, error) {
 	for f := range Users.Fields {
 		fd := &Users.Fields[f]
 		v := r.Value(f)
-		if v == "" || userRefFields[f] || !TakesField(role, fd.Name) {
+		if v == "" || userRefFields[f] || !takes[f].Has(role) {
 			continue
 		}
 		val, err := apiValue(r, f, fd, v)
@@ -98,7 +99,7 @@ func UserOf(r *pipeline.Row) (User, error) {
 		u.DefaultEmployer = UserRef{ID: id(uEmployerID), MISID: clone(r.Value(uEmployerMISID)), Email: clone(r.Value(uEmployerEmail))}
 		u.Classroom = NamedRef{ID: id(uClassroomID), Name: clone(r.Value(uClassroomName))}
 	}
-	if TakesField(role, "PlacementID") {
+	if takes[uPlacementID].Has(role) {
 		u.Placement = NamedRef{ID: id(uPlacementID), Name: clone(r.Value(uPlacementName))}
 	}
 	return u, err

@@ -4,41 +4,73 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/bulkload/bulk/formats/onefile/schema"
 )
 
-// OneFile role IDs (vendor guide "Creating and managing users via the API", 2026).
+// OneFile role IDs (vendor guide "Creating and managing users via the API", 2026); the roles
+// themselves, their names and spellings are the schema's.
 const (
-	RoleLearner         = 1
-	RoleTraineeAssessor = 4
-	RoleAssessor        = 5 // "Assessor / Tutor"
-	RoleIQA             = 10
-	RoleEmployer        = 40
-	RoleObserver        = 45
+	RoleLearner         = schema.Learner
+	RoleTraineeAssessor = schema.TraineeAssessor
+	RoleAssessor        = schema.Assessor // "Assessor / Tutor"
+	RoleIQA             = schema.IQA
+	RoleEmployer        = schema.Employer
+	RoleObserver        = schema.Observer
 )
 
 // Roles lists the role IDs in the guide's order.
-var Roles = []int{RoleLearner, RoleTraineeAssessor, RoleAssessor, RoleIQA, RoleEmployer, RoleObserver}
+var Roles = func() []int {
+	ids := make([]int, len(schema.Roles))
+	for i, r := range schema.Roles {
+		ids[i] = r.ID
+	}
+	return ids
+}()
 
 // RoleNames maps role IDs to the names the vendor guide uses.
-var RoleNames = map[int]string{
-	RoleLearner: "Learner", RoleTraineeAssessor: "Trainee Assessor", RoleAssessor: "Assessor/Tutor",
-	RoleIQA: "IV/IQA", RoleEmployer: "Employer", RoleObserver: "Observer",
-}
+var RoleNames = func() map[int]string {
+	m := make(map[int]string, len(schema.Roles))
+	for _, r := range schema.Roles {
+		m[r.ID] = r.Name
+	}
+	return m
+}()
 
-// RoleChoices are the values a template offers for the Role column; ParseRole reads each.
-var RoleChoices = []string{"1 Learner", "4 Trainee Assessor", "5 Assessor/Tutor", "10 IV/IQA", "40 Employer", "45 Observer"}
+// RoleChoices are the values a template offers for the Role column ("1 Learner", ...);
+// ParseRole reads each.
+var RoleChoices = func() []string {
+	out := make([]string, len(schema.Roles))
+	for i, r := range schema.Roles {
+		out[i] = strconv.Itoa(r.ID) + " " + r.Name
+	}
+	return out
+}()
 
-// roleWords are the spellings data officers use for each role, normalized by foldWord. The
-// guide's own names come first; the rest are what UK providers call the same jobs.
-var roleWords = map[string]int{
-	"learner": RoleLearner, "apprentice": RoleLearner,
-	"traineeassessor": RoleTraineeAssessor, "assessortrainee": RoleTraineeAssessor,
-	"assessor": RoleAssessor, "tutor": RoleAssessor, "assessortutor": RoleAssessor, "tutorassessor": RoleAssessor,
-	"skillscoach": RoleAssessor, "trainerassessor": RoleAssessor, "assessortrainer": RoleAssessor,
-	"iv": RoleIQA, "iqa": RoleIQA, "iviqa": RoleIQA, "iqaiv": RoleIQA, "internalverifier": RoleIQA,
-	"internalqualityassurer": RoleIQA, "internalqualityassurance": RoleIQA, "verifier": RoleIQA,
-	"employer": RoleEmployer,
-	"observer": RoleObserver,
+// roleWords are the spellings data officers use for each role, normalized by foldWord.
+var roleWords = func() map[string]int {
+	m := map[string]int{}
+	for _, r := range schema.Roles {
+		for _, w := range r.Words {
+			m[w] = r.ID
+		}
+	}
+	return m
+}()
+
+// roleList names the roles of set for messages, "4 Trainee Assessor, 5 Assessor/Tutor or 45
+// Observer", with last (" or ", or ", " to keep a list) before the final one.
+func roleList(set schema.RoleSet, last string) string {
+	var names []string
+	for _, r := range schema.Roles {
+		if set.Has(r.ID) {
+			names = append(names, strconv.Itoa(r.ID)+" "+r.Name)
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + last + names[len(names)-1]
 }
 
 // foldWord lower-cases s and drops everything but letters and digits, so that "IV / IQA",
@@ -83,23 +115,22 @@ func leadingNumber(s string) (n int, rest string, ok bool) {
 // ("5 Assessor/Tutor"); in the last form the two must agree.
 func ParseRole(v string) (int, bool) {
 	// The usual cell is the bare ID, and the rules ask for the role several times per row.
-	switch v {
-	case "1":
-		return RoleLearner, true
-	case "4":
-		return RoleTraineeAssessor, true
-	case "5":
-		return RoleAssessor, true
-	case "10":
-		return RoleIQA, true
-	case "40":
-		return RoleEmployer, true
-	case "45":
-		return RoleObserver, true
+	if len(v) == 1 || len(v) == 2 && v[0] != '0' {
+		n := 0
+		for i := 0; i < len(v) && n >= 0; i++ {
+			if v[i] < '0' || v[i] > '9' {
+				n = -1
+			} else {
+				n = n*10 + int(v[i]-'0')
+			}
+		}
+		if schema.ValidRole(n) {
+			return n, true
+		}
 	}
 	v = strings.TrimSpace(v)
 	if n, rest, ok := leadingNumber(v); ok {
-		if _, known := RoleNames[n]; !known {
+		if !schema.ValidRole(n) {
 			return 0, false
 		}
 		if rest == "" {
@@ -131,7 +162,7 @@ func RoleLabel(role int) string {
 }
 
 // IsStaff reports whether a role is one of the non-learner roles.
-func IsStaff(role int) bool { _, ok := RoleNames[role]; return ok && role != RoleLearner }
+func IsStaff(role int) bool { return schema.Staff.Has(role) }
 
 // CanAssess reports whether a role may be a learner's default assessor or be assigned at Level
 // 2 or 3: Trainee Assessor, Assessor/Tutor or IV/IQA.

@@ -2,9 +2,12 @@ package onefile
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -131,9 +134,81 @@ func TestTakesField(t *testing.T) {
 		}
 	}
 	// Every field the function names is a real field.
-	for name := range staffFields {
+	for name, api := range refFields {
 		if Users.FieldIndex(name) < 0 {
-			t.Errorf("staffFields names %s, which Users does not have", name)
+			t.Errorf("refFields names %s, which Users does not have", name)
+		}
+		if _, ok := schema.UserField(api); !ok {
+			t.Errorf("refFields sends %s as %s, which is no OneFile user field", name, api)
+		}
+	}
+}
+
+// TestUsersAgreeWithSchema: every Users column is a POST /User field or a reference standing
+// for one, with the schema's type and bound, and every POST /User field but OrganisationID is
+// a column (the loader sets OrganisationID from the run, and checks a row's own against it).
+func TestUsersAgreeWithSchema(t *testing.T) {
+	types := map[schema.Type][]pipeline.Type{
+		schema.Int:  {pipeline.Integer},
+		schema.Date: {pipeline.Date},
+		schema.Bool: {pipeline.Bool},
+		// Text fields are checked as what they hold: a ULN, a NINO, an e-mail, an ILR code.
+		schema.Text: {pipeline.Text, pipeline.Email, pipeline.ULN, pipeline.NINO, pipeline.Enum},
+	}
+	for _, fd := range Users.Fields {
+		f, ok := apiField(fd.Name)
+		if !ok {
+			t.Errorf("column %s is no OneFile user field and stands for none", fd.Name)
+			continue
+		}
+		if _, isRef := refFields[fd.Name]; isRef {
+			continue
+		}
+		if fd.Name == "Role" {
+			continue // a choice of names and numbers, converted to the ID
+		}
+		if !slices.Contains(types[f.Type], fd.Type) {
+			t.Errorf("column %s has type %v; OneFile's field is %s", fd.Name, fd.Type, f.Type)
+		}
+		if fd.MaxLen != f.MaxLen {
+			t.Errorf("column %s is bounded at %d; the schema says %d", fd.Name, fd.MaxLen, f.MaxLen)
+		}
+	}
+	for _, f := range schema.UserFields {
+		if Users.FieldIndex(f.Name) < 0 {
+			t.Errorf("OneFile field %s has no column", f.Name)
+		}
+	}
+	// The per-role needs follow the schema's Required.
+	for _, r := range schema.Roles {
+		var got []string
+		for _, g := range requiredGroups(r.ID) {
+			got = append(got, Users.Fields[g.fields[0]].Name)
+		}
+		var want []string
+		for _, name := range schema.Required(r.ID) {
+			if f, _ := schema.UserField(name); f.Requires != schema.AllRoles {
+				want = append(want, name)
+			}
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("role %d needs %v; the schema requires %v", r.ID, got, want)
+		}
+	}
+}
+
+// TestParseRoleFastPath: the bare-number path agrees with the full parse for every number a
+// cell may hold.
+func TestParseRoleFastPath(t *testing.T) {
+	for n := range 100 {
+		for _, v := range []string{strconv.Itoa(n), fmt.Sprintf("%02d", n)} {
+			got, ok := ParseRole(v)
+			want, wantOK := n, schema.ValidRole(n)
+			if ok != wantOK || ok && got != want {
+				t.Errorf("ParseRole(%q) = %d, %v; want %d, %v", v, got, ok, want, wantOK)
+			}
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package onefile
 
-import "github.com/bulkload/bulk/pipeline"
+import (
+	"github.com/bulkload/bulk/formats/onefile/schema"
+	"github.com/bulkload/bulk/pipeline"
+)
 
 // Rule codes the OneFile kinds raise besides the pipeline's own. Codes are stable: data officers
 // and scripts key on them, so they are never renamed.
@@ -16,7 +19,7 @@ const (
 
 // Rules are the rule codes the OneFile kinds raise, for `bulk rules` (internal/catalog).
 var Rules = []pipeline.Rule{
-	{Code: RuleRole, Summary: "Role is not a OneFile role (1 Learner, 4 Trainee Assessor, 5 Assessor/Tutor, 10 IV/IQA, 40 Employer, 45 Observer), or the role may not do what the row asks.", Example: "Role 'Manager'; an Employer assigned at Level 3"},
+	{Code: RuleRole, Summary: "Role is not a OneFile role (" + roleList(schema.AllRoles, ", ") + "), or the role may not do what the row asks.", Example: "Role 'Manager'; an Employer assigned at Level 3"},
 	{Code: RuleLevel, Summary: "Level is not an assignment level (1 Additional, 2 Unit Summary, 3 Learning Aim), or the row gives data the level does not take (warning).", Example: "Level 4"},
 	{Code: RuleDateOrder, Summary: "Dates that cannot all be right: PlannedEndDate before StartOn, DOB in the future or after StartOn (errors); an age below 13 (learners), 16 (staff) or above 100 (warning).", Example: "StartOn 01/09/2026, PlannedEndDate 31/08/2025"},
 	{Code: RuleReference, Summary: "A row refers to another user that cannot be right: the wrong role, a rejected row, itself; or a user not in the input, who must then exist on OneFile (warning).", Example: "DefaultAssessorEmail naming an Employer's row"},

@@ -8,20 +8,21 @@ package onefile
 import (
 	"strings"
 
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/check"
 )
 
-// Lengths OneFile does not document. Where the ILR specification sets a limit for the same
-// data, it is used; the rest are guesses generous enough for real data (docs/onefile-rules.md).
+// Lengths OneFile does not document: the schema's bounds (docs/onefile-rules.md). Columns that
+// are not API fields (names of references) take the bound of the field they stand for.
 const (
-	maxName    = 100 // ILR GivenNames/FamilyName: 100
-	maxEmail   = 254 // RFC 5321 path limit
-	maxMISID   = 50  // guess: MIS references are short codes
-	maxPhone   = 30  // guess (ILR TelNo is 18; international formats with spaces need more)
-	maxAddress = 500 // guess: multi-line addresses in one cell
-	maxWebsite = 255 // guess
-	maxLabel   = 100 // guess: company, episode, classroom and placement names
+	maxName    = schema.MaxName
+	maxEmail   = schema.MaxEmail
+	maxMISID   = schema.MaxMISID
+	maxPhone   = schema.MaxPhone
+	maxAddress = schema.MaxAddress
+	maxWebsite = schema.MaxWebsite
+	maxLabel   = schema.MaxLabel
 )
 
 // maxID bounds OneFile IDs: positive and, as far as public clients show, 32-bit.
@@ -43,7 +44,7 @@ var Users = &pipeline.Kind{
 	SheetHints: []string{"learner", "staff", "user", "assessor", "apprentice"},
 	Fields: []pipeline.Field{
 		{Name: "Role", Synonyms: []string{"RoleID", "Role ID", "User Role", "User Type"}, Required: true, Choices: RoleChoices,
-			Help: "1 Learner, 4 Trainee Assessor, 5 Assessor/Tutor, 10 IV/IQA, 40 Employer, 45 Observer (the number, the name, or both)", Example: "1"},
+			Help: roleList(schema.AllRoles, ", ") + " (the number, the name, or both)", Example: "1"},
 		{Name: "FirstName", Synonyms: []string{"Forename", "Forenames", "First Name", "Given Name", "Given Names", "Firstname"}, Required: true, MaxLen: maxName,
 			Help: "first name", Example: "Amira"},
 		{Name: "LastName", Synonyms: []string{"Surname", "Family Name", "Last Name", "Lastname"}, Required: true, MaxLen: maxName,
@@ -136,32 +137,53 @@ var (
 	uLearnerStatusID = Users.MustField("LearnerStatusID")
 )
 
-// staffFields are the fields the 2026 guide lists for roles other than Learner (its "Create User
-// (All other User Roles)" call): the mandatory ones, PlacementID for Employers and Observers, and
-// the optional MISID, CreatedOn, MobileNumber, Telephone, Website, WorkAddress, HomeAddress and
-// DOB. Every other field is a learner field; OneFile is not documented to take it for staff.
-var staffFields = map[string]bool{
-	"Role": true, "FirstName": true, "LastName": true, "Email": true, "OrganisationID": true, "MISID": true,
-	"CreatedOn": true, "MobileNumber": true, "Telephone": true, "Website": true, "WorkAddress": true,
-	"HomeAddress": true, "DOB": true,
+// refFields are the columns that stand for an API field: a reference given by MISID, e-mail or
+// name, which the loader turns into the field's ID. Each is taken for the roles its field is.
+var refFields = map[string]string{
+	"DefaultAssessorMISID": "DefaultAssessorID", "DefaultAssessorEmail": "DefaultAssessorID",
+	"DefaultEmployerMISID": "DefaultEmployerID", "DefaultEmployerEmail": "DefaultEmployerID",
+	"ClassroomName": "ClassroomID", "PlacementName": "PlacementID",
 }
 
-// placementFields are required for Employers and Observers, and learner-only otherwise.
-var placementFields = map[string]bool{"PlacementID": true, "PlacementName": true}
+// apiField is the schema field a Users column is sent as (directly or as a reference).
+func apiField(name string) (schema.Field, bool) {
+	if f, ok := refFields[name]; ok {
+		name = f
+	}
+	return schema.UserField(name)
+}
+
+// takes holds, per Users field index, the roles OneFile takes the field for (the schema's, per
+// the 2026 guide's two create calls: learners take every field, staff the "All other User
+// Roles" list, employers and observers PlacementID too). The rules ask it for every field of
+// every row, so it is an array of bit sets rather than lookups by name.
+var takes = func() []schema.RoleSet {
+	out := make([]schema.RoleSet, len(Users.Fields))
+	for i, fd := range Users.Fields {
+		out[i] = schema.LearnerOnly // a column that is no API field is a learner's
+		if f, ok := apiField(fd.Name); ok {
+			out[i] = f.Takes
+		}
+	}
+	return out
+}()
 
 // TakesField reports whether OneFile takes field (a Users field name) for a user of role. The
 // conversion leaves out the others; the `not-for-role` rule warns about them.
 func TakesField(role int, field string) bool {
-	switch {
-	case role == RoleLearner:
-		return true
-	case staffFields[field]:
-		return true
-	case placementFields[field]:
-		return role == RoleEmployer || role == RoleObserver
+	if f, ok := usersFieldIndex[field]; ok {
+		return takes[f].Has(role)
 	}
-	return false
+	return role == RoleLearner
 }
+
+var usersFieldIndex = func() map[string]int {
+	m := make(map[string]int, len(Users.Fields))
+	for i, f := range Users.Fields {
+		m[f.Name] = i
+	}
+	return m
+}()
 
 // group is a need that any one of several fields satisfies: "a default assessor" by ID, MISID
 // or e-mail.
@@ -176,15 +198,28 @@ var (
 	needPlacement = group{"a placement", []int{uPlacementID, uPlacementName}}
 )
 
-// required reports the groups a row of role needs, per the vendor guide.
-func requiredGroups(role int) []group {
-	switch role {
-	case RoleLearner:
-		return []group{needAssessor, needClassroom, needPlacement}
-	case RoleEmployer, RoleObserver:
-		return []group{needPlacement}
+// groupsByRole are the groups a row of each role needs: those whose API field the schema
+// requires for the role, in the order of the groups above. The fields every role requires
+// (names, Email, Role) are the kind's Required columns; OrganisationID is the run's.
+// It is indexed by role ID (below 64): the rules ask for every row.
+var groupsByRole = func() (m [64][]group) {
+	for _, r := range schema.Roles {
+		for _, g := range []group{needAssessor, needClassroom, needPlacement} {
+			f, _ := apiField(Users.Fields[g.fields[0]].Name)
+			if f.Requires.Has(r.ID) && f.Requires != schema.AllRoles {
+				m[r.ID] = append(m[r.ID], g)
+			}
+		}
 	}
-	return nil
+	return m
+}()
+
+// requiredGroups reports the groups a row of role needs, per the vendor guide.
+func requiredGroups(role int) []group {
+	if role <= 0 || role >= len(groupsByRole) {
+		return nil
+	}
+	return groupsByRole[role]
 }
 
 // fieldList writes field names as "A, B or C".
@@ -264,7 +299,7 @@ func userKey(r *pipeline.Row) string {
 func checkUserRole(r *pipeline.Row) {
 	if v := r.Value(uRole); v != "" {
 		if _, ok := ParseRole(v); !ok {
-			r.Errorf(uRole, RuleRole, "Role %q is not a OneFile role: use 1 Learner, 4 Trainee Assessor, 5 Assessor/Tutor, 10 IV/IQA, 40 Employer or 45 Observer (the number or the name).", v)
+			r.Errorf(uRole, RuleRole, "Role %q is not a OneFile role: use %s (the number or the name).", v, roleList(schema.AllRoles, " or "))
 		}
 	}
 }
@@ -290,7 +325,7 @@ func checkUserFieldsForRole(r *pipeline.Row) {
 	first := -1
 	for f := range Users.Fields {
 		name := Users.Fields[f].Name
-		if TakesField(role, name) || r.Value(f) == "" {
+		if takes[f].Has(role) || r.Value(f) == "" {
 			continue
 		}
 		if first < 0 {

@@ -8,32 +8,29 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bulkload/bulk/formats/onefile/schema"
 )
 
 // Role is a OneFile user role.
 type Role int
 
-// The roles the API supports (vendor guide "Creating and managing users").
+// The roles the API supports (vendor guide "Creating and managing users"; the schema's table).
 const (
-	RoleLearner         Role = 1
-	RoleTraineeAssessor Role = 4
-	RoleAssessor        Role = 5
-	RoleIQA             Role = 10
-	RoleEmployer        Role = 40
-	RoleObserver        Role = 45
+	RoleLearner         Role = schema.Learner
+	RoleTraineeAssessor Role = schema.TraineeAssessor
+	RoleAssessor        Role = schema.Assessor
+	RoleIQA             Role = schema.IQA
+	RoleEmployer        Role = schema.Employer
+	RoleObserver        Role = schema.Observer
 )
 
-var roleNames = map[Role]string{
-	RoleLearner: "learner", RoleTraineeAssessor: "trainee assessor", RoleAssessor: "assessor",
-	RoleIQA: "IQA", RoleEmployer: "employer", RoleObserver: "observer",
-}
-
 // Valid says whether the API supports the role.
-func (r Role) Valid() bool { _, ok := roleNames[r]; return ok }
+func (r Role) Valid() bool { return schema.ValidRole(int(r)) }
 
 func (r Role) String() string {
-	if n, ok := roleNames[r]; ok {
-		return n
+	if sr, ok := schema.RoleByID(int(r)); ok {
+		return sr.Short
 	}
 	return "role " + strconv.Itoa(int(r))
 }
@@ -80,9 +77,10 @@ func DateOf(t time.Time) Date {
 
 var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02"}
 
-// ParseDate reads "2026-09-01" or an ISO-8601 timestamp (the UTC date is
-// taken).
-func ParseDate(s string) (Date, error) {
+// parseDate reads "2026-09-01" or an ISO-8601 timestamp (the UTC date is
+// taken): what OneFile's answers may carry. Values to send are typed Dates
+// already (the loader converts the row's once, by the schema).
+func parseDate(s string) (Date, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range dateLayouts {
 		if t, err := time.Parse(l, s); err == nil {
@@ -126,7 +124,7 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 		*d = Date{}
 		return nil
 	}
-	v, err := ParseDate(s)
+	v, err := parseDate(s)
 	if err != nil {
 		v = Date{}
 	}
@@ -161,14 +159,15 @@ func (u *UnitID) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// UserFields are the writable fields of a OneFile user, named as in the API.
-// Zero values are left out of requests: OneFile's create takes only what is
-// given, and an update must carry only what changes.
+// UserFields are the writable fields of a OneFile user, named as in the API: the typed form of
+// the schema's table (formats/onefile/schema), which says which roles take and require each;
+// a test keeps the two in step. Zero values are left out of requests: OneFile's create takes
+// only what is given, and an update must carry only what changes.
 //
 // Required on create (vendor guide): OrganisationID, FirstName, LastName,
 // Email and Role for everyone; learners (Role 1) also DefaultAssessorID,
 // ClassroomID and PlacementID; employers (40) and observers (45) also
-// PlacementID. Fields from CompanyName on are for learners only.
+// PlacementID. Fields from DefaultAssessorID on, PlacementID aside, are for learners only.
 type UserFields struct {
 	OrganisationID int    `json:"OrganisationID,omitempty"`
 	Role           Role   `json:"Role,omitempty"`
@@ -233,21 +232,25 @@ var fieldIndex = func() map[string]int {
 	return m
 }()
 
+// goTypes are the Go types a UserUpdate carries for each of the schema's JSON types.
+var goTypes = map[schema.Type]reflect.Type{
+	schema.Text: reflect.TypeFor[string](),
+	schema.Int:  reflect.TypeFor[int](),
+	schema.Date: reflect.TypeFor[Date](),
+	schema.Bool: reflect.TypeFor[bool](),
+}
+
 // Validate checks every key is a writable field and every value has that
-// field's type.
+// field's type (any integer type for a whole number, such as Role).
 func (u UserUpdate) Validate() error {
-	t := reflect.TypeFor[UserFields]()
 	for k, v := range u {
-		i, ok := fieldIndex[k]
+		f, ok := schema.UserField(k)
 		if !ok {
 			return fmt.Errorf("%w: %q is not a OneFile user field", ErrInvalidRequest, k)
 		}
-		want := t.Field(i).Type
+		want := goTypes[f.Type]
 		got := reflect.TypeOf(v)
-		if want.Kind() == reflect.Pointer { // *bool
-			want = want.Elem()
-		}
-		if got == nil || (got != want && !(got.Kind() == reflect.Int && want.Kind() == reflect.Int)) {
+		if got == nil || (got != want && !(f.Type == schema.Int && got.Kind() == reflect.Int)) {
 			return fmt.Errorf("%w: %s must be %s, not %T", ErrInvalidRequest, k, want, v)
 		}
 	}

@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
+
+	"github.com/bulkload/bulk/formats/onefile/schema"
 )
 
 // CreateUser creates a user (POST /User).
@@ -32,28 +36,31 @@ func (c *Client) CreateUser(ctx context.Context, u UserFields) (CreateResult, er
 }
 
 // checkCreate refuses, without a call, a create that lacks a field the
-// vendor guide makes mandatory.
+// vendor guide makes mandatory for the user's role (the schema's Required).
 func checkCreate(u UserFields) error {
+	if !u.Role.Valid() {
+		var ids []string
+		for _, r := range schema.Roles {
+			ids = append(ids, strconv.Itoa(r.ID))
+		}
+		ids[0] += " (" + RoleLearner.String() + ")"
+		return fmt.Errorf("%w: Role %d is not one of %s", ErrInvalidRequest, int(u.Role), strings.Join(ids, ", "))
+	}
 	var missing []string
-	need := func(ok bool, name string) {
-		if !ok {
+	v := reflect.ValueOf(u)
+	for _, name := range schema.Required(int(u.Role)) {
+		f, _ := schema.UserField(name)
+		x := v.Field(fieldIndex[name])
+		given := true
+		switch f.Type {
+		case schema.Text:
+			given = strings.TrimSpace(x.String()) != ""
+		case schema.Int:
+			given = x.Int() > 0
+		}
+		if !given {
 			missing = append(missing, name)
 		}
-	}
-	need(u.OrganisationID > 0, "OrganisationID")
-	need(strings.TrimSpace(u.FirstName) != "", "FirstName")
-	need(strings.TrimSpace(u.LastName) != "", "LastName")
-	need(strings.TrimSpace(u.Email) != "", "Email")
-	if !u.Role.Valid() {
-		return fmt.Errorf("%w: Role %d is not one of 1 (learner), 4, 5, 10, 40, 45", ErrInvalidRequest, int(u.Role))
-	}
-	switch u.Role {
-	case RoleLearner:
-		need(u.DefaultAssessorID > 0, "DefaultAssessorID")
-		need(u.ClassroomID > 0, "ClassroomID")
-		need(u.PlacementID > 0, "PlacementID")
-	case RoleEmployer, RoleObserver:
-		need(u.PlacementID > 0, "PlacementID")
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: a new %s needs %s", ErrInvalidRequest, u.Role, strings.Join(missing, ", "))

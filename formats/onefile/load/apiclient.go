@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
+	"time"
 
 	"github.com/bulkload/bulk/formats/onefile/api"
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/internal/httpx"
 )
 
@@ -62,13 +65,9 @@ func fieldsOf(u api.User) map[string]any {
 }
 
 func (a apiClient) CreateUser(ctx context.Context, fields map[string]any) (Created, error) {
-	var uf api.UserFields
-	b, err := json.Marshal(fields)
-	if err == nil {
-		err = json.Unmarshal(b, &uf)
-	}
+	uf, err := userFieldsOf(fields)
 	if err != nil {
-		return Created{}, &Refused{Message: fmt.Sprintf("cannot build the request: %v", err)}
+		return Created{}, &Refused{Message: "cannot build the request: " + err.Error()}
 	}
 	r, err := a.c.CreateUser(ctx, uf)
 	if err != nil {
@@ -78,16 +77,17 @@ func (a apiClient) CreateUser(ctx context.Context, fields map[string]any) (Creat
 }
 
 func (a apiClient) UpdateUser(ctx context.Context, id int, fields map[string]any) error {
-	up := api.UserUpdate{}
+	up := make(api.UserUpdate, len(fields))
 	for k, v := range fields {
-		if f, ok := userFieldByName[k]; ok && f.typ == tDate {
-			d, err := api.ParseDate(fmt.Sprint(v))
-			if err != nil {
-				return &Refused{Message: err.Error()}
-			}
-			v = d
+		f, ok := schema.UserField(k)
+		if !ok {
+			return &Refused{Message: fmt.Sprintf("cannot build the request: %q is not a OneFile user field", k)}
 		}
-		up[k] = v
+		tv, err := typedValue(f, v)
+		if err != nil {
+			return &Refused{Message: "cannot build the request: " + err.Error()}
+		}
+		up[k] = tv
 	}
 	return mapErr(a.c.UpdateUser(ctx, id, up), true)
 }
@@ -171,4 +171,69 @@ func mapErr(err error, change bool) error {
 		return fmt.Errorf("%w: %v", ErrOutcomeUnknown, err)
 	}
 	return err
+}
+
+// typedValue converts one of the loader's field values to the Go type the API client sends for
+// the field's schema type: text as string, whole numbers as int, dates as api.Date, booleans
+// as bool. The loader's values are the kind's conversion (formats/onefile.UserOf): whole
+// numbers as int or int64 (float64 once a plan has been through JSON), dates as the timestamp
+// text in schema.DateLayout that the kind wrote, so a date is read in that one layout only.
+func typedValue(f schema.Field, v any) (any, error) {
+	bad := func() (any, error) { return nil, fmt.Errorf("%s %v (%T) is not %s", f.Name, v, v, f.Type) }
+	switch f.Type {
+	case schema.Text:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case schema.Int:
+		switch n := v.(type) {
+		case int:
+			return n, nil
+		case int64:
+			return int(n), nil
+		case float64:
+			if n == float64(int(n)) {
+				return int(n), nil
+			}
+		}
+	case schema.Bool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case schema.Date:
+		s, _ := v.(string)
+		t, err := time.Parse(schema.DateLayout, s)
+		if err != nil {
+			return bad()
+		}
+		return api.DateOf(t), nil
+	}
+	return bad()
+}
+
+// userFieldsOf converts the loader's fields of a new user to the client's typed struct, whose
+// fields are named as the API's (a test in the api package holds it to the schema).
+func userFieldsOf(fields map[string]any) (api.UserFields, error) {
+	var uf api.UserFields
+	dst := reflect.ValueOf(&uf).Elem()
+	for k, v := range fields {
+		f, ok := schema.UserField(k)
+		if !ok {
+			return uf, fmt.Errorf("%q is not a OneFile user field", k)
+		}
+		tv, err := typedValue(f, v)
+		if err != nil {
+			return uf, err
+		}
+		field := dst.FieldByName(k)
+		switch x := tv.(type) {
+		case int:
+			field.SetInt(int64(x)) // int, or api.Role
+		case bool:
+			field.Set(reflect.ValueOf(&x)) // *bool: false is a value to send
+		default:
+			field.Set(reflect.ValueOf(x))
+		}
+	}
+	return uf, nil
 }

@@ -9,8 +9,10 @@ import (
 // thin adapter (see cmd/bulk); keeping the loader on this small interface keeps its logic apart
 // from HTTP and lets the choice of endpoints stay in the client.
 //
-// Values in user field maps are string, int or bool, dates as "2006-01-02" strings, under the
-// API's field names (FirstName, DefaultAssessorID, ...).
+// User field maps are keyed by the API's field names (FirstName, DefaultAssessorID, ...; the
+// schema's table) and hold the kind's conversion: text as string, whole numbers as int or int64,
+// SupportFunding as bool, dates as timestamp text in schema.DateLayout. The API adapter turns
+// them into the client's typed api.UserFields by the schema.
 type Client interface {
 	// Organisations lists the organisations (centres) the token may load into.
 	Organisations(ctx context.Context) ([]Organisation, error)

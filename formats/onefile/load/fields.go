@@ -5,54 +5,36 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/bulkload/bulk/formats/onefile/schema"
 )
 
-type apiType uint8
-
-const (
-	tText apiType = iota
-	tInt
-	tDate
-	tBool
-)
-
-type apiField struct {
-	name        string
-	typ         apiType
-	learnerOnly bool
-}
-
-// userFields are the writable fields of POST /User, from the vendor guide "Creating and
-// managing users" (2026). An input column whose canonical name is one of these is sent under
-// it. Role and OrganisationID are set by the loader.
-var userFields = []apiField{
-	{"FirstName", tText, false}, {"LastName", tText, false}, {"Email", tText, false},
-	{"PlacementID", tInt, false}, {"MISID", tText, false}, {"CreatedOn", tDate, false},
-	{"MobileNumber", tText, false}, {"Telephone", tText, false}, {"Website", tText, false},
-	{"WorkAddress", tText, false}, {"HomeAddress", tText, false}, {"DOB", tDate, false},
-	{"DefaultAssessorID", tInt, true}, {"ClassroomID", tInt, true}, {"CompanyName", tText, true},
-	{"ProviderID", tInt, true}, {"DefaultEmployerID", tInt, true}, {"ULN", tText, true},
-	{"NINO", tText, true}, {"EpisodeName", tText, true}, {"CentreRegister", tDate, true},
-	{"StartOn", tDate, true}, {"PlannedEndDate", tDate, true}, {"L12", tText, true},
-	{"L13", tText, true}, {"L14", tText, true}, {"L15", tText, true}, {"L16", tText, true},
-	{"SupportFunding", tBool, true}, {"LearnerStatusID", tInt, true},
-}
-
-var userFieldByName = func() map[string]apiField {
-	m := map[string]apiField{}
-	for _, f := range userFields {
-		m[f.name] = f
+// userField is the schema field (formats/onefile/schema) of an API name the loader compares and
+// updates: every field of POST /User but Role and OrganisationID, which the loader sets from
+// the run and never updates. An input column whose canonical name is one of these is sent
+// under it.
+func userField(name string) (schema.Field, bool) {
+	if name == "Role" || name == "OrganisationID" {
+		return schema.Field{}, false
 	}
-	return m
-}()
+	return schema.UserField(name)
+}
+
+// roleName names a role in the loader's messages: "would create assessor".
+func roleName(r int) string {
+	if role, ok := schema.RoleByID(r); ok {
+		return role.Short
+	}
+	return "user"
+}
 
 // same reports whether a value OneFile holds (as decoded from JSON) equals the one we would send.
-func same(f apiField, have any, want any) bool {
+func same(f schema.Field, have any, want any) bool {
 	if have == nil {
 		return false
 	}
-	switch f.typ {
-	case tInt:
+	switch f.Type {
+	case schema.Int:
 		switch h := have.(type) {
 		case float64:
 			return int(h) == want.(int)
@@ -63,10 +45,10 @@ func same(f apiField, have any, want any) bool {
 			return err == nil && n == want.(int)
 		}
 		return false
-	case tBool:
+	case schema.Bool:
 		h, ok := have.(bool)
 		return ok && h == want.(bool)
-	case tDate:
+	case schema.Date:
 		h, ok := have.(string)
 		w, _ := want.(string)
 		return ok && len(h) >= 10 && len(w) >= 10 && h[:10] == w[:10]
@@ -75,7 +57,7 @@ func same(f apiField, have any, want any) bool {
 	if !ok {
 		return false
 	}
-	if f.name == "Email" {
+	if f.Name == "Email" {
 		return strings.EqualFold(strings.TrimSpace(h), want.(string))
 	}
 	return strings.TrimSpace(h) == want.(string)
@@ -97,7 +79,7 @@ func (c Change) String() string {
 // not carry them): those are neither sent nor counted as differing.
 func diff(u *User, want map[string]any) (changes []Change, unknown []string) {
 	for k, v := range want {
-		f, ok := userFieldByName[k]
+		f, ok := userField(k)
 		if !ok {
 			continue // Role and OrganisationID are not updated
 		}

@@ -47,7 +47,8 @@ func sameIdentity(field string, have, want any) bool {
 	if field == "FirstName" || field == "LastName" {
 		return strings.EqualFold(strings.Join(strings.Fields(str(have)), " "), strings.Join(strings.Fields(str(want)), " "))
 	}
-	return same(userFieldByName[field], have, want)
+	f, _ := userField(field)
+	return same(f, have, want)
 }
 
 // personName is "First Last" of a field map, for messages.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bulkload/bulk/formats/onefile"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/report"
 )
@@ -150,8 +151,8 @@ func ReadPlan(path string) (*Plan, error) {
 // typed gives a value read back from JSON the Go type the kind's conversion gives it: whole
 // numbers of integer fields as int64 (JSON made them float64).
 func typed(field string, v any) any {
-	f, ok := userFieldByName[field]
-	if n, isNum := v.(float64); isNum && (!ok || f.typ == tInt) {
+	f, ok := userField(field)
+	if n, isNum := v.(float64); isNum && (!ok || f.Type == schema.Int) {
 		return int64(n)
 	}
 	return v
@@ -282,7 +283,7 @@ func (pr *PlanRow) moved(u *User) []string {
 func before(u *User, want map[string]any) map[string]any {
 	m := map[string]any{}
 	for k := range want {
-		if _, ok := userFieldByName[k]; ok && u.known(k) {
+		if _, ok := userField(k); ok && u.known(k) {
 			m[k] = u.Fields[k]
 		}
 	}
@@ -298,11 +299,11 @@ func equalValues(field string, a, b any) bool {
 	if blank(a) != blank(b) {
 		return false
 	}
-	f := userFieldByName[field]
-	switch f.typ {
-	case tInt:
+	f, _ := userField(field)
+	switch f.Type {
+	case schema.Int:
 		return num(a) == num(b)
-	case tDate:
+	case schema.Date:
 		sa, sb := str(a), str(b)
 		return len(sa) >= 10 && len(sb) >= 10 && sa[:10] == sb[:10]
 	}

@@ -237,24 +237,6 @@ func (l *loader) create(ctx context.Context, w *work, p map[string]any) error {
 	return l.record(w.key, ledger.Failed, ActCreate, 0, msg)
 }
 
-func roleName(r int) string {
-	switch r {
-	case 1:
-		return "learner"
-	case 4:
-		return "trainee assessor"
-	case 5:
-		return "assessor"
-	case 10:
-		return "IQA"
-	case 40:
-		return "employer"
-	case 45:
-		return "observer"
-	}
-	return "user"
-}
-
 // findUser searches OneFile for the row's user by MISID, else by Email, checking what comes
 // back (how OneFile matches text is not documented). nil, nil: no such user.
 func (l *loader) findUser(ctx context.Context, w *work) (*User, error) {

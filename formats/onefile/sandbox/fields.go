@@ -7,29 +7,51 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/bulkload/bulk/formats/onefile/schema"
 )
 
-// OneFile user roles (vendor guide "Creating and managing users").
+// OneFile user roles (vendor guide "Creating and managing users"; the schema's table).
 const (
-	RoleLearner         = 1
-	RoleTraineeAssessor = 4
-	RoleAssessor        = 5
-	RoleIQA             = 10
-	RoleEmployer        = 40
-	RoleObserver        = 45
+	RoleLearner         = schema.Learner
+	RoleTraineeAssessor = schema.TraineeAssessor
+	RoleAssessor        = schema.Assessor
+	RoleIQA             = schema.IQA
+	RoleEmployer        = schema.Employer
+	RoleObserver        = schema.Observer
 )
 
-func validRole(r int) bool {
-	switch r {
-	case RoleLearner, RoleTraineeAssessor, RoleAssessor, RoleIQA, RoleEmployer, RoleObserver:
-		return true
-	}
-	return false
-}
+func validRole(r int) bool { return schema.ValidRole(r) }
 
 // placementRoles are the roles that take a PlacementID: learners, and
 // employers and observers, for whom it is mandatory.
-var placementRoles = map[int]bool{RoleLearner: true, RoleEmployer: true, RoleObserver: true}
+var placementRoles = func() schema.RoleSet {
+	f, _ := schema.UserField("PlacementID")
+	return f.Takes
+}()
+
+// requiredOfAll are the fields every role must give on create.
+var requiredOfAll = func() []string {
+	var out []string
+	for _, f := range schema.UserFields {
+		if f.Requires == schema.AllRoles {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}()
+
+// roleList is the roles for messages: "1 learner, 4 trainee assessor, ...".
+func roleList() string {
+	var b strings.Builder
+	for i, r := range schema.Roles {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%d %s", r.ID, r.Short)
+	}
+	return b.String()
+}
 
 // defaultAssessorRoles are the roles a learner's DefaultAssessorID may name.
 // The guide says "assessor"; a trainee assessor is one too. An IQA is not.
@@ -38,10 +60,10 @@ var defaultAssessorRoles = map[int]bool{RoleTraineeAssessor: true, RoleAssessor:
 type fieldKind int
 
 const (
-	kString fieldKind = iota
-	kInt
-	kDate
-	kBool
+	kString fieldKind = fieldKind(schema.Text)
+	kInt    fieldKind = fieldKind(schema.Int)
+	kDate   fieldKind = fieldKind(schema.Date)
+	kBool   fieldKind = fieldKind(schema.Bool)
 )
 
 func (k fieldKind) String() string {
@@ -54,42 +76,15 @@ type fieldDef struct {
 	learnerOnly bool // only in the learner's list of the vendor guide
 }
 
-// userFields are the writable fields of POST /User and POST /User/{id}, from
-// the vendor guide. Learner-only fields are refused on other roles.
-var userFields = []fieldDef{
-	{"OrganisationID", kInt, false},
-	{"Role", kInt, false},
-	{"FirstName", kString, false},
-	{"LastName", kString, false},
-	{"Email", kString, false},
-	{"PlacementID", kInt, false},
-	{"MISID", kString, false},
-	{"CreatedOn", kDate, false},
-	{"MobileNumber", kString, false},
-	{"Telephone", kString, false},
-	{"Website", kString, false},
-	{"WorkAddress", kString, false},
-	{"HomeAddress", kString, false},
-	{"DOB", kDate, false},
-	{"DefaultAssessorID", kInt, true},
-	{"ClassroomID", kInt, true},
-	{"CompanyName", kString, true},
-	{"ProviderID", kInt, true},
-	{"DefaultEmployerID", kInt, true},
-	{"ULN", kString, true},
-	{"NINO", kString, true},
-	{"EpisodeName", kString, true},
-	{"CentreRegister", kDate, true},
-	{"StartOn", kDate, true},
-	{"PlannedEndDate", kDate, true},
-	{"L12", kString, true},
-	{"L13", kString, true},
-	{"L14", kString, true},
-	{"L15", kString, true},
-	{"L16", kString, true},
-	{"SupportFunding", kBool, true},
-	{"LearnerStatusID", kInt, true},
-}
+// userFields are the writable fields of POST /User and POST /User/{id}: the
+// schema's table. Learner-only fields are refused on other roles.
+var userFields = func() []fieldDef {
+	out := make([]fieldDef, len(schema.UserFields))
+	for i, f := range schema.UserFields {
+		out[i] = fieldDef{name: f.Name, kind: fieldKind(f.Type), learnerOnly: f.LearnerOnly()}
+	}
+	return out
+}()
 
 var userFieldByLower = func() map[string]fieldDef {
 	m := make(map[string]fieldDef, len(userFields))
@@ -108,7 +103,7 @@ var dateLayouts = []string{
 }
 
 // DateLayout is how the sandbox writes dates, as OneFile does.
-const DateLayout = "2006-01-02T15:04:05.000Z"
+const DateLayout = schema.DateLayout
 
 func parseDate(s string) (time.Time, bool) {
 	for _, l := range dateLayouts {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/bulkload/bulk/formats/onefile/schema"
 )
 
 func (s *Server) routes() {
@@ -188,12 +190,9 @@ func (s *Server) validateUser(v map[string]any, self int) []string {
 	var errs []string
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
 	role := intVal(v["Role"])
-	required := []string{"OrganisationID", "FirstName", "LastName", "Email", "Role"}
-	switch role {
-	case RoleLearner:
-		required = append(required, "DefaultAssessorID", "ClassroomID", "PlacementID")
-	case RoleEmployer, RoleObserver:
-		required = append(required, "PlacementID")
+	required := schema.Required(role)
+	if !validRole(role) {
+		required = requiredOfAll // what the role would need is unknown
 	}
 	for _, k := range required {
 		if x, ok := v[k]; !ok || x == "" || x == 0 {
@@ -201,7 +200,7 @@ func (s *Server) validateUser(v map[string]any, self int) []string {
 		}
 	}
 	if _, ok := v["Role"]; ok && !validRole(role) {
-		bad("Role %d is not a role the API supports (1 learner, 4 trainee assessor, 5 assessor, 10 IQA, 40 employer, 45 observer)", role)
+		bad("Role %d is not a role the API supports (%s)", role, roleList())
 	}
 	if role != RoleLearner && validRole(role) {
 		for _, f := range userFields {
@@ -210,7 +209,7 @@ func (s *Server) validateUser(v map[string]any, self int) []string {
 			}
 		}
 	}
-	if _, ok := v["PlacementID"]; ok && !placementRoles[role] && validRole(role) {
+	if _, ok := v["PlacementID"]; ok && !placementRoles.Has(role) && validRole(role) {
 		// The guide lists PlacementID for learners, and as mandatory for
 		// employers and observers; the other roles' optional fields lack it.
 		bad("PlacementID applies to learners, employers and observers only (this user has role %d)", role)

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/bulkload/bulk/formats/onefile/schema"
 )
 
 // Seed is the reference data a sandbox starts with. Its YAML (or JSON: JSON
@@ -190,13 +192,13 @@ func (s *Seed) Validate() error {
 		org := userOrg[id]
 		where := fmt.Sprintf("user %d (%s %s)", id, u.FirstName, u.LastName)
 		if !validRole(u.Role) {
-			bad("%s: Role %d is not one of 1, 4, 5, 10, 40, 45", where, u.Role)
+			bad("%s: Role %d is not one of %s", where, u.Role, schema.RoleIDs(", "))
 			continue
 		}
 		if u.FirstName == "" || u.LastName == "" || u.Email == "" {
 			bad("%s: FirstName, LastName and Email are required", where)
 		}
-		needPlacement := placementRoles[u.Role]
+		needPlacement := placementRoles.Has(u.Role)
 		if needPlacement && u.PlacementID == 0 {
 			bad("%s: PlacementID is required for role %d", where, u.Role)
 		}

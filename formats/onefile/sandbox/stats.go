@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/bulkload/bulk/formats/onefile/schema"
 )
 
 type stats struct {
@@ -179,21 +181,16 @@ func (s Snapshot) Duplicates() [][]User {
 	return out
 }
 
-var roleNames = map[int]string{
-	RoleLearner: "learners", RoleTraineeAssessor: "trainee assessors", RoleAssessor: "assessors",
-	RoleIQA: "IQAs", RoleEmployer: "employers", RoleObserver: "observers",
-}
-
 // WriteSummary prints what the sandbox holds and how it was called, for
 // people: users by role, assignments by level, calls by endpoint.
 func (s Snapshot) WriteSummary(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Sandbox holds %d users:", len(s.Users))
-	for _, r := range []int{RoleLearner, RoleTraineeAssessor, RoleAssessor, RoleIQA, RoleEmployer, RoleObserver} {
-		if n := s.UsersByRole[r]; n > 0 {
-			name := roleNames[r]
+	for _, r := range schema.Roles {
+		if n := s.UsersByRole[r.ID]; n > 0 {
+			name := r.Plural
 			if n == 1 {
-				name = strings.TrimSuffix(name, "s") // "1 observer", "1 IQA"
+				name = r.Short // "1 observer", "1 IQA"
 			}
 			fmt.Fprintf(&b, " %d %s,", n, name)
 		}

@@ -1,0 +1,251 @@
+// Package schema is OneFile's user schema in one table: the roles the API supports and the
+// fields of POST /User (and POST /User/{id}), with their JSON types, the roles each is taken
+// for and required for, and the length bounds bulk applies. The vendor guide "Creating and
+// managing users via the API" (2026, shared/reference/vendor-docs) is the source; where the
+// guide says nothing (lengths), the bounds are bulk's own, documented in docs/onefile-rules.md.
+//
+// The kind (formats/onefile), the API client (api), the loader (load) and the sandbox all read
+// this table, so a field or a role is added in one place. It imports nothing of bulk's, so any
+// of them may import it.
+package schema
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Role IDs (the guide's table "The following roles are supported in the API").
+const (
+	Learner         = 1
+	TraineeAssessor = 4
+	Assessor        = 5 // "Assessor / Tutor"
+	IQA             = 10
+	Employer        = 40
+	Observer        = 45
+)
+
+// Role is one OneFile user role.
+type Role struct {
+	ID int
+	// Name is the guide's name as templates and messages to data officers show it.
+	Name string
+	// Short is a lower-case noun for the API client's and the sandbox's messages ("a new
+	// assessor needs ...").
+	Short string
+	// Plural counts users of the role ("3 assessors").
+	Plural string
+	// Words are the spellings data officers use for the role, folded (lower case, letters and
+	// digits only): the guide's own name first, then what UK providers call the same job.
+	Words []string
+	// Learner is true for the learner role; every other role is staff, created with the
+	// guide's "Create User (All other User Roles)" call.
+	Learner bool
+}
+
+// Staff reports whether the role is one of the non-learner roles.
+func (r Role) Staff() bool { return !r.Learner }
+
+// Roles are the roles the API supports, in the guide's order.
+var Roles = []Role{
+	{ID: Learner, Name: "Learner", Short: "learner", Plural: "learners", Learner: true,
+		Words: []string{"learner", "apprentice"}},
+	{ID: TraineeAssessor, Name: "Trainee Assessor", Short: "trainee assessor", Plural: "trainee assessors",
+		Words: []string{"traineeassessor", "assessortrainee"}},
+	{ID: Assessor, Name: "Assessor/Tutor", Short: "assessor", Plural: "assessors",
+		Words: []string{"assessortutor", "assessor", "tutor", "tutorassessor", "skillscoach", "trainerassessor", "assessortrainer"}},
+	{ID: IQA, Name: "IV/IQA", Short: "IQA", Plural: "IQAs",
+		Words: []string{"iviqa", "iv", "iqa", "iqaiv", "internalverifier", "internalqualityassurer", "internalqualityassurance", "verifier"}},
+	{ID: Employer, Name: "Employer", Short: "employer", Plural: "employers", Words: []string{"employer"}},
+	{ID: Observer, Name: "Observer", Short: "observer", Plural: "observers", Words: []string{"observer"}},
+}
+
+// RoleSet is a set of role IDs. Role IDs are below 64, so a set is one word and asking it
+// costs a shift: the row rules ask per field of every row.
+type RoleSet uint64
+
+// SetOf is the set of the given role IDs.
+func SetOf(ids ...int) RoleSet {
+	var s RoleSet
+	for _, id := range ids {
+		if id > 0 && id < 64 {
+			s |= 1 << id
+		}
+	}
+	return s
+}
+
+// Has reports whether role id is in the set.
+func (s RoleSet) Has(id int) bool { return id > 0 && id < 64 && s&(1<<id) != 0 }
+
+// IDs lists the set's role IDs in ascending order (the guide's order).
+func (s RoleSet) IDs() []int {
+	var out []int
+	for id := 1; id < 64; id++ {
+		if s.Has(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Named sets of roles.
+var (
+	// AllRoles are the roles the API supports.
+	AllRoles = SetOf(Learner, TraineeAssessor, Assessor, IQA, Employer, Observer)
+	// Staff are the roles other than Learner.
+	Staff = AllRoles &^ SetOf(Learner)
+	// LearnerOnly is the set of a field the guide lists for learners alone.
+	LearnerOnly = SetOf(Learner)
+	// PlacementRoles take a PlacementID: learners, and employers and observers, for whom the
+	// guide makes it an "additional mandatory field".
+	PlacementRoles = SetOf(Learner, Employer, Observer)
+)
+
+// RoleByID returns the role with ID id.
+func RoleByID(id int) (Role, bool) {
+	if !AllRoles.Has(id) {
+		return Role{}, false
+	}
+	for _, r := range Roles {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Role{}, false
+}
+
+// ValidRole reports whether the API supports role id.
+func ValidRole(id int) bool { return AllRoles.Has(id) }
+
+// RoleIDs lists the role IDs in the guide's order, joined with sep: "1, 4, 5, 10, 40, 45".
+func RoleIDs(sep string) string {
+	ids := make([]string, len(Roles))
+	for i, r := range Roles {
+		ids[i] = strconv.Itoa(r.ID)
+	}
+	return strings.Join(ids, sep)
+}
+
+// Type is a field's JSON type.
+type Type uint8
+
+// The JSON types of user fields.
+const (
+	Text Type = iota // a JSON string
+	Int              // a JSON whole number
+	Date             // a JSON string holding an ISO-8601 timestamp, "2022-02-23T12:49:33.150Z"
+	Bool             // true or false
+)
+
+func (t Type) String() string {
+	switch t {
+	case Text:
+		return "text"
+	case Int:
+		return "int"
+	case Date:
+		return "date"
+	case Bool:
+		return "bool"
+	}
+	return "type " + strconv.Itoa(int(t))
+}
+
+// DateLayout is how OneFile writes dates and how bulk sends them: midnight UTC of the day.
+const DateLayout = "2006-01-02T15:04:05.000Z"
+
+// Length bounds. OneFile documents none; where the ILR specification bounds the same data its
+// limit is used, the rest are guesses generous enough for real data (docs/onefile-rules.md).
+const (
+	MaxName    = 100 // ILR GivenNames/FamilyName: 100
+	MaxEmail   = 254 // RFC 5321 path limit
+	MaxMISID   = 50  // guess: MIS references are short codes
+	MaxPhone   = 30  // guess (ILR TelNo is 18; international formats with spaces need more)
+	MaxAddress = 500 // guess: multi-line addresses in one cell
+	MaxWebsite = 255 // guess
+	MaxLabel   = 100 // guess: company and episode names (and classroom and placement names)
+)
+
+// Field is one field of POST /User.
+type Field struct {
+	// Name is the API's (JSON) name.
+	Name string
+	Type Type
+	// Takes are the roles OneFile takes the field for: every role's list in the guide, the
+	// learner's only, or (PlacementID) learners, employers and observers.
+	Takes RoleSet
+	// Requires are the roles a create must give the field for (the guide's "Mandatory
+	// Fields").
+	Requires RoleSet
+	// MaxLen bounds text in characters; 0 when bulk sets no bound.
+	MaxLen int
+}
+
+// LearnerOnly reports whether the guide lists the field for learners alone.
+func (f Field) LearnerOnly() bool { return f.Takes == LearnerOnly }
+
+// UserFields are the fields of POST /User in the guide's order (the learner call's mandatory
+// fields, then its optional ones). Staff take the fields of the guide's "All other User Roles"
+// call; employers and observers must give PlacementID too.
+var UserFields = []Field{
+	{Name: "OrganisationID", Type: Int, Takes: AllRoles, Requires: AllRoles},
+	{Name: "FirstName", Type: Text, Takes: AllRoles, Requires: AllRoles, MaxLen: MaxName},
+	{Name: "LastName", Type: Text, Takes: AllRoles, Requires: AllRoles, MaxLen: MaxName},
+	{Name: "Email", Type: Text, Takes: AllRoles, Requires: AllRoles, MaxLen: MaxEmail},
+	{Name: "Role", Type: Int, Takes: AllRoles, Requires: AllRoles},
+	{Name: "DefaultAssessorID", Type: Int, Takes: LearnerOnly, Requires: LearnerOnly},
+	{Name: "ClassroomID", Type: Int, Takes: LearnerOnly, Requires: LearnerOnly},
+	{Name: "PlacementID", Type: Int, Takes: PlacementRoles, Requires: PlacementRoles},
+	{Name: "MISID", Type: Text, Takes: AllRoles, MaxLen: MaxMISID},
+	{Name: "CreatedOn", Type: Date, Takes: AllRoles},
+	{Name: "CompanyName", Type: Text, Takes: LearnerOnly, MaxLen: MaxLabel}, // displayed on the profile
+	{Name: "MobileNumber", Type: Text, Takes: AllRoles, MaxLen: MaxPhone},
+	{Name: "Telephone", Type: Text, Takes: AllRoles, MaxLen: MaxPhone},
+	{Name: "Website", Type: Text, Takes: AllRoles, MaxLen: MaxWebsite},
+	{Name: "WorkAddress", Type: Text, Takes: AllRoles, MaxLen: MaxAddress},
+	{Name: "ProviderID", Type: Int, Takes: LearnerOnly},
+	{Name: "DefaultEmployerID", Type: Int, Takes: LearnerOnly},
+	{Name: "ULN", Type: Text, Takes: LearnerOnly},
+	{Name: "NINO", Type: Text, Takes: LearnerOnly},
+	{Name: "EpisodeName", Type: Text, Takes: LearnerOnly, MaxLen: MaxLabel},
+	{Name: "HomeAddress", Type: Text, Takes: AllRoles, MaxLen: MaxAddress},
+	{Name: "CentreRegister", Type: Date, Takes: LearnerOnly},
+	{Name: "DOB", Type: Date, Takes: AllRoles},
+	{Name: "StartOn", Type: Date, Takes: LearnerOnly}, // episode start date
+	{Name: "PlannedEndDate", Type: Date, Takes: LearnerOnly},
+	{Name: "L12", Type: Text, Takes: LearnerOnly}, // ethnicity
+	{Name: "L13", Type: Text, Takes: LearnerOnly}, // sex
+	{Name: "L14", Type: Text, Takes: LearnerOnly}, // learning difficulties, disabilities, health problems
+	{Name: "L15", Type: Text, Takes: LearnerOnly}, // disability
+	{Name: "L16", Type: Text, Takes: LearnerOnly}, // learning difficulty
+	{Name: "SupportFunding", Type: Bool, Takes: LearnerOnly},
+	{Name: "LearnerStatusID", Type: Int, Takes: LearnerOnly},
+}
+
+var fieldByName = func() map[string]int {
+	m := make(map[string]int, len(UserFields))
+	for i, f := range UserFields {
+		m[f.Name] = i
+	}
+	return m
+}()
+
+// UserField returns the field with API name name (exact spelling).
+func UserField(name string) (Field, bool) {
+	i, ok := fieldByName[name]
+	if !ok {
+		return Field{}, false
+	}
+	return UserFields[i], true
+}
+
+// Required lists the fields a create of a user of role must give, in the table's order.
+func Required(role int) []string {
+	var out []string
+	for _, f := range UserFields {
+		if f.Requires.Has(role) {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
