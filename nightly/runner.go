@@ -201,7 +201,16 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 	finish := func(outcome string, code app.Kind, summary map[string]any) app.Kind {
 		archived, err := File(claimed, j.Archive, outcome) // done/, failed/ or held/
 		if err != nil {
-			log.Error("cannot archive the input", "err", err)
+			// Not done: a file that stays in processing/ is run again by the next run (what was
+			// sent is recorded, so nothing goes twice), and nobody must think it filed.
+			left := claimed
+			if archived != "" {
+				left = archived // moved, but its .done marker could not follow
+			}
+			log.Error("cannot archive the input; it is left where it is", "file", left, "meant_for", filepath.Join(j.Archive, outcome), "err", err)
+			summary["error"] = fmt.Sprintf("the run was %s, but its input could not be filed under %s: %v; it is left at %s", outcome, filepath.Join(j.Archive, outcome), err, left)
+			summary["meant_status"] = outcome
+			outcome, code, archived = "failed", app.Worse(code, app.CannotRun), left
 		}
 		summary["archive"] = archived
 		summary["status"] = outcome

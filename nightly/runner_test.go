@@ -232,3 +232,58 @@ func TestRunJobRefuses(t *testing.T) {
 		t.Errorf("--check claimed a file: %v", left)
 	}
 }
+
+// TestRunnerCannotArchive: a run whose input cannot be filed is not done: it ends CannotRun
+// (exit 2), is recorded failed with the reason, and its file stays in processing/, named in
+// the log, for the next run (which sends nothing twice: the state remembers what was sent).
+func TestRunnerCannotArchive(t *testing.T) {
+	f := newRunnerFixture(t, "")
+	f.drop(jsmith)
+	// done/ cannot be made: a file has its name.
+	if err := os.MkdirAll(filepath.Join(f.in, "archive"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.in, "archive", "done"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if k := f.run(RunOptions{}); k != app.CannotRun {
+		t.Fatalf("%v, want cannot run\n%s", k, f.logbuf.String())
+	}
+	left, _ := filepath.Glob(filepath.Join(f.in, "processing", "*-completions-1.csv"))
+	if len(left) != 1 {
+		t.Fatalf("processing/ holds %v, want the file left there", left)
+	}
+	if !strings.Contains(f.logbuf.String(), "cannot archive the input") || !strings.Contains(f.logbuf.String(), left[0]) {
+		t.Errorf("the log does not name the file left behind:\n%s", f.logbuf.String())
+	}
+	runs := f.runs()
+	if len(runs) != 1 || runs[0].Status != "failed" || runs[0].Archive != left[0] ||
+		!strings.Contains(fmt.Sprint(runs[0].Summary["error"]), "could not be filed") {
+		t.Errorf("history %+v", runs)
+	}
+}
+
+// TestCheckRefusesLockNames: a job whose name cannot name its lock file fails --check, saying
+// why, instead of passing it and failing every night.
+func TestCheckRefusesLockNames(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{strings.Repeat("a", 240), "bytes long"},
+		{"learners/2026", "a file name cannot"},
+		{"..", "not a file name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.want, func(t *testing.T) {
+			f := newRunnerFixture(t, "")
+			b, _ := os.ReadFile(f.job)
+			os.WriteFile(f.job, []byte(strings.Replace(string(b), "name: training", fmt.Sprintf("name: %q", tc.name), 1)), 0o644)
+			err := RunJob(context.Background(), f.deps(), f.log(), f.job, RunOptions{Check: true})
+			if app.KindOf(err) != app.CannotRun || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "lock file") && tc.want == "bytes long" {
+				t.Errorf("--check: %v, want CannotRun saying %q", err, tc.want)
+			}
+		})
+	}
+	f := newRunnerFixture(t, "")
+	if err := RunJob(context.Background(), f.deps(), f.log(), f.job, RunOptions{Check: true}); err != nil {
+		t.Errorf("a good name fails --check: %v", err)
+	}
+}
