@@ -155,15 +155,26 @@ func TestRunnerHoldsThenApproves(t *testing.T) {
 	if len(runs) != 1 || runs[0].Status != "held" {
 		t.Fatalf("history %+v", runs)
 	}
-	if !strings.Contains(f.stderr.String(), "bulk approve "+runs[0].ID) {
-		t.Errorf("stderr does not say how to approve:\n%s", f.stderr.String())
+	// The job keeps its own state: the printed command names the job file, so it works as printed.
+	if want := "bulk approve " + f.job + " " + runs[0].ID; !strings.Contains(f.stderr.String(), want) {
+		t.Errorf("stderr does not say %q:\n%s", want, f.stderr.String())
+	}
+	if b, err := os.ReadFile(filepath.Join(runs[0].Report, HeldFile)); err != nil || !strings.Contains(string(b), "2 new") || !strings.Contains(string(b), "No plan") {
+		t.Errorf("held.txt: %v\n%s", err, b)
+	}
+	// Nobody at a terminal and no --yes: refused, nothing sent.
+	if err := Approve(context.Background(), f.deps(), f.log(), ApproveOptions{Job: f.job, RunID: runs[0].ID}); app.KindOf(err) != app.CannotRun || !strings.Contains(err.Error(), "--yes") {
+		t.Errorf("approve without --yes: %v", err)
+	}
+	if got := f.payloadRows(); len(got) != 0 {
+		t.Errorf("a refused approval wrote payloads %v", got)
 	}
 	var sum map[string]any
 	b, _ := os.ReadFile(filepath.Join(runs[0].Report, "summary.json"))
 	if json.Unmarshal(b, &sum) != nil || sum["held"] != true || sum["held_because"] == nil {
 		t.Errorf("the held report's summary.json: %s", b)
 	}
-	if err := Approve(context.Background(), f.deps(), f.log(), f.state, runs[0].ID); err != nil {
+	if err := Approve(context.Background(), f.deps(), f.log(), ApproveOptions{Job: f.job, RunID: runs[0].ID, Yes: true}); err != nil {
 		t.Fatalf("approve: %v\n%s", err, f.logbuf.String())
 	}
 	if got := f.payloadRows(); len(got) != 1 || got[0] != 2 {
@@ -173,7 +184,7 @@ func TestRunnerHoldsThenApproves(t *testing.T) {
 	if len(runs) != 2 || runs[1].Status != "approved" || runs[0].Status != "done" {
 		t.Errorf("history after approval: %s, %s", runs[0].Status, runs[1].Status)
 	}
-	if err := Approve(context.Background(), f.deps(), f.log(), f.state, runs[1].ID); app.KindOf(err) != app.CannotRun || !strings.Contains(err.Error(), "not held") {
+	if err := Approve(context.Background(), f.deps(), f.log(), ApproveOptions{State: f.state, RunID: runs[1].ID, Yes: true}); app.KindOf(err) != app.CannotRun || !strings.Contains(err.Error(), "not held") {
 		t.Errorf("approving twice: %v", err)
 	}
 }
