@@ -43,7 +43,7 @@ func ApproveCommand(j *Job, runID string) string {
 // shellQuote quotes p for a POSIX shell when it holds anything but plain path characters.
 func shellQuote(p string) string {
 	if strings.IndexFunc(p, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:@,", r))
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:@,=", r))
 	}) < 0 {
 		return p
 	}

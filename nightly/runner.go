@@ -334,7 +334,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 		r.saveHeld(log, runID, repDir, held, counts, res.plan, summary)
 		cmd := ApproveCommand(j, runID)
 		log.Warn("held: nothing was sent", "why", strings.Join(held, "; "), "approve_with", cmd)
-		fmt.Fprintf(r.d.Stderr, "%s: held, nothing sent: %s. Read %s, then run '%s' to send it.\n",
+		fmt.Fprintf(r.d.Stderr, "%s: held, nothing sent: %s. Read %s, then send it with:\n  %s\n",
 			filepath.Base(claimed), strings.Join(held, "; "), filepath.Join(repDir, HeldFile), cmd)
 		return finish("held", app.Held, summary)
 	case err != nil && ctx.Err() != nil:
