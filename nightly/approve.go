@@ -37,17 +37,7 @@ func ApproveCommand(j *Job, runID string) string {
 	if filepath.Clean(j.State) == filepath.Clean(DefaultStatePath()) {
 		return "bulk approve " + runID
 	}
-	return "bulk approve " + shellQuote(absPath(j.Path)) + " " + runID
-}
-
-// shellQuote quotes p for a POSIX shell when it holds anything but plain path characters.
-func shellQuote(p string) string {
-	if strings.IndexFunc(p, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:@,=", r))
-	}) < 0 {
-		return p
-	}
-	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
+	return "bulk approve " + app.ShellQuote(absPath(j.Path)) + " " + runID
 }
 
 // OpenJobState opens the state a command about a job's runs reads: the database at statePath
