@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/target"
 )
 
 // Job is a job file.
@@ -243,21 +246,27 @@ func (j *Job) defaults() {
 }
 
 // TargetKey names where the job's rows go, from the job file alone, for keying its diff state
-// (State.NewDiffer) and its runs: for OneFile the API root (or the environment's name, when the
-// job gives env rather than url) and the organisation; for PeopleFluent the LMS base and the
-// endpoint (the kind when the job leaves the endpoint to it); for an export its folder. URLs are
-// made canonical (scheme and host in lower case, no user, query, fragment, default port or
-// trailing slash), so writing the same root two ways does not start afresh. A caller that
-// resolves an environment's name to its API root should key by that root instead.
+// (State.NewDiffer) and its runs: for OneFile the API root and the organisation; for
+// PeopleFluent the LMS base and the endpoint (the kind when the job leaves the endpoint to it);
+// for an export its folder. An environment's name (env: beta) is resolved to its API root
+// (app.OneFileEnvs), and every URL is made canonical as a load makes it (internal/target:
+// scheme and host in lower case, localhost as 127.0.0.1, no default port or trailing slash), so
+// `env: beta` and `url: https://WSAPIBETA.onefile.co.uk/api/v2.1/` are one target, and a job
+// pointed at another organisation or environment starts afresh (issue 10, defect 1).
 func (j *Job) TargetKey() string {
 	t := j.Target
 	switch t.Type {
 	case "onefile":
-		root := "env:" + strings.ToLower(strings.TrimSpace(t.Env))
-		if t.URL != "" {
-			root = canonicalURL(t.URL)
+		raw := t.URL
+		if t.Env != "" {
+			root, ok := app.OneFileEnvs[strings.ToLower(strings.TrimSpace(t.Env))]
+			if !ok {
+				// Check refuses such a job; the key still must not collide with a real root.
+				return fmt.Sprintf("onefile env:%s org=%d", strings.ToLower(strings.TrimSpace(t.Env)), t.Organisation)
+			}
+			raw = root
 		}
-		return fmt.Sprintf("onefile %s org=%d", root, t.Organisation)
+		return fmt.Sprintf("onefile %s org=%d", canonicalURL(raw), t.Organisation)
 	case "peoplefluent":
 		ep := t.Endpoint
 		if ep == "" {
@@ -274,9 +283,14 @@ func (j *Job) TargetKey() string {
 	return t.Type
 }
 
-// canonicalURL is u with the parts that do not change where it points taken out. Userinfo is
+// canonicalURL is raw as internal/target spells it, the spelling loads, ledgers and locks use.
+// A URL target refuses (a user or password in it, a query) never reaches a load, but the key is
+// still made, by hand, without the parts that do not change where it points. Userinfo is
 // dropped above all: the key is stored and shown, and a password in a URL is a secret.
 func canonicalURL(raw string) string {
+	if u, err := target.Canonical(raw, target.AllowInsecureHTTP); err == nil {
+		return u.String()
+	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" {
 		return strings.TrimRight(strings.ToLower(strings.TrimSpace(raw)), "/")
@@ -302,6 +316,9 @@ func (j *Job) DiffOn() bool { return j.Diff == nil || *j.Diff }
 func (j *Job) Check() []string {
 	var errs []string
 	add := func(f string, a ...any) { errs = append(errs, fmt.Sprintf(f, a...)) }
+	if why := lockNameProblem(j.Name); why != "" {
+		add("name %q %s: give the job a short name of letters, digits, '-', '_' or '.' (name: in the job file)", j.Name, why)
+	}
 	if j.Inputs.Folder == "" {
 		add("inputs.folder is missing: name the folder the MIS export lands in")
 	} else if st, err := os.Stat(j.Inputs.Folder); err != nil || !st.IsDir() {
@@ -379,6 +396,26 @@ func (j *Job) Check() []string {
 		}
 	}
 	return errs
+}
+
+// maxNameBytes bounds a job's name: it names the job's lock file (NAME.lock) and its export
+// payloads (NAME-RUNID.csv, 30 bytes more), and a file name holds at most 255 bytes.
+const maxNameBytes = 200
+
+// lockNameProblem says why name cannot name the job's lock file, or "" when it can: checked by
+// --check, so a job does not pass it and then fail at run time.
+func lockNameProblem(name string) string {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return "is empty"
+	case name == "." || name == "..":
+		return "is not a file name"
+	case strings.ContainsAny(name, "/\\\x00"):
+		return "holds a character a file name cannot (/, \\ or NUL)"
+	case len(name) > maxNameBytes:
+		return fmt.Sprintf("is %d bytes long, more than the %d its lock file's name can hold", len(name), maxNameBytes)
+	}
+	return ""
 }
 
 // ErrLocked means another run of the job holds its lock.

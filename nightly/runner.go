@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/lockfile"
@@ -205,7 +206,16 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 	finish := func(outcome string, code app.Kind, summary map[string]any) app.Kind {
 		archived, err := File(claimed, j.Archive, outcome) // done/, failed/ or held/
 		if err != nil {
-			log.Error("cannot archive the input", "err", err)
+			// Not done: a file that stays in processing/ is run again by the next run (what was
+			// sent is recorded, so nothing goes twice), and nobody must think it filed.
+			left := claimed
+			if archived != "" {
+				left = archived // moved, but its .done marker could not follow
+			}
+			log.Error("cannot archive the input; it is left where it is", "file", left, "meant_for", filepath.Join(j.Archive, outcome), "err", err)
+			summary["error"] = fmt.Sprintf("the run was %s, but its input could not be filed under %s: %v; it is left at %s", outcome, filepath.Join(j.Archive, outcome), err, left)
+			summary["meant_status"] = outcome
+			outcome, code, archived = "failed", app.Worse(code, app.CannotRun), left
 		}
 		summary["archive"] = archived
 		summary["status"] = outcome
@@ -249,32 +259,71 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 		}
 		return nil
 	}
-	var sent int64
+	// moved counts the unchanged rows the OneFile load found gone from OneFile and planned as
+	// new (load.Result.NotOnTarget) and that did not fail: no longer skipped, so sent.
+	var moved int64
+	loaded := func(out *load.Outcome) {
+		var gone [][2]int
+		for _, r := range out.Results {
+			if !r.NotOnTarget {
+				continue
+			}
+			gone = append(gone, [2]int{r.Item.Src.Index, r.Item.Row})
+			if r.Status != load.StatusFailed && r.Status != load.StatusRejected {
+				moved++
+			}
+		}
+		if n := d.Resend(func(yield func(int, int) bool) {
+			for _, g := range gone {
+				if !yield(g[0], g[1]) {
+					return
+				}
+			}
+		}); n > 0 {
+			log.Warn("rows sent before are no longer on the target: planned as new", "stage", "plan", "not_on_target", n)
+		}
+		counts = d.Counts
+	}
+	var sent, skipped int64
 	in.Finish = func(rep *report.Report) {
+		rep.Set("diff", counts)
 		if held != nil {
+			if j.DiffOn() {
+				rep.Set("skipped_unchanged", int64(counts.Unchanged))
+			}
+			// The plan a held OneFile run made (written before the report): what approving
+			// it would do, counted here, listed with diffs in held.txt.
+			planPath := filepath.Join(repDir, "plan.json")
+			if p, err := load.ReadPlan(planPath); err == nil {
+				rep.Set("plan", planPath)
+				rep.Set("would", map[string]int64{"create": p.Counts[load.PlanCreate], "update": p.Counts[load.PlanUpdate],
+					"unchanged": p.Counts[load.PlanUnchanged], "conflict": p.Counts[load.PlanConflict], "reject": p.Counts[load.PlanReject]})
+			}
+			rep.Set("held_summary", filepath.Join(repDir, HeldFile))
 			return
 		}
 		// Every count comes from the report of the send, not from the diff's plan: the target
 		// may reject rows validation passed (a reference naming nobody on OneFile), and --full
 		// skips nothing. So rows_read = rows_valid + rows_rejected, and rows_valid = sent +
-		// skipped_unchanged.
+		// skipped_unchanged; rows found gone from the target were sent, not skipped.
 		after := rep.Counts()
+		skipped = after.Skipped - moved
 		if sends {
-			sent = after.Valid - after.Skipped
+			sent = after.Valid - skipped
 		}
 		rep.Set("run_id", runID)
-		rep.Set("diff", counts)
 		rep.Set("sent", sent)
-		rep.Set("skipped_unchanged", after.Skipped)
+		rep.Set("skipped_unchanged", skipped)
 		rep.Set("held", false)
 	}
 	log.Info("validating", "stage", "plan")
-	rep, err := r.send(ctx, in)
+	res, err := r.send(ctx, in, loaded)
+	rep := res.rep
 	summary := map[string]any{"run_id": runID, "report": repDir}
 	if rep != nil {
 		c := rep.Counts()
 		summary["rows_read"], summary["rows_valid"], summary["rows_rejected"], summary["diff"] = c.Read, c.Valid, c.Rejected, counts
-		summary["sent"], summary["skipped_unchanged"] = sent, c.Skipped
+		summary["sent"], summary["skipped_unchanged"] = sent, skipped
 	}
 	switch {
 	case held != nil && err != nil && app.KindOf(err) == app.Held:
@@ -286,9 +335,11 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 		if j.DiffOn() {
 			summary["skipped_unchanged"] = counts.Unchanged
 		}
-		log.Warn("held: nothing was sent", "why", strings.Join(held, "; "), "approve_with", "bulk approve "+runID)
-		fmt.Fprintf(r.d.Stderr, "%s: held, nothing sent: %s. Check the report in %s, then run 'bulk approve %s' to send it.\n",
-			filepath.Base(claimed), strings.Join(held, "; "), repDir, runID)
+		r.saveHeld(log, runID, repDir, held, counts, res.plan, summary)
+		cmd := ApproveCommand(j, runID)
+		log.Warn("held: nothing was sent", "why", strings.Join(held, "; "), "approve_with", cmd)
+		fmt.Fprintf(r.d.Stderr, "%s: held, nothing sent: %s. Read %s, then send it with:\n  %s\n",
+			filepath.Base(claimed), strings.Join(held, "; "), filepath.Join(repDir, HeldFile), cmd)
 		return finish("held", app.Held, summary)
 	case err != nil && ctx.Err() != nil:
 		// Interrupted: the file stays in processing/ for the operator; what was sent is recorded.
@@ -326,40 +377,52 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 	return finish("done", app.OK, summary)
 }
 
-// send runs the job's target on in: the use case that validates the file and sends its rows.
-// It returns the run's report (nil when the run stopped before validating) and what stopped it;
-// rows rejected or failed are in the report, not an error.
-func (r *runner) send(ctx context.Context, in app.InputOptions) (*report.Report, error) {
+// sent is what a target's use case left: the run's report (nil when the run stopped before
+// validating) and, for a OneFile run held by a threshold, the plan it saved.
+type sent struct {
+	rep  *report.Report
+	plan string
+}
+
+// send runs the job's target on in: the use case that validates the file and sends its rows
+// (a held OneFile run: plans them). loaded is told the OneFile loader's outcome before the
+// report is written. Rows rejected or failed are in the report, not an error.
+func (r *runner) send(ctx context.Context, in app.InputOptions, loaded func(*load.Outcome)) (sent, error) {
+	rep, plan, err := r.target(ctx, in, loaded)
+	return sent{rep: rep, plan: plan}, err
+}
+
+func (r *runner) target(ctx context.Context, in app.InputOptions, loaded func(*load.Outcome)) (*report.Report, string, error) {
 	j, t := r.j, r.j.Target
 	switch t.Type {
 	case "validate":
 		out, err := app.Validate(ctx, r.d, in)
 		if out == nil {
-			return nil, err
+			return nil, "", err
 		}
-		return out.Report, err
+		return out.Report, "", err
 	case "export":
 		ek, err := app.FindExportKind(j.Kind)
 		if err != nil {
-			return nil, app.CannotRunError(err, "")
+			return nil, "", app.CannotRunError(err, "")
 		}
 		if err := os.MkdirAll(t.Folder, 0o755); err != nil {
-			return nil, app.CannotRunError(fmt.Errorf("cannot create the export folder: %w", err), "")
+			return nil, "", app.CannotRunError(fmt.Errorf("cannot create the export folder: %w", err), "")
 		}
 		// The run's payload goes into the job's folder as JOB-RUNID.csv (or .xml).
 		o := app.ExportOptions{InputOptions: in, KindName: j.Kind, Out: filepath.Join(t.Folder, j.Name+"-"+filepath.Base(in.ReportDir)+ek.Ext)}
 		out, err := app.Export(ctx, r.d, o)
 		if out == nil {
-			return nil, err
+			return nil, "", err
 		}
-		return out.Report, err
+		return out.Report, "", err
 	case "peoplefluent":
 		ek, err := app.FindExportKind(j.Kind)
 		if err != nil {
-			return nil, app.CannotRunError(err, "")
+			return nil, "", app.CannotRunError(err, "")
 		}
 		if t.Endpoint != "" && t.Endpoint != ek.Endpoint {
-			return nil, app.CannotRunError(fmt.Errorf("target.endpoint %s does not take %s rows (they go to %s)", t.Endpoint, j.Kind, ek.Endpoint), "")
+			return nil, "", app.CannotRunError(fmt.Errorf("target.endpoint %s does not take %s rows (they go to %s)", t.Endpoint, j.Kind, ek.Endpoint), "")
 		}
 		o := app.LoadPeopleFluentOptions{ExportOptions: app.ExportOptions{InputOptions: in, KindName: j.Kind},
 			Base: t.Base, KeyFile: t.KeyFile, ChunkRows: t.ChunkRows, Retries: 4}
@@ -373,12 +436,13 @@ func (r *runner) send(ctx context.Context, in app.InputOptions) (*report.Report,
 		}
 		out, err := app.LoadPeopleFluent(ctx, r.d.WithEnvAlias(app.PFKeyEnv, t.KeyEnv), o)
 		if out == nil {
-			return nil, err
+			return nil, "", err
 		}
-		return out.Export.Report, err
+		return out.Export.Report, "", err
 	case "onefile":
 		o := app.LoadOnefileOptions{InputOptions: in, URL: t.URL, Env: t.Env, Org: t.Organisation, TokenFile: t.TokenFile,
-			Mode: t.Mode, Concurrency: t.Concurrency, Rate: t.Rate, Yes: t.ConfirmLive, Drain: 30 * time.Second}
+			Mode: t.Mode, Concurrency: t.Concurrency, Rate: t.Rate, Yes: t.ConfirmLive, Drain: 30 * time.Second,
+			PlanWhenHeld: true, Loaded: loaded}
 		if o.Mode == "" {
 			// A nightly full export carries changes to people already loaded: update them.
 			o.Mode = "upsert"
@@ -391,66 +455,11 @@ func (r *runner) send(ctx context.Context, in app.InputOptions) (*report.Report,
 		}
 		out, err := app.LoadOnefile(ctx, r.d.WithEnvAlias(app.TokenEnv, t.TokenEnv), o)
 		if out == nil {
-			return nil, err
+			return nil, "", err
 		}
-		return out.Report, err
+		return out.Report, out.Plan, err
 	}
-	return nil, app.CannotRunError(fmt.Errorf("target type %s is not available in this build", t.Type), "")
-}
-
-// Approve sends a run that a threshold held (bulk approve): the held file is taken back into
-// processing/ and run again as if the thresholds allowed it. statePath "" is DefaultStatePath.
-func Approve(ctx context.Context, d app.Deps, log *slog.Logger, statePath, runID string) error {
-	if statePath == "" {
-		statePath = DefaultStatePath()
-	}
-	st, err := OpenState(statePath)
-	if err != nil {
-		return app.CannotRunError(err, "")
-	}
-	run, err := st.GetRun(runID)
-	st.Close()
-	if err != nil {
-		return app.CannotRunError(err, "Held runs are listed by 'bulk runs'; give --state if the job keeps its state elsewhere.")
-	}
-	if run.Status != "held" {
-		return app.CannotRunError(fmt.Errorf("run %s is %s, not held", run.ID, run.Status), "")
-	}
-	j, err := Load(run.JobPath)
-	if err != nil {
-		return app.CannotRunError(err, "")
-	}
-	j.State = statePath // the run was found here: its approval is recorded here too
-	r, release, err := open(d, log.With("job", j.Name), j)
-	if err != nil {
-		return err
-	}
-	defer release()
-	held := run.Archive
-	newID := NewRunID(r.now())
-	dir := filepath.Join(j.Inputs.Folder, "processing")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return app.CannotRunError(err, "")
-	}
-	claimed := filepath.Join(dir, newID+"-"+strings.TrimPrefix(filepath.Base(held), run.ID+"-"))
-	if err := os.Rename(held, claimed); err != nil {
-		return app.CannotRunError(fmt.Errorf("cannot take the held file back: %w", err), "")
-	}
-	if run.Summary == nil {
-		run.Summary = map[string]any{}
-	}
-	run.Summary["approved_as"] = newID
-	if err := r.st.FinishRun(run.ID, "approved", held, run.Summary); err != nil {
-		// The file is in processing/: the job's next run sends it. Say so rather than send
-		// with a history that still calls the run held.
-		return app.CannotRunError(fmt.Errorf("cannot record the approval of run %s: %w", run.ID, err),
-			"The held file is now in "+dir+"; the job's next run sends it.")
-	}
-	code := r.processFile(ctx, r.log.With("run_id", newID, "approves", run.ID), newID, claimed, false, true)
-	if code != app.OK {
-		return &app.Error{Kind: code}
-	}
-	return nil
+	return nil, "", app.CannotRunError(fmt.Errorf("target type %s is not available in this build", t.Type), "")
 }
 
 // strictRows diffs the rows --strict rejected for their warnings alone: they are in the file, so

@@ -155,15 +155,26 @@ func TestRunnerHoldsThenApproves(t *testing.T) {
 	if len(runs) != 1 || runs[0].Status != "held" {
 		t.Fatalf("history %+v", runs)
 	}
-	if !strings.Contains(f.stderr.String(), "bulk approve "+runs[0].ID) {
-		t.Errorf("stderr does not say how to approve:\n%s", f.stderr.String())
+	// The job keeps its own state: the printed command names the job file, so it works as printed.
+	if want := "bulk approve " + f.job + " " + runs[0].ID; !strings.Contains(f.stderr.String(), want) {
+		t.Errorf("stderr does not say %q:\n%s", want, f.stderr.String())
+	}
+	if b, err := os.ReadFile(filepath.Join(runs[0].Report, HeldFile)); err != nil || !strings.Contains(string(b), "2 new") || !strings.Contains(string(b), "No plan") {
+		t.Errorf("held.txt: %v\n%s", err, b)
+	}
+	// Nobody at a terminal and no --yes: refused, nothing sent.
+	if err := Approve(context.Background(), f.deps(), f.log(), ApproveOptions{Job: f.job, RunID: runs[0].ID}); app.KindOf(err) != app.CannotRun || !strings.Contains(err.Error(), "--yes") {
+		t.Errorf("approve without --yes: %v", err)
+	}
+	if got := f.payloadRows(); len(got) != 0 {
+		t.Errorf("a refused approval wrote payloads %v", got)
 	}
 	var sum map[string]any
 	b, _ := os.ReadFile(filepath.Join(runs[0].Report, "summary.json"))
 	if json.Unmarshal(b, &sum) != nil || sum["held"] != true || sum["held_because"] == nil {
 		t.Errorf("the held report's summary.json: %s", b)
 	}
-	if err := Approve(context.Background(), f.deps(), f.log(), f.state, runs[0].ID); err != nil {
+	if err := Approve(context.Background(), f.deps(), f.log(), ApproveOptions{Job: f.job, RunID: runs[0].ID, Yes: true}); err != nil {
 		t.Fatalf("approve: %v\n%s", err, f.logbuf.String())
 	}
 	if got := f.payloadRows(); len(got) != 1 || got[0] != 2 {
@@ -173,7 +184,7 @@ func TestRunnerHoldsThenApproves(t *testing.T) {
 	if len(runs) != 2 || runs[1].Status != "approved" || runs[0].Status != "done" {
 		t.Errorf("history after approval: %s, %s", runs[0].Status, runs[1].Status)
 	}
-	if err := Approve(context.Background(), f.deps(), f.log(), f.state, runs[1].ID); app.KindOf(err) != app.CannotRun || !strings.Contains(err.Error(), "not held") {
+	if err := Approve(context.Background(), f.deps(), f.log(), ApproveOptions{State: f.state, RunID: runs[1].ID, Yes: true}); app.KindOf(err) != app.CannotRun || !strings.Contains(err.Error(), "not held") {
 		t.Errorf("approving twice: %v", err)
 	}
 }
@@ -230,5 +241,60 @@ func TestRunJobRefuses(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(f.in, "*.csv")); len(left) != 1 {
 		t.Errorf("--check claimed a file: %v", left)
+	}
+}
+
+// TestRunnerCannotArchive: a run whose input cannot be filed is not done: it ends CannotRun
+// (exit 2), is recorded failed with the reason, and its file stays in processing/, named in
+// the log, for the next run (which sends nothing twice: the state remembers what was sent).
+func TestRunnerCannotArchive(t *testing.T) {
+	f := newRunnerFixture(t, "")
+	f.drop(jsmith)
+	// done/ cannot be made: a file has its name.
+	if err := os.MkdirAll(filepath.Join(f.in, "archive"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.in, "archive", "done"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if k := f.run(RunOptions{}); k != app.CannotRun {
+		t.Fatalf("%v, want cannot run\n%s", k, f.logbuf.String())
+	}
+	left, _ := filepath.Glob(filepath.Join(f.in, "processing", "*-completions-1.csv"))
+	if len(left) != 1 {
+		t.Fatalf("processing/ holds %v, want the file left there", left)
+	}
+	if !strings.Contains(f.logbuf.String(), "cannot archive the input") || !strings.Contains(f.logbuf.String(), left[0]) {
+		t.Errorf("the log does not name the file left behind:\n%s", f.logbuf.String())
+	}
+	runs := f.runs()
+	if len(runs) != 1 || runs[0].Status != "failed" || runs[0].Archive != left[0] ||
+		!strings.Contains(fmt.Sprint(runs[0].Summary["error"]), "could not be filed") {
+		t.Errorf("history %+v", runs)
+	}
+}
+
+// TestCheckRefusesLockNames: a job whose name cannot name its lock file fails --check, saying
+// why, instead of passing it and failing every night.
+func TestCheckRefusesLockNames(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{strings.Repeat("a", 240), "bytes long"},
+		{"learners/2026", "a file name cannot"},
+		{"..", "not a file name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.want, func(t *testing.T) {
+			f := newRunnerFixture(t, "")
+			b, _ := os.ReadFile(f.job)
+			os.WriteFile(f.job, []byte(strings.Replace(string(b), "name: training", fmt.Sprintf("name: %q", tc.name), 1)), 0o644)
+			err := RunJob(context.Background(), f.deps(), f.log(), f.job, RunOptions{Check: true})
+			if app.KindOf(err) != app.CannotRun || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "lock file") && tc.want == "bytes long" {
+				t.Errorf("--check: %v, want CannotRun saying %q", err, tc.want)
+			}
+		})
+	}
+	f := newRunnerFixture(t, "")
+	if err := RunJob(context.Background(), f.deps(), f.log(), f.job, RunOptions{Check: true}); err != nil {
+		t.Errorf("a good name fails --check: %v", err)
 	}
 }

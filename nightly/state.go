@@ -494,6 +494,39 @@ func (d *Differ) Reconcile(onTarget iter.Seq2[string, string]) DiffCounts {
 	return d.Counts
 }
 
+// Resend makes the rows at rows (table index, row number) that diffing found unchanged new
+// after all: the target does not hold their keys (the OneFile load found them missing from its
+// download, which it makes anyway, so no call is added). Call it after Finish; rows not
+// unchanged are left as they are. It returns how many it made new; they count as NotOnTarget
+// and Commit remembers them once they reach the target.
+func (d *Differ) Resend(rows iter.Seq2[int, int]) int {
+	gone := map[[2]int]bool{}
+	for src, row := range rows {
+		gone[[2]int{src, row}] = true
+	}
+	if len(gone) == 0 {
+		return 0
+	}
+	n := 0
+	kept := d.unchanged[:0]
+	for _, p := range d.unchanged {
+		if !gone[[2]int{p.src, p.row}] {
+			kept = append(kept, p)
+			continue
+		}
+		p.change = New
+		d.pending = append(d.pending, p)
+		d.sorted = false
+		d.Counts.Unchanged--
+		d.Counts.New++
+		d.Counts.NotOnTarget++
+		n++
+	}
+	d.unchanged = kept
+	d.sort()
+	return n
+}
+
 // Commit remembers the content of every pending row that ok says reached the target, in one
 // transaction, so rows that failed are sent again next time.
 func (s *State) Commit(ctx context.Context, d *Differ, runID string, ok func(src, row int) bool) (int, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/internal/app"
 )
 
@@ -96,11 +97,21 @@ func loadOnefile(ctx context.Context, a *App, o app.LoadOnefileOptions) (*app.Lo
 	return out, rowsRejected(!out.Counts.Clean() || out.Load != nil && !out.Load.OK())
 }
 
+// anyGone: rows held back as unchanged were loaded after all, their users gone from OneFile.
+func anyGone(out *load.Outcome) bool {
+	for _, r := range out.Results {
+		if r.NotOnTarget {
+			return true
+		}
+	}
+	return false
+}
+
 // renderLoadOnefile prints what a OneFile load did: its summary line, where the new logins are,
 // and what an in-process sandbox holds.
 func renderLoadOnefile(a *App, o *app.LoadOnefileOptions, out *app.LoadOnefileOutcome) {
 	if !o.Quiet && out.Load != nil && !out.Busy {
-		if msg := nothingChanged("load", out.Counts, out.RejectsFile()); msg != "" {
+		if msg := nothingChanged("load", out.Counts, out.RejectsFile()); msg != "" && !anyGone(out.Load) {
 			fmt.Fprintf(a.Stderr, "%s Results: %s\n", msg, out.ResultsFile())
 		} else {
 			fmt.Fprintln(a.Stderr, loadSummary(out))

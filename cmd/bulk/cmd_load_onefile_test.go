@@ -317,6 +317,7 @@ func TestLoadOnefileUnchanged(t *testing.T) {
 	ann := "Ann,Lee,ann@learner.example,UN-1,1,1001,101,201\n"
 	bo := "Bo,Ng,bo@learner.example,UN-2,1,1001,101,201\n"
 	bad := "Cy,Lo,not-an-email,UN-3,1,1001,101,201\n"
+	sam := "Sam,Carter,sam.carter@learner.example,L-0001,1,1001,101,201\n" // on OneFile (the seed)
 	tests := []struct {
 		name    string
 		rows    string
@@ -325,12 +326,15 @@ func TestLoadOnefileUnchanged(t *testing.T) {
 		want    string
 		creates int
 	}{
-		{"every row unchanged", ann + bo, func(*pipeline.Row) bool { return false }, ExitOK,
-			"Nothing to load: all 2 valid rows are unchanged since the last run. Results: ", 0},
-		{"a row rejected, the other unchanged", bad + ann, func(*pipeline.Row) bool { return false }, ExitRejected,
+		{"every row unchanged", sam, func(*pipeline.Row) bool { return false }, ExitOK,
+			"Nothing to load: the 1 valid row is unchanged since the last run. Results: ", 0},
+		{"a row rejected, the other unchanged", bad + sam, func(*pipeline.Row) bool { return false }, ExitRejected,
 			"Nothing to load: 1 row was rejected and the other valid row is unchanged since the last run. Fix the rejected rows in ", 0},
-		{"one new, one unchanged", ann + bo, func(r *pipeline.Row) bool { return r.Rec.Row == 2 }, ExitOK,
+		{"one new, one unchanged", ann + sam, func(r *pipeline.Row) bool { return r.Rec.Row == 2 }, ExitOK,
 			"1 created, 0 updated, 0 assigned, 0 already there, 0 rejected, 0 failed, 0 skipped, 1 unchanged since the last run (", 1},
+		// Bo was never loaded: "unchanged" by the state, but not on OneFile, so loaded (defect 2).
+		{"one new, one unchanged but gone from OneFile", ann + bo, func(r *pipeline.Row) bool { return r.Rec.Row == 2 }, ExitOK,
+			"2 created, 0 updated, 0 assigned, 0 already there, 0 rejected, 0 failed, 0 skipped, 1 sent before but no longer on OneFile (loaded again) (", 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

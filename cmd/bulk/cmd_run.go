@@ -68,26 +68,41 @@ func newLogger(a *App, format string) (*slog.Logger, error) {
 }
 
 func newApproveCmd(a *App) *cobra.Command {
-	var statePath, logFormat string
+	var o nightly.ApproveOptions
+	var logFormat string
 	cmd := &cobra.Command{
-		Use:   "approve RUN_ID",
-		Short: "Send a run that a threshold held",
+		Use:   "approve [JOB.yaml] RUN_ID",
+		Short: "Show what a held run would do, then send it",
 		Long: `approve sends a nightly run that was held because its changes exceeded the job's thresholds.
-Read the held run's report first (its folder is printed by 'bulk run' and in the log). The file is
-validated and diffed again, then sent as if the thresholds allowed it.
+It first shows the held summary: why it was held, how many known rows the file lacked, and for a
+OneFile job the saved plan's users to create and to change, with each field's old and new value.
+It asks you to type yes on a terminal; elsewhere give --yes (without, nothing is sent, exit 2).
+
+A OneFile run applies exactly the saved plan ('bulk apply'): each row is checked against OneFile
+again just before it is written, and a row whose OneFile user changed since the plan is stale and
+not sent (exit 1). Other targets validate and send the held file again. The held file then moves
+to done/ or failed/. Give the job file when the job keeps its own state (state: in the job
+file); the command 'bulk run' prints when a run is held works as printed.
 
 ` + exitStatusHelp,
-		Example: `  bulk approve 20261125T020001-1a2b`,
-		Args:    cobra.ExactArgs(1),
+		Example: `  bulk approve 20261125T020001-1a2b
+  bulk approve /etc/bulk/nightly-learners.yaml 20261125T020001-1a2b
+  bulk approve --yes 20261125T020001-1a2b   # unattended`,
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := newLogger(a, logFormat)
 			if err != nil {
 				return cannotRun(err, "")
 			}
-			return nightly.Approve(cmd.Context(), a.deps(), log, statePath, args[0])
+			o.RunID = args[len(args)-1]
+			if len(args) == 2 {
+				o.Job = args[0]
+			}
+			return nightly.Approve(cmd.Context(), a.deps(), log, o)
 		},
 	}
-	cmd.Flags().StringVar(&statePath, "state", "", "the state database of the job (default: the default state path)")
+	cmd.Flags().StringVar(&o.State, "state", "", "the state database of the job (default: the job file's, else the default state path)")
+	cmd.Flags().BoolVar(&o.Yes, "yes", false, "approve without asking (for scripts)")
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log lines as text or json")
 	return cmd
 }

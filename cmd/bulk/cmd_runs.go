@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bulkload/bulk/formats/onefile/ledger"
+	"github.com/bulkload/bulk/nightly"
 )
 
 func newRunsCmd(a *App) *cobra.Command {
@@ -21,22 +22,27 @@ func newRunsCmd(a *App) *cobra.Command {
 	var limit int
 	var nightlyRuns bool
 	cmd := &cobra.Command{
-		Use:   "runs [show ID]",
+		Use:   "runs [--nightly [JOB.yaml]] [show ID]",
 		Short: "List the loads recorded in the run ledger, or show one",
 		Long: `runs lists the loads recorded in the run ledger, newest first: when, where to, the mode, how
 it ended and its counts. 'bulk runs show ID' prints one run and the result of each of its rows.
 
 The ledger is $XDG_STATE_HOME/bulk/ledger.db (else ~/.local/state/bulk/ledger.db) unless --state
-is given.`,
+is given. --nightly lists the runs of nightly jobs instead; give the job file to list one job's
+runs from its own state (a job that sets state:).`,
 		Example: `  bulk runs
   bulk runs show 12
   bulk runs --state ./ledger.db
   bulk runs --nightly
+  bulk runs --nightly nightly-learners.yaml
   bulk runs show 20261125T020001-1a2b`,
-		Args: cobra.NoArgs,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if nightlyRuns {
-				return listNightlyRuns(a, nightlyState, limit)
+				return nightly.ListRuns(a.Stdout, a.Stderr, strings.Join(args, ""), nightlyState, limit)
+			}
+			if len(args) > 0 {
+				return cannotRun(fmt.Errorf("unexpected %q", args[0]), "A job file goes with --nightly: 'bulk runs --nightly JOB.yaml'.")
 			}
 			if state == "" {
 				// A fresh machine has no ledger yet: that is an empty history, not a failure.
@@ -82,7 +88,7 @@ is given.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil && strings.Contains(args[0], "T") {
-				return showNightlyRun(a, nightlyState, args[0]) // a nightly run ID: 20261125T020001-1a2b
+				return nightly.ShowRun(a.Stdout, "", nightlyState, args[0]) // a nightly run ID: 20261125T020001-1a2b
 			}
 			if err != nil {
 				return cannotRun(fmt.Errorf("run ID %q is not a number", args[0]), "Run 'bulk runs' to see them.")

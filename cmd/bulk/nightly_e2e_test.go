@@ -220,7 +220,7 @@ func TestNightlyHoldsTruncatedExportThenApproves(t *testing.T) {
 		t.Fatalf("archive/held holds %v", held)
 	}
 	runID := strings.TrimSuffix(filepath.Base(held[0]), "-export-2.csv")
-	if code, stderr = f.run("approve", runID); code != 0 {
+	if code, stderr = f.run("approve", "--yes", runID); code != 0 {
 		t.Fatalf("approve: exit %d\n%s", code, stderr)
 	}
 	if got := f.box.Snapshot().Calls["POST /User/{id}"] - before.Calls["POST /User/{id}"]; got != 1 {

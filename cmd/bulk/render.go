@@ -74,10 +74,14 @@ func loadSummary(o *app.LoadOnefileOutcome) string {
 	}
 	// Rows a nightly run's diffing held back end "exists, skipped" in results.csv, but nobody
 	// asked OneFile about them: they are counted apart from the ones found already there.
-	var unchanged int64
+	// One whose user OneFile no longer holds was loaded as a new row (NotOnTarget).
+	var unchanged, gone int64
 	okOf := map[string]int64{}
 	for _, r := range out.Results {
-		if r.Item != nil && r.Item.Unchanged {
+		switch {
+		case r.NotOnTarget:
+			gone++
+		case r.Item != nil && r.Item.Unchanged:
 			unchanged++
 		}
 		if r.Status == load.StatusOK {
@@ -87,6 +91,9 @@ func loadSummary(o *app.LoadOnefileOutcome) string {
 	also := ""
 	if unchanged > 0 {
 		also = fmt.Sprintf(", %s unchanged since the last run", thousands(unchanged))
+	}
+	if gone > 0 {
+		also += fmt.Sprintf(", %s sent before but no longer on OneFile (loaded again)", thousands(gone))
 	}
 	if n := c[load.StatusStale]; n > 0 {
 		also += fmt.Sprintf(", %s stale (changed on OneFile since the plan)", thousands(n))

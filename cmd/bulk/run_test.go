@@ -54,7 +54,7 @@ func TestRunJobHoldsThenApproves(t *testing.T) {
 		t.Errorf("the log does not say how to approve:\n%s", stderr)
 	}
 
-	code, _, stderr = runBulk(t, env, "approve", runID)
+	code, _, stderr = runBulk(t, env, "approve", "--yes", runID)
 	if code != 0 {
 		t.Fatalf("approve: exit %d\n%s", code, stderr)
 	}

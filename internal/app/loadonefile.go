@@ -58,6 +58,13 @@ type LoadOnefileOptions struct {
 	AllowIdentityChange bool
 	// AllowInsecureHTTP lets --url be plain http:// to a host that is not this machine.
 	AllowInsecureHTTP bool
+	// PlanWhenHeld: when Gate holds the run (an *Error of Kind Held), the load still runs, as
+	// a dry run, so plan.json says what would be created, changed and left alone; the Held
+	// error is returned after it (a nightly run's held run is a saved plan).
+	PlanWhenHeld bool
+	// Loaded, when set, is told the loader's outcome before the report is written, so a caller
+	// can add what it learnt to the report (a nightly run: rows found gone from OneFile).
+	Loaded func(*load.Outcome)
 
 	// planned is the plan ApplyPlan carries out (by row), and plan its file.
 	planned map[int]*load.PlanRow
@@ -143,8 +150,16 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 	if err == nil {
 		err = o.gate(rep)
 	}
-	if err == nil {
+	if err != nil && o.PlanWhenHeld && KindOf(err) == Held {
+		o.DryRun, out.DryRun = true, true
+		if perr := o.send(ctx, &d, t, led, col.Items(), false, note, out); perr != nil {
+			err = perr // held, and the plan could not be made: say why
+		}
+	} else if err == nil {
 		err = o.send(ctx, &d, t, led, col.Items(), lockLater, note, out)
+	}
+	if o.Loaded != nil && out.Load != nil {
+		o.Loaded(out.Load)
 	}
 	err = o.writeReport(rep, err)
 	out.Counts = rep.Counts()

@@ -17,8 +17,10 @@ type Item struct {
 	Rejected bool
 	Why      string
 	// Unchanged is set for valid rows the run reported pipeline.Skipped: its Keep filter held
-	// them back from the loader (a nightly run's diffing: the row is as it was when last sent).
-	// They end skipped.
+	// them back (a nightly run's diffing: the row is as it was when last sent). A user row keeps
+	// its values: the loader skips it when its user is on OneFile and creates it when not (the
+	// state's memory is not the target's: a refreshed beta, an archived user). Other rows end
+	// skipped.
 	Unchanged bool
 	User      *onefile.User       // a valid onefile-users row
 	Assign    *onefile.Assignment // a valid onefile-assignments row
@@ -99,6 +101,13 @@ func (c *Collector) Row(r *pipeline.Row, out pipeline.Outcome) {
 		}
 	case pipeline.Skipped:
 		it = &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind(), Unchanged: true}
+		if r.Kind() == onefile.Users {
+			// Kept so the loader can create the user should OneFile no longer hold them; a
+			// value the kind cannot convert leaves the row skipped, as it was.
+			if u, err := onefile.UserOf(r); err == nil {
+				it.User = &u
+			}
+		}
 	default:
 		// Accept may have seen the row (a value the kind could not convert): nothing of what it
 		// kept goes on.

@@ -58,7 +58,8 @@ func TestCollectorKeepsEveryRow(t *testing.T) {
 }
 
 // TestCollectorSkipped: rows the run's Keep filter holds back reach the collector as skipped
-// (Unchanged, with no values), never through Accept; a strict run rejects a row with a warning
+// (Unchanged, with their values, for the loader to create should OneFile no longer hold the
+// user), never through Accept; a strict run rejects a row with a warning
 // before Keep is asked, so it is rejected only.
 func TestCollectorSkipped(t *testing.T) {
 	body := "Role,FirstName,LastName,Email,MISID,ClassroomID\n" +
@@ -108,8 +109,11 @@ func TestCollectorSkipped(t *testing.T) {
 				case it.Unchanged:
 					out = "unchanged"
 				}
-				if (it.User != nil) != (out == "kept") {
+				if (it.User != nil) != (out == "kept" || out == "unchanged") {
 					t.Errorf("row %d (%s): user %+v", it.Row, out, it.User)
+				}
+				if out == "unchanged" && it.User.MISID != map[int]string{2: "S1", 4: "S3"}[it.Row] {
+					t.Errorf("row %d (unchanged) kept the values of MISID %s", it.Row, it.User.MISID)
 				}
 				got = append(got, fmt.Sprintf("%d:%s", it.Row, out))
 			}

@@ -159,6 +159,9 @@ type Result struct {
 	// Rule is set for a row that failed at OneFile or whose references did not resolve: the
 	// rule code its problem goes into the reject report with (Problem), once the load has ended.
 	Rule string
+	// NotOnTarget: the row came Unchanged (its content as last sent), but OneFile's download
+	// holds no user with its MISID or Email, so it was planned as any new row (created).
+	NotOnTarget bool
 }
 
 // Problem is the reject report's problem for a row that failed at OneFile or whose references
@@ -239,7 +242,11 @@ type work struct {
 	rule         string
 	stage        string          // the stage that finished it, for progress
 	assign       *resolvedAssign // an assignment row, resolved once before its stage (preclaim)
+	notOnTarget  bool            // an Unchanged row whose user OneFile does not hold
 }
+
+// unchangedMessage is results.csv's word for a row diffing held back whose user is on OneFile.
+const unchangedMessage = "unchanged since it was last sent; not sent again"
 
 // resolvedAssign is an assignment row with its people and IDs resolved.
 type resolvedAssign struct {
@@ -309,8 +316,8 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		switch {
 		case it.Rejected:
 			w.finish(ActReject, StatusRejected, it.Why)
-		case it.Unchanged:
-			w.finish(ActExists, StatusSkipped, "unchanged since it was last sent; not sent again")
+		case it.Unchanged && (it.User == nil || it.Kind.Name != onefile.Users.Name):
+			w.finish(ActExists, StatusSkipped, unchangedMessage)
 		case it.Kind.Name == onefile.Users.Name:
 			l.total++
 			if !l.classifyUser(w) {
@@ -387,6 +394,7 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		if w.problem != "" && !w.it.Rejected {
 			w.res.Rule, w.res.Message = w.rule, w.problem
 		}
+		w.res.NotOnTarget = w.notOnTarget
 		out.Results = append(out.Results, w.res)
 		out.Counts[w.res.Status]++
 		if w.res.Action != "" {
@@ -765,6 +773,17 @@ func (l *loader) planUser(w *work) {
 	if pr := l.planned(w); pr != nil && !l.stillPlanned(w, pr, u) {
 		l.emit(w)
 		return
+	}
+	if w.it.Unchanged {
+		// As it was when last sent: nothing to do while OneFile holds the user (no call);
+		// gone from OneFile, it is a new row whatever the state remembers.
+		if u != nil {
+			w.id = u.ID
+			w.finish(ActExists, StatusSkipped, unchangedMessage)
+			l.emit(w)
+			return
+		}
+		w.notOnTarget = true
 	}
 	if u != nil {
 		w.existing, w.id = u, u.ID

@@ -487,3 +487,55 @@ func TestInterruptThenRerun(t *testing.T) {
 		t.Errorf("%d assignments, want 30", n)
 	}
 }
+
+// TestUnchangedRowsAgainstTarget: a row diffing held back as unchanged is skipped, with no call,
+// while OneFile holds its user (by MISID or by Email); one whose user OneFile does not hold is a
+// new row (created), marked NotOnTarget. A dry run plans the same. (Issue 10, defect 2.)
+func TestUnchangedRowsAgainstTarget(t *testing.T) {
+	rows := []string{
+		"Role=1;FirstName=Sam;LastName=Carter;Email=sam.carter@learner.example;MISID=L-0001;DefaultAssessorMISID=STF-001;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd", // on OneFile (seed) by MISID
+		"Role=5;FirstName=Grace;LastName=Okafor;Email=grace.okafor@northfield.example",                                                                                                              // on OneFile by Email
+		"Role=5;FirstName=Gone;LastName=Away;Email=gone@northfield.example;MISID=GONE-1",                                                                                                            // not on OneFile
+	}
+	for _, dry := range []bool{false, true} {
+		t.Run(fmt.Sprint("dry run ", dry), func(t *testing.T) {
+			b := startSandbox(t, sandbox.Config{})
+			items := validated(t, rows, nil)
+			for _, it := range items {
+				it.Unchanged = true // as a nightly run's Keep leaves them
+			}
+			before := b.Snapshot()
+			out, _ := runLoad(t, b, items, Options{Mode: Upsert, DryRun: dry})
+			want := []string{"exists/skipped", "exists/skipped", "create/ok"}
+			if dry {
+				want[2] = "create/skipped"
+			}
+			if got := []string{out.Results[0].Action + "/" + out.Results[0].Status, out.Results[1].Action + "/" + out.Results[1].Status,
+				out.Results[2].Action + "/" + out.Results[2].Status}; !slices.Equal(got, want) {
+				t.Fatalf("results %v, want %v (%+v)", got, want, out.Results)
+			}
+			for i, r := range out.Results {
+				if r.NotOnTarget != (i == 2) {
+					t.Errorf("row %d: NotOnTarget %v", i, r.NotOnTarget)
+				}
+				if i < 2 && (r.OneFileID == "" || !strings.Contains(r.Message, "unchanged")) {
+					t.Errorf("row %d: %+v", i, r)
+				}
+			}
+			after := b.Snapshot()
+			created := after.Calls["POST /User"] - before.Calls["POST /User"]
+			if updates := after.Calls["POST /User/{id}"] - before.Calls["POST /User/{id}"]; updates != 0 || created != map[bool]int{false: 1, true: 0}[dry] {
+				t.Errorf("%d updates and %d creates sent", updates, created)
+			}
+			if gets := after.Calls["GET /User/{id}"] - before.Calls["GET /User/{id}"]; gets != 0 {
+				t.Errorf("%d user reads for unchanged rows, want none", gets)
+			}
+			if dry {
+				p := NewPlan(out, Options{APIRoot: b.url, Mode: Upsert}, time.Now())
+				if p.Counts[PlanUnchanged] != 2 || p.Counts[PlanCreate] != 1 {
+					t.Errorf("plan counts %v", p.Counts)
+				}
+			}
+		})
+	}
+}
