@@ -18,6 +18,10 @@ import (
 type Options struct {
 	Delimiter rune   // 0: sniff among , ; tab |
 	Sheet     string // XLSX: read only this sheet
+	// XLSX: what a worksheet or the shared strings may expand to (0: DefaultMaxPartSize), and
+	// how many times its compressed size (0: DefaultMaxRatio; negative: no ratio check).
+	MaxPartSize int64
+	MaxRatio    int
 }
 
 // Open opens one input by its extension.
