@@ -269,7 +269,7 @@ func (k *pkg) sharedStrings(part string) (*sharedStrings, error) {
 		raw, text []byte
 		inT       bool
 		long      bool // the string is longer than a cell can be: only its start is kept
-		depth     int // inside <rPh> (phonetic reading): its text is not part of the value
+		depth     int  // inside <rPh> (phonetic reading): its text is not part of the value
 	)
 	for {
 		tok, err := d.RawToken()
