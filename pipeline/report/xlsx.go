@@ -298,6 +298,15 @@ func truncateRunes(s string, n int) string {
 	return s
 }
 
+// The input's cells go in the columns before the last a sheet has (XFD), which is kept for the
+// Problems column, and its rows up to the last row: a workbook can hold cells past what a
+// spreadsheet shows (the reader reports those), and rows numbered alike. What does not fit is
+// named in the Problems column, so an input never makes rejects.xlsx fail.
+const (
+	dataColumns = read.MaxColumns - 1
+	lastRow     = read.MaxRows
+)
+
 // sheetOut writes one sheet, in memory (with comments) or streamed.
 type sheetOut struct {
 	w        *rejectsWriter
@@ -308,6 +317,7 @@ type sheetOut struct {
 	next     int // next output row
 	problems []string
 	comments []excelize.Comment
+	full     bool // the sheet's last row is written: no more rows fit
 }
 
 func (w *rejectsWriter) addInput(p *rejectsPlan, path string, used map[*pipeline.Source]bool) error {
@@ -361,7 +371,8 @@ func matchSource(sources []*pipeline.Source, s *pipeline.Source, used map[*pipel
 }
 
 func (w *rejectsWriter) addTable(p *rejectsPlan, src *pipeline.Source, t pipeline.Table, b *bitset) error {
-	so := &sheetOut{w: w, name: w.sheetName(src), width: len(src.Header), maxWidth: len(src.Header), next: 2}
+	width := min(len(src.Header), dataColumns)
+	so := &sheetOut{w: w, name: w.sheetName(src), width: width, maxWidth: width, next: 2}
 	var err error
 	if w.sheets == 0 {
 		err = w.f.SetSheetName("Sheet1", so.name)
@@ -405,6 +416,7 @@ func (w *rejectsWriter) addTable(p *rejectsPlan, src *pipeline.Source, t pipelin
 }
 
 func (so *sheetOut) header(h []string) error {
+	h = h[:min(len(h), dataColumns)]
 	st := so.w.style(cellStyle{numFmt: "@", bold: true})
 	if so.sw != nil {
 		row := make([]any, 0, len(h)+1)
@@ -446,10 +458,24 @@ func marks(src *pipeline.Source, ps []pipeline.Problem) map[int][]pipeline.Probl
 }
 
 func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
+	if so.full {
+		return nil
+	}
 	n := so.next
 	so.next++
 	byCol := marks(rec.Src, ps)
 	text := problemsText(rec, ps, so.sw != nil && n == 2)
+	if n == lastRow {
+		// Only with rows numbered alike (a damaged workbook): the last row says what is missing.
+		so.full = true
+		rec = &pipeline.Record{Src: rec.Src, Row: rec.Row}
+		byCol = nil
+		text = fmt.Sprintf("More rejected rows than a sheet holds (%d): the rows from row %d of %s on are not in this workbook; every problem is in rejects.csv.",
+			lastRow, rec.Row, rec.Src.Where())
+	}
+	if cut := lostCells(rec.Cells); cut != "" {
+		text += "\n" + cut
+	}
 	if so.sw != nil {
 		width := so.width
 		row := make([]any, width+1)
@@ -473,9 +499,9 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 		return so.sw.SetRow(cell, row)
 	}
 	if len(rec.Cells) > so.maxWidth {
-		so.maxWidth = len(rec.Cells)
+		so.maxWidth = min(len(rec.Cells), dataColumns)
 	}
-	for i := 0; i < len(rec.Cells) || i < so.width; i++ {
+	for i := 0; i < min(len(rec.Cells), dataColumns) || i < so.width; i++ {
 		v, typ := "", pipeline.CellText
 		if i < len(rec.Cells) {
 			v = rec.Cells[i]
@@ -496,6 +522,21 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 	}
 	so.problems = append(so.problems, text)
 	return nil
+}
+
+// lostCells names the values of a row in the sheet's last column (XFD), which rejects.xlsx keeps
+// for the Problems column, or "" when it has none.
+func lostCells(cells []string) string {
+	var lost []string
+	for i := dataColumns; i < len(cells); i++ {
+		if strings.TrimSpace(cells[i]) != "" {
+			lost = append(lost, fmt.Sprintf("%q", cells[i]))
+		}
+	}
+	if len(lost) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("This row's value in column XFD (%s) is not shown: this workbook's last column holds these problems.", strings.Join(lost, ", "))
 }
 
 func markOf(ps []pipeline.Problem) mark {
@@ -524,6 +565,11 @@ func cellValue(v string, typ pipeline.CellType) (any, cellStyle) {
 		}
 	case pipeline.CellNumber:
 		if isNumber(v) {
+			// A format of zeros keeps an ID's leading zeros; a spreadsheet's formats are at
+			// most 255 characters, so a longer number is written as text.
+			if len(v) > 255 {
+				break
+			}
 			if len(v) > 1 && v[0] == '0' && v[1] != '.' {
 				return number(v), cellStyle{numFmt: strings.Repeat("0", len(v))}
 			}
