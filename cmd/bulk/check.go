@@ -27,6 +27,7 @@ type checkFlags struct {
 	strict    bool
 	quiet     bool
 	workers   int
+	maxPart   read.PartSize
 	// tee, when set, is told about every table, row and late problem beside the report (a
 	// loader keeps every row's place for its results file).
 	tee pipeline.Reporter
@@ -48,6 +49,7 @@ func (c *checkFlags) bind(cmd *cobra.Command) {
 	cmd.RegisterFlagCompletionFunc("kind", completeKindFlag)
 	fs.BoolVarP(&c.quiet, "quiet", "q", false, "print only errors")
 	fs.IntVar(&c.workers, "workers", 0, "goroutines checking rows (default: one per core)")
+	fs.Var(&c.maxPart, "max-part-size", "the most a workbook's sheet may expand to when unzipped, e.g. 4GiB (default 1GiB; also lifts the compression check; see docs/xlsx.md)")
 }
 
 // checked is the outcome of reading and validating the inputs.
@@ -82,6 +84,7 @@ func (c *checkFlags) check(ctx context.Context, a *App, args []string, sink pipe
 		}
 	}
 	ro := read.Options{Sheet: c.sheet}
+	c.maxPart.Apply(&ro)
 	if ro.Delimiter, err = parseDelimiter(c.delimiter); err != nil {
 		return nil, cannotRun(err, "")
 	}

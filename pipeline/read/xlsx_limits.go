@@ -121,28 +121,35 @@ func checkSize(name string, size, compressed uint64, limit, ratio int64) error {
 	return nil
 }
 
-// tokenGuard passes a part's XML through while checking that no token (a tag, or the text
-// between two tags; a comment, CDATA section, processing instruction or directive whole) is
-// longer than max bytes, so encoding/xml never holds more than that at once. It also counts
-// what it passes, beside archive/zip's own check of the declared size.
+// tokenGuard passes a part's XML through to encoding/xml, which holds each token whole, so that
+// no token is longer than max bytes:
+//   - the text between two tags (a cell's value) is cut after max bytes, at a character and
+//     entity boundary, and the rest skipped: the cell is then over the cell limit and reported
+//     on its row, with memory bounded however long it was;
+//   - a longer tag, comment, CDATA section, processing instruction or directive is an error.
+//
+// It also counts what it passes, beside archive/zip's own check of the entry's declared size.
 type tokenGuard struct {
 	r    io.Reader
 	name string
 	max  int64 // longest token
 	left int64 // bytes the part may still expand to
 
-	run   int64 // bytes since the current token began
-	state guardState
-	lt    bool    // the last byte seen was the '<' opening markup
-	bang  int     // bytes seen of a "<!" markup, to tell a comment or CDATA from a directive
-	depth int     // directives: '<' and '>' nesting (an internal DTD subset)
-	tail  [2]byte // the last two bytes, for the terminators --> ]]> ?>
+	run    int64 // bytes of the current token so far
+	state  guardState
+	lt     bool    // the last byte seen was the '<' opening markup
+	bang   int     // bytes seen of a "<!" markup, to tell a comment or CDATA from a directive
+	depth  int     // directives: '<' and '>' nesting (an internal DTD subset)
+	tail   [2]byte // the last two bytes of special markup, for the terminators --> ]]> ?>
+	entity bool    // the text kept so far ends inside an entity (&amp;)
+	cut    cutState
 }
 
 type guardState uint8
 
 const (
-	gNormal    guardState = iota // tags and text: a token ends at the next '<'
+	gText      guardState = iota // text: a token ends at the next '<'
+	gTag                         // a tag: ends at '>'
 	gBang                        // after "<!", which one is not yet known
 	gComment                     // <!-- ... -->
 	gCDATA                       // <![CDATA[ ... ]]>
@@ -150,99 +157,181 @@ const (
 	gDirective                   // <!DOCTYPE ... >
 )
 
+type cutState uint8
+
+const (
+	cutNone     cutState = iota
+	cutClosing           // past the limit: keeping the rest of a character or entity
+	cutDropping          // skipping the rest of the text
+)
+
 var errTooLong = errors.New("token too long")
 
 func (g *tokenGuard) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	if int64(n) > g.left {
-		return 0, &LimitError{Part: g.name, Msg: "expands past the size its zip entry gives or the limit for it"}
+	for {
+		n, err := g.r.Read(p)
+		if int64(n) > g.left {
+			return 0, &LimitError{Part: g.name, Msg: "expands past the size its zip entry gives or the limit for it"}
+		}
+		g.left -= int64(n)
+		kept, gerr := g.filter(p[:n])
+		if gerr != nil {
+			return 0, &LimitError{Part: g.name, Msg: fmt.Sprintf("holds one piece of XML markup (a tag, comment or declaration) over %s long: the workbook is damaged or was made to exhaust memory", byteSize(uint64(g.max)))}
+		}
+		if kept > 0 || err != nil {
+			return kept, err
+		}
 	}
-	g.left -= int64(n)
-	if gerr := g.scan(p[:n]); gerr != nil {
-		return 0, &LimitError{Part: g.name, Msg: fmt.Sprintf("holds one piece of XML (a tag, or the text of one cell) over %s long, more than any spreadsheet cell holds (%d characters): the workbook is damaged or was made to exhaust memory", byteSize(uint64(g.max)), MaxCellChars)}
-	}
-	return n, err
 }
 
-// scan follows the markup of p, counting the current token's bytes.
-func (g *tokenGuard) scan(p []byte) error {
-	for len(p) > 0 {
-		if g.state == gNormal {
-			if g.lt {
-				g.lt = false
-				switch p[0] {
-				case '!':
-					g.state, g.bang = gBang, 0
-				case '?':
-					g.state = gPI
-				}
-				if g.state != gNormal {
-					g.tail = [2]byte{}
-					p = p[1:]
-					g.run++
-					continue
-				}
-			}
-			i := bytes.IndexByte(p, '<')
-			if i < 0 {
-				g.run += int64(len(p))
-				break
-			}
-			g.run = 0
-			g.lt = true
-			p = p[i+1:]
-			continue
+// filter follows the markup of p, moving what is kept to its front; it returns how much.
+func (g *tokenGuard) filter(p []byte) (int, error) {
+	w, r := 0, 0
+	keep := func(n int) {
+		if w != r {
+			copy(p[w:], p[r:r+n])
 		}
-		// Markup that may hold '<': rare in a sheet, so byte by byte.
-		c := p[0]
-		p = p[1:]
-		g.run++
+		w += n
+		r += n
+	}
+	for r < len(p) {
+		if g.lt {
+			g.lt = false
+			switch p[r] {
+			case '!':
+				g.state, g.bang = gBang, 0
+				g.tail = [2]byte{}
+				g.run++
+				keep(1)
+				continue
+			case '?':
+				g.state = gPI
+				g.tail = [2]byte{}
+				g.run++
+				keep(1)
+				continue
+			}
+		}
 		switch g.state {
-		case gBang:
-			g.bang++
-			switch {
-			case g.bang == 1 && c == '-':
-			case g.bang == 2 && c == '-':
-				g.state = gComment
-			case g.bang == 1 && c == '[':
-				g.state = gCDATA // "<![CDATA[": the rest of the opener is read as its content
-			default:
-				g.state, g.depth = gDirective, 1
-				if c == '>' {
-					g.state = gNormal
+		case gText:
+			seg := p[r:]
+			lt := bytes.IndexByte(seg, '<')
+			if lt >= 0 {
+				seg = seg[:lt]
+			}
+			g.text(seg, &w, &r, p)
+			if lt >= 0 {
+				g.state, g.lt, g.run, g.cut = gTag, true, 1, cutNone
+				keep(1)
+			}
+		case gTag:
+			seg := p[r:]
+			gt := bytes.IndexByte(seg, '>')
+			if gt >= 0 {
+				seg = seg[:gt+1]
+			}
+			g.run += int64(len(seg))
+			if g.run > g.max {
+				return 0, errTooLong
+			}
+			keep(len(seg))
+			if gt >= 0 {
+				g.state, g.run, g.entity = gText, 0, false
+			}
+		default:
+			// Markup that may hold '<' and '>': rare in a sheet, so byte by byte.
+			c := p[r]
+			keep(1)
+			g.run++
+			if g.run > g.max {
+				return 0, errTooLong
+			}
+			switch g.state {
+			case gBang:
+				g.bang++
+				switch {
+				case g.bang == 1 && c == '-':
+				case g.bang == 2 && c == '-':
+					g.state = gComment
+				case g.bang == 1 && c == '[':
+					g.state = gCDATA // "<![CDATA[": the rest of the opener is read as its content
+				case c == '>':
+					g.state = gText
+				default:
+					g.state, g.depth = gDirective, 1
+				}
+			case gComment:
+				if c == '>' && g.tail == [2]byte{'-', '-'} {
+					g.state = gText
+				}
+			case gCDATA:
+				if c == '>' && g.tail == [2]byte{']', ']'} {
+					g.state = gText
+				}
+			case gPI:
+				if c == '>' && g.tail[1] == '?' {
+					g.state = gText
+				}
+			case gDirective:
+				switch c {
+				case '<':
+					g.depth++
+				case '>':
+					if g.depth--; g.depth == 0 {
+						g.state = gText
+					}
 				}
 			}
-		case gComment:
-			if c == '>' && g.tail == [2]byte{'-', '-'} {
-				g.state = gNormal
-			}
-		case gCDATA:
-			if c == '>' && g.tail == [2]byte{']', ']'} {
-				g.state = gNormal
-			}
-		case gPI:
-			if c == '>' && g.tail[1] == '?' {
-				g.state = gNormal
-			}
-		case gDirective:
-			switch c {
-			case '<':
-				g.depth++
-			case '>':
-				if g.depth--; g.depth == 0 {
-					g.state = gNormal
-				}
+			g.tail = [2]byte{g.tail[1], c}
+			if g.state == gText {
+				g.run, g.entity = 0, false
 			}
 		}
-		g.tail = [2]byte{g.tail[1], c}
-		if g.run > g.max {
-			return errTooLong
+	}
+	return w, nil
+}
+
+// text keeps the text seg (at p[*r:]) up to the token limit; past it, it keeps only what ends
+// the character or entity the limit fell in, and skips the rest.
+func (g *tokenGuard) text(seg []byte, w, r *int, p []byte) {
+	keep := func(n int) {
+		if *w != *r {
+			copy(p[*w:], p[*r:*r+n])
+		}
+		*w += n
+		*r += n
+	}
+	if g.cut == cutNone {
+		n := len(seg)
+		if room := g.max - g.run; int64(n) > room {
+			n = int(room)
+			g.cut = cutClosing
+		}
+		g.run += int64(n)
+		kept := seg[:n]
+		if a := bytes.LastIndexByte(kept, '&'); a >= 0 {
+			g.entity = a > bytes.LastIndexByte(kept, ';')
+		} else if g.entity && bytes.IndexByte(kept, ';') >= 0 {
+			g.entity = false
+		}
+		keep(n)
+		seg = seg[n:]
+	}
+	if g.cut == cutClosing {
+		n := 0
+		for n < len(seg) && n < 16 && (seg[n]&0xC0 == 0x80 || g.entity) {
+			if seg[n] == ';' {
+				g.entity = false
+			}
+			n++
+		}
+		keep(n)
+		seg = seg[n:]
+		if len(seg) > 0 {
+			g.cut = cutDropping
 		}
 	}
-	if g.run > g.max {
-		return errTooLong
-	}
-	return nil
+	*r += len(seg) // dropped
 }
 
 // byteSize writes a size as people read it: 12 KB, 3.4 MB, 1 GB (decimal units, as file
