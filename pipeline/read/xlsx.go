@@ -503,13 +503,12 @@ func (t *xlsxTable) place(rec *pipeline.Record, c *cellState) error {
 		return nil
 	}
 	if c.long || len(val) > MaxCellChars && utf8.RuneCountInString(val) > MaxCellChars {
-		n := utf8.RuneCountInString(val)
-		size := fmt.Sprintf("%s characters", thousands(n))
-		if c.long {
-			size = "over " + size
+		size := "more characters" // only the start of it was kept
+		if !c.long {
+			size = thousands(utf8.RuneCountInString(val)) + " characters, more"
 		}
 		t.problemRule(rec, pipeline.RuleMaxLength, pipeline.Error, t.header(c.col-1), preview(val), fmt.Sprintf(
-			"Cell %s%d holds %s, more than a spreadsheet cell can (%s), so it is not read; shorten it.",
+			"Cell %s%d holds %s than a spreadsheet cell can (%s), so it is not read; shorten it.",
 			columnName(c.col-1), t.row, size, thousands(MaxCellChars)))
 		return nil
 	}
@@ -539,6 +538,7 @@ func (t *xlsxTable) value(c *cellState) (string, pipeline.CellType, error) {
 			return string(c.v), pipeline.CellText, nil
 		}
 		s, err := t.in.sst.get(n)
+		c.long = c.long || t.in.sst.long[n]
 		return s, pipeline.CellText, err
 	}
 	s, typ := t.cellValue(c)

@@ -57,6 +57,7 @@ const sstPeek = 1 << 10
 
 type sharedStrings struct {
 	n      int
+	long   map[int]bool // strings longer than a cell can be, of which only the start is kept
 	blocks []uint64 // where each block of sstBlock strings starts
 	size   uint64   // bytes of the table: the strings and their lengths
 
@@ -314,6 +315,10 @@ func (k *pkg) sharedStrings(part string) (*sharedStrings, error) {
 					// Kept one character past the limit, so the cells that use it are found too
 					// long, without holding the rest of it.
 					v = truncateChars(v, MaxCellChars+1)
+					if s.long == nil {
+						s.long = map[int]bool{}
+					}
+					s.long[s.n] = true
 				}
 				if err := s.add(v); err != nil {
 					return nil, s.spillErr(err)
