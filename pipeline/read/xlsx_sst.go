@@ -58,8 +58,8 @@ const sstPeek = 1 << 10
 type sharedStrings struct {
 	n      int
 	long   map[int]bool // strings longer than a cell can be, of which only the start is kept
-	blocks []uint64 // where each block of sstBlock strings starts
-	size   uint64   // bytes of the table: the strings and their lengths
+	blocks []uint64     // where each block of sstBlock strings starts
+	size   uint64       // bytes of the table: the strings and their lengths
 
 	mem []byte // the table, while held in memory
 
