@@ -473,7 +473,9 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 		text = fmt.Sprintf("More rejected rows than a sheet holds (%d): the rows from row %d of %s on are not in this workbook; every problem is in rejects.csv.",
 			lastRow, rec.Row, rec.Src.Where())
 	}
-	if cut := lostCells(rec.Cells); cut != "" {
+	// Streamed, only the header's columns are written; in memory, every cell (whose values
+	// under no header are also reported as unknown-column warnings).
+	if cut := lostCells(rec.Cells); cut != "" && (so.sw == nil || len(rec.Src.Header) > dataColumns) {
 		text += "\n" + cut
 	}
 	if so.sw != nil {
