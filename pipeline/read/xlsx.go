@@ -60,7 +60,21 @@ type xlsxTable struct {
 	cell  cellState
 
 	hdrProblems []pipeline.Problem // the reader's problems with the header row
+
+	// padLeft is how many empty cells the table's rows may still be padded with to reach a
+	// value further right (see padBudget).
+	padLeft int
 }
+
+// A record holds its cells by column, so a value at column XFD costs 16,383 empty cells before
+// it (270 KB) for 25 bytes of XML, and the pipeline holds thousands of records at once. So a
+// table may pad its rows by padBudget empty cells (a header reaching XFD, and more), plus
+// padEarn for each value it holds: a sheet's padding stays within 64 slots per value read,
+// which sparse genuine rows (a value in A and one in Z) are far within.
+const (
+	padBudget = 1 << 20
+	padEarn   = 64
+)
 
 // HeaderProblems returns what was wrong with the header row as read (a cell too long, or past
 // the last column): the runner reports them with the table.
@@ -184,7 +198,7 @@ func (in *xlsxInput) NextTable() (pipeline.Table, error) {
 		if d == nil {
 			return nil, fmt.Errorf("reading sheet %s of %s: the workbook names part %s, which is not in the file", sh.name, filepath.Base(in.path), sh.part)
 		}
-		t := &xlsxTable{in: in, d: d, c: c, src: &pipeline.Source{Path: in.path, File: filepath.Base(in.path),
+		t := &xlsxTable{in: in, d: d, c: c, padLeft: padBudget, src: &pipeline.Source{Path: in.path, File: filepath.Base(in.path),
 			Sheet: sh.name, Date1904: in.wb.date1904}}
 		var hdr pipeline.Record
 		for {
@@ -513,6 +527,18 @@ func (t *xlsxTable) place(rec *pipeline.Record, c *cellState) error {
 		return nil
 	}
 	i := c.col - 1
+	if pad := i - len(rec.Cells); pad > 0 {
+		// Each empty cell up to the value's column costs a slot in the record; a sheet whose
+		// rows reach far more columns than they fill is refused that padding past a budget.
+		if pad > t.padLeft {
+			t.problemRule(rec, pipeline.RuleMalformed, pipeline.Error, t.header(i), preview(val), fmt.Sprintf(
+				"Cell %s%d is not read: this sheet's rows reach far more columns than they fill (%s empty cells before this one), as only a damaged workbook or one made to exhaust memory does. Open it in your spreadsheet program and save it again.",
+				columnName(i), t.row, thousands(pad)))
+			return nil
+		}
+		t.padLeft -= pad
+	}
+	t.padLeft += padEarn
 	for len(rec.Cells) < i {
 		rec.Cells = append(rec.Cells, "")
 		rec.Types = append(rec.Types, pipeline.CellText)

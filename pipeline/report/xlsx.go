@@ -318,7 +318,14 @@ type sheetOut struct {
 	problems []string
 	comments []excelize.Comment
 	full     bool // the sheet's last row is written: no more rows fit
+	buf      []any
 }
+
+// blankColumns: empty cells of a rejected row are written (formatted as Text, so an ID typed
+// into one keeps its leading zeros) in the first blankColumns columns; further right only
+// cells with a value or a mark are, so a row costs what it holds, not the header's width
+// (a header reaching column XFD would otherwise make every row 16,384 cells).
+const blankColumns = 256
 
 func (w *rejectsWriter) addInput(p *rejectsPlan, path string, used map[*pipeline.Source]bool) error {
 	opts := p.opts
@@ -480,7 +487,11 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 	}
 	if so.sw != nil {
 		width := so.width
-		row := make([]any, width+1)
+		if cap(so.buf) < width+1 {
+			so.buf = make([]any, width+1)
+		}
+		row := so.buf[:width+1]
+		clear(row)
 		for i := 0; i < width; i++ {
 			v, typ := "", pipeline.CellText
 			if i < len(rec.Cells) {
@@ -488,6 +499,9 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 				if i < len(rec.Types) {
 					typ = rec.Types[i]
 				}
+			}
+			if v == "" && i >= blankColumns && len(byCol[i]) == 0 {
+				continue
 			}
 			val, cs := cellValue(v, typ)
 			cs.mark = markOf(byCol[i])
@@ -512,6 +526,9 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 			}
 		}
 		cps := byCol[i]
+		if v == "" && i >= blankColumns && len(cps) == 0 {
+			continue
+		}
 		_, cs := cellValue(v, typ)
 		cs.mark = markOf(cps)
 		if err := so.set(i, n, v, typ, so.w.style(cs)); err != nil {
