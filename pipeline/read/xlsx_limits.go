@@ -64,7 +64,7 @@ const RuleOutOfRange = "out-of-range"
 func init() {
 	pipeline.RegisterRule(pipeline.Rule{Code: RuleOutOfRange,
 		Summary: "A workbook row or cell is numbered past the last row (1,048,576) or column (XFD) a spreadsheet has; the workbook is damaged, and the row is rejected.",
-		Example: `<row r="999999999999"> in the sheet's XML`})
+		Example: "a row numbered 999999999999, or a cell XFE2"})
 }
 
 // maxCellBytes is what is kept of a cell's text before its length is known to be too long: 4
