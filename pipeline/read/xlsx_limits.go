@@ -186,6 +186,9 @@ func (g *tokenGuard) Read(p []byte) (int, error) {
 
 // filter follows the markup of p, moving what is kept to its front; it returns how much.
 func (g *tokenGuard) filter(p []byte) (int, error) {
+	if g.fast(p) {
+		return len(p), nil
+	}
 	w, r := 0, 0
 	keep := func(n int) {
 		if w != r {
@@ -291,6 +294,42 @@ func (g *tokenGuard) filter(p []byte) (int, error) {
 	return w, nil
 }
 
+// fast passes p whole when nothing in it can reach the token limit: no comment, CDATA,
+// processing instruction or directive starts in it, and the token running into it stays clear
+// of the limit. Tokens that begin and end inside p are shorter than p, far under the limit. So
+// a sheet costs a few vectorised scans per read rather than a step per token.
+func (g *tokenGuard) fast(p []byte) bool {
+	if g.cut != cutNone || g.state > gTag || len(p) == 0 || int64(len(p)) > g.max/4 {
+		return false
+	}
+	first := bytes.IndexByte(p, '<')
+	if first < 0 || g.run+int64(first) > g.max-16 {
+		return false
+	}
+	for _, mark := range []byte{'!', '?'} {
+		for i := 0; ; {
+			j := bytes.IndexByte(p[i:], mark)
+			if j < 0 {
+				break
+			}
+			i += j
+			if i == 0 && g.lt || i > 0 && p[i-1] == '<' {
+				return false
+			}
+			i++
+		}
+	}
+	last := bytes.LastIndexByte(p, '<')
+	tail := p[last+1:]
+	g.lt = len(tail) == 0
+	if gt := bytes.IndexByte(tail, '>'); gt >= 0 {
+		g.state, g.run, g.entity = gText, int64(len(tail)-gt-1), false
+	} else {
+		g.state, g.run = gTag, int64(1+len(tail))
+	}
+	return true
+}
+
 // text keeps the text seg (at p[*r:]) up to the token limit; past it, it keeps only what ends
 // the character or entity the limit fell in, and skips the rest.
 func (g *tokenGuard) text(seg []byte, w, r *int, p []byte) {
@@ -307,13 +346,19 @@ func (g *tokenGuard) text(seg []byte, w, r *int, p []byte) {
 			n = int(room)
 			g.cut = cutClosing
 		}
-		g.run += int64(n)
-		kept := seg[:n]
-		if a := bytes.LastIndexByte(kept, '&'); a >= 0 {
-			g.entity = a > bytes.LastIndexByte(kept, ';')
-		} else if g.entity && bytes.IndexByte(kept, ';') >= 0 {
-			g.entity = false
+		// Only the last bytes before the limit can begin the entity the cut falls in (the
+		// longest, &#x10FFFF;, is 10 bytes), so only they are followed.
+		if from := g.max - 16 - g.run; int64(n) > from {
+			for _, c := range seg[max(from, 0):n] {
+				switch c {
+				case '&':
+					g.entity = true
+				case ';':
+					g.entity = false
+				}
+			}
 		}
+		g.run += int64(n)
 		keep(n)
 		seg = seg[n:]
 	}
@@ -334,18 +379,18 @@ func (g *tokenGuard) text(seg []byte, w, r *int, p []byte) {
 	*r += len(seg) // dropped
 }
 
-// byteSize writes a size as people read it: 12 KB, 3.4 MB, 1 GB (decimal units, as file
-// managers show them).
+// byteSize writes a size as people read it: 12 KB, 3.4 MB, 1.0 GB, in the binary units Windows
+// shows (1 KB = 1,024 bytes), so 1 GiB reads "1.0 GB" as Explorer would show that file.
 func byteSize(n uint64) string {
 	switch {
-	case n < 1000:
+	case n < 1<<10:
 		return fmt.Sprintf("%d bytes", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%.0f KB", float64(n)/1e3)
-	case n < 1000*1000*1000:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n < 1<<20:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 	}
-	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
 }
 
 // ParseSize reads a size such as 4GiB, 1500MB, 2G or 1073741824 (bytes). K, M, G and T are
