@@ -177,7 +177,11 @@ func (r *Report) writeRejectsXLSX() error {
 			}
 		}
 	}
-	w := newRejectsWriter(p.marked > CommentLimit)
+	wide := false
+	for _, src := range p.sources {
+		wide = wide || src != nil && len(src.Header) > memColumns
+	}
+	w := newRejectsWriter(p.marked > CommentLimit || wide)
 	defer w.f.Close()
 	used := map[*pipeline.Source]bool{}
 	for _, in := range p.inputs {
@@ -302,9 +306,15 @@ func truncateRunes(s string, n int) string {
 // Problems column, and its rows up to the last row: a workbook can hold cells past what a
 // spreadsheet shows (the reader reports those), and rows numbered alike. What does not fit is
 // named in the Problems column, so an input never makes rejects.xlsx fail.
+//
+// In memory, excelize keeps every cell of a row up to its last, so a Problems column at XFD
+// would cost 16,384 cells a row: the in-memory workbook keeps its data to memColumns columns
+// (values further right are named in Problems), and a table whose header is wider than that is
+// written streamed.
 const (
 	dataColumns = read.MaxColumns - 1
 	lastRow     = read.MaxRows
+	memColumns  = 1024
 )
 
 // sheetOut writes one sheet, in memory (with comments) or streamed.
@@ -480,9 +490,13 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 		text = fmt.Sprintf("More rejected rows than a sheet holds (%d): the rows from row %d of %s on are not in this workbook; every problem is in rejects.csv.",
 			lastRow, rec.Row, rec.Src.Where())
 	}
-	// Streamed, only the header's columns are written; in memory, every cell (whose values
-	// under no header are also reported as unknown-column warnings).
-	if cut := lostCells(rec.Cells); cut != "" && (so.sw == nil || len(rec.Src.Header) > dataColumns) {
+	// Streamed, only the header's columns are written; in memory, every cell up to memColumns
+	// (values under no header are also reported as unknown-column warnings).
+	limit := dataColumns
+	if so.sw == nil {
+		limit = memColumns
+	}
+	if cut := lostCells(rec.Cells, limit); cut != "" && (so.sw == nil || len(rec.Src.Header) > dataColumns) {
 		text += "\n" + cut
 	}
 	if so.sw != nil {
@@ -515,9 +529,9 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 		return so.sw.SetRow(cell, row)
 	}
 	if len(rec.Cells) > so.maxWidth {
-		so.maxWidth = min(len(rec.Cells), dataColumns)
+		so.maxWidth = min(len(rec.Cells), memColumns)
 	}
-	for i := 0; i < min(len(rec.Cells), dataColumns) || i < so.width; i++ {
+	for i := 0; i < min(len(rec.Cells), memColumns) || i < so.width; i++ {
 		v, typ := "", pipeline.CellText
 		if i < len(rec.Cells) {
 			v = rec.Cells[i]
@@ -543,19 +557,26 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 	return nil
 }
 
-// lostCells names the values of a row in the sheet's last column (XFD), which rejects.xlsx keeps
-// for the Problems column, or "" when it has none.
-func lostCells(cells []string) string {
+// lostCells names the values of a row from the 0-based column limit on, which rejects.xlsx
+// does not show, or "" when it has none.
+func lostCells(cells []string, limit int) string {
 	var lost []string
-	for i := dataColumns; i < len(cells); i++ {
+	for i := limit; i < len(cells); i++ {
 		if strings.TrimSpace(cells[i]) != "" {
-			lost = append(lost, fmt.Sprintf("%q", cells[i]))
+			col, _ := excelize.ColumnNumberToName(i + 1)
+			lost = append(lost, fmt.Sprintf("%s %q", col, cells[i]))
 		}
 	}
 	if len(lost) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("This row's value in column XFD (%s) is not shown: this workbook's last column holds these problems.", strings.Join(lost, ", "))
+	return fmt.Sprintf("This row's values from column %s on are not shown here (%s): a sheet of this workbook holds at most %d columns of data before its Problems column.",
+		columnLetters(limit), strings.Join(lost, ", "), limit)
+}
+
+func columnLetters(i int) string {
+	col, _ := excelize.ColumnNumberToName(i + 1)
+	return col
 }
 
 func markOf(ps []pipeline.Problem) mark {

@@ -79,8 +79,8 @@ func TestHostileReport(t *testing.T) {
 				}
 				if c.Name == "huge-column" && !stream {
 					got := strings.Join(rows[len(rows)-1], "|")
-					if len(rows[0]) != read.MaxColumns || !strings.Contains(got, `value in column XFD ("at XFD")`) {
-						t.Errorf("huge-column: %d columns, last row %.200q...", len(rows[0]), got)
+					if !strings.Contains(got, `XFD "at XFD"`) || !strings.Contains(got, "not shown") {
+						t.Errorf("huge-column: %d columns, last row %.300q...", len(rows[0]), got)
 					}
 				}
 			})
