@@ -23,6 +23,7 @@ func bindInput(cmd *cobra.Command, o *app.InputOptions) {
 	cmd.RegisterFlagCompletionFunc("kind", completeKindFlag)
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only errors")
 	fs.IntVar(&o.Workers, "workers", 0, "goroutines checking rows (default: one per core)")
+	fs.Var(&o.MaxPart, "max-part-size", "the most a workbook's sheet may expand to when unzipped, e.g. 4GiB (default 1GiB; also lifts the compression check; see docs/xlsx.md)")
 	fs.IntVar(&o.MaxProblems, "max-problems", report.DefaultMaxProblems, "list at most `N` problems in rejects.csv (the rest are counted; -1: no limit)")
 }
 

@@ -255,6 +255,7 @@ func (o *ExportOptions) presentFields(ctx context.Context, k *pipeline.Kind) (fu
 		}
 	}
 	ro := read.Options{Sheet: o.Sheet, Context: ctx}
+	o.MaxPart.Apply(&ro)
 	if ro.Delimiter, err = ParseDelimiter(o.Delimiter); err != nil {
 		return nil, err
 	}

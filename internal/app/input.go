@@ -31,6 +31,8 @@ type InputOptions struct {
 	// MaxProblems is how many problems the report lists in detail (report.Report.MaxProblems:
 	// 0 for report.DefaultMaxProblems, negative for no limit).
 	MaxProblems int
+	// MaxPart raises the XLSX reader's limits on unzipped parts (--max-part-size; see docs/xlsx.md).
+	MaxPart read.PartSize
 
 	// Keep, when set, decides which valid rows go on to the target; the pipeline reports the
 	// others skipped (a nightly run's diffing: unchanged since the last good run).
@@ -75,6 +77,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		}
 	}
 	ro := read.Options{Sheet: o.Sheet, Context: ctx}
+	o.MaxPart.Apply(&ro)
 	if ro.Delimiter, err = ParseDelimiter(o.Delimiter); err != nil {
 		return nil, cannotRun(err, "")
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/formats/trainingcsv"
 	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/read"
 )
 
 // kinds, sorted by name as `bulk kinds` lists them.
@@ -30,6 +31,7 @@ var kinds = sortedKinds(
 // the kinds describe onefile's reference rule as validation finds it, the loader as it resolves it.
 var ruleLists = [][]pipeline.Rule{
 	pipeline.Rules,
+	read.Rules,
 	onefile.Rules,
 	load.Rules,
 	trainingcsv.Rules,

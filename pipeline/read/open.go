@@ -19,6 +19,10 @@ import (
 type Options struct {
 	Delimiter rune   // 0: sniff among , ; tab |
 	Sheet     string // XLSX: read only this sheet
+	// XLSX: what a worksheet or the shared strings may expand to (0: DefaultMaxPartSize), and
+	// how many times its compressed size (0: DefaultMaxRatio; negative: no ratio check).
+	MaxPartSize int64
+	MaxRatio    int
 	// Context, when set, stops reading once it is done (Ctrl-C, SIGTERM): a reader that sees it
 	// done returns its error, so a long read (the whole-file encoding pass, the rows, the
 	// report's second reading for rejects.xlsx) ends within a block of input.

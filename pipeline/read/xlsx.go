@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -57,12 +58,32 @@ type xlsxTable struct {
 	done  bool
 	hdrOK []bool // column has a header (a value under a blank header is reported)
 	cell  cellState
+
+	hdrProblems []pipeline.Problem // the reader's problems with the header row
+
+	// padLeft is how many empty cells the table's rows may still be padded with to reach a
+	// value further right (see padBudget).
+	padLeft int
 }
+
+// A record holds its cells by column, so a value at column XFD costs 16,383 empty cells before
+// it (270 KB) for 25 bytes of XML, and the pipeline holds thousands of records at once. So a
+// table may pad its rows by padBudget empty cells (a header reaching XFD, and more), plus
+// padEarn for each value it holds: a sheet's padding stays within 64 slots per value read,
+// which sparse genuine rows (a value in A and one in Z) are far within.
+const (
+	padBudget = 1 << 20
+	padEarn   = 64
+)
+
+// HeaderProblems returns what was wrong with the header row as read (a cell too long, or past
+// the last column): the runner reports them with the table.
+func (t *xlsxTable) HeaderProblems() []pipeline.Problem { return t.hdrProblems }
 
 // OpenXLSX opens a workbook; each sheet (or only o.Sheet) is a table.
 func OpenXLSX(path string, o Options) (pipeline.Input, error) {
 	base := filepath.Base(path)
-	k, err := openPkg(path)
+	k, err := openPkg(path, limitsOf(o))
 	if err != nil {
 		return nil, fmt.Errorf("%s cannot be read as an .xlsx workbook: %v. %s", base, err, notZipHint(path))
 	}
@@ -170,14 +191,14 @@ func (in *xlsxInput) NextTable() (pipeline.Table, error) {
 	for in.next < len(in.sheets) {
 		sh := in.sheets[in.next]
 		in.next++
-		d, c, err := in.k.open(sh.part)
+		d, c, err := in.k.open(sh.part, in.k.lim.sheet)
 		if err != nil {
 			return nil, fmt.Errorf("reading sheet %s of %s: %w", sh.name, filepath.Base(in.path), err)
 		}
 		if d == nil {
 			return nil, fmt.Errorf("reading sheet %s of %s: the workbook names part %s, which is not in the file", sh.name, filepath.Base(in.path), sh.part)
 		}
-		t := &xlsxTable{in: in, d: d, c: c, src: &pipeline.Source{Path: in.path, File: filepath.Base(in.path),
+		t := &xlsxTable{in: in, d: d, c: c, padLeft: padBudget, src: &pipeline.Source{Path: in.path, File: filepath.Base(in.path),
 			Sheet: sh.name, Date1904: in.wb.date1904}}
 		var hdr pipeline.Record
 		for {
@@ -188,7 +209,7 @@ func (in *xlsxInput) NextTable() (pipeline.Table, error) {
 				c.Close()
 				return nil, fmt.Errorf("reading sheet %s of %s: %w", sh.name, filepath.Base(in.path), err)
 			}
-			if !hdr.Empty() {
+			if !hdr.Empty() || len(hdr.Problems) > 0 {
 				break
 			}
 		}
@@ -198,6 +219,7 @@ func (in *xlsxInput) NextTable() (pipeline.Table, error) {
 		}
 		t.src.Header = hdr.Cells
 		t.src.HeaderRow = hdr.Row
+		t.hdrProblems = hdr.Problems
 		t.drop = -1
 		if in.rejects && len(hdr.Cells) > 0 && hdr.Cells[len(hdr.Cells)-1] == ProblemsHeader {
 			t.src.Header = hdr.Cells[:len(hdr.Cells)-1]
@@ -249,7 +271,7 @@ func (t *xlsxTable) Next(rec *pipeline.Record) error {
 		if t.drop >= 0 && len(rec.Cells) > t.drop {
 			rec.Cells, rec.Types = rec.Cells[:t.drop], rec.Types[:t.drop]
 		}
-		if rec.Empty() {
+		if rec.Empty() && len(rec.Problems) == 0 {
 			rec.Cells, rec.Types = rec.Cells[:0], rec.Types[:0]
 			continue
 		}
@@ -269,11 +291,13 @@ func (t *xlsxTable) Next(rec *pipeline.Record) error {
 
 // cellState is the cell being parsed.
 type cellState struct {
-	col       int
+	col       int // 1-based; past MaxColumns when its reference is
 	style     int
 	typ       string
 	v         []byte
 	is        []byte
+	long      bool   // more text than maxCellBytes: the rest was not kept
+	ref       string // the cell's reference, kept only when it names no column a sheet has
 	formula   bool
 	open      bool // inside a <c> of the current row
 	inV, inIS bool
@@ -281,9 +305,20 @@ type cellState struct {
 	rPh       int
 }
 
+// appendCell appends text to a cell's value, keeping at most maxCellBytes of it: a longer cell
+// is reported, and memory stays bounded while the rest of it is read past.
+func appendCell(dst, text []byte, long *bool) []byte {
+	if room := maxCellBytes - len(dst); len(text) > room {
+		*long = true
+		text = text[:max(room, 0)]
+	}
+	return append(dst, text...)
+}
+
 // readRow reads the next <row> of sheetData into rec: its number and its cells, placed by
 // their column (a row or cell without a reference follows the previous one, as the format
-// allows). It returns io.EOF after the last row.
+// allows). It returns io.EOF after the last row, and an error when the sheet's XML ends before
+// </sheetData> and </worksheet> (a part cut short).
 func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 	d := t.d
 	inRow := false
@@ -293,11 +328,15 @@ func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 		tok, err := d.RawToken()
 		if err == io.EOF {
 			if inRow {
-				return errors.New("the sheet ends inside a row: the file is damaged")
+				return errors.New("the sheet ends inside a row: the workbook is damaged (cut short); open it in your spreadsheet program and save it again")
 			}
-			return io.EOF
+			return errors.New("the sheet's XML ends before its end tag (</sheetData>): the workbook is damaged (cut short), and rows may be missing; open it in your spreadsheet program and save it again")
 		}
 		if err != nil {
+			var le *LimitError
+			if errors.As(err, &le) {
+				return err
+			}
 			return fmt.Errorf("the sheet's XML is damaged: %w", err)
 		}
 		switch e := tok.(type) {
@@ -308,10 +347,21 @@ func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 				t.row++
 				if r := attr(e, "r"); r != "" {
 					n, err := strconv.Atoi(r)
-					if err != nil || n < 1 {
+					switch {
+					case allDigits(r) && (err != nil || n > MaxRows):
+						// A number past the last row a sheet has: the row is read as the one
+						// after the previous (never sized by its number) and rejected.
+						t.problemRule(rec, RuleOutOfRange, pipeline.Error, "", r, fmt.Sprintf(
+							"The file numbers this row %s, past the last row a spreadsheet has (%s); bulk reads it as row %d, the row after the one before it. The workbook is damaged or was not made by a spreadsheet program: open it in your spreadsheet program, check this row and save it again.",
+							r, thousands(MaxRows), t.row))
+					case err != nil || n < 1:
 						return fmt.Errorf("a row has the number %q", r)
+					default:
+						t.row = n
 					}
-					t.row = n
+				}
+				if t.row > MaxRows {
+					return fmt.Errorf("the sheet has more rows than a spreadsheet holds (%s): the workbook is damaged or was not made by a spreadsheet program", thousands(MaxRows))
 				}
 				rec.Row = t.row
 			case "c":
@@ -324,6 +374,8 @@ func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 					case "r":
 						if n := columnNumber(a.Value); n > 0 {
 							c.col = n
+						} else if n < 0 {
+							c.col, c.ref = MaxColumns+1, a.Value
 						}
 					case "s":
 						c.style, _ = strconv.Atoi(a.Value)
@@ -331,7 +383,7 @@ func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 						c.typ = a.Value
 					}
 				}
-				col = c.col
+				col = min(c.col, MaxColumns+1)
 			case "v":
 				c.inV = true
 			case "f":
@@ -346,9 +398,9 @@ func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 		case xml.CharData:
 			switch {
 			case c.inV:
-				c.v = append(c.v, e...)
+				c.v = appendCell(c.v, e, &c.long)
 			case c.inT:
-				c.is = append(c.is, e...)
+				c.is = appendCell(c.is, e, &c.long)
 			}
 		case xml.EndElement:
 			switch e.Name.Local {
@@ -361,7 +413,7 @@ func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 			case "is":
 				c.inIS = false
 			case "c":
-				if inRow && c.open && c.col <= maxColumns {
+				if inRow && c.open {
 					if err := t.place(rec, c); err != nil {
 						return err
 					}
@@ -370,19 +422,113 @@ func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 			case "row":
 				return nil
 			case "sheetData":
-				return io.EOF
+				return t.end()
 			}
 		}
 	}
 }
 
-// place turns the parsed cell into text and a type and puts it at its column.
+// end reads the rest of the sheet after </sheetData> (merged cells, page setup: a little),
+// so that a part cut short, or one whose bytes do not match the zip's checksum (checked at its
+// end), is found even when its rows were whole.
+func (t *xlsxTable) end() error {
+	depth := 0
+	for {
+		tok, err := t.d.RawToken()
+		if err == io.EOF {
+			if depth >= 0 {
+				return errors.New("the sheet's XML ends before its end tag (</worksheet>): the workbook is damaged (cut short); open it in your spreadsheet program and save it again")
+			}
+			return io.EOF
+		}
+		if err != nil {
+			var le *LimitError
+			if errors.As(err, &le) {
+				return err
+			}
+			return fmt.Errorf("the sheet's XML is damaged: %w", err)
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth-- // -1: the root's end tag
+		}
+	}
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// problemRule reports a problem the reader found on the row being read.
+func (t *xlsxTable) problemRule(rec *pipeline.Record, rule string, sev pipeline.Severity, column, value, msg string) {
+	rec.Problems = append(rec.Problems, pipeline.Problem{Source: t.src, File: t.src.File, Sheet: t.src.Sheet,
+		Row: t.row, Column: column, Value: value, Rule: rule, Severity: sev, Message: msg})
+}
+
+// header is the header of the 0-based column i, or "" before the header is read or past it.
+func (t *xlsxTable) header(i int) string {
+	if i >= 0 && i < len(t.src.Header) {
+		return t.src.Header[i]
+	}
+	return ""
+}
+
+// thousands writes n with commas: 1,048,576.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// place turns the parsed cell into text and a type and puts it at its column. A cell past the
+// last column, or longer than a cell can be, is a problem on the row and is not kept.
 func (t *xlsxTable) place(rec *pipeline.Record, c *cellState) error {
 	val, typ, err := t.value(c)
-	if err != nil || val == "" && typ != pipeline.CellFormula {
+	if err != nil || val == "" && typ != pipeline.CellFormula && !c.long {
 		return err
 	}
+	if c.col > MaxColumns {
+		where := "A cell after column XFD"
+		if c.ref != "" {
+			where = fmt.Sprintf("The cell %q", c.ref)
+		}
+		t.problemRule(rec, RuleOutOfRange, pipeline.Error, "", preview(val), fmt.Sprintf(
+			"%s is past the last column a spreadsheet has (XFD, column %s), so its value is not read. The workbook is damaged or was not made by a spreadsheet program: open it in your spreadsheet program and save it again.",
+			where, thousands(MaxColumns)))
+		return nil
+	}
+	if c.long || len(val) > MaxCellChars && utf8.RuneCountInString(val) > MaxCellChars {
+		size := "more characters" // only the start of it was kept
+		if !c.long {
+			size = thousands(utf8.RuneCountInString(val)) + " characters, more"
+		}
+		t.problemRule(rec, pipeline.RuleMaxLength, pipeline.Error, t.header(c.col-1), preview(val), fmt.Sprintf(
+			"Cell %s%d holds %s than a spreadsheet cell can (%s), so it is not read; shorten it.",
+			columnName(c.col-1), t.row, size, thousands(MaxCellChars)))
+		return nil
+	}
 	i := c.col - 1
+	if pad := i - len(rec.Cells); pad > 0 {
+		// Each empty cell up to the value's column costs a slot in the record; a sheet whose
+		// rows reach far more columns than they fill is refused that padding past a budget.
+		if pad > t.padLeft {
+			t.problemRule(rec, pipeline.RuleMalformed, pipeline.Error, t.header(i), preview(val), fmt.Sprintf(
+				"Cell %s%d is not read: this sheet's rows reach far more columns than they fill (%s empty cells before this one), as only a damaged workbook or one made to exhaust memory does. Open it in your spreadsheet program and save it again.",
+				columnName(i), t.row, thousands(pad)))
+			return nil
+		}
+		t.padLeft -= pad
+	}
+	t.padLeft += padEarn
 	for len(rec.Cells) < i {
 		rec.Cells = append(rec.Cells, "")
 		rec.Types = append(rec.Types, pipeline.CellText)
@@ -408,6 +554,7 @@ func (t *xlsxTable) value(c *cellState) (string, pipeline.CellType, error) {
 			return string(c.v), pipeline.CellText, nil
 		}
 		s, err := t.in.sst.get(n)
+		c.long = c.long || t.in.sst.long[n]
 		return s, pipeline.CellText, err
 	}
 	s, typ := t.cellValue(c)
@@ -463,10 +610,8 @@ func (t *xlsxTable) format(style int) cellFmt {
 	return t.in.styles[style]
 }
 
-// maxColumns is the widest sheet a spreadsheet allows (column XFD).
-const maxColumns = 16384
-
-// columnNumber reads the column of a cell reference such as "AB12" (1-based); 0 if none.
+// columnNumber reads the column of a cell reference such as "AB12" (1-based); 0 if it names
+// none, -1 if it names one past the last a sheet has (XFD).
 func columnNumber(ref string) int {
 	n := 0
 	for i := 0; i < len(ref); i++ {
@@ -479,8 +624,8 @@ func columnNumber(ref string) int {
 		default:
 			return n
 		}
-		if n > maxColumns {
-			return 0
+		if n > MaxColumns {
+			return -1
 		}
 	}
 	return n

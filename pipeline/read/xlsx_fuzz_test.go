@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,14 +37,18 @@ func FuzzNumberText(f *testing.F) {
 	})
 }
 
-// FuzzSheet feeds arbitrary worksheet XML to the reader: it returns rows or an error, and never
-// panics or loops.
+// FuzzSheet feeds arbitrary worksheet XML to the reader: it returns rows or an error, never
+// panics or loops, and allocates in proportion to the sheet's size, however large the row and
+// column numbers, cells or counts it claims (a row numbered 10^12 once cost 24 GB).
 func FuzzSheet(f *testing.F) {
 	for _, s := range []string{
 		`<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c></row><row r="3"><c r="C3" s="1"><v>39155</v></c><c t="b"><v>1</v></c></row></sheetData></worksheet>`,
 		`<worksheet><sheetData><row><c><v>1</v></c><c t="s"><v>0</v></c><c t="s"><v>9</v></c><c t="d"><v>2026-01-01</v></c></row></sheetData></worksheet>`,
 		`<worksheet><sheetData><row r="0"><c r="XFE1"><v>1</v></c></row>`,
 		`<worksheet><sheetData><row r="1"><c r="A1" t="str"><f>1</f></c><c r="B1" s="-1"><v>x</v></c></row></sheetData></worksheet>`,
+		`<worksheet><sheetData><row r="1"><c><v>1</v></c></row><row r="999999999999"><c r="XFD5"><v>1</v></c></row></sheetData></worksheet>`,
+		`<worksheet><sheetData><row r="1048576"><c><v>1</v></c></row><row><c><v>1</v></c></row></sheetData></worksheet>`,
+		`<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>` + strings.Repeat("&#x10FFFF;", 4000) + `</t></is></c></row></sheetData></worksheet>`,
 	} {
 		f.Add(s)
 	}
@@ -66,28 +71,50 @@ func FuzzSheet(f *testing.F) {
 		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		in, err := OpenXLSX(path, Options{})
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		readSheet(t, path, len(sheet))
+		runtime.ReadMemStats(&after)
+		// The fixed cost: the part buffers (64 KiB each), one record padded to column XFD
+		// (16,384 cells, and its growth), the decoder's state. Then a bounded multiple of the
+		// sheet's bytes: each element costs encoding/xml a name and attributes, each cell its
+		// text, each problem a message.
+		if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(4<<20+fuzzAllocPerByte*len(sheet)); got > limit {
+			t.Fatalf("reading a %d-byte sheet allocated %d bytes, over %d", len(sheet), got, limit)
+		}
+	})
+}
+
+// fuzzAllocPerByte is how many bytes reading may allocate per byte of sheet XML.
+const fuzzAllocPerByte = 200
+
+// readSheet reads every row of the workbook at path, reusing one record as the pipeline does.
+func readSheet(t *testing.T, path string, size int) {
+	in, err := OpenXLSX(path, Options{})
+	if err != nil {
+		return
+	}
+	defer in.Close()
+	for {
+		tb, err := in.NextTable()
 		if err != nil {
 			return
 		}
-		defer in.Close()
-		for {
-			tb, err := in.NextTable()
-			if err != nil {
-				return
+		var rec pipeline.Record
+		for i := 0; ; i++ {
+			rec.Reset()
+			if err := tb.Next(&rec); err != nil {
+				break
 			}
-			for i := 0; ; i++ {
-				var rec pipeline.Record
-				if err := tb.Next(&rec); err != nil {
-					break
-				}
-				if len(rec.Types) != len(rec.Cells) {
-					t.Fatalf("row %d: %d cells, %d types", rec.Row, len(rec.Cells), len(rec.Types))
-				}
-				if i > len(sheet) {
-					t.Fatal("more rows than bytes: the reader is looping")
-				}
+			if len(rec.Types) != len(rec.Cells) {
+				t.Fatalf("row %d: %d cells, %d types", rec.Row, len(rec.Cells), len(rec.Types))
+			}
+			if rec.Row < 1 || rec.Row > MaxRows || len(rec.Cells) > MaxColumns {
+				t.Fatalf("row %d with %d cells: past a sheet's limits", rec.Row, len(rec.Cells))
+			}
+			if i > size {
+				t.Fatal("more rows than bytes: the reader is looping")
 			}
 		}
-	})
+	}
 }

@@ -158,7 +158,7 @@ func TestColumns(t *testing.T) {
 			t.Errorf("columnNumber(%s12) = %d, want %d", name, got, i+1)
 		}
 	}
-	if columnNumber("12") != 0 || columnNumber("XFE1") != 0 {
+	if columnNumber("12") != 0 || columnNumber("XFE1") != -1 || columnNumber("AAAAAAAAAAAAAAAAAAAAAAA1") != -1 {
 		t.Error("columnNumber accepted a reference with no column or past XFD")
 	}
 }

@@ -31,14 +31,15 @@ const (
 type pkg struct {
 	zr    *zip.ReadCloser
 	parts map[string]*zip.File // lower-cased name without a leading slash → entry
+	lim   partLimits
 }
 
-func openPkg(p string) (*pkg, error) {
+func openPkg(p string, lim partLimits) (*pkg, error) {
 	zr, err := zip.OpenReader(p)
 	if err != nil {
 		return nil, err
 	}
-	k := &pkg{zr: zr, parts: make(map[string]*zip.File, len(zr.File))}
+	k := &pkg{zr: zr, parts: make(map[string]*zip.File, len(zr.File)), lim: lim}
 	for _, f := range zr.File {
 		// Part names are case-insensitive (ECMA-376 Part 2, 9.1.1.1); some writers use '\'.
 		k.parts[strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(f.Name, `\`, "/"), "/"))] = f
@@ -52,17 +53,23 @@ func (k *pkg) find(name string) *zip.File {
 	return k.parts[strings.ToLower(strings.TrimPrefix(name, "/"))]
 }
 
-// open returns a decoder over a part, or (nil, nil, nil) when the package has no such part.
-func (k *pkg) open(name string) (*xml.Decoder, io.Closer, error) {
+// open returns a decoder over a part, or (nil, nil, nil) when the package has no such part. The
+// part may expand to at most limit bytes (and the ratio of the package's limits), and none of
+// its tokens may be longer than maxToken.
+func (k *pkg) open(name string, limit int64) (*xml.Decoder, io.Closer, error) {
 	f := k.find(name)
 	if f == nil {
 		return nil, nil, nil
+	}
+	if err := checkSize(name, f.UncompressedSize64, f.CompressedSize64, limit, k.lim.ratio); err != nil {
+		return nil, nil, err
 	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, nil, fmt.Errorf("part %s: %w", name, err)
 	}
-	d := xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))
+	g := &tokenGuard{r: rc, name: name, max: maxToken, left: limit}
+	d := xml.NewDecoder(bufio.NewReaderSize(g, 64<<10))
 	d.CharsetReader = charset.NewReaderLabel // the XML declaration may name UTF-16
 	return d, rc, nil
 }
@@ -74,7 +81,7 @@ type rel struct{ id, typ, target string }
 func (k *pkg) rels(name string) ([]rel, error) {
 	dir, base := path.Split(name)
 	relsName := path.Join(dir, "_rels", base+".rels")
-	d, c, err := k.open(relsName)
+	d, c, err := k.open(relsName, k.lim.meta)
 	if err != nil || d == nil {
 		return nil, err
 	}
@@ -145,7 +152,7 @@ func (k *pkg) workbook() (*workbook, error) {
 	if wb.part == "" {
 		wb.part = "xl/workbook.xml"
 	}
-	d, c, err := k.open(wb.part)
+	d, c, err := k.open(wb.part, k.lim.meta)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +201,7 @@ func (k *pkg) keywords(part string) string {
 	if part == "" {
 		return ""
 	}
-	d, c, err := k.open(part)
+	d, c, err := k.open(part, k.lim.meta)
 	if err != nil || d == nil {
 		return ""
 	}
@@ -225,7 +232,7 @@ func (k *pkg) styles(part string) ([]cellFmt, error) {
 	if part == "" {
 		return nil, nil
 	}
-	d, c, err := k.open(part)
+	d, c, err := k.open(part, k.lim.meta)
 	if err != nil || d == nil {
 		return nil, err
 	}

@@ -57,8 +57,9 @@ const sstPeek = 1 << 10
 
 type sharedStrings struct {
 	n      int
-	blocks []uint64 // where each block of sstBlock strings starts
-	size   uint64   // bytes of the table: the strings and their lengths
+	long   map[int]bool // strings longer than a cell can be, of which only the start is kept
+	blocks []uint64     // where each block of sstBlock strings starts
+	size   uint64       // bytes of the table: the strings and their lengths
 
 	mem []byte // the table, while held in memory
 
@@ -242,7 +243,7 @@ func (k *pkg) sharedStrings(part string) (*sharedStrings, error) {
 		return nil, nil
 	}
 	zf := k.find(part)
-	d, c, err := k.open(part)
+	d, c, err := k.open(part, k.lim.sst)
 	if err != nil || d == nil {
 		return nil, err
 	}
@@ -268,7 +269,8 @@ func (k *pkg) sharedStrings(part string) (*sharedStrings, error) {
 	var (
 		raw, text []byte
 		inT       bool
-		depth     int // inside <rPh> (phonetic reading): its text is not part of the value
+		long      bool // the string is longer than a cell can be: only its start is kept
+		depth     int  // inside <rPh> (phonetic reading): its text is not part of the value
 	)
 	for {
 		tok, err := d.RawToken()
@@ -282,7 +284,7 @@ func (k *pkg) sharedStrings(part string) (*sharedStrings, error) {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "si":
-				raw = raw[:0]
+				raw, long = raw[:0], false
 			case "t":
 				inT = depth == 0
 			case "rPh":
@@ -295,7 +297,7 @@ func (k *pkg) sharedStrings(part string) (*sharedStrings, error) {
 			}
 		case xml.CharData:
 			if inT {
-				raw = append(raw, t...)
+				raw = appendCell(raw, t, &long)
 			}
 		case xml.EndElement:
 			switch t.Name.Local {
@@ -308,6 +310,15 @@ func (k *pkg) sharedStrings(part string) (*sharedStrings, error) {
 				if bytes.Contains(raw, []byte("_x")) {
 					text = appendUnescapeST(text[:0], raw)
 					v = text
+				}
+				if long {
+					// Kept one character past the limit, so the cells that use it are found too
+					// long, without holding the rest of it.
+					v = truncateChars(v, MaxCellChars+1)
+					if s.long == nil {
+						s.long = map[int]bool{}
+					}
+					s.long[s.n] = true
 				}
 				if err := s.add(v); err != nil {
 					return nil, s.spillErr(err)
@@ -379,4 +390,15 @@ func hex4(a, b, c, d byte) (rune, bool) {
 		}
 	}
 	return r, true
+}
+
+// truncateChars returns the first n characters of b (UTF-8), or b when it is shorter.
+func truncateChars(b []byte, n int) []byte {
+	for i := range string(b) {
+		if n == 0 {
+			return b[:i]
+		}
+		n--
+	}
+	return b
 }

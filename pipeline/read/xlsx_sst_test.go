@@ -47,7 +47,7 @@ func writeSST(tb testing.TB, body []byte) *pkg {
 	if err := f.Close(); err != nil {
 		tb.Fatal(err)
 	}
-	k, err := openPkg(path)
+	k, err := openPkg(path, limitsOf(Options{}))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -177,7 +177,11 @@ func (r *Report) writeRejectsXLSX() error {
 			}
 		}
 	}
-	w := newRejectsWriter(p.marked > CommentLimit)
+	wide := false
+	for _, src := range p.sources {
+		wide = wide || src != nil && len(src.Header) > memColumns
+	}
+	w := newRejectsWriter(p.marked > CommentLimit || wide)
 	defer w.f.Close()
 	used := map[*pipeline.Source]bool{}
 	for _, in := range p.inputs {
@@ -298,6 +302,21 @@ func truncateRunes(s string, n int) string {
 	return s
 }
 
+// The input's cells go in the columns before the last a sheet has (XFD), which is kept for the
+// Problems column, and its rows up to the last row: a workbook can hold cells past what a
+// spreadsheet shows (the reader reports those), and rows numbered alike. What does not fit is
+// named in the Problems column, so an input never makes rejects.xlsx fail.
+//
+// In memory, excelize keeps every cell of a row up to its last, so a Problems column at XFD
+// would cost 16,384 cells a row: the in-memory workbook keeps its data to memColumns columns
+// (values further right are named in Problems), and a table whose header is wider than that is
+// written streamed.
+const (
+	dataColumns = read.MaxColumns - 1
+	lastRow     = read.MaxRows
+	memColumns  = 1024
+)
+
 // sheetOut writes one sheet, in memory (with comments) or streamed.
 type sheetOut struct {
 	w        *rejectsWriter
@@ -308,7 +327,15 @@ type sheetOut struct {
 	next     int // next output row
 	problems []string
 	comments []excelize.Comment
+	full     bool // the sheet's last row is written: no more rows fit
+	buf      []any
 }
+
+// blankColumns: empty cells of a rejected row are written (formatted as Text, so an ID typed
+// into one keeps its leading zeros) in the first blankColumns columns; further right only
+// cells with a value or a mark are, so a row costs what it holds, not the header's width
+// (a header reaching column XFD would otherwise make every row 16,384 cells).
+const blankColumns = 256
 
 func (w *rejectsWriter) addInput(p *rejectsPlan, path string, used map[*pipeline.Source]bool) error {
 	opts := p.opts
@@ -361,7 +388,8 @@ func matchSource(sources []*pipeline.Source, s *pipeline.Source, used map[*pipel
 }
 
 func (w *rejectsWriter) addTable(p *rejectsPlan, src *pipeline.Source, t pipeline.Table, b *bitset) error {
-	so := &sheetOut{w: w, name: w.sheetName(src), width: len(src.Header), maxWidth: len(src.Header), next: 2}
+	width := min(len(src.Header), dataColumns)
+	so := &sheetOut{w: w, name: w.sheetName(src), width: width, maxWidth: width, next: 2}
 	var err error
 	if w.sheets == 0 {
 		err = w.f.SetSheetName("Sheet1", so.name)
@@ -405,6 +433,7 @@ func (w *rejectsWriter) addTable(p *rejectsPlan, src *pipeline.Source, t pipelin
 }
 
 func (so *sheetOut) header(h []string) error {
+	h = h[:min(len(h), dataColumns)]
 	st := so.w.style(cellStyle{numFmt: "@", bold: true})
 	if so.sw != nil {
 		row := make([]any, 0, len(h)+1)
@@ -446,13 +475,37 @@ func marks(src *pipeline.Source, ps []pipeline.Problem) map[int][]pipeline.Probl
 }
 
 func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
+	if so.full {
+		return nil
+	}
 	n := so.next
 	so.next++
 	byCol := marks(rec.Src, ps)
 	text := problemsText(rec, ps, so.sw != nil && n == 2)
+	if n == lastRow {
+		// Only with rows numbered alike (a damaged workbook): the last row says what is missing.
+		so.full = true
+		rec = &pipeline.Record{Src: rec.Src, Row: rec.Row}
+		byCol = nil
+		text = fmt.Sprintf("More rejected rows than a sheet holds (%d): the rows from row %d of %s on are not in this workbook; every problem is in rejects.csv.",
+			lastRow, rec.Row, rec.Src.Where())
+	}
+	// Streamed, only the header's columns are written; in memory, every cell up to memColumns
+	// (values under no header are also reported as unknown-column warnings).
+	limit := dataColumns
+	if so.sw == nil {
+		limit = memColumns
+	}
+	if cut := lostCells(rec.Cells, limit); cut != "" && (so.sw == nil || len(rec.Src.Header) > dataColumns) {
+		text += "\n" + cut
+	}
 	if so.sw != nil {
 		width := so.width
-		row := make([]any, width+1)
+		if cap(so.buf) < width+1 {
+			so.buf = make([]any, width+1)
+		}
+		row := so.buf[:width+1]
+		clear(row)
 		for i := 0; i < width; i++ {
 			v, typ := "", pipeline.CellText
 			if i < len(rec.Cells) {
@@ -460,6 +513,9 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 				if i < len(rec.Types) {
 					typ = rec.Types[i]
 				}
+			}
+			if v == "" && i >= blankColumns && len(byCol[i]) == 0 {
+				continue
 			}
 			val, cs := cellValue(v, typ)
 			cs.mark = markOf(byCol[i])
@@ -473,9 +529,9 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 		return so.sw.SetRow(cell, row)
 	}
 	if len(rec.Cells) > so.maxWidth {
-		so.maxWidth = len(rec.Cells)
+		so.maxWidth = min(len(rec.Cells), memColumns)
 	}
-	for i := 0; i < len(rec.Cells) || i < so.width; i++ {
+	for i := 0; i < min(len(rec.Cells), memColumns) || i < so.width; i++ {
 		v, typ := "", pipeline.CellText
 		if i < len(rec.Cells) {
 			v = rec.Cells[i]
@@ -484,6 +540,9 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 			}
 		}
 		cps := byCol[i]
+		if v == "" && i >= blankColumns && len(cps) == 0 {
+			continue
+		}
 		_, cs := cellValue(v, typ)
 		cs.mark = markOf(cps)
 		if err := so.set(i, n, v, typ, so.w.style(cs)); err != nil {
@@ -496,6 +555,28 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 	}
 	so.problems = append(so.problems, text)
 	return nil
+}
+
+// lostCells names the values of a row from the 0-based column limit on, which rejects.xlsx
+// does not show, or "" when it has none.
+func lostCells(cells []string, limit int) string {
+	var lost []string
+	for i := limit; i < len(cells); i++ {
+		if strings.TrimSpace(cells[i]) != "" {
+			col, _ := excelize.ColumnNumberToName(i + 1)
+			lost = append(lost, fmt.Sprintf("%s %q", col, cells[i]))
+		}
+	}
+	if len(lost) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("This row's values from column %s on are not shown here (%s): a sheet of this workbook holds at most %d columns of data before its Problems column.",
+		columnLetters(limit), strings.Join(lost, ", "), limit)
+}
+
+func columnLetters(i int) string {
+	col, _ := excelize.ColumnNumberToName(i + 1)
+	return col
 }
 
 func markOf(ps []pipeline.Problem) mark {
@@ -524,6 +605,11 @@ func cellValue(v string, typ pipeline.CellType) (any, cellStyle) {
 		}
 	case pipeline.CellNumber:
 		if isNumber(v) {
+			// A format of zeros keeps an ID's leading zeros; a spreadsheet's formats are at
+			// most 255 characters, so a longer number is written as text.
+			if len(v) > 255 {
+				break
+			}
 			if len(v) > 1 && v[0] == '0' && v[1] != '.' {
 				return number(v), cellStyle{numFmt: strings.Repeat("0", len(v))}
 			}
