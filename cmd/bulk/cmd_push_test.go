@@ -358,10 +358,7 @@ func TestPushPeopleFluentBinary(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "bulk")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBulk(t)
 	keyFile := pfWriteFile(t, "key", pfTestKey, 0o600)
 	env := append(os.Environ(), app.PFKeyEnv+"=")
 
