@@ -73,6 +73,8 @@ type Target struct {
 	KeyFile   string `yaml:"key_file"`
 	KeyEnv    string `yaml:"key_env"`
 	ChunkRows int    `yaml:"chunk_rows"`
+	// MonthNames writes training-history dates as 05-Sep-2026 09:00 (else 05-09-2026 09:00).
+	MonthNames bool `yaml:"month_names"`
 
 	// export (and peoplefluent: where payloads are kept)
 	Folder string `yaml:"folder"`
