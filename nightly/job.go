@@ -72,6 +72,7 @@ type Target struct {
 	Endpoint  string `yaml:"endpoint"`
 	KeyFile   string `yaml:"key_file"`
 	KeyEnv    string `yaml:"key_env"`
+	User      string `yaml:"user"` // the system user name sent with the key (else BULK_PF_USER, else bulk)
 	ChunkRows int    `yaml:"chunk_rows"`
 	// MonthNames writes training-history dates as 05-Sep-2026 09:00 (else 05-09-2026 09:00).
 	MonthNames bool `yaml:"month_names"`

@@ -505,7 +505,7 @@ func TestPushOtherClientErrorFailsOnlyThatChunk(t *testing.T) {
 	}
 	h := lms.headers[0]
 	user, _, _ := strings.Cut(decodeBasic(t, h.Get("Authorization")), ":")
-	if h.Get("Content-Type") != "text/csv; charset=utf-8" || user != "bulk" {
+	if h.Get("Content-Type") != "text/plain; charset=utf-8" || user != "bulk" {
 		t.Errorf("Content-Type %q, user %q", h.Get("Content-Type"), user)
 	}
 }

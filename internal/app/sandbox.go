@@ -86,6 +86,7 @@ type PFSandboxOptions struct {
 	KeyFile      string
 	SeedFile     string
 	ContextPath  string
+	AdminUser    string // the system user name pushes must send; "" any
 	ErrorShare   float64
 	EmptyAnswers bool
 	EchoAll      bool
@@ -115,6 +116,13 @@ func ServePeopleFluentSandbox(ctx context.Context, d Deps, o PFSandboxOptions) e
 	}
 	srv := pfsandbox.New(key, seed)
 	srv.ContextPath = o.ContextPath
+	if o.AdminUser != "" {
+		if err := peoplefluent.CheckUser(o.AdminUser); err != nil {
+			return cannotRun(fmt.Errorf("--admin-user: %w", err), "")
+		}
+		srv.AdminUser = o.AdminUser
+		keyHow.flag += " --user " + o.AdminUser
+	}
 	srv.ErrorShare = o.ErrorShare
 	srv.EmptyAnswers = o.EmptyAnswers
 	srv.EchoAll = o.EchoAll

@@ -25,6 +25,15 @@ func serve(t *testing.T, configure func(*Server)) (*Server, string) {
 	return s, ts.URL
 }
 
+// contentTypeFor is the Content-Type bulk sends to the endpoint at the end of url.
+func contentTypeFor(url string) string {
+	ep, err := peoplefluent.ParseEndpoint(url[strings.LastIndex(url, "/")+1:])
+	if err != nil {
+		return "text/plain; charset=utf-8" // a path the sandbox does not serve: the route is tested
+	}
+	return ep.ContentType()
+}
+
 // post sends body and returns the status and answer.
 func post(t *testing.T, url, user, pass, body string) (int, string, http.Header) {
 	t.Helper()
@@ -35,6 +44,7 @@ func post(t *testing.T, url, user, pass, body string) (int, string, http.Header)
 	if user != "" || pass != "" {
 		req.SetBasicAuth(user, pass)
 	}
+	req.Header.Set("Content-Type", contentTypeFor(url))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +79,7 @@ func TestAuthAndRoutes(t *testing.T) {
 			if tt.user != "" || tt.pass != "" {
 				req.SetBasicAuth(tt.user, tt.pass)
 			}
+			req.Header.Set("Content-Type", "text/plain; charset=utf-8")
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -299,6 +310,7 @@ func TestFaults(t *testing.T) {
 		s, base := serve(t, nil)
 		req, _ := http.NewRequest(http.MethodPost, base+"/ekp/contentHandler/trainingHistoryCsv", strings.NewReader("USERID,LEARNINGID\r\ndrop.user,HS-101\r\n"))
 		req.SetBasicAuth("u", key)
+		req.Header.Set("Content-Type", "text/plain")
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
 			t.Fatal("the connection was not dropped")
@@ -369,5 +381,78 @@ func TestStartServes(t *testing.T) {
 	}
 	if _, err := http.Post(base+"contentHandler/courses", "application/xml", strings.NewReader("")); err == nil {
 		t.Error("still serving after stop")
+	}
+}
+
+// TestContentTypeRefused: each endpoint takes the body type the vendor's reference gives
+// ("Request Body schema": text/plain for the CSV endpoints, application/xml for courses); any
+// other is answered 415 with what to send, and nothing is loaded.
+func TestContentTypeRefused(t *testing.T) {
+	const csvBody = "USERID,LEARNINGID\r\njsmith,HS-101\r\n"
+	const xmlBody = `<?xml version="1.0" encoding="UTF-8"?><courses><module><id>M1</id><title>T</title></module></courses>`
+	tests := []struct {
+		name, ep, ctype, body string
+		want                  int
+		wantMsg               string
+	}{
+		{"csv as text/plain", "trainingHistoryCsv", "text/plain; charset=utf-8", csvBody, 200, ""},
+		{"csv as text/csv", "trainingHistoryCsv", "text/csv; charset=utf-8", csvBody, 415, "send text/plain"},
+		{"csv without type", "externalTrainingCsv", "", "Action,UserId,Title\r\nA,jsmith,T\r\n", 415, "no Content-Type"},
+		{"csv in latin-1", "trainingHistoryCsv", "text/plain; charset=iso-8859-1", csvBody, 415, "takes UTF-8"},
+		{"xml as application/xml", "courses", "application/xml", xmlBody, 200, ""},
+		{"xml as text/xml", "courses", "text/xml", xmlBody, 415, "send application/xml"},
+		{"xml as text/plain", "courses", "text/plain", xmlBody, 415, "send application/xml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, base := serve(t, nil)
+			req, _ := http.NewRequest(http.MethodPost, base+"/ekp/contentHandler/"+tt.ep, strings.NewReader(tt.body))
+			req.SetBasicAuth("u", key)
+			if tt.ctype != "" {
+				req.Header.Set("Content-Type", tt.ctype)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want || !strings.Contains(string(b), tt.wantMsg) {
+				t.Fatalf("%d %q, want %d with %q", resp.StatusCode, b, tt.want, tt.wantMsg)
+			}
+			if st := s.Stats(); tt.want == 415 && (st.Rows[tt.ep] != 0 || st.Requests[tt.ep] != 0 || s.TrainingRecords()+s.ExternalRecords() != 0) {
+				t.Errorf("a refused body was taken: %+v", st)
+			}
+		})
+	}
+}
+
+// TestAdminUser: with AdminUser set, only that system user name (any case) is let in, and the
+// refusal says the user name is what is wrong; unset, any non-empty name is.
+func TestAdminUser(t *testing.T) {
+	tests := []struct {
+		admin, user string
+		want        int
+	}{
+		{"", "anyone", 200},
+		{"lms.admin", "lms.admin", 200},
+		{"lms.admin", "LMS.Admin", 200},
+		{"lms.admin", "bulk", 401},
+		{"lms.admin", "", 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.admin+"/"+tt.user, func(t *testing.T) {
+			s, base := serve(t, func(s *Server) { s.AdminUser = tt.admin })
+			code, body, _ := post(t, base+"/ekp/contentHandler/trainingHistoryCsv", tt.user, key, "USERID,LEARNINGID\r\njsmith,HS-101\r\n")
+			if code != tt.want {
+				t.Fatalf("status %d %q, want %d", code, body, tt.want)
+			}
+			if code == 401 && tt.user != "" && !strings.Contains(body, "system user name") {
+				t.Errorf("the refusal does not say the user name is wrong: %q", body)
+			}
+			if code == 401 && s.Stats().AuthFails != 1 {
+				t.Errorf("auth failures %d, want 1", s.Stats().AuthFails)
+			}
+		})
 	}
 }
