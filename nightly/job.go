@@ -20,6 +20,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/internal/target"
 )
@@ -384,6 +385,11 @@ func (j *Job) Check() []string {
 		}
 		if t.KeyFile == "" && t.KeyEnv == "" {
 			add("target.key_file or target.key_env is missing: name where the system key is kept")
+		}
+		if t.User != "" {
+			if err := peoplefluent.CheckUser(t.User); err != nil {
+				add("target.user: %v", err)
+			}
 		}
 	default:
 		add("target.type %q: use validate, export, onefile or peoplefluent", t.Type)
