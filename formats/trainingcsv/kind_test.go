@@ -151,8 +151,15 @@ func TestRules(t *testing.T) {
 		// Scores.
 		{"score", base(c("SCORE", "87.5")), nil, "SCORE", "87.5"},
 		{"score .0", base(c("SCORE", "90.0")), nil, "SCORE", "90"},
-		{"score text", base(c("SCORE", "ninety")), []string{"decimal"}, "", ""},
-		{"score percent", base(c("SCORE", "90%")), []string{"decimal"}, "", ""},
+		// The table does not call SCORE numeric (it does PRESCORE and POSTSCORE): text is sent as written.
+		{"score text", base(c("SCORE", "Merit")), nil, "SCORE", "Merit"},
+		{"score percent", base(c("SCORE", "90%")), nil, "SCORE", "90%"},
+		{"score +number", base(c("SCORE", "+75")), nil, "SCORE", "75"},
+		// "Online course data will not receive a score record": warned, still sent.
+		{"score on online row", base(c("SCORE", "80"), c("LOTYPE", "Online")), []string{"ignored-value!"}, "SCORE", "80"},
+		{"score on online code", base(c("SCORE", "80"), c("LOTYPE", "O")), []string{"ignored-value!"}, "SCORE", "80"},
+		{"score on classroom row", base(c("SCORE", "80"), c("LOTYPE", "R")), nil, "SCORE", "80"},
+		{"online row without score", base(c("LOTYPE", "O")), nil, "LOTYPE", "O"},
 		{"prescore", base(c("PRESCORE", "+40")), nil, "PRESCORE", "40"},
 		{"prescore text", base(c("PRESCORE", "n/a")), []string{"decimal"}, "", ""},
 		{"postscore", base(c("POSTSCORE", "85.25")), nil, "POSTSCORE", "85.25"},

@@ -93,7 +93,10 @@ func transform(r *pipeline.Row, rec *Record, monthNames bool) bool {
 	rec.SessionStatus = enum(fSessionStatus, SessionStatus)
 	rec.SessionCode = r.Value(fSessionCode)
 	rec.SessionTitle = r.Value(fSessionTitle)
-	rec.Score = number(r.Value(fScore))
+	rec.Score = r.Value(fScore)
+	if ok, _ := check.Decimal(rec.Score, scorePlaces); ok {
+		rec.Score = number(rec.Score) // a number loses a spreadsheet's + and .0; text is sent as written
+	}
 	rec.LOType = enum(fLOType, LOType)
 	rec.Action = enum(fAction, Action)
 	rec.PreScore = number(r.Value(fPreScore))

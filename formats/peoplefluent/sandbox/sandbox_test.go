@@ -147,7 +147,9 @@ func TestTrainingChecks(t *testing.T) {
 		{"session status", "jsmith,HS-101,,,,,,Open,,,,,,,,,,,,,", `SESSIONSTATUS "Open"`},
 		{"createsession", "jsmith,HS-101,,,,,,,yes,,,,,,,,,,,,", `CREATESESSION "yes"`},
 		{"lotype", "jsmith,HS-101,,,,,,,,X,,,,,,,,,,,", `LOTYPE "X"`},
-		{"score", "jsmith,HS-101,,,,,,,,,9O,,,,,,,,,,", `SCORE "9O" is not a number.`},
+		{"score text", "jsmith,HS-101,,,,,,,,,Merit,,,,,,,,,,", ""}, // the table does not call SCORE numeric
+		{"prescore", "jsmith,HS-101,,,,,,,,,,9O,,,,,,,,,", `PRESCORE "9O" is not a number.`},
+		{"score on LOTYPE O", "jsmith,HS-101,,,,,,,,O,90,,,,,,,,,,", "WARNING. LOTYPE O is online: the score was not recorded."},
 		{"score on online module", "jsmith,FIRE-01,,,,,,,,,90,,,,,,,,,,", "WARNING. FIRE-01 is an online module"},
 		{"language", "jsmith,HS-101,,,,,,,,,,," + strings.Repeat("x", 51) + ",,,,,,,,", "LANGUAGE is longer than 50"},
 		{"deadline days", "jsmith,HS-101,,,,,,,,,,,,1.5,,,,,,,", `DEADLINEDAYS "1.5"`},
