@@ -217,7 +217,8 @@ func TestExternalChecks(t *testing.T) {
 	const h = "Action,RecordID,UserId,Title,CourseType,StartDate,EndDate,Status,Subject,Duration,Unit,Cost,Currency,Language"
 	tests := []struct{ name, row, want string }{
 		{"valid add", "A,E1,jsmith,First Aid,R,2026-09-05 09:00:00,2026-09-06,4,Safety,7.5,H,250.55,GBP,en", ""},
-		{"add without id", "A,,jsmith,First Aid,TNS,,,,,,,,,", ""},
+		{"add without id", "A,,jsmith,First Aid,,,,,,,,,,", ""},
+		{"course type TNS", "A,,jsmith,T,TNS,,,,,,,,,", `CourseType "TNS" does not fit the field's 1 character`},
 		{"no action", ",E2,jsmith,T,,,,,,,,,,", "Action is required"},
 		{"bad action", "X,E2,jsmith,T,,,,,,,,,,", `Action "X"`},
 		{"add needs user and title", "A,E3,,,,,,,,,,,,", "UserId is required to add a record. Title is required to add a record."},
