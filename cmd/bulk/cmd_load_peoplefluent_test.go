@@ -215,6 +215,9 @@ func TestGoldenPayloadsPassTheSandbox(t *testing.T) {
 				if r[2] == peoplefluent.StatusOK {
 					continue
 				}
+				if r[2] == peoplefluent.StatusWarning && strings.Contains(r[3], "the score was not recorded") {
+					continue // a SCORE on an online row: the export warns about the same row (ignored-value)
+				}
 				row := 0
 				fmt.Sscan(r[1], &row)
 				if row >= 2 && row-2 < len(actions) && (actions[row-2] == "U" || actions[row-2] == "D") && r[2] == peoplefluent.StatusFailed {

@@ -654,8 +654,8 @@ func TestPushCourses(t *testing.T) {
 	e := newEnv(t, nil)
 	good := `<?xml version="1.0" encoding="UTF-8"?>
 <courses>
-  <module id="HS-101"><title>Health and Safety</title>
-    <session id="S1"><start>2026-09-05T09:00:00</start><end>2026-09-05T17:00:00</end></session>
+  <module><id>HS-101</id><title>Health and Safety</title>
+    <session><id>S1</id><start>2026-09-05T09:00:00</start><end>2026-09-05T17:00:00</end></session>
   </module>
 </courses>`
 	bad := strings.Replace(good, "2026-09-05T17:00:00", "2026-09-04T17:00:00", 1)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulkload/bulk/formats/coursesxml"
 	"github.com/bulkload/bulk/formats/peoplefluent"
 )
 
@@ -376,7 +377,7 @@ func TestStartServes(t *testing.T) {
 	if !strings.HasPrefix(base, "http://127.0.0.1:") || !strings.HasSuffix(base, "/ekp/") {
 		t.Errorf("base URL %q", base)
 	}
-	if code, _, _ := post(t, base+"contentHandler/courses", "u", key, `<courses><module id="M"><title>T</title></module></courses>`); code != 200 {
+	if code, _, _ := post(t, base+"contentHandler/courses", "u", key, `<courses><module><id>M</id><title>T</title></module></courses>`); code != 200 {
 		t.Errorf("status %d", code)
 	}
 	if err := stop(); err != nil {
@@ -457,5 +458,100 @@ func TestAdminUser(t *testing.T) {
 				t.Errorf("auth failures %d, want 1", s.Stats().AuthFails)
 			}
 		})
+	}
+}
+
+// TestCoursesSchema: the sandbox checks a courses body against the vocabulary and element order
+// of the vendor's module schema (schema.go), refuses a DOCTYPE, and loads nothing from a
+// document with a problem.
+func TestCoursesSchema(t *testing.T) {
+	doc := func(module string) string {
+		return `<?xml version="1.0" encoding="UTF-8"?>` + "\n<courses>\n" + module + "\n</courses>\n"
+	}
+	const good = `<module><id>HS-101</id><title>Health and Safety</title><type>classroom</type><subject>HS</subject>` +
+		`<language>en</language><description>d</description><objective>o1</objective><objective>o2</objective>` +
+		`<price><currency>GBP</currency><amount>250.50</amount></price><archived>false</archived>` +
+		`<attribute><code>c</code><value>v</value></attribute>` +
+		`<session><code>S1</code><start>2026-09-05T09:00:00</start><end>2026-09-05T17:00:00</end><region>SE</region>` +
+		`<instructor><id>instr1</id></instructor><instructor><id>instr2</id></instructor><location>Room 4</location>` +
+		`<facility><trainingCenter><name>London</name></trainingCenter></facility><open>true</open>` +
+		`<deadline>2026-08-29T23:59:59</deadline><seats>12</seats><status>active</status></session>` +
+		`<prerequisites><anything/></prerequisites></module>`
+	tests := []struct {
+		name, body, want string // want: "" loads, else part of the answer
+	}{
+		{"every element in order", doc(good), ""},
+		{"DOCTYPE", `<?xml version="1.0"?>` + "\n" + `<!DOCTYPE courses [<!ENTITY x "y">]>` + "\n" + doc(`<module><id>M</id><title>T</title></module>`), "DOCTYPE"},
+		{"lower-case doctype", "<!doctype courses>\n<courses><module><id>M</id><title>T</title></module></courses>", "DOCTYPE"},
+		{"out of order", doc(`<module><title>T</title><id>M</id></module>`), "<id> comes after <title>"},
+		{"unknown element", doc(`<module><id>M</id><title>T</title><cost>5</cost></module>`), "<cost> is not an element of <module>"},
+		{"vendor name elsewhere", doc(`<module><id>M</id><title>T</title><session><code>S</code><defaultSessionPrice>5</defaultSessionPrice></session></module>`), "<defaultSessionPrice> is not an element of <session>"},
+		{"repeated", doc(`<module><id>M</id><title>T</title><title>U</title></module>`), "<title> appears more than once"},
+		{"attribute", doc(`<module id="M"><title>T</title></module>`), `attribute id="M" is not in the schema`},
+		{"no title", doc(`<module><id>M</id></module>`), "<title> is missing"},
+		{"no module", doc(""), "<module> is missing"},
+		{"bad type", doc(`<module><id>M</id><title>T</title><type>Classroom</type></module>`), `"Classroom" is not one of`},
+		{"bad status", doc(`<module><id>M</id><title>T</title><session><status>open</status></session></module>`), `"open" is not one of`},
+		{"bad date", doc(`<module><id>M</id><title>T</title><session><start>05/09/2026</start></session></module>`), "not an xs:dateTime"},
+		{"bad seats", doc(`<module><id>M</id><title>T</title><session><seats>-1</seats></session></module>`), "not a whole number"},
+		{"bad currency", doc(`<module><id>M</id><title>T</title><price><currency>pounds</currency></price></module>`), "three-letter currency"},
+		{"end before start", doc(`<module><id>M</id><title>T</title><session><code>S</code><start>2026-09-05T09:00:00</start><end>2026-09-04T09:00:00</end></session></module>`), "start is not before end"},
+		{"other root", "<catalog><module><id>M</id><title>T</title></module></catalog>", "the root element is <catalog>"},
+		{"namespace", `<courses xmlns="urn:x"><module><id>M</id><title>T</title></module></courses>`, "namespace"},
+		{"text in a complex element", doc(`<module>stray<id>M</id><title>T</title></module>`), `holds text "stray"`},
+		{"not well-formed", "<courses><module>", "not well-formed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, base := serve(t, nil)
+			code, body, _ := post(t, base+"/ekp/contentHandler/courses", "u", key, tt.body)
+			if code != 200 {
+				t.Fatalf("status %d", code)
+			}
+			if tt.want == "" {
+				if body != "No Error Occurred\r\n" {
+					t.Fatalf("refused: %s", body)
+				}
+				if st := s.Stats(); st.Loaded["courses"] != 1 {
+					t.Errorf("not loaded: %+v", st)
+				}
+				return
+			}
+			if !strings.Contains(body, tt.want) || !strings.HasPrefix(body, "Error: ") {
+				t.Fatalf("answer %q, want an error with %q", body, tt.want)
+			}
+			if st := s.Stats(); st.Loaded["courses"] != 0 || st.Rejected["courses"] != 1 {
+				t.Errorf("a refused document counted as loaded: %+v", st)
+			}
+		})
+	}
+}
+
+// TestExporterOutputPassesTheSchema: the courses documents bulk export writes (its golden files)
+// are what the strict schema takes, and every module type the exporter writes is the schema's.
+func TestExporterOutputPassesTheSchema(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "coursesxml", "testdata", "*.golden.xml"))
+	if len(files) == 0 {
+		t.Fatal("no golden courses documents found")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, base := serve(t, nil)
+		if _, body, _ := post(t, base+"/ekp/contentHandler/courses", "u", key, string(b)); body != "No Error Occurred\r\n" {
+			t.Errorf("%s refused:\n%s", filepath.Base(f), body)
+		}
+	}
+	for _, code := range coursesxml.ModuleType.Codes() {
+		if msg := enumValue(moduleTypes)(code); msg != "" {
+			t.Errorf("the exporter writes module type %s", msg)
+		}
+	}
+	for _, code := range coursesxml.SessionStatus.Codes() {
+		if msg := enumValue(sessionStatuses)(code); msg != "" {
+			t.Errorf("the exporter writes session status %s", msg)
+		}
 	}
 }
