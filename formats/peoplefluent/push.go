@@ -456,7 +456,7 @@ func (s *pushRun) post(ctx context.Context, client *http.Client, body []byte, sa
 			case class == httpx.Success:
 				why, retry, unknown = "the answer broke off: "+rerr.Error(), safe, true
 			case code == http.StatusUnauthorized, code == http.StatusForbidden:
-				return res, &AuthError{Status: code, URL: s.url}
+				return res, &AuthError{Status: code, URL: s.url, User: p.user()}
 			case code == http.StatusNotFound, code == http.StatusMethodNotAllowed:
 				return res, &EndpointError{Status: code, URL: s.url}
 			case httpx.Redirected(resp) != nil:
