@@ -54,6 +54,7 @@ The base URL to push to is printed on standard output.`,
 	fs.StringVar(&o.KeyFile, "key-file", "", "read the key the sandbox expects from `PATH` instead of "+app.PFKeyEnv)
 	fs.StringVar(&o.SeedFile, "seed", "", "JSON `FILE` of known users, modules and facilities (default: built in)")
 	fs.StringVar(&o.ContextPath, "context-path", "/ekp/", "path of the LMS root")
+	fs.StringVar(&o.XSD, "xsd", "", "check courses bodies against your LMS's courses.xsd `FILE` with xmllint, not the built-in schema")
 	fs.StringVar(&o.AdminUser, "admin-user", "", "accept only this system user `NAME` (default: any non-empty name)")
 	fs.Float64Var(&o.ErrorShare, "error-share", 0, "share (0-1) of requests answered 500 at random")
 	fs.BoolVar(&o.EmptyAnswers, "empty-answers", false, "answer with empty bodies, like LMS 10.1 and earlier")

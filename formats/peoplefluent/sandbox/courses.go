@@ -19,7 +19,11 @@ func (s *Server) loadCourses(body []byte) string {
 		return "Error: " + err.Error() + ".\r\n"
 	}
 	var problems []string
-	if root.name.Local != coursesSchema.name {
+	if s.CheckCourses != nil {
+		for _, p := range s.CheckCourses(body) {
+			problems = append(problems, "Error: "+p)
+		}
+	} else if root.name.Local != coursesSchema.name {
 		problems = append(problems, fmt.Sprintf("Error: line %d: the root element is <%s>; the schema's is <%s>.", root.line, root.name.Local, coursesSchema.name))
 	} else {
 		checkSchema(root, &coursesSchema, "courses", &problems)

@@ -43,6 +43,10 @@ type Server struct {
 	// case: the LMS stores user IDs lower-case). Empty: any non-empty name, as the vendor's
 	// reference describes system authentication.
 	AdminUser string
+	// CheckCourses, if set, checks a well-formed courses body (no DOCTYPE) in place of the
+	// built-in strict schema (schema.go) and returns its problems: a customer's own courses.xsd
+	// (bulk sandbox peoplefluent --xsd) is the better judge. Called concurrently.
+	CheckCourses func(body []byte) []string
 	Seed      Seed
 
 	// ErrorShare is the share (0..1) of requests answered 500 before

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/bulkload/bulk/formats/coursesxml"
@@ -553,5 +554,45 @@ func TestExporterOutputPassesTheSchema(t *testing.T) {
 		if msg := enumValue(sessionStatuses)(code); msg != "" {
 			t.Errorf("the exporter writes session status %s", msg)
 		}
+	}
+}
+
+// TestCheckCoursesReplacesTheSchema: with CheckCourses set (a customer's courses.xsd), its
+// problems are the answer and the built-in schema is not applied; a DOCTYPE is still refused
+// before the body reaches it.
+func TestCheckCoursesReplacesTheSchema(t *testing.T) {
+	var (
+		mu   sync.Mutex
+		seen []string
+	)
+	s, base := serve(t, func(s *Server) {
+		s.CheckCourses = func(body []byte) []string {
+			mu.Lock()
+			seen = append(seen, string(body))
+			mu.Unlock()
+			if strings.Contains(string(body), "<bad/>") {
+				return []string{"courses.xml:1: element bad: Schemas validity error"}
+			}
+			return nil
+		}
+	})
+	url := base + "/ekp/contentHandler/courses"
+	// Not the built-in schema's layout, but the customer's schema takes it.
+	if _, body, _ := post(t, url, "u", key, `<courses><course code="C1"/></courses>`); body != "No Error Occurred\r\n" {
+		t.Errorf("the built-in schema was applied: %q", body)
+	}
+	if _, body, _ := post(t, url, "u", key, `<courses><bad/></courses>`); body != "Error: courses.xml:1: element bad: Schemas validity error\r\n" {
+		t.Errorf("answer %q", body)
+	}
+	if _, body, _ := post(t, url, "u", key, "<!DOCTYPE courses>\n<courses/>"); !strings.Contains(body, "DOCTYPE") {
+		t.Errorf("DOCTYPE answer %q", body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 {
+		t.Errorf("CheckCourses saw %d bodies, want 2 (not the DOCTYPE one)", len(seen))
+	}
+	if st := s.Stats(); st.Loaded["courses"] != 1 || st.Rejected["courses"] != 2 {
+		t.Errorf("loaded %d rejected %d", st.Loaded["courses"], st.Rejected["courses"])
 	}
 }
