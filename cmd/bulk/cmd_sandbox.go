@@ -31,7 +31,8 @@ against the key in ` + app.PFKeyEnv + ` or --key-file (when neither is given, it
 rehearsal key in a file only you can read and says where; the key itself is never printed), checks every row against the vendor's field
 tables and a seed of known users, learning modules and facilities, keeps what it loads, and answers
 as the LMS does: the rows with a problem echoed with the message in an added last column, or
-"No Error Occurred".
+"No Error Occurred". Bodies must have the documented Content-Type (text/plain for CSV, application/xml
+for courses; else 415); courses bodies must follow the vendor's module schema (or --xsd FILE).
 
 The built-in seed has users jsmith, adoe, mlee, pkhan, trainer1, trainer2, modules HS-101, FIRE-01,
 GDPR-2026, FL-WS, LEAD-PROG, FA-EXAM, facilities LON-01, MAN-02, ONLINE, and users that misbehave

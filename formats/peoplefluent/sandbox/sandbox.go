@@ -47,7 +47,7 @@ type Server struct {
 	// built-in strict schema (schema.go) and returns its problems: a customer's own courses.xsd
 	// (bulk sandbox peoplefluent --xsd) is the better judge. Called concurrently.
 	CheckCourses func(body []byte) []string
-	Seed      Seed
+	Seed         Seed
 
 	// ErrorShare is the share (0..1) of requests answered 500 before
 	// anything is loaded, chosen at random from RandSeed.
