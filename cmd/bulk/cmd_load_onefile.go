@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bulkload/bulk/formats/onefile/api"
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/internal/app"
 )
@@ -75,6 +76,7 @@ credentials.csv readable by you only.
 	fs.StringVar(&o.Mode, "mode", "create", "create (leave existing users alone), upsert (also update them) or update (only update)")
 	fs.IntVar(&o.Concurrency, "concurrency", 4, "requests in flight at once")
 	fs.IntVar(&o.Rate, "rate", 300, "most API calls per minute, all workers together (OneFile allows 300; --sandbox: 6000 unless given)")
+	fs.DurationVar(&o.Patience, "patience", api.DefaultPatience, "how long to wait out OneFile answering every call 429 before rows fail")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "read OneFile only and report what each row would do")
 	fs.StringVar(&o.State, "state", "", "run ledger `PATH` (default $XDG_STATE_HOME/bulk/ledger.db)")
 	fs.BoolVar(&o.Sandbox, "sandbox", false, "load into a OneFile sandbox started in this process (no account needed)")

@@ -48,11 +48,14 @@ type LoadOnefileOptions struct {
 	Mode        string // create, upsert or update
 	Concurrency int
 	Rate        int // calls per minute
-	DryRun      bool
-	State       string // the run ledger; "" for Deps.LedgerPath
-	Sandbox     bool   // load into a OneFile sandbox started in this process
-	Yes         bool   // confirm a load into live without asking
-	Drain       time.Duration
+	// Patience is how long a spell of 429s (every call refused) is waited out before rows fail;
+	// 0: api.DefaultPatience (10 minutes).
+	Patience time.Duration
+	DryRun   bool
+	State    string // the run ledger; "" for Deps.LedgerPath
+	Sandbox  bool   // load into a OneFile sandbox started in this process
+	Yes      bool   // confirm a load into live without asking
+	Drain    time.Duration
 	// AllowIdentityChange sends updates that would change a matched user's ULN or two of their
 	// names and date of birth (load.RuleIdentity); without it they are conflicts, not sent.
 	AllowIdentityChange bool
@@ -101,6 +104,9 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 	}
 	if o.Concurrency < 1 || o.Rate < 1 {
 		return nil, cannotRun(errors.New("--concurrency and --rate must be at least 1"), "")
+	}
+	if o.Patience < 0 {
+		return nil, cannotRun(errors.New("--patience must not be negative"), "Give how long a spell of 429 answers may last before rows fail, such as 10m.")
 	}
 	if len(o.Files) == 0 {
 		return nil, cannotRun(errors.New("no input files given"), "Give one or more .csv or .xlsx files, e.g. 'bulk load onefile --sandbox samples/term-start.xlsx'.")
@@ -174,7 +180,7 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget, led *ledger.Ledger, items []*load.Item, lockLater bool, note io.Writer, out *LoadOnefileOutcome) error {
 	rep := out.Report
 	client, err := api.New(api.Config{BaseURL: t.url, CustomerToken: t.token, RatePerMinute: o.Rate, Concurrency: o.Concurrency,
-		AllowInsecureHTTP: o.AllowInsecureHTTP})
+		Patience: o.Patience, AllowInsecureHTTP: o.AllowInsecureHTTP})
 	if err != nil {
 		return cannotRun(err, "")
 	}

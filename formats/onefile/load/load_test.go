@@ -539,3 +539,44 @@ func TestUnchangedRowsAgainstTarget(t *testing.T) {
 		})
 	}
 }
+
+// TestThrottleSpell: a spell of 429s shorter than the patience budget is waited out and every
+// row loads; one longer fails the rows still to send, each saying the budget was spent.
+func TestThrottleSpell(t *testing.T) {
+	for _, tt := range []struct {
+		spell, patience time.Duration
+		ok              bool
+	}{
+		{800 * time.Millisecond, 20 * time.Second, true},
+		{time.Minute, 300 * time.Millisecond, false},
+	} {
+		t.Run(fmt.Sprintf("spell=%v,patience=%v", tt.spell, tt.patience), func(t *testing.T) {
+			b := startSandbox(t, sandbox.Config{Faults: sandbox.FaultSpec{Throttle: tt.spell}})
+			c, err := api.New(api.Config{BaseURL: b.url, CustomerToken: b.CustomerToken(), RatePerMinute: -1,
+				MaxRetries: 2, BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, Patience: tt.patience})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.Close)
+			items := termStart(t, 3)
+			out, err := Run(context.Background(), items, Options{Client: NewAPIClient(c), APIRoot: b.url, Org: 5740,
+				Ledger: openLedger(t), Concurrency: 2})
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if b.Snapshot().Burst429 < 3*2 {
+				t.Fatalf("%d answers 429: the spell did not outlast MaxRetries", b.Snapshot().Burst429)
+			}
+			for _, r := range out.Results {
+				switch {
+				case tt.ok && r.Status != StatusOK:
+					t.Errorf("row %d: %s %s %q", r.Item.Row, r.Action, r.Status, r.Message)
+				case !tt.ok && r.Status == StatusOK:
+					t.Errorf("row %d loaded during a %v spell with %v patience", r.Item.Row, tt.spell, tt.patience)
+				case !tt.ok && r.Status == StatusFailed && !strings.Contains(r.Message, "patience budget"):
+					t.Errorf("row %d failed with %q, which does not say the patience budget was spent", r.Item.Row, r.Message)
+				}
+			}
+		})
+	}
+}

@@ -126,6 +126,7 @@ type Server struct {
 	assigned    map[Assignment]bool
 	seen        map[uint64]int // request fingerprint -> times seen
 	burstLeft   int
+	throttleEnd time.Time // end of the throttle fault's spell; zero until the first write
 	st          stats
 }
 
@@ -333,7 +334,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeMsg(w, http.StatusTooManyRequests, fmt.Sprintf("API calls quota exceeded: at most %d calls per %s", s.cfg.RateLimit, s.cfg.RateWindow))
 		return
 	}
-	if s.inBurst(draw.burst) {
+	if s.inBurst(draw.burst) || s.throttled(time.Now(), class == classWrite) {
 		s.count(func(st *stats) { st.burst429++ })
 		s.finish(ep, http.StatusTooManyRequests)
 		writeMsg(w, http.StatusTooManyRequests, "API calls quota exceeded (sandbox 429 burst)")
@@ -453,6 +454,24 @@ func (s *Server) inBurst(u float64) bool {
 		return true
 	}
 	return false
+}
+
+// throttled says whether a request at now falls in the throttle fault's
+// spell, which starts with the first write (so a load has read what it needs
+// and its rows meet the spell).
+func (s *Server) throttled(now time.Time, write bool) bool {
+	if s.cfg.Faults.Throttle <= 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.throttleEnd.IsZero() {
+		if !write {
+			return false
+		}
+		s.throttleEnd = now.Add(s.cfg.Faults.Throttle)
+	}
+	return now.Before(s.throttleEnd)
 }
 
 // checkSession says what is wrong with a session token, or "" if it is good.
