@@ -80,6 +80,7 @@ credentials.csv readable by you only.
 	fs.BoolVar(&o.DryRun, "dry-run", false, "read OneFile only and report what each row would do")
 	fs.StringVar(&o.State, "state", "", "run ledger `PATH` (default $XDG_STATE_HOME/bulk/ledger.db)")
 	fs.BoolVar(&o.Sandbox, "sandbox", false, "load into a OneFile sandbox started in this process (no account needed)")
+	fs.StringVar(&o.Keychain, "keychain", "", "with --sandbox: on (default; creates answer no user ID or password) or off (2024)")
 	fs.BoolVar(&o.Yes, "yes", false, "confirm a load into live without asking")
 	fs.DurationVar(&o.Drain, "drain", 30*time.Second, "after Ctrl-C, how long calls in flight may take to finish")
 	fs.BoolVar(&o.AllowIdentityChange, "allow-identity-change", false, "send updates that change a matched user's ULN, or two of their names and date of birth (else: conflict, not sent)")
@@ -120,6 +121,9 @@ func renderLoadOnefile(a *App, o *app.LoadOnefileOptions, out *app.LoadOnefileOu
 		}
 		if out.Credentials != "" {
 			fmt.Fprintf(a.Stderr, "OneFile returned %d new logins: they are in %s (readable by you only). Hand them over securely, then delete the file.\n", len(out.Load.Credentials), out.Credentials)
+		}
+		if out.Load.Keychain {
+			fmt.Fprintln(a.Stderr, "OneFile returned no logins (the centre's keychain setting is on): each new user gets an e-mail from OneFile to verify their account.")
 		}
 		if n := len(out.Load.LostLogins); n > 0 {
 			fmt.Fprintf(a.Stderr, "%d new %s created but OneFile's answer with the login was lost (%s): reset %s password in OneFile before handing it over.\n",

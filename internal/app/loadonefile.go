@@ -54,7 +54,10 @@ type LoadOnefileOptions struct {
 	DryRun   bool
 	State    string // the run ledger; "" for Deps.LedgerPath
 	Sandbox  bool   // load into a OneFile sandbox started in this process
-	Yes      bool   // confirm a load into live without asking
+	// Keychain is the --sandbox's keychain setting: "on" (default, as the 2026 guide: creates
+	// answer no ID or password) or "off" (the 2024 behaviour).
+	Keychain string
+	Yes      bool // confirm a load into live without asking
 	Drain    time.Duration
 	// AllowIdentityChange sends updates that would change a matched user's ULN or two of their
 	// names and date of birth (load.RuleIdentity); without it they are conflicts, not sent.
@@ -291,8 +294,18 @@ func (o *LoadOnefileOptions) target(d *Deps) (*onefileTarget, error) {
 		return nil, cannotRun(errors.New("say where to load: give one of --url, --env or --sandbox"),
 			"Try 'bulk load onefile --sandbox FILE' to rehearse with no account, or --env beta with a token from OneFile support.")
 	}
+	if o.Keychain != "" && !o.Sandbox {
+		return nil, cannotRun(errors.New("--keychain is a setting of the sandbox: it goes with --sandbox"), "A real OneFile's keychain is set by the centre; 'bulk probe onefile' reports it.")
+	}
 	if o.Sandbox {
-		box := sandbox.New(sandbox.Config{})
+		keychain := true
+		if o.Keychain != "" {
+			var err error
+			if keychain, err = sandbox.ParseKeychain(o.Keychain); err != nil {
+				return nil, cannotRun(err, "")
+			}
+		}
+		box := sandbox.New(sandbox.Config{Keychain: keychain})
 		url, shutdown, err := box.Start("127.0.0.1:0")
 		if err != nil {
 			return nil, cannotRun(err, "")

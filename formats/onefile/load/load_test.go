@@ -580,3 +580,39 @@ func TestThrottleSpell(t *testing.T) {
 		})
 	}
 }
+
+// TestKeychainSearchLag: with the keychain on a create answers no ID, and OneFile's search lists
+// a new user only after a while (lag). The load searches again with backoff within FindNewWait:
+// every learner and assignment goes through; with no wait, the rows naming new staff are not sent.
+func TestKeychainSearchLag(t *testing.T) {
+	for _, tt := range []struct {
+		wait time.Duration
+		ok   bool
+	}{
+		{10 * time.Second, true},
+		{-1, false},
+	} {
+		t.Run(fmt.Sprintf("wait=%v", tt.wait), func(t *testing.T) {
+			b := startSandbox(t, sandbox.Config{Keychain: true, Faults: sandbox.FaultSpec{Lag: 700 * time.Millisecond}})
+			items := termStart(t, 4)
+			out, _ := runLoad(t, b, items, Options{Ledger: openLedger(t), Concurrency: 2, FindNewWait: tt.wait})
+			bad := 0
+			for _, r := range out.Results {
+				if r.Status != StatusOK || r.Action != ActAssign && r.OneFileID == "" {
+					bad++
+					if tt.ok {
+						t.Errorf("%s row %d: %s %s %q (id %q)", r.Item.Src.Sheet, r.Item.Row, r.Action, r.Status, r.Message, r.OneFileID)
+					}
+				}
+			}
+			if !tt.ok && bad == 0 {
+				t.Errorf("with no second search every row loaded: the lag did not hide the new users")
+			}
+			if tt.ok {
+				checkOnce(t, b, items)
+			} else if d := b.Snapshot().Duplicates(); len(d) > 0 {
+				t.Errorf("sandbox holds duplicates: %+v", d)
+			}
+		})
+	}
+}

@@ -91,10 +91,24 @@ func (m SearchMode) String() string {
 	return string(m)
 }
 
-// DefaultConfig is the configuration that imitates OneFile: 300 calls per
-// rolling minute, 24-hour sessions, keychain off, the default seed.
+// DefaultConfig is the configuration that imitates OneFile as its newest
+// guide describes it: 300 calls per rolling minute, 24-hour sessions, the
+// keychain on (a create answers no user ID and no password, so a rehearsal
+// takes the find-the-new-user path a live load takes), the default seed.
 func DefaultConfig() Config {
-	return Config{RateLimit: 300, RateWindow: time.Minute, SessionTTL: 24 * time.Hour}
+	return Config{RateLimit: 300, RateWindow: time.Minute, SessionTTL: 24 * time.Hour, Keychain: true}
+}
+
+// ParseKeychain reads a keychain setting: on (the 2026 guide) or off (the
+// 2024 guide: a create answers the new user's ID, username and password).
+func ParseKeychain(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "on", "true", "yes":
+		return true, nil
+	case "off", "false", "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("--keychain %q: say on (creates answer no user ID or password, as the 2026 guide says) or off (the 2024 behaviour)", s)
 }
 
 // MaxPageSize is the largest pageSize a paged search accepts.
