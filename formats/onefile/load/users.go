@@ -384,7 +384,9 @@ func (l *loader) findNewIDs(ctx context.Context, ws []*work) error {
 			if wait < 0 || time.Now().Add(d).After(deadline) || !sleep(ctx, d) {
 				break
 			}
-			l.logf("%d new user(s) not listed by OneFile's search yet; searching again", len(need))
+			if round == 2 {
+				l.logf("%d new user(s) not listed by OneFile's search yet (its index lags behind creates): searching again for up to %v", len(need), wait)
+			}
 		}
 		var err error
 		if need, err = l.findNew(ctx, need); err != nil {
