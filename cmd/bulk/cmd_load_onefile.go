@@ -133,6 +133,9 @@ func renderLoadOnefile(a *App, o *app.LoadOnefileOptions, out *app.LoadOnefileOu
 			fmt.Fprintf(a.Stderr, "The logins of an earlier run in this report folder were kept: they are now in %s.\n", out.KeptCredentials)
 		}
 	}
+	if out.AtRealLimit != "" && !o.Quiet {
+		fmt.Fprintf(a.Stderr, "Rehearsal: %s (OneFile's limit; the sandbox has none).\n", out.AtRealLimit)
+	}
 	if out.Sandbox != nil && out.Load != nil {
 		fmt.Fprintln(a.Stdout)
 		_ = out.Sandbox.WriteSummary(a.Stdout)

@@ -92,6 +92,32 @@ type LoadOnefileOutcome struct {
 	Busy bool
 	// Sandbox is what the in-process sandbox holds at the end (--sandbox).
 	Sandbox *sandbox.Snapshot
+	// AtRealLimit says, for a --sandbox load (which runs unpaced), how long the same calls
+	// would take at OneFile's documented limit: "at 300 calls a minute this load would take
+	// about 17 s". Empty otherwise.
+	AtRealLimit string
+}
+
+// OneFileRateLimit is the calls a minute OneFile documents.
+const OneFileRateLimit = 300
+
+// atRealLimit is how long calls take at OneFile's limit, said for people. The pacing sends
+// them evenly at the limit, so the time is the calls over the rate; the calls themselves
+// (latency) overlap with it on several workers and are left out.
+func atRealLimit(calls int64) string {
+	d := (time.Duration(calls) * time.Minute / OneFileRateLimit).Round(time.Second)
+	var took string
+	switch {
+	case d < time.Second:
+		took = "a second"
+	case d < 2*time.Minute:
+		took = fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
+	case d < 2*time.Hour:
+		took = fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
+	default:
+		took = fmt.Sprintf("%.1f h", d.Hours())
+	}
+	return fmt.Sprintf("at %d calls a minute this load would take about %s", OneFileRateLimit, took)
 }
 
 // ResultsFile is the load's results.csv.
@@ -175,6 +201,9 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 	if t.box != nil {
 		snap := t.box.Snapshot()
 		out.Sandbox = &snap
+		if out.Load != nil && !out.DryRun {
+			out.AtRealLimit = atRealLimit(out.Stats.Calls)
+		}
 	}
 	return out, err
 }
