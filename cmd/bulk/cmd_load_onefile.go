@@ -117,7 +117,7 @@ func renderLoadOnefile(a *App, o *app.LoadOnefileOptions, out *app.LoadOnefileOu
 		if msg := nothingChanged("load", out.Counts, out.RejectsFile()); msg != "" && !anyGone(out.Load) {
 			fmt.Fprintf(a.Stderr, "%s Results: %s\n", msg, out.ResultsFile())
 		} else {
-			fmt.Fprintln(a.Stderr, loadSummary(out))
+			fmt.Fprintln(a.Stderr, out.Summary())
 		}
 		if out.Credentials != "" {
 			fmt.Fprintf(a.Stderr, "OneFile returned %d new logins: they are in %s (readable by you only). Hand them over securely, then delete the file.\n", len(out.Load.Credentials), out.Credentials)

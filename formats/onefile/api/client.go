@@ -54,6 +54,9 @@ type Client struct {
 	// with 429 and none since was accepted (unix nanoseconds; 0: not
 	// throttled). Client-wide: one worker's success ends the spell for all.
 	throttledSince atomic.Int64
+
+	rateMu  sync.Mutex
+	rateHdr map[string]string // rate-limit headers seen (RateLimitHeaders)
 }
 
 // maxUnsettled bounds the fingerprints kept; past it they are forgotten
@@ -441,6 +444,7 @@ func (c *Client) attempt(ctx context.Context, r request, payload []byte, session
 		return nil, httpx.ClassifyError(err, true), c.netError(r, actx, err)
 	}
 	c.log.Debug("onefile call", "method", r.method, "path", r.path, "status", resp.StatusCode, "elapsed", time.Since(start))
+	c.noteRateHeaders(resp.Header)
 	return &answer{status: resp.StatusCode, body: data, hdr: resp.Header, redirect: httpx.Redirected(resp)}, httpx.ClassifyStatus(resp.StatusCode), nil
 }
 

@@ -43,6 +43,10 @@ type Config struct {
 	// MaxRetries is how many times a failed call is tried again; default 6;
 	// negative: never.
 	MaxRetries int
+	// AssignPath is whose ID goes in the path of POST /User/{id}/Assign:
+	// AssignPathAssignee (default) or AssignPathLearner, as a target profile
+	// written by bulk probe says.
+	AssignPath string
 	// Patience is how long the client goes on when OneFile answers every
 	// call with 429 Too Many Requests: a 429 does not use up MaxRetries
 	// while the throttling (no call of this client accepted) has lasted

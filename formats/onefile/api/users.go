@@ -143,11 +143,21 @@ func (c *Client) GetUser(ctx context.Context, id int) (User, error) {
 // POST /User/{id}/Assign. onefile-api.md: the 2026 guide says {id} "is the
 // learner userID", yet the body carries LearnerID, and every public client
 // puts the ASSIGNEE (assessor, IQA, employer, observer) in the path and the
-// learner in the body. We follow the clients; change it here if OneFile
-// proves otherwise.
-func assignPath(assigneeID int, _ Assignment) string {
+// learner in the body. We follow the clients (AssignPathAssignee, the
+// default); a target profile that bulk probe settled otherwise says
+// AssignPathLearner (Config.AssignPath).
+func assignPath(reading string, assigneeID int, a Assignment) string {
+	if reading == AssignPathLearner {
+		return fmt.Sprintf("/User/%d/Assign", a.LearnerID)
+	}
 	return fmt.Sprintf("/User/%d/Assign", assigneeID)
 }
+
+// The readings of POST /User/{id}/Assign's {id}.
+const (
+	AssignPathAssignee = "assignee" // the user being assigned (public clients; the default)
+	AssignPathLearner  = "learner"  // the learner (the 2026 guide's wording)
+)
 
 // Assign assigns user assigneeID (an assessor, IQA, employer or observer) to
 // a learner at a level (POST /User/{id}/Assign).
@@ -161,7 +171,7 @@ func (c *Client) Assign(ctx context.Context, assigneeID int, a Assignment) error
 	if err := checkAssign(assigneeID, a); err != nil {
 		return err
 	}
-	_, err := c.call(ctx, request{method: http.MethodPost, path: assignPath(assigneeID, a), body: a, kind: deduplicated})
+	_, err := c.call(ctx, request{method: http.MethodPost, path: assignPath(c.cfg.AssignPath, assigneeID, a), body: a, kind: deduplicated})
 	if ae, ok := err.(*APIError); ok && isAlreadyAssigned(ae.Status, ae.Message) {
 		ae.alreadyAssigned = true
 	}
