@@ -16,6 +16,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/api"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/load"
+	"github.com/bulkload/bulk/formats/onefile/profile"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/internal/target"
@@ -211,8 +212,12 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 // send loads the validated rows (items) and puts what became of them into the report.
 func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget, led *ledger.Ledger, items []*load.Item, lockLater bool, note io.Writer, out *LoadOnefileOutcome) error {
 	rep := out.Report
+	prof, err := o.profile(d, t, note)
+	if err != nil {
+		return err
+	}
 	client, err := api.New(api.Config{BaseURL: t.url, CustomerToken: t.token, RatePerMinute: o.Rate, Concurrency: o.Concurrency,
-		Patience: o.Patience, AllowInsecureHTTP: o.AllowInsecureHTTP})
+		Patience: o.Patience, AllowInsecureHTTP: o.AllowInsecureHTTP, AssignPath: prof.Assign()})
 	if err != nil {
 		return cannotRun(err, "")
 	}
@@ -264,6 +269,9 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	}
 	lout, lerr := load.Run(ctx, items, lo)
 	prog.finish()
+	if prof != nil && lout.Keychain && !prof.KeychainOn && note != nil {
+		fmt.Fprintf(note, "OneFile answered creates as with the keychain on, but the target profile says off: run 'bulk probe onefile' again to refresh it.\n")
+	}
 	out.Load, out.Stats = lout, client.Stats()
 	// The loader's failures go into the report from its results, now that it has ended.
 	for i := range lout.Results {
@@ -301,6 +309,27 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 		return cannotRun(fmt.Errorf("the load stopped: %w", lerr), "What was done is recorded; fix the cause and run the same command again.")
 	}
 	return nil
+}
+
+// profile reads the target profile of the load's target (none for an in-process sandbox, or
+// while the organisation is not yet known) and says what the load takes from it.
+func (o *LoadOnefileOptions) profile(d *Deps, t *onefileTarget, note io.Writer) (*profile.Profile, error) {
+	if t.box != nil || o.Org == 0 {
+		return nil, nil
+	}
+	dir, err := profileDir(d, o.State)
+	if err != nil {
+		return nil, err
+	}
+	p, err := profile.Read(dir, t.url, o.Org)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	if p != nil && note != nil {
+		fmt.Fprintf(note, "Target profile (probed %s): keychain %s, user search answers %d fields, assignment path %s.\n",
+			p.ProbedAt.Format("2006-01-02"), map[bool]string{true: "on", false: "off"}[p.KeychainOn], len(p.SearchFields), p.AssignPath)
+	}
+	return p, nil
 }
 
 // onefileTarget is where a load goes.

@@ -38,6 +38,15 @@ type Profile struct {
 	RateLimitHeaders map[string]string `yaml:"rate_limit_headers,omitempty"`
 }
 
+// Assign is the reading of the assignment path the profile settled, for api.Config.AssignPath:
+// "" (the client's default, the assignee) when p is nil or the path is unknown.
+func (p *Profile) Assign() string {
+	if p == nil || p.AssignPath == "unknown" {
+		return ""
+	}
+	return p.AssignPath
+}
+
 // Dir is where profiles live: profiles/ beside the ledger.
 func Dir(ledgerPath string) string { return filepath.Join(filepath.Dir(ledgerPath), "profiles") }
 
