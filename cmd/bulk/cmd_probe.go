@@ -29,6 +29,8 @@ placements, standards and units. It writes the target profile (profiles/ beside 
 loads into this target read. The assignment path stays "unknown" (loads use the assignee).
 
 ` + exitStatusHelp,
+		Example: `  BULK_ONEFILE_TOKEN=... bulk probe onefile --env beta --org 5740
+  bulk probe onefile --url http://127.0.0.1:8089/api/v2.1 --org 5740 --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "text" && format != "json" {
