@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -614,5 +615,29 @@ func TestKeychainSearchLag(t *testing.T) {
 				t.Errorf("sandbox holds duplicates: %+v", d)
 			}
 		})
+	}
+}
+
+// TestZeroCodesLoad: a learner with ProviderID and LearnerStatusID 0 and a CreatedOn with its time
+// loads into the (strict) sandbox, which answers them back as sent.
+func TestZeroCodesLoad(t *testing.T) {
+	b := startSandbox(t, sandbox.Config{})
+	items := validated(t, []string{"Role=1;FirstName=Zed;LastName=Zero;Email=zed@learner.example;MISID=Z-1;DefaultAssessorID=1001;" +
+		"ClassroomID=101;PlacementID=203;ProviderID=0;LearnerStatusID=0;CreatedOn=2026-09-01T09:30:00Z"}, nil)
+	out, _ := runLoad(t, b, items, Options{Ledger: openLedger(t), Concurrency: 1})
+	r := out.Results[0]
+	if r.Status != StatusOK || r.OneFileID == "" {
+		t.Fatalf("%s %s %q", r.Action, r.Status, r.Message)
+	}
+	id, _ := strconv.Atoi(r.OneFileID)
+	u, err := newClient(t, b).GetUser(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ProviderID == nil || *u.ProviderID != 0 || u.LearnerStatusID == nil || *u.LearnerStatusID != 0 {
+		t.Errorf("ProviderID %v, LearnerStatusID %v: the 0s were not sent", u.ProviderID, u.LearnerStatusID)
+	}
+	if got := u.CreatedOn.UTC().Format(time.RFC3339); got != "2026-09-01T09:30:00Z" {
+		t.Errorf("CreatedOn %s: its time was lost", got)
 	}
 }
