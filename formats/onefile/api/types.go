@@ -202,20 +202,20 @@ func (u *UnitID) UnmarshalJSON(b []byte) error {
 // ClassroomID and PlacementID; employers (40) and observers (45) also
 // PlacementID. Fields from DefaultAssessorID on, PlacementID aside, are for learners only.
 type UserFields struct {
-	OrganisationID int    `json:"OrganisationID,omitempty"`
-	Role           Role   `json:"Role,omitempty"`
-	FirstName      string `json:"FirstName,omitempty"`
-	LastName       string `json:"LastName,omitempty"`
-	Email          string `json:"Email,omitempty"`
-	PlacementID    int    `json:"PlacementID,omitempty"`
-	MISID          string `json:"MISID,omitempty"`
+	OrganisationID int       `json:"OrganisationID,omitempty"`
+	Role           Role      `json:"Role,omitempty"`
+	FirstName      string    `json:"FirstName,omitempty"`
+	LastName       string    `json:"LastName,omitempty"`
+	Email          string    `json:"Email,omitempty"`
+	PlacementID    int       `json:"PlacementID,omitempty"`
+	MISID          string    `json:"MISID,omitempty"`
 	CreatedOn      Timestamp `json:"CreatedOn,omitzero"` // a moment: its time is kept
-	MobileNumber   string `json:"MobileNumber,omitempty"`
-	Telephone      string `json:"Telephone,omitempty"`
-	Website        string `json:"Website,omitempty"`
-	WorkAddress    string `json:"WorkAddress,omitempty"`
-	HomeAddress    string `json:"HomeAddress,omitempty"`
-	DOB            Date   `json:"DOB,omitzero"`
+	MobileNumber   string    `json:"MobileNumber,omitempty"`
+	Telephone      string    `json:"Telephone,omitempty"`
+	Website        string    `json:"Website,omitempty"`
+	WorkAddress    string    `json:"WorkAddress,omitempty"`
+	HomeAddress    string    `json:"HomeAddress,omitempty"`
+	DOB            Date      `json:"DOB,omitzero"`
 
 	// Learners only.
 	DefaultAssessorID int    `json:"DefaultAssessorID,omitempty"`
