@@ -144,13 +144,18 @@ func (c *Client) GetUser(ctx context.Context, id int) (User, error) {
 // learner userID", yet the body carries LearnerID, and every public client
 // puts the ASSIGNEE (assessor, IQA, employer, observer) in the path and the
 // learner in the body. We follow the clients (AssignPathAssignee, the
-// default); a target profile that bulk probe settled otherwise says
-// AssignPathLearner (Config.AssignPath).
-func assignPath(reading string, assigneeID int, a Assignment) string {
+// default); a target profile that settled otherwise says AssignPathLearner
+// (Config.AssignPath). Read literally, the guide's body has no place for
+// the assignee but "LearnerID": the learner reading therefore swaps the two,
+// learner in the path and assignee in the body's LearnerID. The body to send
+// comes back with the path.
+func assignPath(reading string, assigneeID int, a Assignment) (string, Assignment) {
 	if reading == AssignPathLearner {
-		return fmt.Sprintf("/User/%d/Assign", a.LearnerID)
+		learner := a.LearnerID
+		a.LearnerID = assigneeID
+		return fmt.Sprintf("/User/%d/Assign", learner), a
 	}
-	return fmt.Sprintf("/User/%d/Assign", assigneeID)
+	return fmt.Sprintf("/User/%d/Assign", assigneeID), a
 }
 
 // The readings of POST /User/{id}/Assign's {id}.
@@ -171,7 +176,8 @@ func (c *Client) Assign(ctx context.Context, assigneeID int, a Assignment) error
 	if err := checkAssign(assigneeID, a); err != nil {
 		return err
 	}
-	_, err := c.call(ctx, request{method: http.MethodPost, path: assignPath(c.cfg.AssignPath, assigneeID, a), body: a, kind: deduplicated})
+	path, body := assignPath(c.cfg.AssignPath, assigneeID, a)
+	_, err := c.call(ctx, request{method: http.MethodPost, path: path, body: body, kind: deduplicated})
 	if ae, ok := err.(*APIError); ok && isAlreadyAssigned(ae.Status, ae.Message) {
 		ae.alreadyAssigned = true
 	}
