@@ -26,7 +26,10 @@ func newProbeOnefileCmd(a *App) *cobra.Command {
 the organisation (--org) reports the keychain setting, the rate-limit headers, which fields a user
 search answers (search_fields) and whether GET /User/{id} answers more, and counts classrooms,
 placements, standards and units. It writes the target profile (profiles/ beside the ledger) that
-loads into this target read. The assignment path stays "unknown" (loads use the assignee).
+loads into this target read. The assignment path stays "unknown" (loads use the assignee) unless
+--write-test (refused for live) creates a throwaway assessor and learner named bulk-probe-* and
+tries the assignment with the assessor in the path, then with the learner; it says which users
+to archive afterwards.
 
 ` + exitStatusHelp,
 		Example: `  BULK_ONEFILE_TOKEN=... bulk probe onefile --env beta --org 5740
@@ -57,5 +60,6 @@ loads into this target read. The assignment path stays "unknown" (loads use the 
 	fs.StringVar(&o.State, "state", "", "run ledger `PATH` whose folder holds profiles/ (default $XDG_STATE_HOME/bulk/ledger.db)")
 	fs.BoolVar(&o.AllowInsecureHTTP, "insecure-http", false, "allow a plain http:// --url to another host")
 	fs.StringVar(&format, "format", "text", "output format: text or json (for scripts)")
+	fs.BoolVar(&o.WriteTest, "write-test", false, "create a throwaway assessor and learner (bulk-probe-*) to settle the assignment path; refused for live")
 	return cmd
 }

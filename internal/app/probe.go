@@ -19,6 +19,9 @@ type ProbeOnefileOptions struct {
 	TokenFile         string // else $BULK_ONEFILE_TOKEN
 	State             string // the ledger whose folder holds profiles/; "" for Deps.LedgerPath
 	AllowInsecureHTTP bool
+	// WriteTest creates a throwaway assessor and learner and settles the assignment path
+	// (refused for live).
+	WriteTest bool
 }
 
 // ProbeOrg is an organisation the token sees.
@@ -51,6 +54,8 @@ type ProbeResult struct {
 	// AssignPath is whose ID POST /User/{id}/Assign takes: assignee, learner, or unknown when
 	// no probe with a write test has settled it.
 	AssignPath string `json:"assign_path"`
+	// WriteTest is what --write-test did (nil without it).
+	WriteTest *ProbeWriteTest `json:"write_test,omitempty"`
 	// Profile is the target profile written, which loads into this target read.
 	Profile string `json:"profile"`
 	Calls   int64  `json:"api_calls"`
@@ -63,6 +68,9 @@ func ProbeOnefile(ctx context.Context, d Deps, o ProbeOnefileOptions) (*ProbeRes
 	t, err := lo.target(&d)
 	if err != nil {
 		return nil, err
+	}
+	if o.WriteTest && t.live {
+		return nil, cannotRun(errors.New("--write-test creates users: it is refused for OneFile live"), "Probe beta or practice with --write-test; their answer holds for live. Without --write-test the probe only reads.")
 	}
 	c, err := api.New(api.Config{BaseURL: t.url, CustomerToken: t.token, AllowInsecureHTTP: o.AllowInsecureHTTP, Patience: -1})
 	if err != nil {
@@ -138,6 +146,25 @@ func ProbeOnefile(ctx context.Context, d Deps, o ProbeOnefileOptions) (*ProbeRes
 	if err := count("units", len(uns), err); err != nil {
 		return res, err
 	}
+	if o.WriteTest {
+		first := func(n int, id func(int) int) int {
+			if n == 0 {
+				return 0
+			}
+			return id(0)
+		}
+		cl := first(len(cls), func(i int) int { return cls[i].ID })
+		pl := first(len(pls), func(i int) int { return pls[i].ID })
+		var werr error
+		res.AssignPath, res.WriteTest, werr = writeTest(ctx, c, org, cl, pl, d.now().UTC().Format("20060102-150405"))
+		if werr != nil {
+			hint := ""
+			if res.WriteTest != nil && res.WriteTest.Cleanup != "" {
+				hint = "Test users were made: " + res.WriteTest.Cleanup + "."
+			}
+			return res, cannotRun(fmt.Errorf("write test: %w", werr), hint)
+		}
+	}
 	res.RateLimitHeaders = c.RateLimitHeaders()
 	res.Calls = c.Stats().Calls
 
@@ -146,7 +173,7 @@ func ProbeOnefile(ctx context.Context, d Deps, o ProbeOnefileOptions) (*ProbeRes
 		return res, err
 	}
 	// A probe that only reads cannot settle the assignment path: keep what an earlier one settled.
-	if old, err := profile.Read(dir, t.url, org); err == nil && old != nil && old.AssignPath != "" {
+	if old, err := profile.Read(dir, t.url, org); !o.WriteTest && err == nil && old != nil && old.AssignPath != "" {
 		res.AssignPath = old.AssignPath
 	}
 	p := &profile.Profile{APIRoot: t.url, Organisation: org, ProbedAt: d.now().UTC(), KeychainOn: res.KeychainOn,
@@ -202,5 +229,11 @@ func (r *ProbeResult) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "Rate-limit headers: %s\n", strings.Join(hs, "; "))
 	}
 	fmt.Fprintf(w, "Assignment path: %s\n", r.AssignPath)
+	if wt := r.WriteTest; wt != nil {
+		for _, a := range wt.Tried {
+			fmt.Fprintf(w, "  tried the %s in the path: %s\n", a.Reading, a.Answer)
+		}
+		fmt.Fprintf(w, "Test users left: %s\n", wt.Cleanup)
+	}
 	fmt.Fprintf(w, "Target profile: %s (%d API calls, all reads)\n", r.Profile, r.Calls)
 }

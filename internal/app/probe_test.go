@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -104,18 +105,21 @@ func TestProbeOnefileBadToken(t *testing.T) {
 }
 
 // TestLoadReadsProfile: a load into a probed target reads its profile and says so; the
-// assignment path the profile settles is the one the client uses (with "learner" the sandbox,
-// which takes the assignee in the path, refuses every assignment; with "assignee" they go).
+// assignment path the profile settles is the one the client uses: a sandbox that takes the
+// assignee in the path refuses the learner reading and takes the assignee one, and one that
+// takes the learner in the path (the newer guide's wording) takes the learner reading.
 func TestLoadReadsProfile(t *testing.T) {
 	for _, tt := range []struct {
-		path     string
-		assigned int
+		path          string
+		learnerInPath bool // the sandbox's reading
+		assigned      int
 	}{
-		{"assignee", 1},
-		{"learner", 0},
+		{"assignee", false, 1},
+		{"learner", false, 0},
+		{"learner", true, 1},
 	} {
-		t.Run(tt.path, func(t *testing.T) {
-			box := sandbox.New(sandbox.Config{Keychain: true, CustomerToken: "probe-token-2"})
+		t.Run(fmt.Sprintf("%s,sandbox-learner-in-path=%v", tt.path, tt.learnerInPath), func(t *testing.T) {
+			box := sandbox.New(sandbox.Config{Keychain: true, CustomerToken: "probe-token-2", AssignLearnerInPath: tt.learnerInPath})
 			url, shutdown, err := box.Start("127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
@@ -147,9 +151,64 @@ func TestLoadReadsProfile(t *testing.T) {
 			if !strings.Contains(stderr.String(), "Target profile (probed") || !strings.Contains(stderr.String(), "assignment path "+tt.path) {
 				t.Errorf("the load does not say it read the profile:\n%s", stderr.String())
 			}
-			if n := len(box.Snapshot().Assignments); n != tt.assigned {
-				t.Errorf("assign_path %s: %d assignments on the sandbox, want %d\n%s", tt.path, n, tt.assigned, stderr.String())
+			as := box.Snapshot().Assignments
+			if len(as) != tt.assigned {
+				t.Errorf("assign_path %s: %d assignments on the sandbox, want %d\n%s", tt.path, len(as), tt.assigned, stderr.String())
+			}
+			if len(as) == 1 && (as[0].AssigneeID != 1001 || as[0].LearnerID != 1010) {
+				t.Errorf("assigned %+v, want assessor 1001 to learner 1010", as[0])
 			}
 		})
+	}
+}
+
+// TestProbeWriteTest: --write-test settles the assignment path against a sandbox that takes the
+// assignee in the path and against one that takes the learner (the newer guide's reading), in
+// both keychain settings; and is refused for live before anything is sent.
+func TestProbeWriteTest(t *testing.T) {
+	for _, tt := range []struct {
+		learnerInPath, keychain bool
+		want                    string
+		tries                   int
+	}{
+		{false, true, "assignee", 1},
+		{true, true, "learner", 2},
+		{true, false, "learner", 2},
+	} {
+		t.Run(tt.want+map[bool]string{true: ",keychain", false: ""}[tt.keychain], func(t *testing.T) {
+			box := sandbox.New(sandbox.Config{Keychain: tt.keychain, AssignLearnerInPath: tt.learnerInPath, CustomerToken: "probe-token-3",
+				Faults: sandbox.FaultSpec{Lag: 300 * time.Millisecond}})
+			url, shutdown, err := box.Start("127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer shutdown(context.Background())
+			state := filepath.Join(t.TempDir(), "ledger.db")
+			d := Deps{Getenv: func(k string) string { return map[string]string{TokenEnv: "probe-token-3"}[k] }}
+			res, err := ProbeOnefile(context.Background(), d, ProbeOnefileOptions{URL: url, Org: 5740, State: state, WriteTest: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.AssignPath != tt.want || res.WriteTest == nil || len(res.WriteTest.Tried) != tt.tries {
+				t.Fatalf("assign_path %q, write test %+v", res.AssignPath, res.WriteTest)
+			}
+			if len(box.Snapshot().Assignments) != 1 || !strings.Contains(res.WriteTest.Cleanup, "bulk-probe-L-") {
+				t.Errorf("assignments %v, cleanup %q", box.Snapshot().Assignments, res.WriteTest.Cleanup)
+			}
+			p, err := profile.Read(profile.Dir(state), res.APIRoot, 5740)
+			if err != nil || p == nil || p.AssignPath != tt.want {
+				t.Fatalf("profile %+v %v", p, err)
+			}
+			// A later read-only probe keeps the settled path.
+			res, err = ProbeOnefile(context.Background(), d, ProbeOnefileOptions{URL: url, Org: 5740, State: state})
+			if err != nil || res.AssignPath != tt.want {
+				t.Errorf("read-only probe after: %q %v", res.AssignPath, err)
+			}
+		})
+	}
+	d := Deps{Getenv: func(k string) string { return map[string]string{TokenEnv: "x"}[k] }}
+	_, err := ProbeOnefile(context.Background(), d, ProbeOnefileOptions{Env: "live", Org: 5740, WriteTest: true})
+	if err == nil || !strings.Contains(err.Error(), "refused for OneFile live") {
+		t.Errorf("--write-test on live: %v", err)
 	}
 }

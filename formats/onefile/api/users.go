@@ -173,10 +173,17 @@ const (
 // assignment exists. An assignment that already existed before the call
 // also matches ErrAlreadyAssigned, with AssignedByUs false.
 func (c *Client) Assign(ctx context.Context, assigneeID int, a Assignment) error {
+	return c.AssignAs(ctx, c.cfg.AssignPath, assigneeID, a)
+}
+
+// AssignAs is Assign with the given reading of the path (AssignPathAssignee
+// or AssignPathLearner) instead of Config.AssignPath: for bulk probe's
+// write test, which tries both.
+func (c *Client) AssignAs(ctx context.Context, reading string, assigneeID int, a Assignment) error {
 	if err := checkAssign(assigneeID, a); err != nil {
 		return err
 	}
-	path, body := assignPath(c.cfg.AssignPath, assigneeID, a)
+	path, body := assignPath(reading, assigneeID, a)
 	_, err := c.call(ctx, request{method: http.MethodPost, path: path, body: body, kind: deduplicated})
 	if ae, ok := err.(*APIError); ok && isAlreadyAssigned(ae.Status, ae.Message) {
 		ae.alreadyAssigned = true

@@ -303,6 +303,10 @@ func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request) {
 	} else {
 		a.LearnerID = *body.LearnerID
 	}
+	if s.cfg.AssignLearnerInPath {
+		a.AssigneeID, a.LearnerID = a.LearnerID, assignee
+		assignee = a.AssigneeID
+	}
 	if body.Level == nil || *body.Level < 1 || *body.Level > 3 {
 		bad("Level is required and must be 1 (additional), 2 (unit summary) or 3 (learning aim)")
 	} else {

@@ -53,6 +53,12 @@ type Config struct {
 	RandSeed int64
 	// MaxStall bounds how long a stall fault holds a response; default 2m.
 	MaxStall time.Duration
+	// AssignLearnerInPath makes POST /User/{id}/Assign take the newer guide's
+	// literal reading: {id} is the learner and the body's LearnerID the user
+	// assigned. Off (the default), the assignee is in the path, as public
+	// clients send it. Either way the other reading is refused (a learner
+	// cannot be assigned), so bulk probe --write-test can tell them apart.
+	AssignLearnerInPath bool
 	// SearchMode is how much of each user User/Search answers; the zero
 	// value is SearchSummary. GET /User/{id} always answers the full user.
 	SearchMode SearchMode
