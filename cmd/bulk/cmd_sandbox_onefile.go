@@ -23,6 +23,7 @@ type sandboxFlags struct {
 	keychain   string
 	sessionTTL time.Duration
 	search     string
+	learnerIn  bool
 }
 
 func newSandboxOneFileCmd(a *App) *cobra.Command {
@@ -68,6 +69,7 @@ P is a share: 0.1 or 10%.`,
 	fs.Var(&f.faults, "faults", "faults to inject, like drop=0.1,error500=5%,seed=7 (see above)")
 	fs.StringVar(&f.keychain, "keychain", "on", "the centre's keychain setting: on (creates answer no user ID or password, the 2026 guide) or off (2024)")
 	fs.DurationVar(&f.sessionTTL, "session-ttl", 24*time.Hour, "how long a session token lasts")
+	fs.BoolVar(&f.learnerIn, "learner-in-assign-path", false, "take POST /User/{id}/Assign as the newer guide words it: {id} the learner, the assignee as LearnerID")
 	fs.StringVar(&f.search, "search", "summary", "what a user search answers: summary (ID, names, MISID, Email, Role, DefaultAssessorID, as real centres do) or full")
 	return cmd
 }
@@ -87,7 +89,7 @@ func runSandboxOneFile(ctx context.Context, a *App, cmd *cobra.Command, f sandbo
 	if cfg.SearchMode, err = sandbox.ParseSearchMode(f.search); err != nil {
 		return usageError(cmd, fmt.Errorf("--search: %w", err))
 	}
-	cfg.RetryAfter, cfg.Latency, cfg.Faults, cfg.SessionTTL = f.retryAfter, f.latency, f.faults, f.sessionTTL
+	cfg.RetryAfter, cfg.Latency, cfg.Faults, cfg.SessionTTL, cfg.AssignLearnerInPath = f.retryAfter, f.latency, f.faults, f.sessionTTL, f.learnerIn
 	return app.ServeOneFileSandbox(ctx, a.deps(), cfg, f.addr, f.seed)
 }
 
