@@ -235,5 +235,9 @@ func (r *ProbeResult) WriteText(w io.Writer) {
 		}
 		fmt.Fprintf(w, "Test users left: %s\n", wt.Cleanup)
 	}
-	fmt.Fprintf(w, "Target profile: %s (%d API calls, all reads)\n", r.Profile, r.Calls)
+	reads := ", all reads"
+	if r.WriteTest != nil {
+		reads = ", with the write test's"
+	}
+	fmt.Fprintf(w, "Target profile: %s (%d API calls%s)\n", r.Profile, r.Calls, reads)
 }
