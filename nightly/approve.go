@@ -194,7 +194,7 @@ func (r *runner) applyHeld(ctx context.Context, run *Run, plan *load.Plan) error
 	dif.Finish()
 
 	t := j.Target
-	o := app.ApplyOptions{Plan: run.Plan, TokenFile: t.TokenFile, ReportDir: repDir, Concurrency: t.Concurrency, Rate: t.Rate,
+	o := app.ApplyOptions{Plan: run.Plan, TokenFile: t.TokenFile, ReportDir: repDir, Concurrency: t.Concurrency, Rate: t.Rate, Patience: time.Duration(t.Patience),
 		Yes: true, Quiet: true, Drain: 30 * time.Second} // Yes: the approver has just said so, after seeing the target
 	if o.Concurrency == 0 {
 		o.Concurrency = 4

@@ -58,15 +58,16 @@ type Target struct {
 	Type string `yaml:"type"` // validate, export, onefile, peoplefluent
 
 	// onefile
-	URL          string `yaml:"url"`
-	Env          string `yaml:"env"`
-	Organisation int    `yaml:"organisation"`
-	TokenFile    string `yaml:"token_file"`
-	TokenEnv     string `yaml:"token_env"`
-	Mode         string `yaml:"mode"`
-	Concurrency  int    `yaml:"concurrency"`
-	Rate         int    `yaml:"rate"`
-	ConfirmLive  bool   `yaml:"confirm_live"` // loading into live unattended must be said in the job file
+	URL          string   `yaml:"url"`
+	Env          string   `yaml:"env"`
+	Organisation int      `yaml:"organisation"`
+	TokenFile    string   `yaml:"token_file"`
+	TokenEnv     string   `yaml:"token_env"`
+	Mode         string   `yaml:"mode"`
+	Concurrency  int      `yaml:"concurrency"`
+	Rate         int      `yaml:"rate"`
+	Patience     Duration `yaml:"patience"`     // a spell of 429s waited out before rows fail (default 10m)
+	ConfirmLive  bool     `yaml:"confirm_live"` // loading into live unattended must be said in the job file
 
 	// peoplefluent
 	Base      string `yaml:"base"`

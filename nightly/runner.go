@@ -442,7 +442,7 @@ func (r *runner) target(ctx context.Context, in app.InputOptions, loaded func(*l
 		return out.Export.Report, "", err
 	case "onefile":
 		o := app.LoadOnefileOptions{InputOptions: in, URL: t.URL, Env: t.Env, Org: t.Organisation, TokenFile: t.TokenFile,
-			Mode: t.Mode, Concurrency: t.Concurrency, Rate: t.Rate, Yes: t.ConfirmLive, Drain: 30 * time.Second,
+			Mode: t.Mode, Concurrency: t.Concurrency, Rate: t.Rate, Patience: time.Duration(t.Patience), Yes: t.ConfirmLive, Drain: 30 * time.Second,
 			PlanWhenHeld: true, Loaded: loaded}
 		if o.Mode == "" {
 			// A nightly full export carries changes to people already loaded: update them.

@@ -81,6 +81,7 @@ loads what is valid into OneFile (API) or PeopleFluent LMS (bulk files).
 		newRulesCmd(a),
 		newTemplateCmd(a),
 		newSandboxCmd(a, newSandboxOneFileCmd(a), newSandboxPFCmd(a)),
+		newProbeCmd(newProbeOnefileCmd(a)),
 		newCompletionCmd(a),
 	)
 	root.AddCommand(testCommands(a)...)

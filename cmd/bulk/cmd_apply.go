@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bulkload/bulk/formats/onefile/api"
 	"github.com/bulkload/bulk/internal/app"
 )
 
@@ -43,6 +44,7 @@ The token comes from $` + app.TokenEnv + ` or --token-file, as for a load; the p
 	fs.StringVar(&o.ReportDir, "report", "bulk-report", "`DIR` for results.csv, rejects.csv and summary.json")
 	fs.IntVar(&o.Concurrency, "concurrency", 4, "requests in flight at once")
 	fs.IntVar(&o.Rate, "rate", 300, "most API calls per minute, all workers together")
+	fs.DurationVar(&o.Patience, "patience", api.DefaultPatience, "how long to wait out OneFile answering every call 429 before rows fail")
 	fs.BoolVar(&o.Yes, "yes", false, "confirm applying to live without asking")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only errors")
 	fs.DurationVar(&o.Drain, "drain", 30*time.Second, "after Ctrl-C, how long calls in flight may take to finish")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bulkload/bulk/formats/onefile/api"
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/internal/app"
 )
@@ -75,9 +76,11 @@ credentials.csv readable by you only.
 	fs.StringVar(&o.Mode, "mode", "create", "create (leave existing users alone), upsert (also update them) or update (only update)")
 	fs.IntVar(&o.Concurrency, "concurrency", 4, "requests in flight at once")
 	fs.IntVar(&o.Rate, "rate", 300, "most API calls per minute, all workers together (OneFile allows 300; --sandbox: 6000 unless given)")
+	fs.DurationVar(&o.Patience, "patience", api.DefaultPatience, "how long to wait out OneFile answering every call 429 before rows fail")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "read OneFile only and report what each row would do")
 	fs.StringVar(&o.State, "state", "", "run ledger `PATH` (default $XDG_STATE_HOME/bulk/ledger.db)")
 	fs.BoolVar(&o.Sandbox, "sandbox", false, "load into a OneFile sandbox started in this process (no account needed)")
+	fs.StringVar(&o.Keychain, "keychain", "", "with --sandbox: on (default; creates answer no user ID or password) or off (2024)")
 	fs.BoolVar(&o.Yes, "yes", false, "confirm a load into live without asking")
 	fs.DurationVar(&o.Drain, "drain", 30*time.Second, "after Ctrl-C, how long calls in flight may take to finish")
 	fs.BoolVar(&o.AllowIdentityChange, "allow-identity-change", false, "send updates that change a matched user's ULN, or two of their names and date of birth (else: conflict, not sent)")
@@ -114,10 +117,13 @@ func renderLoadOnefile(a *App, o *app.LoadOnefileOptions, out *app.LoadOnefileOu
 		if msg := nothingChanged("load", out.Counts, out.RejectsFile()); msg != "" && !anyGone(out.Load) {
 			fmt.Fprintf(a.Stderr, "%s Results: %s\n", msg, out.ResultsFile())
 		} else {
-			fmt.Fprintln(a.Stderr, loadSummary(out))
+			fmt.Fprintln(a.Stderr, out.Summary())
 		}
 		if out.Credentials != "" {
 			fmt.Fprintf(a.Stderr, "OneFile returned %d new logins: they are in %s (readable by you only). Hand them over securely, then delete the file.\n", len(out.Load.Credentials), out.Credentials)
+		}
+		if out.Load.Keychain {
+			fmt.Fprintln(a.Stderr, "OneFile returned no logins (the centre's keychain setting is on): each new user gets an e-mail from OneFile to verify their account.")
 		}
 		if n := len(out.Load.LostLogins); n > 0 {
 			fmt.Fprintf(a.Stderr, "%d new %s created but OneFile's answer with the login was lost (%s): reset %s password in OneFile before handing it over.\n",
@@ -126,6 +132,9 @@ func renderLoadOnefile(a *App, o *app.LoadOnefileOptions, out *app.LoadOnefileOu
 		if out.KeptCredentials != "" {
 			fmt.Fprintf(a.Stderr, "The logins of an earlier run in this report folder were kept: they are now in %s.\n", out.KeptCredentials)
 		}
+	}
+	if out.AtRealLimit != "" && !o.Quiet {
+		fmt.Fprintf(a.Stderr, "Rehearsal: %s (OneFile's limit; the sandbox has none).\n", out.AtRealLimit)
 	}
 	if out.Sandbox != nil && out.Load != nil {
 		fmt.Fprintln(a.Stdout)

@@ -23,6 +23,7 @@ type sandboxFlags struct {
 	keychain   string
 	sessionTTL time.Duration
 	search     string
+	learnerIn  bool
 }
 
 func newSandboxOneFileCmd(a *App) *cobra.Command {
@@ -66,8 +67,9 @@ P is a share: 0.1 or 10%.`,
 	fs.BoolVar(&f.retryAfter, "retry-after", false, "send a Retry-After header with rate-limit 429s (OneFile documents none)")
 	fs.DurationVar(&f.latency, "latency", 0, "delay added to every call, like 30ms")
 	fs.Var(&f.faults, "faults", "faults to inject, like drop=0.1,error500=5%,seed=7 (see above)")
-	fs.StringVar(&f.keychain, "keychain", "off", "the centre's keychain setting: on (creates answer no user ID) or off")
+	fs.StringVar(&f.keychain, "keychain", "on", "the centre's keychain setting: on (creates answer no user ID or password, the 2026 guide) or off (2024)")
 	fs.DurationVar(&f.sessionTTL, "session-ttl", 24*time.Hour, "how long a session token lasts")
+	fs.BoolVar(&f.learnerIn, "learner-in-assign-path", false, "take POST /User/{id}/Assign as the newer guide words it: {id} the learner, the assignee as LearnerID")
 	fs.StringVar(&f.search, "search", "summary", "what a user search answers: summary (ID, names, MISID, Email, Role, DefaultAssessorID, as real centres do) or full")
 	return cmd
 }
@@ -78,12 +80,8 @@ func runSandboxOneFile(ctx context.Context, a *App, cmd *cobra.Command, f sandbo
 	if cfg.RateLimit, cfg.RateWindow, err = parseRateLimit(f.rateLimit); err != nil {
 		return usageError(cmd, err)
 	}
-	switch strings.ToLower(f.keychain) {
-	case "on", "true", "yes":
-		cfg.Keychain = true
-	case "off", "false", "no":
-	default:
-		return usageError(cmd, fmt.Errorf("--keychain %q: say on or off", f.keychain))
+	if cfg.Keychain, err = sandbox.ParseKeychain(f.keychain); err != nil {
+		return usageError(cmd, err)
 	}
 	if f.sessionTTL <= 0 {
 		return usageError(cmd, fmt.Errorf("--session-ttl must be positive"))
@@ -91,7 +89,7 @@ func runSandboxOneFile(ctx context.Context, a *App, cmd *cobra.Command, f sandbo
 	if cfg.SearchMode, err = sandbox.ParseSearchMode(f.search); err != nil {
 		return usageError(cmd, fmt.Errorf("--search: %w", err))
 	}
-	cfg.RetryAfter, cfg.Latency, cfg.Faults, cfg.SessionTTL = f.retryAfter, f.latency, f.faults, f.sessionTTL
+	cfg.RetryAfter, cfg.Latency, cfg.Faults, cfg.SessionTTL, cfg.AssignLearnerInPath = f.retryAfter, f.latency, f.faults, f.sessionTTL, f.learnerIn
 	return app.ServeOneFileSandbox(ctx, a.deps(), cfg, f.addr, f.seed)
 }
 

@@ -110,7 +110,7 @@ func TestSandboxOneFileBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--keychain", "maybe"}, `--keychain "maybe": say on or off`},
+		{[]string{"--keychain", "maybe"}, `--keychain "maybe": say on (`},
 		{[]string{"--rate-limit", "fast"}, "--rate-limit"},
 		{[]string{"--faults", "drop=2"}, "between 0 and 1"},
 		{[]string{"--seed", filepath.Join(dir, "missing.yaml")}, "no such file"},

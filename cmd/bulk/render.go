@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/pipeline"
@@ -56,67 +55,6 @@ func nothingChanged(verb string, c report.Counts, rejects string) string {
 	}
 	return fmt.Sprintf("Nothing to %s: %s %s rejected and %s unchanged since the last run. Fix the rejected rows in %s and load again.",
 		verb, thousands(c.Rejected), plural(c.Rejected, "row was", "rows were"), rows, rejects)
-}
-
-// loadSummary is the line a OneFile load ends with.
-func loadSummary(o *app.LoadOnefileOutcome) string {
-	out := o.Load
-	c := out.Counts
-	verb := "Loaded"
-	if o.DryRun {
-		verb = "Dry run (nothing sent)"
-	}
-	where := fmt.Sprintf(" into organisation %d", out.Org.ID)
-	if out.Org.ID == 0 {
-		// The load stopped before it knew where to load (e.g. the token sees several
-		// organisations and --org was not given): nothing was sent.
-		verb, where = "Nothing loaded", ""
-	}
-	// Rows a nightly run's diffing held back end "exists, skipped" in results.csv, but nobody
-	// asked OneFile about them: they are counted apart from the ones found already there.
-	// One whose user OneFile no longer holds was loaded as a new row (NotOnTarget).
-	var unchanged, gone int64
-	okOf := map[string]int64{}
-	for _, r := range out.Results {
-		switch {
-		case r.NotOnTarget:
-			gone++
-		case r.Item != nil && r.Item.Unchanged:
-			unchanged++
-		}
-		if r.Status == load.StatusOK {
-			okOf[r.Action]++
-		}
-	}
-	also := ""
-	if unchanged > 0 {
-		also = fmt.Sprintf(", %s unchanged since the last run", thousands(unchanged))
-	}
-	if gone > 0 {
-		also += fmt.Sprintf(", %s sent before but no longer on OneFile (loaded again)", thousands(gone))
-	}
-	if n := c[load.StatusStale]; n > 0 {
-		also += fmt.Sprintf(", %s stale (changed on OneFile since the plan)", thousands(n))
-	}
-	if o.DryRun && out.Org.ID != 0 {
-		return planSummary(o, where)
-	}
-	return fmt.Sprintf("%s%s: %s created, %s updated, %s assigned, %s already there, %s rejected, %s failed, %s skipped%s (%s API calls, %s retries). Results: %s",
-		verb, where, thousands(okOf[load.ActCreate]), thousands(okOf[load.ActUpdate]), thousands(okOf[load.ActAssign]),
-		thousands(c[load.ActExists]-unchanged), thousands(c[load.StatusRejected]), thousands(c[load.StatusFailed]),
-		thousands(c[load.StatusSkipped]-c[load.ActExists]), also, thousands(o.Stats.Calls), thousands(o.Stats.Retries), o.ResultsFile())
-}
-
-// planSummary is what a dry run says: what each row would get, and where the plan is.
-func planSummary(o *app.LoadOnefileOutcome, where string) string {
-	n := map[string]int64{}
-	for _, r := range o.Load.Results {
-		n[load.PlannedAction(r)]++
-	}
-	return fmt.Sprintf("Dry run (nothing sent)%s: would create %s, update %s, assign %s; %s unchanged, %s %s, %s rejected (%s API calls). Results: %s\nPlan: %s. Review it, then send exactly that with: bulk apply %s",
-		where, thousands(n[load.PlanCreate]), thousands(n[load.PlanUpdate]), thousands(n[load.PlanAssign]), thousands(n[load.PlanUnchanged]),
-		thousands(n[load.PlanConflict]), plural(n[load.PlanConflict], "conflict", "conflicts"), thousands(n[load.PlanReject]),
-		thousands(o.Stats.Calls), o.ResultsFile(), o.Plan, o.Plan)
 }
 
 // pushSummary is what a push ends with: its counts, then (on a line of its own) which chunks an

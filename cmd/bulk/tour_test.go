@@ -74,7 +74,7 @@ func TestLoadKeepsEarlierCredentials(t *testing.T) {
 	in := writeFile(t, dir, "staff.csv", "FirstName,LastName,Email,MISID,Role\nAnn,Lee,ann@example.ac.uk,S-1,5\n")
 	env := map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "state")}
 	for i := range 3 {
-		code, _, stderr := bulkRun(t, env, "load", "onefile", "--sandbox", "--report", rep, in)
+		code, _, stderr := bulkRun(t, env, "load", "onefile", "--sandbox", "--keychain", "off", "--report", rep, in)
 		if code != 0 {
 			t.Fatalf("run %d: exit %d\n%s", i+1, code, stderr)
 		}
@@ -161,5 +161,30 @@ func TestFirstStepsMessages(t *testing.T) {
 				t.Errorf("%v: stderr says %q:\n%s", tt.args, w, stderr)
 			}
 		}
+	}
+}
+
+// A --sandbox load behaves as the 2026 guide says by default (keychain on: no ID, no login in a
+// create's answer), so it finds the new user by search and writes no credentials.csv; --keychain
+// is a sandbox setting and refused with a real target.
+func TestSandboxKeychainDefault(t *testing.T) {
+	dir := t.TempDir()
+	rep := filepath.Join(dir, "rep")
+	in := writeFile(t, dir, "staff.csv", "FirstName,LastName,Email,MISID,Role\nAnn,Lee,ann@example.ac.uk,S-1,5\n")
+	env := map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "state")}
+	code, _, stderr := bulkRun(t, env, "load", "onefile", "--sandbox", "--report", rep, in)
+	if code != 0 || !strings.Contains(stderr, "keychain setting is on") || !strings.Contains(stderr, "1 created") || !strings.Contains(stderr, "at 300 calls a minute this load would take about") {
+		t.Fatalf("exit %d, want 0 saying the keychain is on:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(rep, "credentials.csv")); !os.IsNotExist(err) {
+		t.Errorf("credentials.csv with the keychain on: %v", err)
+	}
+	res, err := os.ReadFile(filepath.Join(rep, "results.csv"))
+	if err != nil || !strings.Contains(string(res), "create,ok,1") {
+		t.Errorf("results.csv does not give the new user's OneFile ID: %s %v", res, err)
+	}
+	code, _, stderr = bulkRun(t, env, "load", "onefile", "--url", "https://wsapibeta.onefile.co.uk/api/v2.1", "--keychain", "off", in)
+	if code != 2 || !strings.Contains(stderr, "--keychain is a setting of the sandbox") {
+		t.Errorf("--keychain with --url: exit %d\n%s", code, stderr)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/check"
 )
@@ -37,9 +38,9 @@ const (
 func (w want) allows(role int) bool {
 	switch w {
 	case wantAssessor:
-		// Trainee assessors and assessors only: the sandbox refuses an IQA as a default assessor
-		// too, so a file that validates does not fail at the API for it.
-		return role == RoleTraineeAssessor || role == RoleAssessor
+		// schema.DefaultAssessorRoles (trainee assessors and assessors; a guess named there): the
+		// sandbox uses the same table, so a file that validates does not fail at the API for it.
+		return schema.DefaultAssessorRoles.Has(role)
 	case wantEmployer:
 		return role == RoleEmployer
 	case wantLearner:

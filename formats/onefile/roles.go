@@ -166,9 +166,7 @@ func IsStaff(role int) bool { return schema.Staff.Has(role) }
 
 // CanAssess reports whether a role may be a learner's default assessor or be assigned at Level
 // 2 or 3: Trainee Assessor, Assessor/Tutor or IV/IQA.
-func CanAssess(role int) bool {
-	return role == RoleTraineeAssessor || role == RoleAssessor || role == RoleIQA
-}
+func CanAssess(role int) bool { return schema.AssignRoles[LevelLearningAim].Has(role) }
 
 // Assignment levels (vendor guide "Assigning users to learners via the API").
 const (
@@ -219,12 +217,5 @@ func LevelLabel(level int) string {
 }
 
 // LevelAllows reports whether a user of role may be assigned to a learner at level.
-func LevelAllows(level, role int) bool {
-	switch level {
-	case LevelLearningAim, LevelUnitSummary:
-		return CanAssess(role)
-	case LevelAdditional:
-		return CanAssess(role) || role == RoleEmployer || role == RoleObserver
-	}
-	return false
-}
+// The table, and the guesses in it, are schema.AssignRoles.
+func LevelAllows(level, role int) bool { return schema.AssignRoles[level].Has(role) }

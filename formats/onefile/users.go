@@ -34,6 +34,14 @@ func idField(name string, synonyms []string, help, example string) pipeline.Fiel
 	return pipeline.Field{Name: name, Synonyms: synonyms, Type: pipeline.Integer, Min: 1, Max: maxID, Help: help, Example: example}
 }
 
+// codeField is an ID-like number for which the vendor guide's own example sends 0 (ProviderID,
+// LearnerStatusID): 0 is a value, not "none".
+func codeField(name string, synonyms []string, help, example string) pipeline.Field {
+	f := idField(name, synonyms, help, example)
+	f.Min = 0
+	return f
+}
+
 // Users is the onefile-users kind: learners and staff in one sheet, told apart by Role, which
 // decides each row's required fields. Field names are the API's (POST /User) so that a column
 // headed by the API name always maps; synonyms are what data officers' exports call them.
@@ -91,7 +99,7 @@ var Users = &pipeline.Kind{
 		{Name: "Website", Synonyms: []string{"Web Site", "URL"}, MaxLen: maxWebsite, Help: "web site", Example: "https://example.ac.uk"},
 		{Name: "WorkAddress", Synonyms: []string{"Work Address"}, MaxLen: maxAddress, Help: "work address", Example: "1 High Street, Harrow HA1 1AA"},
 		{Name: "HomeAddress", Synonyms: []string{"Home Address", "Address"}, MaxLen: maxAddress, Help: "home address", Example: "2 Station Road, Harrow HA2 2BB"},
-		idField("ProviderID", []string{"Provider ID"}, "learners: OneFile provider ID", "12"),
+		codeField("ProviderID", []string{"Provider ID"}, "learners: OneFile provider ID (0 allowed, as the guide's example shows)", "12"),
 		{Name: "L12", Synonyms: []string{"Ethnicity", "Ethnic Origin", "Ethnic Group"}, Choices: codeChoices(Ethnicities),
 			Help: "learners: ILR ethnicity code, " + codeList(Ethnicities), Example: "31"},
 		{Name: "L13", Synonyms: []string{"Sex", "Gender"}, Type: pipeline.Enum, Enum: []string{"M", "F"}, Help: "learners: sex, M or F (ILR)", Example: "F"},
@@ -102,7 +110,7 @@ var Users = &pipeline.Kind{
 		{Name: "L16", Synonyms: []string{"Learning Difficulty"}, Choices: codeChoices(LLDDCategories),
 			Help: "learners: learning difficulty, ILR LLDD category code " + codeList(LLDDCategories), Example: "12"},
 		{Name: "SupportFunding", Synonyms: []string{"Support Funding"}, Type: pipeline.Bool, Help: "learners: receives support funding (true/false, yes/no)", Example: "no"},
-		idField("LearnerStatusID", []string{"Learner Status ID", "Learner Status"}, "learners: OneFile learner status ID", "1"),
+		codeField("LearnerStatusID", []string{"Learner Status ID", "Learner Status"}, "learners: OneFile learner status ID (0 allowed, as the guide's example shows)", "1"),
 	},
 }
 

@@ -2,6 +2,7 @@ package onefile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -301,5 +302,41 @@ func TestUserOf(t *testing.T) {
 	}
 	if e := got[2]; e.Role != 40 || e.Placement != (NamedRef{ID: 12}) {
 		t.Errorf("employer = %+v", e)
+	}
+}
+
+// TestZeroCodesAndCreatedOnTime: the vendor guide's example sends ProviderID and LearnerStatusID
+// as 0, so 0 is a value (kept, not refused); CreatedOn keeps the time a row gives.
+func TestZeroCodesAndCreatedOnTime(t *testing.T) {
+	var got []User
+	sink := sinkFunc(func(r *pipeline.Row) error {
+		u, err := UserOf(r)
+		if err != nil {
+			t.Errorf("UserOf row %d: %v", r.Rec.Row, err)
+		}
+		got = append(got, u)
+		return nil
+	})
+	header := strings.Join(append(slices.Clone(wide), "ProviderID", "LearnerStatusID", "CreatedOn"), "|")
+	c := run(t, Users, sink, tbl{sheet: "Learners", header: header, rows: []string{
+		learner() + "|0|0|01/09/2026 09:30",
+		learner("Email=b@student.example", "MISID=L002", "ULN=") + "|-1||",
+	}})
+	if len(got) != 1 {
+		t.Fatalf("%d users accepted, want 1 (the one with 0s); problems %v", len(got), c.problems)
+	}
+	f := got[0].Fields
+	if f["ProviderID"] != int64(0) || f["LearnerStatusID"] != int64(0) {
+		t.Errorf("ProviderID %#v, LearnerStatusID %#v: 0 must be kept", f["ProviderID"], f["LearnerStatusID"])
+	}
+	if f["CreatedOn"] != "2026-09-01T09:30:00.000Z" {
+		t.Errorf("CreatedOn %#v, want its time kept", f["CreatedOn"])
+	}
+	found := false
+	for _, p := range c.problems {
+		found = found || p.Column == "ProviderID" && p.Row == 3
+	}
+	if !found {
+		t.Errorf("ProviderID -1 was not refused: %v", c.problems)
 	}
 }

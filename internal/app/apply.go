@@ -20,7 +20,8 @@ type ApplyOptions struct {
 	ReportDir   string
 	Concurrency int
 	Rate        int
-	Yes         bool // confirm applying to live without asking
+	Patience    time.Duration // see LoadOnefileOptions.Patience
+	Yes         bool          // confirm applying to live without asking
 	Quiet       bool
 	Drain       time.Duration
 	// AllowInsecureHTTP lets the plan's API root be plain http:// to another host.
@@ -46,7 +47,7 @@ func ApplyPlan(ctx context.Context, d Deps, o ApplyOptions) (*LoadOnefileOutcome
 	}
 	lo := LoadOnefileOptions{InputOptions: InputOptions{Files: p.Inputs, ReportDir: o.ReportDir, Quiet: o.Quiet},
 		URL: p.Target.APIRoot, Org: p.Target.Organisation, TokenFile: o.TokenFile, Mode: string(p.Mode),
-		Concurrency: o.Concurrency, Rate: o.Rate, State: o.State, Yes: o.Yes, Drain: o.Drain,
+		Concurrency: o.Concurrency, Rate: o.Rate, Patience: o.Patience, State: o.State, Yes: o.Yes, Drain: o.Drain,
 		AllowIdentityChange: p.AllowIdentityChange, AllowInsecureHTTP: o.AllowInsecureHTTP, planned: planned}
 	t, led, closeAll, err := lo.open(&d)
 	if err != nil {

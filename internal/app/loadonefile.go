@@ -16,6 +16,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/api"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/load"
+	"github.com/bulkload/bulk/formats/onefile/profile"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/internal/target"
@@ -48,11 +49,17 @@ type LoadOnefileOptions struct {
 	Mode        string // create, upsert or update
 	Concurrency int
 	Rate        int // calls per minute
-	DryRun      bool
-	State       string // the run ledger; "" for Deps.LedgerPath
-	Sandbox     bool   // load into a OneFile sandbox started in this process
-	Yes         bool   // confirm a load into live without asking
-	Drain       time.Duration
+	// Patience is how long a spell of 429s (every call refused) is waited out before rows fail;
+	// 0: api.DefaultPatience (10 minutes).
+	Patience time.Duration
+	DryRun   bool
+	State    string // the run ledger; "" for Deps.LedgerPath
+	Sandbox  bool   // load into a OneFile sandbox started in this process
+	// Keychain is the --sandbox's keychain setting: "on" (default, as the 2026 guide: creates
+	// answer no ID or password) or "off" (the 2024 behaviour).
+	Keychain string
+	Yes      bool // confirm a load into live without asking
+	Drain    time.Duration
 	// AllowIdentityChange sends updates that would change a matched user's ULN or two of their
 	// names and date of birth (load.RuleIdentity); without it they are conflicts, not sent.
 	AllowIdentityChange bool
@@ -86,6 +93,32 @@ type LoadOnefileOutcome struct {
 	Busy bool
 	// Sandbox is what the in-process sandbox holds at the end (--sandbox).
 	Sandbox *sandbox.Snapshot
+	// AtRealLimit says, for a --sandbox load (which runs unpaced), how long the same calls
+	// would take at OneFile's documented limit: "at 300 calls a minute this load would take
+	// about 17 s". Empty otherwise.
+	AtRealLimit string
+}
+
+// OneFileRateLimit is the calls a minute OneFile documents.
+const OneFileRateLimit = 300
+
+// atRealLimit is how long calls take at OneFile's limit, said for people. The pacing sends
+// them evenly at the limit, so the time is the calls over the rate; the calls themselves
+// (latency) overlap with it on several workers and are left out.
+func atRealLimit(calls int64) string {
+	d := (time.Duration(calls) * time.Minute / OneFileRateLimit).Round(time.Second)
+	var took string
+	switch {
+	case d < time.Second:
+		took = "a second"
+	case d < 2*time.Minute:
+		took = fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
+	case d < 2*time.Hour:
+		took = fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
+	default:
+		took = fmt.Sprintf("%.1f h", d.Hours())
+	}
+	return fmt.Sprintf("at %d calls a minute this load would take about %s", OneFileRateLimit, took)
 }
 
 // ResultsFile is the load's results.csv.
@@ -153,6 +186,9 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 	if t.box != nil {
 		snap := t.box.Snapshot()
 		out.Sandbox = &snap
+		if out.Load != nil && !out.DryRun {
+			out.AtRealLimit = atRealLimit(out.Stats.Calls)
+		}
 	}
 	return out, err
 }
@@ -160,8 +196,12 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 // send loads the validated rows (items) and puts what became of them into the report.
 func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget, led *ledger.Ledger, items []*load.Item, lockLater bool, note io.Writer, out *LoadOnefileOutcome) error {
 	rep := out.Report
+	prof, err := o.profile(d, t, note)
+	if err != nil {
+		return err
+	}
 	client, err := api.New(api.Config{BaseURL: t.url, CustomerToken: t.token, RatePerMinute: o.Rate, Concurrency: o.Concurrency,
-		AllowInsecureHTTP: o.AllowInsecureHTTP})
+		Patience: o.Patience, AllowInsecureHTTP: o.AllowInsecureHTTP, AssignPath: prof.Assign()})
 	if err != nil {
 		return cannotRun(err, "")
 	}
@@ -213,6 +253,9 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	}
 	lout, lerr := load.Run(ctx, items, lo)
 	prog.finish()
+	if prof != nil && lout.Keychain && !prof.KeychainOn && note != nil {
+		fmt.Fprintf(note, "OneFile answered creates as with the keychain on, but the target profile says off: run 'bulk probe onefile' again to refresh it.\n")
+	}
 	out.Load, out.Stats = lout, client.Stats()
 	// The loader's failures go into the report from its results, now that it has ended.
 	for i := range lout.Results {
@@ -259,6 +302,9 @@ func (o *LoadOnefileOptions) open(d *Deps) (t *onefileTarget, led *ledger.Ledger
 	if o.Concurrency < 1 || o.Rate < 1 {
 		return nil, nil, nil, cannotRun(errors.New("--concurrency and --rate must be at least 1"), "")
 	}
+	if o.Patience < 0 {
+		return nil, nil, nil, cannotRun(errors.New("--patience must not be negative"), "Give how long a spell of 429 answers may last before rows fail, such as 10m.")
+	}
 	if t, err = o.target(d); err != nil {
 		return nil, nil, nil, err
 	}
@@ -275,6 +321,27 @@ func (o *LoadOnefileOptions) open(d *Deps) (t *onefileTarget, led *ledger.Ledger
 		return nil, nil, nil, err
 	}
 	return t, led, func() { led.Close(); stop() }, nil
+}
+
+// profile reads the target profile of the load's target (none for an in-process sandbox, or
+// while the organisation is not yet known) and says what the load takes from it.
+func (o *LoadOnefileOptions) profile(d *Deps, t *onefileTarget, note io.Writer) (*profile.Profile, error) {
+	if t.box != nil || o.Org == 0 {
+		return nil, nil
+	}
+	dir, err := profileDir(d, o.State)
+	if err != nil {
+		return nil, err
+	}
+	p, err := profile.Read(dir, t.url, o.Org)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	if p != nil && note != nil {
+		fmt.Fprintf(note, "Target profile (probed %s): keychain %s, user search answers %d fields, assignment path %s.\n",
+			p.ProbedAt.Format("2006-01-02"), map[bool]string{true: "on", false: "off"}[p.KeychainOn], len(p.SearchFields), p.AssignPath)
+	}
+	return p, nil
 }
 
 // onefileTarget is where a load goes.
@@ -297,8 +364,18 @@ func (o *LoadOnefileOptions) target(d *Deps) (*onefileTarget, error) {
 		return nil, cannotRun(errors.New("say where to load: give one of --url, --env or --sandbox"),
 			"Try 'bulk load onefile --sandbox FILE' to rehearse with no account, or --env beta with a token from OneFile support.")
 	}
+	if o.Keychain != "" && !o.Sandbox {
+		return nil, cannotRun(errors.New("--keychain is a setting of the sandbox: it goes with --sandbox"), "A real OneFile's keychain is set by the centre; 'bulk probe onefile' reports it.")
+	}
 	if o.Sandbox {
-		box := sandbox.New(sandbox.Config{})
+		keychain := true
+		if o.Keychain != "" {
+			var err error
+			if keychain, err = sandbox.ParseKeychain(o.Keychain); err != nil {
+				return nil, cannotRun(err, "")
+			}
+		}
+		box := sandbox.New(sandbox.Config{Keychain: keychain})
 		url, shutdown, err := box.Start("127.0.0.1:0")
 		if err != nil {
 			return nil, cannotRun(err, "")

@@ -76,7 +76,7 @@ func TestReportFilesPrivate(t *testing.T) {
 				want = []string{"results.csv", "summary.json", "plan.json"}
 			}
 			o := LoadOnefileOptions{InputOptions: InputOptions{Files: []string{in}, ReportDir: rep, Quiet: true},
-				Sandbox: true, Mode: "create", Concurrency: 2, Rate: SandboxRate, DryRun: dry}
+				Sandbox: true, Keychain: "off", Mode: "create", Concurrency: 2, Rate: SandboxRate, DryRun: dry}
 			if _, err := LoadOnefile(context.Background(), Deps{}, o); err != nil {
 				t.Fatalf("dry run %v: %v", dry, err)
 			}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -48,6 +49,14 @@ type Client struct {
 	// counted as a retry. Bounded by maxUnsettled.
 	unsettledMu sync.Mutex
 	unsettled   map[[sha256.Size]byte]struct{}
+
+	// throttledSince is when OneFile began answering this client's calls
+	// with 429 and none since was accepted (unix nanoseconds; 0: not
+	// throttled). Client-wide: one worker's success ends the spell for all.
+	throttledSince atomic.Int64
+
+	rateMu  sync.Mutex
+	rateHdr map[string]string // rate-limit headers seen (RateLimitHeaders)
 }
 
 // maxUnsettled bounds the fingerprints kept; past it they are forgotten
@@ -196,6 +205,7 @@ func (c *Client) run(ctx context.Context, r request, payload []byte) (*answer, e
 		renewed  bool  // a new session was fetched after a 401 in this call
 		lastErr  error // the last retryable failure
 		attempts int
+		waits    int // 429s waited out within the patience budget
 	)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -251,6 +261,7 @@ func (c *Client) run(ctx context.Context, r request, payload []byte) (*answer, e
 
 		case class == httpx.Success:
 			c.pacer.success()
+			c.throttledSince.Store(0)
 			return ans, nil
 
 		case ans.redirect != nil:
@@ -268,6 +279,32 @@ func (c *Client) run(ctx context.Context, r request, payload []byte) (*answer, e
 				if ra, ok := httpx.RetryAfter(ans.hdr.Get("Retry-After"), time.Now()); ok {
 					c.pacer.pause(time.Now().Add(ra))
 					wait = ra
+				}
+				if c.cfg.Patience > 0 {
+					// Within the patience budget a 429 is waited out, not
+					// counted against MaxRetries: OneFile refused before
+					// doing anything, and its limit frees up with time.
+					spell := c.throttledFor()
+					if spell >= c.cfg.Patience {
+						gu := &GaveUpError{Attempts: attempts, Last: apiErr, Throttled: spell, Patience: c.cfg.Patience}
+						if unknown {
+							return nil, &OutcomeUnknownError{Method: r.method, Path: r.path, Cause: gu}
+						}
+						return nil, gu
+					}
+					waits++
+					attempts--
+					wait = min(max(wait, c.policy.Backoff(waits)), c.cfg.Patience-spell+time.Second)
+					lastErr = apiErr
+					c.log.Info("onefile throttled", "method", r.method, "path", r.path, "for", spell, "wait", wait)
+					if c.cfg.OnRetry != nil {
+						c.cfg.OnRetry(RetryEvent{Method: r.method, Path: r.path, Attempt: attempts + 1, Status: ans.status, Err: apiErr, Wait: wait})
+					}
+					c.stats.retries.Add(1)
+					if err := httpx.Sleep(ctx, wait); err != nil {
+						return nil, c.stopped(r, err, unknown)
+					}
+					continue
 				}
 			case httpx.Unknown: // 5xx
 				c.stats.serverErrors.Add(1)
@@ -304,6 +341,16 @@ func (c *Client) run(ctx context.Context, r request, payload []byte) (*answer, e
 			return nil, c.stopped(r, err, unknown)
 		}
 	}
+}
+
+// throttledFor is how long this client's calls have all been answered 429,
+// starting the spell now if none is under way.
+func (c *Client) throttledFor() time.Duration {
+	now := time.Now().UnixNano()
+	if c.throttledSince.CompareAndSwap(0, now) {
+		return 0
+	}
+	return time.Duration(now - c.throttledSince.Load())
 }
 
 // stopped is the error for a call the caller cancelled.
@@ -397,6 +444,7 @@ func (c *Client) attempt(ctx context.Context, r request, payload []byte, session
 		return nil, httpx.ClassifyError(err, true), c.netError(r, actx, err)
 	}
 	c.log.Debug("onefile call", "method", r.method, "path", r.path, "status", resp.StatusCode, "elapsed", time.Since(start))
+	c.noteRateHeaders(resp.Header)
 	return &answer{status: resp.StatusCode, body: data, hdr: resp.Header, redirect: httpx.Redirected(resp)}, httpx.ClassifyStatus(resp.StatusCode), nil
 }
 

@@ -43,6 +43,17 @@ type Config struct {
 	// MaxRetries is how many times a failed call is tried again; default 6;
 	// negative: never.
 	MaxRetries int
+	// AssignPath is whose ID goes in the path of POST /User/{id}/Assign:
+	// AssignPathAssignee (default) or AssignPathLearner, as a target profile
+	// written by bulk probe says.
+	AssignPath string
+	// Patience is how long the client goes on when OneFile answers every
+	// call with 429 Too Many Requests: a 429 does not use up MaxRetries
+	// while the throttling (no call of this client accepted) has lasted
+	// less than Patience; the client waits as OneFile asks (Retry-After, or
+	// backoff up to BackoffMax) and slows its pace. Default 10 minutes;
+	// negative: none (a 429 counts as any retryable failure).
+	Patience time.Duration
 	// BackoffBase and BackoffMax shape the exponential backoff with full
 	// jitter: attempt n waits a random time in [0, min(Max, Base*2^n));
 	// defaults 500ms and 30s.
@@ -66,6 +77,11 @@ type Config struct {
 	// OnRetry, if set, is called before each retry wait (for progress).
 	OnRetry func(RetryEvent)
 }
+
+// DefaultPatience is Config.Patience unless set: a long spell of throttling
+// (OneFile's limit is per minute, so ten minutes is many windows) is waited
+// out rather than failing rows.
+const DefaultPatience = 10 * time.Minute
 
 // RetryEvent describes a retry about to happen.
 type RetryEvent struct {
@@ -115,6 +131,11 @@ func (c Config) withDefaults() Config {
 		c.MaxRetries = 6
 	} else if c.MaxRetries < 0 {
 		c.MaxRetries = 0
+	}
+	if c.Patience == 0 {
+		c.Patience = DefaultPatience
+	} else if c.Patience < 0 {
+		c.Patience = 0
 	}
 	if c.BackoffBase <= 0 {
 		c.BackoffBase = 500 * time.Millisecond

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Errors to test with errors.Is.
@@ -166,9 +167,16 @@ func (e *NetworkError) Unwrap() error { return e.Err }
 type GaveUpError struct {
 	Attempts int
 	Last     error
+	// Throttled, when not zero, is how long OneFile had answered every call
+	// with 429 when the client gave up: the patience budget was spent.
+	Throttled, Patience time.Duration
 }
 
 func (e *GaveUpError) Error() string {
+	if e.Throttled > 0 {
+		return fmt.Sprintf("OneFile answered every call with 429 Too Many Requests for %s, past the patience budget of %s: not sent; run the same command again later, or give more --patience",
+			e.Throttled.Round(time.Second), e.Patience)
+	}
 	return fmt.Sprintf("gave up after %d attempts: %v", e.Attempts, e.Last)
 }
 

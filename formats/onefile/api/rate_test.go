@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -93,5 +95,69 @@ func TestHonoursRetryAfter(t *testing.T) {
 		if !tt.retryAfter && got <= 3 {
 			t.Errorf("without Retry-After only %d 429s: the test does not tell the two apart", got)
 		}
+	}
+}
+
+// TestPatience: a spell of 429s longer than MaxRetries attempts is waited
+// out while it lasts less than the patience budget; past the budget the
+// call fails with an error that says the budget was spent.
+func TestPatience(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		throttle time.Duration
+		patience time.Duration
+		ok       bool
+	}{
+		{"spell shorter than patience", 600 * time.Millisecond, 5 * time.Second, true},
+		{"spell longer than patience", 5 * time.Second, 400 * time.Millisecond, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// MaxRetries 2 with a 10ms backoff cap: without patience the
+			// spell would fail the call within a few dozen milliseconds.
+			e := newEnv(t, sandbox.Config{Faults: sandbox.FaultSpec{Throttle: tt.throttle}},
+				Config{MaxRetries: 2, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond, Patience: tt.patience})
+			// The spell starts with the first write: an update is one.
+			start := time.Now()
+			err := e.c.UpdateUser(ctx(t), 1010, UserUpdate{"MISID": "L-PATIENT"})
+			took := time.Since(start)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("throttled for %v with patience %v: %v", tt.throttle, tt.patience, err)
+				}
+				if took < tt.throttle {
+					t.Errorf("succeeded after %v, inside the %v spell", took, tt.throttle)
+				}
+				if n := e.sb.Snapshot().Burst429; n <= 3 {
+					t.Errorf("only %d answers 429: the spell did not outlast MaxRetries", n)
+				}
+				return
+			}
+			var gu *GaveUpError
+			if !errors.As(err, &gu) || gu.Throttled < tt.patience {
+				t.Fatalf("err = %v, want a GaveUpError for spent patience", err)
+			}
+			for _, want := range []string{"429", "patience budget of " + tt.patience.String(), "--patience"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			if took > tt.patience+2*time.Second {
+				t.Errorf("gave up after %v with patience %v", took, tt.patience)
+			}
+		})
+	}
+}
+
+// TestNoPatience: Patience < 0 keeps the bounded attempts.
+func TestNoPatience(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{Faults: sandbox.FaultSpec{Throttle: 5 * time.Second}},
+		Config{MaxRetries: 2, BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond, Patience: -1})
+	err := e.c.UpdateUser(ctx(t), 1010, UserUpdate{"MISID": "L-PATIENT"})
+	var gu *GaveUpError
+	if !errors.As(err, &gu) || gu.Attempts != 3 || gu.Throttled != 0 {
+		t.Fatalf("err = %v, want gave up after 3 attempts", err)
 	}
 }

@@ -14,8 +14,8 @@ import (
 func TestUserFieldsMatchSchema(t *testing.T) {
 	want := map[schema.Type][]reflect.Type{
 		schema.Text: {reflect.TypeFor[string]()},
-		schema.Int:  {reflect.TypeFor[int](), reflect.TypeFor[Role]()},
-		schema.Date: {reflect.TypeFor[Date]()},
+		schema.Int:  {reflect.TypeFor[int](), reflect.TypeFor[Role](), reflect.TypeFor[*int]()}, // *int: 0 is sent
+		schema.Date: {reflect.TypeFor[Date](), reflect.TypeFor[Timestamp]()},
 		schema.Bool: {reflect.TypeFor[*bool]()}, // a pointer: false is a value to send
 	}
 	st := reflect.TypeFor[UserFields]()

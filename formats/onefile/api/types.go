@@ -132,6 +132,39 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Timestamp is a moment, sent as "2026-09-01T09:30:00.000Z" (UTC, to the
+// millisecond): CreatedOn, the one date field whose time the guides show and
+// a row may give. The zero Timestamp is "not set" and left out of requests.
+type Timestamp struct{ time.Time }
+
+// TimestampOf is t in UTC to the millisecond, as it is sent.
+func TimestampOf(t time.Time) Timestamp { return Timestamp{t.UTC().Truncate(time.Millisecond)} }
+
+// MarshalJSON sends the UTC time in wireDate's layout (null for the zero value).
+func (t Timestamp) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + t.UTC().Format(wireDate) + `"`), nil
+}
+
+// UnmarshalJSON reads any ISO-8601 form, leniently as Date does (a value it
+// cannot read is the zero value); a form without zone is taken as UTC.
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	var s string
+	*t = Timestamp{}
+	if json.Unmarshal(b, &s) != nil {
+		return nil
+	}
+	for _, l := range dateLayouts {
+		if v, err := time.Parse(l, strings.TrimSpace(s)); err == nil {
+			*t = TimestampOf(v)
+			return nil
+		}
+	}
+	return nil
+}
+
 // UnitID is a unit's ID. OneFile unit IDs are strings ("KS_COMM1"); a
 // number in an answer is read as its decimal text.
 type UnitID string
@@ -169,27 +202,27 @@ func (u *UnitID) UnmarshalJSON(b []byte) error {
 // ClassroomID and PlacementID; employers (40) and observers (45) also
 // PlacementID. Fields from DefaultAssessorID on, PlacementID aside, are for learners only.
 type UserFields struct {
-	OrganisationID int    `json:"OrganisationID,omitempty"`
-	Role           Role   `json:"Role,omitempty"`
-	FirstName      string `json:"FirstName,omitempty"`
-	LastName       string `json:"LastName,omitempty"`
-	Email          string `json:"Email,omitempty"`
-	PlacementID    int    `json:"PlacementID,omitempty"`
-	MISID          string `json:"MISID,omitempty"`
-	CreatedOn      Date   `json:"CreatedOn,omitzero"`
-	MobileNumber   string `json:"MobileNumber,omitempty"`
-	Telephone      string `json:"Telephone,omitempty"`
-	Website        string `json:"Website,omitempty"`
-	WorkAddress    string `json:"WorkAddress,omitempty"`
-	HomeAddress    string `json:"HomeAddress,omitempty"`
-	DOB            Date   `json:"DOB,omitzero"`
+	OrganisationID int       `json:"OrganisationID,omitempty"`
+	Role           Role      `json:"Role,omitempty"`
+	FirstName      string    `json:"FirstName,omitempty"`
+	LastName       string    `json:"LastName,omitempty"`
+	Email          string    `json:"Email,omitempty"`
+	PlacementID    int       `json:"PlacementID,omitempty"`
+	MISID          string    `json:"MISID,omitempty"`
+	CreatedOn      Timestamp `json:"CreatedOn,omitzero"` // a moment: its time is kept
+	MobileNumber   string    `json:"MobileNumber,omitempty"`
+	Telephone      string    `json:"Telephone,omitempty"`
+	Website        string    `json:"Website,omitempty"`
+	WorkAddress    string    `json:"WorkAddress,omitempty"`
+	HomeAddress    string    `json:"HomeAddress,omitempty"`
+	DOB            Date      `json:"DOB,omitzero"`
 
 	// Learners only.
 	DefaultAssessorID int    `json:"DefaultAssessorID,omitempty"`
 	ClassroomID       int    `json:"ClassroomID,omitempty"`
 	DefaultEmployerID int    `json:"DefaultEmployerID,omitempty"`
 	CompanyName       string `json:"CompanyName,omitempty"`
-	ProviderID        int    `json:"ProviderID,omitempty"`
+	ProviderID        *int   `json:"ProviderID,omitempty"` // a pointer: 0 is a value the guide shows
 	ULN               string `json:"ULN,omitempty"`
 	NINO              string `json:"NINO,omitempty"`
 	EpisodeName       string `json:"EpisodeName,omitempty"`
@@ -202,7 +235,7 @@ type UserFields struct {
 	L15               string `json:"L15,omitempty"` // disability
 	L16               string `json:"L16,omitempty"` // learning difficulty
 	SupportFunding    *bool  `json:"SupportFunding,omitempty"`
-	LearnerStatusID   int    `json:"LearnerStatusID,omitempty"`
+	LearnerStatusID   *int   `json:"LearnerStatusID,omitempty"` // a pointer: 0 is a value the guide shows
 }
 
 // User is a user as GET /User/{id} and User/Search answer it.
@@ -250,6 +283,9 @@ func (u UserUpdate) Validate() error {
 		}
 		want := goTypes[f.Type]
 		got := reflect.TypeOf(v)
+		if k == "CreatedOn" {
+			want = reflect.TypeFor[Timestamp]() // a moment, not a day
+		}
 		if got == nil || (got != want && !(f.Type == schema.Int && got.Kind() == reflect.Int)) {
 			return fmt.Errorf("%w: %s must be %s, not %T", ErrInvalidRequest, k, want, v)
 		}

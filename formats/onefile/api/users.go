@@ -143,11 +143,26 @@ func (c *Client) GetUser(ctx context.Context, id int) (User, error) {
 // POST /User/{id}/Assign. onefile-api.md: the 2026 guide says {id} "is the
 // learner userID", yet the body carries LearnerID, and every public client
 // puts the ASSIGNEE (assessor, IQA, employer, observer) in the path and the
-// learner in the body. We follow the clients; change it here if OneFile
-// proves otherwise.
-func assignPath(assigneeID int, _ Assignment) string {
-	return fmt.Sprintf("/User/%d/Assign", assigneeID)
+// learner in the body. We follow the clients (AssignPathAssignee, the
+// default); a target profile that settled otherwise says AssignPathLearner
+// (Config.AssignPath). Read literally, the guide's body has no place for
+// the assignee but "LearnerID": the learner reading therefore swaps the two,
+// learner in the path and assignee in the body's LearnerID. The body to send
+// comes back with the path.
+func assignPath(reading string, assigneeID int, a Assignment) (string, Assignment) {
+	if reading == AssignPathLearner {
+		learner := a.LearnerID
+		a.LearnerID = assigneeID
+		return fmt.Sprintf("/User/%d/Assign", learner), a
+	}
+	return fmt.Sprintf("/User/%d/Assign", assigneeID), a
 }
+
+// The readings of POST /User/{id}/Assign's {id}.
+const (
+	AssignPathAssignee = "assignee" // the user being assigned (public clients; the default)
+	AssignPathLearner  = "learner"  // the learner (the 2026 guide's wording)
+)
 
 // Assign assigns user assigneeID (an assessor, IQA, employer or observer) to
 // a learner at a level (POST /User/{id}/Assign).
@@ -158,10 +173,18 @@ func assignPath(assigneeID int, _ Assignment) string {
 // assignment exists. An assignment that already existed before the call
 // also matches ErrAlreadyAssigned, with AssignedByUs false.
 func (c *Client) Assign(ctx context.Context, assigneeID int, a Assignment) error {
+	return c.AssignAs(ctx, c.cfg.AssignPath, assigneeID, a)
+}
+
+// AssignAs is Assign with the given reading of the path (AssignPathAssignee
+// or AssignPathLearner) instead of Config.AssignPath: for bulk probe's
+// write test, which tries both.
+func (c *Client) AssignAs(ctx context.Context, reading string, assigneeID int, a Assignment) error {
 	if err := checkAssign(assigneeID, a); err != nil {
 		return err
 	}
-	_, err := c.call(ctx, request{method: http.MethodPost, path: assignPath(assigneeID, a), body: a, kind: deduplicated})
+	path, body := assignPath(reading, assigneeID, a)
+	_, err := c.call(ctx, request{method: http.MethodPost, path: path, body: body, kind: deduplicated})
 	if ae, ok := err.(*APIError); ok && isAlreadyAssigned(ae.Status, ae.Message) {
 		ae.alreadyAssigned = true
 	}

@@ -206,6 +206,9 @@ func typedValue(f schema.Field, v any) (any, error) {
 		if err != nil {
 			return bad()
 		}
+		if f.Name == "CreatedOn" {
+			return api.TimestampOf(t), nil // the kind kept the time a row gave
+		}
 		return api.DateOf(t), nil
 	}
 	return bad()
@@ -228,7 +231,11 @@ func userFieldsOf(fields map[string]any) (api.UserFields, error) {
 		field := dst.FieldByName(k)
 		switch x := tv.(type) {
 		case int:
-			field.SetInt(int64(x)) // int, or api.Role
+			if field.Kind() == reflect.Pointer {
+				field.Set(reflect.ValueOf(&x)) // *int: 0 is a value to send
+			} else {
+				field.SetInt(int64(x)) // int, or api.Role
+			}
 		case bool:
 			field.Set(reflect.ValueOf(&x)) // *bool: false is a value to send
 		default:

@@ -57,7 +57,7 @@ func TestUserFieldsOf(t *testing.T) {
 			t.Errorf("%s was not set", f.Name)
 		}
 	}
-	if got.CreatedOn != api.NewDate(2026, time.September, 1) || got.Role != api.RoleLearner || got.SupportFunding == nil || *got.SupportFunding {
+	if !got.CreatedOn.Equal(time.Date(2026, time.September, 1, 23, 30, 0, 0, time.UTC)) || got.Role != api.RoleLearner || got.SupportFunding == nil || *got.SupportFunding {
 		t.Errorf("CreatedOn %v, Role %v, SupportFunding %v", got.CreatedOn, got.Role, got.SupportFunding)
 	}
 }

@@ -115,6 +115,11 @@ type Options struct {
 	// Drain is how long calls already in flight may take to finish after ctx is cancelled
 	// (Ctrl-C); no new row is started. Default 30s.
 	Drain time.Duration
+	// FindNewWait is how long the load goes on searching for users it created with the keychain
+	// setting on (the answer carries no ID) while OneFile's search does not list them yet (its
+	// index lags behind a create): searches are repeated with backoff for this long before rows
+	// naming such a user are not sent. Default 30s; negative: one search only.
+	FindNewWait time.Duration
 	// Progress is told each time a row finishes. Called from one goroutine.
 	Progress func(Progress)
 	// Inputs and ReportDir are recorded with the run in the ledger.
@@ -198,8 +203,11 @@ type Outcome struct {
 	// not sent, not failed.
 	NotStarted  bool
 	Interrupted bool
-	Started     time.Time
-	Finished    time.Time
+	// Keychain: OneFile answered creates with no ID and no login (the centre's keychain setting
+	// is on): each new user gets an e-mail from OneFile to verify their account instead.
+	Keychain bool
+	Started  time.Time
+	Finished time.Time
 	// Counts by status and by action ("ok", "failed", "create", ...).
 	Counts map[string]int64
 }
@@ -271,18 +279,19 @@ type loader struct {
 	inMISID, inEmail map[string]*work   // the input's valid user rows
 	refs             map[string][]Ref   // "Classroom/lower name" → refs
 
-	out     chan *work
-	total   int
-	credMu  sync.Mutex
-	creds   []Credential
-	lost    []*Item
-	atRisk  []*Item      // created, but the login could not be written to Options.Credentials
-	sending atomic.Bool  // a stage has started: rows may have been sent
-	stage   atomic.Value // string
-	nUsers  int          // users OneFile held at the start
-	claimMu sync.Mutex
-	claimed map[string]*work // assignment keys this run has sent
-	release func()           // Options.Lock's, once taken
+	out      chan *work
+	total    int
+	credMu   sync.Mutex
+	creds    []Credential
+	lost     []*Item
+	atRisk   []*Item      // created, but the login could not be written to Options.Credentials
+	sending  atomic.Bool  // a stage has started: rows may have been sent
+	keychain atomic.Bool  // a create was answered with no ID (the keychain setting on)
+	stage    atomic.Value // string
+	nUsers   int          // users OneFile held at the start
+	claimMu  sync.Mutex
+	claimed  map[string]*work // assignment keys this run has sent
+	release  func()           // Options.Lock's, once taken
 }
 
 // Run loads items (all rows of a validation run, in input order) and returns what happened to
@@ -404,6 +413,7 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 	out.Credentials = l.creds
 	out.LostLogins = append(l.lost, l.atRisk...)
 	out.Finished = time.Now()
+	out.Keychain = l.keychain.Load()
 	if o.Ledger != nil && l.runID != 0 {
 		if lerr := l.saveRun(out, err); lerr != nil && err == nil {
 			err = lerr

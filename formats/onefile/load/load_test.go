@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -537,5 +538,106 @@ func TestUnchangedRowsAgainstTarget(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestThrottleSpell: a spell of 429s shorter than the patience budget is waited out and every
+// row loads; one longer fails the rows still to send, each saying the budget was spent.
+func TestThrottleSpell(t *testing.T) {
+	for _, tt := range []struct {
+		spell, patience time.Duration
+		ok              bool
+	}{
+		{800 * time.Millisecond, 20 * time.Second, true},
+		{time.Minute, 300 * time.Millisecond, false},
+	} {
+		t.Run(fmt.Sprintf("spell=%v,patience=%v", tt.spell, tt.patience), func(t *testing.T) {
+			b := startSandbox(t, sandbox.Config{Faults: sandbox.FaultSpec{Throttle: tt.spell}})
+			c, err := api.New(api.Config{BaseURL: b.url, CustomerToken: b.CustomerToken(), RatePerMinute: -1,
+				MaxRetries: 2, BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, Patience: tt.patience})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.Close)
+			items := termStart(t, 3)
+			out, err := Run(context.Background(), items, Options{Client: NewAPIClient(c), APIRoot: b.url, Org: 5740,
+				Ledger: openLedger(t), Concurrency: 2})
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if b.Snapshot().Burst429 < 3*2 {
+				t.Fatalf("%d answers 429: the spell did not outlast MaxRetries", b.Snapshot().Burst429)
+			}
+			for _, r := range out.Results {
+				switch {
+				case tt.ok && r.Status != StatusOK:
+					t.Errorf("row %d: %s %s %q", r.Item.Row, r.Action, r.Status, r.Message)
+				case !tt.ok && r.Status == StatusOK:
+					t.Errorf("row %d loaded during a %v spell with %v patience", r.Item.Row, tt.spell, tt.patience)
+				case !tt.ok && r.Status == StatusFailed && !strings.Contains(r.Message, "patience budget"):
+					t.Errorf("row %d failed with %q, which does not say the patience budget was spent", r.Item.Row, r.Message)
+				}
+			}
+		})
+	}
+}
+
+// TestKeychainSearchLag: with the keychain on a create answers no ID, and OneFile's search lists
+// a new user only after a while (lag). The load searches again with backoff within FindNewWait:
+// every learner and assignment goes through; with no wait, the rows naming new staff are not sent.
+func TestKeychainSearchLag(t *testing.T) {
+	for _, tt := range []struct {
+		wait time.Duration
+		ok   bool
+	}{
+		{10 * time.Second, true},
+		{-1, false},
+	} {
+		t.Run(fmt.Sprintf("wait=%v", tt.wait), func(t *testing.T) {
+			b := startSandbox(t, sandbox.Config{Keychain: true, Faults: sandbox.FaultSpec{Lag: 700 * time.Millisecond}})
+			items := termStart(t, 4)
+			out, _ := runLoad(t, b, items, Options{Ledger: openLedger(t), Concurrency: 2, FindNewWait: tt.wait})
+			bad := 0
+			for _, r := range out.Results {
+				if r.Status != StatusOK || r.Action != ActAssign && r.OneFileID == "" {
+					bad++
+					if tt.ok {
+						t.Errorf("%s row %d: %s %s %q (id %q)", r.Item.Src.Sheet, r.Item.Row, r.Action, r.Status, r.Message, r.OneFileID)
+					}
+				}
+			}
+			if !tt.ok && bad == 0 {
+				t.Errorf("with no second search every row loaded: the lag did not hide the new users")
+			}
+			if tt.ok {
+				checkOnce(t, b, items)
+			} else if d := b.Snapshot().Duplicates(); len(d) > 0 {
+				t.Errorf("sandbox holds duplicates: %+v", d)
+			}
+		})
+	}
+}
+
+// TestZeroCodesLoad: a learner with ProviderID and LearnerStatusID 0 and a CreatedOn with its time
+// loads into the (strict) sandbox, which answers them back as sent.
+func TestZeroCodesLoad(t *testing.T) {
+	b := startSandbox(t, sandbox.Config{})
+	items := validated(t, []string{"Role=1;FirstName=Zed;LastName=Zero;Email=zed@learner.example;MISID=Z-1;DefaultAssessorID=1001;" +
+		"ClassroomID=101;PlacementID=203;ProviderID=0;LearnerStatusID=0;CreatedOn=2026-09-01T09:30:00Z"}, nil)
+	out, _ := runLoad(t, b, items, Options{Ledger: openLedger(t), Concurrency: 1})
+	r := out.Results[0]
+	if r.Status != StatusOK || r.OneFileID == "" {
+		t.Fatalf("%s %s %q", r.Action, r.Status, r.Message)
+	}
+	id, _ := strconv.Atoi(r.OneFileID)
+	u, err := newClient(t, b).GetUser(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ProviderID == nil || *u.ProviderID != 0 || u.LearnerStatusID == nil || *u.LearnerStatusID != 0 {
+		t.Errorf("ProviderID %v, LearnerStatusID %v: the 0s were not sent", u.ProviderID, u.LearnerStatusID)
+	}
+	if got := u.CreatedOn.UTC().Format(time.RFC3339); got != "2026-09-01T09:30:00Z" {
+		t.Errorf("CreatedOn %s: its time was lost", got)
 	}
 }

@@ -184,6 +184,7 @@ func (l *loader) create(ctx context.Context, w *work, p map[string]any) error {
 			msg := ""
 			if c.ID == 0 {
 				w.needID = true // keychain on: the answer has no ID; found after the stage
+				l.keychain.Store(true)
 				msg = "created (keychain: ID looked up by MISID/Email)"
 			}
 			if prior.State == ledger.Intent {
@@ -362,7 +363,9 @@ func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 
 // findNewIDs finds the IDs of users created with the keychain setting on (the answer carries
 // none): one new download of the organisation when that costs fewer calls than searching for
-// each, else a search per user.
+// each, else a search per user. OneFile's search may not list a user for a while after the
+// create (read after write): those not found are searched again with backoff for up to
+// Options.FindNewWait.
 func (l *loader) findNewIDs(ctx context.Context, ws []*work) error {
 	var need []*work
 	for _, w := range ws {
@@ -370,34 +373,66 @@ func (l *loader) findNewIDs(ctx context.Context, ws []*work) error {
 			need = append(need, w)
 		}
 	}
-	if len(need) == 0 {
-		return nil
+	wait := l.o.FindNewWait
+	if wait == 0 {
+		wait = DefaultFindNewWait
 	}
-	pages := (l.nUsers+len(need))/pageSize + 1
-	if len(need) > pages {
-		if err := l.download(ctx); err != nil {
+	deadline := time.Now().Add(wait)
+	for round := 1; len(need) > 0; round++ {
+		if round > 1 {
+			d := findAgain.Backoff(round - 1)
+			if wait < 0 || time.Now().Add(d).After(deadline) || !sleep(ctx, d) {
+				break
+			}
+			if round == 2 {
+				l.logf("%d new user(s) not listed by OneFile's search yet (its index lags behind creates): searching again for up to %v", len(need), wait)
+			}
+		}
+		var err error
+		if need, err = l.findNew(ctx, need); err != nil {
 			return err
 		}
 	}
+	for _, w := range need {
+		w.res.Message = fmt.Sprintf("created, but OneFile's search did not list it within %v (keychain on: the answer carries no ID); rows naming it are not sent: run again to send them", max(wait, 0))
+	}
+	return nil
+}
+
+// DefaultFindNewWait is Options.FindNewWait unless set.
+const DefaultFindNewWait = 30 * time.Second
+
+// findAgain spaces the searches for new users OneFile does not list yet.
+var findAgain = httpx.Policy{Base: 250 * time.Millisecond, Cap: 4 * time.Second, Jitter: httpx.EqualJitter}
+
+// findNew looks for the users of need once, records those found and returns the rest.
+func (l *loader) findNew(ctx context.Context, need []*work) ([]*work, error) {
+	pages := (l.nUsers+len(need))/pageSize + 1
+	if len(need) > pages {
+		if err := l.download(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var left []*work
 	for _, w := range need {
 		u, _ := l.match(w.misid, w.email)
 		if u == nil {
 			var err error
 			if u, err = l.findUser(ctx, w); err != nil && errors.Is(err, ErrAuth) {
-				return err
+				return nil, err
 			}
 		}
 		if u == nil {
-			w.res.Message = "created, but its OneFile ID could not be found yet (keychain on); rows naming it are not sent"
+			left = append(left, w)
 			continue
 		}
 		w.id, w.needID = u.ID, false
 		w.res.OneFileID = strconv.Itoa(u.ID)
 		if err := l.record(w.key, ledger.Done, ActCreate, w.id, ""); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return left, nil
 }
 
 // pageSize is the page size the client uses for downloads (an estimate of the calls a download costs).

@@ -30,6 +30,10 @@ import (
 //	              POST /User/{id}, POST /User/{id}/Assign (the default)
 //	scope=all     ... and reads too (searches, GET, Authentication)
 //	seed=N        seed of the fault decisions (default 1)
+//	throttle=DUR  a long spell of throttling: every request is answered 429
+//	              (counted as a burst429 answer) from the first write until
+//	              DUR later, as OneFile does when another client of the same
+//	              customer uses up the limit
 //	lag=DUR       read-after-write lag: a user made by POST /User is missing
 //	              from User/Search for DUR after its creation; GET /User/{id}
 //	              answers it at once
@@ -55,6 +59,8 @@ type FaultSpec struct {
 	// Lag hides a created user from User/Search for this long, as a search
 	// index that catches up with the database after a while would.
 	Lag time.Duration
+	// Throttle answers every request 429 for this long from the first write.
+	Throttle time.Duration
 }
 
 // ParseFaultSpec parses the text form described on FaultSpec.
@@ -107,8 +113,10 @@ func ParseFaultSpec(s string) (FaultSpec, error) {
 			f.Seed, err = strconv.ParseInt(val, 10, 64)
 		case "lag":
 			f.Lag, err = parseDuration(val)
+		case "throttle":
+			f.Throttle, err = parseDuration(val)
 		default:
-			return FaultSpec{}, fmt.Errorf("fault spec %q: unknown key %q (known: latency, jitter, error500, drop, stall, burst429, burstlen, scope, seed, lag)", s, key)
+			return FaultSpec{}, fmt.Errorf("fault spec %q: unknown key %q (known: latency, jitter, error500, drop, stall, burst429, burstlen, scope, seed, lag, throttle)", s, key)
 		}
 		if err != nil {
 			return FaultSpec{}, fmt.Errorf("fault spec %q: %s=%s: %v", s, key, val, err)
@@ -180,6 +188,9 @@ func (f FaultSpec) String() string {
 	}
 	if f.Lag > 0 {
 		add("lag", f.Lag.String())
+	}
+	if f.Throttle > 0 {
+		add("throttle", f.Throttle.String())
 	}
 	if len(parts) == 0 {
 		return "none"

@@ -53,9 +53,18 @@ func roleList() string {
 	return b.String()
 }
 
-// defaultAssessorRoles are the roles a learner's DefaultAssessorID may name.
-// The guide says "assessor"; a trainee assessor is one too. An IQA is not.
-var defaultAssessorRoles = map[int]bool{RoleTraineeAssessor: true, RoleAssessor: true}
+// defaultAssessorRoles are the roles a learner's DefaultAssessorID may name:
+// schema.DefaultAssessorRoles, where the guess is named.
+var defaultAssessorRoles = roleMap(schema.DefaultAssessorRoles)
+
+// roleMap is a role set as the sandbox's lookups hold it.
+func roleMap(s schema.RoleSet) map[int]bool {
+	m := map[int]bool{}
+	for _, id := range s.IDs() {
+		m[id] = true
+	}
+	return m
+}
 
 type fieldKind int
 

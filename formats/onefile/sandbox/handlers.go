@@ -263,13 +263,11 @@ func plausibleEmail(e string) bool {
 	return ok && local != "" && strings.Contains(domain, ".") && !strings.ContainsFunc(e, unicode.IsSpace)
 }
 
-// Assignment roles (vendor guide "Assigning users to learners"): levels 2
-// and 3 name "Assessor, IQA"; a trainee assessor (4) is an assessor too.
-// Level 1 adds employers and observers.
+// Assignment roles by level: schema.AssignRoles, where the guesses are named.
 var assignRoles = map[int]map[int]bool{
-	3: {RoleTraineeAssessor: true, RoleAssessor: true, RoleIQA: true},
-	2: {RoleTraineeAssessor: true, RoleAssessor: true, RoleIQA: true},
-	1: {RoleTraineeAssessor: true, RoleAssessor: true, RoleIQA: true, RoleEmployer: true, RoleObserver: true},
+	3: roleMap(schema.AssignRoles[3]),
+	2: roleMap(schema.AssignRoles[2]),
+	1: roleMap(schema.AssignRoles[1]),
 }
 
 // AlreadyAssignedMessage is the 400 message for a repeated assignment. The
@@ -304,6 +302,10 @@ func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request) {
 		bad("LearnerID is required")
 	} else {
 		a.LearnerID = *body.LearnerID
+	}
+	if s.cfg.AssignLearnerInPath {
+		a.AssigneeID, a.LearnerID = a.LearnerID, assignee
+		assignee = a.AssigneeID
 	}
 	if body.Level == nil || *body.Level < 1 || *body.Level > 3 {
 		bad("Level is required and must be 1 (additional), 2 (unit summary) or 3 (learning aim)")

@@ -53,6 +53,12 @@ type Config struct {
 	RandSeed int64
 	// MaxStall bounds how long a stall fault holds a response; default 2m.
 	MaxStall time.Duration
+	// AssignLearnerInPath makes POST /User/{id}/Assign take the newer guide's
+	// literal reading: {id} is the learner and the body's LearnerID the user
+	// assigned. Off (the default), the assignee is in the path, as public
+	// clients send it. Either way the other reading is refused (a learner
+	// cannot be assigned), so bulk probe --write-test can tell them apart.
+	AssignLearnerInPath bool
 	// SearchMode is how much of each user User/Search answers; the zero
 	// value is SearchSummary. GET /User/{id} always answers the full user.
 	SearchMode SearchMode
@@ -91,10 +97,24 @@ func (m SearchMode) String() string {
 	return string(m)
 }
 
-// DefaultConfig is the configuration that imitates OneFile: 300 calls per
-// rolling minute, 24-hour sessions, keychain off, the default seed.
+// DefaultConfig is the configuration that imitates OneFile as its newest
+// guide describes it: 300 calls per rolling minute, 24-hour sessions, the
+// keychain on (a create answers no user ID and no password, so a rehearsal
+// takes the find-the-new-user path a live load takes), the default seed.
 func DefaultConfig() Config {
-	return Config{RateLimit: 300, RateWindow: time.Minute, SessionTTL: 24 * time.Hour}
+	return Config{RateLimit: 300, RateWindow: time.Minute, SessionTTL: 24 * time.Hour, Keychain: true}
+}
+
+// ParseKeychain reads a keychain setting: on (the 2026 guide) or off (the
+// 2024 guide: a create answers the new user's ID, username and password).
+func ParseKeychain(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "on", "true", "yes":
+		return true, nil
+	case "off", "false", "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("--keychain %q: say on (creates answer no user ID or password, as the 2026 guide says) or off (the 2024 behaviour)", s)
 }
 
 // MaxPageSize is the largest pageSize a paged search accepts.
@@ -126,6 +146,7 @@ type Server struct {
 	assigned    map[Assignment]bool
 	seen        map[uint64]int // request fingerprint -> times seen
 	burstLeft   int
+	throttleEnd time.Time // end of the throttle fault's spell; zero until the first write
 	st          stats
 }
 
@@ -333,7 +354,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeMsg(w, http.StatusTooManyRequests, fmt.Sprintf("API calls quota exceeded: at most %d calls per %s", s.cfg.RateLimit, s.cfg.RateWindow))
 		return
 	}
-	if s.inBurst(draw.burst) {
+	if s.inBurst(draw.burst) || s.throttled(time.Now(), class == classWrite) {
 		s.count(func(st *stats) { st.burst429++ })
 		s.finish(ep, http.StatusTooManyRequests)
 		writeMsg(w, http.StatusTooManyRequests, "API calls quota exceeded (sandbox 429 burst)")
@@ -453,6 +474,24 @@ func (s *Server) inBurst(u float64) bool {
 		return true
 	}
 	return false
+}
+
+// throttled says whether a request at now falls in the throttle fault's
+// spell, which starts with the first write (so a load has read what it needs
+// and its rows meet the spell).
+func (s *Server) throttled(now time.Time, write bool) bool {
+	if s.cfg.Faults.Throttle <= 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.throttleEnd.IsZero() {
+		if !write {
+			return false
+		}
+		s.throttleEnd = now.Add(s.cfg.Faults.Throttle)
+	}
+	return now.Before(s.throttleEnd)
 }
 
 // checkSession says what is wrong with a session token, or "" if it is good.

@@ -101,6 +101,26 @@ var (
 	PlacementRoles = SetOf(Learner, Employer, Observer)
 )
 
+// Who may stand in for whom: the one table the validator (formats/onefile), the sandbox and the
+// docs (docs/onefile-rules.md) use. The guides name some roles; the rest is a guess, named here,
+// that a customer's OneFile may answer otherwise (settle it on beta; bulk probe cannot, it only
+// reads).
+var (
+	// DefaultAssessorRoles may be a learner's DefaultAssessorID. The guide says "assessor".
+	// GUESS: a Trainee Assessor (4) is an assessor too; an IV/IQA (10) is NOT one (the guides
+	// do not say whether an IQA may be a default assessor; refusing is the safer rehearsal).
+	DefaultAssessorRoles = SetOf(TraineeAssessor, Assessor)
+	// AssignRoles are the roles that may be assigned to a learner at each level. The guide
+	// names "Assessor, IQA" for levels 3 (learning aim) and 2 (unit summary) and adds
+	// employers and observers at level 1 (additional).
+	// GUESS: a Trainee Assessor (4), which the guides do not name, is taken at every level.
+	AssignRoles = map[int]RoleSet{
+		3: SetOf(TraineeAssessor, Assessor, IQA),
+		2: SetOf(TraineeAssessor, Assessor, IQA),
+		1: SetOf(TraineeAssessor, Assessor, IQA, Employer, Observer),
+	}
+)
+
 // RoleByID returns the role with ID id.
 func RoleByID(id int) (Role, bool) {
 	if !AllRoles.Has(id) {

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bulkload/bulk/internal/app"
+)
+
+// newProbeCmd is 'bulk probe', holding one subcommand per target system.
+func newProbeCmd(targets ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: "probe TARGET", Short: "Read what a target system answers and keep it as its target profile (sends no change)"}
+	cmd.AddCommand(targets...)
+	return cmd
+}
+
+func newProbeOnefileCmd(a *App) *cobra.Command {
+	var o app.ProbeOnefileOptions
+	var format string
+	cmd := &cobra.Command{
+		Use:   "onefile (--url URL | --env beta|practice|live) [--org ID] [--format json]",
+		Short: "Check a OneFile token and settle the guesses: keychain, search fields, rate-limit headers, counts",
+		Long: `probe onefile only reads: it checks the customer token, lists the organisations it sees, and for
+the organisation (--org) reports the keychain setting, the rate-limit headers, which fields a user
+search answers (search_fields) and whether GET /User/{id} answers more, and counts classrooms,
+placements, standards and units. It writes the target profile (profiles/ beside the ledger) that
+loads into this target read. The assignment path stays "unknown" (loads use the assignee) unless
+--write-test (refused for live) creates a throwaway assessor and learner named bulk-probe-* and
+tries the assignment with the assessor in the path, then with the learner; it says which users
+to archive afterwards.
+
+` + exitStatusHelp,
+		Example: `  BULK_ONEFILE_TOKEN=... bulk probe onefile --env beta --org 5740
+  bulk probe onefile --url http://127.0.0.1:8089/api/v2.1 --org 5740 --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "text" && format != "json" {
+				return usageError(cmd, fmt.Errorf("--format %q: say text or json", format))
+			}
+			res, err := app.ProbeOnefile(cmd.Context(), a.deps(), o)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				enc := json.NewEncoder(a.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			res.WriteText(a.Stdout)
+			return nil
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.URL, "url", "", "OneFile API root, e.g. https://wsapibeta.onefile.co.uk/api/v2.1")
+	fs.StringVar(&o.Env, "env", "", "shortcut for --url: beta, practice or live")
+	fs.IntVar(&o.Org, "org", 0, "organisation `ID` to probe (needed when the token sees several)")
+	fs.StringVar(&o.TokenFile, "token-file", "", "read the customer token from `PATH` (else $"+app.TokenEnv+")")
+	fs.StringVar(&o.State, "state", "", "run ledger `PATH` whose folder holds profiles/ (default $XDG_STATE_HOME/bulk/ledger.db)")
+	fs.BoolVar(&o.AllowInsecureHTTP, "insecure-http", false, "allow a plain http:// --url to another host")
+	fs.StringVar(&format, "format", "text", "output format: text or json (for scripts)")
+	fs.BoolVar(&o.WriteTest, "write-test", false, "create a throwaway assessor and learner (bulk-probe-*) to settle the assignment path; refused for live")
+	return cmd
+}
