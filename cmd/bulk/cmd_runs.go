@@ -7,9 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -66,17 +63,7 @@ runs from its own state (a job that sets state:).`,
 				fmt.Fprintf(a.Stderr, "No runs recorded in %s yet.\n", led.Path())
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTARTED\tTOOK\tTARGET\tORG\tMODE\tSTATUS\tROWS")
-			for _, r := range runs {
-				mode := r.Mode
-				if r.DryRun {
-					mode += " (dry run)"
-				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.Started.Local().Format("2006-01-02 15:04"), took(r),
-					r.APIRoot, r.Org, mode, runStatus(r), counts(r.Counts))
-			}
-			return tw.Flush()
+			return ledger.WriteRuns(a.Stdout, runs, ledger.ProcessAlive)
 		},
 	}
 	show := &cobra.Command{
@@ -105,31 +92,11 @@ runs from its own state (a job that sets state:).`,
 			if err != nil {
 				return cannotRun(err, "")
 			}
-			w := a.Stdout
-			fmt.Fprintf(w, "Run %d\n", r.ID)
-			fmt.Fprintf(w, "  started   %s (took %s)\n", r.Started.Local().Format(time.DateTime), took(r))
-			fmt.Fprintf(w, "  target    %s, organisation %d\n", r.APIRoot, r.Org)
-			mode := r.Mode
-			if r.DryRun {
-				mode += ", dry run (nothing sent)"
-			}
-			fmt.Fprintf(w, "  mode      %s\n", mode)
-			fmt.Fprintf(w, "  inputs    %s\n", strings.Join(r.Inputs, ", "))
-			if r.Report != "" {
-				fmt.Fprintf(w, "  report    %s\n", r.Report)
-			}
-			fmt.Fprintf(w, "  status    %s\n", runStatus(r))
-			fmt.Fprintf(w, "  rows      %s\n\n", counts(r.Counts))
 			rs, err := led.Results(cmd.Context(), id)
 			if err != nil {
 				return cannotRun(err, "")
 			}
-			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "FILE\tSHEET\tROW\tKIND\tACTION\tSTATUS\tONEFILE ID\tMESSAGE")
-			for _, x := range rs {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", x.File, x.Sheet, x.Row, x.Kind, x.Action, x.Status, x.OneFileID, x.Message)
-			}
-			return tw.Flush()
+			return ledger.WriteRun(a.Stdout, r, rs, ledger.ProcessAlive)
 		},
 	}
 	cmd.PersistentFlags().StringVar(&state, "state", "", "run ledger `PATH` (default $XDG_STATE_HOME/bulk/ledger.db)")
@@ -156,50 +123,4 @@ func openRunsLedger(a *App, path string) (*ledger.Ledger, error) {
 		return nil, cannotRun(err, "")
 	}
 	return led, nil
-}
-
-func took(r ledger.Run) string {
-	if r.Finished.IsZero() {
-		return "-"
-	}
-	return r.Finished.Sub(r.Started).Round(time.Second).String()
-}
-
-// runStatus says "running" only for a run whose process is still there: a run killed with
-// kill -9 never recorded its end.
-func runStatus(r ledger.Run) string {
-	if r.Status != "running" {
-		return r.Status
-	}
-	if r.PID > 0 && processAlive(r.PID) {
-		return "running"
-	}
-	return "stopped (no end recorded: killed?)"
-}
-
-func counts(c map[string]int64) string {
-	if len(c) == 0 {
-		return "-"
-	}
-	var parts []string
-	for _, k := range []string{"ok", "rejected", "failed", "skipped"} {
-		if c[k] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", c[k], k))
-		}
-	}
-	if len(parts) == 0 {
-		return "-"
-	}
-	return strings.Join(parts, ", ")
-}
-
-// processAlive reports whether a process with this ID exists (signal 0 checks without
-// sending anything; where signals do not exist the answer is "no", and the run shows as stopped).
-func processAlive(pid int) bool {
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return false
-	}
-	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
