@@ -83,6 +83,7 @@ loads what is valid into OneFile (API) or PeopleFluent LMS (bulk files).
 		newSandboxCmd(a, newSandboxOneFileCmd(a), newSandboxPFCmd(a)),
 		newProbeCmd(newProbeOnefileCmd(a)),
 		newCompletionCmd(a),
+		newVersionCmd(a),
 	)
 	root.AddCommand(testCommands(a)...)
 	suggestSubcommands(root) // "bulk sandbox onefle": exit 2, did you mean onefile

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bulkload/bulk/internal/version"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/read"
 )
@@ -300,6 +301,7 @@ type Summary struct {
 	// SchemaVersion is summary.json's format (docs/summary-json.md): a key is added within a
 	// version, never renamed or given another meaning.
 	SchemaVersion  int              `json:"schema_version"`
+	BulkVersion    string           `json:"bulk_version"` // version.String: "v1.2.3 (1a2b3c4d5e6f)"
 	Kinds          []string         `json:"kinds"`
 	Inputs         []string         `json:"inputs"`
 	RowsRead       int64            `json:"rows_read"`
@@ -321,7 +323,7 @@ func (r *Report) Summary() Summary {
 	c := r.Counts()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := Summary{SchemaVersion: 1, Inputs: append([]string{}, r.inputs...), RowsRead: c.Read, RowsValid: c.Valid, RowsRejected: c.Rejected,
+	s := Summary{SchemaVersion: 1, BulkVersion: version.String(), Inputs: append([]string{}, r.inputs...), RowsRead: c.Read, RowsValid: c.Valid, RowsRejected: c.Rejected,
 		Warnings: c.Warnings, InputErrors: c.Errors, ProblemsByRule: map[string]int64{}, ProblemsNotListed: r.unlisted, Started: r.started.UTC(), Finished: time.Now().UTC()}
 	for k := range r.kinds {
 		s.Kinds = append(s.Kinds, k)
