@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/bulkload/bulk/internal/sqlstore"
+	"github.com/bulkload/bulk/internal/statedir"
 
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -57,16 +58,14 @@ CREATE TABLE IF NOT EXISTS row_hashes (
 ) WITHOUT ROWID;
 `
 
-// DefaultStatePath is where job state lives unless a job names its own: $BULK_STATE_DIR,
-// else $XDG_STATE_HOME/bulk, else ~/.local/state/bulk; the file is nightly.db.
+// DefaultStatePath is where job state lives unless a job names its own: $BULK_STATE_DIR, else
+// statedir.Dir (%LOCALAPPDATA%\bulk on Windows, else $XDG_STATE_HOME/bulk or ~/.local/state/bulk),
+// else .bulk-state; the file is nightly.db.
 func DefaultStatePath() string {
 	dir := os.Getenv("BULK_STATE_DIR")
 	if dir == "" {
-		if x := os.Getenv("XDG_STATE_HOME"); x != "" {
-			dir = filepath.Join(x, "bulk")
-		} else if home, err := os.UserHomeDir(); err == nil {
-			dir = filepath.Join(home, ".local", "state", "bulk")
-		} else {
+		var err error
+		if dir, err = statedir.Dir(os.Getenv); err != nil {
 			dir = ".bulk-state"
 		}
 	}

@@ -1,3 +1,7 @@
+//go:build unix
+
+// (unix only: peak memory is read with getrusage, which Windows does not have.)
+
 // Command xlsxmem writes a big learner workbook the way Excel and LibreOffice store one (every
 // text cell a shared string) and measures what reading it costs. run.sh drives it.
 //

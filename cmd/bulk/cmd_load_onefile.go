@@ -41,7 +41,8 @@ upsert updates the fields that differ, update only updates.
 Nobody is created twice: each change is recorded in a run ledger (SQLite) before and after the
 call, and a create whose outcome is unknown is followed by a search before any retry. Running
 the same command again after a crash, kill or Ctrl-C does only what is left. The ledger is
-$XDG_STATE_HOME/bulk/ledger.db (else ~/.local/state/bulk/ledger.db) unless --state is given;
+$XDG_STATE_HOME/bulk/ledger.db (else ~/.local/state/bulk/ledger.db; on Windows
+%LOCALAPPDATA%\bulk\ledger.db) unless --state is given;
 'bulk runs' lists the runs. While a load sends it holds its organisation's lock (in locks/ beside
 the ledger): a second load into the same organisation, by hand or from a nightly job, exits 2 at
 once, sends nothing and names the load that holds it. A killed load releases it by itself; a dry
@@ -78,7 +79,7 @@ credentials.csv readable by you only.
 	fs.IntVar(&o.Rate, "rate", 300, "most API calls per minute, all workers together (OneFile allows 300; --sandbox: 6000 unless given)")
 	fs.DurationVar(&o.Patience, "patience", api.DefaultPatience, "how long to wait out OneFile answering every call 429 before rows fail")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "read OneFile only and report what each row would do")
-	fs.StringVar(&o.State, "state", "", "run ledger `PATH` (default $XDG_STATE_HOME/bulk/ledger.db)")
+	fs.StringVar(&o.State, "state", "", "run ledger `PATH` (default bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
 	fs.BoolVar(&o.Sandbox, "sandbox", false, "load into a OneFile sandbox started in this process (no account needed)")
 	fs.StringVar(&o.Keychain, "keychain", "", "with --sandbox: on (default; creates answer no user ID or password) or off (2024)")
 	fs.BoolVar(&o.Yes, "yes", false, "confirm a load into live without asking")

@@ -57,7 +57,7 @@ to archive afterwards.
 	fs.StringVar(&o.Env, "env", "", "shortcut for --url: beta, practice or live")
 	fs.IntVar(&o.Org, "org", 0, "organisation `ID` to probe (needed when the token sees several)")
 	fs.StringVar(&o.TokenFile, "token-file", "", "read the customer token from `PATH` (else $"+app.TokenEnv+")")
-	fs.StringVar(&o.State, "state", "", "run ledger `PATH` whose folder holds profiles/ (default $XDG_STATE_HOME/bulk/ledger.db)")
+	fs.StringVar(&o.State, "state", "", "run ledger `PATH` whose folder holds profiles/ (default bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
 	fs.BoolVar(&o.AllowInsecureHTTP, "insecure-http", false, "allow a plain http:// --url to another host")
 	fs.StringVar(&format, "format", "text", "output format: text or json (for scripts)")
 	fs.BoolVar(&o.WriteTest, "write-test", false, "create a throwaway assessor and learner (bulk-probe-*) to settle the assignment path; refused for live")

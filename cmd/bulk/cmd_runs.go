@@ -24,9 +24,9 @@ func newRunsCmd(a *App) *cobra.Command {
 		Long: `runs lists the loads recorded in the run ledger, newest first: when, where to, the mode, how
 it ended and its counts. 'bulk runs show ID' prints one run and the result of each of its rows.
 
-The ledger is $XDG_STATE_HOME/bulk/ledger.db (else ~/.local/state/bulk/ledger.db) unless --state
-is given. --nightly lists the runs of nightly jobs instead; give the job file to list one job's
-runs from its own state (a job that sets state:).`,
+The ledger is $XDG_STATE_HOME/bulk/ledger.db (else ~/.local/state/bulk/ledger.db; on Windows
+%LOCALAPPDATA%\bulk\ledger.db) unless --state is given. --nightly lists the runs of nightly jobs
+instead; give the job file to list one job's runs from its own state (a job that sets state:).`,
 		Example: `  bulk runs
   bulk runs show 12
   bulk runs --state ./ledger.db
@@ -99,7 +99,7 @@ runs from its own state (a job that sets state:).`,
 			return ledger.WriteRun(a.Stdout, r, rs, ledger.ProcessAlive)
 		},
 	}
-	cmd.PersistentFlags().StringVar(&state, "state", "", "run ledger `PATH` (default $XDG_STATE_HOME/bulk/ledger.db)")
+	cmd.PersistentFlags().StringVar(&state, "state", "", "run ledger `PATH` (default bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
 	cmd.Flags().IntVar(&limit, "limit", 20, "how many runs to list (0: all)")
 	cmd.Flags().BoolVar(&nightlyRuns, "nightly", false, "list the runs of nightly jobs ('bulk run') instead of loads")
 	cmd.PersistentFlags().StringVar(&nightlyState, "nightly-state", "", "state database of nightly jobs (default $BULK_STATE_DIR/nightly.db)")

@@ -1,3 +1,7 @@
+//go:build unix
+
+// (unix only: peak memory is read with getrusage, which Windows does not have.)
+
 package main
 
 import (

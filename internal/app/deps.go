@@ -27,7 +27,8 @@ type Deps struct {
 	// Stdin is a terminal when it is an *os.File on one.
 	StdinIsTerminal func() bool
 	// LedgerPath returns where the OneFile run ledger lives when no --state is given. Nil:
-	// ledger.DefaultPath with Getenv ($XDG_STATE_HOME/bulk/ledger.db).
+	// ledger.DefaultPath with Getenv (statedir.Dir: %LOCALAPPDATA%\bulk on Windows, else
+	// $XDG_STATE_HOME/bulk or ~/.local/state/bulk, then ledger.db).
 	LedgerPath func() (string, error)
 }
 

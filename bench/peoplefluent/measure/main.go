@@ -1,3 +1,7 @@
+//go:build unix
+
+// (unix only: peak memory is read with getrusage, which Windows does not have.)
+
 // Command measure times `bulk export training-history` on a generated file against a bare
 // encoding/csv read-and-write copy of the same file, each as its own process, in the same run,
 // and reports rows per second, their ratio and the peak resident memory of each. It exits 1

@@ -23,25 +23,19 @@ import (
 	"time"
 
 	"github.com/bulkload/bulk/internal/sqlstore"
+	"github.com/bulkload/bulk/internal/statedir"
 
 	"github.com/bulkload/bulk/lockfile"
 )
 
-// DefaultPath is where the ledger lives when --state is not given:
-// $XDG_STATE_HOME/bulk/ledger.db, else ~/.local/state/bulk/ledger.db (the XDG default).
+// DefaultPath is where the ledger lives when --state is not given: ledger.db in statedir.Dir
+// (%LOCALAPPDATA%\bulk on Windows, else $XDG_STATE_HOME/bulk or ~/.local/state/bulk).
 func DefaultPath(getenv func(string) string) (string, error) {
-	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "bulk", "ledger.db"), nil
+	d, err := statedir.Dir(getenv)
+	if err != nil {
+		return "", fmt.Errorf("%w: give the run ledger's place with --state PATH", err)
 	}
-	home := getenv("HOME")
-	if home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("cannot find a place for the run ledger (no $HOME): give one with --state PATH")
-		}
-		home = h
-	}
-	return filepath.Join(home, ".local", "state", "bulk", "ledger.db"), nil
+	return filepath.Join(d, "ledger.db"), nil
 }
 
 // Ledger is an open ledger database. It is safe for concurrent use by the loader's workers and
