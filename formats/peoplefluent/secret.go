@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/bulkload/bulk/internal/fileperm"
 )
 
 // Redacted is what a Secret prints as, whatever the verb.
@@ -128,7 +130,7 @@ func KeyFromFile(path string) (key Secret, warning string, err error) {
 	if key.IsZero() {
 		return Secret{}, "", fmt.Errorf("system key file %s is empty: its first line must be the LMS system key", path)
 	}
-	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+	if perm := info.Mode().Perm(); fileperm.OpenToOthers(perm) {
 		warning = fmt.Sprintf("system key file %s can be read by other users (mode %#o): run chmod 600 %s", path, perm, path)
 	}
 	return key, warning, nil

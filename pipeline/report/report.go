@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bulkload/bulk/internal/fileperm"
 	"github.com/bulkload/bulk/internal/version"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/read"
@@ -435,7 +436,7 @@ func MakeDir(dir string) (open bool, err error) {
 		if !st.IsDir() {
 			return false, fmt.Errorf("cannot create the folder %s: a file of that name exists", dir)
 		}
-		return st.Mode().Perm()&0o077 != 0, nil
+		return fileperm.OpenToOthers(st.Mode()), nil
 	}
 	if err := os.MkdirAll(dir, DirMode); err != nil {
 		return false, err
