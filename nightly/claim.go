@@ -137,6 +137,9 @@ func Claim(j *Job, path, runID string) (string, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return "", ErrClaimed
 		}
+		if inUse(err) {
+			return "", fmt.Errorf("cannot claim %s: another program still has it open (the exporter writing it?); it will be tried again: %w", path, err)
+		}
 		return "", fmt.Errorf("cannot claim %s: %w", path, err)
 	}
 	after, err := os.Lstat(claimed)
