@@ -269,7 +269,9 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	if o.DryRun && lout.Org.ID != 0 {
 		// The dry run's decisions, for review and 'bulk apply': personal data, so 0600.
 		out.Plan = filepath.Join(o.ReportDir, "plan.json")
-		if err := load.WritePlan(out.Plan, load.NewPlan(lout, lo, d.now())); err != nil {
+		plan := load.NewPlan(lout, lo, d.now())
+		plan.Target.InProcess = t.box != nil
+		if err := load.WritePlan(out.Plan, plan); err != nil {
 			return cannotRun(fmt.Errorf("cannot write the plan: %w", err), "Check that the report folder is writable.")
 		}
 	}

@@ -53,6 +53,9 @@ type PlanTarget struct {
 	APIRoot          string `json:"api_root"`
 	Organisation     int    `json:"organisation"`
 	OrganisationName string `json:"organisation_name,omitempty"`
+	// InProcess: the plan was made against the sandbox a '--sandbox' run started inside itself,
+	// which ended with that run. Such a plan can be reviewed, not applied.
+	InProcess bool `json:"in_process_sandbox,omitempty"`
 }
 
 // PlanRow is one input row's planned action.
