@@ -251,6 +251,7 @@ type work struct {
 	stage        string          // the stage that finished it, for progress
 	assign       *resolvedAssign // an assignment row, resolved once before its stage (preclaim)
 	notOnTarget  bool            // an Unchanged row whose user OneFile does not hold
+	lostLogin    bool            // created by an earlier run stopped before the answer with its login came
 }
 
 // unchangedMessage is results.csv's word for a row diffing held back whose user is on OneFile.
@@ -797,6 +798,7 @@ func (l *loader) planUser(w *work) {
 	}
 	if u != nil {
 		w.existing, w.id = u, u.ID
+		l.loginLostEarlier(w)
 		if r := int(num(u.Fields["Role"])); r != 0 && r != w.role && l.o.Mode != Create {
 			w.fail(RuleReference, fmt.Sprintf("OneFile user %d has role %d, the row says %d; OneFile does not change a user's role", u.ID, r, w.role))
 			l.emit(w)
@@ -827,6 +829,24 @@ func (l *loader) planUser(w *work) {
 		return
 	}
 	w.plan = planCreate
+}
+
+// loginLostEarlier notes a user an earlier run created whose answer never arrived (the run was
+// killed with the create in flight): the ledger holds its create intent and OneFile the user.
+// With the keychain off OneFile made a login whose password nobody saw: it is named with the
+// lost logins, and the create is recorded done so the next run does not name it again.
+func (l *loader) loginLostEarlier(w *work) {
+	it, ok := l.led[w.key]
+	if !ok || it.Action != ActCreate || it.State != ledger.Intent || l.org.Keychain || l.o.DryRun {
+		return
+	}
+	l.credMu.Lock()
+	l.lost = append(l.lost, w.it)
+	l.credMu.Unlock()
+	w.lostLogin = true
+	if err := l.record(w.key, ledger.Done, ActCreate, w.id, ""); err != nil {
+		l.logf("cannot record that run %d's create of %s row %d was made: %v", it.RunID, w.it.Src.Where(), w.it.Row, err)
+	}
 }
 
 func num(v any) float64 {

@@ -323,6 +323,9 @@ func (l *loader) existsMessage(w *work, u *User) string {
 	if it, ok := l.led[w.key]; ok && it.Action == ActCreate && it.State != ledger.Failed {
 		msg = fmt.Sprintf("created by run %d", it.RunID)
 	}
+	if w.lostLogin {
+		msg += ", which was stopped before OneFile's answer came: the login OneFile made was lost; reset the password in OneFile if it is needed"
+	}
 	changes, unknown := diff(u, w.it.User.Fields)
 	switch {
 	case len(changes) > 0:
