@@ -76,6 +76,7 @@ Exit status:
 	fs.StringVar(&o.KeyFile, "key-file", "", "read the system key from `PATH` instead of "+app.PFKeyEnv)
 	fs.StringVar(&o.ReportDir, "report", "bulk-report", "`DIR` for results.csv and raw/ (created if absent)")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only warnings and errors")
+	bindBOM(fs, &o.NoBOM)
 	bindPushLedger(cmd, &o.PushLedgerOptions)
 	_ = cmd.MarkFlagRequired("base")
 	_ = cmd.MarkFlagRequired("endpoint")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -31,6 +32,9 @@ type InputOptions struct {
 	// MaxProblems is how many problems the report lists in detail (report.Report.MaxProblems:
 	// 0 for report.DefaultMaxProblems, negative for no limit).
 	MaxProblems int
+	// NoBOM leaves the UTF-8 byte order mark out of the CSV reports (rejects.csv, results.csv,
+	// credentials.csv): --csv-bom=false, for scripts. The zero value writes it, for Excel.
+	NoBOM bool
 	// MaxPart raises the XLSX reader's limits on unzipped parts (--max-part-size; see docs/xlsx.md).
 	MaxPart read.PartSize
 
@@ -83,6 +87,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	}
 	rep := report.New(o.ReportDir, o.Strict)
 	rep.MaxProblems = o.MaxProblems
+	rep.NoBOM = o.NoBOM
 	rep.SetReadOptions(ro) // rejects.xlsx re-reads the inputs as this run read them
 	var inputs []pipeline.Input
 	defer func() {
@@ -265,3 +270,31 @@ func (t teeReporter) Problem(p pipeline.Problem) {
 		r.Problem(p)
 	}
 }
+
+// BOMFlag is the --csv-bom flag (a pflag.Value): true by default, it sets the NoBOM option it
+// points at to its negation, so that options built without the flag (jobs, tests) write the
+// byte order mark too.
+type BOMFlag struct{ NoBOM *bool }
+
+func (f BOMFlag) String() string {
+	if f.NoBOM == nil {
+		return "true"
+	}
+	return strconv.FormatBool(!*f.NoBOM)
+}
+
+// Set takes what strconv.ParseBool takes: true, false, 1, 0, ...
+func (f BOMFlag) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("--csv-bom %q: give true or false", s)
+	}
+	*f.NoBOM = !v
+	return nil
+}
+
+// Type is "bool", so that a bare --csv-bom is true (with NoOptDefVal) and help shows no value.
+func (BOMFlag) Type() string { return "bool" }
+
+// BOMFlagUsage is --csv-bom's help line.
+const BOMFlagUsage = "start CSV reports with a UTF-8 byte order mark, so Excel shows accents and non-Latin names right (false for scripts)"

@@ -189,7 +189,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	if !o.DryRun {
 		// Each login goes to disk as it arrives (an earlier run's file is moved aside first):
 		// a run killed or stopped by a full disk has already kept every password it was given.
-		creds := load.NewCredentialLog(o.ReportDir)
+		creds := load.NewCredentialLog(o.ReportDir, !o.NoBOM)
 		lo.Credentials = creds
 		defer func() {
 			creds.Close()
@@ -233,7 +233,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 			rep.Fail(p)
 		}
 	}
-	if err := load.WriteResults(o.ReportDir, lout.Results); err != nil {
+	if err := load.WriteResults(o.ReportDir, lout.Results, !o.NoBOM); err != nil {
 		return cannotRun(err, "Check that the report folder is writable.")
 	}
 	if o.DryRun && lout.Org.ID != 0 {

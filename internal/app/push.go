@@ -29,6 +29,7 @@ type PushOptions struct {
 	Retries   int
 	KeyFile   string // "" reads BULK_PF_SYSTEM_KEY
 	ReportDir string // gets results.csv and raw/
+	NoBOM     bool   // results.csv without the UTF-8 byte order mark (--csv-bom=false)
 	Quiet     bool
 	PushLedgerOptions
 
@@ -145,6 +146,10 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		return nil, cannotRun(err, "Choose another folder with --report.")
 	}
 	defer rf.Close()
+	// The payload has no byte order mark (the LMS's format); the report does, for Excel.
+	if err := report.WriteBOM(rf, !o.NoBOM); err != nil {
+		return nil, cannotRun(fmt.Errorf("writing %s: %w", resultsPath, err), "")
+	}
 	rw := peoplefluent.NewResultWriter(rf)
 
 	level := slog.LevelInfo
