@@ -32,7 +32,7 @@ func (b *builder) readMe() {
 	if target == "" {
 		target = "any"
 	}
-	line(title, "Template: "+k.Title)
+	line(title, ReadMeTitle+k.Title)
 	line(0, fmt.Sprintf("Kind %s (target: %s). Made by bulk: run 'bulk kinds %s' for the same description.", k.Name, target, k.Name))
 	row++
 	line(heading, "How to fill it in")

@@ -19,6 +19,9 @@ const (
 	// ListsSheet holds drop-down values too long for Excel's 255-character inline lists. It is
 	// hidden and exists only when some list needs it.
 	ListsSheet = "Lists"
+	// ReadMeTitle begins the first cell of the Read me sheet, which tells it from a user's sheet
+	// of the same name.
+	ReadMeTitle = "Template: "
 )
 
 // Number formats of the data cells. Text ("@") keeps what is typed exactly: Excel would otherwise

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/bulkload/bulk/formats/template"
 	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/internal/suggest"
 	"github.com/bulkload/bulk/pipeline"
@@ -120,6 +121,12 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	}
 	var skipped []string
 	opts.Skipped = func(src *pipeline.Source, why string) {
+		if own := ownSheet(src); own != "" {
+			// bulk's own notes (a template's Read me, rejects.xlsx's Warnings) are never data:
+			// noted in the summary, not worth a line on the terminal.
+			skipped = append(skipped, fmt.Sprintf("%s: not read, %s", src.Where(), own))
+			return
+		}
 		skipped = append(skipped, fmt.Sprintf("%s: skipped, %s", src.Where(), why))
 		if !o.Quiet {
 			// With --kind already given, "use --kind" would send the user round in a circle.
@@ -269,6 +276,18 @@ func (t teeReporter) Problem(p pipeline.Problem) {
 	for _, r := range t {
 		r.Problem(p)
 	}
+}
+
+// ownSheet says which of bulk's own sheets src is ("the template's Read me sheet", ...), or ""
+// for a sheet of the user's.
+func ownSheet(src *pipeline.Source) string {
+	switch {
+	case report.IsWarningsSheet(src):
+		return "the Warnings sheet bulk wrote in rejects.xlsx"
+	case src.Sheet == template.ReadMeSheet && len(src.Header) > 0 && strings.HasPrefix(src.Header[0], template.ReadMeTitle):
+		return "the Read me sheet of a bulk template"
+	}
+	return ""
 }
 
 // BOMFlag is the --csv-bom flag (a pflag.Value): true by default, it sets the NoBOM option it

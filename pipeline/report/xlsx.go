@@ -77,6 +77,10 @@ type rejectsPlan struct {
 	header   map[int][]pipeline.Problem // errors on a table's header row (a missing column): every row's
 	total    int64
 	marked   int // cells that get a comment
+	// warnings are the warnings rejects.xlsx shows nowhere else: on rows that were not
+	// rejected (valid rows, sent as they are) and on no row (a header, a file). They go on a
+	// sheet of their own, WarningsSheet.
+	warnings []pipeline.Problem
 }
 
 func hasColumn(ps []pipeline.Problem, col string) bool {
@@ -97,10 +101,17 @@ func (r *Report) rejectsPlan() *rejectsPlan {
 		byRow: map[rowKey][]pipeline.Problem{}, header: map[int][]pipeline.Problem{}, total: r.nReject}
 	for _, pr := range ps {
 		if pr.Source == nil {
+			if pr.Severity == pipeline.Warning {
+				p.warnings = append(p.warnings, pr)
+			}
 			continue
 		}
 		idx := pr.Source.Index
 		b := r.rejected[idx]
+		if pr.Severity == pipeline.Warning && (pr.Row <= pr.Source.HeaderRow || b == nil || !b.has(pr.Row)) {
+			p.warnings = append(p.warnings, pr)
+			continue
+		}
 		switch {
 		case pr.Row <= pr.Source.HeaderRow:
 			if pr.Severity == pipeline.Error {
@@ -158,7 +169,7 @@ func (r *Report) writeRejectsXLSX() error {
 	r.mu.Lock()
 	r.rejectsXLSX = ""
 	r.mu.Unlock()
-	if p.total == 0 {
+	if p.total == 0 && len(p.warnings) == 0 {
 		path := filepath.Join(r.Dir, "rejects.xlsx")
 		if isInput(path, p.inputs) {
 			return nil
@@ -188,6 +199,9 @@ func (r *Report) writeRejectsXLSX() error {
 		if err := w.addInput(p, in, used); err != nil {
 			return fmt.Errorf("writing rejects.xlsx: reading %s again: %w", in, err)
 		}
+	}
+	if err := w.addWarnings(p.warnings); err != nil {
+		return fmt.Errorf("writing rejects.xlsx: %w", err)
 	}
 	if err := w.finish(); err != nil {
 		return fmt.Errorf("writing rejects.xlsx: %w", err)
@@ -732,6 +746,99 @@ func (w *rejectsWriter) finish() error {
 		Description: "Rows bulk rejected, as they were in the input. Fix the marked cells and give this workbook back to bulk validate; the Problems column is ignored when it is read.",
 		Created:     time.Now().UTC().Format(time.RFC3339),
 	})
+}
+
+// WarningsSheet is the sheet of rejects.xlsx that lists the warnings on rows that were not
+// rejected: those rows go on as they are (a mobile number that lost its leading 0 is sent
+// without it), and a data officer who reads only the workbook must see that too. Its header is
+// WarningsHeader; bulk does not read it back as data.
+const WarningsSheet = "Warnings"
+
+// WarningsHeader is the header row of WarningsSheet.
+var WarningsHeader = []string{"File", "Sheet", "Row", "Column", "Value", "Warning", "Rule"}
+
+// IsWarningsSheet reports whether a table read back is rejects.xlsx's own Warnings sheet.
+func IsWarningsSheet(src *pipeline.Source) bool {
+	if src == nil || src.Sheet != WarningsSheet || len(src.Header) < len(WarningsHeader) {
+		return false
+	}
+	for i, h := range WarningsHeader {
+		if src.Header[i] != h {
+			return false
+		}
+	}
+	return true
+}
+
+// addWarnings writes WarningsSheet, one row per warning, in the order of rejects.csv. A list
+// longer than a sheet's rows ends with a row saying so (rejects.csv has them all).
+func (w *rejectsWriter) addWarnings(ws []pipeline.Problem) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	name := WarningsSheet
+	for n := 2; w.names[strings.ToLower(name)]; n++ {
+		name = fmt.Sprintf("%s (%d)", WarningsSheet, n)
+	}
+	w.names[strings.ToLower(name)] = true
+	var err error
+	if w.sheets == 0 {
+		err = w.f.SetSheetName("Sheet1", name)
+	} else {
+		_, err = w.f.NewSheet(name)
+	}
+	if err != nil {
+		return err
+	}
+	w.sheets++
+	sw, err := w.f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	bold := w.style(cellStyle{numFmt: "@", bold: true})
+	text := w.style(cellStyle{numFmt: "@"})
+	amber := w.style(cellStyle{numFmt: "@", mark: markWarning, wrap: true})
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	for i, wd := range []float64{18, 14, 6, 18, 24, 80, 18} {
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return err
+		}
+	}
+	hdr := make([]any, len(WarningsHeader))
+	for i, h := range WarningsHeader {
+		hdr[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	if err := sw.SetRow("A1", hdr); err != nil {
+		return err
+	}
+	for i, p := range ws {
+		n := i + 2
+		rec := []string{p.File, p.Sheet, "", p.Column, p.Value, p.Message, p.Rule}
+		if p.Row > 0 {
+			rec[2] = strconv.Itoa(p.Row)
+		}
+		if n == lastRow && i < len(ws)-1 {
+			rec = []string{"", "", "", "", "", fmt.Sprintf("%d more warnings than a sheet holds: every one is in rejects.csv.", len(ws)-i), ""}
+		}
+		row := make([]any, len(rec))
+		for j, v := range rec {
+			st := text
+			if j == 5 {
+				st = amber
+			}
+			row[j] = excelize.Cell{StyleID: st, Value: v}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, n)
+		if err := sw.SetRow(cell, row); err != nil {
+			return err
+		}
+		if n == lastRow {
+			break
+		}
+	}
+	return sw.Flush()
 }
 
 // problemsText lists a row's problems for its Problems cell: where the row came from, then one

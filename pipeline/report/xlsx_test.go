@@ -422,8 +422,22 @@ func TestRejectsRoundTrip(t *testing.T) {
 				}
 				t.Fatalf("fixed rejects: %+v\n%s", c, strings.Join(msgs, "\n"))
 			}
-			if _, err := os.Stat(filepath.Join(second, "rejects.xlsx")); !os.IsNotExist(err) {
-				t.Errorf("a run with no rejected row wrote rejects.xlsx (%v)", err)
+			// With no row rejected, rejects.xlsx holds only the Warnings sheet, when there is a
+			// warning to show; otherwise there is none.
+			second2 := filepath.Join(second, "rejects.xlsx")
+			if wantWarnings == 0 {
+				if _, err := os.Stat(second2); !os.IsNotExist(err) {
+					t.Errorf("a run with no rejected row and no warning wrote rejects.xlsx (%v)", err)
+				}
+				return
+			}
+			f, err := excelize.OpenFile(second2)
+			if err != nil {
+				t.Fatalf("a run with a warning on a valid row wrote no rejects.xlsx: %v", err)
+			}
+			defer f.Close()
+			if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{report.WarningsSheet}) {
+				t.Errorf("sheets %q, want only %s", got, report.WarningsSheet)
 			}
 		})
 	}
@@ -600,5 +614,71 @@ func TestRejectsXLSXNeverOverwritesInput(t *testing.T) {
 	}
 	if _, err := os.Stat(rejects); err != nil {
 		t.Errorf("a clean run deleted its own input: %v", err)
+	}
+}
+
+// TestRejectsXLSXWarningsSheet: a warning on a valid row (sent as it is) is listed on the
+// Warnings sheet of rejects.xlsx, not only in rejects.csv; warnings on rejected rows stay on
+// their rows. Given back to bulk, the Warnings sheet is not read as data.
+func TestRejectsXLSXWarningsSheet(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "learners.csv")
+	if err := os.WriteFile(in, []byte("Role,FirstName,LastName,Email\r\n"+
+		"1,Ann,SMITH,ann@example.ac.uk\r\n"+ // valid, with a warning
+		"1,Bob,JONES,not-an-email\r\n"+ // rejected, with a warning too
+		"1,Cat,Lee,cat@example.ac.uk\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first := filepath.Join(dir, "first")
+	rep := validate(t, first, learners, in)
+	if c := rep.Counts(); c.Rejected != 1 || c.Warnings != 2 {
+		t.Fatalf("counts %+v", c)
+	}
+	f, err := excelize.OpenFile(filepath.Join(first, "rejects.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, want := f.GetSheetList(), []string{"learners", report.WarningsSheet}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("sheets %q, want %q", got, want)
+	}
+	rows, err := f.GetRows(report.WarningsSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || !reflect.DeepEqual(rows[0], report.WarningsHeader) {
+		t.Fatalf("Warnings sheet %q: want its header and Ann's warning only", rows)
+	}
+	if w := rows[1]; w[0] != "learners.csv" || w[2] != "2" || w[3] != "LastName" || w[4] != "SMITH" || !strings.Contains(w[5], "capitals") || w[6] != "test-capitals" {
+		t.Errorf("warning row %q", w)
+	}
+	if got := fillOf(t, f, report.WarningsSheet, "F2"); got != "FFEB9C" {
+		t.Errorf("the warning's cell fill %q, want amber", got)
+	}
+	// Bob's own warning is on his row in the learners sheet, as before.
+	if p, _ := f.GetCellValue("learners", "E2"); !strings.Contains(p, "Warning: LastName") {
+		t.Errorf("Bob's Problems %q lack his warning", p)
+	}
+
+	// The workbook given back: the Warnings sheet is skipped, not read as learners.
+	var skipped []string
+	ro := read.Options{}
+	wb, err := read.Open(filepath.Join(first, "rejects.xlsx"), ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	back := report.New(filepath.Join(dir, "second"), false)
+	err = pipeline.Run(context.Background(), []pipeline.Input{wb}, pipeline.Options{Kind: learners, Reporter: back,
+		Skipped: func(src *pipeline.Source, why string) {
+			if report.IsWarningsSheet(src) {
+				skipped = append(skipped, src.Sheet)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := back.Counts(); c.Read != 1 || !reflect.DeepEqual(skipped, []string{report.WarningsSheet}) {
+		t.Errorf("read back: %+v, skipped %q; want Bob's row only, the Warnings sheet skipped", c, skipped)
 	}
 }
