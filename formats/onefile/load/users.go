@@ -36,6 +36,16 @@ func (l *loader) resolveUser(it *Item, ref onefile.UserRef, col, what string) (i
 	if misid == "" && email == "" {
 		return 0, false, nil
 	}
+	// The problem marks the column the reference was read from.
+	field := col + "MISID"
+	if misid == "" {
+		field = col + "Email"
+	}
+	defer func() {
+		if err != nil && err != errPending {
+			err = onField(field, err)
+		}
+	}()
 	var w *work
 	if misid != "" {
 		w = l.inMISID[misid]
@@ -91,7 +101,7 @@ func (l *loader) payload(w *work) (map[string]any, error) {
 	p["OrganisationID"] = l.org.ID
 	p["Role"] = w.role
 	if u.OrganisationID != 0 && int(u.OrganisationID) != l.org.ID {
-		return nil, fmt.Errorf("OrganisationID %d is not the organisation this load goes to (%d); leave the column empty or load it with --org %d", u.OrganisationID, l.org.ID, u.OrganisationID)
+		return nil, onField("OrganisationID", fmt.Errorf("OrganisationID %d is not the organisation this load goes to (%d); leave the column empty or load it with --org %d", u.OrganisationID, l.org.ID, u.OrganisationID))
 	}
 	named := []struct {
 		ref    onefile.NamedRef
@@ -135,12 +145,7 @@ func (l *loader) payload(w *work) (map[string]any, error) {
 func (l *loader) doUser(ctx context.Context, w *work) error {
 	p, err := l.payload(w)
 	if err != nil {
-		var ns *errNotSent
-		if errors.As(err, &ns) {
-			w.fail(RuleNotSent, ns.msg)
-		} else {
-			w.fail(RuleReference, err.Error())
-		}
+		w.failRef(err)
 		return nil
 	}
 	switch w.plan {
