@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -401,7 +402,26 @@ func matchSource(sources []*pipeline.Source, s *pipeline.Source, used map[*pipel
 	return nil
 }
 
+// withMissing returns src with the required columns it lacks (its missing-column errors)
+// added after its own, so that rejects.xlsx gives the officer an empty, marked column to fill
+// in; src itself when it lacks none.
+func withMissing(src *pipeline.Source, header []pipeline.Problem) *pipeline.Source {
+	var add []string
+	for _, p := range header {
+		if p.Rule == pipeline.RuleMissingColumn && p.Column != "" && !slices.Contains(src.Header, p.Column) && !slices.Contains(add, p.Column) {
+			add = append(add, p.Column)
+		}
+	}
+	if len(add) == 0 || len(src.Header) >= dataColumns {
+		return src
+	}
+	s := *src
+	s.Header = append(slices.Clip(src.Header), add...)
+	return &s
+}
+
 func (w *rejectsWriter) addTable(p *rejectsPlan, src *pipeline.Source, t pipeline.Table, b *bitset) error {
+	src = withMissing(src, p.header[src.Index])
 	width := min(len(src.Header), dataColumns)
 	so := &sheetOut{w: w, name: w.sheetName(src), width: width, maxWidth: width, next: 2}
 	var err error
@@ -475,7 +495,9 @@ func (so *sheetOut) header(h []string) error {
 func marks(src *pipeline.Source, ps []pipeline.Problem) map[int][]pipeline.Problem {
 	m := map[int][]pipeline.Problem{}
 	for _, p := range ps {
-		if p.Column == "" || p.Row <= src.HeaderRow {
+		// A missing required column is a header problem that every row shares: its cell
+		// (empty, in the column withMissing added) is marked on every row.
+		if p.Column == "" || p.Row <= src.HeaderRow && p.Rule != pipeline.RuleMissingColumn {
 			continue
 		}
 		for i, h := range src.Header {

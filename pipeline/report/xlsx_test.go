@@ -461,7 +461,8 @@ func TestRejectsXLSXStale(t *testing.T) {
 }
 
 // TestRejectsXLSXMissingColumn: a table missing a required column has every row rejected; each
-// row says why in Problems, though no cell of it is wrong.
+// row says why in Problems, and rejects.xlsx adds the column, empty and red on every row, so
+// the officer fills it in and gives the workbook back.
 func TestRejectsXLSXMissingColumn(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "staff.csv")
@@ -474,13 +475,25 @@ func TestRejectsXLSXMissingColumn(t *testing.T) {
 	}
 	defer f.Close()
 	rows := rowsOf(t, f, "staff")
-	if len(rows) != 3 {
+	if len(rows) != 3 || !reflect.DeepEqual(rows[0], []string{"Role", "FirstName", "Email", "LastName", read.ProblemsHeader}) {
 		t.Fatalf("rows %q", rows)
 	}
-	for _, r := range rows[1:] {
-		if len(r) != 4 || !strings.Contains(r[3], "LastName is missing") || !strings.Contains(r[3], "[missing-column]") {
+	for i, r := range rows[1:] {
+		if len(r) != 5 || r[3] != "" || !strings.Contains(r[4], "LastName is missing") || !strings.Contains(r[4], "[missing-column]") {
 			t.Errorf("row %q does not say the column is missing", r)
 		}
+		if got := fillOf(t, f, "staff", fmt.Sprintf("D%d", i+2)); got != "FFC7CE" {
+			t.Errorf("D%d (the missing LastName) fill %q, want red", i+2, got)
+		}
+	}
+	// Filled in, the workbook is valid.
+	f.SetCellStr("staff", "D2", "Moss")
+	f.SetCellStr("staff", "D3", "Lee")
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if c := validate(t, filepath.Join(dir, "again"), learners, filepath.Join(repDir, "rejects.xlsx")).Counts(); c.Read != 2 || c.Rejected != 0 {
+		t.Errorf("the filled-in rejects.xlsx: %+v", c)
 	}
 }
 
