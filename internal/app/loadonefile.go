@@ -182,7 +182,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	prog := newLoadProgress(d, o.Quiet, client)
 	lo := load.Options{
 		Client: load.NewAPIClient(client), Ledger: led, APIRoot: t.url, Org: o.Org, Mode: out.Mode,
-		Concurrency: o.Concurrency, DryRun: o.DryRun, Drain: o.Drain,
+		Concurrency: o.Concurrency, DryRun: o.DryRun, Drain: o.Drain, MonthFirst: strings.EqualFold(o.DateOrder, "mdy"),
 		Progress: prog.update, Inputs: o.Files, ReportDir: o.ReportDir, Logf: prog.logf,
 		AllowIdentityChange: o.AllowIdentityChange, Planned: o.planned,
 	}

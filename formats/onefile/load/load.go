@@ -105,6 +105,9 @@ const (
 
 // Options configure a load.
 type Options struct {
+	// MonthFirst shows dates in messages month first (08/31/2028), as an input read with
+	// --date-order mdy has them; otherwise day first (31/08/2028).
+	MonthFirst  bool
 	Client      Client
 	Ledger      *ledger.Ledger // nil: no ledger (a rehearsal against a throw-away sandbox)
 	APIRoot     string         // with Org, the scope of the ledger's keys
@@ -836,7 +839,7 @@ func (l *loader) planUser(w *work) {
 			return
 		}
 		if moved := identityChange(u, w.it.User.Fields); moved != nil && !l.o.AllowIdentityChange {
-			w.reject(RuleIdentity, ActConflict, w.conflictMessage(u, moved))
+			w.reject(RuleIdentity, ActConflict, w.conflictMessage(u, moved, l.o.MonthFirst))
 			l.emit(w)
 			return
 		}

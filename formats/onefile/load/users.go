@@ -302,19 +302,19 @@ func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 		w.existing = &u
 	}
 	if moved := identityChange(w.existing, p); moved != nil && !l.o.AllowIdentityChange {
-		w.reject(RuleIdentity, ActConflict, w.conflictMessage(w.existing, moved))
+		w.reject(RuleIdentity, ActConflict, w.conflictMessage(w.existing, moved, l.o.MonthFirst))
 		return nil
 	}
 	changes, _ := diff(w.existing, p)
 	w.res.Before = before(w.existing, p)
 	if pr := l.planned(w); pr != nil {
-		if stale := pr.moved(w.existing); len(stale) > 0 {
+		if stale := pr.moved(w.existing, l.o.MonthFirst); len(stale) > 0 {
 			w.reject(RuleStale, ActUpdate, "stale: OneFile user "+strconv.Itoa(w.id)+" changed since the plan was made ("+strings.Join(stale, "; ")+"); nothing was sent. Make the plan again")
 			w.res.Status = StatusStale
 			return nil
 		}
 	}
-	desc := append(describe(changes), pending...)
+	desc := append(describe(changes, l.o.MonthFirst), pending...)
 	if len(desc) == 0 {
 		msg := "already on OneFile, nothing differs"
 		if l.planned(w) != nil {
