@@ -89,6 +89,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	rep := report.New(o.ReportDir, o.Strict)
 	rep.MaxProblems = o.MaxProblems
 	rep.NoBOM = o.NoBOM
+	rep.MonthFirst = opts.MonthFirst
 	rep.SetReadOptions(ro) // rejects.xlsx re-reads the inputs as this run read them
 	var inputs []pipeline.Input
 	defer func() {

@@ -32,6 +32,9 @@ type Report struct {
 	// NoBOM leaves the UTF-8 byte order mark out of rejects.csv (--csv-bom=false, for scripts
 	// that do not expect one).
 	NoBOM bool
+	// MonthFirst: the inputs' dates were read month first (--date-order mdy), so rejects.xlsx
+	// shows its date cells that way too; otherwise day first (31/08/2028).
+	MonthFirst bool
 
 	mu       sync.Mutex
 	started  time.Time

@@ -194,6 +194,7 @@ func (r *Report) writeRejectsXLSX() error {
 		wide = wide || src != nil && len(src.Header) > memColumns
 	}
 	w := newRejectsWriter(p.marked > CommentLimit || wide)
+	w.mdy = r.MonthFirst
 	defer w.f.Close()
 	used := map[*pipeline.Source]bool{}
 	for _, in := range p.inputs {
@@ -229,6 +230,7 @@ type rejectsWriter struct {
 	names    map[string]bool // lower-cased sheet names taken
 	styles   map[cellStyle]int
 	styleErr error
+	mdy      bool // dates month first (Report.MonthFirst)
 }
 
 type mark uint8
@@ -553,7 +555,7 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 			if v == "" && i >= blankColumns && len(byCol[i]) == 0 {
 				continue
 			}
-			val, cs := cellValue(v, typ)
+			val, cs := cellValue(v, typ, so.w.mdy)
 			cs.mark = markOf(byCol[i])
 			if n, ok := val.(number); ok {
 				val = n.float()
@@ -579,7 +581,7 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 		if v == "" && i >= blankColumns && len(cps) == 0 {
 			continue
 		}
-		_, cs := cellValue(v, typ)
+		_, cs := cellValue(v, typ, so.w.mdy)
 		cs.mark = markOf(cps)
 		if err := so.set(i, n, v, typ, so.w.style(cs)); err != nil {
 			return err
@@ -630,14 +632,20 @@ func markOf(ps []pipeline.Problem) mark {
 // date cells, numbers as numbers (an ID shown with leading zeros keeps a format of zeros),
 // booleans as booleans, and everything else as text in a text-formatted cell, so an ID typed
 // over it is not turned into a number by the spreadsheet.
-func cellValue(v string, typ pipeline.CellType) (any, cellStyle) {
+func cellValue(v string, typ pipeline.CellType, mdy bool) (any, cellStyle) {
 	switch typ {
 	case pipeline.CellDate:
+		// Shown in the day order the run read dates with (--date-order), as the officer
+		// types them: 31/08/2028, not 2028-08-31.
+		day := "dd/mm/yyyy"
+		if mdy {
+			day = "mm/dd/yyyy"
+		}
 		if t, err := time.Parse("2006-01-02 15:04:05", v); err == nil {
-			return t, cellStyle{numFmt: "yyyy-mm-dd hh:mm:ss"}
+			return t, cellStyle{numFmt: day + " hh:mm:ss"}
 		}
 		if t, err := time.Parse("2006-01-02", v); err == nil {
-			return t, cellStyle{numFmt: "yyyy-mm-dd"}
+			return t, cellStyle{numFmt: day}
 		}
 	case pipeline.CellNumber:
 		if isNumber(v) {
@@ -706,7 +714,7 @@ func (so *sheetOut) set(col, row int, v string, typ pipeline.CellType, style int
 	if err != nil {
 		return err
 	}
-	val, _ := cellValue(v, typ)
+	val, _ := cellValue(v, typ, so.w.mdy)
 	switch x := val.(type) {
 	case number:
 		err = so.w.f.SetCellDefault(so.name, cell, x.plain())

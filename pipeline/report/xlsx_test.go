@@ -295,7 +295,7 @@ func TestRejectsXLSX(t *testing.T) {
 	if typ, _ := f.GetCellType("Learners (2)", "A2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
 		t.Errorf("A2 has type %v, want a number", typ)
 	}
-	if _, code := numFmtOf(t, f, "Learners (2)", "F2"); code != "yyyy-mm-dd" {
+	if _, code := numFmtOf(t, f, "Learners (2)", "F2"); code != "dd/mm/yyyy" {
 		t.Errorf("F2 has format %q, want a date format", code)
 	}
 	if id, _ := numFmtOf(t, f, "Learners (2)", "E2"); id != 49 {
@@ -693,5 +693,46 @@ func TestRejectsXLSXWarningsSheet(t *testing.T) {
 	}
 	if c := back.Counts(); c.Read != 1 || !reflect.DeepEqual(skipped, []string{report.WarningsSheet}) {
 		t.Errorf("read back: %+v, skipped %q; want Bob's row only, the Warnings sheet skipped", c, skipped)
+	}
+}
+
+// TestRejectsXLSXDateOrder: a date cell of rejects.xlsx is shown in the order the run read dates
+// with: 14/03/2007 by default, 03/14/2007 under --date-order mdy; never 2007-03-14.
+func TestRejectsXLSXDateOrder(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "l.xlsx")
+	wb := excelize.NewFile()
+	wb.SetSheetRow("Sheet1", "A1", &[]any{"Role", "FirstName", "LastName", "Email", "DOB"})
+	wb.SetSheetRow("Sheet1", "A2", &[]any{1, "Ann", "Lee", "not-an-email", time.Date(2007, 3, 14, 0, 0, 0, 0, time.UTC)})
+	style, _ := wb.NewStyle(&excelize.Style{NumFmt: 14})
+	wb.SetCellStyle("Sheet1", "E2", "E2", style)
+	if err := wb.SaveAs(in); err != nil {
+		t.Fatal(err)
+	}
+	for _, mdy := range []bool{false, true} {
+		repDir := filepath.Join(dir, fmt.Sprint(mdy))
+		rep := report.New(repDir, false)
+		rep.MonthFirst = mdy
+		src, err := read.Open(in, read.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep.AddInput(in)
+		if err := pipeline.Run(context.Background(), []pipeline.Input{src}, pipeline.Options{Kind: learners, Reporter: rep, MonthFirst: mdy}); err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+		if err := rep.Write(); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenFile(filepath.Join(repDir, "rejects.xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]string{false: "dd/mm/yyyy", true: "mm/dd/yyyy"}[mdy]
+		if _, code := numFmtOf(t, f, "Sheet1", "E2"); code != want {
+			t.Errorf("mdy %v: DOB format %q, want %q", mdy, code, want)
+		}
+		f.Close()
 	}
 }
