@@ -38,7 +38,7 @@ func (b *builder) readMe() {
 	line(heading, "How to fill it in")
 	for i, s := range []string{
 		fmt.Sprintf("Enter one record per row on the sheet %q, from row 2 down. Keep the headers in row 1 as they are; you may reorder columns, and delete optional ones you do not use.", b.data),
-		"Orange headers are required: every row needs a value in them. Grey ones are optional (some are needed on some rows only: see 'What it is' below).",
+		"Orange headers are required: every row needs a value in them. Grey ones are optional, or needed on some rows only: the Required column below says which (\"required for learners\").",
 		"Point at a header to read what the column means, its format and an example. Select a cell to see a short reminder; drop-downs offer the allowed values, and Excel refuses a value out of range as you type it.",
 		"Type dates as dates (14/03/2007). ID columns are formatted as Text, so Excel keeps leading zeros and long numbers (ULN, MISID, phone numbers) exactly as typed.",
 		"Pasting bypasses Excel's checks: paste with Paste Special > Values, and let bulk check the result.",
@@ -59,7 +59,7 @@ func (b *builder) readMe() {
 			}
 		}
 		row++
-		for i, c := range []string{fd.Name, need(fd), Describe(fd), allowed, strings.Join(fd.Synonyms, ", "), fd.Example, fd.Help} {
+		for i, c := range []string{fd.Name, Need(fd), Describe(fd), allowed, strings.Join(fd.Synonyms, ", "), fd.Example, fd.Help} {
 			ref, _ := excelize.CoordinatesToCellName(i+1, row)
 			b.must(f.SetCellStr(ReadMeSheet, ref, c))
 			st := wrap

@@ -186,7 +186,7 @@ func (b *builder) column(pos int, fd *pipeline.Field) {
 	b.must(f.AddComment(b.data, excelize.Comment{
 		Cell: cell, Author: "bulk",
 		Paragraph: []excelize.RichTextRun{
-			{Text: fd.Name + " (" + need(fd) + ")\n", Font: &excelize.Font{Bold: true}},
+			{Text: fd.Name + " (" + Need(fd) + ")\n", Font: &excelize.Font{Bold: true}},
 			{Text: note},
 		},
 		Width: 320, Height: uint(30 + 15*(utf8.RuneCountInString(note)/48+strings.Count(note, "\n")+1)),
@@ -216,9 +216,14 @@ func Note(f *pipeline.Field) string {
 	return b.String()
 }
 
-func need(f *pipeline.Field) string {
-	if f.Required {
+// Need says whether f must be filled in: "required", "required for learners" (some rows
+// only: Field.RequiredFor) or "optional".
+func Need(f *pipeline.Field) string {
+	switch {
+	case f.Required:
 		return "required"
+	case f.RequiredFor != "":
+		return "required for " + f.RequiredFor
 	}
 	return "optional"
 }

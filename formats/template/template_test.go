@@ -89,8 +89,8 @@ func TestLayout(t *testing.T) {
 				for _, p := range c.Paragraph {
 					text += p.Text
 				}
-				if row != 1 || !strings.Contains(text, fd.Name) || !strings.Contains(text, need(fd)) || !strings.Contains(text, Describe(fd)) {
-					t.Errorf("note on %s: %q does not name %s, say it is %s and how to write it", c.Cell, text, fd.Name, need(fd))
+				if row != 1 || !strings.Contains(text, fd.Name) || !strings.Contains(text, Need(fd)) || !strings.Contains(text, Describe(fd)) {
+					t.Errorf("note on %s: %q does not name %s, say it is %s and how to write it", c.Cell, text, fd.Name, Need(fd))
 				}
 			}
 
