@@ -61,6 +61,10 @@ type Kind struct {
 	Fields []Field
 	// SheetHints are words in a sheet name that suggest this kind ("learners", "staff").
 	SheetHints []string
+	// TemplateSheets, when set, lays the kind's template out on several data sheets, each with
+	// the columns its rows use (onefile-users: Staff and Learners); without, one sheet named
+	// after the kind has every column.
+	TemplateSheets []TemplateSheet
 	// RowRules run on every row after the field checks, concurrently with other rows: they must
 	// not keep state. Put rules across rows in Cross.
 	RowRules []func(r *Row)
@@ -144,4 +148,11 @@ func NaturalKey(r *Row) string {
 		}
 	}
 	return ""
+}
+
+// TemplateSheet is one data sheet of a kind's template: its name (a SheetHints word, so it is
+// detected as the kind when read back) and the fields whose columns it has.
+type TemplateSheet struct {
+	Name   string
+	Fields []string
 }

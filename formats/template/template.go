@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -57,6 +58,44 @@ func DataSheet(k *pipeline.Kind) string {
 	return name
 }
 
+// DataSheets are the sheets a template's rows go on, each with the fields (by name) whose
+// columns it has: the kind's TemplateSheets (onefile-users: Staff and Learners), or one sheet,
+// DataSheet, with every field.
+func DataSheets(k *pipeline.Kind) []pipeline.TemplateSheet {
+	if len(k.TemplateSheets) > 0 {
+		return k.TemplateSheets
+	}
+	var all []string
+	for _, f := range k.Fields {
+		all = append(all, f.Name)
+	}
+	return []pipeline.TemplateSheet{{Name: DataSheet(k), Fields: all}}
+}
+
+// MainSheet is the data sheet with the most columns (every column, for the kinds bulk has),
+// whose layout the Read me's example row follows.
+func MainSheet(k *pipeline.Kind) string {
+	best := DataSheets(k)[0]
+	for _, s := range DataSheets(k)[1:] {
+		if len(s.Fields) > len(best.Fields) {
+			best = s
+		}
+	}
+	return best.Name
+}
+
+// SheetList names a template's data sheets for a sentence: "onefile-users", "Staff or Learners".
+func SheetList(k *pipeline.Kind, or string) string {
+	var names []string
+	for _, s := range DataSheets(k) {
+		names = append(names, s.Name)
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " " + or + " " + names[len(names)-1]
+}
+
 // NumFmt returns the number format of f's data cells ("" is Excel's General).
 func NumFmt(f *pipeline.Field) string {
 	switch f.Type {
@@ -99,7 +138,7 @@ func WriteXLSX(w io.Writer, k *pipeline.Kind) error {
 // column formats and widths, data validation on the whole data area), the Read me sheet, and the
 // hidden Lists sheet when a drop-down needs it. The caller closes it.
 func Build(k *pipeline.Kind) (*excelize.File, error) {
-	b := &builder{f: excelize.NewFile(), k: k, data: DataSheet(k)}
+	b := &builder{f: excelize.NewFile(), k: k, data: DataSheets(k)[0].Name}
 	if err := b.build(); err != nil {
 		b.f.Close()
 		return nil, fmt.Errorf("building the %s template: %w", k.Name, err)
@@ -136,19 +175,34 @@ func (b *builder) build() error {
 		Subject:     "bulk template for " + k.Name,
 		Creator:     "bulk",
 		Keywords:    "bulk-template " + k.Name,
-		Description: fmt.Sprintf("Fill in the sheet %s, one row per record, then check it with: bulk validate FILE", b.data),
+		Description: fmt.Sprintf("Fill in the sheet %s, one row per record, then check it with: bulk validate FILE", SheetList(k, "or")),
 		Language:    "en-GB",
 	}))
 	// Sheets in the order a reader meets them: data, Read me, then Lists (made when first needed).
+	sheets := DataSheets(k)
+	for i, sh := range sheets {
+		if i > 0 {
+			_, err := f.NewSheet(sh.Name)
+			b.must(err)
+		}
+	}
 	_, err := f.NewSheet(ReadMeSheet)
 	b.must(err)
-	for pos, fi := range Order(k) {
-		b.column(pos, &k.Fields[fi])
+	for _, sh := range sheets {
+		b.data = sh.Name
+		pos := 0
+		for _, fi := range Order(k) {
+			if slices.Contains(sh.Fields, k.Fields[fi].Name) {
+				b.column(pos, &k.Fields[fi])
+				pos++
+			}
+		}
+		b.must(f.SetPanes(b.data, &excelize.Panes{
+			Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+			Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
+		}))
 	}
-	b.must(f.SetPanes(b.data, &excelize.Panes{
-		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
-	}))
+	b.data = sheets[0].Name
 	b.readMe()
 	if b.lists > 0 {
 		b.must(f.SetSheetVisible(ListsSheet, false))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,25 +26,34 @@ func TestOwnSheetsAreQuiet(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	data := template.DataSheet(k)
-	hdr, _ := f.GetRows(data)
-	row := make([]string, len(hdr[0]))
-	for i, h := range hdr[0] {
-		switch h {
-		case "Role":
-			row[i] = "Assessor"
-		case "FirstName":
-			row[i] = "Ann"
-		case "LastName":
-			row[i] = "Lee"
-		case "Email":
-			row[i] = "ann@example.ac.uk"
-		case "MISID":
-			row[i] = "S1"
-		}
+	// The template's Staff and Learners sheets each have the columns their rows use; a tutor
+	// on one and a learner on the other are both read as onefile-users rows.
+	rows := map[string]map[string]string{
+		"Staff": {"Role": "Assessor", "FirstName": "Ann", "LastName": "Lee", "Email": "ann@example.ac.uk", "MISID": "S1"},
+		"Learners": {"Role": "Learner", "FirstName": "Bo", "LastName": "Ng", "Email": "bo@example.ac.uk", "MISID": "L1",
+			"DefaultAssessorMISID": "S1", "ClassroomName": "Business L3", "PlacementName": "Acme Ltd"},
 	}
-	if err := f.SetSheetRow(data, "A2", &row); err != nil {
-		t.Fatal(err)
+	if got := template.SheetList(k, "and"); got != "Staff and Learners" {
+		t.Fatalf("data sheets %q, want Staff and Learners", got)
+	}
+	for sheet, vals := range rows {
+		hdr, err := f.GetRows(sheet)
+		if err != nil || len(hdr) != 1 {
+			t.Fatalf("sheet %s: %q, %v", sheet, hdr, err)
+		}
+		if has := slices.Contains(hdr[0], "ClassroomName"); has != (sheet == "Learners") {
+			t.Errorf("sheet %s has a ClassroomName column: %v", sheet, has)
+		}
+		if !slices.Contains(hdr[0], "PlacementName") { // employers and observers have a placement too
+			t.Errorf("sheet %s has no PlacementName column", sheet)
+		}
+		row := make([]string, len(hdr[0]))
+		for i, h := range hdr[0] {
+			row[i] = vals[h]
+		}
+		if err := f.SetSheetRow(sheet, "A2", &row); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// A sheet of the user's that holds no kind's rows: still told.
 	if _, err := f.NewSheet("Notes"); err != nil {
@@ -63,7 +73,7 @@ func TestOwnSheetsAreQuiet(t *testing.T) {
 	if strings.Contains(stderr.String(), template.ReadMeSheet) || !strings.Contains(stderr.String(), "sheet Notes: skipped") {
 		t.Errorf("stderr names the Read me sheet, or not the Notes sheet:\n%s", stderr.String())
 	}
-	if out.Counts.Read != 1 {
-		t.Errorf("read %d rows, want 1\n%s", out.Counts.Read, stderr.String())
+	if out.Counts.Read != 2 || out.Counts.Rejected != 0 {
+		t.Errorf("read %+v, want 2 valid rows\n%s", out.Counts, stderr.String())
 	}
 }
