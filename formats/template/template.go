@@ -20,6 +20,8 @@ const (
 	// ListsSheet holds drop-down values too long for Excel's 255-character inline lists. It is
 	// hidden and exists only when some list needs it.
 	ListsSheet = "Lists"
+	// ListsHeading begins the heading of each column of the Lists sheet.
+	ListsHeading = "Values for "
 	// ReadMeTitle begins the first cell of the Read me sheet, which tells it from a user's sheet
 	// of the same name.
 	ReadMeTitle = "Template: "
@@ -295,7 +297,7 @@ func (b *builder) listRange(fd *pipeline.Field, vals []string) string {
 	col, err := excelize.ColumnNumberToName(b.lists)
 	b.must(err)
 	// The heading cannot be mistaken for a field's header by kind detection.
-	b.must(f.SetCellStr(ListsSheet, col+"1", "Values for "+fd.Name))
+	b.must(f.SetCellStr(ListsSheet, col+"1", ListsHeading+fd.Name))
 	for i, v := range vals {
 		b.must(f.SetCellStr(ListsSheet, fmt.Sprintf("%s%d", col, i+2), v))
 	}

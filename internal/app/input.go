@@ -287,6 +287,8 @@ func ownSheet(src *pipeline.Source) string {
 		return "the Warnings sheet bulk wrote in rejects.xlsx"
 	case src.Sheet == template.ReadMeSheet && len(src.Header) > 0 && strings.HasPrefix(src.Header[0], template.ReadMeTitle):
 		return "the Read me sheet of a bulk template"
+	case src.Sheet == template.ListsSheet && len(src.Header) > 0 && strings.HasPrefix(src.Header[0], template.ListsHeading):
+		return "the drop-down lists of a bulk template"
 	}
 	return ""
 }
