@@ -199,7 +199,7 @@ func (l *loader) doAssign(ctx context.Context, w *work) error {
 		}
 		var ref *Refused
 		if errors.As(err, &ref) {
-			w.fail(RuleAPI, ref.Message)
+			w.refused(ref.Message)
 			return l.record(key, ledger.Failed, ActAssign, 0, ref.Message)
 		}
 		last, unknown = err, true

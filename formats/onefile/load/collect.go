@@ -1,6 +1,9 @@
 package load
 
 import (
+	"strings"
+	"unicode"
+
 	"github.com/bulkload/bulk/formats/onefile"
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -44,6 +47,33 @@ func (it *Item) column(field string) string {
 		return it.Src.Header[c]
 	}
 	return field
+}
+
+// fieldIn finds the field a message of OneFile's is about: the first of the kind's fields it
+// names as a word whose column the row's table has; for an ID field the table gives by name,
+// MISID or e-mail instead (PlacementID given as PlacementName), that column. "" when none.
+func (it *Item) fieldIn(msg string) string {
+	if it.Map == nil || it.Map.Kind == nil {
+		return ""
+	}
+	words := strings.FieldsFunc(msg, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	has := func(name string) bool {
+		f := it.Map.Kind.Lookup(name)
+		return f >= 0 && f < len(it.Map.Col) && it.Map.Col[f] >= 0 && it.Map.Kind.Fields[f].Name == name
+	}
+	for _, w := range words {
+		if has(w) {
+			return w
+		}
+		if base, ok := strings.CutSuffix(w, "ID"); ok && base != "" && it.Map.Kind.Lookup(w) >= 0 {
+			for _, alt := range []string{"Name", "MISID", "Email", "Title"} {
+				if has(base + alt) {
+					return base + alt
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // reject makes it a rejected row, for why (else the reason it has, else a general one): none of

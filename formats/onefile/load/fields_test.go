@@ -1,6 +1,11 @@
 package load
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/bulkload/bulk/formats/onefile"
+	"github.com/bulkload/bulk/pipeline"
+)
 
 // TestShownDates: a date in a change or a stale plan's message is shown in the input's day
 // order, as the data officer typed it, never as the API's 2028-08-31T00:00:00.000Z; other
@@ -29,5 +34,35 @@ func TestShownDates(t *testing.T) {
 	c := Change{Field: "PlannedEndDate", From: "2028-08-31T00:00:00.000Z", To: "2028-09-30T00:00:00.000Z"}
 	if got, want := c.String(), "PlannedEndDate: 31/08/2028 → 30/09/2028"; got != want {
 		t.Errorf("Change.String() = %q, want %q", got, want)
+	}
+}
+
+// TestFieldIn: OneFile's refusal marks the column it names, or the column the row gave that ID
+// by (PlacementName for PlacementID); a message naming no column of the row marks none.
+func TestFieldIn(t *testing.T) {
+	header := []string{"Role", "FirstName", "LastName", "E-mail", "PlacementName"}
+	m := &pipeline.Mapping{Kind: onefile.Users, Col: make([]int, len(onefile.Users.Fields))}
+	for i := range m.Col {
+		m.Col[i] = -1
+	}
+	for c, h := range header {
+		m.Col[onefile.Users.Lookup(h)] = c
+	}
+	it := &Item{Src: &pipeline.Source{Header: header}, Map: m}
+	for _, tc := range []struct{ msg, want string }{
+		{"HTTP 400: PlacementID 12 does not exist", "PlacementName"},
+		{"Email is already in use", "Email"},
+		{"HTTP 500: something broke", ""},
+		{"ClassroomID 3 does not exist", ""}, // the row has no classroom column
+		{"Placement is closed", ""},          // a synonym is not OneFile naming a field
+	} {
+		if got := it.fieldIn(tc.msg); got != tc.want {
+			t.Errorf("fieldIn(%q) = %q, want %q", tc.msg, got, tc.want)
+		}
+	}
+	// The problem names the column as the input heads it.
+	r := Result{Item: it, Rule: RuleAPI, Field: "Email"}
+	if p, _ := r.Problem(); p.Column != "E-mail" {
+		t.Errorf("problem column %q, want E-mail", p.Column)
 	}
 }

@@ -646,6 +646,13 @@ func (w *work) failRef(err error) {
 	}
 }
 
+// refused ends the row OneFile refused (rule api) with OneFile's message; when the message names
+// a field the row has a column for ("PlacementID 999 does not exist"), the problem marks it.
+func (w *work) refused(msg string) {
+	w.fail(RuleAPI, msg)
+	w.field = w.it.fieldIn(msg)
+}
+
 // fieldErr is an error about one field of the row (a reference naming nobody), so that its
 // problem marks that field's cell.
 type fieldErr struct {

@@ -406,7 +406,7 @@ func TestFailuresAreRows(t *testing.T) {
 	// col: the column the row's problem marks in rejects.xlsx ("" for OneFile's own refusal).
 	want := []struct{ action, status, rule, msg, col string }{
 		{"create", "ok", "", "", ""},
-		{"create", "failed", RuleAPI, "PlacementID 999", ""},
+		{"create", "failed", RuleAPI, "PlacementID 999", "PlacementID"}, // OneFile's message names the column
 		{"create", "failed", RuleNotSent, "row 3", "DefaultEmployerMISID"},
 		{"reject", "rejected", RuleReference, "No Such Room", "ClassroomName"},
 		{"create", "ok", "", "", ""},

@@ -203,7 +203,7 @@ func (l *loader) create(ctx context.Context, w *work, p map[string]any) error {
 		var ref *Refused
 		if errors.As(err, &ref) {
 			w.res.Action = ActCreate
-			w.fail(RuleAPI, ref.Message)
+			w.refused(ref.Message)
 			return l.record(w.key, ledger.Failed, ActCreate, 0, ref.Message)
 		}
 		// The user may exist: look before trying again.
@@ -352,7 +352,7 @@ func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 		var ref *Refused
 		if errors.As(err, &ref) {
 			w.res.Action = ActUpdate
-			w.fail(RuleAPI, ref.Message)
+			w.refused(ref.Message)
 			return l.record(w.key, ledger.Failed, ActUpdate, w.id, ref.Message)
 		}
 		last = err // an update is the same whether made once or twice: try again
