@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
 	pfsandbox "github.com/bulkload/bulk/formats/peoplefluent/sandbox"
+	"github.com/bulkload/bulk/pipeline/report"
 )
 
 // TestPushResumesFromLedger: without State the push ledger is pf-pushes.db beside the OneFile
@@ -119,5 +121,20 @@ func TestPushSpreadsheetSaysUseLoad(t *testing.T) {
 	o.File = pay
 	if out, err := Push(context.Background(), d, o); err != nil || out.Rows != 1 {
 		t.Errorf("push of a payload: %+v, %v", out, err)
+	}
+	// Its results.csv starts with a byte order mark for Excel, or none with --csv-bom=false.
+	for _, noBOM := range []bool{false, true} {
+		o.NoBOM, o.ReportDir, o.PushAgain = noBOM, filepath.Join(dir, fmt.Sprint("r", noBOM)), true
+		out, err := Push(context.Background(), d, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out.Results)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.HasPrefix(string(b), report.BOM); got == noBOM || !strings.Contains(string(b), "file,row,status,message\r\n") {
+			t.Errorf("NoBOM %v: results.csv %q", noBOM, b)
+		}
 	}
 }
