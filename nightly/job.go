@@ -20,6 +20,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/internal/target"
 )
@@ -72,7 +73,10 @@ type Target struct {
 	Endpoint  string `yaml:"endpoint"`
 	KeyFile   string `yaml:"key_file"`
 	KeyEnv    string `yaml:"key_env"`
+	User      string `yaml:"user"` // the system user name sent with the key (else BULK_PF_USER, else bulk)
 	ChunkRows int    `yaml:"chunk_rows"`
+	// MonthNames writes training-history dates as 05-Sep-2026 09:00 (else 05-09-2026 09:00).
+	MonthNames bool `yaml:"month_names"`
 
 	// export (and peoplefluent: where payloads are kept)
 	Folder string `yaml:"folder"`
@@ -381,6 +385,11 @@ func (j *Job) Check() []string {
 		}
 		if t.KeyFile == "" && t.KeyEnv == "" {
 			add("target.key_file or target.key_env is missing: name where the system key is kept")
+		}
+		if t.User != "" {
+			if err := peoplefluent.CheckUser(t.User); err != nil {
+				add("target.user: %v", err)
+			}
 		}
 	default:
 		add("target.type %q: use validate, export, onefile or peoplefluent", t.Type)

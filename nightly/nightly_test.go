@@ -292,6 +292,8 @@ func TestJobCheck(t *testing.T) {
 		{"onefile token file missing", "target: {type: onefile, env: beta, token_file: nowhere}\n", []string{"target.token_file", "cannot be read"}},
 		{"peoplefluent", "kind: training-history\ntarget: {type: peoplefluent, base: 'https://lms.example/ekp/', key_file: key}\n", nil},
 		{"peoplefluent missing all", "target: {type: peoplefluent, endpoint: users}\n", []string{"target.base", `target.endpoint "users"`, "kind is missing", "target.key_file or target.key_env"}},
+		{"peoplefluent admin user and month names", "kind: training-history\ntarget: {type: peoplefluent, base: 'https://lms.example/ekp/', key_file: key, user: lms.admin, month_names: true}\n", nil},
+		{"peoplefluent bad user", "kind: training-history\ntarget: {type: peoplefluent, base: 'https://lms.example/ekp/', key_file: key, user: 'a:b'}\n", []string{"target.user", "colon"}},
 		{"peoplefluent key file missing", "kind: courses\ntarget: {type: peoplefluent, base: b, key_file: nokey}\n", []string{"target.key_file", "cannot be read"}},
 		{"export without folder", "kind: users\ntarget: {type: export}\n", []string{"target.folder is missing"}},
 		{"bad glob and map and date order", "inputs: {folder: in, glob: '[x'}\nmap: nomap.yaml\ndate_order: ymd\n", []string{`inputs.glob "[x"`, "map ", "cannot be read", `date_order "ymd"`}},

@@ -410,7 +410,8 @@ func (r *runner) target(ctx context.Context, in app.InputOptions, loaded func(*l
 			return nil, "", app.CannotRunError(fmt.Errorf("cannot create the export folder: %w", err), "")
 		}
 		// The run's payload goes into the job's folder as JOB-RUNID.csv (or .xml).
-		o := app.ExportOptions{InputOptions: in, KindName: j.Kind, Out: filepath.Join(t.Folder, j.Name+"-"+filepath.Base(in.ReportDir)+ek.Ext)}
+		o := app.ExportOptions{InputOptions: in, KindName: j.Kind, Out: filepath.Join(t.Folder, j.Name+"-"+filepath.Base(in.ReportDir)+ek.Ext),
+			MonthNames: t.MonthNames}
 		out, err := app.Export(ctx, r.d, o)
 		if out == nil {
 			return nil, "", err
@@ -424,8 +425,8 @@ func (r *runner) target(ctx context.Context, in app.InputOptions, loaded func(*l
 		if t.Endpoint != "" && t.Endpoint != ek.Endpoint {
 			return nil, "", app.CannotRunError(fmt.Errorf("target.endpoint %s does not take %s rows (they go to %s)", t.Endpoint, j.Kind, ek.Endpoint), "")
 		}
-		o := app.LoadPeopleFluentOptions{ExportOptions: app.ExportOptions{InputOptions: in, KindName: j.Kind},
-			Base: t.Base, KeyFile: t.KeyFile, ChunkRows: t.ChunkRows, Retries: 4}
+		o := app.LoadPeopleFluentOptions{ExportOptions: app.ExportOptions{InputOptions: in, KindName: j.Kind, MonthNames: t.MonthNames},
+			Base: t.Base, KeyFile: t.KeyFile, User: t.User, ChunkRows: t.ChunkRows, Retries: 4}
 		// The push ledger in the job's state folder: a run that was killed mid-push resumes it.
 		o.State = pushledger.PathIn(filepath.Dir(j.State))
 		if o.ChunkRows == 0 {

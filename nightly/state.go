@@ -15,7 +15,7 @@ import (
 	"sort"
 	"time"
 
-	_ "modernc.org/sqlite" // pure Go: building bulk needs no C toolchain
+	"github.com/bulkload/bulk/internal/sqlstore"
 
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -75,17 +75,9 @@ func DefaultStatePath() string {
 
 // OpenState opens (creating, or bringing an older one up to date) the state database at path.
 func OpenState(path string) (*State, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("cannot create the state folder %s: %w", filepath.Dir(path), err)
-	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)")
+	db, err := sqlstore.Open(path, "job state", sqlstore.Normal, migrate)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the job state %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	if err := migrate(db); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("cannot open the job state %s: %w (is it a bulk state file? move it aside and the next run starts a fresh one)", path, err)
+		return nil, err
 	}
 	return &State{db: db}, nil
 }

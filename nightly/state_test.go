@@ -475,7 +475,7 @@ func TestOpenStateRefuses(t *testing.T) {
 	}
 	blocker := filepath.Join(dir, "file")
 	writeFile(t, blocker, "")
-	if _, err := OpenState(filepath.Join(blocker, "nightly.db")); err == nil || !strings.Contains(err.Error(), "state folder") {
+	if _, err := OpenState(filepath.Join(blocker, "nightly.db")); err == nil || !strings.Contains(err.Error(), "folder of the job state") {
 		t.Errorf("a state folder that cannot be made: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ func bindExport(cmd *cobra.Command, o *app.ExportOptions) {
 	fs := cmd.Flags()
 	fs.StringVarP(&o.Out, "out", "o", "", "`FILE` to write the payload to (replaced only when the export finishes)")
 	fs.StringVar(&o.XSD, "xsd", "", "courses: check courses.xml against this schema `FILE` (your LMS's courses.xsd) with xmllint")
+	fs.BoolVar(&o.MonthNames, "month-names", false, "training-history: write dates as 05-Sep-2026 09:00, not 05-09-2026 09:00")
 	_ = fs.MarkHidden("kind") // the kind is the first argument
 }
 

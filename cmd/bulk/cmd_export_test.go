@@ -116,8 +116,16 @@ func TestExportAllValid(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	got, _ := os.ReadFile(out)
-	if want := "USERID,LEARNINGID,ENDDATE,STUDENTSTATUS\r\njsmith,HS-101,05-Sep-2026 00:00,Pass\r\n"; string(got) != want {
+	if want := "USERID,LEARNINGID,ENDDATE,STUDENTSTATUS\r\njsmith,HS-101,05-09-2026 00:00,Pass\r\n"; string(got) != want {
 		t.Errorf("payload %q, want %q", got, want)
+	}
+	// --month-names: the dd-Mmm-yyyy form, for an LMS whose date parser wants names.
+	if code, stderr := expRun(t, "export", "training-history", in, "-o", out, "--report", filepath.Join(dir, "r2"), "--month-names"); code != ExitOK {
+		t.Fatalf("--month-names: exit %d\n%s", code, stderr)
+	}
+	got, _ = os.ReadFile(out)
+	if want := "USERID,LEARNINGID,ENDDATE,STUDENTSTATUS\r\njsmith,HS-101,05-Sep-2026 00:00,Pass\r\n"; string(got) != want {
+		t.Errorf("--month-names payload %q, want %q", got, want)
 	}
 }
 

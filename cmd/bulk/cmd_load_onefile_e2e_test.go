@@ -18,20 +18,6 @@ import (
 	"github.com/bulkload/bulk/internal/app"
 )
 
-// buildBulk builds the real binary once per test that needs it.
-func buildBulk(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary; skipped with -short")
-	}
-	bin := filepath.Join(t.TempDir(), "bulk")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // startSandboxProcess runs `bulk sandbox onefile` on a free port and returns its API root.
 func startSandboxProcess(t *testing.T, bin, token string, args ...string) string {
 	t.Helper()

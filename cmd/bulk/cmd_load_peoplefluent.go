@@ -45,6 +45,7 @@ The system key is read from ` + app.PFKeyEnv + ` or --key-file, never from a fla
 	fs := cmd.Flags()
 	fs.StringVar(&o.Base, "base", "", "LMS root `URL`, e.g. https://lms.example.com/ekp/")
 	fs.StringVar(&o.KeyFile, "key-file", "", "read the system key from `PATH` instead of "+app.PFKeyEnv)
+	fs.StringVar(&o.User, "user", "", "system user `NAME` sent with the key, the admin user ID your LMS expects (default $"+app.PFUserEnv+", else bulk)")
 	fs.IntVar(&o.ChunkRows, "chunk-rows", peoplefluent.DefaultChunkRows, "data rows per request for CSV payloads")
 	fs.IntVar(&o.Retries, "retries", peoplefluent.DefaultRetries, "retries of a chunk the LMS did not take")
 	bindPushLedger(cmd, &o.PushLedgerOptions)

@@ -74,6 +74,7 @@ Exit status:
 	fs.IntVar(&o.ChunkRows, "chunk-rows", peoplefluent.DefaultChunkRows, "data rows per request for CSV payloads")
 	fs.IntVar(&o.Retries, "retries", peoplefluent.DefaultRetries, "retries of a chunk the LMS did not take")
 	fs.StringVar(&o.KeyFile, "key-file", "", "read the system key from `PATH` instead of "+app.PFKeyEnv)
+	fs.StringVar(&o.User, "user", "", "system user `NAME` sent with the key, the admin user ID your LMS expects (default $"+app.PFUserEnv+", else bulk)")
 	fs.StringVar(&o.ReportDir, "report", "bulk-report", "`DIR` for results.csv and raw/ (created if absent)")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only warnings and errors")
 	bindBOM(fs, &o.NoBOM)

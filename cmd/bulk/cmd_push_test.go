@@ -138,7 +138,7 @@ func TestPushPeopleFluentAllOKAndCourses(t *testing.T) {
 			"Action,RecordID,UserId,Title\nA,EXT-7,pkhan,Forklift Licence\n",
 			ExitOK, "FILE,2,ok,\r\n"},
 		{"courses posted whole", "courses", "c.xml",
-			`<courses><module id="NEW-1"><title>New</title><session id="S1"><start>2026-09-05T09:00:00</start><end>2026-09-05T08:00:00</end></session></module></courses>`,
+			`<courses><module><id>NEW-1</id><title>New</title><session><id>S1</id><start>2026-09-05T09:00:00</start><end>2026-09-05T08:00:00</end></session></module></courses>`,
 			ExitRejected, "FILE,0,failed,Error: module NEW-1 session S1: start is not before end.\r\n"},
 	}
 	for _, tt := range tests {
@@ -358,10 +358,7 @@ func TestPushPeopleFluentBinary(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "bulk")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBulk(t)
 	keyFile := pfWriteFile(t, "key", pfTestKey, 0o600)
 	env := append(os.Environ(), app.PFKeyEnv+"=")
 

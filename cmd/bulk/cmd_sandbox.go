@@ -31,7 +31,8 @@ against the key in ` + app.PFKeyEnv + ` or --key-file (when neither is given, it
 rehearsal key in a file only you can read and says where; the key itself is never printed), checks every row against the vendor's field
 tables and a seed of known users, learning modules and facilities, keeps what it loads, and answers
 as the LMS does: the rows with a problem echoed with the message in an added last column, or
-"No Error Occurred".
+"No Error Occurred". Bodies must have the documented Content-Type (text/plain for CSV, application/xml
+for courses; else 415); courses bodies must follow the vendor's module schema (or --xsd FILE).
 
 The built-in seed has users jsmith, adoe, mlee, pkhan, trainer1, trainer2, modules HS-101, FIRE-01,
 GDPR-2026, FL-WS, LEAD-PROG, FA-EXAM, facilities LON-01, MAN-02, ONLINE, and users that misbehave
@@ -54,6 +55,8 @@ The base URL to push to is printed on standard output.`,
 	fs.StringVar(&o.KeyFile, "key-file", "", "read the key the sandbox expects from `PATH` instead of "+app.PFKeyEnv)
 	fs.StringVar(&o.SeedFile, "seed", "", "JSON `FILE` of known users, modules and facilities (default: built in)")
 	fs.StringVar(&o.ContextPath, "context-path", "/ekp/", "path of the LMS root")
+	fs.StringVar(&o.XSD, "xsd", "", "check courses bodies against your LMS's courses.xsd `FILE` with xmllint, not the built-in schema")
+	fs.StringVar(&o.AdminUser, "admin-user", "", "accept only this system user `NAME` (default: any non-empty name)")
 	fs.Float64Var(&o.ErrorShare, "error-share", 0, "share (0-1) of requests answered 500 at random")
 	fs.BoolVar(&o.EmptyAnswers, "empty-answers", false, "answer with empty bodies, like LMS 10.1 and earlier")
 	fs.BoolVar(&o.EchoAll, "echo-all", false, "echo every row, not only rows with a problem")

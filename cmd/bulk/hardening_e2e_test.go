@@ -26,19 +26,6 @@ import (
 // data a panic's value carries, that must reach neither stderr nor the crash file.
 const panicSecret = "tok-CRASHTEST-4b1d"
 
-// buildCrashTestBulk builds bulk with the crash hooks of crashtest_hooks.go.
-func buildCrashTestBulk(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary; skipped with -short")
-	}
-	bin := filepath.Join(t.TempDir(), "bulk")
-	if out, err := exec.Command("go", "build", "-tags", "bulkcrashtest", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 func exitCode(t *testing.T, err error) int {
 	t.Helper()
 	var ee *exec.ExitError
@@ -53,7 +40,7 @@ func exitCode(t *testing.T, err error) int {
 }
 
 func TestCrashExitsFour(t *testing.T) {
-	bin := buildCrashTestBulk(t)
+	bin := buildBulk(t, "bulkcrashtest")
 	dir := t.TempDir()
 	input := filepath.Join(dir, "keys.csv")
 	var b strings.Builder
@@ -145,7 +132,7 @@ func waitExit(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer, d time.Duration
 // that never ends, as a slow network drive would be), and during a validate whose report has
 // 200,000 rejected rows to write, ends bulk with 130 within a couple of seconds.
 func TestSIGTERMStopsLongSteps(t *testing.T) {
-	bin := buildCrashTestBulk(t)
+	bin := buildBulk(t, "bulkcrashtest")
 	dir := t.TempDir()
 	small := filepath.Join(dir, "small.csv")
 	if err := os.WriteFile(small, []byte("Key\na\nb\n"), 0o600); err != nil {

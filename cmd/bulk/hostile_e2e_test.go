@@ -32,7 +32,7 @@ func TestHostileE2E(t *testing.T) {
 		t.Skip("needs bash for ulimit")
 	}
 	dir := t.TempDir()
-	bin := buildValidateBinary(t, dir)
+	bin := buildBulk(t)
 	for _, c := range hostile.Cases() {
 		t.Run(c.Name, func(t *testing.T) {
 			path := filepath.Join(dir, c.Name+".xlsx")

@@ -3,6 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -21,7 +25,39 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	binDir = filepath.Join(dir, "bin")
 	code := m.Run()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+var (
+	binDir   string // under TestMain's temporary folder
+	binMu    sync.Mutex
+	binBuilt = map[string]string{} // build tags → the binary built with them
+)
+
+// buildBulk builds the real binary (with the given build tags) once per test run, for the tests
+// that run it as a user would: as a process, killed, signalled, under ulimit.
+func buildBulk(t *testing.T, tags ...string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	key := strings.Join(tags, ",")
+	binMu.Lock()
+	defer binMu.Unlock()
+	if bin, ok := binBuilt[key]; ok {
+		return bin
+	}
+	bin := filepath.Join(binDir, "bulk"+strings.ReplaceAll(key, ",", "-"))
+	args := []string{"build", "-o", bin}
+	if key != "" {
+		args = append(args, "-tags", key)
+	}
+	if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	binBuilt[key] = bin
+	return bin
 }

@@ -13,7 +13,9 @@ import (
 
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
+	pfsandbox "github.com/bulkload/bulk/formats/peoplefluent/sandbox"
 	"github.com/bulkload/bulk/nightly"
 )
 
@@ -408,5 +410,31 @@ func TestNightlyOrganisationBusy(t *testing.T) {
 	}
 	if done, _ := filepath.Glob(filepath.Join(f.in, "archive", "done", "*-export-1.csv")); len(done) != 1 {
 		t.Errorf("archive/done holds %v", done)
+	}
+}
+
+// TestNightlyPeopleFluentUserAndMonthNames: a job file's target.user is the system user name sent
+// (the sandbox takes only its admin user), and month_names: true writes 05-Sep-2026 dates.
+func TestNightlyPeopleFluentUserAndMonthNames(t *testing.T) {
+	srv, base, keyFile := loadPFSandbox(t, func(s *pfsandbox.Server) { s.AdminUser, s.KeepBodies = "lms.admin", true })
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.MkdirAll(in, 0o755)
+	job := filepath.Join(dir, "job.yaml")
+	os.WriteFile(job, []byte(fmt.Sprintf("name: completions\ninputs: {folder: in, settle: 1s}\nkind: training-history\n"+
+		"target: {type: peoplefluent, base: %q, key_file: %q, user: lms.admin, month_names: true}\n", base, keyFile)), 0o644)
+	p := filepath.Join(in, "completions.csv")
+	os.WriteFile(p, []byte("User ID,Learning ID,Completion Date,Status\nJSmith,HS-101,05/09/2026 09:00,Completed\n"), 0o644)
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(p, old, old)
+	if code, _, stderr := runBulk(t, map[string]string{"BULK_STATE_DIR": filepath.Join(dir, "state")}, "run", "--once", job); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	bodies := srv.Bodies(peoplefluent.TrainingHistoryCSV)
+	if len(bodies) != 1 || !strings.Contains(string(bodies[0]), "jsmith,HS-101,05-Sep-2026 09:00,Completed") {
+		t.Fatalf("the LMS received %q", bodies)
+	}
+	if srv.TrainingRecords() != 1 || srv.Stats().AuthFails != 0 {
+		t.Errorf("%d records, %d auth failures", srv.TrainingRecords(), srv.Stats().AuthFails)
 	}
 }

@@ -18,19 +18,6 @@ import (
 	"github.com/bulkload/bulk/internal/app"
 )
 
-// buildPushBinary builds the real binary for a test that must kill it.
-func buildPushBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary; skipped with -short")
-	}
-	bin := filepath.Join(t.TempDir(), "bulk")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // resumePayload is n training rows in which every fourth row updates (ACTION U) the record the
 // add (ACTION A) three rows before it made, so chunks hold both kinds.
 func resumePayload(n int) (text string, adds, updates []string) {
@@ -56,7 +43,7 @@ func resumePayload(n int) (text string, adds, updates []string) {
 // unknown for a person to check, the second run says which chunks it resumed, and the first
 // run's results file is kept.
 func TestPushKilledAndRunAgain(t *testing.T) {
-	bin := buildPushBinary(t)
+	bin := buildBulk(t)
 	seed := sandbox.DefaultSeed()
 	seed.AnyUser = true
 	srv := sandbox.New(peoplefluent.NewSecret(pfTestKey), seed)

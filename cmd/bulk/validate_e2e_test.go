@@ -41,17 +41,6 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// buildValidateBinary builds bulk into dir.
-func buildValidateBinary(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "bulk")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 type validateRun struct {
 	code           int
 	stderr         string
@@ -164,7 +153,7 @@ func TestValidateE2E(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildValidateBinary(t, t.TempDir())
+	bin := buildBulk(t)
 
 	t.Run("the sample workbook", func(t *testing.T) {
 		r := runValidate(t, bin, "samples/term-start.xlsx")

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bulkload/bulk/formats/internal/kindtest"
+	"github.com/bulkload/bulk/formats/internal/pfvalue"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -231,5 +232,28 @@ func TestDuplicateRecordID(t *testing.T) {
 	res := kindtest.Run(t, Kind, nil, in)
 	if !res.Has(3, "RecordID", pipeline.RuleDuplicate) {
 		t.Errorf("second EXT-1 not reported:\n%s", res.Lines())
+	}
+}
+
+// TestCourseTypeAgreesWithTheSandbox: every CourseType the exporter accepts is sent as a value
+// the sandbox's field rule takes (pfvalue.CheckCourseTypeField, TNS sent blank), and every code
+// the field takes is one the exporter accepts.
+func TestCourseTypeAgreesWithTheSandbox(t *testing.T) {
+	for _, v := range append(CourseType.Choices(), CourseType.Codes()...) {
+		code, ok := CourseType.Canonical(v)
+		if !ok {
+			t.Fatalf("%q listed but not accepted", v)
+		}
+		if msg := pfvalue.CheckCourseTypeField(pfvalue.SendCourseType(code)); msg != "" {
+			t.Errorf("%q is sent as %q, which the field refuses: %s", v, pfvalue.SendCourseType(code), msg)
+		}
+	}
+	for _, code := range pfvalue.CourseTypeCodes {
+		if got, ok := CourseType.Canonical(code); !ok || got != code {
+			t.Errorf("the field takes %q but the exporter reads it as %q (%v)", code, got, ok)
+		}
+	}
+	if pfvalue.CheckCourseTypeField(pfvalue.CourseTypeNotSpecified) == "" {
+		t.Error("a literal TNS passes the 1-character field")
 	}
 }

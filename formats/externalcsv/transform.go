@@ -52,9 +52,8 @@ func Transform(r *pipeline.Row, rec *Record) bool {
 	rec.RecordID = r.Value(fRecordID)
 	rec.UserID = pfvalue.NormalizeID(r.Value(fUserID))
 	rec.Title = r.Value(fTitle)
-	if rec.CourseType = enum(fCourseType, CourseType); rec.CourseType == "TNS" {
-		rec.CourseType = "" // see CourseType: blank is how the 1-character field says "not specified"
-	}
+	// Blank is how the 1-character field says "not specified" (pfvalue.SendCourseType).
+	rec.CourseType = pfvalue.SendCourseType(enum(fCourseType, CourseType))
 	rec.StartDate = date(fStartDate)
 	rec.EndDate = date(fEndDate)
 	rec.Status = enum(fStatus, Status)

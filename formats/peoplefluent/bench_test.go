@@ -157,7 +157,7 @@ func baselinePush(b *testing.B, file, url string, chunkRows int) {
 			w.Write(rec)
 		}
 		w.Flush()
-		resp, err := http.Post(url, "text/csv", bytes.NewReader(buf.Bytes()))
+		resp, err := http.Post(url, "text/plain; charset=utf-8", bytes.NewReader(buf.Bytes()))
 		if err != nil {
 			b.Fatal(err)
 		}

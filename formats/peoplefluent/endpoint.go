@@ -3,6 +3,7 @@ package peoplefluent
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/url"
 	"strings"
 )
@@ -35,12 +36,35 @@ func ParseEndpoint(name string) (Endpoint, error) {
 // IsCSV reports whether payloads for e are CSV (chunked) rather than XML (posted whole).
 func (e Endpoint) IsCSV() bool { return e == TrainingHistoryCSV || e == ExternalTrainingCSV }
 
-// ContentType is the Content-Type header a payload for e is posted with.
-func (e Endpoint) ContentType() string {
+// MediaType is the media type the vendor's API reference gives for e's request body ("Request
+// Body schema"): text/plain for the CSV endpoints, application/xml for courses.
+func (e Endpoint) MediaType() string {
 	if e.IsCSV() {
-		return "text/csv; charset=utf-8"
+		return "text/plain"
 	}
-	return "application/xml; charset=utf-8"
+	return "application/xml"
+}
+
+// ContentType is the Content-Type header a payload for e is posted with: MediaType, in UTF-8.
+func (e Endpoint) ContentType() string { return e.MediaType() + "; charset=utf-8" }
+
+// CheckContentType says what is wrong with a request's Content-Type header for e, or "" when it
+// is e's MediaType with no charset or UTF-8: what bulk sends and what the sandbox accepts.
+func (e Endpoint) CheckContentType(header string) string {
+	if header == "" {
+		return fmt.Sprintf("no Content-Type: %s takes %s", e, e.MediaType())
+	}
+	mt, params, err := mime.ParseMediaType(header)
+	if err != nil {
+		return fmt.Sprintf("Content-Type %q cannot be read: %s takes %s", header, e, e.MediaType())
+	}
+	if mt != e.MediaType() {
+		return fmt.Sprintf("Content-Type %s is not what %s takes: send %s", mt, e, e.MediaType())
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return fmt.Sprintf("charset %s: %s takes UTF-8", cs, e)
+	}
+	return ""
 }
 
 // URL joins the LMS base URL (e.g. https://host/ekp/ or https://host/ekp) and

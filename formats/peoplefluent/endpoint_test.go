@@ -49,3 +49,45 @@ func TestParseEndpoint(t *testing.T) {
 		t.Error("users accepted")
 	}
 }
+
+// TestContentType: the Content-Type sent is the vendor document's "Request Body schema" for
+// each endpoint, and CheckContentType (the sandbox's rule) accepts exactly that.
+func TestContentType(t *testing.T) {
+	if got := TrainingHistoryCSV.ContentType(); got != "text/plain; charset=utf-8" {
+		t.Errorf("trainingHistoryCsv sends %q", got)
+	}
+	if got := ExternalTrainingCSV.ContentType(); got != "text/plain; charset=utf-8" {
+		t.Errorf("externalTrainingCsv sends %q", got)
+	}
+	if got := Courses.ContentType(); got != "application/xml; charset=utf-8" {
+		t.Errorf("courses sends %q", got)
+	}
+	tests := []struct {
+		ep     Endpoint
+		header string
+		want   string // "" or part of the complaint
+	}{
+		{TrainingHistoryCSV, "text/plain; charset=utf-8", ""},
+		{TrainingHistoryCSV, "text/plain", ""},
+		{TrainingHistoryCSV, "Text/Plain; Charset=UTF-8", ""},
+		{TrainingHistoryCSV, "text/csv; charset=utf-8", "send text/plain"},
+		{TrainingHistoryCSV, "text/plain; charset=iso-8859-1", "takes UTF-8"},
+		{TrainingHistoryCSV, "", "no Content-Type"},
+		{TrainingHistoryCSV, "text/plain; charset", "cannot be read"},
+		{ExternalTrainingCSV, "application/octet-stream", "send text/plain"},
+		{Courses, "application/xml", ""},
+		{Courses, "text/xml", "send application/xml"},
+		{Courses, "text/plain", "send application/xml"},
+	}
+	for _, tt := range tests {
+		got := tt.ep.CheckContentType(tt.header)
+		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+			t.Errorf("%s %q: %q, want %q", tt.ep, tt.header, got, tt.want)
+		}
+	}
+	for _, ep := range Endpoints {
+		if msg := ep.CheckContentType(ep.ContentType()); msg != "" {
+			t.Errorf("%s refuses what bulk sends: %s", ep, msg)
+		}
+	}
+}

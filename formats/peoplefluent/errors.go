@@ -10,10 +10,15 @@ import (
 type AuthError struct {
 	Status int
 	URL    string
+	User   string // the system user name sent (not a secret)
 }
 
 func (e *AuthError) Error() string {
-	return fmt.Sprintf("the LMS refused the system key (HTTP %d %s) at %s: check that BULK_PF_SYSTEM_KEY or --key-file holds the LMS's current system key and that system authentication is enabled for contentHandler", e.Status, http.StatusText(e.Status), e.URL)
+	user := ""
+	if e.User != "" {
+		user = fmt.Sprintf(", sent as system user %q", e.User)
+	}
+	return fmt.Sprintf("the LMS refused the system key (HTTP %d %s) at %s%s: check that BULK_PF_SYSTEM_KEY or --key-file holds the LMS's current system key, that the user name is the admin user ID the LMS expects (--user or BULK_PF_USER; ask the LMS administrator), and that system authentication is enabled for contentHandler", e.Status, http.StatusText(e.Status), e.URL, user)
 }
 
 // EndpointError is returned when the URL does not lead to a contentHandler

@@ -61,9 +61,12 @@ const (
 // returns an error: rows never sent are reported failed, "not sent: why".
 // With a Ledger, pushing the same payload again resumes (see Ledger).
 type Pusher struct {
-	Base   string // LMS root, e.g. https://host/ekp/ (with or without the last slash)
-	Key    Secret // the system key
-	User   string // Basic user name; the LMS ignores it. Default "bulk".
+	Base string // LMS root, e.g. https://host/ekp/ (with or without the last slash)
+	Key  Secret // the system key
+	// User is the Basic user name (the system user). The vendor's reference says the LMS
+	// ignores it, but the vendor's own client sends an administrator's user ID and an LMS may
+	// be set up to check it; see CheckUser. Default DefaultUser.
+	User   string
 	Client *http.Client
 
 	ChunkRows     int           // data rows per CSV chunk; default DefaultChunkRows
@@ -137,6 +140,9 @@ func (p *Pusher) Push(ctx context.Context, ep Endpoint, fileName string, payload
 	if _, err := ParseEndpoint(string(ep)); err != nil {
 		return Summary{}, err
 	}
+	if err := CheckUser(p.User); p.User != "" && err != nil {
+		return Summary{}, err
+	}
 	if p.Key.IsZero() {
 		return Summary{}, errors.New("no PeopleFluent system key: set BULK_PF_SYSTEM_KEY or pass --key-file")
 	}
@@ -202,6 +208,23 @@ func (p *Pusher) policy() httpx.Policy {
 		hi = DefaultMaxBackoff
 	}
 	return httpx.Policy{MaxAttempts: retries + 1, Base: lo, Cap: hi, Jitter: httpx.EqualJitter, MaxRetryAfter: p.maxRetryAfter()}
+}
+
+// CheckUser says what is wrong with a system user name for HTTP Basic authentication: it must
+// not be blank, hold a colon (which would end the name, RFC 7617) or control characters, or be
+// longer than the LMS's 85-character user IDs.
+func CheckUser(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return errors.New("the PeopleFluent system user name is blank: give the administrator's user ID the LMS expects")
+	case strings.Contains(name, ":"):
+		return fmt.Errorf("the PeopleFluent system user name %q contains a colon, which HTTP Basic authentication cannot carry", name)
+	case strings.ContainsFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }):
+		return fmt.Errorf("the PeopleFluent system user name %q contains a control character", name)
+	case len([]rune(name)) > 85:
+		return fmt.Errorf("the PeopleFluent system user name is %d characters long; LMS user IDs have at most 85", len([]rune(name)))
+	}
+	return nil
 }
 
 func (p *Pusher) user() string {
@@ -433,7 +456,7 @@ func (s *pushRun) post(ctx context.Context, client *http.Client, body []byte, sa
 			case class == httpx.Success:
 				why, retry, unknown = "the answer broke off: "+rerr.Error(), safe, true
 			case code == http.StatusUnauthorized, code == http.StatusForbidden:
-				return res, &AuthError{Status: code, URL: s.url}
+				return res, &AuthError{Status: code, URL: s.url, User: p.user()}
 			case code == http.StatusNotFound, code == http.StatusMethodNotAllowed:
 				return res, &EndpointError{Status: code, URL: s.url}
 			case httpx.Redirected(resp) != nil:

@@ -505,7 +505,7 @@ func TestPushOtherClientErrorFailsOnlyThatChunk(t *testing.T) {
 	}
 	h := lms.headers[0]
 	user, _, _ := strings.Cut(decodeBasic(t, h.Get("Authorization")), ":")
-	if h.Get("Content-Type") != "text/csv; charset=utf-8" || user != "bulk" {
+	if h.Get("Content-Type") != "text/plain; charset=utf-8" || user != "bulk" {
 		t.Errorf("Content-Type %q, user %q", h.Get("Content-Type"), user)
 	}
 }
@@ -654,8 +654,8 @@ func TestPushCourses(t *testing.T) {
 	e := newEnv(t, nil)
 	good := `<?xml version="1.0" encoding="UTF-8"?>
 <courses>
-  <module id="HS-101"><title>Health and Safety</title>
-    <session id="S1"><start>2026-09-05T09:00:00</start><end>2026-09-05T17:00:00</end></session>
+  <module><id>HS-101</id><title>Health and Safety</title>
+    <session><id>S1</id><start>2026-09-05T09:00:00</start><end>2026-09-05T17:00:00</end></session>
   </module>
 </courses>`
 	bad := strings.Replace(good, "2026-09-05T17:00:00", "2026-09-04T17:00:00", 1)

@@ -81,8 +81,8 @@ func TestPayloadFormat(t *testing.T) {
 		t.Fatalf("rejected:\n%s", res.Lines())
 	}
 	want := "USERID,LEARNINGID,STARTDATE,SESSIONTITLE\r\n" +
-		"jsmith,HS-101,05-Sep-2026 09:00,\"Intake, \"\"autumn\"\"\"\r\n" +
-		"ajones,HS-101,06-Sep-2026 00:00,line one\r\n"
+		"jsmith,HS-101,05-09-2026 09:00,\"Intake, \"\"autumn\"\"\"\r\n" +
+		"ajones,HS-101,06-09-2026 00:00,line one\r\n"
 	if got := buf.String(); got != want {
 		t.Errorf("payload\n%q\nwant\n%q", got, want)
 	}

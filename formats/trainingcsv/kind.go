@@ -133,8 +133,10 @@ var Kind = &pipeline.Kind{
 			Help: "Code of the session to update, or of the session to create.", Example: "HS101-2026-09"},
 		{Name: col("SessionTitle"), Synonyms: []string{"Session Title", "Session Name"},
 			Help: "Title of a new session (LMS 6.0.0.90 or later).", Example: "September intake"},
-		{Name: col("Score"), Synonyms: []string{"Assessment Score"}, Type: pipeline.Decimal, Places: scorePlaces,
-			Help: "Assessment score (classroom courses).", Example: "87.5"},
+		// The table calls PRESCORE and POSTSCORE numeric but not SCORE, so SCORE takes any text
+		// (a grade such as "Merit" is sent as written); a number is written canonically.
+		{Name: col("Score"), Synonyms: []string{"Assessment Score"},
+			Help: "Assessment score (classroom courses; the LMS records none for online ones).", Example: "87.5"},
 		{Name: col("LOType"), Synonyms: []string{"LO Type", "Learning Type"}, Choices: LOType.Choices(),
 			Help: "C Program, M Exam, O Online, R Classroom, W Workshop/Seminar, 1-4 self training, interest group, coaching.", Example: "R"},
 		{Name: col("Action"), Synonyms: []string{"Record Action"}, Choices: Action.Choices(),
@@ -213,5 +215,6 @@ func init() {
 		checkInstructors,
 		checkTimeZone,
 		checkIgnored,
+		checkOnlineScore,
 	)
 }

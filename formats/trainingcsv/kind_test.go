@@ -151,8 +151,15 @@ func TestRules(t *testing.T) {
 		// Scores.
 		{"score", base(c("SCORE", "87.5")), nil, "SCORE", "87.5"},
 		{"score .0", base(c("SCORE", "90.0")), nil, "SCORE", "90"},
-		{"score text", base(c("SCORE", "ninety")), []string{"decimal"}, "", ""},
-		{"score percent", base(c("SCORE", "90%")), []string{"decimal"}, "", ""},
+		// The table does not call SCORE numeric (it does PRESCORE and POSTSCORE): text is sent as written.
+		{"score text", base(c("SCORE", "Merit")), nil, "SCORE", "Merit"},
+		{"score percent", base(c("SCORE", "90%")), nil, "SCORE", "90%"},
+		{"score +number", base(c("SCORE", "+75")), nil, "SCORE", "75"},
+		// "Online course data will not receive a score record": warned, still sent.
+		{"score on online row", base(c("SCORE", "80"), c("LOTYPE", "Online")), []string{"ignored-value!"}, "SCORE", "80"},
+		{"score on online code", base(c("SCORE", "80"), c("LOTYPE", "O")), []string{"ignored-value!"}, "SCORE", "80"},
+		{"score on classroom row", base(c("SCORE", "80"), c("LOTYPE", "R")), nil, "SCORE", "80"},
+		{"online row without score", base(c("LOTYPE", "O")), nil, "LOTYPE", "O"},
 		{"prescore", base(c("PRESCORE", "+40")), nil, "PRESCORE", "40"},
 		{"prescore text", base(c("PRESCORE", "n/a")), []string{"decimal"}, "", ""},
 		{"postscore", base(c("POSTSCORE", "85.25")), nil, "POSTSCORE", "85.25"},
@@ -165,28 +172,28 @@ func TestRules(t *testing.T) {
 		{"language 51", base(c("LANGUAGE", long(51))), []string{"max-length"}, "", ""},
 
 		// Dates: every input format of bulk validate, written as dd-Mmm-yyyy HH:MM.
-		{"date dd/mm/yyyy", base(c("STARTDATE", "05/09/2026")), nil, "STARTDATE", "05-Sep-2026 00:00"},
-		{"date dd/mm/yyyy time", base(c("STARTDATE", "05/09/2026 09:00")), nil, "STARTDATE", "05-Sep-2026 09:00"},
-		{"date dd-mm-yy", base(c("STARTDATE", "05-09-26 09:00")), nil, "STARTDATE", "05-Sep-2026 09:00"},
-		{"date dd-mm-yyyy", base(c("STARTDATE", "05-09-2026 09:00")), nil, "STARTDATE", "05-Sep-2026 09:00"},
-		{"date dd-mmm-yy", base(c("STARTDATE", "05-Sep-26 09:00")), nil, "STARTDATE", "05-Sep-2026 09:00"},
-		{"date dd-mmm-yyyy", base(c("STARTDATE", "05-SEP-2026 09:00")), nil, "STARTDATE", "05-Sep-2026 09:00"},
-		{"date yyyy-mm-dd", base(c("STARTDATE", "2026-09-05")), nil, "STARTDATE", "05-Sep-2026 00:00"},
-		{"date yyyy-mm-dd hh:mm:ss", base(c("STARTDATE", "2026-09-05 13:45:10")), nil, "STARTDATE", "05-Sep-2026 13:45"},
-		{"date iso", base(c("STARTDATE", "2026-09-05T09:00:00Z")), nil, "STARTDATE", "05-Sep-2026 09:00"},
-		{"date dotted", base(c("STARTDATE", "05.09.2026")), nil, "STARTDATE", "05-Sep-2026 00:00"},
-		{"date excel serial", base(c("STARTDATE", "46270")), nil, "STARTDATE", "05-Sep-2026 00:00"},
-		{"two-digit year window", base(c("STARTDATE", "05/09/47")), nil, "STARTDATE", "05-Sep-1947 00:00"},
+		{"date dd/mm/yyyy", base(c("STARTDATE", "05/09/2026")), nil, "STARTDATE", "05-09-2026 00:00"},
+		{"date dd/mm/yyyy time", base(c("STARTDATE", "05/09/2026 09:00")), nil, "STARTDATE", "05-09-2026 09:00"},
+		{"date dd-mm-yy", base(c("STARTDATE", "05-09-26 09:00")), nil, "STARTDATE", "05-09-2026 09:00"},
+		{"date dd-mm-yyyy", base(c("STARTDATE", "05-09-2026 09:00")), nil, "STARTDATE", "05-09-2026 09:00"},
+		{"date dd-mmm-yy", base(c("STARTDATE", "05-Sep-26 09:00")), nil, "STARTDATE", "05-09-2026 09:00"},
+		{"date dd-mmm-yyyy", base(c("STARTDATE", "05-SEP-2026 09:00")), nil, "STARTDATE", "05-09-2026 09:00"},
+		{"date yyyy-mm-dd", base(c("STARTDATE", "2026-09-05")), nil, "STARTDATE", "05-09-2026 00:00"},
+		{"date yyyy-mm-dd hh:mm:ss", base(c("STARTDATE", "2026-09-05 13:45:10")), nil, "STARTDATE", "05-09-2026 13:45"},
+		{"date iso", base(c("STARTDATE", "2026-09-05T09:00:00Z")), nil, "STARTDATE", "05-09-2026 09:00"},
+		{"date dotted", base(c("STARTDATE", "05.09.2026")), nil, "STARTDATE", "05-09-2026 00:00"},
+		{"date excel serial", base(c("STARTDATE", "46270")), nil, "STARTDATE", "05-09-2026 00:00"},
+		{"two-digit year window", base(c("STARTDATE", "05/09/47")), nil, "STARTDATE", "05-09-1947 00:00"},
 		{"date NONE", base(c("ENDDATE", "none")), nil, "ENDDATE", "NONE"},
 		{"enroll NONE", base(c("ENROLLDATE", "NONE")), nil, "ENROLLDATE", "NONE"},
-		{"enroll", base(c("ENROLLDATE", "01/09/2026 08:30")), nil, "ENROLLDATE", "01-Sep-2026 08:30"},
+		{"enroll", base(c("ENROLLDATE", "01/09/2026 08:30")), nil, "ENROLLDATE", "01-09-2026 08:30"},
 		{"date impossible", base(c("STARTDATE", "31/02/2026")), []string{"date"}, "", ""},
 		{"date words", base(c("ENDDATE", "next week")), []string{"date"}, "", ""},
 		{"date bad time", base(c("ENDDATE", "05/09/2026 25:00")), []string{"date"}, "", ""},
 		{"end before start", base(c("STARTDATE", "05/09/2026 09:00"), c("ENDDATE", "05/09/2026 08:00")), []string{"date-range"}, "", ""},
-		{"end equals start", base(c("STARTDATE", "05/09/2026 09:00"), c("ENDDATE", "05/09/2026 09:00")), nil, "ENDDATE", "05-Sep-2026 09:00"},
-		{"settings date", base(c("USE SETTINGS AS OF DATE", "01/01/2026")), nil, "USE SETTINGS AS OF DATE", "01-Jan-2026"},
-		{"settings date with time", base(c("USE SETTINGS AS OF DATE", "01/01/2026 10:00")), []string{"ignored-value!"}, "USE SETTINGS AS OF DATE", "01-Jan-2026"},
+		{"end equals start", base(c("STARTDATE", "05/09/2026 09:00"), c("ENDDATE", "05/09/2026 09:00")), nil, "ENDDATE", "05-09-2026 09:00"},
+		{"settings date", base(c("USE SETTINGS AS OF DATE", "01/01/2026")), nil, "USE SETTINGS AS OF DATE", "01-01-2026"},
+		{"settings date with time", base(c("USE SETTINGS AS OF DATE", "01/01/2026 10:00")), []string{"ignored-value!"}, "USE SETTINGS AS OF DATE", "01-01-2026"},
 		{"settings NONE not allowed", base(c("USE SETTINGS AS OF DATE", "NONE")), []string{"date"}, "", ""},
 		{"deadline date", base(c("DEADLINEDATE", "30/09/2026")), nil, "DEADLINEDATE", "2026-09-30"},
 		{"deadline date time", base(c("DEADLINEDATE", "30/09/2026 17:00")), nil, "DEADLINEDATE", "2026-09-30 17:00:00"},
@@ -226,7 +233,7 @@ func TestRules(t *testing.T) {
 		{"session title", base(c("SESSIONTITLE", "September, intake")), nil, "SESSIONTITLE", "September, intake"},
 
 		// Synonyms people write.
-		{"synonyms", kindtest.Row{{"User Name", "X.Y"}, {"Course Code", "HS-101"}, {"Completion Status", "complete"}, {"Date Completed", "05/09/2026"}}, nil, "ENDDATE", "05-Sep-2026 00:00"},
+		{"synonyms", kindtest.Row{{"User Name", "X.Y"}, {"Course Code", "HS-101"}, {"Completion Status", "complete"}, {"Date Completed", "05/09/2026"}}, nil, "ENDDATE", "05-09-2026 00:00"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -272,3 +279,41 @@ func fieldByHeader(t *testing.T, rec Record, header string) string {
 	t.Fatalf("no payload column %q", header)
 	return ""
 }
+
+// TestMonthNames: --month-names writes the dd-Mmm-yyyy form the vendor's table also accepts,
+// for an LMS whose date parser wants names; the default writes the all-numeric form.
+func TestMonthNames(t *testing.T) {
+	row := base(c("STARTDATE", "2026-09-05 09:00"), c("USE SETTINGS AS OF DATE", "01/02/2026"))
+	tests := []struct {
+		name                string
+		t                   func(*pipeline.Row, *Record) bool
+		wantStart, wantAsOf string
+	}{
+		{"default numeric", Transform, "05-09-2026 09:00", "01-02-2026"},
+		{"month names", TransformMonthNames, "05-Sep-2026 09:00", "01-Feb-2026"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var recs []Record
+			kindtest.One(t, Kind, row, func() pipeline.Sink {
+				return sinkFunc(func(r *pipeline.Row) error {
+					var rec Record
+					if tc.t(r, &rec) {
+						recs = append(recs, rec)
+					}
+					return nil
+				})
+			})
+			if len(recs) != 1 {
+				t.Fatalf("%d records, want 1", len(recs))
+			}
+			if recs[0].StartDate != tc.wantStart || recs[0].UseSettingsAsOfDate != tc.wantAsOf {
+				t.Errorf("STARTDATE %q, as-of %q; want %q, %q", recs[0].StartDate, recs[0].UseSettingsAsOfDate, tc.wantStart, tc.wantAsOf)
+			}
+		})
+	}
+}
+
+type sinkFunc func(*pipeline.Row) error
+
+func (f sinkFunc) Accept(r *pipeline.Row) error { return f(r) }

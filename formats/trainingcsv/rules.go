@@ -74,6 +74,18 @@ func checkTimeZone(r *pipeline.Row) {
 	}
 }
 
+// checkOnlineScore warns about a SCORE on an online row (LOTYPE O): the table says "Online course
+// data will not receive a score record", so the LMS drops it. The score is still sent (it does
+// no harm, and the LMS may count the module's type differently from the file's LOTYPE).
+func checkOnlineScore(r *pipeline.Row) {
+	if r.Value(fScore) == "" {
+		return
+	}
+	if lt, ok := LOType.Canonical(r.Value(fLOType)); ok && lt == "O" {
+		r.Warnf(fScore, pfvalue.RuleIgnoredValue, "SCORE %q is on an online row (LOTYPE O): the LMS records scores for classroom courses only and drops it.", r.Value(fScore))
+	}
+}
+
 // checkIgnored warns about values the vendor's table says have no effect with this ACTION.
 func checkIgnored(r *pipeline.Row) {
 	act, _ := Action.Canonical(r.Value(fAction))

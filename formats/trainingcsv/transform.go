@@ -11,10 +11,13 @@ import (
 	"github.com/bulkload/bulk/pipeline/check"
 )
 
-// Dates are written dd-Mmm-yyyy HH:MM (pfvalue.Moment.DMYHM): the vendor's table accepts
-// dd-mm-yy, dd-mm-yyyy, dd-mmm-yy and dd-mmm-yyyy, and the month name is the one form no reader
-// can take for month-first. USE SETTINGS AS OF DATE takes a date only (DMY); DEADLINEDATE alone
-// is documented as yyyy-MM-dd [HH:mm:ss].
+// Dates are written dd-mm-yyyy HH:MM (pfvalue.Moment.DMYHMNumeric), one of the four forms the
+// vendor's table accepts (dd-mm-yy, dd-mm-yyyy, dd-mmm-yy, dd-mmm-yyyy). The month-name form
+// (05-Sep-2026 09:00) reads unambiguously to a person, but the LMS parses it with Java in its own
+// locale, and a UK-locale parser wants "Sept": the all-numeric form has no locale in it. A
+// Record's MonthNames option writes dd-Mmm-yyyy for an LMS known to want names. USE SETTINGS AS
+// OF DATE takes a date only (dd-mm-yyyy); DEADLINEDATE alone is documented as yyyy-MM-dd
+// [HH:mm:ss].
 func deadline(m pfvalue.Moment) string {
 	if m.HasTime {
 		return m.YMDHMS()
@@ -22,9 +25,19 @@ func deadline(m pfvalue.Moment) string {
 	return m.YMD()
 }
 
-// Transform fills rec with row r in the payload's canonical form. r must have passed the kind's
-// checks; a value that still does not convert is reported on the row and false returned.
-func Transform(r *pipeline.Row, rec *Record) bool {
+// Transform fills rec with row r in the payload's canonical form, dates all-numeric. r must have
+// passed the kind's checks; a value that still does not convert is reported on the row and false
+// returned.
+func Transform(r *pipeline.Row, rec *Record) bool { return transform(r, rec, false) }
+
+// TransformMonthNames is Transform writing dates with month names (05-Sep-2026 09:00).
+func TransformMonthNames(r *pipeline.Row, rec *Record) bool { return transform(r, rec, true) }
+
+func transform(r *pipeline.Row, rec *Record, monthNames bool) bool {
+	dateTime, dateOnly := pfvalue.Moment.DMYHMNumeric, pfvalue.Moment.DMYNumeric
+	if monthNames {
+		dateTime, dateOnly = pfvalue.Moment.DMYHM, pfvalue.Moment.DMY
+	}
 	ok := true
 	date := func(f int, format func(pfvalue.Moment) string) string {
 		v := r.Value(f)
@@ -60,9 +73,9 @@ func Transform(r *pipeline.Row, rec *Record) bool {
 	rec.UserID = pfvalue.NormalizeID(r.Value(fUserID))
 	rec.LearningID = r.Value(fLearningID)
 	rec.LOTitle = r.Value(fLOTitle)
-	rec.EnrollDate = date(fEnrollDate, pfvalue.Moment.DMYHM)
-	rec.StartDate = date(fStartDate, pfvalue.Moment.DMYHM)
-	rec.EndDate = date(fEndDate, pfvalue.Moment.DMYHM)
+	rec.EnrollDate = date(fEnrollDate, dateTime)
+	rec.StartDate = date(fStartDate, dateTime)
+	rec.EndDate = date(fEndDate, dateTime)
 	rec.StudentStatus = enum(fStudentStatus, StudentStatus)
 	if v := r.Value(fCreateSession); v != "" {
 		b, _ := check.Bool(v)
@@ -80,7 +93,10 @@ func Transform(r *pipeline.Row, rec *Record) bool {
 	rec.SessionStatus = enum(fSessionStatus, SessionStatus)
 	rec.SessionCode = r.Value(fSessionCode)
 	rec.SessionTitle = r.Value(fSessionTitle)
-	rec.Score = number(r.Value(fScore))
+	rec.Score = r.Value(fScore)
+	if ok, _ := check.Decimal(rec.Score, scorePlaces); ok {
+		rec.Score = number(rec.Score) // a number loses a spreadsheet's + and .0; text is sent as written
+	}
 	rec.LOType = enum(fLOType, LOType)
 	rec.Action = enum(fAction, Action)
 	rec.PreScore = number(r.Value(fPreScore))
@@ -91,7 +107,7 @@ func Transform(r *pipeline.Row, rec *Record) bool {
 			rec.Language = c // en-gb → en_GB; a name such as "English" is sent as written
 		}
 	}
-	rec.UseSettingsAsOfDate = date(fSettingsDate, pfvalue.Moment.DMY)
+	rec.UseSettingsAsOfDate = date(fSettingsDate, dateOnly)
 	if v := r.Value(fTimeZone); v != "" {
 		rec.SessionTimeZone, _ = pfvalue.TimeZone(v)
 	}
@@ -116,8 +132,14 @@ func number(v string) string {
 	return v
 }
 
-// Options tune a Writer (see payloadcsv.SinkOptions).
-type Options = payloadcsv.SinkOptions
+// Options tune a Writer. Gocsv and Sequential are payloadcsv.SinkOptions' (same bytes, kept to
+// measure).
+type Options struct {
+	Gocsv, Sequential bool
+	// MonthNames writes dates dd-Mmm-yyyy (05-Sep-2026 09:00) instead of dd-mm-yyyy, for an LMS
+	// whose date parser wants month names.
+	MonthNames bool
+}
 
 // Writer is the pipeline sink that writes valid rows as a trainingHistoryCsv payload.
 type Writer = payloadcsv.Sink[Record]
@@ -126,5 +148,9 @@ type Writer = payloadcsv.Sink[Record]
 // index, as pipeline.Mapping.Col shows them) and the required ones, and returns the sink for
 // the rows. Close it at the end, also when the run failed.
 func NewWriter(w io.Writer, present func(field int) bool, o Options) (*Writer, error) {
-	return payloadcsv.NewSink(w, Kind, present, Transform, o)
+	t := Transform
+	if o.MonthNames {
+		t = TransformMonthNames
+	}
+	return payloadcsv.NewSink(w, Kind, present, t, payloadcsv.SinkOptions{Gocsv: o.Gocsv, Sequential: o.Sequential})
 }

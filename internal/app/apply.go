@@ -48,21 +48,11 @@ func ApplyPlan(ctx context.Context, d Deps, o ApplyOptions) (*LoadOnefileOutcome
 		URL: p.Target.APIRoot, Org: p.Target.Organisation, TokenFile: o.TokenFile, Mode: string(p.Mode),
 		Concurrency: o.Concurrency, Rate: o.Rate, State: o.State, Yes: o.Yes, Drain: o.Drain,
 		AllowIdentityChange: p.AllowIdentityChange, AllowInsecureHTTP: o.AllowInsecureHTTP, planned: planned}
-	if lo.Concurrency < 1 || lo.Rate < 1 {
-		return nil, cannotRun(errors.New("--concurrency and --rate must be at least 1"), "")
-	}
-	t, err := lo.target(&d)
+	t, led, closeAll, err := lo.open(&d)
 	if err != nil {
 		return nil, err
 	}
-	if err := confirmLive(&d, t, &lo); err != nil {
-		return nil, err
-	}
-	led, err := lo.openLedger(&d, t)
-	if err != nil {
-		return nil, err
-	}
-	defer led.Close()
+	defer closeAll()
 	var note io.Writer
 	if !o.Quiet {
 		note = d.stderr()

@@ -36,19 +36,19 @@ type ExportKind struct {
 	Kind     *pipeline.Kind
 	Endpoint string // contentHandler/<endpoint>
 	Ext      string
-	start    func(w io.Writer, present func(int) bool) (payload, error)
+	start    func(w io.Writer, present func(int) bool, o *ExportOptions) (payload, error)
 }
 
 var exportKinds = []ExportKind{
-	{trainingcsv.Kind, "trainingHistoryCsv", ".csv", func(w io.Writer, present func(int) bool) (payload, error) {
-		tw, err := trainingcsv.NewWriter(w, present, trainingcsv.Options{})
+	{trainingcsv.Kind, "trainingHistoryCsv", ".csv", func(w io.Writer, present func(int) bool, o *ExportOptions) (payload, error) {
+		tw, err := trainingcsv.NewWriter(w, present, trainingcsv.Options{MonthNames: o.MonthNames})
 		return &csvPayload{Sink: tw, close: tw.Close, rows: tw.Rows, cols: tw.Columns}, err
 	}},
-	{externalcsv.Kind, "externalTrainingCsv", ".csv", func(w io.Writer, present func(int) bool) (payload, error) {
+	{externalcsv.Kind, "externalTrainingCsv", ".csv", func(w io.Writer, present func(int) bool, _ *ExportOptions) (payload, error) {
 		ew, err := externalcsv.NewWriter(w, present, externalcsv.Options{})
 		return &csvPayload{Sink: ew, close: ew.Close, rows: ew.Rows, cols: ew.Columns}, err
 	}},
-	{coursesxml.Kind, "courses", ".xml", func(io.Writer, func(int) bool) (payload, error) {
+	{coursesxml.Kind, "courses", ".xml", func(io.Writer, func(int) bool, *ExportOptions) (payload, error) {
 		return &xmlPayload{b: coursesxml.NewBuilder()}, nil
 	}},
 }
@@ -123,6 +123,9 @@ type ExportOptions struct {
 	KindName string // the kind to export (bulk export KIND)
 	Out      string // the payload file, replaced only when the export finishes
 	XSD      string // courses: check courses.xml against this schema with xmllint
+	// MonthNames writes training-history dates as 05-Sep-2026 09:00 instead of the all-numeric
+	// 05-09-2026 09:00, for an LMS whose date parser wants month names.
+	MonthNames bool
 
 	// onRow, when set, is told of every row written to the payload, in payload order
 	// (LoadPeopleFluent traces the LMS's answers back to input rows with it).
@@ -186,7 +189,7 @@ func Export(ctx context.Context, d Deps, o ExportOptions) (*ExportOutcome, error
 	}
 	res := &ExportOutcome{Kind: ek, Out: o.Out, Checked: Checked{ReportDir: o.ReportDir}}
 	werr := report.WriteFile(o.Out, 0o644, func(f *os.File) error {
-		p, err := ek.start(f, present)
+		p, err := ek.start(f, present, &o)
 		if err != nil {
 			return err
 		}

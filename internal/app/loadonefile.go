@@ -99,27 +99,14 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 	if err != nil {
 		return nil, cannotRun(err, "")
 	}
-	if o.Concurrency < 1 || o.Rate < 1 {
-		return nil, cannotRun(errors.New("--concurrency and --rate must be at least 1"), "")
-	}
 	if len(o.Files) == 0 {
 		return nil, cannotRun(errors.New("no input files given"), "Give one or more .csv or .xlsx files, e.g. 'bulk load onefile --sandbox samples/term-start.xlsx'.")
 	}
-	t, err := o.target(&d)
+	t, led, closeAll, err := o.open(&d)
 	if err != nil {
 		return nil, err
 	}
-	if t.stop != nil {
-		defer t.stop()
-	}
-	if err := confirmLive(&d, t, &o); err != nil {
-		return nil, err
-	}
-	led, err := o.openLedger(&d, t)
-	if err != nil {
-		return nil, err
-	}
-	defer led.Close()
+	defer closeAll()
 
 	// Two loads into one organisation at once could both find a learner new and both create
 	// them: a load holds the organisation's lock while it sends. Taken here when the organisation
@@ -263,6 +250,31 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 		return cannotRun(fmt.Errorf("the load stopped: %w", lerr), "What was done is recorded; fix the cause and run the same command again.")
 	}
 	return nil
+}
+
+// open readies what every OneFile use case needs before it reads anything: sane limits, the
+// target (canonical; a sandbox started), the live confirmation and the run ledger. closeAll
+// closes the ledger and stops an in-process sandbox.
+func (o *LoadOnefileOptions) open(d *Deps) (t *onefileTarget, led *ledger.Ledger, closeAll func(), err error) {
+	if o.Concurrency < 1 || o.Rate < 1 {
+		return nil, nil, nil, cannotRun(errors.New("--concurrency and --rate must be at least 1"), "")
+	}
+	if t, err = o.target(d); err != nil {
+		return nil, nil, nil, err
+	}
+	stop := func() {
+		if t.stop != nil {
+			t.stop()
+		}
+	}
+	if err = confirmLive(d, t, o); err == nil {
+		led, err = o.openLedger(d, t)
+	}
+	if err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	return t, led, func() { led.Close(); stop() }, nil
 }
 
 // onefileTarget is where a load goes.

@@ -15,6 +15,7 @@ type LoadPeopleFluentOptions struct {
 	ExportOptions
 	Base      string
 	KeyFile   string
+	User      string // system user name (PFUser)
 	ChunkRows int
 	Retries   int
 	PushLedgerOptions
@@ -47,6 +48,9 @@ func LoadPeopleFluent(ctx context.Context, d Deps, o LoadPeopleFluentOptions) (*
 	if _, err := ReadPFKey(d, o.KeyFile); err != nil {
 		return nil, err
 	}
+	if _, err := PFUser(d, o.User); err != nil {
+		return nil, err
+	}
 	if o.Out == "" {
 		if _, err := report.MakeDir(o.ReportDir); err != nil {
 			return nil, cannotRun(err, "Choose another folder with --report.")
@@ -76,7 +80,7 @@ func LoadPeopleFluent(ctx context.Context, d Deps, o LoadPeopleFluentOptions) (*
 	}
 	tr := tracer{rows: rows, srcs: srcs, whole: ek.Ext == ".xml"}
 	push := PushOptions{File: o.Out, Base: o.Base, Endpoint: ek.Endpoint, ChunkRows: o.ChunkRows, Retries: o.Retries,
-		KeyFile: o.KeyFile, ReportDir: o.ReportDir, NoBOM: o.NoBOM, Quiet: o.Quiet, PushLedgerOptions: o.PushLedgerOptions, onResult: tr.add}
+		KeyFile: o.KeyFile, User: o.User, ReportDir: o.ReportDir, NoBOM: o.NoBOM, Quiet: o.Quiet, PushLedgerOptions: o.PushLedgerOptions, onResult: tr.add}
 	out.Push, err = Push(ctx, d, push)
 	// Whatever became of the push, what the LMS said about each row goes onto its input row.
 	rep := exp.Report

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
@@ -17,6 +18,27 @@ import (
 // PFKeyEnv holds the PeopleFluent system key. There is deliberately no flag for the key itself:
 // a flag value shows in ps and in shell history.
 const PFKeyEnv = "BULK_PF_SYSTEM_KEY"
+
+// PFUserEnv holds the PeopleFluent system user name when --user is not given (see PFUser).
+const PFUserEnv = "BULK_PF_USER"
+
+// PFUser is the system user name a push sends: flag, else $BULK_PF_USER, else
+// peoplefluent.DefaultUser. The vendor's reference says the LMS ignores it; the vendor's own
+// client sends an administrator's user ID, so an LMS set up to check it gets the one its
+// administrator gave.
+func PFUser(d Deps, flag string) (string, error) {
+	name, from := strings.TrimSpace(flag), "--user"
+	if name == "" {
+		name, from = strings.TrimSpace(d.Env(PFUserEnv)), PFUserEnv
+	}
+	if name == "" {
+		return peoplefluent.DefaultUser, nil
+	}
+	if err := peoplefluent.CheckUser(name); err != nil {
+		return "", cannotRun(fmt.Errorf("%s: %w", from, err), "Ask the LMS administrator for the user ID to send with the system key.")
+	}
+	return name, nil
+}
 
 // PushOptions are the options of Push (bulk push peoplefluent). A caller that builds them itself
 // sets every field: ChunkRows must be at least 1 (peoplefluent.DefaultChunkRows), and Retries 0
@@ -28,6 +50,7 @@ type PushOptions struct {
 	ChunkRows int
 	Retries   int
 	KeyFile   string // "" reads BULK_PF_SYSTEM_KEY
+	User      string // system user name; "" reads BULK_PF_USER, else peoplefluent.DefaultUser
 	ReportDir string // gets results.csv and raw/
 	NoBOM     bool   // results.csv without the UTF-8 byte order mark (--csv-bom=false)
 	Quiet     bool
@@ -107,6 +130,10 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	user, err := PFUser(d, o.User)
+	if err != nil {
+		return nil, err
+	}
 
 	f, err := os.Open(o.File)
 	if err != nil {
@@ -167,6 +194,7 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 	p := &peoplefluent.Pusher{
 		Base:      o.Base,
 		Key:       key,
+		User:      user,
 		ChunkRows: o.ChunkRows,
 		Retries:   o.Retries,
 		RawDir:    rawDir,

@@ -138,3 +138,30 @@ func TestPushSpreadsheetSaysUseLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestPFUser: the system user name comes from --user, else BULK_PF_USER, else "bulk"; a name
+// Basic authentication cannot carry is refused, naming where it came from.
+func TestPFUser(t *testing.T) {
+	tests := []struct {
+		flag, env, want, wantErr string
+	}{
+		{"", "", "bulk", ""},
+		{"", "lms.admin", "lms.admin", ""},
+		{"ops.admin", "lms.admin", "ops.admin", ""},
+		{" ops.admin ", "", "ops.admin", ""},
+		{"a:b", "", "", "--user"},
+		{"", "a:b", "", PFUserEnv},
+	}
+	for _, tt := range tests {
+		d := Deps{Getenv: func(k string) string {
+			if k == PFUserEnv {
+				return tt.env
+			}
+			return ""
+		}}
+		got, err := PFUser(d, tt.flag)
+		if got != tt.want || tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("flag %q env %q: %q %v, want %q %q", tt.flag, tt.env, got, err, tt.want, tt.wantErr)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -86,6 +87,8 @@ type PFSandboxOptions struct {
 	KeyFile      string
 	SeedFile     string
 	ContextPath  string
+	AdminUser    string // the system user name pushes must send; "" any
+	XSD          string // check courses bodies with xmllint against this schema instead of the built-in one
 	ErrorShare   float64
 	EmptyAnswers bool
 	EchoAll      bool
@@ -115,6 +118,21 @@ func ServePeopleFluentSandbox(ctx context.Context, d Deps, o PFSandboxOptions) e
 	}
 	srv := pfsandbox.New(key, seed)
 	srv.ContextPath = o.ContextPath
+	if o.XSD != "" {
+		check, done, err := xsdCoursesCheck(o.XSD)
+		if err != nil {
+			return err
+		}
+		defer done()
+		srv.CheckCourses = check
+	}
+	if o.AdminUser != "" {
+		if err := peoplefluent.CheckUser(o.AdminUser); err != nil {
+			return cannotRun(fmt.Errorf("--admin-user: %w", err), "")
+		}
+		srv.AdminUser = o.AdminUser
+		keyHow.flag += " --user " + o.AdminUser
+	}
 	srv.ErrorShare = o.ErrorShare
 	srv.EmptyAnswers = o.EmptyAnswers
 	srv.EchoAll = o.EchoAll
@@ -212,4 +230,52 @@ func pfLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// xsdCoursesCheck checks courses bodies against the schema file xsd with xmllint (a customer's
+// own courses.xsd), each body written to its own file in a private temporary folder that done
+// removes. A body xmllint takes gives no problems; otherwise its messages, one per line, with
+// the temporary file's name shown as courses.xml.
+func xsdCoursesCheck(xsd string) (check func([]byte) []string, done func(), err error) {
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		return nil, nil, cannotRun(errors.New("--xsd needs the xmllint program, which is not installed"),
+			"Install libxml2 (Debian/Ubuntu: apt-get install libxml2-utils), or leave out --xsd for the built-in schema.")
+	}
+	if _, err := os.Stat(xsd); err != nil {
+		return nil, nil, cannotRun(fmt.Errorf("--xsd: %w", err), "")
+	}
+	dir, err := os.MkdirTemp("", "bulk-pf-sandbox-xsd-")
+	if err != nil {
+		return nil, nil, cannotRun(err, "")
+	}
+	check = func(body []byte) []string {
+		f, err := os.CreateTemp(dir, "courses-*.xml")
+		if err != nil {
+			return []string{"the sandbox could not keep the body for xmllint: " + err.Error()}
+		}
+		defer os.Remove(f.Name())
+		_, werr := f.Write(body)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return []string{"the sandbox could not keep the body for xmllint: " + werr.Error()}
+		}
+		out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", xsd, f.Name()).CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		var problems []string
+		for _, line := range strings.Split(strings.ReplaceAll(string(out), f.Name(), "courses.xml"), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasSuffix(line, "fails to validate") {
+				problems = append(problems, line)
+			}
+		}
+		if len(problems) == 0 {
+			problems = []string{"xmllint: " + err.Error()}
+		}
+		return problems
+	}
+	return check, func() { _ = os.RemoveAll(dir) }, nil
 }

@@ -91,6 +91,34 @@ func (m Moment) DMY() string {
 	return string(b[:])
 }
 
+// DMYHMNumeric writes dd-mm-yyyy HH:MM, e.g. 05-09-2026 09:00: the all-numeric form the
+// trainingHistoryCsv table gives. The default for payloads, since a month name is read by the
+// LMS's Java date parser in its locale, and a UK-locale parser wants "Sept", not "Sep".
+func (m Moment) DMYHMNumeric() string {
+	var b [16]byte
+	m.dmyNumeric(b[:10])
+	b[10] = ' '
+	put2(b[11:], m.H)
+	b[13] = ':'
+	put2(b[14:], m.Mi)
+	return string(b[:])
+}
+
+// DMYNumeric writes dd-mm-yyyy, e.g. 05-09-2026.
+func (m Moment) DMYNumeric() string {
+	var b [10]byte
+	m.dmyNumeric(b[:])
+	return string(b[:])
+}
+
+func (m Moment) dmyNumeric(b []byte) {
+	put2(b, m.D)
+	b[2] = '-'
+	put2(b[3:], m.Mo)
+	b[5] = '-'
+	put4(b[6:], m.Y)
+}
+
 func (m Moment) dmy(b []byte) {
 	b = b[:11]
 	put2(b, m.D)

@@ -65,6 +65,7 @@ func TestMomentFormats(t *testing.T) {
 	for got, layout := range map[string]string{
 		m.DMYHM(): "02-Jan-2006 15:04", m.DMY(): "02-Jan-2006", m.YMD(): "2006-01-02",
 		m.YMDHMS(): "2006-01-02 15:04:05", m.XSD(): "2006-01-02T15:04:05",
+		m.DMYHMNumeric(): "02-01-2006 15:04", m.DMYNumeric(): "02-01-2006",
 	} {
 		if w := want.Format(layout); got != w {
 			t.Errorf("%s: got %q, want %q", layout, got, w)
@@ -74,6 +75,9 @@ func TestMomentFormats(t *testing.T) {
 		m := Moment{Y: 999, Mo: mo, D: 1}
 		if got, w := m.DMY(), time.Date(999, time.Month(mo), 1, 0, 0, 0, 0, time.UTC).Format("02-Jan-2006"); got != w {
 			t.Errorf("month %d: %q, want %q", mo, got, w)
+		}
+		if got, w := m.DMYNumeric(), time.Date(999, time.Month(mo), 1, 0, 0, 0, 0, time.UTC).Format("02-01-2006"); got != w {
+			t.Errorf("month %d numeric: %q, want %q", mo, got, w)
 		}
 	}
 	a, b := Moment{Y: 2026, Mo: 9, D: 5, H: 9}, Moment{Y: 2026, Mo: 9, D: 5, H: 10}

@@ -403,3 +403,40 @@ func TimeZone(v string) (string, bool) {
 
 // NormalizeID trims an identifier the LMS stores lower-case.
 func NormalizeID(v string) string { return strings.ToLower(strings.TrimSpace(v)) }
+
+// The externalTrainingCsv CourseType field, as both the exporter (formats/externalcsv) and the
+// sandbox (formats/peoplefluent/sandbox) read it, so the two cannot disagree. The vendor's table
+// lists "TNS (not specified), C Program, R Classroom, O Online, W Workshop/Seminar" and says "Max
+// 1 character": TNS does not fit. TNS is the LMS's own name for "no type", which it records when
+// the field is blank, so "not specified" is sent blank. That the LMS refuses a literal TNS is a
+// guess from the length limit; the sandbox refuses it, so a rehearsal catches a hand-made file
+// that carries one.
+const CourseTypeNotSpecified = "TNS"
+
+// CourseTypeCodes are the one-character CourseType codes the field takes.
+var CourseTypeCodes = []string{"C", "R", "O", "W"}
+
+// SendCourseType is the CourseType value sent for a canonical code: the code, or blank for TNS.
+func SendCourseType(code string) string {
+	if code == CourseTypeNotSpecified {
+		return ""
+	}
+	return code
+}
+
+// CheckCourseTypeField says what is wrong with a CourseType value as sent, or "" when the field
+// takes it (blank, or one of CourseTypeCodes).
+func CheckCourseTypeField(v string) string {
+	switch {
+	case v == "":
+		return ""
+	case strings.EqualFold(v, CourseTypeNotSpecified):
+		return fmt.Sprintf("CourseType %q does not fit the field's 1 character: leave it blank for not specified.", v)
+	}
+	for _, c := range CourseTypeCodes {
+		if strings.EqualFold(v, c) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("CourseType %q is not %s (or blank for not specified).", v, strings.Join(CourseTypeCodes, ", "))
+}

@@ -22,7 +22,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"github.com/bulkload/bulk/internal/sqlstore"
 
 	"github.com/bulkload/bulk/lockfile"
 )
@@ -98,27 +98,11 @@ var schema = []string{
 // Open opens (creating when absent) the ledger at path. Its folder is created readable by the
 // owner only: the ledger holds names of people.
 func Open(path string) (*Ledger, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create the folder of the run ledger %s: %w", path, err)
-	}
-	// Pragmas go in the DSN so that every pooled connection gets them. WAL lets `bulk runs` read
-	// while a load writes; synchronous=NORMAL in WAL mode survives a killed process (the case
-	// the ledger is for) at one fsync per checkpoint rather than per write; the busy timeout
-	// makes a second process wait instead of failing.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
+	// synchronous=NORMAL: WAL survives a killed process (the case the ledger is for) at one
+	// fsync per checkpoint; the loader's write rate is a few per API call.
+	db, err := sqlstore.Open(path, "run ledger", sqlstore.Normal, sqlstore.Exec(schema...))
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the run ledger %s: %w", path, err)
-	}
-	// One writer at a time is what SQLite allows anyway; a single connection avoids
-	// SQLITE_BUSY between our own goroutines, and the loader's write rate (a few per API call)
-	// is far below what one connection sustains.
-	db.SetMaxOpenConns(1)
-	for _, s := range schema {
-		if _, err := db.Exec(s); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("the run ledger %s cannot be used: %w (move it aside or give another with --state)", path, err)
-		}
+		return nil, err
 	}
 	return &Ledger{db: db, path: path}, nil
 }

@@ -28,7 +28,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"github.com/bulkload/bulk/internal/sqlstore"
 
 	"github.com/bulkload/bulk/internal/target"
 	"github.com/bulkload/bulk/lockfile"
@@ -78,26 +78,13 @@ var schema = []string{
 // Open opens (creating when absent) the ledger at path. Its folder is created readable by the
 // owner only: the ledger holds the LMS's messages about people's rows.
 func Open(p string) (*Ledger, error) {
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create the folder of the PeopleFluent push ledger %s: %w", p, err)
-	}
 	// synchronous=FULL: an outcome must survive a power cut as well as a kill, since the
 	// intent it closes would otherwise make the next run report loaded rows "unknown". A
 	// push writes two records per chunk of thousands of rows, so the fsyncs cost nothing.
-	dsn := "file:" + p + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sqlstore.Open(p, "PeopleFluent push ledger", sqlstore.Full, sqlstore.Exec(schema...))
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the PeopleFluent push ledger %s: %w", p, err)
+		return nil, err
 	}
-	db.SetMaxOpenConns(1)
-	for _, s := range schema {
-		if _, err := db.Exec(s); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("the PeopleFluent push ledger %s cannot be used: %w (move it aside or give another with --state)", p, err)
-		}
-	}
-	// The file holds messages about people: readable by the owner only, whatever the umask.
-	_ = os.Chmod(p, 0o600)
 	return &Ledger{db: db, path: p}, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/bulkload/bulk/formats/internal/pfvalue"
 )
 
 // externalFields are the externalTrainingCsv columns, spelled as the vendor's table.
@@ -69,8 +71,8 @@ func (s *Server) checkExternal(c *rowCheck, cols columns, row []string) {
 	if action == "D" {
 		return // the other fields do not matter for a delete
 	}
-	if v := cols.get(row, "CourseType"); v != "" && !oneOf(v, "TNS", "C", "R", "O", "W") {
-		c.errorf("CourseType %q is not TNS, C, R, O or W.", v)
+	if msg := pfvalue.CheckCourseTypeField(cols.get(row, "CourseType")); msg != "" {
+		c.errorf("%s", msg) // the exporter's own rule (pfvalue): the two cannot disagree
 	}
 	var start, end string
 	for _, f := range []string{"StartDate", "EndDate"} {

@@ -39,7 +39,15 @@ const maxBody = 512 << 20
 type Server struct {
 	Key         peoplefluent.Secret // system key the requests must carry
 	ContextPath string              // default "/ekp/"
-	Seed        Seed
+	// AdminUser, if set, is the system user name the requests must carry (compared ignoring
+	// case: the LMS stores user IDs lower-case). Empty: any non-empty name, as the vendor's
+	// reference describes system authentication.
+	AdminUser string
+	// CheckCourses, if set, checks a well-formed courses body (no DOCTYPE) in place of the
+	// built-in strict schema (schema.go) and returns its problems: a customer's own courses.xsd
+	// (bulk sandbox peoplefluent --xsd) is the better judge. Called concurrently.
+	CheckCourses func(body []byte) []string
+	Seed         Seed
 
 	// ErrorShare is the share (0..1) of requests answered 500 before
 	// anything is loaded, chosen at random from RandSeed.
@@ -252,12 +260,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user, pass, ok := r.BasicAuth()
-	if !ok || strings.TrimSpace(user) == "" || !s.Key.Matches(pass) {
+	why := ""
+	switch {
+	case !ok || strings.TrimSpace(user) == "" || !s.Key.Matches(pass):
+		why = "Unauthorized\r\n"
+	case s.AdminUser != "" && !strings.EqualFold(strings.TrimSpace(user), strings.TrimSpace(s.AdminUser)):
+		// The key is right: say that the user name is what is wrong, as a rehearsal should.
+		why = "Unauthorized: the system user name is not the one this LMS is set up with: give the administrator's user ID with --user\r\n"
+	}
+	if why != "" {
 		s.mu.Lock()
 		s.stats.AuthFails++
 		s.mu.Unlock()
 		w.Header().Set("WWW-Authenticate", `Basic realm="PeopleFluent LMS sandbox"`)
-		s.answer(w, http.StatusUnauthorized, "Unauthorized\r\n")
+		s.answer(w, http.StatusUnauthorized, why)
+		return
+	}
+	// The vendor's reference gives each endpoint's "Request Body schema" (text/plain for the
+	// CSV endpoints, application/xml for courses); the LMS's tolerance of others is not
+	// documented, so a rehearsal refuses them.
+	if msg := ep.CheckContentType(r.Header.Get("Content-Type")); msg != "" {
+		s.answer(w, http.StatusUnsupportedMediaType, "Unsupported Media Type: "+msg+"\r\n")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))

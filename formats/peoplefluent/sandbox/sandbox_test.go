@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/bulkload/bulk/formats/coursesxml"
 	"github.com/bulkload/bulk/formats/peoplefluent"
 )
 
@@ -25,6 +27,15 @@ func serve(t *testing.T, configure func(*Server)) (*Server, string) {
 	return s, ts.URL
 }
 
+// contentTypeFor is the Content-Type bulk sends to the endpoint at the end of url.
+func contentTypeFor(url string) string {
+	ep, err := peoplefluent.ParseEndpoint(url[strings.LastIndex(url, "/")+1:])
+	if err != nil {
+		return "text/plain; charset=utf-8" // a path the sandbox does not serve: the route is tested
+	}
+	return ep.ContentType()
+}
+
 // post sends body and returns the status and answer.
 func post(t *testing.T, url, user, pass, body string) (int, string, http.Header) {
 	t.Helper()
@@ -35,6 +46,7 @@ func post(t *testing.T, url, user, pass, body string) (int, string, http.Header)
 	if user != "" || pass != "" {
 		req.SetBasicAuth(user, pass)
 	}
+	req.Header.Set("Content-Type", contentTypeFor(url))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +81,7 @@ func TestAuthAndRoutes(t *testing.T) {
 			if tt.user != "" || tt.pass != "" {
 				req.SetBasicAuth(tt.user, tt.pass)
 			}
+			req.Header.Set("Content-Type", "text/plain; charset=utf-8")
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -136,7 +149,9 @@ func TestTrainingChecks(t *testing.T) {
 		{"session status", "jsmith,HS-101,,,,,,Open,,,,,,,,,,,,,", `SESSIONSTATUS "Open"`},
 		{"createsession", "jsmith,HS-101,,,,,,,yes,,,,,,,,,,,,", `CREATESESSION "yes"`},
 		{"lotype", "jsmith,HS-101,,,,,,,,X,,,,,,,,,,,", `LOTYPE "X"`},
-		{"score", "jsmith,HS-101,,,,,,,,,9O,,,,,,,,,,", `SCORE "9O" is not a number.`},
+		{"score text", "jsmith,HS-101,,,,,,,,,Merit,,,,,,,,,,", ""}, // the table does not call SCORE numeric
+		{"prescore", "jsmith,HS-101,,,,,,,,,,9O,,,,,,,,,", `PRESCORE "9O" is not a number.`},
+		{"score on LOTYPE O", "jsmith,HS-101,,,,,,,,O,90,,,,,,,,,,", "WARNING. LOTYPE O is online: the score was not recorded."},
 		{"score on online module", "jsmith,FIRE-01,,,,,,,,,90,,,,,,,,,,", "WARNING. FIRE-01 is an online module"},
 		{"language", "jsmith,HS-101,,,,,,,,,,," + strings.Repeat("x", 51) + ",,,,,,,,", "LANGUAGE is longer than 50"},
 		{"deadline days", "jsmith,HS-101,,,,,,,,,,,,1.5,,,,,,,", `DEADLINEDAYS "1.5"`},
@@ -204,7 +219,8 @@ func TestExternalChecks(t *testing.T) {
 	const h = "Action,RecordID,UserId,Title,CourseType,StartDate,EndDate,Status,Subject,Duration,Unit,Cost,Currency,Language"
 	tests := []struct{ name, row, want string }{
 		{"valid add", "A,E1,jsmith,First Aid,R,2026-09-05 09:00:00,2026-09-06,4,Safety,7.5,H,250.55,GBP,en", ""},
-		{"add without id", "A,,jsmith,First Aid,TNS,,,,,,,,,", ""},
+		{"add without id", "A,,jsmith,First Aid,,,,,,,,,,", ""},
+		{"course type TNS", "A,,jsmith,T,TNS,,,,,,,,,", `CourseType "TNS" does not fit the field's 1 character`},
 		{"no action", ",E2,jsmith,T,,,,,,,,,,", "Action is required"},
 		{"bad action", "X,E2,jsmith,T,,,,,,,,,,", `Action "X"`},
 		{"add needs user and title", "A,E3,,,,,,,,,,,,", "UserId is required to add a record. Title is required to add a record."},
@@ -299,6 +315,7 @@ func TestFaults(t *testing.T) {
 		s, base := serve(t, nil)
 		req, _ := http.NewRequest(http.MethodPost, base+"/ekp/contentHandler/trainingHistoryCsv", strings.NewReader("USERID,LEARNINGID\r\ndrop.user,HS-101\r\n"))
 		req.SetBasicAuth("u", key)
+		req.Header.Set("Content-Type", "text/plain")
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
 			t.Fatal("the connection was not dropped")
@@ -361,7 +378,7 @@ func TestStartServes(t *testing.T) {
 	if !strings.HasPrefix(base, "http://127.0.0.1:") || !strings.HasSuffix(base, "/ekp/") {
 		t.Errorf("base URL %q", base)
 	}
-	if code, _, _ := post(t, base+"contentHandler/courses", "u", key, `<courses><module id="M"><title>T</title></module></courses>`); code != 200 {
+	if code, _, _ := post(t, base+"contentHandler/courses", "u", key, `<courses><module><id>M</id><title>T</title></module></courses>`); code != 200 {
 		t.Errorf("status %d", code)
 	}
 	if err := stop(); err != nil {
@@ -369,5 +386,213 @@ func TestStartServes(t *testing.T) {
 	}
 	if _, err := http.Post(base+"contentHandler/courses", "application/xml", strings.NewReader("")); err == nil {
 		t.Error("still serving after stop")
+	}
+}
+
+// TestContentTypeRefused: each endpoint takes the body type the vendor's reference gives
+// ("Request Body schema": text/plain for the CSV endpoints, application/xml for courses); any
+// other is answered 415 with what to send, and nothing is loaded.
+func TestContentTypeRefused(t *testing.T) {
+	const csvBody = "USERID,LEARNINGID\r\njsmith,HS-101\r\n"
+	const xmlBody = `<?xml version="1.0" encoding="UTF-8"?><courses><module><id>M1</id><title>T</title></module></courses>`
+	tests := []struct {
+		name, ep, ctype, body string
+		want                  int
+		wantMsg               string
+	}{
+		{"csv as text/plain", "trainingHistoryCsv", "text/plain; charset=utf-8", csvBody, 200, ""},
+		{"csv as text/csv", "trainingHistoryCsv", "text/csv; charset=utf-8", csvBody, 415, "send text/plain"},
+		{"csv without type", "externalTrainingCsv", "", "Action,UserId,Title\r\nA,jsmith,T\r\n", 415, "no Content-Type"},
+		{"csv in latin-1", "trainingHistoryCsv", "text/plain; charset=iso-8859-1", csvBody, 415, "takes UTF-8"},
+		{"xml as application/xml", "courses", "application/xml", xmlBody, 200, ""},
+		{"xml as text/xml", "courses", "text/xml", xmlBody, 415, "send application/xml"},
+		{"xml as text/plain", "courses", "text/plain", xmlBody, 415, "send application/xml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, base := serve(t, nil)
+			req, _ := http.NewRequest(http.MethodPost, base+"/ekp/contentHandler/"+tt.ep, strings.NewReader(tt.body))
+			req.SetBasicAuth("u", key)
+			if tt.ctype != "" {
+				req.Header.Set("Content-Type", tt.ctype)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want || !strings.Contains(string(b), tt.wantMsg) {
+				t.Fatalf("%d %q, want %d with %q", resp.StatusCode, b, tt.want, tt.wantMsg)
+			}
+			if st := s.Stats(); tt.want == 415 && (st.Rows[tt.ep] != 0 || st.Requests[tt.ep] != 0 || s.TrainingRecords()+s.ExternalRecords() != 0) {
+				t.Errorf("a refused body was taken: %+v", st)
+			}
+		})
+	}
+}
+
+// TestAdminUser: with AdminUser set, only that system user name (any case) is let in, and the
+// refusal says the user name is what is wrong; unset, any non-empty name is.
+func TestAdminUser(t *testing.T) {
+	tests := []struct {
+		admin, user string
+		want        int
+	}{
+		{"", "anyone", 200},
+		{"lms.admin", "lms.admin", 200},
+		{"lms.admin", "LMS.Admin", 200},
+		{"lms.admin", "bulk", 401},
+		{"lms.admin", "", 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.admin+"/"+tt.user, func(t *testing.T) {
+			s, base := serve(t, func(s *Server) { s.AdminUser = tt.admin })
+			code, body, _ := post(t, base+"/ekp/contentHandler/trainingHistoryCsv", tt.user, key, "USERID,LEARNINGID\r\njsmith,HS-101\r\n")
+			if code != tt.want {
+				t.Fatalf("status %d %q, want %d", code, body, tt.want)
+			}
+			if code == 401 && tt.user != "" && !strings.Contains(body, "system user name") {
+				t.Errorf("the refusal does not say the user name is wrong: %q", body)
+			}
+			if code == 401 && s.Stats().AuthFails != 1 {
+				t.Errorf("auth failures %d, want 1", s.Stats().AuthFails)
+			}
+		})
+	}
+}
+
+// TestCoursesSchema: the sandbox checks a courses body against the vocabulary and element order
+// of the vendor's module schema (schema.go), refuses a DOCTYPE, and loads nothing from a
+// document with a problem.
+func TestCoursesSchema(t *testing.T) {
+	doc := func(module string) string {
+		return `<?xml version="1.0" encoding="UTF-8"?>` + "\n<courses>\n" + module + "\n</courses>\n"
+	}
+	const good = `<module><id>HS-101</id><title>Health and Safety</title><type>classroom</type><subject>HS</subject>` +
+		`<language>en</language><description>d</description><objective>o1</objective><objective>o2</objective>` +
+		`<price><currency>GBP</currency><amount>250.50</amount></price><archived>false</archived>` +
+		`<attribute><code>c</code><value>v</value></attribute>` +
+		`<session><code>S1</code><start>2026-09-05T09:00:00</start><end>2026-09-05T17:00:00</end><region>SE</region>` +
+		`<instructor><id>instr1</id></instructor><instructor><id>instr2</id></instructor><location>Room 4</location>` +
+		`<facility><trainingCenter><name>London</name></trainingCenter></facility><open>true</open>` +
+		`<deadline>2026-08-29T23:59:59</deadline><seats>12</seats><status>active</status></session>` +
+		`<prerequisites><anything/></prerequisites></module>`
+	tests := []struct {
+		name, body, want string // want: "" loads, else part of the answer
+	}{
+		{"every element in order", doc(good), ""},
+		{"DOCTYPE", `<?xml version="1.0"?>` + "\n" + `<!DOCTYPE courses [<!ENTITY x "y">]>` + "\n" + doc(`<module><id>M</id><title>T</title></module>`), "DOCTYPE"},
+		{"lower-case doctype", "<!doctype courses>\n<courses><module><id>M</id><title>T</title></module></courses>", "DOCTYPE"},
+		{"out of order", doc(`<module><title>T</title><id>M</id></module>`), "<id> comes after <title>"},
+		{"unknown element", doc(`<module><id>M</id><title>T</title><cost>5</cost></module>`), "<cost> is not an element of <module>"},
+		{"vendor name elsewhere", doc(`<module><id>M</id><title>T</title><session><code>S</code><defaultSessionPrice>5</defaultSessionPrice></session></module>`), "<defaultSessionPrice> is not an element of <session>"},
+		{"repeated", doc(`<module><id>M</id><title>T</title><title>U</title></module>`), "<title> appears more than once"},
+		{"attribute", doc(`<module id="M"><title>T</title></module>`), `attribute id="M" is not in the schema`},
+		{"no title", doc(`<module><id>M</id></module>`), "<title> is missing"},
+		{"no module", doc(""), "<module> is missing"},
+		{"bad type", doc(`<module><id>M</id><title>T</title><type>Classroom</type></module>`), `"Classroom" is not one of`},
+		{"bad status", doc(`<module><id>M</id><title>T</title><session><status>open</status></session></module>`), `"open" is not one of`},
+		{"bad date", doc(`<module><id>M</id><title>T</title><session><start>05/09/2026</start></session></module>`), "not an xs:dateTime"},
+		{"bad seats", doc(`<module><id>M</id><title>T</title><session><seats>-1</seats></session></module>`), "not a whole number"},
+		{"bad currency", doc(`<module><id>M</id><title>T</title><price><currency>pounds</currency></price></module>`), "three-letter currency"},
+		{"end before start", doc(`<module><id>M</id><title>T</title><session><code>S</code><start>2026-09-05T09:00:00</start><end>2026-09-04T09:00:00</end></session></module>`), "start is not before end"},
+		{"other root", "<catalog><module><id>M</id><title>T</title></module></catalog>", "the root element is <catalog>"},
+		{"namespace", `<courses xmlns="urn:x"><module><id>M</id><title>T</title></module></courses>`, "namespace"},
+		{"text in a complex element", doc(`<module>stray<id>M</id><title>T</title></module>`), `holds text "stray"`},
+		{"not well-formed", "<courses><module>", "not well-formed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, base := serve(t, nil)
+			code, body, _ := post(t, base+"/ekp/contentHandler/courses", "u", key, tt.body)
+			if code != 200 {
+				t.Fatalf("status %d", code)
+			}
+			if tt.want == "" {
+				if body != "No Error Occurred\r\n" {
+					t.Fatalf("refused: %s", body)
+				}
+				if st := s.Stats(); st.Loaded["courses"] != 1 {
+					t.Errorf("not loaded: %+v", st)
+				}
+				return
+			}
+			if !strings.Contains(body, tt.want) || !strings.HasPrefix(body, "Error: ") {
+				t.Fatalf("answer %q, want an error with %q", body, tt.want)
+			}
+			if st := s.Stats(); st.Loaded["courses"] != 0 || st.Rejected["courses"] != 1 {
+				t.Errorf("a refused document counted as loaded: %+v", st)
+			}
+		})
+	}
+}
+
+// TestExporterOutputPassesTheSchema: the courses documents bulk export writes (its golden files)
+// are what the strict schema takes, and every module type the exporter writes is the schema's.
+func TestExporterOutputPassesTheSchema(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "coursesxml", "testdata", "*.golden.xml"))
+	if len(files) == 0 {
+		t.Fatal("no golden courses documents found")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, base := serve(t, nil)
+		if _, body, _ := post(t, base+"/ekp/contentHandler/courses", "u", key, string(b)); body != "No Error Occurred\r\n" {
+			t.Errorf("%s refused:\n%s", filepath.Base(f), body)
+		}
+	}
+	for _, code := range coursesxml.ModuleType.Codes() {
+		if msg := enumValue(moduleTypes)(code); msg != "" {
+			t.Errorf("the exporter writes module type %s", msg)
+		}
+	}
+	for _, code := range coursesxml.SessionStatus.Codes() {
+		if msg := enumValue(sessionStatuses)(code); msg != "" {
+			t.Errorf("the exporter writes session status %s", msg)
+		}
+	}
+}
+
+// TestCheckCoursesReplacesTheSchema: with CheckCourses set (a customer's courses.xsd), its
+// problems are the answer and the built-in schema is not applied; a DOCTYPE is still refused
+// before the body reaches it.
+func TestCheckCoursesReplacesTheSchema(t *testing.T) {
+	var (
+		mu   sync.Mutex
+		seen []string
+	)
+	s, base := serve(t, func(s *Server) {
+		s.CheckCourses = func(body []byte) []string {
+			mu.Lock()
+			seen = append(seen, string(body))
+			mu.Unlock()
+			if strings.Contains(string(body), "<bad/>") {
+				return []string{"courses.xml:1: element bad: Schemas validity error"}
+			}
+			return nil
+		}
+	})
+	url := base + "/ekp/contentHandler/courses"
+	// Not the built-in schema's layout, but the customer's schema takes it.
+	if _, body, _ := post(t, url, "u", key, `<courses><course code="C1"/></courses>`); body != "No Error Occurred\r\n" {
+		t.Errorf("the built-in schema was applied: %q", body)
+	}
+	if _, body, _ := post(t, url, "u", key, `<courses><bad/></courses>`); body != "Error: courses.xml:1: element bad: Schemas validity error\r\n" {
+		t.Errorf("answer %q", body)
+	}
+	if _, body, _ := post(t, url, "u", key, "<!DOCTYPE courses>\n<courses/>"); !strings.Contains(body, "DOCTYPE") {
+		t.Errorf("DOCTYPE answer %q", body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 {
+		t.Errorf("CheckCourses saw %d bodies, want 2 (not the DOCTYPE one)", len(seen))
+	}
+	if st := s.Stats(); st.Loaded["courses"] != 1 || st.Rejected["courses"] != 2 {
+		t.Errorf("loaded %d rejected %d", st.Loaded["courses"], st.Rejected["courses"])
 	}
 }

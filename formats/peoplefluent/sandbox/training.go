@@ -153,7 +153,8 @@ func (s *Server) checkTraining(c *rowCheck, cols columns, row []string) {
 	if v := cols.get(row, "LOTYPE"); v != "" && !oneOf(v, "C", "M", "O", "R", "W", "1", "2", "3", "4") {
 		c.errorf("LOTYPE %q is not a learning type code (C, M, O, R, W, 1, 2, 3, 4).", v)
 	}
-	for _, f := range []string{"SCORE", "PRESCORE", "POSTSCORE"} {
+	// The table calls PRESCORE and POSTSCORE numeric; SCORE it does not, so any text passes.
+	for _, f := range []string{"PRESCORE", "POSTSCORE"} {
 		if v := cols.get(row, f); v != "" {
 			if _, err := strconv.ParseFloat(v, 64); err != nil {
 				c.errorf("%s %q is not a number.", f, v)
@@ -162,6 +163,8 @@ func (s *Server) checkTraining(c *rowCheck, cols columns, row []string) {
 	}
 	if cols.get(row, "SCORE") != "" && modOK && mod.Type == "O" {
 		c.warnf("%s is an online module: the score was not recorded.", mod.ID)
+	} else if cols.get(row, "SCORE") != "" && strings.EqualFold(cols.get(row, "LOTYPE"), "O") {
+		c.warnf("LOTYPE O is online: the score was not recorded.")
 	}
 	if v := cols.get(row, "LANGUAGE"); len([]rune(v)) > 50 {
 		c.errorf("LANGUAGE is longer than 50 characters.")
