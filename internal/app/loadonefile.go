@@ -209,14 +209,14 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	prog := newLoadProgress(d, o.Quiet, client)
 	lo := load.Options{
 		Client: load.NewAPIClient(client), Ledger: led, APIRoot: t.url, Org: o.Org, Mode: out.Mode,
-		Concurrency: o.Concurrency, DryRun: o.DryRun, Drain: o.Drain,
+		Concurrency: o.Concurrency, DryRun: o.DryRun, Drain: o.Drain, MonthFirst: strings.EqualFold(o.DateOrder, "mdy"),
 		Progress: prog.update, Inputs: o.Files, ReportDir: o.ReportDir, Logf: prog.logf,
 		AllowIdentityChange: o.AllowIdentityChange, Planned: o.planned,
 	}
 	if !o.DryRun {
 		// Each login goes to disk as it arrives (an earlier run's file is moved aside first):
 		// a run killed or stopped by a full disk has already kept every password it was given.
-		creds := load.NewCredentialLog(o.ReportDir)
+		creds := load.NewCredentialLog(o.ReportDir, !o.NoBOM)
 		lo.Credentials = creds
 		defer func() {
 			creds.Close()
@@ -263,7 +263,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 			rep.Fail(p)
 		}
 	}
-	if err := load.WriteResults(o.ReportDir, lout.Results); err != nil {
+	if err := load.WriteResults(o.ReportDir, lout.Results, !o.NoBOM); err != nil {
 		return cannotRun(err, "Check that the report folder is writable.")
 	}
 	if o.DryRun && lout.Org.ID != 0 {
