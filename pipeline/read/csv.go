@@ -72,15 +72,23 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
-	dec := newDecoder(f, enc)
-	p := newParser(dec)
-	if valid {
-		// The whole file was just found valid UTF-8 (and has no mark to skip): the decoder would
-		// only check it again and copy it, so the parser reads the file itself.
-		p = newParser(f)
-		p.noStarts = true
+	start, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
-	p.ctx = ctx
+	reader := func() (*decoder, *parser) {
+		dec := newDecoder(f, enc)
+		p := newParser(dec)
+		if valid {
+			// The whole file was just found valid UTF-8 (and has no mark to skip): the decoder
+			// would only check it again and copy it, so the parser reads the file itself.
+			p = newParser(f)
+			p.noStarts = true
+		}
+		p.ctx = ctx
+		return dec, p
+	}
+	dec, p := reader()
 	sample, err := p.sample(sniffSample)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
@@ -93,6 +101,19 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 	rows := estimateRows(sample, p.eof, size, enc)
 	src := &pipeline.Source{Path: path, File: name, Encoding: enc.String(), Delimiter: rune(comma), HeaderRow: 1}
 	t := &csvTable{src: src, enc: enc, dec: dec, p: p, rows: rows}
+	target := 0 // the line the header starts on; 0: the first with values
+	if o.searching() {
+		if target, err = t.findHeader(o); err != nil {
+			return nil, err
+		}
+		// Read again from the start: the rows looked through below the header are data.
+		if _, err := f.Seek(start, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("cannot read %s: %w", name, err)
+		}
+		t.dec, t.p = reader()
+		t.p.setComma(comma)
+		p = t.p
+	}
 	for {
 		err := p.read(0)
 		if errors.Is(err, io.EOF) {
@@ -105,6 +126,10 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 		if len(bad) == 0 && p.blank() {
 			continue
 		}
+		if p.startLine < target {
+			src.Above++ // a title or a note above the header: not data
+			continue
+		}
 		src.Header = t.split(src.Header, strings.Clone(string(p.text)))
 		src.HeaderRow = p.startLine
 		t.width = len(src.Header)
@@ -112,6 +137,46 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 		break
 	}
 	return t, nil
+}
+
+// findHeader looks through the file's first rows with values for the header (see
+// Options.HeaderScore and Options.HeaderRow) and returns the line it starts on.
+func (t *csvTable) findHeader(o Options) (int, error) {
+	p := t.p
+	var rows [][]string
+	var lines []int
+	seen := 0
+	for o.HeaderRow > 0 || len(rows) < HeaderSearch {
+		err := p.read(0)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, fmt.Errorf("cannot read %s: %w", t.src.File, err)
+		}
+		if bad := t.takeBad(); len(bad) == 0 && p.blank() {
+			continue
+		}
+		seen++
+		if o.HeaderRow > 0 {
+			if p.startLine == o.HeaderRow {
+				return o.HeaderRow, nil
+			}
+			if p.startLine > o.HeaderRow {
+				return 0, &HeaderRowError{Where: t.src.Where(), Row: o.HeaderRow}
+			}
+			continue
+		}
+		rows = append(rows, t.split(nil, string(p.text)))
+		lines = append(lines, p.startLine)
+	}
+	if o.HeaderRow > 0 && seen > 0 {
+		return 0, &HeaderRowError{Where: t.src.Where(), Row: o.HeaderRow, Past: true}
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	return lines[o.pickHeader(rows)], nil
 }
 
 // detectEncoding decides the encoding from a byte-order mark, or else from the whole file, and

@@ -131,6 +131,7 @@ func xmlBool(s string) bool { return s == "1" || s == "true" || s == "on" }
 
 type sheetRef struct {
 	name, part string
+	state      string // "hidden" or "veryHidden" (hidden so that only a macro can show it); "" when visible
 }
 
 // workbook is what the workbook part says about the package.
@@ -190,7 +191,11 @@ func (k *pkg) workbook() (*workbook, error) {
 			if !ok || !strings.HasSuffix(r.typ, relWorksheet) {
 				continue // a chart sheet or a dialog sheet holds no cells
 			}
-			wb.sheets = append(wb.sheets, sheetRef{name: attr(se, "name"), part: r.target})
+			state := attr(se, "state")
+			if state == "visible" {
+				state = ""
+			}
+			wb.sheets = append(wb.sheets, sheetRef{name: attr(se, "name"), part: r.target, state: state})
 		}
 	}
 	return wb, nil

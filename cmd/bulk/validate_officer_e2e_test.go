@@ -1,0 +1,68 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestValidateOfficerWorkbookE2E runs the binary on the workbook of issue 11 as openpyxl wrote
+// it (pipeline/read/testdata/openpyxl/make.py): a title above the header, hidden rows, a hidden
+// and a very hidden sheet, Excel's errors, a formula with no saved value and a totals row.
+func TestValidateOfficerWorkbookE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildValidateBinary(t, t.TempDir())
+	const wb = "pipeline/read/testdata/px-officer.xlsx"
+
+	t.Run("as given", func(t *testing.T) {
+		r := runValidate(t, bin, wb)
+		if r.code != ExitRejected {
+			t.Fatalf("exit %d, want %d (rows rejected)\n%s", r.code, ExitRejected, r.stderr)
+		}
+		for _, want := range []string{
+			`px-officer.xlsx: not read, because Excel hides them: sheet "Old learners 2024", sheet "Lookups"`,
+			"px-officer.xlsx, sheet Learners: read as onefile-users",
+			"px-officer.xlsx, sheet Learners: header on row 4; the row above it is not data",
+		} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+			}
+		}
+		if r.problemsByRule["hidden-row"] != 2 {
+			t.Errorf("%v hidden-row warnings, want 2 (rows 7 and 8)", r.problemsByRule["hidden-row"])
+		}
+		golden(t, "officer/rejects.csv", r.rejects)
+		golden(t, "officer/summary.json", stableSummary(t, r.summary))
+	})
+
+	t.Run("--include-hidden reads the hidden sheets", func(t *testing.T) {
+		r := runValidate(t, bin, "--include-hidden", wb)
+		if strings.Contains(r.stderr, "not read, because Excel hides them") || !strings.Contains(r.stderr, "sheet Old learners 2024: read as onefile-users") {
+			t.Errorf("--include-hidden: the hidden sheet was not read:\n%s", r.stderr)
+		}
+	})
+
+	t.Run("header_row in a --map file and --header-row agree", func(t *testing.T) {
+		m := filepath.Join(t.TempDir(), "map.yaml")
+		if err := os.WriteFile(m, []byte("header_row: 4\nLearner Forename: FirstName\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		byMap := runValidate(t, bin, "--map", m, wb)
+		byFlag := runValidate(t, bin, "--header-row", "4", wb)
+		for _, r := range []validateRun{byMap, byFlag} {
+			if r.code != ExitRejected || !strings.Contains(r.stderr, "header on row 4") {
+				t.Errorf("exit %d, want %d with the header on row 4:\n%s", r.code, ExitRejected, r.stderr)
+			}
+		}
+		if string(byMap.rejects) != string(byFlag.rejects) {
+			t.Errorf("the map's header_row and --header-row report differently:\n%s\n%s", byMap.rejects, byFlag.rejects)
+		}
+		wrong := runValidate(t, bin, "--header-row", "2", wb)
+		if wrong.code != ExitCannotRun || !strings.Contains(wrong.stderr, "row 2 of px-officer.xlsx, sheet Learners") {
+			t.Errorf("--header-row 2 (empty): exit %d\n%s", wrong.code, wrong.stderr)
+		}
+	})
+}

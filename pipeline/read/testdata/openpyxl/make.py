@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+"""Writes the workbooks under testdata/ that openpyxl makes (px-*.xlsx): the cases a data
+officer's hand-kept workbook has and LibreOffice's converter cannot make from a source file
+(a formula with no saved value, a very hidden sheet, rows an autofilter leaves out).
+
+The tests read the committed .xlsx files, so neither CI nor a developer needs openpyxl; run this
+after changing it (Debian: apt-get install --no-install-recommends python3-openpyxl):
+
+    python3 testdata/openpyxl/make.py   # from pipeline/read
+"""
+import os
+
+from openpyxl import Workbook
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.dirname(HERE)
+
+HEADER = ["Role", "FirstName", "LastName", "Email", "MISID", "DefaultAssessorEmail",
+          "DefaultEmployerMISID", "ClassroomName", "PlacementName", "ULN", "NINO", "DOB",
+          "StartOn", "PlannedEndDate", "L12", "L13", "L14"]
+STAFF = ["5 Assessor/Tutor", "Sam", "Patel", "sam.patel@northfield.example", "STF-100"]
+EMPLOYER = ["40", "Rhys", "Hughes", "rhys.hughes@acme.example", "EMPC-100", None, None, None,
+            "Acme Logistics Ltd"]
+
+
+def learner(first, last, misid, uln):
+    return ["Learner", first, last, f"{first.lower()}.{last.lower()}@learner.example", misid,
+            "sam.patel@northfield.example", "EMPC-100", "Business Administration L3",
+            "Acme Logistics Ltd", uln, "AB 12 34 56 C", "14/03/2008", "01/09/2026",
+            "28/02/2028", "31", "F", "2"]
+
+
+def put(ws, row, values, col=1):
+    for i, v in enumerate(values):
+        if v is not None:
+            ws.cell(row=row, column=col + i, value=v)
+
+
+def officer():
+    """px-officer.xlsx: the workbook issue 11 describes. Sheet Learners has a title in A1, blank
+    rows, and its header on row 4 from column B; row 7 is hidden by hand and row 8 by the
+    autofilter; row 9 holds Excel errors cached from formulas, row 10 a formula openpyxl saves
+    without a value, row 11 a totals line. Old learners 2024 is hidden, Lookups very hidden."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Learners"
+    ws["A1"] = "Northfield Training - September 2026 starters"
+    put(ws, 4, HEADER, col=2)
+    put(ws, 5, STAFF, col=2)
+    put(ws, 6, EMPLOYER, col=2)
+    put(ws, 7, learner("Amira", "Khan", "L-2001", "1000000043"), col=2)
+    put(ws, 8, learner("Oliver", "Bennett", "L-2002", "1234567899"), col=2)
+    bad = learner("Zoe", "Richardson", "L-2003", "2216036004")
+    bad[3] = "#N/A"  # openpyxl writes an error code as a cell of type e, as Excel does
+    bad[10] = "#REF!"
+    put(ws, 9, bad, col=2)
+    formula = learner("Jack", "Thompson", "L-2004", "1228714044")
+    formula[3] = '=LOWER(C10&"."&D10&"@learner.example")'  # no saved value: openpyxl does not calculate
+    put(ws, 10, formula, col=2)
+    ws["B11"] = "Total: 4 learners"
+    ws.row_dimensions[7].hidden = True
+    ws.auto_filter.ref = "B4:R11"
+    ws.auto_filter.add_filter_column(1, ["Sam", "Rhys", "Amira", "Zoe", "Jack"])
+    ws.row_dimensions[8].hidden = True  # what Excel writes for a row the filter leaves out
+
+    old = wb.create_sheet("Old learners 2024")
+    put(old, 1, HEADER)
+    put(old, 2, learner("Old", "Learner", "L-1999", "1000000043"))
+    old.sheet_state = "hidden"
+
+    lookups = wb.create_sheet("Lookups")
+    put(lookups, 1, ["Role", "Code"])
+    put(lookups, 2, ["Learner", "1"])
+    lookups.sheet_state = "veryHidden"
+    wb.save(os.path.join(OUT, "px-officer.xlsx"))
+
+
+officer()
+print("wrote px-officer.xlsx")
