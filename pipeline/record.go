@@ -14,7 +14,7 @@ type Source struct {
 	File      string // base name, as reports show it
 	Sheet     string // empty for CSV
 	Header    []string
-	HeaderRow int  // as the spreadsheet numbers it (1 unless blank rows precede the header)
+	HeaderRow int // as the spreadsheet numbers it (1 unless blank rows precede the header)
 	// Above is how many rows with values were passed over above the header (a title, a note):
 	// they are not data. The run says which row it took for the header when there are any.
 	Above     int

@@ -25,13 +25,13 @@ type InputOptions struct {
 	// IncludeHidden reads the sheets a workbook hides too (--include-hidden); by default they
 	// are passed over with a notice.
 	IncludeHidden bool
-	MapFile   string // YAML mapping of the user's headers to field names
-	ReportDir string
-	Delimiter string // CSV delimiter: , ; tab or | (sniffed when empty)
-	DateOrder string // dmy (default) or mdy
-	Strict    bool   // warnings reject rows too
-	Quiet     bool   // print only errors
-	Workers   int    // goroutines checking rows (0: one per core)
+	MapFile       string // YAML mapping of the user's headers to field names
+	ReportDir     string
+	Delimiter     string // CSV delimiter: , ; tab or | (sniffed when empty)
+	DateOrder     string // dmy (default) or mdy
+	Strict        bool   // warnings reject rows too
+	Quiet         bool   // print only errors
+	Workers       int    // goroutines checking rows (0: one per core)
 	// MaxProblems is how many problems the report lists in detail (report.Report.MaxProblems:
 	// 0 for report.DefaultMaxProblems, negative for no limit).
 	MaxProblems int
