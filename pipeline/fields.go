@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -137,6 +138,11 @@ func checkRow(r *Row, present []int) {
 	if r.errors > 0 && len(r.Rec.Cells) == 0 {
 		return // an unreadable row: its cells are unknown, so field rules would only add noise
 	}
+	if totalsRow(r.Rec.Cells) {
+		r.NotData = true
+		r.Report(-1, RuleTotalsRow, Warning, fmt.Sprintf("Row %d looks like a totals line (%q), not a row of data, so it is passed over; delete it to silence this warning.", r.Rec.Row, strings.TrimSpace(firstValue(r.Rec.Cells))))
+		return
+	}
 	k := r.Map.Kind
 	for _, f := range present {
 		checkField(r, f, &k.Fields[f])
@@ -151,6 +157,10 @@ func checkField(r *Row, f int, fd *Field) {
 		return // a missing required column is reported once on the header row
 	}
 	v := r.Value(f)
+	if v == "" && r.CellType(f) == CellFormula {
+		r.Errorf(f, RuleExcelError, "%s holds a formula whose value was never saved (the file was written by a program that does not calculate formulas): open it in Excel or LibreOffice and save it again, or type the value in.", fd.Name)
+		return
+	}
 	if v == "" {
 		if fd.Required {
 			r.Errorf(f, RuleRequired, "%s is required and is empty.", fd.Name)
@@ -159,6 +169,12 @@ func checkField(r *Row, f int, fd *Field) {
 	}
 	if fd.AllowNone != "" && strings.EqualFold(v, fd.AllowNone) {
 		return
+	}
+	if v[0] == '#' {
+		if meaning := ExcelError(v); meaning != "" {
+			r.Errorf(f, RuleExcelError, "%s shows Excel's error %s, not a value: %s. Correct the formula or type the value in.", fd.Name, v, meaning)
+			return
+		}
 	}
 	if fd.MaxLen > 0 && len(v) > fd.MaxLen && utf8.RuneCountInString(v) > fd.MaxLen {
 		r.Errorf(f, RuleMaxLength, "%s is %d characters long; the most allowed is %d.", fd.Name, utf8.RuneCountInString(v), fd.MaxLen)
@@ -213,6 +229,53 @@ func checkField(r *Row, f int, fd *Field) {
 			r.Errorf(f, RuleBool, "%s must be true or false; %q is neither.", fd.Name, v)
 		}
 	}
+}
+
+// excelErrors are the errors a spreadsheet shows in a cell instead of a value, with what each
+// means to the person who made the sheet.
+var excelErrors = map[string]string{
+	"#N/A":    "a lookup (VLOOKUP, XLOOKUP, MATCH) found nothing for this row",
+	"#REF!":   "the formula refers to cells that were deleted or moved",
+	"#DIV/0!": "the formula divides by zero or by an empty cell",
+	"#VALUE!": "the formula was given text where it needs a number, or a value of the wrong kind",
+	"#NAME?":  "the formula names a function or range the spreadsheet does not know (often a typing mistake)",
+	"#NUM!":   "the formula's result is not a number the spreadsheet can hold",
+	"#NULL!":  "the formula's ranges do not meet (a space where a comma or colon was meant)",
+}
+
+// ExcelError says what an Excel error value (#N/A, #REF!, ...) means, or "" when v is none. CSV
+// exports keep the text, and XLSX cells of type e hold it.
+func ExcelError(v string) string {
+	return excelErrors[strings.ToUpper(strings.TrimSpace(v))]
+}
+
+// totalsRow reports whether cells are a totals line: "Total..." in the first cell with a value
+// and nothing after it.
+func totalsRow(cells []string) bool {
+	first := -1
+	for i, c := range cells {
+		if strings.TrimSpace(c) == "" {
+			continue
+		}
+		if first >= 0 {
+			return false
+		}
+		first = i
+	}
+	if first < 0 {
+		return false
+	}
+	v := strings.TrimSpace(cells[first])
+	return len(v) >= 5 && strings.EqualFold(v[:5], "total")
+}
+
+func firstValue(cells []string) string {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return c
+		}
+	}
+	return ""
 }
 
 // CanonicalEnum returns the canonical spelling of v among fd.Enum (ignoring case), or "".

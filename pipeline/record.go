@@ -91,8 +91,11 @@ type Row struct {
 	// onefile cross check spent most of its time reading the role cell). 0 means nothing left.
 	Note uint32
 
-	Map      *Mapping
-	Opts     *RowOptions
+	Map  *Mapping
+	Opts *RowOptions
+	// NotData: the row is not a row of data (a totals line): it is reported and passed over,
+	// never sent.
+	NotData  bool
 	dates    []parsedDate // dates parsed so far on this row
 	dateErrs []error      // why the dates of dates that are not dates are not
 	datesOf  *Record      // the record (and row) dates holds the dates of

@@ -31,8 +31,17 @@ func TestValidateOfficerWorkbookE2E(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 			}
 		}
-		if r.problemsByRule["hidden-row"] != 2 {
-			t.Errorf("%v hidden-row warnings, want 2 (rows 7 and 8)", r.problemsByRule["hidden-row"])
+		for rule, n := range map[string]float64{
+			"hidden-row":  2, // rows 7 and 8
+			"excel-error": 3, // #N/A, #REF! and a formula with no saved value
+			"totals-row":  1,
+			"email":       0, // #N/A is Excel's error, not a bad address
+			"required":    0, // the formula's cell is not merely empty; the totals line is no learner
+			"role":        0,
+		} {
+			if r.problemsByRule[rule] != n {
+				t.Errorf("%v %s problems, want %v", r.problemsByRule[rule], rule, n)
+			}
 		}
 		golden(t, "officer/rejects.csv", r.rejects)
 		golden(t, "officer/summary.json", stableSummary(t, r.summary))

@@ -1,0 +1,103 @@
+package pipeline_test
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/pipelinetest"
+	"github.com/bulkload/bulk/pipeline/report"
+)
+
+// TestExcelErrorsAndTotals: Excel's error values are excel-error with what they mean, not the
+// field's own complaint; a formula with no saved value says so; a totals line is a warning and
+// never reaches the sink.
+func TestExcelErrorsAndTotals(t *testing.T) {
+	hdr := []string{"Key", "Age", "Ref"}
+	tests := []struct {
+		name     string
+		row      []string
+		types    []pipeline.CellType
+		outcome  string
+		rule     string
+		sev      pipeline.Severity
+		saysText string
+	}{
+		{"#N/A in a number", []string{"k1", "#N/A", ""}, nil, "rejected", pipeline.RuleExcelError, pipeline.Error, "lookup (VLOOKUP"},
+		{"#ref! in lower case, spaced", []string{"k1", " #ref! ", ""}, nil, "rejected", pipeline.RuleExcelError, pipeline.Error, "deleted or moved"},
+		{"#DIV/0! in a text field", []string{"k1", "", "#DIV/0!"}, nil, "rejected", pipeline.RuleExcelError, pipeline.Error, "divides by zero"},
+		{"a formula never calculated", []string{"k1", "", ""}, []pipeline.CellType{pipeline.CellText, pipeline.CellFormula}, "rejected", pipeline.RuleExcelError, pipeline.Error, "never saved"},
+		{"a totals line", []string{"Total: 4 learners", "", ""}, nil, "skipped", pipeline.RuleTotalsRow, pipeline.Warning, "totals line"},
+		{"a totals line from column B", []string{"", "TOTALS", ""}, nil, "skipped", pipeline.RuleTotalsRow, pipeline.Warning, `"TOTALS"`},
+		{"a key that begins with Total and more cells is data", []string{"Totally", "3", ""}, nil, "accepted", "", 0, ""},
+		{"a hash that is no error is the field's problem", []string{"k1", "#5", ""}, nil, "rejected", pipeline.RuleInteger, pipeline.Error, "whole number"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tb := pipelinetest.NewTable("a.xlsx", "S", hdr, tc.row)
+			in := &typedInput{t: &typed{Table: tb, types: tc.types}}
+			log := &outcomeLog{Report: report.New(t.TempDir(), false)}
+			sink := &collectSink{}
+			err := pipeline.Run(context.Background(), []pipeline.Input{in}, pipeline.Options{Kind: testKind, Reporter: log, Sink: sink,
+				Skipped: func(*pipeline.Source, string) {}, Chosen: func(*pipeline.Source, *pipeline.Kind, bool) {}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "2:" + tc.outcome; strings.Join(log.got, " ") != want {
+				t.Errorf("outcomes %q, want %q", log.got, want)
+			}
+			if tc.outcome == "skipped" && len(sink.keys) != 0 {
+				t.Errorf("the sink was given %q", sink.keys)
+			}
+			var found bool
+			column := map[string]int{} // problems of each column's field checks
+			for _, p := range log.Report.Problems() {
+				if p.Rule == tc.rule && p.Severity == tc.sev && strings.Contains(p.Message, tc.saysText) {
+					found = true
+				}
+				if p.Rule != "reference" { // the test kind's cross check, which is not a field check
+					column[p.Column]++
+				}
+			}
+			for c, n := range column {
+				if n > 1 {
+					t.Errorf("%d problems on column %q, want only the %s", n, c, tc.rule)
+				}
+			}
+			if tc.rule != "" && !found {
+				t.Errorf("no %s %v saying %q among %v", tc.rule, tc.sev, tc.saysText, log.Report.Problems())
+			}
+		})
+	}
+}
+
+// typed is a table whose rows have cell types, as a workbook's do.
+type typed struct {
+	*pipelinetest.Table
+	types []pipeline.CellType
+}
+
+func (t *typed) Next(rec *pipeline.Record) error {
+	if err := t.Table.Next(rec); err != nil {
+		return err
+	}
+	rec.Types = append(rec.Types, t.types...)
+	return nil
+}
+
+type typedInput struct {
+	t    *typed
+	done bool
+}
+
+func (in *typedInput) NextTable() (pipeline.Table, error) {
+	if in.done {
+		return nil, io.EOF
+	}
+	in.done = true
+	return in.t, nil
+}
+
+func (in *typedInput) Close() error { return nil }
