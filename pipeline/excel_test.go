@@ -101,3 +101,42 @@ func (in *typedInput) NextTable() (pipeline.Table, error) {
 }
 
 func (in *typedInput) Close() error { return nil }
+
+// TestLossyEncoding: in a file decoded as Windows-1252, a '?' that stands for a lost character is
+// a warning on text fields; the same text in UTF-8 is left alone, and so is a question.
+func TestLossyEncoding(t *testing.T) {
+	k := &pipeline.Kind{Name: "people", Fields: []pipeline.Field{{Name: "FirstName"}, {Name: "Notes"}, {Name: "Age", Type: pipeline.Integer}}}
+	tests := []struct {
+		enc   string
+		row   []string
+		warns string // columns warned, in order
+	}{
+		{pipeline.EncodingWindows1252, []string{"Adébáy??", "", ""}, "FirstName"},
+		{pipeline.EncodingWindows1252, []string{"?", "", ""}, "FirstName"},
+		{pipeline.EncodingWindows1252, []string{"Nikoli?", "", ""}, "FirstName"}, // any '?' in a name
+		{pipeline.EncodingWindows1252, []string{"Jo", "?ukasz's note", ""}, "Notes"},
+		{pipeline.EncodingWindows1252, []string{"Jo", "Nguy?n called", ""}, "Notes"},
+		{pipeline.EncodingWindows1252, []string{"Jo", "Any questions?", ""}, ""},
+		{"UTF-8", []string{"Adébáy??", "?ukasz", ""}, ""},
+	}
+	for _, tc := range tests {
+		tb := pipelinetest.NewTable("a.csv", "", []string{"FirstName", "Notes", "Age"}, tc.row)
+		tb.Src.Encoding = tc.enc
+		rep := report.New(t.TempDir(), false)
+		if err := pipeline.Run(context.Background(), []pipeline.Input{pipelinetest.NewInput(tb)}, pipeline.Options{Kind: k, Reporter: rep}); err != nil {
+			t.Fatal(err)
+		}
+		var warned []string
+		for _, p := range rep.Problems() {
+			if p.Rule == pipeline.RuleLossyEncoding {
+				warned = append(warned, p.Column)
+				if p.Severity != pipeline.Warning || !strings.Contains(p.Message, `"CSV UTF-8"`) {
+					t.Errorf("%q: %v %q, want a warning telling to save as CSV UTF-8", tc.row, p.Severity, p.Message)
+				}
+			}
+		}
+		if got := strings.Join(warned, ","); got != tc.warns {
+			t.Errorf("%s %q: lossy-encoding on %q, want %q", tc.enc, tc.row, got, tc.warns)
+		}
+	}
+}

@@ -170,6 +170,9 @@ func checkField(r *Row, f int, fd *Field) {
 	if fd.AllowNone != "" && strings.EqualFold(v, fd.AllowNone) {
 		return
 	}
+	if fd.Type == Text && strings.IndexByte(v, '?') >= 0 && r.Rec.Src.Encoding == EncodingWindows1252 && lostToQuestionMarks(fd.Name, v) {
+		r.Warnf(f, RuleLossyEncoding, "%s %q has '?' where a character may have been lost: this file was saved in Windows-1252 (Excel's plain \"CSV\"), which cannot hold characters such as 李, ł or ọ and writes '?' instead. Save it again as \"CSV UTF-8\" and check the value.", fd.Name, v)
+	}
 	if v[0] == '#' {
 		if meaning := ExcelError(v); meaning != "" {
 			r.Errorf(f, RuleExcelError, "%s shows Excel's error %s, not a value: %s. Correct the formula or type the value in.", fd.Name, v, meaning)
@@ -229,6 +232,26 @@ func checkField(r *Row, f int, fd *Field) {
 			r.Errorf(f, RuleBool, "%s must be true or false; %q is neither.", fd.Name, v)
 		}
 	}
+}
+
+// EncodingWindows1252 is a Source's Encoding when the file was decoded as Windows-1252.
+const EncodingWindows1252 = "Windows-1252"
+
+// lostToQuestionMarks reports whether v, of field name, looks like text in which Windows-1252
+// replaced characters it cannot hold with '?': any '?' in a name, else "??", a '?' before a letter
+// or digit ("?ukasz", "Nguy?n"), or nothing but '?' ("Any questions?" is not).
+func lostToQuestionMarks(name, v string) bool {
+	if strings.Contains(strings.ToLower(name), "name") || strings.Contains(v, "??") || strings.Trim(v, "? ") == "" {
+		return true
+	}
+	for i := 0; i+1 < len(v); i++ {
+		if v[i] == '?' {
+			if c := v[i+1]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= utf8.RuneSelf {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // excelErrors are the errors a spreadsheet shows in a cell instead of a value, with what each

@@ -75,3 +75,17 @@ func TestValidateOfficerWorkbookE2E(t *testing.T) {
 		}
 	})
 }
+
+// TestValidateLossyCSVE2E: a CSV Excel's plain "CSV" saved (written by Python's cp1252 codec,
+// see pipeline/read/testdata/openpyxl/make.py) warns where names lost characters to '?'.
+func TestValidateLossyCSVE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildValidateBinary(t, t.TempDir())
+	r := runValidate(t, bin, "--kind", "onefile-users", "pipeline/read/testdata/px-lossy-cp1252.csv")
+	if r.code != 0 || r.problemsByRule["lossy-encoding"] != 3 {
+		t.Errorf("exit %d, %v lossy-encoding warnings; want 0 and 3 (Adébáy??, ?, ?ukasz)\n%s", r.code, r.problemsByRule["lossy-encoding"], r.stderr)
+	}
+	golden(t, "lossy-cp1252/rejects.csv", r.rejects)
+}

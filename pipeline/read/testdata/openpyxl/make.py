@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Writes the workbooks under testdata/ that openpyxl makes (px-*.xlsx): the cases a data
+"""Writes the workbooks under testdata/ that openpyxl makes (px-*.xlsx), and a CSV as Excel's
+plain "CSV" writes it (px-lossy-cp1252.csv): the cases a data
 officer's hand-kept workbook has and LibreOffice's converter cannot make from a source file
 (a formula with no saved value, a very hidden sheet, rows an autofilter leaves out).
 
@@ -75,5 +76,21 @@ def officer():
     wb.save(os.path.join(OUT, "px-officer.xlsx"))
 
 
+def lossy():
+    """px-lossy-cp1252.csv: a CSV as Excel's plain "CSV" saves it, in Windows-1252, which writes
+    '?' for every character it cannot hold (Python's cp1252 codec with errors="replace" does the
+    same)."""
+    rows = ["Role,FirstName,LastName,Email,MISID",
+            "5 Assessor/Tutor,Adébáyọ̀,Okafor,ade@northfield.example,STF-1",
+            "5 Assessor/Tutor,李,Wei,li@northfield.example,STF-2",
+            "5 Assessor/Tutor,Zoë,Łukasz,zoe@northfield.example,STF-3",
+            "5 Assessor/Tutor,Amélie,Dupont,amelie@northfield.example,STF-4"]
+    data = ("\r\n".join(rows) + "\r\n").encode("cp1252", errors="replace")
+    with open(os.path.join(OUT, "px-lossy-cp1252.csv"), "wb") as f:
+        f.write(data)
+
+
 officer()
 print("wrote px-officer.xlsx")
+lossy()
+print("wrote px-lossy-cp1252.csv")
