@@ -52,6 +52,12 @@ func (a Aliases) HeaderRow() int {
 // which takes some 800 bytes a line while it is read, under 30 MB.
 const MaxMapSize = 1 << 20
 
+// FieldCheck says whether a header map's target names a field, and when it does not, the field
+// that was probably meant ("" when none is near). The map is checked line by line with it, so a
+// typing mistake (`Learner Surname: LastNme`) is an error naming its line, not a column that is
+// silently left unmapped.
+type FieldCheck func(field string) (ok bool, nearest string)
+
 // MaxHeaderRow is the last row a header may be said to be on: a spreadsheet's last row.
 const MaxHeaderRow = 1 << 20
 
@@ -64,7 +70,7 @@ const MaxHeaderRow = 1 << 20
 // and may give the row that holds the header with the reserved key header_row (`header_row: 4`).
 // It returns ctx's error as soon as ctx is done, even while the file is still being read (a slow
 // network drive, a pipe): the reading goroutine is left to end with the process.
-func LoadAliases(ctx context.Context, path string) (Aliases, error) {
+func LoadAliases(ctx context.Context, path string, check ...FieldCheck) (Aliases, error) {
 	type result struct {
 		a   Aliases
 		err error
@@ -77,7 +83,7 @@ func LoadAliases(ctx context.Context, path string) (Aliases, error) {
 			return
 		}
 		defer f.Close()
-		a, err := ParseAliases(f, path)
+		a, err := ParseAliases(f, path, check...)
 		done <- result{a, err}
 	}()
 	select {
@@ -92,7 +98,7 @@ func LoadAliases(ctx context.Context, path string) (Aliases, error) {
 // linear in the map's size: the map is walked as a YAML tree and duplicates are found with a Go
 // map (decoding into a map[string]string compared each key with every key before it, and a
 // million-line map took hours).
-func ParseAliases(r io.Reader, name string) (Aliases, error) {
+func ParseAliases(r io.Reader, name string, check ...FieldCheck) (Aliases, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxMapSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading the header map %s: %w", name, err)
@@ -139,6 +145,15 @@ func ParseAliases(r io.Reader, name string) (Aliases, error) {
 		}
 		if field == "" || v.Tag == "!!null" {
 			return nil, fmt.Errorf("%s: header %q maps to nothing", name, k.Value)
+		}
+		for _, c := range check {
+			if ok, nearest := c(field); !ok {
+				hint := "run 'bulk kinds KIND' for the fields"
+				if nearest != "" {
+					hint = "did you mean " + nearest + "?"
+				}
+				return nil, fmt.Errorf("%s: line %d: %q maps to %s, which is not a field (%s)", name, v.Line, k.Value, field, hint)
+			}
 		}
 		norm := NormalizeHeader(k.Value)
 		if s, dup := first[norm]; dup {

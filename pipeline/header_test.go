@@ -175,3 +175,27 @@ func TestHeaderScore(t *testing.T) {
 		}
 	}
 }
+
+func TestParseAliasesChecksTargets(t *testing.T) {
+	fields := map[string]bool{"FirstName": true, "LastName": true}
+	check := func(f string) (bool, string) {
+		if fields[f] {
+			return true, ""
+		}
+		if strings.HasPrefix(f, "Last") {
+			return false, "LastName"
+		}
+		return false, ""
+	}
+	for _, tc := range []struct{ yaml, err string }{
+		{"Forename: FirstName\nSurname: LastName\n", ""},
+		{"Forename: FirstName\nLearner Surname: LastNme\n", `map.yaml: line 2: "Learner Surname" maps to LastNme, which is not a field (did you mean LastName?)`},
+		{"Shoe: Size\n", `line 1: "Shoe" maps to Size, which is not a field (run 'bulk kinds KIND'`},
+		{"header_row: 3\n", ""}, // the reserved key is no field
+	} {
+		_, err := pipeline.ParseAliases(strings.NewReader(tc.yaml), "map.yaml", check)
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.err)
+		}
+	}
+}

@@ -69,6 +69,14 @@ func TestValidateOfficerWorkbookE2E(t *testing.T) {
 		if string(byMap.rejects) != string(byFlag.rejects) {
 			t.Errorf("the map's header_row and --header-row report differently:\n%s\n%s", byMap.rejects, byFlag.rejects)
 		}
+		typo := filepath.Join(t.TempDir(), "typo.yaml")
+		if err := os.WriteFile(typo, []byte("header_row: 4\nLearner Surname: LastNme\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		bad := runValidate(t, bin, "--map", typo, wb)
+		if want := `line 2: "Learner Surname" maps to LastNme, which is not a field (did you mean LastName?)`; bad.code != ExitCannotRun || !strings.Contains(bad.stderr, want) {
+			t.Errorf("a map target that is no field: exit %d, want %d saying %q:\n%s", bad.code, ExitCannotRun, want, bad.stderr)
+		}
 		wrong := runValidate(t, bin, "--header-row", "2", wb)
 		if wrong.code != ExitCannotRun || !strings.Contains(wrong.stderr, "row 2 of px-officer.xlsx, sheet Learners") {
 			t.Errorf("--header-row 2 (empty): exit %d\n%s", wrong.code, wrong.stderr)

@@ -54,6 +54,30 @@ type InputOptions struct {
 	Finish func(*report.Report)
 }
 
+// fieldCheck checks a --map file's targets against the fields of kind, or of every kind among
+// when no kind is given.
+func fieldCheck(kind *pipeline.Kind, among []*pipeline.Kind) pipeline.FieldCheck {
+	kinds := among
+	if kind != nil {
+		kinds = []*pipeline.Kind{kind}
+	}
+	return func(field string) (bool, string) {
+		var names []string
+		for _, k := range kinds {
+			if k.Lookup(field) >= 0 {
+				return true, ""
+			}
+			for _, f := range k.Fields {
+				names = append(names, f.Name)
+			}
+		}
+		if near := suggest.Nearest(field, names); len(near) > 0 {
+			return false, near[0]
+		}
+		return false, ""
+	}
+}
+
 // headerOptions tells the reader where the header is: the row asked for (--header-row, else the
 // map's header_row), or else the first row of a table's first ones that names the most fields
 // of the kind asked for or of any kind.
@@ -99,7 +123,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		return nil, err
 	}
 	if o.MapFile != "" {
-		if opts.Aliases, err = pipeline.LoadAliases(ctx, o.MapFile); err != nil {
+		if opts.Aliases, err = pipeline.LoadAliases(ctx, o.MapFile, fieldCheck(opts.Kind, among)); err != nil {
 			return nil, cannotRun(err, "")
 		}
 	}
