@@ -230,3 +230,24 @@ func TestOfficerWorkbook(t *testing.T) {
 		}
 	})
 }
+
+// TestCSVRowsAsASpreadsheetShowsThem: after a 3-line quoted address, the next record is row 3 as
+// a spreadsheet shows it, and a problem on it names the file's line as well.
+func TestCSVRowsAsASpreadsheetShowsThem(t *testing.T) {
+	r := readCSVBytes(t, []byte("Name,Address\nAmira,\"1 High St\nLeeds\nLS1 1AA\"\nJo,\"bad\"x\nSam,fine\n"), Options{})
+	var rows []int
+	for _, row := range r.Rows {
+		rows = append(rows, row.Row)
+	}
+	if want := []int{2, 3, 4}; !reflect.DeepEqual(rows, want) {
+		t.Errorf("rows %v, want %v", rows, want)
+	}
+	if len(r.Messages) != 1 || !strings.HasSuffix(r.Messages[0], "(Row 3 starts on line 5 of the file.)") {
+		t.Errorf("messages %q, want one naming line 5 of the file", r.Messages)
+	}
+	// Where the row is the line, the message does not say so twice.
+	r = readCSVBytes(t, []byte("Name,Address\nJo,\"bad\"x\n"), Options{})
+	if len(r.Messages) != 1 || strings.Contains(r.Messages[0], "of the file") {
+		t.Errorf("messages %q, want one without a line number", r.Messages)
+	}
+}
