@@ -140,3 +140,36 @@ func TestLossyEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestULNNormalised: a ULN with spaces or a float export's ".0" is sent as its digits, with a
+// warning; one that is still wrong after that is an error as before.
+func TestULNNormalised(t *testing.T) {
+	k := &pipeline.Kind{Name: "learners", Fields: []pipeline.Field{{Name: "ULN", Type: pipeline.ULN}}}
+	for _, tc := range []struct {
+		in, sent, sev string
+	}{
+		{"1000000043", "1000000043", ""},
+		{"1000 000 043", "1000000043", "warning"},
+		{"1000000043.0", "1000000043", "warning"},
+		{"1000000042.0", "", "error"}, // the check digit is still wrong
+		{"10000000.43", "", "error"},
+	} {
+		tb := pipelinetest.NewTable("a.csv", "", []string{"ULN"}, []string{tc.in})
+		rep := report.New(t.TempDir(), false)
+		sink := &collectSink{}
+		if err := pipeline.Run(context.Background(), []pipeline.Input{pipelinetest.NewInput(tb)}, pipeline.Options{Kind: k, Reporter: rep, Sink: sink}); err != nil {
+			t.Fatal(err)
+		}
+		var sevs []string
+		for _, p := range rep.Problems() {
+			sevs = append(sevs, p.Severity.String())
+			if p.Value != tc.in {
+				t.Errorf("%q: the problem shows %q, want the value as given", tc.in, p.Value)
+			}
+		}
+		sent := strings.Join(sink.keys, "")
+		if strings.Join(sevs, ",") != tc.sev || sent != tc.sent {
+			t.Errorf("%q: problems %q, sent %q; want %q, %q", tc.in, sevs, sent, tc.sev, tc.sent)
+		}
+	}
+}

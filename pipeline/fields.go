@@ -217,6 +217,13 @@ func checkField(r *Row, f int, fd *Field) {
 		}
 	case ULN:
 		if msg := check.ULN(v); msg != "" {
+			if n := plainULN(v); n != v && check.ULN(n) == "" {
+				// Spaces typed for reading, or the ".0" of a float export (pandas): the digits
+				// are a good ULN, so it is sent as them, and the officer is told.
+				r.Warnf(f, RuleULN, "ULN %q is sent as %s: its spaces and any trailing .0 (left by a number export) are removed.", v, n)
+				r.Rec.Cells[r.Map.Col[f]] = n
+				return
+			}
 			r.Errorf(f, RuleULN, "ULN %q %s.", v, msg)
 		}
 	case NINO:
@@ -252,6 +259,12 @@ func lostToQuestionMarks(name, v string) bool {
 		}
 	}
 	return false
+}
+
+// plainULN is v without spaces and without a trailing ".0".
+func plainULN(v string) string {
+	v = strings.TrimSuffix(strings.ReplaceAll(v, " ", ""), ".0")
+	return v
 }
 
 // excelErrors are the errors a spreadsheet shows in a cell instead of a value, with what each
