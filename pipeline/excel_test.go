@@ -173,3 +173,36 @@ func TestULNNormalised(t *testing.T) {
 		}
 	}
 }
+
+// TestDisplayedNumbers: a number as a spreadsheet displays it (currency sign, thousands
+// separators) is read as the number, with a warning; anything else stays an error.
+func TestDisplayedNumbers(t *testing.T) {
+	k := &pipeline.Kind{Name: "costs", Fields: []pipeline.Field{{Name: "Cost", Type: pipeline.Decimal, Places: 2}}}
+	for _, tc := range []struct {
+		in, sent, sev string
+	}{
+		{"350.55", "350.55", ""},
+		{"£350.55", "350.55", "warning"},
+		{"1,200.00", "1200.00", "warning"},
+		{"€ 1,234,567.5", "1234567.5", "warning"},
+		{"12$", "12", "warning"},
+		{"1,5", "", "error"},      // a European decimal comma: not a thousands separator
+		{"12,34.00", "", "error"}, // groups of two are no thousands
+		{"£abc", "", "error"},
+		{"£1.234", "", "warning,error"}, // the number is clear, and has too many places
+	} {
+		tb := pipelinetest.NewTable("a.csv", "", []string{"Cost"}, []string{tc.in})
+		rep := report.New(t.TempDir(), false)
+		sink := &collectSink{}
+		if err := pipeline.Run(context.Background(), []pipeline.Input{pipelinetest.NewInput(tb)}, pipeline.Options{Kind: k, Reporter: rep, Sink: sink}); err != nil {
+			t.Fatal(err)
+		}
+		var sevs []string
+		for _, p := range rep.Problems() {
+			sevs = append(sevs, p.Severity.String())
+		}
+		if got := strings.Join(sevs, ","); got != tc.sev || strings.Join(sink.keys, "") != tc.sent {
+			t.Errorf("%q: problems %q, sent %q; want %q, %q", tc.in, got, sink.keys, tc.sev, tc.sent)
+		}
+	}
+}

@@ -203,6 +203,16 @@ func checkField(r *Row, f int, fd *Field) {
 	case Decimal:
 		ok, tooPrecise := check.Decimal(v, fd.Places)
 		if !ok {
+			if n, changed := displayedNumber(v); changed {
+				if ok, tooPrecise = check.Decimal(n, fd.Places); ok {
+					// £350.55 or 1,200.00 as a spreadsheet shows a number: the number is clear.
+					r.Warnf(f, RuleDecimal, "%s %q is read as %s: its currency sign and thousands separators are removed.", fd.Name, v, n)
+					r.Rec.Cells[r.Map.Col[f]] = n
+					v = n
+				}
+			}
+		}
+		if !ok {
 			r.Errorf(f, RuleDecimal, "%s must be a number; %q is not.", fd.Name, v)
 		} else if tooPrecise {
 			r.Errorf(f, RuleDecimal, "%s may have at most %d decimal places; %q has more.", fd.Name, fd.Places, v)
@@ -259,6 +269,34 @@ func lostToQuestionMarks(name, v string) bool {
 		}
 	}
 	return false
+}
+
+// displayedNumber is v without what a spreadsheet's number format adds for show: a currency
+// sign before or after (£ $ €) and commas between groups of three digits. changed is false when
+// v has none of them or its commas are not thousands separators (1,5 is a European decimal).
+func displayedNumber(v string) (string, bool) {
+	n := strings.TrimSpace(v)
+	for _, sign := range []string{"£", "$", "€"} {
+		if strings.HasPrefix(n, sign) {
+			n = strings.TrimSpace(n[len(sign):])
+		} else if strings.HasSuffix(n, sign) {
+			n = strings.TrimSpace(n[:len(n)-len(sign)])
+		}
+	}
+	if strings.IndexByte(n, ',') >= 0 {
+		whole, frac, _ := strings.Cut(n, ".")
+		groups := strings.Split(strings.TrimPrefix(whole, "-"), ",")
+		if len(groups[0]) == 0 || len(groups[0]) > 3 || strings.IndexByte(frac, ',') >= 0 {
+			return v, false
+		}
+		for _, g := range groups[1:] {
+			if len(g) != 3 {
+				return v, false
+			}
+		}
+		n = strings.ReplaceAll(n, ",", "")
+	}
+	return n, n != strings.TrimSpace(v)
 }
 
 // plainULN is v without spaces and without a trailing ".0".

@@ -251,3 +251,16 @@ func TestCSVRowsAsASpreadsheetShowsThem(t *testing.T) {
 		t.Errorf("messages %q, want one without a line number", r.Messages)
 	}
 }
+
+// TestPercentAsShown: a number formatted as a percentage is read as the sheet shows it (0.92
+// shown as 92% is 92), from built-in and custom formats (openpyxl wrote them).
+func TestPercentAsShown(t *testing.T) {
+	_, recs, _ := readPX(t, "px-numbers.xlsx", Options{})
+	var got []string
+	for _, r := range recs[0] {
+		got = append(got, r.Cells[1])
+	}
+	if want := []string{"92", "92.5", "7", "0.5"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("scores %q, want %q", got, want)
+	}
+}

@@ -681,6 +681,11 @@ func (t *xlsxTable) cellValue(c *cellState) (string, pipeline.CellType) {
 	if cf.pad > 0 {
 		return padNumber(numberText(raw), cf.pad), pipeline.CellNumber
 	}
+	if cf.percent {
+		if s, ok := percentText(raw); ok {
+			return s, pipeline.CellNumber // read as shown: 92 for 0.92 shown as 92%
+		}
+	}
 	return numberText(raw), pipeline.CellNumber
 }
 

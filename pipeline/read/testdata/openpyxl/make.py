@@ -76,6 +76,23 @@ def officer():
     wb.save(os.path.join(OUT, "px-officer.xlsx"))
 
 
+def numbers():
+    """px-numbers.xlsx: numbers as Excel shows them. B is formatted as percentages (built-in 0%
+    and 0.00%, and a custom format), C holds text typed with a currency sign and separators."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Costs"
+    put(ws, 1, ["Name", "Score", "Cost"])
+    rows = [("a", 0.92, "0%", "£350.55"), ("b", 0.925, "0.00%", "1,200.00"),
+            ("c", 0.07, '0.0%;"minus"', "350"), ("d", 0.5, "0.00", "€12")]
+    for i, (name, score, fmt, cost) in enumerate(rows, start=2):
+        ws.cell(row=i, column=1, value=name)
+        c = ws.cell(row=i, column=2, value=score)
+        c.number_format = fmt
+        ws.cell(row=i, column=3, value=cost)
+    wb.save(os.path.join(OUT, "px-numbers.xlsx"))
+
+
 def lossy():
     """px-lossy-cp1252.csv: a CSV as Excel's plain "CSV" saves it, in Windows-1252, which writes
     '?' for every character it cannot hold (Python's cp1252 codec with errors="replace" does the
@@ -94,3 +111,5 @@ officer()
 print("wrote px-officer.xlsx")
 lossy()
 print("wrote px-lossy-cp1252.csv")
+numbers()
+print("wrote px-numbers.xlsx")
