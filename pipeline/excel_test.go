@@ -206,3 +206,26 @@ func TestDisplayedNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestEnumSpellings: another spelling of an Enum value (Male for M) is accepted and sent as the
+// canonical value, with a warning.
+func TestEnumSpellings(t *testing.T) {
+	k := &pipeline.Kind{Name: "learners", Fields: []pipeline.Field{{Name: "L13", Type: pipeline.Enum, Enum: []string{"M", "F"},
+		Spellings: map[string]string{"male": "M", "female": "F"}}}}
+	for _, tc := range []struct{ in, canon, sev string }{
+		{"M", "M", ""}, {"f", "F", ""}, {"Male", "M", "warning"}, {"FEMALE", "F", "warning"}, {"Mal", "", "error"},
+	} {
+		tb := pipelinetest.NewTable("a.csv", "", []string{"L13"}, []string{tc.in})
+		rep := report.New(t.TempDir(), false)
+		if err := pipeline.Run(context.Background(), []pipeline.Input{pipelinetest.NewInput(tb)}, pipeline.Options{Kind: k, Reporter: rep}); err != nil {
+			t.Fatal(err)
+		}
+		var sevs []string
+		for _, p := range rep.Problems() {
+			sevs = append(sevs, p.Severity.String())
+		}
+		if got := strings.Join(sevs, ","); got != tc.sev || pipeline.CanonicalEnum(&k.Fields[0], tc.in) != tc.canon {
+			t.Errorf("%q: problems %q, canonical %q; want %q, %q", tc.in, got, pipeline.CanonicalEnum(&k.Fields[0], tc.in), tc.sev, tc.canon)
+		}
+	}
+}

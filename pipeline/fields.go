@@ -243,6 +243,10 @@ func checkField(r *Row, f int, fd *Field) {
 	case Enum:
 		if CanonicalEnum(fd, v) == "" {
 			r.Errorf(f, RuleEnum, "%s %q is not one of: %s.", fd.Name, v, strings.Join(fd.Enum, ", "))
+		} else if fd.Spellings != nil {
+			if c := fd.Spellings[strings.ToLower(v)]; c != "" {
+				r.Warnf(f, RuleEnum, "%s %q is sent as %s.", fd.Name, v, c)
+			}
 		}
 	case Bool:
 		if _, ok := check.Bool(v); !ok {
@@ -352,12 +356,16 @@ func firstValue(cells []string) string {
 	return ""
 }
 
-// CanonicalEnum returns the canonical spelling of v among fd.Enum (ignoring case), or "".
+// CanonicalEnum returns the canonical spelling of v among fd.Enum (ignoring case) or from
+// fd.Spellings, or "".
 func CanonicalEnum(fd *Field, v string) string {
 	for _, e := range fd.Enum {
 		if strings.EqualFold(e, v) {
 			return e
 		}
+	}
+	if fd.Spellings != nil {
+		return fd.Spellings[strings.ToLower(v)]
 	}
 	return ""
 }

@@ -38,6 +38,9 @@ type Field struct {
 	Type      Type
 	MaxLen    int      // in characters; 0 = no limit
 	Enum      []string // canonical spellings, for Type Enum
+	// Spellings are other ways people write an Enum value (lower case → the canonical one:
+	// "male" → "M"): accepted, sent as the canonical one, with a warning.
+	Spellings map[string]string
 	Choices   []string // values a template offers in a drop-down when the field is not an Enum ("1 Learner", ...)
 	Places    int      // decimals allowed, for Type Decimal
 	Min, Max  int64    // for Type Integer, when Max > Min
