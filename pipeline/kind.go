@@ -32,12 +32,12 @@ func (t Type) String() string {
 
 // Field is one canonical column of a kind.
 type Field struct {
-	Name      string   // canonical header, spelled as the target's documentation spells it
-	Synonyms  []string // other headers users write for it (matched like Name: case, spaces, _ and - ignored)
-	Required  bool     // the column must be present and every row must have a value
-	Type      Type
-	MaxLen    int      // in characters; 0 = no limit
-	Enum      []string // canonical spellings, for Type Enum
+	Name     string   // canonical header, spelled as the target's documentation spells it
+	Synonyms []string // other headers users write for it (matched like Name: case, spaces, _ and - ignored)
+	Required bool     // the column must be present and every row must have a value
+	Type     Type
+	MaxLen   int      // in characters; 0 = no limit
+	Enum     []string // canonical spellings, for Type Enum
 	// Spellings are other ways people write an Enum value (lower case → the canonical one:
 	// "male" → "M"): accepted, sent as the canonical one, with a warning.
 	Spellings map[string]string
