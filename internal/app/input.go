@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -145,6 +146,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		}
 	}()
 	stderr := d.stderr()
+	var skipped []string // tables not read, for summary.json
 	for _, path := range o.Files {
 		in, err := read.Open(path, ro)
 		if err != nil {
@@ -152,13 +154,16 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		}
 		inputs = append(inputs, in)
 		rep.AddInput(path)
-		if h, ok := in.(interface{ HiddenSheets() []string }); ok && len(h.HiddenSheets()) > 0 && !o.Quiet {
+		if h, ok := in.(interface{ HiddenSheets() []string }); ok && len(h.HiddenSheets()) > 0 {
 			names := make([]string, len(h.HiddenSheets()))
 			for i, n := range h.HiddenSheets() {
 				names[i] = fmt.Sprintf("%q", n)
+				skipped = append(skipped, fmt.Sprintf("%s, sheet %s: skipped, hidden in Excel", filepath.Base(path), n))
 			}
-			fmt.Fprintf(stderr, "%s: not read, because Excel hides them: sheet %s (--include-hidden reads hidden sheets; --sheet NAME reads one).\n",
-				path, strings.Join(names, ", sheet "))
+			if !o.Quiet {
+				fmt.Fprintf(stderr, "%s: not read, because Excel hides them: sheet %s (--include-hidden reads hidden sheets; --sheet NAME reads one).\n",
+					path, strings.Join(names, ", sheet "))
+			}
 		}
 		if o.Sheet != "" && !read.HasSheets(path) && !o.Quiet {
 			// Not an error: a job may pass the same flags for a mix of CSV and XLSX inputs.
@@ -175,7 +180,6 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		}
 		opts.Reporter = t
 	}
-	var skipped []string
 	opts.Skipped = func(src *pipeline.Source, why string) {
 		skipped = append(skipped, fmt.Sprintf("%s: skipped, %s", src.Where(), why))
 		if !o.Quiet {
