@@ -481,7 +481,7 @@ func (s *strictRows) Table(src *pipeline.Source, _ *pipeline.Kind, ps []pipeline
 }
 
 func (s *strictRows) Row(r *pipeline.Row, out pipeline.Outcome) {
-	if out == pipeline.Rejected && !r.HasErrors() && !s.fatal[r.Rec.Src] {
+	if out == pipeline.Rejected && !r.HasErrors() && !r.NotData && !s.fatal[r.Rec.Src] {
 		s.d.Classify(r)
 	}
 }
