@@ -185,7 +185,7 @@ func (r *runner) applyHeld(ctx context.Context, run *Run, plan *load.Plan) error
 		return app.CannotRunError(err, "")
 	}
 	defer os.RemoveAll(tmp)
-	vout, verr := app.Validate(ctx, r.d, app.InputOptions{Files: []string{held}, Kind: j.Kind, MapFile: j.Map, ReportDir: tmp,
+	vout, verr := app.Validate(ctx, r.d, app.InputOptions{Files: []string{held}, Kind: j.Kind, HeaderRow: j.HeaderRow, MapFile: j.Map, ReportDir: tmp,
 		DateOrder: j.DateOrder, Strict: j.Strict, Quiet: true, Keep: func(row *pipeline.Row) bool { dif.Classify(row); return true }})
 	if vout == nil {
 		_ = st.FinishRun(newID, "failed", held, map[string]any{"error": verr.Error(), "approves": run.ID})

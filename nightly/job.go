@@ -23,6 +23,7 @@ import (
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/internal/target"
+	"github.com/bulkload/bulk/pipeline"
 )
 
 // Job is a job file.
@@ -32,6 +33,7 @@ type Job struct {
 	Inputs     Inputs     `yaml:"inputs"`
 	Kind       string     `yaml:"kind"`
 	Map        string     `yaml:"map"`
+	HeaderRow  int        `yaml:"header_row"` // the row holding the header (0: found among the first rows)
 	DateOrder  string     `yaml:"date_order"`
 	Strict     bool       `yaml:"strict"`
 	Target     Target     `yaml:"target"`
@@ -341,6 +343,9 @@ func (j *Job) Check() []string {
 		if _, err := os.Stat(j.Map); err != nil {
 			add("map %s cannot be read", j.Map)
 		}
+	}
+	if j.HeaderRow < 0 || j.HeaderRow > pipeline.MaxHeaderRow {
+		add("header_row %d: give the row that holds the column names, from 1 (or leave it out to find it)", j.HeaderRow)
 	}
 	switch strings.ToLower(j.DateOrder) {
 	case "", "dmy", "mdy":

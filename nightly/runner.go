@@ -233,7 +233,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 	}
 	sends := j.Target.Type != "validate"
 	diffing := sends && !full && j.DiffOn()
-	in := app.InputOptions{Files: []string{claimed}, Kind: j.Kind, MapFile: j.Map, ReportDir: repDir, DateOrder: j.DateOrder, Strict: j.Strict, Quiet: true}
+	in := app.InputOptions{Files: []string{claimed}, Kind: j.Kind, HeaderRow: j.HeaderRow, MapFile: j.Map, ReportDir: repDir, DateOrder: j.DateOrder, Strict: j.Strict, Quiet: true}
 	// One validation: every valid row is diffed as it passes, and with diffing on only the new
 	// and changed ones go on to the target.
 	in.Keep = func(row *pipeline.Row) bool { return d.Classify(row) != Unchanged || !diffing }
@@ -482,7 +482,7 @@ func (s *strictRows) Table(src *pipeline.Source, _ *pipeline.Kind, ps []pipeline
 }
 
 func (s *strictRows) Row(r *pipeline.Row, out pipeline.Outcome) {
-	if out == pipeline.Rejected && !r.HasErrors() && !s.fatal[r.Rec.Src] {
+	if out == pipeline.Rejected && !r.HasErrors() && !r.NotData && !s.fatal[r.Rec.Src] {
 		s.d.Classify(r)
 	}
 }

@@ -42,14 +42,17 @@ type Field struct {
 	Type        Type
 	MaxLen      int      // in characters; 0 = no limit
 	Enum        []string // canonical spellings, for Type Enum
-	Choices     []string // values a template offers in a drop-down when the field is not an Enum ("1 Learner", ...)
-	Places      int      // decimals allowed, for Type Decimal
-	Min, Max    int64    // for Type Integer, when Max > Min
-	Digits      int      // for identifiers with a known length: a numeric cell with fewer digits lost its leading zeros
-	Unique      bool     // a repeat of the value on a later row is a duplicate
-	AllowNone   string   // a literal (e.g. "NONE") that clears the value in the target and is accepted as is
-	Help        string   // one line: what the column means, its format
-	Example     string
+	// Spellings are other ways people write an Enum value (lower case → the canonical one:
+	// "male" → "M"): accepted, sent as the canonical one, with a warning.
+	Spellings map[string]string
+	Choices   []string // values a template offers in a drop-down when the field is not an Enum ("1 Learner", ...)
+	Places    int      // decimals allowed, for Type Decimal
+	Min, Max  int64    // for Type Integer, when Max > Min
+	Digits    int      // for identifiers with a known length: a numeric cell with fewer digits lost its leading zeros
+	Unique    bool     // a repeat of the value on a later row is a duplicate
+	AllowNone string   // a literal (e.g. "NONE") that clears the value in the target and is accepted as is
+	Help      string   // one line: what the column means, its format
+	Example   string
 }
 
 // Kind is what a sheet holds: its fields, its row rules and its cross-row rules. A kind is data

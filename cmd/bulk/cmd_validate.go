@@ -16,6 +16,8 @@ func bindInput(cmd *cobra.Command, o *app.InputOptions) {
 	fs := cmd.Flags()
 	fs.StringVar(&o.Kind, "kind", "", "what the input holds (see 'bulk kinds'); detected from the headers when not given")
 	fs.StringVar(&o.Sheet, "sheet", "", "read only this sheet of a workbook (a CSV file is read whole)")
+	fs.IntVar(&o.HeaderRow, "header-row", 0, "the row `N` that holds the column names (default: found among the first 20 rows)")
+	fs.BoolVar(&o.IncludeHidden, "include-hidden", false, "also read the sheets a workbook hides (passed over with a notice by default)")
 	fs.StringVar(&o.MapFile, "map", "", "YAML `FILE` mapping your headers to field names (Learner Forename: FirstName)")
 	fs.StringVar(&o.ReportDir, "report", "bulk-report", "`DIR` for rejects.csv, rejects.xlsx and summary.json (created if absent)")
 	fs.StringVar(&o.Delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (sniffed when not given)")
