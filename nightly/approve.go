@@ -191,7 +191,7 @@ func (r *runner) applyHeld(ctx context.Context, run *Run, plan *load.Plan) error
 		_ = st.FinishRun(newID, "failed", held, map[string]any{"error": verr.Error(), "approves": run.ID})
 		return app.CannotRunError(fmt.Errorf("cannot read the held file again: %w; nothing was sent", verr), "")
 	}
-	dif.Finish()
+	difCounts := dif.Finish()
 
 	t := j.Target
 	o := app.ApplyOptions{Plan: run.Plan, TokenFile: t.TokenFile, ReportDir: repDir, Concurrency: t.Concurrency, Rate: t.Rate, Patience: time.Duration(t.Patience),
@@ -269,6 +269,8 @@ func (r *runner) applyHeld(ctx context.Context, run *Run, plan *load.Plan) error
 	fmt.Fprintf(r.d.Stdout, "Applied the plan of run %s as run %s: %d sent, %d stale (OneFile changed since the plan; not sent), %d rejected. Report: %s\n",
 		run.ID, newID, out.Load.Counts[load.StatusOK], stale, c.Rejected, repDir)
 	log.Info("run finished", "status", outcome, "exit", code.String(), "sent", out.Load.Counts[load.StatusOK], "stale", stale, "archive", archived)
+	summary["diff"] = difCounts
+	r.ended(ctx, log, newID, outcome, summary, start)
 	if code != app.OK {
 		return &app.Error{Kind: code, Err: aerr}
 	}

@@ -40,6 +40,7 @@ type Job struct {
 	State      string     `yaml:"state"`   // the state database (default DefaultStatePath); diffs are keyed by job name and TargetKey
 	Diff       *bool      `yaml:"diff"`    // send only new and changed rows (default true)
 	Thresholds Thresholds `yaml:"thresholds"`
+	Notify     *Notify    `yaml:"notify"` // who hears of a run's end (notify.go)
 }
 
 // Inputs says where the files arrive and when one is ready.
@@ -172,6 +173,16 @@ func Load(path string) (*Job, error) {
 			}
 		}
 	}
+	if n, ok := raw["notify"].(map[string]any); ok {
+		e, _ := n["email"].(map[string]any)
+		for _, k := range secretKeys {
+			_, inN := n[k]
+			_, inE := e[k]
+			if inN || inE {
+				return nil, fmt.Errorf("%s: notify: %s: secrets are never kept in a job file; name a file with notify.email.password_file or an environment variable with notify.email.password_env", path, k)
+			}
+		}
+	}
 	j := &Job{Path: path}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -200,7 +211,7 @@ var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in typ
 // plainYAMLError turns the YAML decoder's words into the job file's.
 func plainYAMLError(e string) string {
 	if m := unknownField.FindStringSubmatch(e); m != nil {
-		where := map[string]string{"Job": "", "Inputs": " under inputs", "Target": " under target", "Thresholds": " under thresholds"}[m[3]]
+		where := map[string]string{"Job": "", "Inputs": " under inputs", "Target": " under target", "Thresholds": " under thresholds", "Notify": " under notify", "Email": " under notify.email"}[m[3]]
 		return fmt.Sprintf("line %s: %q is not a setting%s (see docs/nightly.md for the settings)", m[1], m[2], where)
 	}
 	return strings.ReplaceAll(e, "nightly.", "")
@@ -247,6 +258,9 @@ func (j *Job) defaults() {
 		// A nightly full export that suddenly lacks a quarter of the known rows is a broken
 		// export far more often than a real change: hold it unless the job says otherwise.
 		j.Thresholds.MaxMissing = Limit{Percent: 25, Set: true}
+	}
+	if j.Notify != nil {
+		j.Notify.defaults(j)
 	}
 }
 
@@ -404,6 +418,9 @@ func (j *Job) Check() []string {
 		if _, err := os.Stat(t.KeyFile); err != nil {
 			add("target.key_file %s cannot be read", t.KeyFile)
 		}
+	}
+	if j.Notify != nil {
+		errs = append(errs, j.Notify.check(os.Getenv)...)
 	}
 	return errs
 }

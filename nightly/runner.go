@@ -223,6 +223,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 			log.Error("cannot record the run's outcome", "err", err)
 		}
 		log.Info("run finished", append([]any{"status", outcome, "exit", code.String(), "duration_ms", time.Since(start).Milliseconds()}, flat(summary)...)...)
+		r.ended(ctx, log, runID, outcome, summary, start)
 		return code
 	}
 
@@ -353,6 +354,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 		record("busy", summary)
 		log.Warn("not sent: another load is sending to the organisation; the file stays in processing/ for the next run",
 			"stage", "send", "err", err)
+		r.ended(ctx, log, runID, "busy", summary, start)
 		return app.CannotRun
 	case err != nil && rep == nil:
 		log.Error("cannot validate", "stage", "plan", "err", err)
@@ -375,6 +377,14 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 		return finish("failed", app.Rejected, summary)
 	}
 	return finish("done", app.OK, summary)
+}
+
+// ended closes a run's log with its one human line and notifies whoever the job names.
+func (r *runner) ended(ctx context.Context, log *slog.Logger, runID, status string, summary map[string]any, start time.Time) {
+	now := r.now()
+	e := newEvent(r.j, runID, status, summary, now.Sub(start), now)
+	log.Info(e.Line())
+	r.notify(ctx, log, e)
 }
 
 // sent is what a target's use case left: the run's report (nil when the run stopped before
