@@ -195,7 +195,7 @@ func (r *runner) applyHeld(ctx context.Context, run *Run, plan *load.Plan) error
 
 	t := j.Target
 	o := app.ApplyOptions{Plan: run.Plan, TokenFile: t.TokenFile, ReportDir: repDir, Concurrency: t.Concurrency, Rate: t.Rate, Patience: time.Duration(t.Patience),
-		Yes: true, Quiet: true, Drain: 30 * time.Second} // Yes: the approver has just said so, after seeing the target
+		Yes: true, Quiet: true, Drain: 30 * time.Second, CredentialsDir: r.credentialsDir(newID)} // Yes: the approver has just said so, after seeing the target
 	if o.Concurrency == 0 {
 		o.Concurrency = 4
 	}
@@ -244,6 +244,7 @@ func (r *runner) applyHeld(ctx context.Context, run *Run, plan *load.Plan) error
 	summary := map[string]any{"run_id": newID, "approves": run.ID, "plan": run.Plan, "report": repDir,
 		"rows_read": c.Read, "rows_valid": c.Valid, "rows_rejected": c.Rejected, "sent": out.Load.Counts[load.StatusOK],
 		"stale": stale, "remembered": n}
+	r.keptCredentials(log, newID, summary)
 	outcome, code := "done", app.OK
 	switch {
 	case aerr != nil:

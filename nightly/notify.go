@@ -193,8 +193,10 @@ type Event struct {
 	HeldBecause []string `json:"held_because,omitempty"`
 	Approve     string   `json:"approve,omitempty"` // the command that sends a held run
 	Report      string   `json:"report"`            // the run's report folder
-	Seconds     float64  `json:"seconds"`
-	Finished    string   `json:"finished"` // RFC 3339, UTC
+	// Credentials is the private file new users' logins went to (a OneFile run that created users).
+	Credentials string  `json:"credentials,omitempty"`
+	Seconds     float64 `json:"seconds"`
+	Finished    string  `json:"finished"` // RFC 3339, UTC
 }
 
 // EventCounts are a run's counts of rows.
@@ -220,6 +222,9 @@ func newEvent(j *Job, runID, status string, summary map[string]any, took time.Du
 		Sent: num(summary["sent"]), Skipped: num(summary["skipped_unchanged"])}
 	if s, ok := summary["report"].(string); ok {
 		e.Report = absPath(s)
+	}
+	if s, ok := summary["credentials"].(string); ok {
+		e.Credentials = s
 	}
 	if s, ok := summary["approves"].(string); ok {
 		e.Approves = s
@@ -254,13 +259,18 @@ func (e Event) Line() string {
 	s := fmt.Sprintf("%s: %d new, %d changed, %d rejected", e.Job, e.Counts.New, e.Counts.Changed, e.Counts.Rejected)
 	switch e.Status {
 	case "done":
-		return fmt.Sprintf("%s; sent %d in %s s", s, e.Counts.Sent, secs)
+		s = fmt.Sprintf("%s; sent %d in %s s", s, e.Counts.Sent, secs)
 	case "held":
-		return fmt.Sprintf("%s; held, nothing sent, in %s s: %s", s, secs, e.Approve)
+		s = fmt.Sprintf("%s; held, nothing sent, in %s s: %s", s, secs, e.Approve)
 	case "busy":
-		return fmt.Sprintf("%s; busy (another load is sending to the organisation), nothing sent, in %s s", s, secs)
+		s = fmt.Sprintf("%s; busy (another load is sending to the organisation), nothing sent, in %s s", s, secs)
+	default:
+		s = fmt.Sprintf("%s; failed, sent %d in %s s: see %s", s, e.Counts.Sent, secs, e.Report)
 	}
-	return fmt.Sprintf("%s; failed, sent %d in %s s: see %s", s, e.Counts.Sent, secs, e.Report)
+	if e.Credentials != "" {
+		s += "; new logins in " + e.Credentials
+	}
+	return s
 }
 
 // Text is the e-mail's body: the same content as the webhook's JSON.
@@ -283,6 +293,9 @@ func (e Event) Text() string {
 		fmt.Fprintf(&b, "Approve:   %s\n", e.Approve)
 	}
 	fmt.Fprintf(&b, "Report:    %s\n", e.Report)
+	if e.Credentials != "" {
+		fmt.Fprintf(&b, "Logins:    %s (new users' passwords: hand them out, then delete the file)\n", e.Credentials)
+	}
 	return b.String()
 }
 
