@@ -3,6 +3,13 @@ package nightly
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -62,19 +69,21 @@ func (h *hook) got() [][]byte {
 // RCPT, DATA, QUIT. It keeps each message and the credentials it was given.
 type smtpServer struct {
 	addr  string
+	tls   *tls.Config // offer STARTTLS with it (nil: plain only)
+	tlsOn []bool      // per message: whether it came over TLS
 	mu    sync.Mutex
 	mails []string
 	auths []string
 	rcpts []string
 }
 
-func newSMTPServer(t *testing.T) *smtpServer {
+func newSMTPServer(t *testing.T, conf *tls.Config) *smtpServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &smtpServer{addr: ln.Addr().String()}
+	s := &smtpServer{addr: ln.Addr().String(), tls: conf}
 	var wg sync.WaitGroup
 	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	wg.Add(1)
@@ -97,6 +106,7 @@ func (s *smtpServer) serve(c net.Conn) {
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	r := bufio.NewReader(c)
 	say := func(l string) { fmt.Fprintf(c, "%s\r\n", l) }
+	secure := false
 	say("220 test.local ESMTP")
 	for range 100 { // a notification takes a handful of commands
 		line, err := r.ReadString('\n')
@@ -108,7 +118,17 @@ func (s *smtpServer) serve(c net.Conn) {
 		switch verb {
 		case "EHLO", "HELO":
 			say("250-test.local")
+			if s.tls != nil && !secure {
+				say("250-STARTTLS")
+			}
 			say("250 AUTH PLAIN")
+		case "STARTTLS":
+			say("220 go ahead")
+			tc := tls.Server(c, s.tls)
+			if tc.Handshake() != nil {
+				return
+			}
+			c, r, secure = tc, bufio.NewReader(tc), true
 		case "AUTH":
 			f := strings.Fields(cmd)
 			b, _ := base64.StdEncoding.DecodeString(f[len(f)-1])
@@ -138,6 +158,7 @@ func (s *smtpServer) serve(c net.Conn) {
 			}
 			s.mu.Lock()
 			s.mails = append(s.mails, msg.String())
+			s.tlsOn = append(s.tlsOn, secure)
 			s.mu.Unlock()
 			say("250 queued")
 		case "QUIT":
@@ -200,7 +221,7 @@ func (f *runnerFixture) dropUsers(rows ...string) {
 func TestNotifyHeld(t *testing.T) {
 	fastWebhook(t)
 	h := newHook(t, 1)
-	m := newSMTPServer(t)
+	m := newSMTPServer(t, nil)
 	host, port, _ := net.SplitHostPort(m.addr)
 	dir := t.TempDir()
 	pwFile := filepath.Join(dir, "smtp-password")
@@ -406,6 +427,69 @@ func TestNotifyCheck(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "hunter2") {
 				t.Errorf("the error repeats the password: %v", err)
+			}
+		})
+	}
+}
+
+// loopbackCert is a self-signed certificate for 127.0.0.1 and a pool that trusts it.
+func loopbackCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test smtp"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+}
+
+// TestNotifySTARTTLS: with starttls on (the default) the mail and the login go only over TLS,
+// and a server that does not offer STARTTLS gets nothing: the failure is logged.
+func TestNotifySTARTTLS(t *testing.T) {
+	cert, pool := loopbackCert(t)
+	old := smtpTLS
+	smtpTLS = func(host string) *tls.Config { return &tls.Config{ServerName: host, RootCAs: pool, MinVersion: tls.VersionTLS12} }
+	t.Cleanup(func() { smtpTLS = old })
+	pw := filepath.Join(t.TempDir(), "pw")
+	writeFile(t, pw, "s3cret-smtp")
+	for _, offer := range []bool{true, false} {
+		t.Run(fmt.Sprintf("offered=%v", offer), func(t *testing.T) {
+			var conf *tls.Config
+			if offer {
+				conf = &tls.Config{Certificates: []tls.Certificate{cert}}
+			}
+			m := newSMTPServer(t, conf)
+			host, port, _ := net.SplitHostPort(m.addr)
+			f := usersFixture(t, fmt.Sprintf("notify:\n  email: {host: %s, port: %s, from: bulk@college.example, to: ops@college.example, password_file: %s}\n", host, port, pw))
+			f.dropUsers(badRow)
+			if k := f.run(RunOptions{}); k != app.Rejected {
+				t.Fatalf("run: %v\n%s", k, f.logbuf.String())
+			}
+			mails, auths, _ := m.got()
+			m.mu.Lock()
+			secure := append([]bool(nil), m.tlsOn...)
+			m.mu.Unlock()
+			if !offer {
+				if len(mails) != 0 || len(auths) != 0 || !strings.Contains(f.logbuf.String(), "does not offer STARTTLS") {
+					t.Errorf("without STARTTLS: %d mails, %d logins sent\n%s", len(mails), len(auths), f.logbuf.String())
+				}
+				return
+			}
+			if len(mails) != 1 || !secure[0] || len(auths) != 1 || !strings.Contains(mails[0], "Status:    failed") {
+				t.Errorf("mails %q over TLS %v, logins %d\n%s", mails, secure, len(auths), f.logbuf.String())
 			}
 		})
 	}
