@@ -9,11 +9,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"math/big"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -461,7 +461,9 @@ func loopbackCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
 func TestNotifySTARTTLS(t *testing.T) {
 	cert, pool := loopbackCert(t)
 	old := smtpTLS
-	smtpTLS = func(host string) *tls.Config { return &tls.Config{ServerName: host, RootCAs: pool, MinVersion: tls.VersionTLS12} }
+	smtpTLS = func(host string) *tls.Config {
+		return &tls.Config{ServerName: host, RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
 	t.Cleanup(func() { smtpTLS = old })
 	pw := filepath.Join(t.TempDir(), "pw")
 	writeFile(t, pw, "s3cret-smtp")
