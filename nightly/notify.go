@@ -129,11 +129,7 @@ func (n *Notify) check(getenv func(string) string) []string {
 	}
 	if n.Webhook != "" {
 		if _, err := n.webhookURL(); err != nil {
-			hint := ""
-			if errors.Is(err, target.ErrInsecureHTTP) {
-				hint = " (allow_insecure_http: true under notify allows it)"
-			}
-			add("notify.webhook: %v%s", err, hint)
+			add("notify.webhook: %s", webhookProblem(n.Webhook, err))
 		}
 	}
 	if e := n.Email; e != nil {
@@ -172,6 +168,24 @@ func (n *Notify) check(getenv func(string) string) []string {
 		}
 	}
 	return errs
+}
+
+// webhookProblem says what is wrong with a webhook URL without repeating it: a webhook's path is
+// often its secret, and internal/target's words are about API roots.
+func webhookProblem(raw string, err error) string {
+	switch {
+	case errors.Is(err, target.ErrUserinfo):
+		return "the URL holds a user name or password, which would be copied into logs; give a URL without user:password@"
+	case strings.ContainsAny(raw, "?#"):
+		return "the URL has a query (?) or fragment (#), which bulk does not send; give a URL without one"
+	case errors.Is(err, target.ErrInsecureHTTP):
+		host := ""
+		if u, perr := url.Parse(strings.TrimSpace(raw)); perr == nil {
+			host = u.Hostname()
+		}
+		return fmt.Sprintf("plain http:// to %s, which is not this machine, would send the notification unencrypted; use https://, or set allow_insecure_http: true under notify", host)
+	}
+	return "not an http(s) URL with a host, such as https://hooks.example.ac.uk/bulk"
 }
 
 func isLoopbackName(h string) bool {
