@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/pipeline/report"
@@ -25,6 +26,13 @@ func bindInput(cmd *cobra.Command, o *app.InputOptions) {
 	fs.IntVar(&o.Workers, "workers", 0, "goroutines checking rows (default: one per core)")
 	fs.Var(&o.MaxPart, "max-part-size", "the most a workbook's sheet may expand to when unzipped, e.g. 4GiB (default 1GiB; also lifts the compression check; see docs/xlsx.md)")
 	fs.IntVar(&o.MaxProblems, "max-problems", report.DefaultMaxProblems, "list at most `N` problems in rejects.csv (the rest are counted; -1: no limit)")
+	bindBOM(fs, &o.NoBOM)
+}
+
+// bindBOM adds --csv-bom (validate, export, load, push).
+func bindBOM(fs *pflag.FlagSet, noBOM *bool) {
+	fs.Var(app.BOMFlag{NoBOM: noBOM}, "csv-bom", app.BOMFlagUsage)
+	fs.Lookup("csv-bom").NoOptDefVal = "true"
 }
 
 func newValidateCmd(a *App) *cobra.Command {

@@ -43,6 +43,10 @@ func ApplyPlan(ctx context.Context, d Deps, o ApplyOptions) (*LoadOnefileOutcome
 	if err != nil {
 		return nil, cannotRun(err, "")
 	}
+	if p.Target.InProcess {
+		return nil, cannotRun(fmt.Errorf("%s was made against the sandbox 'bulk load onefile --sandbox' started inside itself, which stopped when that run ended: there is nothing to apply it to", o.Plan),
+			"To rehearse plan and apply, start a sandbox that keeps running ('bulk sandbox onefile' in another terminal) and make the plan with the --url and --org it prints, plus --dry-run.")
+	}
 	items, planned, err := p.Items()
 	if err != nil {
 		return nil, cannotRun(fmt.Errorf("%s: %w", o.Plan, err), "Make the plan again with 'bulk load onefile --dry-run'.")

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/bulkload/bulk/formats/template"
 	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/internal/suggest"
 	"github.com/bulkload/bulk/pipeline"
@@ -31,6 +33,9 @@ type InputOptions struct {
 	// MaxProblems is how many problems the report lists in detail (report.Report.MaxProblems:
 	// 0 for report.DefaultMaxProblems, negative for no limit).
 	MaxProblems int
+	// NoBOM leaves the UTF-8 byte order mark out of the CSV reports (rejects.csv, results.csv,
+	// credentials.csv): --csv-bom=false, for scripts. The zero value writes it, for Excel.
+	NoBOM bool
 	// MaxPart raises the XLSX reader's limits on unzipped parts (--max-part-size; see docs/xlsx.md).
 	MaxPart read.PartSize
 
@@ -83,6 +88,8 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	}
 	rep := report.New(o.ReportDir, o.Strict)
 	rep.MaxProblems = o.MaxProblems
+	rep.NoBOM = o.NoBOM
+	rep.MonthFirst = opts.MonthFirst
 	rep.SetReadOptions(ro) // rejects.xlsx re-reads the inputs as this run read them
 	var inputs []pipeline.Input
 	defer func() {
@@ -115,6 +122,12 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	}
 	var skipped []string
 	opts.Skipped = func(src *pipeline.Source, why string) {
+		if own := ownSheet(src); own != "" {
+			// bulk's own notes (a template's Read me, rejects.xlsx's Warnings) are never data:
+			// noted in the summary, not worth a line on the terminal.
+			skipped = append(skipped, fmt.Sprintf("%s: not read, %s", src.Where(), own))
+			return
+		}
 		skipped = append(skipped, fmt.Sprintf("%s: skipped, %s", src.Where(), why))
 		if !o.Quiet {
 			// With --kind already given, "use --kind" would send the user round in a circle.
@@ -265,3 +278,45 @@ func (t teeReporter) Problem(p pipeline.Problem) {
 		r.Problem(p)
 	}
 }
+
+// ownSheet says which of bulk's own sheets src is ("the template's Read me sheet", ...), or ""
+// for a sheet of the user's.
+func ownSheet(src *pipeline.Source) string {
+	switch {
+	case report.IsWarningsSheet(src):
+		return "the Warnings sheet bulk wrote in rejects.xlsx"
+	case src.Sheet == template.ReadMeSheet && len(src.Header) > 0 && strings.HasPrefix(src.Header[0], template.ReadMeTitle):
+		return "the Read me sheet of a bulk template"
+	case src.Sheet == template.ListsSheet && len(src.Header) > 0 && strings.HasPrefix(src.Header[0], template.ListsHeading):
+		return "the drop-down lists of a bulk template"
+	}
+	return ""
+}
+
+// BOMFlag is the --csv-bom flag (a pflag.Value): true by default, it sets the NoBOM option it
+// points at to its negation, so that options built without the flag (jobs, tests) write the
+// byte order mark too.
+type BOMFlag struct{ NoBOM *bool }
+
+func (f BOMFlag) String() string {
+	if f.NoBOM == nil {
+		return "true"
+	}
+	return strconv.FormatBool(!*f.NoBOM)
+}
+
+// Set takes what strconv.ParseBool takes: true, false, 1, 0, ...
+func (f BOMFlag) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("--csv-bom %q: give true or false", s)
+	}
+	*f.NoBOM = !v
+	return nil
+}
+
+// Type is "bool", so that a bare --csv-bom is true (with NoOptDefVal) and help shows no value.
+func (BOMFlag) Type() string { return "bool" }
+
+// BOMFlagUsage is --csv-bom's help line.
+const BOMFlagUsage = "start CSV reports with a UTF-8 byte order mark, so Excel shows accents and non-Latin names right (false for scripts)"

@@ -212,7 +212,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	prog := newLoadProgress(d, o.Quiet, client)
 	lo := load.Options{
 		Client: load.NewAPIClient(client), Ledger: led, APIRoot: t.url, Org: o.Org, Mode: out.Mode,
-		Concurrency: o.Concurrency, DryRun: o.DryRun, Drain: o.Drain,
+		Concurrency: o.Concurrency, DryRun: o.DryRun, Drain: o.Drain, MonthFirst: strings.EqualFold(o.DateOrder, "mdy"),
 		Progress: prog.update, Inputs: o.Files, ReportDir: o.ReportDir, Logf: prog.logf,
 		AllowIdentityChange: o.AllowIdentityChange, Planned: o.planned,
 	}
@@ -223,7 +223,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 		if o.CredentialsDir != "" {
 			credDir = o.CredentialsDir
 		}
-		creds := load.NewCredentialLog(credDir)
+		creds := load.NewCredentialLog(credDir, !o.NoBOM)
 		lo.Credentials = creds
 		defer func() {
 			creds.Close()
@@ -270,13 +270,15 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 			rep.Fail(p)
 		}
 	}
-	if err := load.WriteResults(o.ReportDir, lout.Results); err != nil {
+	if err := load.WriteResults(o.ReportDir, lout.Results, !o.NoBOM); err != nil {
 		return cannotRun(err, "Check that the report folder is writable.")
 	}
 	if o.DryRun && lout.Org.ID != 0 {
 		// The dry run's decisions, for review and 'bulk apply': personal data, so 0600.
 		out.Plan = filepath.Join(o.ReportDir, "plan.json")
-		if err := load.WritePlan(out.Plan, load.NewPlan(lout, lo, d.now())); err != nil {
+		plan := load.NewPlan(lout, lo, d.now())
+		plan.Target.InProcess = t.box != nil
+		if err := load.WritePlan(out.Plan, plan); err != nil {
 			return cannotRun(fmt.Errorf("cannot write the plan: %w", err), "Check that the report folder is writable.")
 		}
 	}
