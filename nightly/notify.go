@@ -91,6 +91,18 @@ func (n *Notify) defaults(j *Job) {
 	}
 }
 
+// receivers names where notifications go, for --check: the webhook by its origin only.
+func (n *Notify) receivers() string {
+	var to []string
+	if u, err := n.webhookURL(); err == nil && n.Webhook != "" {
+		to = append(to, "the webhook at "+u.Origin())
+	}
+	if e := n.Email; e != nil {
+		to = append(to, strings.Join(e.To, ", ")+" by e-mail through "+net.JoinHostPort(e.Host, strconv.Itoa(e.Port)))
+	}
+	return strings.Join(to, " and ")
+}
+
 // wants reports whether a run that ended so notifies.
 func (n *Notify) wants(status string) bool {
 	for _, s := range n.On {

@@ -497,3 +497,21 @@ func TestNotifySTARTTLS(t *testing.T) {
 		})
 	}
 }
+
+// TestNotifyCheckSays: bulk run --check says who is told of which runs, naming the webhook by
+// its scheme and host only.
+func TestNotifyCheckSays(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "in"), 0o755)
+	p := filepath.Join(dir, "job.yaml")
+	writeFile(t, p, "inputs: {folder: in}\nnotify: {webhook: 'https://hooks.example.ac.uk/T0SECRETPATH', email: {host: smtp.example.ac.uk, from: a@b.example, to: [c@d.example, e@f.example]}}\n")
+	var out strings.Builder
+	d := app.Deps{Stdout: &out, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	if err := RunJob(context.Background(), d, nil, p, RunOptions{Check: true}); err != nil {
+		t.Fatal(err)
+	}
+	want := "Runs that end held, failed, busy are told to the webhook at https://hooks.example.ac.uk and c@d.example, e@f.example by e-mail through smtp.example.ac.uk:587."
+	if !strings.Contains(out.String(), want) || strings.Contains(out.String(), "T0SECRETPATH") {
+		t.Errorf("--check says:\n%s\nwant %q", out.String(), want)
+	}
+}

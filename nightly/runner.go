@@ -70,6 +70,9 @@ func RunJob(ctx context.Context, d app.Deps, log *slog.Logger, jobPath string, o
 	}
 	if o.Check {
 		fmt.Fprintf(d.Stdout, "%s: job %q is ready: files %s in %s go to %s.\n", jobPath, j.Name, j.Inputs.Glob, j.Inputs.Folder, j.Target.Type)
+		if n := j.Notify; n != nil {
+			fmt.Fprintf(d.Stdout, "Runs that end %s are told to %s.\n", strings.Join(n.On, ", "), n.receivers())
+		}
 		return nil
 	}
 	if !targets[j.Target.Type] {
