@@ -54,7 +54,10 @@ type LoadOnefileOptions struct {
 	Patience time.Duration
 	DryRun   bool
 	State    string // the run ledger; "" for Deps.LedgerPath
-	Sandbox  bool   // load into a OneFile sandbox started in this process
+	// CredentialsDir is where credentials.csv (new users' logins) goes; "" for ReportDir. A
+	// nightly job keeps them in a private folder of its own, out of its archive.
+	CredentialsDir string
+	Sandbox        bool // load into a OneFile sandbox started in this process
 	// Keychain is the --sandbox's keychain setting: "on" (default, as the 2026 guide: creates
 	// answer no ID or password) or "off" (the 2024 behaviour).
 	Keychain string
@@ -216,7 +219,11 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	if !o.DryRun {
 		// Each login goes to disk as it arrives (an earlier run's file is moved aside first):
 		// a run killed or stopped by a full disk has already kept every password it was given.
-		creds := load.NewCredentialLog(o.ReportDir, !o.NoBOM)
+		credDir := o.ReportDir
+		if o.CredentialsDir != "" {
+			credDir = o.CredentialsDir
+		}
+		creds := load.NewCredentialLog(credDir, !o.NoBOM)
 		lo.Credentials = creds
 		defer func() {
 			creds.Close()
