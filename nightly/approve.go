@@ -185,17 +185,17 @@ func (r *runner) applyHeld(ctx context.Context, run *Run, plan *load.Plan) error
 		return app.CannotRunError(err, "")
 	}
 	defer os.RemoveAll(tmp)
-	vout, verr := app.Validate(ctx, r.d, app.InputOptions{Files: []string{held}, Kind: j.Kind, MapFile: j.Map, ReportDir: tmp,
+	vout, verr := app.Validate(ctx, r.d, app.InputOptions{Files: []string{held}, Kind: j.Kind, HeaderRow: j.HeaderRow, MapFile: j.Map, ReportDir: tmp,
 		DateOrder: j.DateOrder, Strict: j.Strict, Quiet: true, Keep: func(row *pipeline.Row) bool { dif.Classify(row); return true }})
 	if vout == nil {
 		_ = st.FinishRun(newID, "failed", held, map[string]any{"error": verr.Error(), "approves": run.ID})
 		return app.CannotRunError(fmt.Errorf("cannot read the held file again: %w; nothing was sent", verr), "")
 	}
-	dif.Finish()
+	difCounts := dif.Finish()
 
 	t := j.Target
 	o := app.ApplyOptions{Plan: run.Plan, TokenFile: t.TokenFile, ReportDir: repDir, Concurrency: t.Concurrency, Rate: t.Rate, Patience: time.Duration(t.Patience),
-		Yes: true, Quiet: true, Drain: 30 * time.Second} // Yes: the approver has just said so, after seeing the target
+		Yes: true, Quiet: true, Drain: 30 * time.Second, CredentialsDir: r.credentialsDir(newID)} // Yes: the approver has just said so, after seeing the target
 	if o.Concurrency == 0 {
 		o.Concurrency = 4
 	}
@@ -244,6 +244,7 @@ func (r *runner) applyHeld(ctx context.Context, run *Run, plan *load.Plan) error
 	summary := map[string]any{"run_id": newID, "approves": run.ID, "plan": run.Plan, "report": repDir,
 		"rows_read": c.Read, "rows_valid": c.Valid, "rows_rejected": c.Rejected, "sent": out.Load.Counts[load.StatusOK],
 		"stale": stale, "remembered": n}
+	r.keptCredentials(log, newID, summary)
 	outcome, code := "done", app.OK
 	switch {
 	case aerr != nil:
@@ -269,6 +270,8 @@ func (r *runner) applyHeld(ctx context.Context, run *Run, plan *load.Plan) error
 	fmt.Fprintf(r.d.Stdout, "Applied the plan of run %s as run %s: %d sent, %d stale (OneFile changed since the plan; not sent), %d rejected. Report: %s\n",
 		run.ID, newID, out.Load.Counts[load.StatusOK], stale, c.Rejected, repDir)
 	log.Info("run finished", "status", outcome, "exit", code.String(), "sent", out.Load.Counts[load.StatusOK], "stale", stale, "archive", archived)
+	summary["diff"] = difCounts
+	r.ended(ctx, log, newID, outcome, summary, start)
 	if code != app.OK {
 		return &app.Error{Kind: code, Err: aerr}
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/internal/target"
+	"github.com/bulkload/bulk/pipeline"
 )
 
 // Job is a job file.
@@ -32,6 +33,7 @@ type Job struct {
 	Inputs     Inputs     `yaml:"inputs"`
 	Kind       string     `yaml:"kind"`
 	Map        string     `yaml:"map"`
+	HeaderRow  int        `yaml:"header_row"` // the row holding the header (0: found among the first rows)
 	DateOrder  string     `yaml:"date_order"`
 	Strict     bool       `yaml:"strict"`
 	Target     Target     `yaml:"target"`
@@ -40,7 +42,22 @@ type Job struct {
 	State      string     `yaml:"state"`   // the state database (default DefaultStatePath); diffs are keyed by job name and TargetKey
 	Diff       *bool      `yaml:"diff"`    // send only new and changed rows (default true)
 	Thresholds Thresholds `yaml:"thresholds"`
+	Notify     *Notify    `yaml:"notify"` // who hears of a run's end (notify.go)
+	// Credentials says where a OneFile job keeps the logins of the users it creates.
+	Credentials Credentials `yaml:"credentials"`
 }
+
+// Credentials is a private folder of the job's for the logins (user names and passwords) OneFile
+// gives the users a run creates: one folder per run, never in the archive or the reports, and
+// removed once older than Keep.
+type Credentials struct {
+	Folder string   `yaml:"folder"` // default: credentials/JOB beside the state file
+	Keep   Duration `yaml:"keep"`   // default 30d
+}
+
+// defaultCredentialsKeep is long enough for a college's IT team to hand logins out after a
+// weekend or a holiday, short enough that passwords do not pile up.
+const defaultCredentialsKeep = 30 * 24 * time.Hour
 
 // Inputs says where the files arrive and when one is ready.
 type Inputs struct {
@@ -86,11 +103,17 @@ type Target struct {
 // Duration is a time.Duration written as "90s" or "2m" in a job file.
 type Duration time.Duration
 
-// UnmarshalYAML reads "2m", "90s" or a number of seconds.
+// UnmarshalYAML reads "2m", "90s", "30d" or a number of seconds.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if secs, err := strconv.Atoi(n.Value); err == nil {
 		*d = Duration(time.Duration(secs) * time.Second)
 		return nil
+	}
+	if days, ok := strings.CutSuffix(strings.TrimSpace(n.Value), "d"); ok {
+		if v, err := strconv.Atoi(days); err == nil && v >= 0 {
+			*d = Duration(time.Duration(v) * 24 * time.Hour)
+			return nil
+		}
 	}
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
@@ -172,6 +195,16 @@ func Load(path string) (*Job, error) {
 			}
 		}
 	}
+	if n, ok := raw["notify"].(map[string]any); ok {
+		e, _ := n["email"].(map[string]any)
+		for _, k := range secretKeys {
+			_, inN := n[k]
+			_, inE := e[k]
+			if inN || inE {
+				return nil, fmt.Errorf("%s: notify: %s: secrets are never kept in a job file; name a file with notify.email.password_file or an environment variable with notify.email.password_env", path, k)
+			}
+		}
+	}
 	j := &Job{Path: path}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -200,7 +233,7 @@ var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in typ
 // plainYAMLError turns the YAML decoder's words into the job file's.
 func plainYAMLError(e string) string {
 	if m := unknownField.FindStringSubmatch(e); m != nil {
-		where := map[string]string{"Job": "", "Inputs": " under inputs", "Target": " under target", "Thresholds": " under thresholds"}[m[3]]
+		where := map[string]string{"Job": "", "Inputs": " under inputs", "Target": " under target", "Thresholds": " under thresholds", "Notify": " under notify", "Email": " under notify.email", "Credentials": " under credentials"}[m[3]]
 		return fmt.Sprintf("line %s: %q is not a setting%s (see docs/nightly.md for the settings)", m[1], m[2], where)
 	}
 	return strings.ReplaceAll(e, "nightly.", "")
@@ -247,6 +280,16 @@ func (j *Job) defaults() {
 		// A nightly full export that suddenly lacks a quarter of the known rows is a broken
 		// export far more often than a real change: hold it unless the job says otherwise.
 		j.Thresholds.MaxMissing = Limit{Percent: 25, Set: true}
+	}
+	if j.Notify != nil {
+		j.Notify.defaults(j)
+	}
+	if j.Credentials.Folder == "" {
+		j.Credentials.Folder = filepath.Join(filepath.Dir(j.State), "credentials", j.Name)
+	}
+	j.Credentials.Folder = j.rel(j.Credentials.Folder)
+	if j.Credentials.Keep == 0 {
+		j.Credentials.Keep = Duration(defaultCredentialsKeep)
 	}
 }
 
@@ -342,6 +385,9 @@ func (j *Job) Check() []string {
 			add("map %s cannot be read", j.Map)
 		}
 	}
+	if j.HeaderRow < 0 || j.HeaderRow > pipeline.MaxHeaderRow {
+		add("header_row %d: give the row that holds the column names, from 1 (or leave it out to find it)", j.HeaderRow)
+	}
 	switch strings.ToLower(j.DateOrder) {
 	case "", "dmy", "mdy":
 	default:
@@ -405,7 +451,28 @@ func (j *Job) Check() []string {
 			add("target.key_file %s cannot be read", t.KeyFile)
 		}
 	}
+	if j.Notify != nil {
+		errs = append(errs, j.Notify.check(os.Getenv)...)
+	}
+	if t.Type == "onefile" {
+		for _, d := range []struct{ what, dir string }{{"archive", j.Archive}, {"report", j.Report}, {"inputs.folder", j.Inputs.Folder}} {
+			if d.dir != "" && within(j.Credentials.Folder, d.dir) {
+				add("credentials.folder %s is inside the job's %s folder %s: new users' passwords must be kept apart from it; name a private folder of their own", j.Credentials.Folder, d.what, d.dir)
+			}
+		}
+	}
 	return errs
+}
+
+// within reports whether path is dir or inside it.
+func within(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // maxNameBytes bounds a job's name: it names the job's lock file (NAME.lock) and its export

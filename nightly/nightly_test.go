@@ -298,6 +298,8 @@ func TestJobCheck(t *testing.T) {
 		{"export without folder", "kind: users\ntarget: {type: export}\n", []string{"target.folder is missing"}},
 		{"bad glob and map and date order", "inputs: {folder: in, glob: '[x'}\nmap: nomap.yaml\ndate_order: ymd\n", []string{`inputs.glob "[x"`, "map ", "cannot be read", `date_order "ymd"`}},
 		{"no folder", "inputs: {glob: '*.csv'}\n", []string{"inputs.folder is missing"}},
+		{"header row", "inputs: {folder: in}\nheader_row: 4\n", nil},
+		{"bad header row", "inputs: {folder: in}\nheader_row: -1\n", []string{"header_row -1"}},
 		{"settle as seconds and duration", "inputs: {folder: in, settle: 90}\n", nil},
 		{"bad settle", "inputs: {folder: in, settle: soon}\n", []string{`"soon" is not a duration`}},
 		{"bad percentage", "inputs: {folder: in}\nthresholds: {max_changes: 150%}\n", []string{"is not a percentage"}},

@@ -70,6 +70,9 @@ func RunJob(ctx context.Context, d app.Deps, log *slog.Logger, jobPath string, o
 	}
 	if o.Check {
 		fmt.Fprintf(d.Stdout, "%s: job %q is ready: files %s in %s go to %s.\n", jobPath, j.Name, j.Inputs.Glob, j.Inputs.Folder, j.Target.Type)
+		if n := j.Notify; n != nil {
+			fmt.Fprintf(d.Stdout, "Runs that end %s are told to %s.\n", strings.Join(n.On, ", "), n.receivers())
+		}
 		return nil
 	}
 	if !targets[j.Target.Type] {
@@ -120,7 +123,67 @@ func open(d app.Deps, log *slog.Logger, j *Job) (*runner, func(), error) {
 		lock.Release()
 		return nil, nil, app.CannotRunError(err, "")
 	}
-	return &runner{d: d, log: log, j: j, st: st}, func() { st.Close(); lock.Release() }, nil
+	r := &runner{d: d, log: log, j: j, st: st}
+	if j.Target.Type == "onefile" {
+		if err := r.prepareCredentials(); err != nil {
+			st.Close()
+			lock.Release()
+			return nil, nil, app.CannotRunError(err, "Name a folder the job's user may create under credentials.folder in the job file.")
+		}
+	}
+	return r, func() { st.Close(); lock.Release() }, nil
+}
+
+// prepareCredentials makes the job's credentials folder (0700, also when it existed with a
+// looser mode) and removes the runs' logins older than credentials.keep.
+func (r *runner) prepareCredentials() error {
+	c := r.j.Credentials
+	if err := os.MkdirAll(c.Folder, 0o700); err != nil {
+		return fmt.Errorf("cannot create the credentials folder: %w", err)
+	}
+	if err := os.Chmod(c.Folder, 0o700); err != nil {
+		return fmt.Errorf("cannot make the credentials folder %s private: %w", c.Folder, err)
+	}
+	ents, err := os.ReadDir(c.Folder)
+	if err != nil {
+		return fmt.Errorf("cannot list the credentials folder: %w", err)
+	}
+	cutoff := r.now().Add(-time.Duration(c.Keep))
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(cutoff) {
+			continue
+		}
+		p := filepath.Join(c.Folder, e.Name())
+		if err := os.RemoveAll(p); err != nil {
+			r.log.Error("cannot remove logins older than credentials.keep", "folder", p, "err", err)
+			continue
+		}
+		r.log.Info("removed new users' logins older than credentials.keep", "folder", p, "keep", time.Duration(c.Keep).String())
+	}
+	return nil
+}
+
+// credentialsDir is where run runID's new logins go.
+func (r *runner) credentialsDir(runID string) string {
+	return filepath.Join(r.j.Credentials.Folder, runID)
+}
+
+// keptCredentials notes in the summary and the log where run runID's new logins are, if it made any.
+func (r *runner) keptCredentials(log *slog.Logger, runID string, summary map[string]any) {
+	if r.j.Target.Type != "onefile" {
+		return
+	}
+	p := filepath.Join(r.credentialsDir(runID), "credentials.csv")
+	if _, err := os.Stat(p); err != nil {
+		return
+	}
+	summary["credentials"] = p
+	log.Warn("new users' logins are kept in a private file: hand them out, then delete it (it is removed after credentials.keep)",
+		"credentials", p, "keep", time.Duration(r.j.Credentials.Keep).String())
 }
 
 func (r *runner) now() time.Time {
@@ -223,6 +286,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 			log.Error("cannot record the run's outcome", "err", err)
 		}
 		log.Info("run finished", append([]any{"status", outcome, "exit", code.String(), "duration_ms", time.Since(start).Milliseconds()}, flat(summary)...)...)
+		r.ended(ctx, log, runID, outcome, summary, start)
 		return code
 	}
 
@@ -233,7 +297,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 	}
 	sends := j.Target.Type != "validate"
 	diffing := sends && !full && j.DiffOn()
-	in := app.InputOptions{Files: []string{claimed}, Kind: j.Kind, MapFile: j.Map, ReportDir: repDir, DateOrder: j.DateOrder, Strict: j.Strict, Quiet: true}
+	in := app.InputOptions{Files: []string{claimed}, Kind: j.Kind, HeaderRow: j.HeaderRow, MapFile: j.Map, ReportDir: repDir, DateOrder: j.DateOrder, Strict: j.Strict, Quiet: true}
 	// One validation: every valid row is diffed as it passes, and with diffing on only the new
 	// and changed ones go on to the target.
 	in.Keep = func(row *pipeline.Row) bool { return d.Classify(row) != Unchanged || !diffing }
@@ -320,6 +384,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 	res, err := r.send(ctx, in, loaded)
 	rep := res.rep
 	summary := map[string]any{"run_id": runID, "report": repDir}
+	r.keptCredentials(log, runID, summary)
 	if rep != nil {
 		c := rep.Counts()
 		summary["rows_read"], summary["rows_valid"], summary["rows_rejected"], summary["diff"] = c.Read, c.Valid, c.Rejected, counts
@@ -353,6 +418,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 		record("busy", summary)
 		log.Warn("not sent: another load is sending to the organisation; the file stays in processing/ for the next run",
 			"stage", "send", "err", err)
+		r.ended(ctx, log, runID, "busy", summary, start)
 		return app.CannotRun
 	case err != nil && rep == nil:
 		log.Error("cannot validate", "stage", "plan", "err", err)
@@ -375,6 +441,14 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 		return finish("failed", app.Rejected, summary)
 	}
 	return finish("done", app.OK, summary)
+}
+
+// ended closes a run's log with its one human line and notifies whoever the job names.
+func (r *runner) ended(ctx context.Context, log *slog.Logger, runID, status string, summary map[string]any, start time.Time) {
+	now := r.now()
+	e := newEvent(r.j, runID, status, summary, now.Sub(start), now)
+	log.Info(e.Line())
+	r.notify(ctx, log, e)
 }
 
 // sent is what a target's use case left: the run's report (nil when the run stopped before
@@ -443,7 +517,7 @@ func (r *runner) target(ctx context.Context, in app.InputOptions, loaded func(*l
 	case "onefile":
 		o := app.LoadOnefileOptions{InputOptions: in, URL: t.URL, Env: t.Env, Org: t.Organisation, TokenFile: t.TokenFile,
 			Mode: t.Mode, Concurrency: t.Concurrency, Rate: t.Rate, Patience: time.Duration(t.Patience), Yes: t.ConfirmLive, Drain: 30 * time.Second,
-			PlanWhenHeld: true, Loaded: loaded}
+			PlanWhenHeld: true, Loaded: loaded, CredentialsDir: r.credentialsDir(filepath.Base(in.ReportDir))}
 		if o.Mode == "" {
 			// A nightly full export carries changes to people already loaded: update them.
 			o.Mode = "upsert"
@@ -482,7 +556,7 @@ func (s *strictRows) Table(src *pipeline.Source, _ *pipeline.Kind, ps []pipeline
 }
 
 func (s *strictRows) Row(r *pipeline.Row, out pipeline.Outcome) {
-	if out == pipeline.Rejected && !r.HasErrors() && !s.fatal[r.Rec.Src] {
+	if out == pipeline.Rejected && !r.HasErrors() && !r.NotData && !s.fatal[r.Rec.Src] {
 		s.d.Classify(r)
 	}
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -137,6 +138,11 @@ func checkRow(r *Row, present []int) {
 	if r.errors > 0 && len(r.Rec.Cells) == 0 {
 		return // an unreadable row: its cells are unknown, so field rules would only add noise
 	}
+	if totalsRow(r.Rec.Cells) {
+		r.NotData = true
+		r.Report(-1, RuleTotalsRow, Warning, fmt.Sprintf("Row %d looks like a totals line (%q), not a row of data, so it is passed over; delete it to silence this warning.", r.Rec.Row, strings.TrimSpace(firstValue(r.Rec.Cells))))
+		return
+	}
 	k := r.Map.Kind
 	for _, f := range present {
 		checkField(r, f, &k.Fields[f])
@@ -151,6 +157,10 @@ func checkField(r *Row, f int, fd *Field) {
 		return // a missing required column is reported once on the header row
 	}
 	v := r.Value(f)
+	if v == "" && r.CellType(f) == CellFormula {
+		r.Errorf(f, RuleExcelError, "%s holds a formula whose value was never saved (the file was written by a program that does not calculate formulas): open it in Excel or LibreOffice and save it again, or type the value in.", fd.Name)
+		return
+	}
 	if v == "" {
 		if fd.Required {
 			r.Errorf(f, RuleRequired, "%s is required and is empty.", fd.Name)
@@ -159,6 +169,15 @@ func checkField(r *Row, f int, fd *Field) {
 	}
 	if fd.AllowNone != "" && strings.EqualFold(v, fd.AllowNone) {
 		return
+	}
+	if fd.Type == Text && strings.IndexByte(v, '?') >= 0 && r.Rec.Src.Encoding == EncodingWindows1252 && lostToQuestionMarks(fd.Name, v) {
+		r.Warnf(f, RuleLossyEncoding, "%s %q has '?' where a character may have been lost: this file was saved in Windows-1252 (Excel's plain \"CSV\"), which cannot hold characters such as 李, ł or ọ and writes '?' instead. Save it again as \"CSV UTF-8\" and check the value.", fd.Name, v)
+	}
+	if v[0] == '#' {
+		if meaning := ExcelError(v); meaning != "" {
+			r.Errorf(f, RuleExcelError, "%s shows Excel's error %s, not a value: %s. Correct the formula or type the value in.", fd.Name, v, meaning)
+			return
+		}
 	}
 	if fd.MaxLen > 0 && len(v) > fd.MaxLen && utf8.RuneCountInString(v) > fd.MaxLen {
 		r.Errorf(f, RuleMaxLength, "%s is %d characters long; the most allowed is %d.", fd.Name, utf8.RuneCountInString(v), fd.MaxLen)
@@ -184,6 +203,16 @@ func checkField(r *Row, f int, fd *Field) {
 	case Decimal:
 		ok, tooPrecise := check.Decimal(v, fd.Places)
 		if !ok {
+			if n, changed := displayedNumber(v); changed {
+				if ok, tooPrecise = check.Decimal(n, fd.Places); ok {
+					// £350.55 or 1,200.00 as a spreadsheet shows a number: the number is clear.
+					r.Warnf(f, RuleDecimal, "%s %q is read as %s: its currency sign and thousands separators are removed.", fd.Name, v, n)
+					r.Rec.Cells[r.Map.Col[f]] = n
+					v = n
+				}
+			}
+		}
+		if !ok {
 			r.Errorf(f, RuleDecimal, "%s must be a number; %q is not.", fd.Name, v)
 		} else if tooPrecise {
 			r.Errorf(f, RuleDecimal, "%s may have at most %d decimal places; %q has more.", fd.Name, fd.Places, v)
@@ -198,6 +227,13 @@ func checkField(r *Row, f int, fd *Field) {
 		}
 	case ULN:
 		if msg := check.ULN(v); msg != "" {
+			if n := plainULN(v); n != v && check.ULN(n) == "" {
+				// Spaces typed for reading, or the ".0" of a float export (pandas): the digits
+				// are a good ULN, so it is sent as them, and the officer is told.
+				r.Warnf(f, RuleULN, "ULN %q is sent as %s: its spaces and any trailing .0 (left by a number export) are removed.", v, n)
+				r.Rec.Cells[r.Map.Col[f]] = n
+				return
+			}
 			r.Errorf(f, RuleULN, "ULN %q %s.", v, msg)
 		}
 	case NINO:
@@ -207,6 +243,10 @@ func checkField(r *Row, f int, fd *Field) {
 	case Enum:
 		if CanonicalEnum(fd, v) == "" {
 			r.Errorf(f, RuleEnum, "%s %q is not one of: %s.", fd.Name, v, strings.Join(fd.Enum, ", "))
+		} else if fd.Spellings != nil {
+			if c := fd.Spellings[strings.ToLower(v)]; c != "" {
+				r.Warnf(f, RuleEnum, "%s %q is sent as %s.", fd.Name, v, c)
+			}
 		}
 	case Bool:
 		if _, ok := check.Bool(v); !ok {
@@ -215,12 +255,117 @@ func checkField(r *Row, f int, fd *Field) {
 	}
 }
 
-// CanonicalEnum returns the canonical spelling of v among fd.Enum (ignoring case), or "".
+// EncodingWindows1252 is a Source's Encoding when the file was decoded as Windows-1252.
+const EncodingWindows1252 = "Windows-1252"
+
+// lostToQuestionMarks reports whether v, of field name, looks like text in which Windows-1252
+// replaced characters it cannot hold with '?': any '?' in a name, else "??", a '?' before a letter
+// or digit ("?ukasz", "Nguy?n"), or nothing but '?' ("Any questions?" is not).
+func lostToQuestionMarks(name, v string) bool {
+	if strings.Contains(strings.ToLower(name), "name") || strings.Contains(v, "??") || strings.Trim(v, "? ") == "" {
+		return true
+	}
+	for i := 0; i+1 < len(v); i++ {
+		if v[i] == '?' {
+			if c := v[i+1]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= utf8.RuneSelf {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// displayedNumber is v without what a spreadsheet's number format adds for show: a currency
+// sign before or after (£ $ €) and commas between groups of three digits. changed is false when
+// v has none of them or its commas are not thousands separators (1,5 is a European decimal).
+func displayedNumber(v string) (string, bool) {
+	n := strings.TrimSpace(v)
+	for _, sign := range []string{"£", "$", "€"} {
+		if strings.HasPrefix(n, sign) {
+			n = strings.TrimSpace(n[len(sign):])
+		} else if strings.HasSuffix(n, sign) {
+			n = strings.TrimSpace(n[:len(n)-len(sign)])
+		}
+	}
+	if strings.IndexByte(n, ',') >= 0 {
+		whole, frac, _ := strings.Cut(n, ".")
+		groups := strings.Split(strings.TrimPrefix(whole, "-"), ",")
+		if len(groups[0]) == 0 || len(groups[0]) > 3 || strings.IndexByte(frac, ',') >= 0 {
+			return v, false
+		}
+		for _, g := range groups[1:] {
+			if len(g) != 3 {
+				return v, false
+			}
+		}
+		n = strings.ReplaceAll(n, ",", "")
+	}
+	return n, n != strings.TrimSpace(v)
+}
+
+// plainULN is v without spaces and without a trailing ".0".
+func plainULN(v string) string {
+	v = strings.TrimSuffix(strings.ReplaceAll(v, " ", ""), ".0")
+	return v
+}
+
+// excelErrors are the errors a spreadsheet shows in a cell instead of a value, with what each
+// means to the person who made the sheet.
+var excelErrors = map[string]string{
+	"#N/A":    "a lookup (VLOOKUP, XLOOKUP, MATCH) found nothing for this row",
+	"#REF!":   "the formula refers to cells that were deleted or moved",
+	"#DIV/0!": "the formula divides by zero or by an empty cell",
+	"#VALUE!": "the formula was given text where it needs a number, or a value of the wrong kind",
+	"#NAME?":  "the formula names a function or range the spreadsheet does not know (often a typing mistake)",
+	"#NUM!":   "the formula's result is not a number the spreadsheet can hold",
+	"#NULL!":  "the formula's ranges do not meet (a space where a comma or colon was meant)",
+}
+
+// ExcelError says what an Excel error value (#N/A, #REF!, ...) means, or "" when v is none. CSV
+// exports keep the text, and XLSX cells of type e hold it.
+func ExcelError(v string) string {
+	return excelErrors[strings.ToUpper(strings.TrimSpace(v))]
+}
+
+// totalsRow reports whether cells are a totals line: "Total..." in the first cell with a value
+// and nothing after it.
+func totalsRow(cells []string) bool {
+	first := -1
+	for i, c := range cells {
+		if strings.TrimSpace(c) == "" {
+			continue
+		}
+		if first >= 0 {
+			return false
+		}
+		first = i
+	}
+	if first < 0 {
+		return false
+	}
+	v := strings.TrimSpace(cells[first])
+	return len(v) >= 5 && strings.EqualFold(v[:5], "total")
+}
+
+func firstValue(cells []string) string {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return c
+		}
+	}
+	return ""
+}
+
+// CanonicalEnum returns the canonical spelling of v among fd.Enum (ignoring case) or from
+// fd.Spellings, or "".
 func CanonicalEnum(fd *Field, v string) string {
 	for _, e := range fd.Enum {
 		if strings.EqualFold(e, v) {
 			return e
 		}
+	}
+	if fd.Spellings != nil {
+		return fd.Spellings[strings.ToLower(v)]
 	}
 	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -31,11 +32,34 @@ func NormalizeHeader(h string) string {
 // Aliases maps a site's own headers to canonical field names (from --map FILE).
 type Aliases map[string]string // normalized header → canonical field name
 
+// HeaderRowKey is the reserved key of a header map that gives the row holding the header
+// (`header_row: 4`), as --header-row does, for a site whose exports have a title above it.
+const HeaderRowKey = "header_row"
+
+// headerRowAlias is where Aliases keeps header_row: no header normalizes to it (NormalizeHeader
+// drops spaces).
+const headerRowAlias = " header_row"
+
+// HeaderRow is the map's header_row, or 0 when it gives none.
+func (a Aliases) HeaderRow() int {
+	n, _ := strconv.Atoi(a[headerRowAlias])
+	return n
+}
+
 // MaxMapSize bounds a --map file. A header map names a table's columns, a few dozen lines; at
 // most 16,384 columns fit in a spreadsheet, so 1 MiB (some 30,000 lines) is more than any map
 // needs, and a bigger file is something else given by mistake. The bound keeps the YAML tree,
 // which takes some 800 bytes a line while it is read, under 30 MB.
 const MaxMapSize = 1 << 20
+
+// FieldCheck says whether a header map's target names a field, and when it does not, the field
+// that was probably meant ("" when none is near). The map is checked line by line with it, so a
+// typing mistake (`Learner Surname: LastNme`) is an error naming its line, not a column that is
+// silently left unmapped.
+type FieldCheck func(field string) (ok bool, nearest string)
+
+// MaxHeaderRow is the last row a header may be said to be on: a spreadsheet's last row.
+const MaxHeaderRow = 1 << 20
 
 // LoadAliases reads a --map file: YAML whose top level maps "header in your file" to the canonical
 // field name, e.g.
@@ -43,9 +67,10 @@ const MaxMapSize = 1 << 20
 //	Learner Forename: FirstName
 //	Tutor email: DefaultAssessorEmail
 //
+// and may give the row that holds the header with the reserved key header_row (`header_row: 4`).
 // It returns ctx's error as soon as ctx is done, even while the file is still being read (a slow
 // network drive, a pipe): the reading goroutine is left to end with the process.
-func LoadAliases(ctx context.Context, path string) (Aliases, error) {
+func LoadAliases(ctx context.Context, path string, check ...FieldCheck) (Aliases, error) {
 	type result struct {
 		a   Aliases
 		err error
@@ -58,7 +83,7 @@ func LoadAliases(ctx context.Context, path string) (Aliases, error) {
 			return
 		}
 		defer f.Close()
-		a, err := ParseAliases(f, path)
+		a, err := ParseAliases(f, path, check...)
 		done <- result{a, err}
 	}()
 	select {
@@ -73,7 +98,7 @@ func LoadAliases(ctx context.Context, path string) (Aliases, error) {
 // linear in the map's size: the map is walked as a YAML tree and duplicates are found with a Go
 // map (decoding into a map[string]string compared each key with every key before it, and a
 // million-line map took hours).
-func ParseAliases(r io.Reader, name string) (Aliases, error) {
+func ParseAliases(r io.Reader, name string, check ...FieldCheck) (Aliases, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxMapSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading the header map %s: %w", name, err)
@@ -110,8 +135,25 @@ func ParseAliases(r io.Reader, name string) (Aliases, error) {
 			return nil, fmt.Errorf("%s: line %d is not `header: field` (expected lines like `Learner Forename: FirstName`)", name, k.Line)
 		}
 		field := strings.TrimSpace(v.Value)
+		if strings.EqualFold(strings.TrimSpace(k.Value), HeaderRowKey) {
+			n, err := strconv.Atoi(field)
+			if err != nil || n < 1 || n > MaxHeaderRow {
+				return nil, fmt.Errorf("%s: line %d: %s must be the number of the row that holds your column names, from 1 to %d (for example `%s: 4`), not %q", name, k.Line, HeaderRowKey, MaxHeaderRow, HeaderRowKey, v.Value)
+			}
+			a[headerRowAlias] = strconv.Itoa(n)
+			continue
+		}
 		if field == "" || v.Tag == "!!null" {
 			return nil, fmt.Errorf("%s: header %q maps to nothing", name, k.Value)
+		}
+		for _, c := range check {
+			if ok, nearest := c(field); !ok {
+				hint := "run 'bulk kinds KIND' for the fields"
+				if nearest != "" {
+					hint = "did you mean " + nearest + "?"
+				}
+				return nil, fmt.Errorf("%s: line %d: %q maps to %s, which is not a field (%s)", name, v.Line, k.Value, field, hint)
+			}
 		}
 		norm := NormalizeHeader(k.Value)
 		if s, dup := first[norm]; dup {
@@ -219,9 +261,23 @@ func DetectKind(src *Source, aliases Aliases, among []*Kind) (*Kind, []Candidate
 
 // matchedFields counts the distinct fields of k that src's header names.
 func matchedFields(k *Kind, src *Source, aliases Aliases) int {
+	return countFields(k, src.Header, aliases)
+}
+
+// HeaderScore says how much a row looks like a header: the most fields of any one of kinds that
+// its cells name. A reader asks it of a table's first rows to find the header below a title.
+func HeaderScore(cells []string, aliases Aliases, kinds []*Kind) int {
+	best := 0
+	for _, k := range kinds {
+		best = max(best, countFields(k, cells, aliases))
+	}
+	return best
+}
+
+func countFields(k *Kind, header []string, aliases Aliases) int {
 	m := &Mapping{Kind: k}
 	seen := map[int]bool{}
-	for _, h := range src.Header {
+	for _, h := range header {
 		if f := m.lookup(h, aliases); f >= 0 {
 			seen[f] = true
 		}

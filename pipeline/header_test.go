@@ -126,3 +126,76 @@ func BenchmarkParseAliases(b *testing.B) {
 		})
 	}
 }
+
+func TestAliasesHeaderRow(t *testing.T) {
+	for _, tc := range []struct {
+		yaml    string
+		row     int
+		aliases int    // headers mapped
+		err     string // a part of the error, "" for none
+	}{
+		{"header_row: 4\nLearner Forename: FirstName\n", 4, 1, ""},
+		{"Header_Row: 12\n", 12, 0, ""},
+		{"Learner Forename: FirstName\n", 0, 1, ""},
+		{"header_row: four\n", 0, 0, "line 1: header_row must be the number of the row"},
+		{"header_row: 0\n", 0, 0, "from 1 to 1048576"},
+		{"Learner Forename: FirstName\nheader_row: -2\n", 0, 0, "line 2: header_row"},
+	} {
+		a, err := pipeline.ParseAliases(strings.NewReader(tc.yaml), "map.yaml")
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: error %v, want one saying %q", tc.yaml, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tc.yaml, err)
+		}
+		if a.HeaderRow() != tc.row || len(a)-min(tc.row, 1) != tc.aliases {
+			t.Errorf("%q: header row %d and %d aliases, want %d and %d", tc.yaml, a.HeaderRow(), len(a)-min(tc.row, 1), tc.row, tc.aliases)
+		}
+	}
+}
+
+func TestHeaderScore(t *testing.T) {
+	k := &pipeline.Kind{Name: "k", Fields: []pipeline.Field{{Name: "FirstName"}, {Name: "LastName"}, {Name: "Email", Synonyms: []string{"E-mail address"}}}}
+	k2 := &pipeline.Kind{Name: "k2", Fields: []pipeline.Field{{Name: "Code"}}}
+	aliases := pipeline.Aliases{"forename": "FirstName"}
+	for _, tc := range []struct {
+		cells []string
+		want  int
+	}{
+		{[]string{"Northfield Training - September 2026 starters"}, 0},
+		{[]string{"Forename", "Last Name", "email", "Shoe size"}, 3},
+		{[]string{"Email", "E-mail address"}, 1}, // one field named twice counts once
+		{[]string{"Code"}, 1},
+	} {
+		if got := pipeline.HeaderScore(tc.cells, aliases, []*pipeline.Kind{k, k2}); got != tc.want {
+			t.Errorf("HeaderScore(%q) = %d, want %d", tc.cells, got, tc.want)
+		}
+	}
+}
+
+func TestParseAliasesChecksTargets(t *testing.T) {
+	fields := map[string]bool{"FirstName": true, "LastName": true}
+	check := func(f string) (bool, string) {
+		if fields[f] {
+			return true, ""
+		}
+		if strings.HasPrefix(f, "Last") {
+			return false, "LastName"
+		}
+		return false, ""
+	}
+	for _, tc := range []struct{ yaml, err string }{
+		{"Forename: FirstName\nSurname: LastName\n", ""},
+		{"Forename: FirstName\nLearner Surname: LastNme\n", `map.yaml: line 2: "Learner Surname" maps to LastNme, which is not a field (did you mean LastName?)`},
+		{"Shoe: Size\n", `line 1: "Shoe" maps to Size, which is not a field (run 'bulk kinds KIND'`},
+		{"header_row: 3\n", ""}, // the reserved key is no field
+	} {
+		_, err := pipeline.ParseAliases(strings.NewReader(tc.yaml), "map.yaml", check)
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.err)
+		}
+	}
+}

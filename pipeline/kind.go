@@ -32,12 +32,19 @@ func (t Type) String() string {
 
 // Field is one canonical column of a kind.
 type Field struct {
-	Name      string   // canonical header, spelled as the target's documentation spells it
-	Synonyms  []string // other headers users write for it (matched like Name: case, spaces, _ and - ignored)
-	Required  bool     // the column must be present and every row must have a value
-	Type      Type
-	MaxLen    int      // in characters; 0 = no limit
-	Enum      []string // canonical spellings, for Type Enum
+	Name     string   // canonical header, spelled as the target's documentation spells it
+	Synonyms []string // other headers users write for it (matched like Name: case, spaces, _ and - ignored)
+	Required bool     // the column must be present and every row must have a value
+	// RequiredFor names the rows that need a value when only some do ("learners"): templates
+	// and 'bulk kinds' say "required for learners" rather than "optional". The kind's row rules
+	// check it; Required stays false, since other rows need no column.
+	RequiredFor string
+	Type        Type
+	MaxLen      int      // in characters; 0 = no limit
+	Enum        []string // canonical spellings, for Type Enum
+	// Spellings are other ways people write an Enum value (lower case → the canonical one:
+	// "male" → "M"): accepted, sent as the canonical one, with a warning.
+	Spellings map[string]string
 	Choices   []string // values a template offers in a drop-down when the field is not an Enum ("1 Learner", ...)
 	Places    int      // decimals allowed, for Type Decimal
 	Min, Max  int64    // for Type Integer, when Max > Min
@@ -57,6 +64,10 @@ type Kind struct {
 	Fields []Field
 	// SheetHints are words in a sheet name that suggest this kind ("learners", "staff").
 	SheetHints []string
+	// TemplateSheets, when set, lays the kind's template out on several data sheets, each with
+	// the columns its rows use (onefile-users: Staff and Learners); without, one sheet named
+	// after the kind has every column.
+	TemplateSheets []TemplateSheet
 	// RowRules run on every row after the field checks, concurrently with other rows: they must
 	// not keep state. Put rules across rows in Cross.
 	RowRules []func(r *Row)
@@ -140,4 +151,11 @@ func NaturalKey(r *Row) string {
 		}
 	}
 	return ""
+}
+
+// TemplateSheet is one data sheet of a kind's template: its name (a SheetHints word, so it is
+// detected as the kind when read back) and the fields whose columns it has.
+type TemplateSheet struct {
+	Name   string
+	Fields []string
 }

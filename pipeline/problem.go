@@ -62,6 +62,9 @@ const (
 	RuleExcelMangled  = "excel-mangled"
 	RuleDuplicateCol  = "duplicate-column"
 	RuleEmptyInput    = "empty-input"
+	RuleExcelError    = "excel-error"
+	RuleTotalsRow     = "totals-row"
+	RuleLossyEncoding = "lossy-encoding"
 )
 
 // Rules are the rule codes the pipeline itself raises, for `bulk rules` (internal/catalog lists
@@ -85,4 +88,7 @@ var Rules = []Rule{
 	{RuleEncoding, "Bytes that are not valid in the file's detected encoding.", "a lone 0xFF byte in a UTF-8 file"},
 	{RuleExcelMangled, "An identifier that a spreadsheet program has changed (scientific notation, lost leading zeros).", "ULN '1.23457E+09'"},
 	{RuleEmptyInput, "The file or sheet has no header row or no data.", "an empty sheet"},
+	{RuleExcelError, "A cell holds an error Excel shows instead of a value (#N/A, #REF!, #DIV/0!, #VALUE!, #NAME?, #NUM!, #NULL!), or a formula whose value was never saved.", "#N/A from a VLOOKUP that found nothing"},
+	{RuleLossyEncoding, "A text cell of a file saved as Windows-1252 (Excel's plain \"CSV\") has '?' where a character it cannot hold may have been lost (warning); save the file as \"CSV UTF-8\".", "'Adébáy??' for Adébáyọ̀, '?' for 李"},
+	{RuleTotalsRow, "A totals line under the data (Total... in its first cell, the rest empty) is not a row to load: it is passed over with a warning.", "'Total: 4 learners'"},
 }

@@ -14,7 +14,10 @@ type Source struct {
 	File      string // base name, as reports show it
 	Sheet     string // empty for CSV
 	Header    []string
-	HeaderRow int  // as the spreadsheet numbers it (1 unless blank rows precede the header)
+	HeaderRow int // as the spreadsheet numbers it (1 unless blank rows precede the header)
+	// Above is how many rows with values were passed over above the header (a title, a note):
+	// they are not data. The run says which row it took for the header when there are any.
+	Above     int
 	Date1904  bool // the workbook counts dates from 1904
 	Encoding  string
 	Delimiter rune
@@ -88,8 +91,11 @@ type Row struct {
 	// onefile cross check spent most of its time reading the role cell). 0 means nothing left.
 	Note uint32
 
-	Map      *Mapping
-	Opts     *RowOptions
+	Map  *Mapping
+	Opts *RowOptions
+	// NotData: the row is not a row of data (a totals line): it is reported and passed over,
+	// never sent.
+	NotData  bool
 	dates    []parsedDate // dates parsed so far on this row
 	dateErrs []error      // why the dates of dates that are not dates are not
 	datesOf  *Record      // the record (and row) dates holds the dates of

@@ -393,12 +393,14 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 					}
 					uniq.check(r, keys[:n])
 					keys = keys[n:]
-					if cr != nil {
+					if cr != nil && !r.NotData {
 						cr.Check(r)
 					}
 					out := Accepted
 					if b.tbl.fatal || r.HasErrors() || o.Strict && hasWarnings(r) {
 						out = Rejected
+					} else if r.NotData {
+						out = Skipped
 					} else if o.Keep != nil && !o.Keep(r) {
 						out = Skipped
 					} else if o.Sink != nil {

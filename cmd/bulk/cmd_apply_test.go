@@ -116,3 +116,20 @@ func TestIdentityConflictCLI(t *testing.T) {
 		t.Fatalf("--allow-identity-change: exit %d\n%s", code, stderr)
 	}
 }
+
+// A plan made against the in-process sandbox names a server that ended with its run: apply says
+// so and how to rehearse instead, rather than retrying a dead port.
+func TestApplyInProcessSandboxPlan(t *testing.T) {
+	dir := t.TempDir()
+	rep := filepath.Join(dir, "rep")
+	env := map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "state")}
+	code, _, stderr := bulkRun(t, env, "load", "onefile", "--sandbox", "--dry-run", "--report", rep, filepath.Join(repoRoot(t), "samples", "term-start.xlsx"))
+	if code != ExitRejected || !strings.Contains(stderr, "it cannot be applied") {
+		t.Fatalf("dry run: exit %d\n%s", code, stderr)
+	}
+	env["BULK_ONEFILE_TOKEN"] = "anything"
+	code, _, stderr = bulkRun(t, env, "apply", "--report", rep, filepath.Join(rep, "plan.json"))
+	if code != ExitCannotRun || !strings.Contains(stderr, "bulk sandbox onefile") || strings.Contains(stderr, "attempts") {
+		t.Fatalf("apply: exit %d\n%s", code, stderr)
+	}
+}

@@ -10,9 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/bulkload/bulk/formats/onefile/api"
 	"github.com/bulkload/bulk/internal/app"
@@ -100,21 +98,7 @@ func TestE2EKillAndRerun(t *testing.T) {
 	}
 
 	first, errb := newCmd("r1")
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for loaded() < 15 {
-		if time.Now().After(deadline) {
-			first.Process.Kill()
-			t.Fatalf("the load did not get going; stderr:\n%s", errb)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	first.Wait()
+	killMidway(t, first, errb, func() bool { return loaded() >= 15 })
 	created := loaded()
 	if created >= n {
 		t.Fatalf("killed after %d of %d users: not mid-load", created, n)

@@ -17,6 +17,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/report"
 )
 
 // bulkRun runs the command line in-process with the given environment.
@@ -54,16 +55,26 @@ func writeFile(t *testing.T, dir, name, body string) string {
 
 func readCSV(t *testing.T, path string) [][]string {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	recs, err := csv.NewReader(strings.NewReader(reportText(t, path))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return recs
+}
+
+// reportText is a CSV report's text after its UTF-8 byte order mark, which it must have: Excel
+// on Windows reads a CSV file without one in the ANSI code page.
+func reportText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, ok := strings.CutPrefix(string(b), report.BOM)
+	if !ok {
+		t.Errorf("%s does not start with a UTF-8 byte order mark: %q", path, b[:min(len(b), 8)])
+	}
+	return text
 }
 
 const staffCSV = "Role,FirstName,LastName,Email,MISID,PlacementID\n" +

@@ -77,6 +77,7 @@ Exit status:
 	fs.StringVar(&o.User, "user", "", "system user `NAME` sent with the key, the admin user ID your LMS expects (default $"+app.PFUserEnv+", else bulk)")
 	fs.StringVar(&o.ReportDir, "report", "bulk-report", "`DIR` for results.csv and raw/ (created if absent)")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only warnings and errors")
+	bindBOM(fs, &o.NoBOM)
 	bindPushLedger(cmd, &o.PushLedgerOptions)
 	_ = cmd.MarkFlagRequired("base")
 	_ = cmd.MarkFlagRequired("endpoint")

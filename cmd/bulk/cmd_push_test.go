@@ -93,7 +93,7 @@ func TestPushPeopleFluentChunkThatFailsAndChunkThatWarns(t *testing.T) {
 		"FILE,5,unknown," + unknown + "\r\n" +
 		"FILE,6,failed,User ID ghost does not exist.\r\n" +
 		"FILE,7,ok,\r\n"
-	got := strings.ReplaceAll(pfReadFile(t, filepath.Join(rep, "results.csv")), in, "FILE")
+	got := strings.ReplaceAll(reportText(t, filepath.Join(rep, "results.csv")), in, "FILE")
 	if got != want {
 		t.Errorf("results.csv:\n%s\nwant:\n%s", got, want)
 	}
@@ -150,7 +150,7 @@ func TestPushPeopleFluentAllOKAndCourses(t *testing.T) {
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\n%s", code, tt.wantCode, stderr)
 			}
-			got := strings.ReplaceAll(pfReadFile(t, filepath.Join(rep, "results.csv")), in, "FILE")
+			got := strings.ReplaceAll(reportText(t, filepath.Join(rep, "results.csv")), in, "FILE")
 			if want := "file,row,status,message\r\n" + tt.wantResults; got != want {
 				t.Errorf("results.csv:\n%q\nwant:\n%q", got, want)
 			}
@@ -170,7 +170,7 @@ func TestPushPeopleFluentAuthFailure(t *testing.T) {
 	if !strings.Contains(stderr, "the LMS refused the system key (HTTP 401 Unauthorized)") {
 		t.Errorf("stderr does not explain the refusal:\n%s", stderr)
 	}
-	results := pfReadFile(t, filepath.Join(rep, "results.csv"))
+	results := reportText(t, filepath.Join(rep, "results.csv"))
 	if n := strings.Count(results, ",failed,not sent: the LMS refused the system key (HTTP 401)\r\n"); n != 6 {
 		t.Errorf("%d rows reported not sent, want all 6:\n%s", n, results)
 	}
@@ -389,7 +389,7 @@ func TestPushPeopleFluentBinary(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != ExitRejected {
 		t.Fatalf("push: %v, want exit %d\n%s", err, ExitRejected, out)
 	}
-	results := pfReadFile(t, filepath.Join(rep, "results.csv"))
+	results := reportText(t, filepath.Join(rep, "results.csv"))
 	if strings.Count(results, ",ok,") != 4 || strings.Count(results, ",warning,") != 1 || strings.Count(results, ",failed,") != 1 {
 		t.Errorf("results.csv:\n%s", results)
 	}
@@ -422,7 +422,7 @@ func TestPushPeopleFluentInterrupted(t *testing.T) {
 	if err := root.ExecuteContext(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled\n%s", err, stderr.String())
 	}
-	results := pfReadFile(t, filepath.Join(rep, "results.csv"))
+	results := reportText(t, filepath.Join(rep, "results.csv"))
 	if n := strings.Count(results, ",failed,not sent: the push was cancelled\r\n"); n != 6 {
 		t.Errorf("%d rows reported not sent, want 6:\n%s", n, results)
 	}

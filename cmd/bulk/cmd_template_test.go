@@ -134,7 +134,7 @@ func obCheckTemplateFile(t *testing.T, path string) {
 			t.Fatalf("%s: %v", path, err)
 		}
 		defer f.Close()
-		rows, err := f.GetRows(template.DataSheet(k))
+		rows, err := f.GetRows(template.MainSheet(k))
 		if err != nil || len(rows) == 0 {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -254,7 +254,7 @@ func obFillTemplate(t *testing.T, k *pipeline.Kind, from, to string, rows ...map
 				}
 			}
 			cell, _ := excelize.CoordinatesToCellName(c+1, r+2)
-			if err := f.SetCellValue(template.DataSheet(k), cell, v); err != nil {
+			if err := f.SetCellValue(template.MainSheet(k), cell, v); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -299,7 +299,7 @@ func TestEveryKindsTemplate(t *testing.T) {
 			}
 			filled := filepath.Join(dir, "filled.xlsx")
 			obFillTemplate(t, k, blank, filled, rows...)
-			in, err := read.Open(filled, read.Options{Sheet: template.DataSheet(k)})
+			in, err := read.Open(filled, read.Options{Sheet: template.MainSheet(k)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/pipeline/report"
@@ -15,6 +16,8 @@ func bindInput(cmd *cobra.Command, o *app.InputOptions) {
 	fs := cmd.Flags()
 	fs.StringVar(&o.Kind, "kind", "", "what the input holds (see 'bulk kinds'); detected from the headers when not given")
 	fs.StringVar(&o.Sheet, "sheet", "", "read only this sheet of a workbook (a CSV file is read whole)")
+	fs.IntVar(&o.HeaderRow, "header-row", 0, "the row `N` that holds the column names (default: found among the first 20 rows)")
+	fs.BoolVar(&o.IncludeHidden, "include-hidden", false, "also read the sheets a workbook hides (passed over with a notice by default)")
 	fs.StringVar(&o.MapFile, "map", "", "YAML `FILE` mapping your headers to field names (Learner Forename: FirstName)")
 	fs.StringVar(&o.ReportDir, "report", "bulk-report", "`DIR` for rejects.csv, rejects.xlsx and summary.json (created if absent)")
 	fs.StringVar(&o.Delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (sniffed when not given)")
@@ -25,6 +28,13 @@ func bindInput(cmd *cobra.Command, o *app.InputOptions) {
 	fs.IntVar(&o.Workers, "workers", 0, "goroutines checking rows (default: one per core)")
 	fs.Var(&o.MaxPart, "max-part-size", "the most a workbook's sheet may expand to when unzipped, e.g. 4GiB (default 1GiB; also lifts the compression check; see docs/xlsx.md)")
 	fs.IntVar(&o.MaxProblems, "max-problems", report.DefaultMaxProblems, "list at most `N` problems in rejects.csv (the rest are counted; -1: no limit)")
+	bindBOM(fs, &o.NoBOM)
+}
+
+// bindBOM adds --csv-bom (validate, export, load, push).
+func bindBOM(fs *pflag.FlagSet, noBOM *bool) {
+	fs.Var(app.BOMFlag{NoBOM: noBOM}, "csv-bom", app.BOMFlagUsage)
+	fs.Lookup("csv-bom").NoOptDefVal = "true"
 }
 
 func newValidateCmd(a *App) *cobra.Command {

@@ -8,9 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/bulkload/bulk/formats/onefile/api"
 	"github.com/bulkload/bulk/internal/app"
@@ -80,21 +78,7 @@ func TestE2EKillKeepsPasswords(t *testing.T) {
 	}
 
 	first, errb := newCmd()
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for len(created()) < 20 {
-		if time.Now().After(deadline) {
-			first.Process.Kill()
-			t.Fatalf("the load did not get going; stderr:\n%s", errb)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	first.Wait()
+	killMidway(t, first, errb, func() bool { return len(created()) >= 20 })
 	before := created()
 	if len(before) >= n {
 		t.Fatalf("killed after %d of %d users: not mid-load", len(before), n)

@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestMain points $XDG_STATE_HOME at a temporary folder for the whole package: a test that
@@ -60,4 +62,26 @@ func buildBulk(t *testing.T, tags ...string) string {
 	}
 	binBuilt[key] = bin
 	return bin
+}
+
+// killMidway starts cmd and SIGKILLs it as soon as going says the run is under way (a minute at
+// most), as a crash or an impatient operator would: the tests of never-twice and of logins kept
+// then run the same command again.
+func killMidway(t *testing.T, cmd *exec.Cmd, stderr fmt.Stringer, going func() bool) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !going() {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the run did not get going; stderr:\n%s", stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
 }

@@ -152,8 +152,9 @@ func TestRules(t *testing.T) {
 		{"cost", add(c("Cost", "350.55"), c("Currency", "GBP")), nil, "Cost", "350.55"},
 		{"cost whole", add(c("Cost", "250"), c("Currency", "GBP")), nil, "Cost", "250"},
 		{"cost 3 places", add(c("Cost", "99.999"), c("Currency", "GBP")), []string{"decimal"}, "", ""},
-		{"cost with sign", add(c("Cost", "£250"), c("Currency", "GBP")), []string{"decimal"}, "", ""},
-		{"cost thousands", add(c("Cost", "1,250.00"), c("Currency", "GBP")), []string{"decimal"}, "", ""},
+		// As a spreadsheet shows a number: read as the number, with a warning (issue 11).
+		{"cost with sign", add(c("Cost", "£250"), c("Currency", "GBP")), []string{"decimal!"}, "Cost", "250"},
+		{"cost thousands", add(c("Cost", "1,250.00"), c("Currency", "GBP")), []string{"decimal!"}, "Cost", "1250.00"},
 		{"cost negative", add(c("Cost", "-5"), c("Currency", "GBP")), []string{"negative"}, "", ""},
 		{"cost without currency", add(c("Cost", "5")), []string{"paired-value!"}, "Cost", "5"},
 

@@ -102,7 +102,7 @@ var Users = &pipeline.Kind{
 		codeField("ProviderID", []string{"Provider ID"}, "learners: OneFile provider ID (0 allowed, as the guide's example shows)", "12"),
 		{Name: "L12", Synonyms: []string{"Ethnicity", "Ethnic Origin", "Ethnic Group"}, Choices: codeChoices(Ethnicities),
 			Help: "learners: ILR ethnicity code, " + codeList(Ethnicities), Example: "31"},
-		{Name: "L13", Synonyms: []string{"Sex", "Gender"}, Type: pipeline.Enum, Enum: []string{"M", "F"}, Help: "learners: sex, M or F (ILR)", Example: "F"},
+		{Name: "L13", Synonyms: []string{"Sex", "Gender"}, Type: pipeline.Enum, Enum: []string{"M", "F"}, Spellings: map[string]string{"male": "M", "female": "F"}, Help: "learners: sex, M or F (ILR)", Example: "F"},
 		{Name: "L14", Synonyms: []string{"LLDD", "LLDD and Health Problem", "LLDD Health Problem", "LLDDHealthProb", "Learning Difficulty or Disability"}, Type: pipeline.Enum, Enum: []string{"1", "2", "9"},
 			Help: "learners: has a learning difficulty, disability or health problem: 1 yes, 2 no, 9 no information (ILR)", Example: "2"},
 		{Name: "L15", Synonyms: []string{"Disability", "Primary Disability"}, Choices: codeChoices(LLDDCategories),

@@ -110,7 +110,7 @@ func fill(t *testing.T, k *pipeline.Kind, rows []map[string]string) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	sheet := DataSheet(k)
+	sheet := MainSheet(k)
 	for r, row := range rows {
 		for c, fi := range Order(k) {
 			fd := &k.Fields[fi]
@@ -198,7 +198,13 @@ func accepts(t *testing.T, path, col string, value any, others ...any) bool {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	sheet := f.GetSheetName(0)
+	// The data sheet with every column (MainSheet): the one with the most validations.
+	sheet, most := f.GetSheetName(0), 0
+	for _, name := range f.GetSheetList() {
+		if dvs, _ := f.GetDataValidations(name); len(dvs) > most {
+			sheet, most = name, len(dvs)
+		}
+	}
 	dv := dvFor(t, f, sheet, col)
 	if value == nil || value == "" {
 		return dv.AllowBlank

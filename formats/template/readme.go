@@ -2,9 +2,12 @@ package template
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/bulkload/bulk/pipeline"
 )
 
 // readMe writes the Read me sheet: what the kind is, how to fill the template in, the columns, an
@@ -32,13 +35,13 @@ func (b *builder) readMe() {
 	if target == "" {
 		target = "any"
 	}
-	line(title, "Template: "+k.Title)
+	line(title, ReadMeTitle+k.Title)
 	line(0, fmt.Sprintf("Kind %s (target: %s). Made by bulk: run 'bulk kinds %s' for the same description.", k.Name, target, k.Name))
 	row++
 	line(heading, "How to fill it in")
 	for i, s := range []string{
-		fmt.Sprintf("Enter one record per row on the sheet %q, from row 2 down. Keep the headers in row 1 as they are; you may reorder columns, and delete optional ones you do not use.", b.data),
-		"Orange headers are required: every row needs a value in them. Grey ones are optional (some are needed on some rows only: see 'What it is' below).",
+		fmt.Sprintf("Enter one record per row on the sheet %s, from row 2 down. Keep the headers in row 1 as they are; you may reorder columns, and delete optional ones you do not use.", quotedSheets(k)),
+		"Orange headers are required: every row needs a value in them. Grey ones are optional, or needed on some rows only: the Required column below says which (\"required for learners\").",
 		"Point at a header to read what the column means, its format and an example. Select a cell to see a short reminder; drop-downs offer the allowed values, and Excel refuses a value out of range as you type it.",
 		"Type dates as dates (14/03/2007). ID columns are formatted as Text, so Excel keeps leading zeros and long numbers (ULN, MISID, phone numbers) exactly as typed.",
 		"Pasting bypasses Excel's checks: paste with Paste Special > Values, and let bulk check the result.",
@@ -59,7 +62,7 @@ func (b *builder) readMe() {
 			}
 		}
 		row++
-		for i, c := range []string{fd.Name, need(fd), Describe(fd), allowed, strings.Join(fd.Synonyms, ", "), fd.Example, fd.Help} {
+		for i, c := range []string{fd.Name, Need(fd), Describe(fd), allowed, strings.Join(fd.Synonyms, ", "), fd.Example, fd.Help} {
 			ref, _ := excelize.CoordinatesToCellName(i+1, row)
 			b.must(f.SetCellStr(ReadMeSheet, ref, c))
 			st := wrap
@@ -71,7 +74,7 @@ func (b *builder) readMe() {
 	}
 	row++
 	line(heading, "Example row")
-	line(0, fmt.Sprintf("An example value for each column, as it would look on the sheet %q. Some columns are alternatives (see 'What it is'), so fill in what your records need.", b.data))
+	line(0, fmt.Sprintf("An example value for each column, as it would look on the sheet %s. Some columns are alternatives (see 'What it is'), so fill in what your records need.", quotedSheets(k)))
 	line(0, "The example is here, not on the data sheet, so it can never be loaded by mistake.")
 	line(bold, Headers(k)...)
 	row++
@@ -97,4 +100,18 @@ func (b *builder) readMe() {
 		name, _ := excelize.ColumnNumberToName(col + 1)
 		b.must(f.SetColWidth(ReadMeSheet, name, name, w))
 	}
+}
+
+// quotedSheets names the template's data sheets for the Read me: "Staff" (its rows' columns)
+// or "Learners".
+func quotedSheets(k *pipeline.Kind) string {
+	sheets := DataSheets(k)
+	if len(sheets) == 1 {
+		return strconv.Quote(sheets[0].Name)
+	}
+	var names []string
+	for _, s := range sheets {
+		names = append(names, strconv.Quote(s.Name))
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1] + " (each has the columns its rows use)"
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -19,6 +20,11 @@ const (
 	// ListsSheet holds drop-down values too long for Excel's 255-character inline lists. It is
 	// hidden and exists only when some list needs it.
 	ListsSheet = "Lists"
+	// ListsHeading begins the heading of each column of the Lists sheet.
+	ListsHeading = "Values for "
+	// ReadMeTitle begins the first cell of the Read me sheet, which tells it from a user's sheet
+	// of the same name.
+	ReadMeTitle = "Template: "
 )
 
 // Number formats of the data cells. Text ("@") keeps what is typed exactly: Excel would otherwise
@@ -52,6 +58,44 @@ func DataSheet(k *pipeline.Kind) string {
 		name = string([]rune(name)[:excelize.MaxSheetNameLength])
 	}
 	return name
+}
+
+// DataSheets are the sheets a template's rows go on, each with the fields (by name) whose
+// columns it has: the kind's TemplateSheets (onefile-users: Staff and Learners), or one sheet,
+// DataSheet, with every field.
+func DataSheets(k *pipeline.Kind) []pipeline.TemplateSheet {
+	if len(k.TemplateSheets) > 0 {
+		return k.TemplateSheets
+	}
+	var all []string
+	for _, f := range k.Fields {
+		all = append(all, f.Name)
+	}
+	return []pipeline.TemplateSheet{{Name: DataSheet(k), Fields: all}}
+}
+
+// MainSheet is the data sheet with the most columns (every column, for the kinds bulk has),
+// whose layout the Read me's example row follows.
+func MainSheet(k *pipeline.Kind) string {
+	best := DataSheets(k)[0]
+	for _, s := range DataSheets(k)[1:] {
+		if len(s.Fields) > len(best.Fields) {
+			best = s
+		}
+	}
+	return best.Name
+}
+
+// SheetList names a template's data sheets for a sentence: "onefile-users", "Staff or Learners".
+func SheetList(k *pipeline.Kind, or string) string {
+	var names []string
+	for _, s := range DataSheets(k) {
+		names = append(names, s.Name)
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " " + or + " " + names[len(names)-1]
 }
 
 // NumFmt returns the number format of f's data cells ("" is Excel's General).
@@ -96,7 +140,7 @@ func WriteXLSX(w io.Writer, k *pipeline.Kind) error {
 // column formats and widths, data validation on the whole data area), the Read me sheet, and the
 // hidden Lists sheet when a drop-down needs it. The caller closes it.
 func Build(k *pipeline.Kind) (*excelize.File, error) {
-	b := &builder{f: excelize.NewFile(), k: k, data: DataSheet(k)}
+	b := &builder{f: excelize.NewFile(), k: k, data: DataSheets(k)[0].Name}
 	if err := b.build(); err != nil {
 		b.f.Close()
 		return nil, fmt.Errorf("building the %s template: %w", k.Name, err)
@@ -133,19 +177,34 @@ func (b *builder) build() error {
 		Subject:     "bulk template for " + k.Name,
 		Creator:     "bulk",
 		Keywords:    "bulk-template " + k.Name,
-		Description: fmt.Sprintf("Fill in the sheet %s, one row per record, then check it with: bulk validate FILE", b.data),
+		Description: fmt.Sprintf("Fill in the sheet %s, one row per record, then check it with: bulk validate FILE", SheetList(k, "or")),
 		Language:    "en-GB",
 	}))
 	// Sheets in the order a reader meets them: data, Read me, then Lists (made when first needed).
+	sheets := DataSheets(k)
+	for i, sh := range sheets {
+		if i > 0 {
+			_, err := f.NewSheet(sh.Name)
+			b.must(err)
+		}
+	}
 	_, err := f.NewSheet(ReadMeSheet)
 	b.must(err)
-	for pos, fi := range Order(k) {
-		b.column(pos, &k.Fields[fi])
+	for _, sh := range sheets {
+		b.data = sh.Name
+		pos := 0
+		for _, fi := range Order(k) {
+			if slices.Contains(sh.Fields, k.Fields[fi].Name) {
+				b.column(pos, &k.Fields[fi])
+				pos++
+			}
+		}
+		b.must(f.SetPanes(b.data, &excelize.Panes{
+			Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+			Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
+		}))
 	}
-	b.must(f.SetPanes(b.data, &excelize.Panes{
-		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
-	}))
+	b.data = sheets[0].Name
 	b.readMe()
 	if b.lists > 0 {
 		b.must(f.SetSheetVisible(ListsSheet, false))
@@ -183,7 +242,7 @@ func (b *builder) column(pos int, fd *pipeline.Field) {
 	b.must(f.AddComment(b.data, excelize.Comment{
 		Cell: cell, Author: "bulk",
 		Paragraph: []excelize.RichTextRun{
-			{Text: fd.Name + " (" + need(fd) + ")\n", Font: &excelize.Font{Bold: true}},
+			{Text: fd.Name + " (" + Need(fd) + ")\n", Font: &excelize.Font{Bold: true}},
 			{Text: note},
 		},
 		Width: 320, Height: uint(30 + 15*(utf8.RuneCountInString(note)/48+strings.Count(note, "\n")+1)),
@@ -213,9 +272,14 @@ func Note(f *pipeline.Field) string {
 	return b.String()
 }
 
-func need(f *pipeline.Field) string {
-	if f.Required {
+// Need says whether f must be filled in: "required", "required for learners" (some rows
+// only: Field.RequiredFor) or "optional".
+func Need(f *pipeline.Field) string {
+	switch {
+	case f.Required:
 		return "required"
+	case f.RequiredFor != "":
+		return "required for " + f.RequiredFor
 	}
 	return "optional"
 }
@@ -233,7 +297,7 @@ func (b *builder) listRange(fd *pipeline.Field, vals []string) string {
 	col, err := excelize.ColumnNumberToName(b.lists)
 	b.must(err)
 	// The heading cannot be mistaken for a field's header by kind detection.
-	b.must(f.SetCellStr(ListsSheet, col+"1", "Values for "+fd.Name))
+	b.must(f.SetCellStr(ListsSheet, col+"1", ListsHeading+fd.Name))
 	for i, v := range vals {
 		b.must(f.SetCellStr(ListsSheet, fmt.Sprintf("%s%d", col, i+2), v))
 	}

@@ -41,13 +41,13 @@ func TestLayout(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			data := DataSheet(k)
+			data := MainSheet(k)
 			sheets := f.GetSheetList()
-			if sheets[0] != data || !slices.Contains(sheets, ReadMeSheet) {
+			if sheets[0] != DataSheets(k)[0].Name || !slices.Contains(sheets, data) || !slices.Contains(sheets, ReadMeSheet) {
 				t.Fatalf("sheets %q: want %s first and a %s sheet", sheets, data, ReadMeSheet)
 			}
-			if f.GetSheetName(f.GetActiveSheetIndex()) != data {
-				t.Errorf("the workbook opens on %s, want the data sheet", f.GetSheetName(f.GetActiveSheetIndex()))
+			if got := f.GetSheetName(f.GetActiveSheetIndex()); got != DataSheets(k)[0].Name {
+				t.Errorf("the workbook opens on %s, want the first data sheet", got)
 			}
 
 			rows, err := f.GetRows(data)
@@ -89,8 +89,8 @@ func TestLayout(t *testing.T) {
 				for _, p := range c.Paragraph {
 					text += p.Text
 				}
-				if row != 1 || !strings.Contains(text, fd.Name) || !strings.Contains(text, need(fd)) || !strings.Contains(text, Describe(fd)) {
-					t.Errorf("note on %s: %q does not name %s, say it is %s and how to write it", c.Cell, text, fd.Name, need(fd))
+				if row != 1 || !strings.Contains(text, fd.Name) || !strings.Contains(text, Need(fd)) || !strings.Contains(text, Describe(fd)) {
+					t.Errorf("note on %s: %q does not name %s, say it is %s and how to write it", c.Cell, text, fd.Name, Need(fd))
 				}
 			}
 
@@ -202,19 +202,20 @@ func TestRoundTrip(t *testing.T) {
 			ro   read.Options
 		}{
 			{"detected", nil, read.Options{}},
-			{"--kind --sheet", k, read.Options{Sheet: DataSheet(k)}},
+			{"--kind --sheet", k, read.Options{Sheet: MainSheet(k)}},
 		} {
 			o := validate(t, path, tc.kind, []*pipeline.Kind{k}, tc.ro)
 			if o.counts.Read != int64(len(good)) || o.counts.Valid != o.counts.Read || len(o.problems) != 0 {
 				t.Errorf("%s: %+v, problems:%s", tc.name, o.counts, describe(o.problems))
 			}
 			if tc.kind == nil {
-				if o.chosen[DataSheet(k)] != k.Name {
+				if o.chosen[MainSheet(k)] != k.Name {
 					t.Errorf("detection chose %v", o.chosen)
 				}
-				// The Read me and Lists sheets are not data: detection passes over them.
-				if !slices.Equal(o.skipped, []string{ReadMeSheet, ListsSheet}) {
-					t.Errorf("skipped %q, want the Read me and Lists sheets", o.skipped)
+				// The Read me sheet is not data: detection passes over it. The Lists sheet is
+				// hidden, so it is not read at all (see read.Options.IncludeHidden).
+				if !slices.Equal(o.skipped, []string{ReadMeSheet}) {
+					t.Errorf("skipped %q, want the Read me sheet", o.skipped)
 				}
 			}
 		}
@@ -305,7 +306,7 @@ func TestExamples(t *testing.T) {
 			// columns to agree (one of LearnerID, LearnerMISID...), which one value per column
 			// cannot show.
 			columnsOnly := &pipeline.Kind{Name: k.Name, Fields: k.Fields}
-			o := validate(t, fill(t, k, []map[string]string{ex}), columnsOnly, nil, read.Options{Sheet: DataSheet(k)})
+			o := validate(t, fill(t, k, []map[string]string{ex}), columnsOnly, nil, read.Options{Sheet: MainSheet(k)})
 			if o.counts.Valid != 1 {
 				t.Errorf("an example fails its column's checks:%s", describe(o.problems))
 			}
@@ -333,7 +334,7 @@ func TestExamples(t *testing.T) {
 			if len(rows) == 0 {
 				return
 			}
-			o = validate(t, fill(t, k, rows), k, nil, read.Options{Sheet: DataSheet(k)})
+			o = validate(t, fill(t, k, rows), k, nil, read.Options{Sheet: MainSheet(k)})
 			spelling := map[string]bool{pipeline.RuleEnum: true, pipeline.RuleInteger: true, pipeline.RuleDecimal: true,
 				pipeline.RuleBool: true, pipeline.RuleDate: true, pipeline.RuleMaxLength: true}
 			for _, p := range o.problems {
@@ -353,7 +354,7 @@ func TestExamples(t *testing.T) {
 func TestDetection(t *testing.T) {
 	kinds := allKinds()
 	for _, k := range kinds {
-		src := &pipeline.Source{File: "t.xlsx", Sheet: DataSheet(k), Header: Headers(k)}
+		src := &pipeline.Source{File: "t.xlsx", Sheet: MainSheet(k), Header: Headers(k)}
 		if got, cs := pipeline.DetectKind(src, nil, kinds); got != k {
 			t.Errorf("%s template detected as %v (candidates %v)", k.Name, got, cs)
 		}

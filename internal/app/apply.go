@@ -14,16 +14,18 @@ import (
 
 // ApplyOptions are the options of ApplyPlan ('bulk apply PLAN').
 type ApplyOptions struct {
-	Plan        string // plan.json, as a dry run wrote it
-	TokenFile   string // else $BULK_ONEFILE_TOKEN
-	State       string // the run ledger; "" for Deps.LedgerPath
-	ReportDir   string
-	Concurrency int
-	Rate        int
-	Patience    time.Duration // see LoadOnefileOptions.Patience
-	Yes         bool          // confirm applying to live without asking
-	Quiet       bool
-	Drain       time.Duration
+	Plan      string // plan.json, as a dry run wrote it
+	TokenFile string // else $BULK_ONEFILE_TOKEN
+	State     string // the run ledger; "" for Deps.LedgerPath
+	ReportDir string
+	// CredentialsDir: see LoadOnefileOptions.CredentialsDir.
+	CredentialsDir string
+	Concurrency    int
+	Rate           int
+	Patience       time.Duration // see LoadOnefileOptions.Patience
+	Yes            bool          // confirm applying to live without asking
+	Quiet          bool
+	Drain          time.Duration
 	// AllowInsecureHTTP lets the plan's API root be plain http:// to another host.
 	AllowInsecureHTTP bool
 }
@@ -41,13 +43,17 @@ func ApplyPlan(ctx context.Context, d Deps, o ApplyOptions) (*LoadOnefileOutcome
 	if err != nil {
 		return nil, cannotRun(err, "")
 	}
+	if p.Target.InProcess {
+		return nil, cannotRun(fmt.Errorf("%s was made against the sandbox 'bulk load onefile --sandbox' started inside itself, which stopped when that run ended: there is nothing to apply it to", o.Plan),
+			"To rehearse plan and apply, start a sandbox that keeps running ('bulk sandbox onefile' in another terminal) and make the plan with the --url and --org it prints, plus --dry-run.")
+	}
 	items, planned, err := p.Items()
 	if err != nil {
 		return nil, cannotRun(fmt.Errorf("%s: %w", o.Plan, err), "Make the plan again with 'bulk load onefile --dry-run'.")
 	}
 	lo := LoadOnefileOptions{InputOptions: InputOptions{Files: p.Inputs, ReportDir: o.ReportDir, Quiet: o.Quiet},
 		URL: p.Target.APIRoot, Org: p.Target.Organisation, TokenFile: o.TokenFile, Mode: string(p.Mode),
-		Concurrency: o.Concurrency, Rate: o.Rate, Patience: o.Patience, State: o.State, Yes: o.Yes, Drain: o.Drain,
+		Concurrency: o.Concurrency, Rate: o.Rate, Patience: o.Patience, State: o.State, Yes: o.Yes, Drain: o.Drain, CredentialsDir: o.CredentialsDir,
 		AllowIdentityChange: p.AllowIdentityChange, AllowInsecureHTTP: o.AllowInsecureHTTP, planned: planned}
 	t, led, closeAll, err := lo.open(&d)
 	if err != nil {

@@ -257,7 +257,11 @@ func (o *ExportOptions) presentFields(ctx context.Context, k *pipeline.Kind) (fu
 			return nil, err
 		}
 	}
-	ro := read.Options{Sheet: o.Sheet, Context: ctx}
+	ro := read.Options{Sheet: o.Sheet, Context: ctx, IncludeHidden: o.IncludeHidden}
+	// The headers as the check reads them: the same row (see headerOptions).
+	if err := headerOptions(&ro, o.HeaderRow, pipeline.Options{Kind: k, Aliases: aliases}); err != nil {
+		return nil, err
+	}
 	o.MaxPart.Apply(&ro)
 	if ro.Delimiter, err = ParseDelimiter(o.Delimiter); err != nil {
 		return nil, err

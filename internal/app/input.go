@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/bulkload/bulk/formats/template"
 	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/internal/suggest"
 	"github.com/bulkload/bulk/pipeline"
@@ -21,16 +24,23 @@ type InputOptions struct {
 	Files     []string
 	Kind      string // what the input holds; detected from the headers when empty
 	Sheet     string // read only this sheet of a workbook
-	MapFile   string // YAML mapping of the user's headers to field names
-	ReportDir string
-	Delimiter string // CSV delimiter: , ; tab or | (sniffed when empty)
-	DateOrder string // dmy (default) or mdy
-	Strict    bool   // warnings reject rows too
-	Quiet     bool   // print only errors
-	Workers   int    // goroutines checking rows (0: one per core)
+	HeaderRow int    // the row holding every table's header (--header-row); 0: found from the first rows
+	// IncludeHidden reads the sheets a workbook hides too (--include-hidden); by default they
+	// are passed over with a notice.
+	IncludeHidden bool
+	MapFile       string // YAML mapping of the user's headers to field names
+	ReportDir     string
+	Delimiter     string // CSV delimiter: , ; tab or | (sniffed when empty)
+	DateOrder     string // dmy (default) or mdy
+	Strict        bool   // warnings reject rows too
+	Quiet         bool   // print only errors
+	Workers       int    // goroutines checking rows (0: one per core)
 	// MaxProblems is how many problems the report lists in detail (report.Report.MaxProblems:
 	// 0 for report.DefaultMaxProblems, negative for no limit).
 	MaxProblems int
+	// NoBOM leaves the UTF-8 byte order mark out of the CSV reports (rejects.csv, results.csv,
+	// credentials.csv): --csv-bom=false, for scripts. The zero value writes it, for Excel.
+	NoBOM bool
 	// MaxPart raises the XLSX reader's limits on unzipped parts (--max-part-size; see docs/xlsx.md).
 	MaxPart read.PartSize
 
@@ -48,6 +58,53 @@ type InputOptions struct {
 	// Finish, when set, may add fields to the report just before it is written, once, at the
 	// end of the use case (a nightly run's diff counts and run ID).
 	Finish func(*report.Report)
+}
+
+// fieldCheck checks a --map file's targets against the fields of kind, or of every kind among
+// when no kind is given.
+func fieldCheck(kind *pipeline.Kind, among []*pipeline.Kind) pipeline.FieldCheck {
+	kinds := among
+	if kind != nil {
+		kinds = []*pipeline.Kind{kind}
+	}
+	return func(field string) (bool, string) {
+		var names []string
+		for _, k := range kinds {
+			if k.Lookup(field) >= 0 {
+				return true, ""
+			}
+			for _, f := range k.Fields {
+				names = append(names, f.Name)
+			}
+		}
+		if near := suggest.Nearest(field, names); len(near) > 0 {
+			return false, near[0]
+		}
+		return false, ""
+	}
+}
+
+// headerOptions tells the reader where the header is: the row asked for (--header-row, else the
+// map's header_row), or else the first row of a table's first ones that names the most fields
+// of the kind asked for or of any kind.
+func headerOptions(ro *read.Options, row int, opts pipeline.Options) error {
+	if row < 0 || row > pipeline.MaxHeaderRow {
+		return cannotRun(fmt.Errorf("--header-row %d is not a row of a spreadsheet", row), "Give the number of the row that holds your column names, as your spreadsheet program shows it (1 for the first).")
+	}
+	if row == 0 {
+		row = opts.Aliases.HeaderRow()
+	}
+	ro.HeaderRow = row
+	if row > 0 {
+		return nil
+	}
+	kinds := opts.Among
+	if opts.Kind != nil {
+		kinds = []*pipeline.Kind{opts.Kind}
+	}
+	aliases := opts.Aliases
+	ro.HeaderScore = func(cells []string) int { return pipeline.HeaderScore(cells, aliases, kinds) }
+	return nil
 }
 
 // check opens the inputs and streams them through the pipeline into a new report and sink (and
@@ -72,17 +129,22 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		return nil, err
 	}
 	if o.MapFile != "" {
-		if opts.Aliases, err = pipeline.LoadAliases(ctx, o.MapFile); err != nil {
+		if opts.Aliases, err = pipeline.LoadAliases(ctx, o.MapFile, fieldCheck(opts.Kind, among)); err != nil {
 			return nil, cannotRun(err, "")
 		}
 	}
-	ro := read.Options{Sheet: o.Sheet, Context: ctx}
+	ro := read.Options{Sheet: o.Sheet, Context: ctx, IncludeHidden: o.IncludeHidden}
+	if err := headerOptions(&ro, o.HeaderRow, opts); err != nil {
+		return nil, err
+	}
 	o.MaxPart.Apply(&ro)
 	if ro.Delimiter, err = ParseDelimiter(o.Delimiter); err != nil {
 		return nil, cannotRun(err, "")
 	}
 	rep := report.New(o.ReportDir, o.Strict)
 	rep.MaxProblems = o.MaxProblems
+	rep.NoBOM = o.NoBOM
+	rep.MonthFirst = opts.MonthFirst
 	rep.SetReadOptions(ro) // rejects.xlsx re-reads the inputs as this run read them
 	var inputs []pipeline.Input
 	defer func() {
@@ -91,6 +153,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		}
 	}()
 	stderr := d.stderr()
+	var skipped []string // tables not read, for summary.json
 	for _, path := range o.Files {
 		in, err := read.Open(path, ro)
 		if err != nil {
@@ -98,6 +161,17 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		}
 		inputs = append(inputs, in)
 		rep.AddInput(path)
+		if h, ok := in.(interface{ HiddenSheets() []string }); ok && len(h.HiddenSheets()) > 0 {
+			names := make([]string, len(h.HiddenSheets()))
+			for i, n := range h.HiddenSheets() {
+				names[i] = fmt.Sprintf("%q", n)
+				skipped = append(skipped, fmt.Sprintf("%s, sheet %s: skipped, hidden in Excel", filepath.Base(path), n))
+			}
+			if !o.Quiet {
+				fmt.Fprintf(stderr, "%s: not read, because Excel hides them: sheet %s (--include-hidden reads hidden sheets; --sheet NAME reads one).\n",
+					path, strings.Join(names, ", sheet "))
+			}
+		}
 		if o.Sheet != "" && !read.HasSheets(path) && !o.Quiet {
 			// Not an error: a job may pass the same flags for a mix of CSV and XLSX inputs.
 			fmt.Fprintf(stderr, "bulk: --sheet %s is ignored for %s: a CSV file has no sheets.\n", o.Sheet, path)
@@ -113,8 +187,13 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		}
 		opts.Reporter = t
 	}
-	var skipped []string
 	opts.Skipped = func(src *pipeline.Source, why string) {
+		if own := ownSheet(src); own != "" {
+			// bulk's own notes (a template's Read me, rejects.xlsx's Warnings) are never data:
+			// noted in the summary, not worth a line on the terminal.
+			skipped = append(skipped, fmt.Sprintf("%s: not read, %s", src.Where(), own))
+			return
+		}
 		skipped = append(skipped, fmt.Sprintf("%s: skipped, %s", src.Where(), why))
 		if !o.Quiet {
 			// With --kind already given, "use --kind" would send the user round in a circle.
@@ -126,8 +205,18 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		}
 	}
 	opts.Chosen = func(src *pipeline.Source, k *pipeline.Kind, detected bool) {
-		if detected && !o.Quiet {
+		if o.Quiet {
+			return
+		}
+		if detected {
 			fmt.Fprintf(stderr, "%s: read as %s (detected from the headers; use --kind to choose).\n", src.Where(), k.Name)
+		}
+		if src.Above > 0 {
+			above := fmt.Sprintf("the %d rows above it are", src.Above)
+			if src.Above == 1 {
+				above = "the row above it is"
+			}
+			fmt.Fprintf(stderr, "%s: header on row %d; %s not data (use --header-row N to choose another row).\n", src.Where(), src.HeaderRow, above)
 		}
 	}
 	prog := newProgress(d, o.Quiet)
@@ -265,3 +354,45 @@ func (t teeReporter) Problem(p pipeline.Problem) {
 		r.Problem(p)
 	}
 }
+
+// ownSheet says which of bulk's own sheets src is ("the template's Read me sheet", ...), or ""
+// for a sheet of the user's.
+func ownSheet(src *pipeline.Source) string {
+	switch {
+	case report.IsWarningsSheet(src):
+		return "the Warnings sheet bulk wrote in rejects.xlsx"
+	case src.Sheet == template.ReadMeSheet && len(src.Header) > 0 && strings.HasPrefix(src.Header[0], template.ReadMeTitle):
+		return "the Read me sheet of a bulk template"
+	case src.Sheet == template.ListsSheet && len(src.Header) > 0 && strings.HasPrefix(src.Header[0], template.ListsHeading):
+		return "the drop-down lists of a bulk template"
+	}
+	return ""
+}
+
+// BOMFlag is the --csv-bom flag (a pflag.Value): true by default, it sets the NoBOM option it
+// points at to its negation, so that options built without the flag (jobs, tests) write the
+// byte order mark too.
+type BOMFlag struct{ NoBOM *bool }
+
+func (f BOMFlag) String() string {
+	if f.NoBOM == nil {
+		return "true"
+	}
+	return strconv.FormatBool(!*f.NoBOM)
+}
+
+// Set takes what strconv.ParseBool takes: true, false, 1, 0, ...
+func (f BOMFlag) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("--csv-bom %q: give true or false", s)
+	}
+	*f.NoBOM = !v
+	return nil
+}
+
+// Type is "bool", so that a bare --csv-bom is true (with NoOptDefVal) and help shows no value.
+func (BOMFlag) Type() string { return "bool" }
+
+// BOMFlagUsage is --csv-bom's help line.
+const BOMFlagUsage = "start CSV reports with a UTF-8 byte order mark, so Excel shows accents and non-Latin names right (false for scripts)"

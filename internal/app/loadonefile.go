@@ -54,7 +54,10 @@ type LoadOnefileOptions struct {
 	Patience time.Duration
 	DryRun   bool
 	State    string // the run ledger; "" for Deps.LedgerPath
-	Sandbox  bool   // load into a OneFile sandbox started in this process
+	// CredentialsDir is where credentials.csv (new users' logins) goes; "" for ReportDir. A
+	// nightly job keeps them in a private folder of its own, out of its archive.
+	CredentialsDir string
+	Sandbox        bool // load into a OneFile sandbox started in this process
 	// Keychain is the --sandbox's keychain setting: "on" (default, as the 2026 guide: creates
 	// answer no ID or password) or "off" (the 2024 behaviour).
 	Keychain string
@@ -209,14 +212,18 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	prog := newLoadProgress(d, o.Quiet, client)
 	lo := load.Options{
 		Client: load.NewAPIClient(client), Ledger: led, APIRoot: t.url, Org: o.Org, Mode: out.Mode,
-		Concurrency: o.Concurrency, DryRun: o.DryRun, Drain: o.Drain,
+		Concurrency: o.Concurrency, DryRun: o.DryRun, Drain: o.Drain, MonthFirst: strings.EqualFold(o.DateOrder, "mdy"),
 		Progress: prog.update, Inputs: o.Files, ReportDir: o.ReportDir, Logf: prog.logf,
 		AllowIdentityChange: o.AllowIdentityChange, Planned: o.planned,
 	}
 	if !o.DryRun {
 		// Each login goes to disk as it arrives (an earlier run's file is moved aside first):
 		// a run killed or stopped by a full disk has already kept every password it was given.
-		creds := load.NewCredentialLog(o.ReportDir)
+		credDir := o.ReportDir
+		if o.CredentialsDir != "" {
+			credDir = o.CredentialsDir
+		}
+		creds := load.NewCredentialLog(credDir, !o.NoBOM)
 		lo.Credentials = creds
 		defer func() {
 			creds.Close()
@@ -263,13 +270,15 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 			rep.Fail(p)
 		}
 	}
-	if err := load.WriteResults(o.ReportDir, lout.Results); err != nil {
+	if err := load.WriteResults(o.ReportDir, lout.Results, !o.NoBOM); err != nil {
 		return cannotRun(err, "Check that the report folder is writable.")
 	}
 	if o.DryRun && lout.Org.ID != 0 {
 		// The dry run's decisions, for review and 'bulk apply': personal data, so 0600.
 		out.Plan = filepath.Join(o.ReportDir, "plan.json")
-		if err := load.WritePlan(out.Plan, load.NewPlan(lout, lo, d.now())); err != nil {
+		plan := load.NewPlan(lout, lo, d.now())
+		plan.Target.InProcess = t.box != nil
+		if err := load.WritePlan(out.Plan, plan); err != nil {
 			return cannotRun(fmt.Errorf("cannot write the plan: %w", err), "Check that the report folder is writable.")
 		}
 	}

@@ -80,7 +80,7 @@ func LoadPeopleFluent(ctx context.Context, d Deps, o LoadPeopleFluentOptions) (*
 	}
 	tr := tracer{rows: rows, srcs: srcs, whole: ek.Ext == ".xml"}
 	push := PushOptions{File: o.Out, Base: o.Base, Endpoint: ek.Endpoint, ChunkRows: o.ChunkRows, Retries: o.Retries,
-		KeyFile: o.KeyFile, User: o.User, ReportDir: o.ReportDir, Quiet: o.Quiet, PushLedgerOptions: o.PushLedgerOptions, onResult: tr.add}
+		KeyFile: o.KeyFile, User: o.User, ReportDir: o.ReportDir, NoBOM: o.NoBOM, Quiet: o.Quiet, PushLedgerOptions: o.PushLedgerOptions, onResult: tr.add}
 	out.Push, err = Push(ctx, d, push)
 	// Whatever became of the push, what the LMS said about each row goes onto its input row.
 	rep := exp.Report

@@ -61,8 +61,12 @@ func planSummary(o *LoadOnefileOutcome, where string) string {
 	for _, r := range o.Load.Results {
 		n[load.PlannedAction(r)]++
 	}
-	return fmt.Sprintf("Dry run (nothing sent)%s: would create %s, update %s, assign %s; %s unchanged, %s %s, %s rejected (%s API calls). Results: %s\nPlan: %s. Review it, then send exactly that with: bulk apply %s",
+	next := "Review it, then send exactly that with: bulk apply " + o.Plan
+	if o.Sandbox != nil {
+		next = "Review it; it cannot be applied: the in-process sandbox ends with this run (to rehearse apply, plan against 'bulk sandbox onefile' with --url)"
+	}
+	return fmt.Sprintf("Dry run (nothing sent)%s: would create %s, update %s, assign %s; %s unchanged, %s %s, %s rejected (%s API calls). Results: %s\nPlan: %s. %s.",
 		where, Thousands(n[load.PlanCreate]), Thousands(n[load.PlanUpdate]), Thousands(n[load.PlanAssign]), Thousands(n[load.PlanUnchanged]),
 		Thousands(n[load.PlanConflict]), Plural(n[load.PlanConflict], "conflict", "conflicts"), Thousands(n[load.PlanReject]),
-		Thousands(o.Stats.Calls), o.ResultsFile(), o.Plan, o.Plan)
+		Thousands(o.Stats.Calls), o.ResultsFile(), o.Plan, next)
 }

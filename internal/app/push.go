@@ -52,6 +52,7 @@ type PushOptions struct {
 	KeyFile   string // "" reads BULK_PF_SYSTEM_KEY
 	User      string // system user name; "" reads BULK_PF_USER, else peoplefluent.DefaultUser
 	ReportDir string // gets results.csv and raw/
+	NoBOM     bool   // results.csv without the UTF-8 byte order mark (--csv-bom=false)
 	Quiet     bool
 	PushLedgerOptions
 
@@ -139,9 +140,13 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		return nil, cannotRun(err, "")
 	}
 	defer f.Close()
+	if what := workbookKind(f); what != "" {
+		return nil, cannotRun(fmt.Errorf("%s is %s, not a payload: push takes a payload from bulk export; for a spreadsheet use bulk load peoplefluent", o.File, what),
+			"Nothing was sent. 'bulk load peoplefluent "+o.File+"' checks the spreadsheet, makes the payload and pushes it; 'bulk export' makes the payload alone.")
+	}
 	rows, err := peoplefluent.CheckPayload(ep, o.File, f)
 	if err != nil {
-		return nil, cannotRun(err, "Nothing was sent. Fix the file (or make it again with 'bulk export') and push it again.")
+		return nil, cannotRun(err, "Nothing was sent. Fix the file (or make it again with 'bulk export') and push it again. push takes a payload from bulk export; for a spreadsheet use bulk load peoplefluent.")
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, cannotRun(err, "")
@@ -172,6 +177,10 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		return nil, cannotRun(err, "Choose another folder with --report.")
 	}
 	defer rf.Close()
+	// The payload has no byte order mark (the LMS's format); the report does, for Excel.
+	if err := report.WriteBOM(rf, !o.NoBOM); err != nil {
+		return nil, cannotRun(fmt.Errorf("writing %s: %w", resultsPath, err), "")
+	}
 	rw := peoplefluent.NewResultWriter(rf)
 
 	level := slog.LevelInfo
@@ -251,4 +260,22 @@ func pfDropTime(groups []string, attr slog.Attr) slog.Attr {
 		return slog.Attr{}
 	}
 	return attr
+}
+
+// workbookKind says what kind of spreadsheet workbook f holds ("an Excel workbook", ...), or ""
+// for anything else, judging by its first bytes; f is left at its start. A payload is CSV or
+// XML text, never a workbook, so a workbook given to push is a spreadsheet meant for load.
+func workbookKind(f *os.File) string {
+	var magic [8]byte
+	n, _ := io.ReadFull(f, magic[:])
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return ""
+	}
+	switch {
+	case n >= 4 && string(magic[:4]) == "PK\x03\x04":
+		return "a spreadsheet workbook (.xlsx or .ods)"
+	case n == 8 && string(magic[:]) == "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+		return "an old Excel workbook (.xls)"
+	}
+	return ""
 }

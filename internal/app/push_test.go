@@ -2,14 +2,18 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
 	pfsandbox "github.com/bulkload/bulk/formats/peoplefluent/sandbox"
+	"github.com/bulkload/bulk/pipeline/report"
 )
 
 // TestPushResumesFromLedger: without State the push ledger is pf-pushes.db beside the OneFile
@@ -76,6 +80,62 @@ func TestPushResumesFromLedger(t *testing.T) {
 	fresh, err := Push(context.Background(), d, o)
 	if err != nil || fresh.Earlier != 0 || posts() != sent+4 {
 		t.Fatalf("push again: %+v, %v; %d posts", fresh, err, posts())
+	}
+}
+
+// TestPushSpreadsheetSaysUseLoad: a workbook given to push (a spreadsheet, not a payload from
+// bulk export) is refused before anything is sent, with the command that takes it; a payload
+// that is not a workbook is not mistaken for one.
+func TestPushSpreadsheetSaysUseLoad(t *testing.T) {
+	const key = "app-push-test-KEY-77aa"
+	srv := pfsandbox.New(peoplefluent.NewSecret(key), pfsandbox.DefaultSeed())
+	base, stop, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	dir := t.TempDir()
+	wb := excelize.NewFile()
+	wb.SetSheetRow("Sheet1", "A1", &[]string{"Learner ID", "Course", "Completed"})
+	book := filepath.Join(dir, "training.xlsx")
+	if err := wb.SaveAs(book); err != nil {
+		t.Fatal(err)
+	}
+	d := Deps{
+		Getenv:     func(k string) string { return map[string]string{PFKeyEnv: key}[k] },
+		LedgerPath: func() (string, error) { return filepath.Join(dir, "state", "ledger.db"), nil },
+	}
+	o := PushOptions{File: book, Base: base, Endpoint: "trainingHistoryCsv", ChunkRows: 2, ReportDir: filepath.Join(dir, "r"), Quiet: true}
+	_, err = Push(context.Background(), d, o)
+	if err == nil || !strings.Contains(err.Error(), "push takes a payload from bulk export; for a spreadsheet use bulk load peoplefluent") || KindOf(err) != CannotRun {
+		t.Errorf("push of a workbook: %v", err)
+	}
+	if n := srv.Stats().Requests["trainingHistoryCsv"]; n != 0 {
+		t.Errorf("%d requests sent for a workbook", n)
+	}
+	// A payload whose first bytes only happen to start with P is still a payload.
+	pay := filepath.Join(dir, "p.csv")
+	if err := os.WriteFile(pay, []byte("USERID,LEARNINGID,ENROLLDATE,STUDENTSTATUS,ACTION\r\nPK,HS-101,05-Sep-2026,Completed,A\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o.File = pay
+	if out, err := Push(context.Background(), d, o); err != nil || out.Rows != 1 {
+		t.Errorf("push of a payload: %+v, %v", out, err)
+	}
+	// Its results.csv starts with a byte order mark for Excel, or none with --csv-bom=false.
+	for _, noBOM := range []bool{false, true} {
+		o.NoBOM, o.ReportDir, o.PushAgain = noBOM, filepath.Join(dir, fmt.Sprint("r", noBOM)), true
+		out, err := Push(context.Background(), d, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out.Results)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.HasPrefix(string(b), report.BOM); got == noBOM || !strings.Contains(string(b), "file,row,status,message\r\n") {
+			t.Errorf("NoBOM %v: results.csv %q", noBOM, b)
+		}
 	}
 }
 

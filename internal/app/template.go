@@ -63,7 +63,7 @@ func WriteTemplates(d Deps, o TemplateOptions) error {
 		j := jobs[0]
 		where := ""
 		if !o.CSV {
-			where = fmt.Sprintf(" on the sheet %s", template.DataSheet(j.kind))
+			where = fmt.Sprintf(" on the sheet %s", template.SheetList(j.kind, "or"))
 		}
 		fmt.Fprintf(d.stderr(), "Fill it in%s, one row per record, then check it: bulk validate %s\n", where, ShellQuote(j.path))
 	}

@@ -34,23 +34,25 @@ type KindDoc struct {
 }
 
 type ColumnDoc struct {
-	Name      string   `json:"name"`
-	Required  bool     `json:"required"`
-	Type      string   `json:"type"`
-	Limits    string   `json:"limits"`     // in words, as the text output shows them
-	Synonyms  []string `json:"synonyms"`   // other headers accepted for the column
-	MaxLength int      `json:"max_length"` // characters; 0 = no limit
-	Values    []string `json:"values"`     // the values a drop-down offers (all accepted ones when only_values)
-	Only      bool     `json:"only_values"`
-	Min       *int64   `json:"min"` // whole numbers: the range, when there is one
-	Max       *int64   `json:"max"`
-	Places    int      `json:"decimal_places"`
-	Digits    int      `json:"digits"`
-	Unique    bool     `json:"unique"`
-	AllowNone string   `json:"clear_value"` // the literal that clears the value in the target
-	Format    string   `json:"format"`      // how to write the value, in a sentence
-	Help      string   `json:"help"`
-	Example   string   `json:"example"`
+	Name     string `json:"name"`
+	Required bool   `json:"required"`
+	// RequiredFor names the rows that need the column when only some do ("learners").
+	RequiredFor string   `json:"required_for,omitempty"`
+	Type        string   `json:"type"`
+	Limits      string   `json:"limits"`     // in words, as the text output shows them
+	Synonyms    []string `json:"synonyms"`   // other headers accepted for the column
+	MaxLength   int      `json:"max_length"` // characters; 0 = no limit
+	Values      []string `json:"values"`     // the values a drop-down offers (all accepted ones when only_values)
+	Only        bool     `json:"only_values"`
+	Min         *int64   `json:"min"` // whole numbers: the range, when there is one
+	Max         *int64   `json:"max"`
+	Places      int      `json:"decimal_places"`
+	Digits      int      `json:"digits"`
+	Unique      bool     `json:"unique"`
+	AllowNone   string   `json:"clear_value"` // the literal that clears the value in the target
+	Format      string   `json:"format"`      // how to write the value, in a sentence
+	Help        string   `json:"help"`
+	Example     string   `json:"example"`
 }
 
 func KindsJSON(kinds []*pipeline.Kind) KindsDoc {
@@ -66,7 +68,7 @@ func KindJSON(k *pipeline.Kind) KindDoc {
 	for _, fi := range template.Order(k) {
 		f := &k.Fields[fi]
 		vals, only := template.Values(f)
-		c := ColumnDoc{Name: f.Name, Required: f.Required, Type: f.Type.String(), Limits: template.Limits(f),
+		c := ColumnDoc{Name: f.Name, Required: f.Required, RequiredFor: f.RequiredFor, Type: f.Type.String(), Limits: template.Limits(f),
 			Synonyms: jsonList(f.Synonyms), MaxLength: f.MaxLen, Values: jsonList(vals), Only: only,
 			Places: f.Places, Digits: f.Digits, Unique: f.Unique, AllowNone: f.AllowNone,
 			Format: template.Describe(f), Help: f.Help, Example: f.Example}
@@ -121,7 +123,7 @@ func WriteKind(w io.Writer, k *pipeline.Kind) error {
 	fmt.Fprintln(ew, "\nColumns:")
 	for _, fi := range template.Order(k) {
 		f := &k.Fields[fi]
-		fmt.Fprintf(ew, "\n  %s (%s)\n", f.Name, map[bool]string{true: "required", false: "optional"}[f.Required])
+		fmt.Fprintf(ew, "\n  %s (%s)\n", f.Name, template.Need(f))
 		says := strings.TrimSpace(asSentence(f.Help) + template.Describe(f))
 		for _, line := range wrapText(says, 90) {
 			fmt.Fprintf(ew, "    %s\n", line)
@@ -150,14 +152,10 @@ func WriteKind(w io.Writer, k *pipeline.Kind) error {
 
 // columnTable is the table of a kind's columns.
 func columnTable(k *pipeline.Kind) *textTable {
-	t := &textTable{head: []string{"COLUMN", "REQUIRED", "TYPE", "LIMITS", "ALSO ACCEPTED AS"}, wrap: []int{0, 0, 0, 34, 40}, indent: "  "}
+	t := &textTable{head: []string{"COLUMN", "REQUIRED", "TYPE", "LIMITS", "ALSO ACCEPTED AS"}, wrap: []int{0, 22, 0, 34, 40}, indent: "  "}
 	for _, fi := range template.Order(k) {
 		f := &k.Fields[fi]
-		req := "optional"
-		if f.Required {
-			req = "required"
-		}
-		t.add(f.Name, req, f.Type.String(), template.Limits(f), strings.Join(f.Synonyms, ", "))
+		t.add(f.Name, template.Need(f), f.Type.String(), template.Limits(f), strings.Join(f.Synonyms, ", "))
 	}
 	return t
 }

@@ -80,7 +80,9 @@ func Email(s string) string {
 		return "has a misplaced dot before the @"
 	}
 	if bad >= 0 {
-		return "has a character that is not allowed in an e-mail address (" + strconv.QuoteRune(rune(local[bad])) + ")"
+		// The character, not its first byte: 'â' rather than 'Ã', '李' rather than 'æ'.
+		r, _ := utf8.DecodeRuneInString(local[bad:])
+		return "has a character that is not allowed in an e-mail address (" + strconv.QuoteRune(r) + ")"
 	}
 	if strings.IndexByte(domain, '.') < 0 {
 		return "has no domain after the @ (such as example.ac.uk)"
@@ -88,10 +90,10 @@ func Email(s string) string {
 	// Labels one by one, without strings.Split; a label's shape is judged before its bytes.
 	for start := 0; start <= len(domain); {
 		end := start
-		badByte := false
+		badByte := -1
 		for end < len(domain) && domain[end] != '.' {
-			if !domainByte[domain[end]] {
-				badByte = true
+			if !domainByte[domain[end]] && badByte < 0 {
+				badByte = end
 			}
 			end++
 		}
@@ -99,8 +101,13 @@ func Email(s string) string {
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return "has a domain that cannot exist after the @"
 		}
-		if badByte {
-			return "has a character that is not allowed in the domain after the @"
+		if badByte >= 0 {
+			r, _ := utf8.DecodeRuneInString(domain[badByte:])
+			msg := "has a character that is not allowed in the domain after the @ (" + strconv.QuoteRune(r) + ")"
+			if r >= utf8.RuneSelf {
+				msg += "; a domain in other scripts is sent in its ASCII form, which starts xn-- (punycode): ask the owner of the address for it"
+			}
+			return msg
 		}
 		start = end + 1
 	}

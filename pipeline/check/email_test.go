@@ -30,3 +30,20 @@ func BenchmarkEmail(b *testing.B) {
 		Email("amira.khan.123456@learners.example-college.ac.uk")
 	}
 }
+
+// TestEmailNamesTheCharacter: a message quotes the character a person typed, not the first byte
+// of its UTF-8 encoding ('Ã' for â, 'æ' for 李).
+func TestEmailNamesTheCharacter(t *testing.T) {
+	tests := []struct{ in, msg string }{
+		{"jâne@example.com", "('â')"},
+		{"李@example.com", "('李')"},
+		{"jo bloggs@example.com", "(' ')"},
+		{"jo@exa_mple.com", "domain after the @ ('_')"},
+		{"jo@bücher.example", "('ü'); a domain in other scripts is sent in its ASCII form, which starts xn--"},
+	}
+	for _, tc := range tests {
+		if got := Email(tc.in); !strings.Contains(got, tc.msg) {
+			t.Errorf("Email(%q) = %q, want it to say %q", tc.in, got, tc.msg)
+		}
+	}
+}

@@ -27,6 +27,7 @@ type csvTable struct {
 	dec     *decoder
 	p       *parser
 	width   int
+	row     int                // the row a spreadsheet program shows the record just read on
 	rows    int                // estimated data rows (see EstimatedRows)
 	pending []pipeline.Problem // problems of the header row, given to the first data row unless taken
 	bad     []badBytes         // scratch: the bad bytes of the current record
@@ -72,15 +73,23 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
-	dec := newDecoder(f, enc)
-	p := newParser(dec)
-	if valid {
-		// The whole file was just found valid UTF-8 (and has no mark to skip): the decoder would
-		// only check it again and copy it, so the parser reads the file itself.
-		p = newParser(f)
-		p.noStarts = true
+	start, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
-	p.ctx = ctx
+	reader := func() (*decoder, *parser) {
+		dec := newDecoder(f, enc)
+		p := newParser(dec)
+		if valid {
+			// The whole file was just found valid UTF-8 (and has no mark to skip): the decoder
+			// would only check it again and copy it, so the parser reads the file itself.
+			p = newParser(f)
+			p.noStarts = true
+		}
+		p.ctx = ctx
+		return dec, p
+	}
+	dec, p := reader()
 	sample, err := p.sample(sniffSample)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
@@ -93,8 +102,22 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 	rows := estimateRows(sample, p.eof, size, enc)
 	src := &pipeline.Source{Path: path, File: name, Encoding: enc.String(), Delimiter: rune(comma), HeaderRow: 1}
 	t := &csvTable{src: src, enc: enc, dec: dec, p: p, rows: rows}
+	target := 0 // the header's row; 0: the first with values
+	if o.searching() {
+		if target, err = t.findHeader(o); err != nil {
+			return nil, err
+		}
+		// Read again from the start: the rows looked through below the header are data.
+		if _, err := f.Seek(start, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("cannot read %s: %w", name, err)
+		}
+		t.dec, t.p = reader()
+		t.p.setComma(comma)
+		t.row = 0
+		p = t.p
+	}
 	for {
-		err := p.read(0)
+		err := t.read(0)
 		if errors.Is(err, io.EOF) {
 			break // no header: an empty file; the run reports it as matching no kind
 		}
@@ -105,13 +128,57 @@ func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
 		if len(bad) == 0 && p.blank() {
 			continue
 		}
+		if t.row < target {
+			src.Above++ // a title or a note above the header: not data
+			continue
+		}
 		src.Header = t.split(src.Header, strings.Clone(string(p.text)))
-		src.HeaderRow = p.startLine
+		src.HeaderRow = t.row
 		t.width = len(src.Header)
 		t.pending = t.problems(t.pending, src.Header, bad, pipeline.Warning)
 		break
 	}
 	return t, nil
+}
+
+// findHeader looks through the file's first rows with values for the header (see
+// Options.HeaderScore and Options.HeaderRow) and returns its row.
+func (t *csvTable) findHeader(o Options) (int, error) {
+	p := t.p
+	var rows [][]string
+	var lines []int
+	seen := 0
+	for o.HeaderRow > 0 || len(rows) < HeaderSearch {
+		err := t.read(0)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, fmt.Errorf("cannot read %s: %w", t.src.File, err)
+		}
+		if bad := t.takeBad(); len(bad) == 0 && p.blank() {
+			continue
+		}
+		seen++
+		if o.HeaderRow > 0 {
+			if t.row == o.HeaderRow {
+				return o.HeaderRow, nil
+			}
+			if t.row > o.HeaderRow {
+				return 0, &HeaderRowError{Where: t.src.Where(), Row: o.HeaderRow}
+			}
+			continue
+		}
+		rows = append(rows, t.split(nil, string(p.text)))
+		lines = append(lines, t.row)
+	}
+	if o.HeaderRow > 0 && seen > 0 {
+		return 0, &HeaderRowError{Where: t.src.Where(), Row: o.HeaderRow, Past: true}
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	return lines[o.pickHeader(rows)], nil
 }
 
 // detectEncoding decides the encoding from a byte-order mark, or else from the whole file, and
@@ -205,7 +272,7 @@ func (t *csvTable) HeaderProblems() []pipeline.Problem {
 // Next fills rec with the next row that is not blank.
 func (t *csvTable) Next(rec *pipeline.Record) error {
 	for {
-		if err := t.p.read(t.width); err != nil {
+		if err := t.read(t.width); err != nil {
 			if errors.Is(err, io.EOF) {
 				return io.EOF
 			}
@@ -217,7 +284,7 @@ func (t *csvTable) Next(rec *pipeline.Record) error {
 		}
 		p := t.p
 		rec.Cells = t.split(rec.Cells, t.text(p.text))
-		rec.Row = p.startLine
+		rec.Row = t.row
 		if len(t.pending) > 0 {
 			rec.Problems = append(rec.Problems, t.pending...)
 			t.pending = nil
@@ -230,6 +297,16 @@ func (t *csvTable) Next(rec *pipeline.Record) error {
 		rec.Problems = t.problems(rec.Problems, rec.Cells, bad, pipeline.Error)
 		return nil
 	}
+}
+
+// read reads the next record, counting rows as a spreadsheet program does: a record is one row
+// however many lines its quoted cells run over, and a blank line is a row too.
+func (t *csvTable) read(width int) error {
+	err := t.p.read(width)
+	if err == nil {
+		t.row++
+	}
+	return err
 }
 
 // split appends the cells of the record just read to dst, s being its text, and notes in t.long
@@ -296,7 +373,7 @@ func (t *csvTable) takeBad() []badBytes {
 // if no field matches them).
 func (t *csvTable) problems(ps []pipeline.Problem, cells []string, bad []badBytes, sev pipeline.Severity) []pipeline.Problem {
 	p := t.p
-	row := p.startLine
+	row := t.row
 	prefix := ""
 	if sev == pipeline.Warning {
 		prefix = "In the header row: "
@@ -376,6 +453,10 @@ func (t *csvTable) problem(row, col int, value, rule string, sev pipeline.Severi
 	column := ""
 	if col >= 0 && col < len(t.src.Header) {
 		column = t.src.Header[col]
+	}
+	if line := t.p.startLine; row == t.row && line != row {
+		// A quoted cell over several lines above this record: the file's line is not its row.
+		msg += fmt.Sprintf(" (Row %d starts on line %d of the file.)", row, line)
 	}
 	return pipeline.Problem{Source: t.src, File: t.src.File, Row: row, Column: column, Value: strings.Clone(value),
 		Rule: rule, Severity: sev, Message: msg}

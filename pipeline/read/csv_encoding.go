@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/bulkload/bulk/pipeline"
 )
 
 // encoding is a text encoding a CSV file may be in.
@@ -32,7 +34,7 @@ const (
 	EncodingUTF8BOM     = "UTF-8 with BOM"
 	EncodingUTF16LE     = "UTF-16LE"
 	EncodingUTF16BE     = "UTF-16BE"
-	EncodingWindows1252 = "Windows-1252"
+	EncodingWindows1252 = pipeline.EncodingWindows1252 // the rules look for '?' left by Excel's plain "CSV"
 )
 
 func (e encoding) String() string {

@@ -19,6 +19,9 @@ import (
 type Options struct {
 	Delimiter rune   // 0: sniff among , ; tab |
 	Sheet     string // XLSX: read only this sheet
+	// IncludeHidden: XLSX: read hidden and very hidden sheets too (--include-hidden). By
+	// default they are passed over, and HiddenSheets names them for a notice.
+	IncludeHidden bool
 	// XLSX: what a worksheet or the shared strings may expand to (0: DefaultMaxPartSize), and
 	// how many times its compressed size (0: DefaultMaxRatio; negative: no ratio check).
 	MaxPartSize int64
@@ -27,6 +30,53 @@ type Options struct {
 	// done returns its error, so a long read (the whole-file encoding pass, the rows, the
 	// report's second reading for rejects.xlsx) ends within a block of input.
 	Context context.Context
+	// HeaderRow, when positive, is the row (as the spreadsheet numbers it) that holds the
+	// header of every table (--header-row); the rows above it are not read.
+	HeaderRow int
+	// HeaderScore, when set, says how much a row looks like a header (pipeline.HeaderScore):
+	// the header is then the first of a table's first HeaderSearch rows with values that
+	// scores best, so a title and notes above the header are passed over. Unset, or when no
+	// row scores better than the first, the header is the first row with a value.
+	HeaderScore func(cells []string) int
+}
+
+// HeaderSearch is how many rows with values a reader looks through for the header.
+const HeaderSearch = 20
+
+// minHeaderScore is the least score a row below the first needs to be taken for the header: one
+// cell that happens to name a field (a note saying "Email us") is not a header.
+const minHeaderScore = 2
+
+// searching reports whether the reader must look at more than the first row with values.
+func (o Options) searching() bool { return o.HeaderRow > 0 || o.HeaderScore != nil }
+
+// pickHeader chooses the header among rows, a table's first rows with values in order: the
+// first that scores best, or the first row when none scores better than it does.
+func (o Options) pickHeader(rows [][]string) int {
+	if o.HeaderScore == nil || len(rows) == 0 {
+		return 0
+	}
+	best, at := o.HeaderScore(rows[0]), 0
+	for i := 1; i < len(rows); i++ {
+		if s := o.HeaderScore(rows[i]); s > best && s >= minHeaderScore {
+			best, at = s, i
+		}
+	}
+	return at
+}
+
+// HeaderRowError is a --header-row that names a row the table does not have or that is empty.
+type HeaderRowError struct {
+	Where string // the table: "learners.csv" or "term.xlsx, sheet Learners"
+	Row   int
+	Past  bool // the table ends before the row
+}
+
+func (e *HeaderRowError) Error() string {
+	if e.Past {
+		return fmt.Sprintf("%s ends before row %d, the header row asked for (--header-row); give the row that holds the column names", e.Where, e.Row)
+	}
+	return fmt.Sprintf("row %d of %s, the header row asked for (--header-row), is empty; give the row that holds the column names", e.Row, e.Where)
 }
 
 // ctxErr is o.Context's error, or nil when there is no context.

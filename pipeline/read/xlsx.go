@@ -35,6 +35,8 @@ const ProblemsHeader = "Problems"
 
 type xlsxInput struct {
 	k       *pkg
+	o       Options
+	hidden  []string // sheets passed over because Excel hides them
 	path    string
 	wb      *workbook
 	sheets  []sheetRef
@@ -48,18 +50,22 @@ type xlsxInput struct {
 }
 
 type xlsxTable struct {
-	in    *xlsxInput
-	src   *pipeline.Source
-	d     *xml.Decoder
-	c     io.Closer
-	row   int // the last row number seen
-	width int // columns bulk reads: the header's
-	drop  int // rejects.xlsx: index of the Problems column, whose cells are not data; else -1
-	done  bool
-	hdrOK []bool // column has a header (a value under a blank header is reported)
-	cell  cellState
+	in          *xlsxInput
+	ahead       []*pipeline.Record // rows read while looking for the header, below it: data, read first
+	aheadHidden []bool
+	ended       bool // the sheet's last row has been read (while looking for the header)             // which of ahead are hidden
+	src         *pipeline.Source
+	d           *xml.Decoder
+	c           io.Closer
+	row         int // the last row number seen
+	width       int // columns bulk reads: the header's
+	drop        int // rejects.xlsx: index of the Problems column, whose cells are not data; else -1
+	done        bool
+	hdrOK       []bool // column has a header (a value under a blank header is reported)
+	cell        cellState
 
 	hdrProblems []pipeline.Problem // the reader's problems with the header row
+	hidden      bool               // the row just read is hidden in Excel (by hand or by a filter)
 
 	// padLeft is how many empty cells the table's rows may still be padded with to reach a
 	// value further right (see padBudget).
@@ -92,8 +98,17 @@ func OpenXLSX(path string, o Options) (pipeline.Input, error) {
 		k.Close()
 		return nil, fmt.Errorf("%s cannot be read as an .xlsx workbook: %v", base, err)
 	}
-	sheets := wb.sheets
+	var sheets []sheetRef
+	var hidden []string
+	for _, s := range wb.sheets {
+		if s.state != "" && !o.IncludeHidden && o.Sheet == "" {
+			hidden = append(hidden, s.name)
+			continue
+		}
+		sheets = append(sheets, s)
+	}
 	if o.Sheet != "" {
+		// A sheet asked for by name is read, hidden or not: the user has seen it.
 		s, err := pickSheet(base, wb.sheets, o.Sheet)
 		if err != nil {
 			k.Close()
@@ -101,7 +116,7 @@ func OpenXLSX(path string, o Options) (pipeline.Input, error) {
 		}
 		sheets = []sheetRef{s}
 	}
-	return &xlsxInput{k: k, path: path, wb: wb, sheets: sheets}, nil
+	return &xlsxInput{k: k, o: o, path: path, wb: wb, sheets: sheets, hidden: hidden}, nil
 }
 
 // SheetError is a --sheet that names no sheet of the workbook, or names two that differ only by
@@ -200,20 +215,16 @@ func (in *xlsxInput) NextTable() (pipeline.Table, error) {
 		}
 		t := &xlsxTable{in: in, d: d, c: c, padLeft: padBudget, src: &pipeline.Source{Path: in.path, File: filepath.Base(in.path),
 			Sheet: sh.name, Date1904: in.wb.date1904}}
-		var hdr pipeline.Record
-		for {
-			hdr.Reset()
-			if err := t.readRow(&hdr); err == io.EOF {
-				break
-			} else if err != nil {
-				c.Close()
-				return nil, fmt.Errorf("reading sheet %s of %s: %w", sh.name, filepath.Base(in.path), err)
+		hdr, err := t.findHeader()
+		if err != nil {
+			c.Close()
+			var he *HeaderRowError
+			if errors.As(err, &he) {
+				return nil, err
 			}
-			if !hdr.Empty() || len(hdr.Problems) > 0 {
-				break
-			}
+			return nil, fmt.Errorf("reading sheet %s of %s: %w", sh.name, filepath.Base(in.path), err)
 		}
-		if hdr.Row == 0 || hdr.Empty() {
+		if hdr == nil {
 			c.Close()
 			continue // an empty sheet holds nothing to load
 		}
@@ -235,6 +246,60 @@ func (in *xlsxInput) NextTable() (pipeline.Table, error) {
 	}
 	return nil, io.EOF
 }
+
+// findHeader reads the sheet's header row (the first with a value, unless the options choose
+// another: see Options.HeaderScore and Options.HeaderRow), keeping in t.ahead the rows read
+// past it. It returns nil for a sheet with no value.
+func (t *xlsxTable) findHeader() (*pipeline.Record, error) {
+	o := t.in.o
+	var rows []*pipeline.Record
+	var hidden []bool
+	for len(rows) < HeaderSearch || o.HeaderRow > 0 {
+		rec := new(pipeline.Record)
+		if err := t.readRow(rec); err == io.EOF {
+			t.ended = true
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		if rec.Empty() && len(rec.Problems) == 0 {
+			continue
+		}
+		if o.HeaderRow > 0 {
+			switch {
+			case rec.Row < o.HeaderRow:
+				t.src.Above++
+				continue
+			case rec.Row > o.HeaderRow:
+				return nil, &HeaderRowError{Where: t.src.Where(), Row: o.HeaderRow}
+			}
+			return rec, nil
+		}
+		rows = append(rows, rec)
+		hidden = append(hidden, t.hidden)
+		if !o.searching() {
+			break
+		}
+	}
+	if o.HeaderRow > 0 && t.src.Above > 0 {
+		return nil, &HeaderRowError{Where: t.src.Where(), Row: o.HeaderRow, Past: true}
+	}
+	if len(rows) == 0 || rows[0].Empty() {
+		return nil, nil
+	}
+	cells := make([][]string, len(rows))
+	for i, r := range rows {
+		cells[i] = r.Cells
+	}
+	at := o.pickHeader(cells)
+	t.src.Above = at
+	t.ahead, t.aheadHidden = rows[at+1:], hidden[at+1:]
+	return rows[at], nil
+}
+
+// HiddenSheets names the sheets the workbook hides (hidden or very hidden) that were passed
+// over: nobody loads what they cannot see without being told.
+func (in *xlsxInput) HiddenSheets() []string { return in.hidden }
 
 func (in *xlsxInput) Close() error {
 	if in.cur != nil {
@@ -262,7 +327,17 @@ func (t *xlsxTable) Source() *pipeline.Source { return t.src }
 // is given back in rejects.xlsx) and reported as a warning, since no rule reads it.
 func (t *xlsxTable) Next(rec *pipeline.Record) error {
 	for !t.done {
-		if err := t.readRow(rec); err != nil {
+		if len(t.ahead) > 0 {
+			a := t.ahead[0]
+			t.hidden = t.aheadHidden[0]
+			t.ahead, t.aheadHidden = t.ahead[1:], t.aheadHidden[1:]
+			rec.Row = a.Row
+			rec.Cells = append(rec.Cells, a.Cells...)
+			rec.Types = append(rec.Types, a.Types...)
+			rec.Problems = append(rec.Problems, a.Problems...)
+		} else if t.ended {
+			break
+		} else if err := t.readRow(rec); err != nil {
 			if err == io.EOF {
 				break
 			}
@@ -274,6 +349,11 @@ func (t *xlsxTable) Next(rec *pipeline.Record) error {
 		if rec.Empty() && len(rec.Problems) == 0 {
 			rec.Cells, rec.Types = rec.Cells[:0], rec.Types[:0]
 			continue
+		}
+		if t.hidden {
+			rec.Problems = append(rec.Problems, pipeline.Problem{Source: t.src, File: t.src.File, Sheet: t.src.Sheet,
+				Row: rec.Row, Rule: RuleHiddenRow, Severity: pipeline.Warning,
+				Message: fmt.Sprintf("Row %d is hidden in Excel (hidden by hand, or filtered out by a filter), yet it is read like any other: check that it should be loaded, or delete it.", rec.Row)})
 		}
 		for i, v := range rec.Cells {
 			if (i >= t.width || !t.hdrOK[i]) && strings.TrimSpace(v) != "" {
@@ -345,6 +425,7 @@ func (t *xlsxTable) readRow(rec *pipeline.Record) error {
 			case "row":
 				inRow = true
 				t.row++
+				t.hidden = xmlBool(attr(e, "hidden"))
 				if r := attr(e, "r"); r != "" {
 					n, err := strconv.Atoi(r)
 					switch {
@@ -599,6 +680,11 @@ func (t *xlsxTable) cellValue(c *cellState) (string, pipeline.CellType) {
 	}
 	if cf.pad > 0 {
 		return padNumber(numberText(raw), cf.pad), pipeline.CellNumber
+	}
+	if cf.percent {
+		if s, ok := percentText(raw); ok {
+			return s, pipeline.CellNumber // read as shown: 92 for 0.92 shown as 92%
+		}
 	}
 	return numberText(raw), pipeline.CellNumber
 }

@@ -61,10 +61,17 @@ const (
 // has. Such a reference is reported on its row, never used to size anything.
 const RuleOutOfRange = "out-of-range"
 
+// RuleHiddenRow is a row Excel hides (by hand, or because a filter leaves it out): it is read,
+// with a warning, so nobody loads what they cannot see without being told.
+const RuleHiddenRow = "hidden-row"
+
 // Rules are the readers' own rule codes, for `bulk rules` (internal/catalog).
 var Rules = []pipeline.Rule{{Code: RuleOutOfRange,
 	Summary: "A workbook row or cell is numbered past the last row (1,048,576) or column (XFD) a spreadsheet has; the workbook is damaged, and the row is rejected.",
-	Example: "a row numbered 999999999999, or a cell XFE2"}}
+	Example: "a row numbered 999999999999, or a cell XFE2"},
+	{Code: RuleHiddenRow,
+		Summary: "A workbook row is hidden in Excel, by hand or by a filter; it is read like any other, with a warning, so that nobody loads rows they cannot see without being told.",
+		Example: "row 4 hidden, or left out by an autofilter"}}
 
 // maxCellBytes is what is kept of a cell's text before its length is known to be too long: 4
 // bytes per character in UTF-8, and 7 for a character written as an _xHHHH_ escape.

@@ -25,8 +25,41 @@ const (
 // formats of zeros only such as 000000 (how a spreadsheet shows an ID stored as a number with its
 // leading zeros), the width to pad whole numbers to.
 type cellFmt struct {
-	class fmtClass
-	pad   int
+	class   fmtClass
+	pad     int
+	percent bool // the format shows the number times 100 with a %: 0.92 is shown 92%
+}
+
+// percentFormat reports whether a format code's first section shows a percentage: a '%' that is
+// not quoted or escaped.
+func percentFormat(code string) bool {
+	for i := 0; i < len(code); i++ {
+		switch code[i] {
+		case ';':
+			return false
+		case '"':
+			j := strings.IndexByte(code[i+1:], '"')
+			if j < 0 {
+				return false
+			}
+			i += j + 1
+		case '\\', '_', '*':
+			i++
+		case '%':
+			return true
+		}
+	}
+	return false
+}
+
+// percentText is a number as a percentage format shows it, without the %: 0.92 is 92. The
+// product is rounded to 9 decimal places, so 0.07 is 7 and not 7.000000000000001.
+func percentText(raw string) (string, bool) {
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return "", false
+	}
+	return strconv.FormatFloat(math.Round(f*100*1e9)/1e9, 'f', -1, 64), true
 }
 
 // zeroPad returns n when the first section of a format code is n zeros (n > 1), else 0.

@@ -131,6 +131,7 @@ func xmlBool(s string) bool { return s == "1" || s == "true" || s == "on" }
 
 type sheetRef struct {
 	name, part string
+	state      string // "hidden" or "veryHidden" (hidden so that only a macro can show it); "" when visible
 }
 
 // workbook is what the workbook part says about the package.
@@ -190,7 +191,11 @@ func (k *pkg) workbook() (*workbook, error) {
 			if !ok || !strings.HasSuffix(r.typ, relWorksheet) {
 				continue // a chart sheet or a dialog sheet holds no cells
 			}
-			wb.sheets = append(wb.sheets, sheetRef{name: attr(se, "name"), part: r.target})
+			state := attr(se, "state")
+			if state == "visible" {
+				state = ""
+			}
+			wb.sheets = append(wb.sheets, sheetRef{name: attr(se, "name"), part: r.target, state: state})
 		}
 	}
 	return wb, nil
@@ -272,9 +277,9 @@ func (k *pkg) styles(part string) ([]cellFmt, error) {
 	fmts := make([]cellFmt, len(xfIDs))
 	for i, id := range xfIDs {
 		if code, ok := custom[id]; ok {
-			fmts[i] = cellFmt{class: classifyFormat(code), pad: zeroPad(code)}
+			fmts[i] = cellFmt{class: classifyFormat(code), pad: zeroPad(code), percent: percentFormat(code)}
 		} else {
-			fmts[i] = cellFmt{class: builtinClass(id)}
+			fmts[i] = cellFmt{class: builtinClass(id), percent: id == 9 || id == 10} // 0% and 0.00%
 		}
 	}
 	return fmts, nil

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -30,6 +31,12 @@ type Report struct {
 	// counted (problems_by_rule and the rows rejected stay exact): a hostile file of millions
 	// of repeated rows would otherwise hold gigabytes of problems.
 	MaxProblems int
+	// NoBOM leaves the UTF-8 byte order mark out of rejects.csv (--csv-bom=false, for scripts
+	// that do not expect one).
+	NoBOM bool
+	// MonthFirst: the inputs' dates were read month first (--date-order mdy), so rejects.xlsx
+	// shows its date cells that way too; otherwise day first (31/08/2028).
+	MonthFirst bool
 
 	mu       sync.Mutex
 	started  time.Time
@@ -381,6 +388,9 @@ func (r *Report) writeRejectsCSV(path string) error {
 	unlisted := r.unlisted
 	r.mu.Unlock()
 	return WriteFile(path, FileMode, func(f *os.File) error {
+		if err := WriteBOM(f, !r.NoBOM); err != nil {
+			return err
+		}
 		w := csv.NewWriter(f)
 		w.UseCRLF = true
 		if err := w.Write(RejectsHeader); err != nil {
@@ -408,6 +418,21 @@ func (r *Report) writeRejectsCSV(path string) error {
 		w.Flush()
 		return w.Error()
 	})
+}
+
+// BOM is the UTF-8 byte order mark that opens every CSV report (rejects.csv, results.csv,
+// credentials.csv): Excel on Windows reads a CSV file without one in the ANSI code page, so an
+// accented or non-Latin name shows as mojibake ("é" as "Ã©"). Scripts that do not expect it
+// turn it off with --csv-bom=false; Python reads it with encoding="utf-8-sig".
+const BOM = "\ufeff"
+
+// WriteBOM writes BOM to w when on is true.
+func WriteBOM(w io.Writer, on bool) error {
+	if !on {
+		return nil
+	}
+	_, err := io.WriteString(w, BOM)
+	return err
 }
 
 // SafeCell makes a cell inert in a spreadsheet program: text that begins with =, +, -, @, tab or

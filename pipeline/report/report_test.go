@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/bulkload/bulk/pipeline"
@@ -28,6 +29,25 @@ func TestSafeCell(t *testing.T) {
 	}
 }
 
+// TestRejectsNoBOM: --csv-bom=false writes rejects.csv as plain UTF-8 for scripts.
+func TestRejectsNoBOM(t *testing.T) {
+	for _, noBOM := range []bool{false, true} {
+		dir := t.TempDir()
+		r := New(dir, false)
+		r.NoBOM = noBOM
+		if err := r.Write(); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "rejects.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.HasPrefix(string(b), BOM); got == noBOM || !strings.HasPrefix(strings.TrimPrefix(string(b), BOM), "file,sheet,row") {
+			t.Errorf("NoBOM %v: rejects.csv starts %q", noBOM, b[:min(len(b), 20)])
+		}
+	}
+}
+
 func TestWriteRejectsAndSummary(t *testing.T) {
 	dir := t.TempDir()
 	r := New(dir, false)
@@ -46,12 +66,16 @@ func TestWriteRejectsAndSummary(t *testing.T) {
 	if err := r.Write(); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(dir, "rejects.csv"))
+	b, err := os.ReadFile(filepath.Join(dir, "rejects.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	// Excel on Windows needs the byte order mark to read the file as UTF-8.
+	body, ok := strings.CutPrefix(string(b), BOM)
+	if !ok {
+		t.Errorf("rejects.csv does not start with a UTF-8 byte order mark: %q", b[:min(len(b), 8)])
+	}
+	recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +90,7 @@ func TestWriteRejectsAndSummary(t *testing.T) {
 		t.Errorf("rejects.csv =\n%q\nwant\n%q", recs, want)
 	}
 	var s Summary
-	b, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	b, _ = os.ReadFile(filepath.Join(dir, "summary.json"))
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)
 	}

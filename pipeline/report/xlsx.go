@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +78,10 @@ type rejectsPlan struct {
 	header   map[int][]pipeline.Problem // errors on a table's header row (a missing column): every row's
 	total    int64
 	marked   int // cells that get a comment
+	// warnings are the warnings rejects.xlsx shows nowhere else: on rows that were not
+	// rejected (valid rows, sent as they are) and on no row (a header, a file). They go on a
+	// sheet of their own, WarningsSheet.
+	warnings []pipeline.Problem
 }
 
 func hasColumn(ps []pipeline.Problem, col string) bool {
@@ -97,10 +102,17 @@ func (r *Report) rejectsPlan() *rejectsPlan {
 		byRow: map[rowKey][]pipeline.Problem{}, header: map[int][]pipeline.Problem{}, total: r.nReject}
 	for _, pr := range ps {
 		if pr.Source == nil {
+			if pr.Severity == pipeline.Warning {
+				p.warnings = append(p.warnings, pr)
+			}
 			continue
 		}
 		idx := pr.Source.Index
 		b := r.rejected[idx]
+		if pr.Severity == pipeline.Warning && (pr.Row <= pr.Source.HeaderRow || b == nil || !b.has(pr.Row)) {
+			p.warnings = append(p.warnings, pr)
+			continue
+		}
 		switch {
 		case pr.Row <= pr.Source.HeaderRow:
 			if pr.Severity == pipeline.Error {
@@ -158,7 +170,7 @@ func (r *Report) writeRejectsXLSX() error {
 	r.mu.Lock()
 	r.rejectsXLSX = ""
 	r.mu.Unlock()
-	if p.total == 0 {
+	if p.total == 0 && len(p.warnings) == 0 {
 		path := filepath.Join(r.Dir, "rejects.xlsx")
 		if isInput(path, p.inputs) {
 			return nil
@@ -182,12 +194,16 @@ func (r *Report) writeRejectsXLSX() error {
 		wide = wide || src != nil && len(src.Header) > memColumns
 	}
 	w := newRejectsWriter(p.marked > CommentLimit || wide)
+	w.mdy = r.MonthFirst
 	defer w.f.Close()
 	used := map[*pipeline.Source]bool{}
 	for _, in := range p.inputs {
 		if err := w.addInput(p, in, used); err != nil {
 			return fmt.Errorf("writing rejects.xlsx: reading %s again: %w", in, err)
 		}
+	}
+	if err := w.addWarnings(p.warnings); err != nil {
+		return fmt.Errorf("writing rejects.xlsx: %w", err)
 	}
 	if err := w.finish(); err != nil {
 		return fmt.Errorf("writing rejects.xlsx: %w", err)
@@ -214,6 +230,7 @@ type rejectsWriter struct {
 	names    map[string]bool // lower-cased sheet names taken
 	styles   map[cellStyle]int
 	styleErr error
+	mdy      bool // dates month first (Report.MonthFirst)
 }
 
 type mark uint8
@@ -387,7 +404,26 @@ func matchSource(sources []*pipeline.Source, s *pipeline.Source, used map[*pipel
 	return nil
 }
 
+// withMissing returns src with the required columns it lacks (its missing-column errors)
+// added after its own, so that rejects.xlsx gives the officer an empty, marked column to fill
+// in; src itself when it lacks none.
+func withMissing(src *pipeline.Source, header []pipeline.Problem) *pipeline.Source {
+	var add []string
+	for _, p := range header {
+		if p.Rule == pipeline.RuleMissingColumn && p.Column != "" && !slices.Contains(src.Header, p.Column) && !slices.Contains(add, p.Column) {
+			add = append(add, p.Column)
+		}
+	}
+	if len(add) == 0 || len(src.Header) >= dataColumns {
+		return src
+	}
+	s := *src
+	s.Header = append(slices.Clip(src.Header), add...)
+	return &s
+}
+
 func (w *rejectsWriter) addTable(p *rejectsPlan, src *pipeline.Source, t pipeline.Table, b *bitset) error {
+	src = withMissing(src, p.header[src.Index])
 	width := min(len(src.Header), dataColumns)
 	so := &sheetOut{w: w, name: w.sheetName(src), width: width, maxWidth: width, next: 2}
 	var err error
@@ -461,7 +497,9 @@ func (so *sheetOut) header(h []string) error {
 func marks(src *pipeline.Source, ps []pipeline.Problem) map[int][]pipeline.Problem {
 	m := map[int][]pipeline.Problem{}
 	for _, p := range ps {
-		if p.Column == "" || p.Row <= src.HeaderRow {
+		// A missing required column is a header problem that every row shares: its cell
+		// (empty, in the column withMissing added) is marked on every row.
+		if p.Column == "" || p.Row <= src.HeaderRow && p.Rule != pipeline.RuleMissingColumn {
 			continue
 		}
 		for i, h := range src.Header {
@@ -517,7 +555,7 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 			if v == "" && i >= blankColumns && len(byCol[i]) == 0 {
 				continue
 			}
-			val, cs := cellValue(v, typ)
+			val, cs := cellValue(v, typ, so.w.mdy)
 			cs.mark = markOf(byCol[i])
 			if n, ok := val.(number); ok {
 				val = n.float()
@@ -543,7 +581,7 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 		if v == "" && i >= blankColumns && len(cps) == 0 {
 			continue
 		}
-		_, cs := cellValue(v, typ)
+		_, cs := cellValue(v, typ, so.w.mdy)
 		cs.mark = markOf(cps)
 		if err := so.set(i, n, v, typ, so.w.style(cs)); err != nil {
 			return err
@@ -594,14 +632,20 @@ func markOf(ps []pipeline.Problem) mark {
 // date cells, numbers as numbers (an ID shown with leading zeros keeps a format of zeros),
 // booleans as booleans, and everything else as text in a text-formatted cell, so an ID typed
 // over it is not turned into a number by the spreadsheet.
-func cellValue(v string, typ pipeline.CellType) (any, cellStyle) {
+func cellValue(v string, typ pipeline.CellType, mdy bool) (any, cellStyle) {
 	switch typ {
 	case pipeline.CellDate:
+		// Shown in the day order the run read dates with (--date-order), as the officer
+		// types them: 31/08/2028, not 2028-08-31.
+		day := "dd/mm/yyyy"
+		if mdy {
+			day = "mm/dd/yyyy"
+		}
 		if t, err := time.Parse("2006-01-02 15:04:05", v); err == nil {
-			return t, cellStyle{numFmt: "yyyy-mm-dd hh:mm:ss"}
+			return t, cellStyle{numFmt: day + " hh:mm:ss"}
 		}
 		if t, err := time.Parse("2006-01-02", v); err == nil {
-			return t, cellStyle{numFmt: "yyyy-mm-dd"}
+			return t, cellStyle{numFmt: day}
 		}
 	case pipeline.CellNumber:
 		if isNumber(v) {
@@ -670,7 +714,7 @@ func (so *sheetOut) set(col, row int, v string, typ pipeline.CellType, style int
 	if err != nil {
 		return err
 	}
-	val, _ := cellValue(v, typ)
+	val, _ := cellValue(v, typ, so.w.mdy)
 	switch x := val.(type) {
 	case number:
 		err = so.w.f.SetCellDefault(so.name, cell, x.plain())
@@ -732,6 +776,99 @@ func (w *rejectsWriter) finish() error {
 		Description: "Rows bulk rejected, as they were in the input. Fix the marked cells and give this workbook back to bulk validate; the Problems column is ignored when it is read.",
 		Created:     time.Now().UTC().Format(time.RFC3339),
 	})
+}
+
+// WarningsSheet is the sheet of rejects.xlsx that lists the warnings on rows that were not
+// rejected: those rows go on as they are (a mobile number that lost its leading 0 is sent
+// without it), and a data officer who reads only the workbook must see that too. Its header is
+// WarningsHeader; bulk does not read it back as data.
+const WarningsSheet = "Warnings"
+
+// WarningsHeader is the header row of WarningsSheet.
+var WarningsHeader = []string{"File", "Sheet", "Row", "Column", "Value", "Warning", "Rule"}
+
+// IsWarningsSheet reports whether a table read back is rejects.xlsx's own Warnings sheet.
+func IsWarningsSheet(src *pipeline.Source) bool {
+	if src == nil || src.Sheet != WarningsSheet || len(src.Header) < len(WarningsHeader) {
+		return false
+	}
+	for i, h := range WarningsHeader {
+		if src.Header[i] != h {
+			return false
+		}
+	}
+	return true
+}
+
+// addWarnings writes WarningsSheet, one row per warning, in the order of rejects.csv. A list
+// longer than a sheet's rows ends with a row saying so (rejects.csv has them all).
+func (w *rejectsWriter) addWarnings(ws []pipeline.Problem) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	name := WarningsSheet
+	for n := 2; w.names[strings.ToLower(name)]; n++ {
+		name = fmt.Sprintf("%s (%d)", WarningsSheet, n)
+	}
+	w.names[strings.ToLower(name)] = true
+	var err error
+	if w.sheets == 0 {
+		err = w.f.SetSheetName("Sheet1", name)
+	} else {
+		_, err = w.f.NewSheet(name)
+	}
+	if err != nil {
+		return err
+	}
+	w.sheets++
+	sw, err := w.f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	bold := w.style(cellStyle{numFmt: "@", bold: true})
+	text := w.style(cellStyle{numFmt: "@"})
+	amber := w.style(cellStyle{numFmt: "@", mark: markWarning, wrap: true})
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	for i, wd := range []float64{18, 14, 6, 18, 24, 80, 18} {
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return err
+		}
+	}
+	hdr := make([]any, len(WarningsHeader))
+	for i, h := range WarningsHeader {
+		hdr[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	if err := sw.SetRow("A1", hdr); err != nil {
+		return err
+	}
+	for i, p := range ws {
+		n := i + 2
+		rec := []string{p.File, p.Sheet, "", p.Column, p.Value, p.Message, p.Rule}
+		if p.Row > 0 {
+			rec[2] = strconv.Itoa(p.Row)
+		}
+		if n == lastRow && i < len(ws)-1 {
+			rec = []string{"", "", "", "", "", fmt.Sprintf("%d more warnings than a sheet holds: every one is in rejects.csv.", len(ws)-i), ""}
+		}
+		row := make([]any, len(rec))
+		for j, v := range rec {
+			st := text
+			if j == 5 {
+				st = amber
+			}
+			row[j] = excelize.Cell{StyleID: st, Value: v}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, n)
+		if err := sw.SetRow(cell, row); err != nil {
+			return err
+		}
+		if n == lastRow {
+			break
+		}
+	}
+	return sw.Flush()
 }
 
 // problemsText lists a row's problems for its Problems cell: where the row came from, then one

@@ -295,7 +295,7 @@ func TestRejectsXLSX(t *testing.T) {
 	if typ, _ := f.GetCellType("Learners (2)", "A2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
 		t.Errorf("A2 has type %v, want a number", typ)
 	}
-	if _, code := numFmtOf(t, f, "Learners (2)", "F2"); code != "yyyy-mm-dd" {
+	if _, code := numFmtOf(t, f, "Learners (2)", "F2"); code != "dd/mm/yyyy" {
 		t.Errorf("F2 has format %q, want a date format", code)
 	}
 	if id, _ := numFmtOf(t, f, "Learners (2)", "E2"); id != 49 {
@@ -422,8 +422,22 @@ func TestRejectsRoundTrip(t *testing.T) {
 				}
 				t.Fatalf("fixed rejects: %+v\n%s", c, strings.Join(msgs, "\n"))
 			}
-			if _, err := os.Stat(filepath.Join(second, "rejects.xlsx")); !os.IsNotExist(err) {
-				t.Errorf("a run with no rejected row wrote rejects.xlsx (%v)", err)
+			// With no row rejected, rejects.xlsx holds only the Warnings sheet, when there is a
+			// warning to show; otherwise there is none.
+			second2 := filepath.Join(second, "rejects.xlsx")
+			if wantWarnings == 0 {
+				if _, err := os.Stat(second2); !os.IsNotExist(err) {
+					t.Errorf("a run with no rejected row and no warning wrote rejects.xlsx (%v)", err)
+				}
+				return
+			}
+			f, err := excelize.OpenFile(second2)
+			if err != nil {
+				t.Fatalf("a run with a warning on a valid row wrote no rejects.xlsx: %v", err)
+			}
+			defer f.Close()
+			if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{report.WarningsSheet}) {
+				t.Errorf("sheets %q, want only %s", got, report.WarningsSheet)
 			}
 		})
 	}
@@ -447,7 +461,8 @@ func TestRejectsXLSXStale(t *testing.T) {
 }
 
 // TestRejectsXLSXMissingColumn: a table missing a required column has every row rejected; each
-// row says why in Problems, though no cell of it is wrong.
+// row says why in Problems, and rejects.xlsx adds the column, empty and red on every row, so
+// the officer fills it in and gives the workbook back.
 func TestRejectsXLSXMissingColumn(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "staff.csv")
@@ -460,13 +475,25 @@ func TestRejectsXLSXMissingColumn(t *testing.T) {
 	}
 	defer f.Close()
 	rows := rowsOf(t, f, "staff")
-	if len(rows) != 3 {
+	if len(rows) != 3 || !reflect.DeepEqual(rows[0], []string{"Role", "FirstName", "Email", "LastName", read.ProblemsHeader}) {
 		t.Fatalf("rows %q", rows)
 	}
-	for _, r := range rows[1:] {
-		if len(r) != 4 || !strings.Contains(r[3], "LastName is missing") || !strings.Contains(r[3], "[missing-column]") {
+	for i, r := range rows[1:] {
+		if len(r) != 5 || r[3] != "" || !strings.Contains(r[4], "LastName is missing") || !strings.Contains(r[4], "[missing-column]") {
 			t.Errorf("row %q does not say the column is missing", r)
 		}
+		if got := fillOf(t, f, "staff", fmt.Sprintf("D%d", i+2)); got != "FFC7CE" {
+			t.Errorf("D%d (the missing LastName) fill %q, want red", i+2, got)
+		}
+	}
+	// Filled in, the workbook is valid.
+	f.SetCellStr("staff", "D2", "Moss")
+	f.SetCellStr("staff", "D3", "Lee")
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if c := validate(t, filepath.Join(dir, "again"), learners, filepath.Join(repDir, "rejects.xlsx")).Counts(); c.Read != 2 || c.Rejected != 0 {
+		t.Errorf("the filled-in rejects.xlsx: %+v", c)
 	}
 }
 
@@ -600,5 +627,112 @@ func TestRejectsXLSXNeverOverwritesInput(t *testing.T) {
 	}
 	if _, err := os.Stat(rejects); err != nil {
 		t.Errorf("a clean run deleted its own input: %v", err)
+	}
+}
+
+// TestRejectsXLSXWarningsSheet: a warning on a valid row (sent as it is) is listed on the
+// Warnings sheet of rejects.xlsx, not only in rejects.csv; warnings on rejected rows stay on
+// their rows. Given back to bulk, the Warnings sheet is not read as data.
+func TestRejectsXLSXWarningsSheet(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "learners.csv")
+	if err := os.WriteFile(in, []byte("Role,FirstName,LastName,Email\r\n"+
+		"1,Ann,SMITH,ann@example.ac.uk\r\n"+ // valid, with a warning
+		"1,Bob,JONES,not-an-email\r\n"+ // rejected, with a warning too
+		"1,Cat,Lee,cat@example.ac.uk\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first := filepath.Join(dir, "first")
+	rep := validate(t, first, learners, in)
+	if c := rep.Counts(); c.Rejected != 1 || c.Warnings != 2 {
+		t.Fatalf("counts %+v", c)
+	}
+	f, err := excelize.OpenFile(filepath.Join(first, "rejects.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, want := f.GetSheetList(), []string{"learners", report.WarningsSheet}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("sheets %q, want %q", got, want)
+	}
+	rows, err := f.GetRows(report.WarningsSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || !reflect.DeepEqual(rows[0], report.WarningsHeader) {
+		t.Fatalf("Warnings sheet %q: want its header and Ann's warning only", rows)
+	}
+	if w := rows[1]; w[0] != "learners.csv" || w[2] != "2" || w[3] != "LastName" || w[4] != "SMITH" || !strings.Contains(w[5], "capitals") || w[6] != "test-capitals" {
+		t.Errorf("warning row %q", w)
+	}
+	if got := fillOf(t, f, report.WarningsSheet, "F2"); got != "FFEB9C" {
+		t.Errorf("the warning's cell fill %q, want amber", got)
+	}
+	// Bob's own warning is on his row in the learners sheet, as before.
+	if p, _ := f.GetCellValue("learners", "E2"); !strings.Contains(p, "Warning: LastName") {
+		t.Errorf("Bob's Problems %q lack his warning", p)
+	}
+
+	// The workbook given back: the Warnings sheet is skipped, not read as learners.
+	var skipped []string
+	ro := read.Options{}
+	wb, err := read.Open(filepath.Join(first, "rejects.xlsx"), ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	back := report.New(filepath.Join(dir, "second"), false)
+	err = pipeline.Run(context.Background(), []pipeline.Input{wb}, pipeline.Options{Kind: learners, Reporter: back,
+		Skipped: func(src *pipeline.Source, why string) {
+			if report.IsWarningsSheet(src) {
+				skipped = append(skipped, src.Sheet)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := back.Counts(); c.Read != 1 || !reflect.DeepEqual(skipped, []string{report.WarningsSheet}) {
+		t.Errorf("read back: %+v, skipped %q; want Bob's row only, the Warnings sheet skipped", c, skipped)
+	}
+}
+
+// TestRejectsXLSXDateOrder: a date cell of rejects.xlsx is shown in the order the run read dates
+// with: 14/03/2007 by default, 03/14/2007 under --date-order mdy; never 2007-03-14.
+func TestRejectsXLSXDateOrder(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "l.xlsx")
+	wb := excelize.NewFile()
+	wb.SetSheetRow("Sheet1", "A1", &[]any{"Role", "FirstName", "LastName", "Email", "DOB"})
+	wb.SetSheetRow("Sheet1", "A2", &[]any{1, "Ann", "Lee", "not-an-email", time.Date(2007, 3, 14, 0, 0, 0, 0, time.UTC)})
+	style, _ := wb.NewStyle(&excelize.Style{NumFmt: 14})
+	wb.SetCellStyle("Sheet1", "E2", "E2", style)
+	if err := wb.SaveAs(in); err != nil {
+		t.Fatal(err)
+	}
+	for _, mdy := range []bool{false, true} {
+		repDir := filepath.Join(dir, fmt.Sprint(mdy))
+		rep := report.New(repDir, false)
+		rep.MonthFirst = mdy
+		src, err := read.Open(in, read.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep.AddInput(in)
+		if err := pipeline.Run(context.Background(), []pipeline.Input{src}, pipeline.Options{Kind: learners, Reporter: rep, MonthFirst: mdy}); err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+		if err := rep.Write(); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenFile(filepath.Join(repDir, "rejects.xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]string{false: "dd/mm/yyyy", true: "mm/dd/yyyy"}[mdy]
+		if _, code := numFmtOf(t, f, "Sheet1", "E2"); code != want {
+			t.Errorf("mdy %v: DOB format %q, want %q", mdy, code, want)
+		}
+		f.Close()
 	}
 }

@@ -52,12 +52,13 @@ func (l *loader) loadRefs(ctx context.Context, ws []*work) error {
 }
 
 // refID finds a classroom, placement or standard by name (a unit: see unitID).
-func (l *loader) refID(entity, name string) (int, error) {
+func (l *loader) refID(entity, name string) (_ int, err error) {
 	rs := l.refs[entity+"/"+lower(name)]
 	col := entity + "Name"
 	if entity == "Standard" {
 		col = "StandardTitle"
 	}
+	defer func() { err = onField(col, err) }()
 	switch len(rs) {
 	case 0:
 		return 0, fmt.Errorf("%s %q: no %s of that name in organisation %d", col, name, strings.ToLower(entity), l.org.ID)
@@ -75,7 +76,8 @@ func (l *loader) refID(entity, name string) (int, error) {
 	return 0, fmt.Errorf("%s %q names %d %ss (IDs %s); give the ID instead", col, name, len(rs), strings.ToLower(entity), strings.Join(ids, ", "))
 }
 
-func (l *loader) unitID(title string, standard int) (string, error) {
+func (l *loader) unitID(title string, standard int) (_ string, err error) {
+	defer func() { err = onField("UnitTitle", err) }()
 	var rs []Ref
 	for _, r := range l.refs["Unit/"+lower(title)] {
 		if standard == 0 || r.StandardID == standard {
@@ -104,7 +106,7 @@ func (l *loader) assignment(w *work) (assignee int, a Assignment, err error) {
 		return 0, a, err
 	}
 	if !named {
-		return 0, a, errors.New("the row names no learner: give LearnerID, LearnerMISID or LearnerEmail")
+		return 0, a, onField("LearnerMISID", errors.New("the row names no learner: give LearnerID, LearnerMISID or LearnerEmail"))
 	}
 	a.LearnerID = learner
 	assignee, named, err = l.resolveUser(w.it, x.User, "User", "assignee")
@@ -112,7 +114,7 @@ func (l *loader) assignment(w *work) (assignee int, a Assignment, err error) {
 		return 0, a, err
 	}
 	if !named {
-		return 0, a, errors.New("the row names no user to assign: give UserID, UserMISID or UserEmail")
+		return 0, a, onField("UserMISID", errors.New("the row names no user to assign: give UserID, UserMISID or UserEmail"))
 	}
 	std := int(x.Standard.ID)
 	if std == 0 && x.Standard.Name != "" {
@@ -154,12 +156,7 @@ func (l *loader) doAssign(ctx context.Context, w *work) error {
 		return nil
 	}
 	if err != nil {
-		var ns *errNotSent
-		if errors.As(err, &ns) {
-			w.fail(RuleNotSent, ns.msg)
-		} else {
-			w.fail(RuleReference, err.Error())
-		}
+		w.failRef(err)
 		return nil
 	}
 	key := assignKey(assignee, a)
@@ -202,7 +199,7 @@ func (l *loader) doAssign(ctx context.Context, w *work) error {
 		}
 		var ref *Refused
 		if errors.As(err, &ref) {
-			w.fail(RuleAPI, ref.Message)
+			w.refused(ref.Message)
 			return l.record(key, ledger.Failed, ActAssign, 0, ref.Message)
 		}
 		last, unknown = err, true

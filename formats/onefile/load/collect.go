@@ -1,6 +1,9 @@
 package load
 
 import (
+	"strings"
+	"unicode"
+
 	"github.com/bulkload/bulk/formats/onefile"
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -13,6 +16,9 @@ type Item struct {
 	Src  *pipeline.Source
 	Row  int
 	Kind *pipeline.Kind
+	// Map ties the row's table's columns to its kind's fields (shared by the table's rows), so
+	// a problem found at load time names the column the data officer sees; nil when unknown.
+	Map *pipeline.Mapping
 	// Rejected is set for rows validation rejected; Why is the first reason.
 	Rejected bool
 	Why      string
@@ -24,6 +30,50 @@ type Item struct {
 	Unchanged bool
 	User      *onefile.User       // a valid onefile-users row
 	Assign    *onefile.Assignment // a valid onefile-assignments row
+}
+
+// column is the input's header of the kind's field named field: the header as the table has
+// it (a synonym or a --map header), else the field's name when the table has no such column,
+// "" for no field.
+func (it *Item) column(field string) string {
+	if field == "" || it.Map == nil || it.Map.Kind == nil {
+		return field
+	}
+	f := it.Map.Kind.Lookup(field)
+	if f < 0 || f >= len(it.Map.Col) {
+		return field
+	}
+	if c := it.Map.Col[f]; c >= 0 && it.Src != nil && c < len(it.Src.Header) {
+		return it.Src.Header[c]
+	}
+	return field
+}
+
+// fieldIn finds the field a message of OneFile's is about: the first of the kind's fields it
+// names as a word whose column the row's table has; for an ID field the table gives by name,
+// MISID or e-mail instead (PlacementID given as PlacementName), that column. "" when none.
+func (it *Item) fieldIn(msg string) string {
+	if it.Map == nil || it.Map.Kind == nil {
+		return ""
+	}
+	words := strings.FieldsFunc(msg, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	has := func(name string) bool {
+		f := it.Map.Kind.Lookup(name)
+		return f >= 0 && f < len(it.Map.Col) && it.Map.Col[f] >= 0 && it.Map.Kind.Fields[f].Name == name
+	}
+	for _, w := range words {
+		if has(w) {
+			return w
+		}
+		if base, ok := strings.CutSuffix(w, "ID"); ok && base != "" && it.Map.Kind.Lookup(w) >= 0 {
+			for _, alt := range []string{"Name", "MISID", "Email", "Title"} {
+				if has(base + alt) {
+					return base + alt
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // reject makes it a rejected row, for why (else the reason it has, else a general one): none of
@@ -68,7 +118,7 @@ func NewCollector() *Collector { return &Collector{where: map[rowKey]*Item{}} }
 // Accept implements pipeline.Sink: it converts and keeps the row's values. A row the kind
 // cannot convert (it should not happen to a valid row) is rejected with the reason.
 func (c *Collector) Accept(r *pipeline.Row) error {
-	it := &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind()}
+	it := &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind(), Map: r.Map}
 	var err error
 	switch r.Kind() {
 	case onefile.Users:
@@ -100,7 +150,7 @@ func (c *Collector) Row(r *pipeline.Row, out pipeline.Outcome) {
 			panic("load.Collector: a row was accepted that never reached Accept; the Collector must be the run's Sink")
 		}
 	case pipeline.Skipped:
-		it = &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind(), Unchanged: true}
+		it = &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind(), Map: r.Map, Unchanged: true}
 		if r.Kind() == onefile.Users {
 			// Kept so the loader can create the user should OneFile no longer hold them; a
 			// value the kind cannot convert leaves the row skipped, as it was.

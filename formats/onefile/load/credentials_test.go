@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/report"
 )
 
 // readCredentials returns credentials.csv's logins by OneFile ID, checking its header and mode.
@@ -23,12 +25,16 @@ func readCredentials(t *testing.T, path string) map[int][]string {
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("%s: mode %04o, want 0600", path, st.Mode().Perm())
 	}
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	// Excel on Windows needs the byte order mark to show non-Latin names and accents right.
+	body, ok := strings.CutPrefix(string(b), report.BOM)
+	if !ok {
+		t.Errorf("%s does not start with a UTF-8 byte order mark: %q", path, b[:min(len(b), 8)])
+	}
+	recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -73,7 +79,7 @@ func TestCredentialsKeptAsCreated(t *testing.T) {
 	seed := seedIDs(b)
 	dir := t.TempDir()
 	led := openLedger(t)
-	creds := NewCredentialLog(dir)
+	creds := NewCredentialLog(dir, true)
 	out, _ := runLoad(t, b, termStart(t, 12), Options{Ledger: led, Concurrency: 4, Credentials: creds})
 	creds.Close()
 	if !out.OK() {
@@ -91,7 +97,7 @@ func TestCredentialsKeptAsCreated(t *testing.T) {
 	}
 
 	// A second load into the same folder with one new user keeps the first file.
-	creds2 := NewCredentialLog(dir)
+	creds2 := NewCredentialLog(dir, true)
 	runLoad(t, b, validated(t, []string{"Role=5;FirstName=New;LastName=One;Email=new.one@x.example;MISID=NEW-X1"}, nil),
 		Options{Ledger: led, Credentials: creds2})
 	creds2.Close()
@@ -120,7 +126,7 @@ func TestCredentialsWriteFailureStops(t *testing.T) {
 	seed := seedIDs(b)
 	dir := t.TempDir()
 	led := openLedger(t)
-	creds := NewCredentialLog(dir)
+	creds := NewCredentialLog(dir, true)
 	items := termStart(t, 30)
 	o := Options{Ledger: led, Concurrency: 2, Credentials: creds, Client: NewAPIClient(newClient(t, b)), APIRoot: b.url, Org: 5740}
 	swapped := false
@@ -173,7 +179,7 @@ func TestCredentialsWriteFailureStops(t *testing.T) {
 	}
 
 	// The disk is freed: running again creates the rest, nobody twice.
-	creds2 := NewCredentialLog(dir)
+	creds2 := NewCredentialLog(dir, true)
 	out2, _ := runLoad(t, b, termStart(t, 30), Options{Ledger: led, Concurrency: 2, Credentials: creds2})
 	creds2.Close()
 	if !out2.OK() {
@@ -185,5 +191,33 @@ func TestCredentialsWriteFailureStops(t *testing.T) {
 	}
 	if kept := readCredentials(t, filepath.Join(dir, "credentials-1.csv")); len(kept) != len(saved) {
 		t.Errorf("the first run's %d logins were not kept (%d)", len(saved), len(kept))
+	}
+}
+
+// TestResultsBOM: results.csv and credentials.csv start with a UTF-8 byte order mark for Excel,
+// or not at all when the caller turns it off (--csv-bom=false).
+func TestResultsBOM(t *testing.T) {
+	for _, bom := range []bool{true, false} {
+		dir := t.TempDir()
+		if err := WriteResults(dir, nil, bom); err != nil {
+			t.Fatal(err)
+		}
+		creds := NewCredentialLog(dir, bom)
+		if err := creds.Add(Credential{Item: &Item{Src: &pipeline.Source{File: "s.csv"}, Row: 2}, ID: 7, Username: "u", Password: "p"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := creds.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"results.csv", "credentials.csv"} {
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, got := strings.CutPrefix(string(b), report.BOM)
+			if got != bom || !strings.HasPrefix(text, "file,sheet,row,") {
+				t.Errorf("bom %v: %s starts %q", bom, name, b[:min(len(b), 20)])
+			}
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bulkload/bulk/formats/onefile/schema"
 )
@@ -70,8 +71,12 @@ type Change struct {
 	To    any    `json:"to"`
 }
 
-func (c Change) String() string {
-	return fmt.Sprintf("%s: %s → %s", c.Field, shown(c.From), shown(c.To))
+// String describes the change with dates in day-month order: "DOB: 14/03/2007 → 15/03/2007".
+func (c Change) String() string { return c.describe(false) }
+
+// describe describes the change, dates in the input's day order (month first when mdy).
+func (c Change) describe(mdy bool) string {
+	return fmt.Sprintf("%s: %s → %s", c.Field, shown(c.Field, c.From, mdy), shown(c.Field, c.To, mdy))
 }
 
 // diff returns the fields of want that OneFile's user u does not already hold, in name order,
@@ -97,11 +102,12 @@ func diff(u *User, want map[string]any) (changes []Change, unknown []string) {
 	return changes, unknown
 }
 
-// describe is the changes for people: "FirstName: "Amy" → "Amira"; DOB: (empty) → ...".
-func describe(cs []Change) []string {
+// describe is the changes for people: "FirstName: "Amy" → "Amira"; DOB: (empty) → 14/03/2007",
+// dates in the input's day order (month first when mdy).
+func describe(cs []Change, mdy bool) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
-		out[i] = c.String()
+		out[i] = c.describe(mdy)
 	}
 	return out
 }
@@ -115,13 +121,21 @@ func fieldNames(cs []Change) string {
 	return strings.Join(names, ", ")
 }
 
-func shown(v any) string {
+// shown is a value of field for people. A date field's value, which OneFile and the API
+// payload hold as 2028-08-31T00:00:00.000Z, is shown as a data officer typed it: 31/08/2028
+// (08/31/2028 when mdy), with the time only when there is one.
+func shown(field string, v any, mdy bool) string {
 	switch x := v.(type) {
 	case nil:
 		return "(empty)"
 	case string:
 		if x == "" {
 			return "(empty)"
+		}
+		if f, ok := userField(field); ok && f.Type == schema.Date {
+			if d, ok := dayOrder(x, mdy); ok {
+				return d
+			}
 		}
 		if len(x) > 40 {
 			x = x[:40] + "…"
@@ -131,4 +145,27 @@ func shown(v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
 	return fmt.Sprint(v)
+}
+
+// isoLayouts are the forms a date takes in OneFile's answers and in the payload bulk sends.
+var isoLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"}
+
+// dayOrder writes an ISO date (or date and time) as 31/08/2028 (dmy) or 08/31/2028 (mdy),
+// with " 09:30" when it has a time of day; ok is false for anything else.
+func dayOrder(s string, mdy bool) (string, bool) {
+	for _, layout := range isoLayouts {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			continue
+		}
+		out := t.Format("02/01/2006")
+		if mdy {
+			out = t.Format("01/02/2006")
+		}
+		if h, m, sec := t.Clock(); h != 0 || m != 0 || sec != 0 {
+			out += t.Format(" 15:04")
+		}
+		return out, true
+	}
+	return "", false
 }

@@ -69,10 +69,10 @@ func (w *work) matchedBy(u *User) string {
 }
 
 // conflictMessage names both people and what differs.
-func (w *work) conflictMessage(u *User, moved []Change) string {
+func (w *work) conflictMessage(u *User, moved []Change, mdy bool) string {
 	return fmt.Sprintf("conflict: row %d (%s) matches OneFile user %d (%s) by %s, but %s differ (%s): they look like two people, so nothing was sent. "+
 		"Check the row's MISID and Email; if it is the same person, load with --allow-identity-change",
-		w.it.Row, personName(w.it.User.Fields), u.ID, personName(u.Fields), w.matchedBy(u), fieldNames(moved), strings.Join(describe(moved), "; "))
+		w.it.Row, personName(w.it.User.Fields), u.ID, personName(u.Fields), w.matchedBy(u), fieldNames(moved), strings.Join(describe(moved, mdy), "; "))
 }
 
 // emailTaken returns the OneFile user other than u who already holds the row's e-mail, if any:

@@ -105,6 +105,9 @@ const (
 
 // Options configure a load.
 type Options struct {
+	// MonthFirst shows dates in messages month first (08/31/2028), as an input read with
+	// --date-order mdy has them; otherwise day first (31/08/2028).
+	MonthFirst  bool
 	Client      Client
 	Ledger      *ledger.Ledger // nil: no ledger (a rehearsal against a throw-away sandbox)
 	APIRoot     string         // with Org, the scope of the ledger's keys
@@ -164,6 +167,9 @@ type Result struct {
 	// Rule is set for a row that failed at OneFile or whose references did not resolve: the
 	// rule code its problem goes into the reject report with (Problem), once the load has ended.
 	Rule string
+	// Field is the kind's field the problem concerns (DefaultAssessorMISID naming nobody), so
+	// its cell is marked in rejects.xlsx; "" when it is about the whole row (OneFile refused it).
+	Field string
 	// NotOnTarget: the row came Unchanged (its content as last sent), but OneFile's download
 	// holds no user with its MISID or Email, so it was planned as any new row (created).
 	NotOnTarget bool
@@ -176,8 +182,8 @@ func (r *Result) Problem() (p pipeline.Problem, ok bool) {
 		return p, false
 	}
 	src := r.Item.Src
-	return pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: r.Item.Row, Rule: r.Rule,
-		Severity: pipeline.Error, Message: r.Message}, true
+	return pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: r.Item.Row, Column: r.Item.column(r.Field),
+		Rule: r.Rule, Severity: pipeline.Error, Message: r.Message}, true
 }
 
 // Credential is a login OneFile returned for a new user (keychain off). The password is a
@@ -248,9 +254,11 @@ type work struct {
 	res          Result
 	problem      string // the reject report's message, with rule
 	rule         string
+	field        string          // the kind's field the problem concerns, if one
 	stage        string          // the stage that finished it, for progress
 	assign       *resolvedAssign // an assignment row, resolved once before its stage (preclaim)
 	notOnTarget  bool            // an Unchanged row whose user OneFile does not hold
+	lostLogin    bool            // created by an earlier run stopped before the answer with its login came
 }
 
 // unchangedMessage is results.csv's word for a row diffing held back whose user is on OneFile.
@@ -401,7 +409,7 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 			}
 		}
 		if w.problem != "" && !w.it.Rejected {
-			w.res.Rule, w.res.Message = w.rule, w.problem
+			w.res.Rule, w.res.Message, w.res.Field = w.rule, w.problem, w.field
 		}
 		w.res.NotOnTarget = w.notOnTarget
 		out.Results = append(out.Results, w.res)
@@ -630,13 +638,54 @@ func (w *work) fail(rule, msg string) {
 		action = w.intended()
 	}
 	w.finish(action, status, msg)
-	w.rule, w.problem = rule, msg
+	w.rule, w.problem, w.field = rule, msg, ""
+}
+
+// failRef ends the row for a reference that could not be resolved: rejected (rule reference),
+// or not sent (rule not-sent) when the row it names was not loaded; the problem marks the
+// reference's column when err says which (fieldErr).
+func (w *work) failRef(err error) {
+	var ns *errNotSent
+	if errors.As(err, &ns) {
+		w.fail(RuleNotSent, ns.msg)
+	} else {
+		w.fail(RuleReference, err.Error())
+	}
+	var fe *fieldErr
+	if errors.As(err, &fe) {
+		w.field = fe.field
+	}
+}
+
+// refused ends the row OneFile refused (rule api) with OneFile's message; when the message names
+// a field the row has a column for ("PlacementID 999 does not exist"), the problem marks it.
+func (w *work) refused(msg string) {
+	w.fail(RuleAPI, msg)
+	w.field = w.it.fieldIn(msg)
+}
+
+// fieldErr is an error about one field of the row (a reference naming nobody), so that its
+// problem marks that field's cell.
+type fieldErr struct {
+	field string
+	err   error
+}
+
+func (e *fieldErr) Error() string { return e.err.Error() }
+func (e *fieldErr) Unwrap() error { return e.err }
+
+// onField says that err (when not nil) is about field.
+func onField(field string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &fieldErr{field: field, err: err}
 }
 
 // reject ends the row rejected by a plan's check (rule), with its action (conflict, update...).
 func (w *work) reject(rule, action, msg string) {
 	w.finish(action, StatusRejected, msg)
-	w.rule, w.problem = rule, msg
+	w.rule, w.problem, w.field = rule, msg, ""
 }
 
 func (w *work) intended() string {
@@ -777,6 +826,10 @@ func (l *loader) planUser(w *work) {
 	u, why := l.match(w.misid, w.email)
 	if why != "" {
 		w.fail(RuleReference, why)
+		w.field = "Email"
+		if len(l.byMISID[w.misid]) > 1 {
+			w.field = "MISID"
+		}
 		l.emit(w)
 		return
 	}
@@ -797,13 +850,15 @@ func (l *loader) planUser(w *work) {
 	}
 	if u != nil {
 		w.existing, w.id = u, u.ID
+		l.loginLostEarlier(w)
 		if r := int(num(u.Fields["Role"])); r != 0 && r != w.role && l.o.Mode != Create {
 			w.fail(RuleReference, fmt.Sprintf("OneFile user %d has role %d, the row says %d; OneFile does not change a user's role", u.ID, r, w.role))
+			w.field = "Role"
 			l.emit(w)
 			return
 		}
 		if moved := identityChange(u, w.it.User.Fields); moved != nil && !l.o.AllowIdentityChange {
-			w.reject(RuleIdentity, ActConflict, w.conflictMessage(u, moved))
+			w.reject(RuleIdentity, ActConflict, w.conflictMessage(u, moved, l.o.MonthFirst))
 			l.emit(w)
 			return
 		}
@@ -815,6 +870,7 @@ func (l *loader) planUser(w *work) {
 		if o := l.emailTaken(w, u); o != nil {
 			w.reject(RuleEmailTaken, ActUpdate, fmt.Sprintf("not sent: the row would change OneFile user %d's e-mail to %s, which OneFile user %d (%s) already has; every OneFile user needs an e-mail of their own",
 				u.ID, w.it.User.Email, o.ID, personName(o.Fields)))
+			w.field = "Email"
 			l.emit(w)
 			return
 		}
@@ -827,6 +883,24 @@ func (l *loader) planUser(w *work) {
 		return
 	}
 	w.plan = planCreate
+}
+
+// loginLostEarlier notes a user an earlier run created whose answer never arrived (the run was
+// killed with the create in flight): the ledger holds its create intent and OneFile the user.
+// With the keychain off OneFile made a login whose password nobody saw: it is named with the
+// lost logins, and the create is recorded done so the next run does not name it again.
+func (l *loader) loginLostEarlier(w *work) {
+	it, ok := l.led[w.key]
+	if !ok || it.Action != ActCreate || it.State != ledger.Intent || l.org.Keychain || l.o.DryRun {
+		return
+	}
+	l.credMu.Lock()
+	l.lost = append(l.lost, w.it)
+	l.credMu.Unlock()
+	w.lostLogin = true
+	if err := l.record(w.key, ledger.Done, ActCreate, w.id, ""); err != nil {
+		l.logf("cannot record that run %d's create of %s row %d was made: %v", it.RunID, w.it.Src.Where(), w.it.Row, err)
+	}
 }
 
 func num(v any) float64 {

@@ -363,8 +363,9 @@ func TestModes(t *testing.T) {
 func TestDryRunWritesNothing(t *testing.T) {
 	b := startSandbox(t, sandbox.Config{})
 	items := append(termStart(t, 3), validated(t, []string{
-		"Role=1;FirstName=Sam;LastName=Changed;Email=sam.carter@learner.example;MISID=L-0001;DefaultAssessorMISID=STF-001;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd",
-		"Role=1;FirstName=X;LastName=Y;Email=x@y.example;MISID=NEW-X;DefaultAssessorMISID=NOBODY;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd"}, nil)...)
+		"Role=1;FirstName=Sam;LastName=Changed;Email=sam.carter@learner.example;MISID=L-0001;DefaultAssessorMISID=STF-001;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd"}, nil)...)
+	items = append(items, validated(t, []string{ // a file of its own: its header says Assessor MISID
+		"Role=1;FirstName=X;LastName=Y;Email=x@y.example;MISID=NEW-X;Assessor MISID=NOBODY;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd"}, nil)...)
 	out, rec := runLoad(t, b, items, Options{DryRun: true, Mode: Upsert, Ledger: openLedger(t)})
 	snap := b.Snapshot()
 	for ep, n := range snap.Calls {
@@ -384,7 +385,9 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if !strings.Contains(upd.Message, `LastName: "Carter" → "Changed"`) {
 		t.Errorf("update message %q", upd.Message)
 	}
-	if len(rec.problems) != 1 || rec.problems[0].Rule != RuleReference || !strings.Contains(rec.problems[0].Message, "NOBODY") {
+	// The problem names the column the reference came from, under the header the input gives
+	// it (a synonym here), so rejects.xlsx marks its cell.
+	if len(rec.problems) != 1 || rec.problems[0].Rule != RuleReference || !strings.Contains(rec.problems[0].Message, "NOBODY") || rec.problems[0].Column != "Assessor MISID" {
 		t.Errorf("problems %+v", rec.problems)
 	}
 }
@@ -401,17 +404,21 @@ func TestFailuresAreRows(t *testing.T) {
 		"Role=1;FirstName=E;LastName=F;Email=ef@x.example;MISID=L-E;DefaultAssessorMISID=STF-001;DefaultEmployerMISID=E-BAD;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd",
 	}, nil)
 	out, rec := runLoad(t, b, items, Options{})
-	want := []struct{ action, status, rule, msg string }{
-		{"create", "ok", "", ""},
-		{"create", "failed", RuleAPI, "PlacementID 999"},
-		{"create", "failed", RuleNotSent, "row 3"},
-		{"reject", "rejected", RuleReference, "No Such Room"},
-		{"create", "ok", "", ""},
+	// col: the column the row's problem marks in rejects.xlsx ("" for OneFile's own refusal).
+	want := []struct{ action, status, rule, msg, col string }{
+		{"create", "ok", "", "", ""},
+		{"create", "failed", RuleAPI, "PlacementID 999", "PlacementID"}, // OneFile's message names the column
+		{"create", "failed", RuleNotSent, "row 3", "DefaultEmployerMISID"},
+		{"reject", "rejected", RuleReference, "No Such Room", "ClassroomName"},
+		{"create", "ok", "", "", ""},
 	}
 	for i, w := range want {
 		r := out.Results[i]
 		if r.Action != w.action || r.Status != w.status || !strings.Contains(r.Message, w.msg) {
 			t.Errorf("row %d: %s/%s %q; want %s/%s containing %q", r.Item.Row, r.Action, r.Status, r.Message, w.action, w.status, w.msg)
+		}
+		if p, ok := r.Problem(); ok != (w.rule != "") || p.Column != w.col {
+			t.Errorf("row %d: problem %v on column %q, want %q", r.Item.Row, ok, p.Column, w.col)
 		}
 	}
 	rules := map[string]int{}

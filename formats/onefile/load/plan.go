@@ -53,6 +53,9 @@ type PlanTarget struct {
 	APIRoot          string `json:"api_root"`
 	Organisation     int    `json:"organisation"`
 	OrganisationName string `json:"organisation_name,omitempty"`
+	// InProcess: the plan was made against the sandbox a '--sandbox' run started inside itself,
+	// which ended with that run. Such a plan can be reviewed, not applied.
+	InProcess bool `json:"in_process_sandbox,omitempty"`
 }
 
 // PlanRow is one input row's planned action.
@@ -257,7 +260,7 @@ func (l *loader) stillPlanned(w *work, pr *PlanRow, u *User) bool {
 
 // moved lists the fields whose value on OneFile (u, now) differs from what the plan saw,
 // other than by the plan's own change having been made already.
-func (pr *PlanRow) moved(u *User) []string {
+func (pr *PlanRow) moved(u *User, mdy bool) []string {
 	wanted := map[string]any{}
 	for _, c := range pr.Changes {
 		wanted[c.Field] = c.To
@@ -274,7 +277,7 @@ func (pr *PlanRow) moved(u *User) []string {
 		if to, ok := wanted[f]; ok && equalValues(f, to, now) {
 			continue // this plan's change, made by an earlier apply
 		}
-		out = append(out, fmt.Sprintf("%s was %s when planned, now %s", f, shown(was), shown(now)))
+		out = append(out, fmt.Sprintf("%s was %s when planned, now %s", f, shown(f, was, mdy), shown(f, now, mdy)))
 	}
 	return out
 }
@@ -320,11 +323,14 @@ func (l *loader) existsMessage(w *work, u *User) string {
 	if it, ok := l.led[w.key]; ok && it.Action == ActCreate && it.State != ledger.Failed {
 		msg = fmt.Sprintf("created by run %d", it.RunID)
 	}
+	if w.lostLogin {
+		msg += ", which was stopped before OneFile's answer came: the login OneFile made was lost; reset the password in OneFile if it is needed"
+	}
 	changes, unknown := diff(u, w.it.User.Fields)
 	switch {
 	case len(changes) > 0:
 		msg += fmt.Sprintf("; --mode create leaves it alone, but %s differ (%s): load with --mode upsert to update them",
-			fieldNames(changes), strings.Join(describe(changes), "; "))
+			fieldNames(changes), strings.Join(describe(changes, l.o.MonthFirst), "; "))
 	case len(unknown) > 0:
 		msg += "; --mode create leaves it alone (OneFile's search did not return " + strings.Join(unknown, ", ") + ", so they were not compared; --mode upsert would compare and update them)"
 	default:

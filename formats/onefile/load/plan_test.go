@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/bulkload/bulk/formats/onefile/api"
+	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 )
 
@@ -254,5 +255,28 @@ func TestSummarySearchUpsert(t *testing.T) {
 		if r.Action == ActUpdate && r.Message != `changed LastName: "Learner" → "Renamed"` {
 			t.Errorf("row %d: %q, want only LastName changed", r.Item.Row, r.Message)
 		}
+	}
+}
+
+// TestLoginLostByAnEarlierRun: a run killed with a create in flight leaves the create's intent in
+// the ledger and the user on OneFile, and the password OneFile made for it unseen. The next run
+// names that row among the lost logins, once.
+func TestLoginLostByAnEarlierRun(t *testing.T) {
+	b := startSandbox(t, sandbox.Config{Keychain: false})
+	led := openLedger(t)
+	ctx := context.Background()
+	run, err := led.StartRun(ctx, ledger.Run{APIRoot: b.url, Org: 5740, Mode: "create"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := led.Record(ctx, ledger.Scope{APIRoot: b.url, Org: 5740}, run, "user/misid/l-0001", ledger.Intent, ActCreate, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := runLoad(t, b, validated(t, []string{sam("")}, nil), Options{Ledger: led})
+	if len(out.LostLogins) != 1 || !strings.Contains(out.Results[0].Message, "login OneFile made was lost") {
+		t.Fatalf("lost logins %d, message %q", len(out.LostLogins), out.Results[0].Message)
+	}
+	if again, _ := runLoad(t, b, validated(t, []string{sam("")}, nil), Options{Ledger: led}); len(again.LostLogins) != 0 {
+		t.Errorf("named again by a later run: %q", again.Results[0].Message)
 	}
 }

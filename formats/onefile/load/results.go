@@ -14,12 +14,16 @@ import (
 // ResultsHeader is the header of results.csv, exactly.
 var ResultsHeader = []string{"file", "sheet", "row", "kind", "action", "status", "onefile_id", "message"}
 
-// WriteResults writes results.csv into dir: one line per input row, in input order.
-func WriteResults(dir string, rs []Result) error {
+// WriteResults writes results.csv into dir: one line per input row, in input order, after a
+// UTF-8 byte order mark when bom is true (report.BOM).
+func WriteResults(dir string, rs []Result, bom bool) error {
 	if _, err := report.MakeDir(dir); err != nil {
 		return err
 	}
 	return report.WriteFile(filepath.Join(dir, "results.csv"), report.FileMode, func(f *os.File) error {
+		if err := report.WriteBOM(f, bom); err != nil {
+			return err
+		}
 		w := csv.NewWriter(f)
 		w.UseCRLF = true
 		if err := w.Write(ResultsHeader); err != nil {
@@ -51,6 +55,7 @@ var CredentialsHeader = []string{"file", "sheet", "row", "email", "onefile_id", 
 // re-run into the same report folder loses none either. Safe for concurrent use.
 type CredentialLog struct {
 	dir string
+	bom bool
 
 	mu         sync.Mutex
 	f          *os.File
@@ -60,8 +65,11 @@ type CredentialLog struct {
 	err        error // the first failure: every later login is at risk too
 }
 
-// NewCredentialLog returns a log that writes into dir once the first login arrives.
-func NewCredentialLog(dir string) *CredentialLog { return &CredentialLog{dir: dir} }
+// NewCredentialLog returns a log that writes into dir once the first login arrives; its file
+// starts with a UTF-8 byte order mark when bom is true (report.BOM).
+func NewCredentialLog(dir string, bom bool) *CredentialLog {
+	return &CredentialLog{dir: dir, bom: bom}
+}
 
 // Add appends c and syncs it to disk. An error means the login is not safely kept: the caller
 // must stop creating users. After one failure every Add fails (the file's end is unknown).
@@ -123,6 +131,9 @@ func (l *CredentialLog) open() error {
 		return fmt.Errorf("cannot make %s private: %w", path, err)
 	}
 	l.f, l.path = f, path
+	if err := report.WriteBOM(f, l.bom); err != nil {
+		return fmt.Errorf("cannot write to %s: %w", path, err)
+	}
 	l.w = csv.NewWriter(f)
 	l.w.UseCRLF = true
 	if err := l.write(CredentialsHeader); err != nil {

@@ -36,6 +36,16 @@ func (l *loader) resolveUser(it *Item, ref onefile.UserRef, col, what string) (i
 	if misid == "" && email == "" {
 		return 0, false, nil
 	}
+	// The problem marks the column the reference was read from.
+	field := col + "MISID"
+	if misid == "" {
+		field = col + "Email"
+	}
+	defer func() {
+		if err != nil && err != errPending {
+			err = onField(field, err)
+		}
+	}()
 	var w *work
 	if misid != "" {
 		w = l.inMISID[misid]
@@ -91,7 +101,7 @@ func (l *loader) payload(w *work) (map[string]any, error) {
 	p["OrganisationID"] = l.org.ID
 	p["Role"] = w.role
 	if u.OrganisationID != 0 && int(u.OrganisationID) != l.org.ID {
-		return nil, fmt.Errorf("OrganisationID %d is not the organisation this load goes to (%d); leave the column empty or load it with --org %d", u.OrganisationID, l.org.ID, u.OrganisationID)
+		return nil, onField("OrganisationID", fmt.Errorf("OrganisationID %d is not the organisation this load goes to (%d); leave the column empty or load it with --org %d", u.OrganisationID, l.org.ID, u.OrganisationID))
 	}
 	named := []struct {
 		ref    onefile.NamedRef
@@ -135,12 +145,7 @@ func (l *loader) payload(w *work) (map[string]any, error) {
 func (l *loader) doUser(ctx context.Context, w *work) error {
 	p, err := l.payload(w)
 	if err != nil {
-		var ns *errNotSent
-		if errors.As(err, &ns) {
-			w.fail(RuleNotSent, ns.msg)
-		} else {
-			w.fail(RuleReference, err.Error())
-		}
+		w.failRef(err)
 		return nil
 	}
 	switch w.plan {
@@ -199,7 +204,7 @@ func (l *loader) create(ctx context.Context, w *work, p map[string]any) error {
 		var ref *Refused
 		if errors.As(err, &ref) {
 			w.res.Action = ActCreate
-			w.fail(RuleAPI, ref.Message)
+			w.refused(ref.Message)
 			return l.record(w.key, ledger.Failed, ActCreate, 0, ref.Message)
 		}
 		// The user may exist: look before trying again.
@@ -298,19 +303,19 @@ func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 		w.existing = &u
 	}
 	if moved := identityChange(w.existing, p); moved != nil && !l.o.AllowIdentityChange {
-		w.reject(RuleIdentity, ActConflict, w.conflictMessage(w.existing, moved))
+		w.reject(RuleIdentity, ActConflict, w.conflictMessage(w.existing, moved, l.o.MonthFirst))
 		return nil
 	}
 	changes, _ := diff(w.existing, p)
 	w.res.Before = before(w.existing, p)
 	if pr := l.planned(w); pr != nil {
-		if stale := pr.moved(w.existing); len(stale) > 0 {
+		if stale := pr.moved(w.existing, l.o.MonthFirst); len(stale) > 0 {
 			w.reject(RuleStale, ActUpdate, "stale: OneFile user "+strconv.Itoa(w.id)+" changed since the plan was made ("+strings.Join(stale, "; ")+"); nothing was sent. Make the plan again")
 			w.res.Status = StatusStale
 			return nil
 		}
 	}
-	desc := append(describe(changes), pending...)
+	desc := append(describe(changes, l.o.MonthFirst), pending...)
 	if len(desc) == 0 {
 		msg := "already on OneFile, nothing differs"
 		if l.planned(w) != nil {
@@ -348,7 +353,7 @@ func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 		var ref *Refused
 		if errors.As(err, &ref) {
 			w.res.Action = ActUpdate
-			w.fail(RuleAPI, ref.Message)
+			w.refused(ref.Message)
 			return l.record(w.key, ledger.Failed, ActUpdate, w.id, ref.Message)
 		}
 		last = err // an update is the same whether made once or twice: try again
