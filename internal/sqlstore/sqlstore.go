@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -29,6 +30,10 @@ const (
 // Open opens (creating when absent) the store at path, named what in errors ("run ledger"), and
 // runs init on it (the schema, or a migration), closing it again when init fails.
 func Open(path, what string, sync Sync, init func(*sql.DB) error) (*sql.DB, error) {
+	if scheme, _, ok := strings.Cut(path, "://"); ok && scheme != "" && !strings.ContainsAny(scheme, `/\.`) {
+		// postgres://... would otherwise become a folder named "postgres:" holding a file.
+		return nil, fmt.Errorf("the %s %q is a URL, but this bulk keeps its state in a file on this machine (SQLite); a %s:// store is not supported: give a file path", what, redact(path), scheme)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the folder of the %s %s: %w", what, path, err)
 	}
@@ -48,6 +53,15 @@ func Open(path, what string, sync Sync, init func(*sql.DB) error) (*sql.DB, erro
 	// Readable by the owner only, whatever the umask (the WAL files follow the main file's mode).
 	_ = os.Chmod(path, 0o600)
 	return db, nil
+}
+
+// redact drops a URL's userinfo (a database password) before the URL is shown.
+func redact(u string) string {
+	scheme, rest, _ := strings.Cut(u, "://")
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		rest = "…@" + rest[at+1:]
+	}
+	return scheme + "://" + rest
 }
 
 // Exec returns an init that runs each statement in turn (a schema of CREATE ... IF NOT EXISTS).
