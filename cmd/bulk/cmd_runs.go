@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bulkload/bulk/formats/onefile/ledger"
+	"github.com/bulkload/bulk/internal/sqlstore"
 	"github.com/bulkload/bulk/nightly"
 )
 
@@ -114,6 +115,9 @@ func openRunsLedger(a *App, path string) (*ledger.Ledger, error) {
 		if path, err = ledger.DefaultPath(a.Getenv); err != nil {
 			return nil, cannotRun(err, "")
 		}
+	}
+	if err := sqlstore.CheckPath(path, "run ledger"); err != nil {
+		return nil, cannotRun(err, "")
 	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, cannotRun(fmt.Errorf("no run ledger at %s", path), "Nothing has been loaded with this ledger yet; give another with --state PATH.")

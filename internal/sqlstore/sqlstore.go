@@ -30,9 +30,8 @@ const (
 // Open opens (creating when absent) the store at path, named what in errors ("run ledger"), and
 // runs init on it (the schema, or a migration), closing it again when init fails.
 func Open(path, what string, sync Sync, init func(*sql.DB) error) (*sql.DB, error) {
-	if scheme, _, ok := strings.Cut(path, "://"); ok && scheme != "" && !strings.ContainsAny(scheme, `/\.`) {
-		// postgres://... would otherwise become a folder named "postgres:" holding a file.
-		return nil, fmt.Errorf("the %s %q is a URL, but this bulk keeps its state in a file on this machine (SQLite); a %s:// store is not supported: give a file path", what, redact(path), scheme)
+	if err := CheckPath(path, what); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the folder of the %s %s: %w", what, path, err)
@@ -53,6 +52,15 @@ func Open(path, what string, sync Sync, init func(*sql.DB) error) (*sql.DB, erro
 	// Readable by the owner only, whatever the umask (the WAL files follow the main file's mode).
 	_ = os.Chmod(path, 0o600)
 	return db, nil
+}
+
+// CheckPath refuses a store path that is a URL: postgres://... would otherwise become a folder
+// named "postgres:" holding a SQLite file. The error does not repeat a password the URL holds.
+func CheckPath(path, what string) error {
+	if scheme, _, ok := strings.Cut(path, "://"); ok && scheme != "" && !strings.ContainsAny(scheme, `/\.`) {
+		return fmt.Errorf("the %s %q is a URL, but this bulk keeps its state in a file on this machine (SQLite); a %s:// store is not supported: give a file path", what, redact(path), scheme)
+	}
+	return nil
 }
 
 // redact drops a URL's userinfo (a database password) before the URL is shown.
