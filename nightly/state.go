@@ -467,21 +467,7 @@ func (d *Differ) Reconcile(onTarget iter.Seq2[string, string]) DiffCounts {
 			d.Counts.NotOnTarget++
 		}
 	}
-	kept := d.unchanged[:0]
-	for _, p := range d.unchanged {
-		if !gone(p) {
-			kept = append(kept, p)
-			continue
-		}
-		p.change = New
-		d.pending = append(d.pending, p)
-		d.sorted = false
-		d.Counts.Unchanged--
-		d.Counts.New++
-		d.Counts.NotOnTarget++
-	}
-	d.unchanged = kept
-	d.sort()
+	d.sendAfterAll(gone)
 	return d.Counts
 }
 
@@ -498,10 +484,16 @@ func (d *Differ) Resend(rows iter.Seq2[int, int]) int {
 	if len(gone) == 0 {
 		return 0
 	}
+	return d.sendAfterAll(func(p pendingRow) bool { return gone[[2]int{p.src, p.row}] })
+}
+
+// sendAfterAll makes the unchanged rows gone says the target lacks new, to be sent and then
+// remembered (NotOnTarget), and returns how many.
+func (d *Differ) sendAfterAll(gone func(pendingRow) bool) int {
 	n := 0
 	kept := d.unchanged[:0]
 	for _, p := range d.unchanged {
-		if !gone[[2]int{p.src, p.row}] {
+		if !gone(p) {
 			kept = append(kept, p)
 			continue
 		}
