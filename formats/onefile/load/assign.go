@@ -152,7 +152,7 @@ func (l *loader) doAssign(ctx context.Context, w *work) error {
 	}
 	assignee, a, err := w.assign.assignee, w.assign.a, w.assign.err
 	if errors.Is(err, errPending) {
-		w.finish(ActAssign, StatusSkipped, "dry run: would assign (to a user the load would create)")
+		w.would(ActAssign, "dry run: would assign (to a user the load would create)")
 		return nil
 	}
 	if err != nil {
@@ -170,7 +170,7 @@ func (l *loader) doAssign(ctx context.Context, w *work) error {
 		return nil
 	}
 	if l.o.DryRun {
-		w.finish(ActAssign, StatusSkipped, fmt.Sprintf("dry run: would assign user %d to learner %d at level %d", assignee, a.LearnerID, a.Level))
+		w.would(ActAssign, fmt.Sprintf("dry run: would assign user %d to learner %d at level %d", assignee, a.LearnerID, a.Level))
 		return nil
 	}
 	unknown := seen && prior.State == ledger.Intent // an earlier run may have made it

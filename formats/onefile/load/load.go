@@ -164,6 +164,9 @@ type Result struct {
 	// row's fields as the decision saw them (what apply re-checks).
 	Changes []Change
 	Before  map[string]any
+	// Would is set by a dry run for a row it would send (Action: create, update or assign):
+	// what its plan carries out.
+	Would bool
 	// Rule is set for a row that failed at OneFile or whose references did not resolve: the
 	// rule code its problem goes into the reject report with (Problem), once the load has ended.
 	Rule string
@@ -680,6 +683,12 @@ func onField(field string, err error) error {
 		return nil
 	}
 	return &fieldErr{field: field, err: err}
+}
+
+// would ends a dry run's row that the load would send as action (skipped: nothing was sent).
+func (w *work) would(action, msg string) {
+	w.finish(action, StatusSkipped, msg)
+	w.res.Would = true
 }
 
 // reject ends the row rejected by a plan's check (rule), with its action (conflict, update...).

@@ -100,11 +100,11 @@ func PlannedAction(r Result) string {
 		return PlanConflict
 	case r.Status == StatusRejected || r.Status == StatusFailed || r.Status == StatusStale:
 		return PlanReject
-	case r.Action == ActCreate:
+	case r.Would && r.Action == ActCreate:
 		return PlanCreate
-	case r.Action == ActUpdate && r.Status == StatusSkipped && strings.HasPrefix(r.Message, "dry run"):
+	case r.Would && r.Action == ActUpdate:
 		return PlanUpdate
-	case r.Action == ActAssign:
+	case r.Would && r.Action == ActAssign:
 		return PlanAssign
 	}
 	return PlanUnchanged

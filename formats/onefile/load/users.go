@@ -159,7 +159,7 @@ func (l *loader) doUser(ctx context.Context, w *work) error {
 
 func (l *loader) create(ctx context.Context, w *work, p map[string]any) error {
 	if l.o.DryRun {
-		w.finish(ActCreate, StatusSkipped, "dry run: would create "+roleName(w.role))
+		w.would(ActCreate, "dry run: would create "+roleName(w.role))
 		return nil
 	}
 	prior := l.led[w.key]
@@ -327,7 +327,7 @@ func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 	w.res.Changes = changes
 	what := strings.Join(desc, "; ")
 	if l.o.DryRun {
-		w.finish(ActUpdate, StatusSkipped, "dry run: would change "+what)
+		w.would(ActUpdate, "dry run: would change "+what)
 		return nil
 	}
 	if ok, err := l.intend(w, w.key, ActUpdate, w.id); !ok {
