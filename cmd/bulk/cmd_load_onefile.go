@@ -93,7 +93,7 @@ credentials.csv readable by you only.
 func loadOnefile(ctx context.Context, a *App, o app.LoadOnefileOptions) (*app.LoadOnefileOutcome, error) {
 	out, err := app.LoadOnefile(ctx, a.deps(), o)
 	if out != nil {
-		renderLoadOnefile(a, &o, out)
+		renderLoadOnefile(a, o.Quiet, out)
 	}
 	if err != nil {
 		return out, err
@@ -113,8 +113,8 @@ func anyGone(out *load.Outcome) bool {
 
 // renderLoadOnefile prints what a OneFile load did: its summary line, where the new logins are,
 // and what an in-process sandbox holds.
-func renderLoadOnefile(a *App, o *app.LoadOnefileOptions, out *app.LoadOnefileOutcome) {
-	if !o.Quiet && out.Load != nil && !out.Busy {
+func renderLoadOnefile(a *App, quiet bool, out *app.LoadOnefileOutcome) {
+	if !quiet && out.Load != nil && !out.Busy {
 		if msg := nothingChanged("load", out.Counts, out.RejectsFile()); msg != "" && !anyGone(out.Load) {
 			fmt.Fprintf(a.Stderr, "%s Results: %s\n", msg, out.ResultsFile())
 		} else {
@@ -134,7 +134,7 @@ func renderLoadOnefile(a *App, o *app.LoadOnefileOptions, out *app.LoadOnefileOu
 			fmt.Fprintf(a.Stderr, "The logins of an earlier run in this report folder were kept: they are now in %s.\n", out.KeptCredentials)
 		}
 	}
-	if out.AtRealLimit != "" && !o.Quiet {
+	if out.AtRealLimit != "" && !quiet {
 		fmt.Fprintf(a.Stderr, "Rehearsal: %s (OneFile's limit; the sandbox has none).\n", out.AtRealLimit)
 	}
 	if out.Sandbox != nil && out.Load != nil {
