@@ -89,6 +89,6 @@ var Rules = []Rule{
 	{RuleExcelMangled, "An identifier that a spreadsheet program has changed (scientific notation, lost leading zeros).", "ULN '1.23457E+09'"},
 	{RuleEmptyInput, "The file or sheet has no header row or no data.", "an empty sheet"},
 	{RuleExcelError, "A cell holds an error Excel shows instead of a value (#N/A, #REF!, #DIV/0!, #VALUE!, #NAME?, #NUM!, #NULL!), or a formula whose value was never saved.", "#N/A from a VLOOKUP that found nothing"},
-	{RuleLossyEncoding, "A text cell of a file saved as Windows-1252 (Excel's plain \"CSV\") has '?' where a character it cannot hold may have been lost (warning); save the file as \"CSV UTF-8\".", "'Adébáy??' for Adébáyọ̀, '?' for 李"},
+	{RuleLossyEncoding, "A text cell of a file saved as Windows-1252 (Excel's plain \"CSV\") has '?' where a character it cannot hold may have been lost (warning); save the file as \"CSV UTF-8\". A load refuses the row when it would update a OneFile value to that value with '?' in place of its characters.", "'Adébáy??' for Adébáyọ̀, '?' for 李"},
 	{RuleTotalsRow, "A totals line under the data (Total... in its first cell, the rest empty) is not a row to load: it is passed over with a warning.", "'Total: 4 learners'"},
 }

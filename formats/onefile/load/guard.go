@@ -2,8 +2,13 @@ package load
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/bulkload/bulk/pipeline"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // The checks a plan makes before an existing OneFile user is changed: a row that matched a user
@@ -87,4 +92,83 @@ func (l *loader) emailTaken(w *work, u *User) *User {
 		}
 	}
 	return nil
+}
+
+// lostChange returns the first field (in name order) whose update would put '?' where OneFile
+// holds a character: the row's value is OneFile's with some characters replaced by '?', as
+// Excel's plain "CSV" (Windows-1252) writes the characters it cannot hold (李 Wei → ? Wei).
+// Only rows of a file read as Windows-1252 are checked: elsewhere a '?' was typed.
+func lostChange(src *pipeline.Source, u *User, want map[string]any) (Change, bool) {
+	if src == nil || src.Encoding != pipeline.EncodingWindows1252 {
+		return Change{}, false
+	}
+	keys := make([]string, 0, len(want))
+	for k, v := range want {
+		if s, ok := v.(string); ok && strings.IndexByte(s, '?') >= 0 && u.known(k) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		have, ok := u.Fields[k].(string)
+		if ok && lostAsQuestionMarks(have, want[k].(string)) {
+			return Change{Field: k, From: have, To: want[k]}, true
+		}
+	}
+	return Change{}, false
+}
+
+// lostAsQuestionMarks reports whether got is have with one or more characters that
+// Windows-1252 cannot hold written as '?' (two for a character outside the Basic Multilingual
+// Plane, which Excel writes as two UTF-16 units), and otherwise the same.
+func lostAsQuestionMarks(have, got string) bool {
+	if have == got || len(got) > 4*len(have)+4 {
+		return false
+	}
+	return matchLost(have, got, false)
+}
+
+func matchLost(have, got string, lost bool) bool {
+	for have != "" && got != "" {
+		h, hn := utf8.DecodeRuneInString(have)
+		if got[0] != '?' || !unencodable(h) {
+			g, gn := utf8.DecodeRuneInString(got)
+			if g != h {
+				return false
+			}
+			have, got = have[hn:], got[gn:]
+			continue
+		}
+		// got's '?' stands for h; one outside the BMP may stand as "??".
+		if h > 0xFFFF && strings.HasPrefix(got, "??") && matchLost(have[hn:], got[2:], true) {
+			return true
+		}
+		have, got, lost = have[hn:], got[1:], true
+	}
+	return have == "" && got == "" && lost
+}
+
+// unencodable reports whether Windows-1252 has no byte for r.
+func unencodable(r rune) bool {
+	_, ok := charmap.Windows1252.EncodeRune(r)
+	return !ok
+}
+
+// lostMessage says why an update that would put '?' in place of characters was not sent.
+func (w *work) lostMessage(u *User, c Change) string {
+	return fmt.Sprintf("not sent: OneFile user %d's %s is %q, and this row would make it %q, with '?' where characters were: "+
+		"%s was saved as Excel's plain \"CSV\" (Windows-1252), which cannot hold characters such as 李, ł or ọ and writes '?' instead. "+
+		"Save it again as \"CSV UTF-8\" and load it again",
+		u.ID, c.Field, str(c.From), str(c.To), w.it.Src.File)
+}
+
+// refuseLost rejects w when its update of u would replace characters with '?' (lostChange).
+func (w *work) refuseLost(u *User, want map[string]any) bool {
+	c, ok := lostChange(w.it.Src, u, want)
+	if !ok {
+		return false
+	}
+	w.reject(pipeline.RuleLossyEncoding, ActUpdate, w.lostMessage(u, c))
+	w.field = c.Field
+	return true
 }

@@ -866,6 +866,10 @@ func (l *loader) planUser(w *work) {
 			l.emit(w)
 			return
 		}
+		if l.o.Mode != Create && w.refuseLost(u, w.it.User.Fields) {
+			l.emit(w)
+			return
+		}
 		if moved := identityChange(u, w.it.User.Fields); moved != nil && !l.o.AllowIdentityChange {
 			w.reject(RuleIdentity, ActConflict, w.conflictMessage(u, moved, l.o.MonthFirst))
 			l.emit(w)

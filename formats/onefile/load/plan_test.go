@@ -11,6 +11,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/api"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/pipeline"
 )
 
 // sam is the seed's learner L-0001 (OneFile ID 1010, Sam Carter) as a row; edit gives him
@@ -278,5 +279,66 @@ func TestLoginLostByAnEarlierRun(t *testing.T) {
 	}
 	if again, _ := runLoad(t, b, validated(t, []string{sam("")}, nil), Options{Ledger: led}); len(again.LostLogins) != 0 {
 		t.Errorf("named again by a later run: %q", again.Results[0].Message)
+	}
+}
+
+// TestLostCharactersRefused: in a file read as Windows-1252 (Excel's plain "CSV"), an update
+// whose value is OneFile's with characters replaced by '?' is refused (lossy-encoding) and
+// nothing is sent; the same '?' typed in a UTF-8 file, or a '?' where OneFile holds a
+// character Windows-1252 has, is an ordinary change. The other row of the load goes on.
+func TestLostCharactersRefused(t *testing.T) {
+	tests := []struct {
+		name   string
+		onFile string // Sam's FirstName;LastName on OneFile before the load
+		row    string // the row's FirstName;LastName
+		cp1252 bool
+		want   string // action/status
+		field  string // the refused field
+	}{
+		{"李 lost", "李 Wei;Carter", "? Wei;Carter", true, "update/rejected", "FirstName"},
+		{"ọ̀ lost", "Sam;Adébáyọ̀", "Sam;Adébáy??", true, "update/rejected", "LastName"},
+		{"outside the BMP", "Sam;Carter 𝒜", "Sam;Carter ??", true, "update/rejected", "LastName"},
+		{"UTF-8 file", "李 Wei;Carter", "? Wei;Carter", false, "update/ok", ""},
+		{"Windows-1252 could hold it", "Sam;Carter", "S?m;Carter", true, "update/ok", ""},
+		{"another name", "李 Wei;Carter", "? Li;Carter", true, "update/ok", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := startSandbox(t, sandbox.Config{})
+			first, last, _ := strings.Cut(tt.onFile, ";")
+			runLoad(t, b, validated(t, []string{sam("FirstName=" + first + ";LastName=" + last)}, nil), Options{Mode: Upsert})
+			before := b.Snapshot().Calls["POST /User/{id}"]
+			first, last, _ = strings.Cut(tt.row, ";")
+			items := validated(t, []string{sam("FirstName=" + first + ";LastName=" + last),
+				"Role=1;FirstName=Ola;LastName=New;Email=ola.new@learner.example;MISID=NEW-L9;DefaultAssessorMISID=STF-001;ClassroomName=Business Administration L3;PlacementName=Acme Logistics Ltd"}, nil)
+			if tt.cp1252 {
+				items[0].Src.Encoding = pipeline.EncodingWindows1252
+			}
+			out, rec := runLoad(t, b, items, Options{Mode: Upsert})
+			r := out.Results[0]
+			if got := r.Action + "/" + r.Status; got != tt.want {
+				t.Fatalf("got %s (%s), want %s", got, r.Message, tt.want)
+			}
+			if got := out.Results[1].Action + "/" + out.Results[1].Status; got != "create/ok" {
+				t.Errorf("the other row: %s (%s), want create/ok", got, out.Results[1].Message)
+			}
+			if tt.field == "" {
+				return
+			}
+			if len(rec.problems) != 1 || rec.problems[0].Rule != pipeline.RuleLossyEncoding || rec.problems[0].Column != tt.field {
+				t.Fatalf("problems %+v, want one %s on %s", rec.problems, pipeline.RuleLossyEncoding, tt.field)
+			}
+			for _, m := range []string{"OneFile user 1010", `"CSV UTF-8"`, "Windows-1252"} {
+				if !strings.Contains(r.Message, m) {
+					t.Errorf("message %q lacks %q", r.Message, m)
+				}
+			}
+			if n := b.Snapshot().Calls["POST /User/{id}"]; n != before {
+				t.Errorf("%d updates sent for a refused row", n-before)
+			}
+			if u := userOn(t, b, 1010); u.FirstName+";"+u.LastName != tt.onFile {
+				t.Errorf("Sam on OneFile is %s;%s, want %s", u.FirstName, u.LastName, tt.onFile)
+			}
+		})
 	}
 }

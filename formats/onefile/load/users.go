@@ -302,6 +302,9 @@ func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 		}
 		w.existing = &u
 	}
+	if w.refuseLost(w.existing, p) {
+		return nil
+	}
 	if moved := identityChange(w.existing, p); moved != nil && !l.o.AllowIdentityChange {
 		w.reject(RuleIdentity, ActConflict, w.conflictMessage(w.existing, moved, l.o.MonthFirst))
 		return nil
