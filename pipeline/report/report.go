@@ -320,10 +320,22 @@ type Summary struct {
 	ProblemsByRule map[string]int64 `json:"problems_by_rule"`
 	// ProblemsNotListed counts problems past the report's limit: in problems_by_rule, not in
 	// rejects.csv.
-	ProblemsNotListed int64     `json:"problems_not_listed,omitempty"`
-	Started           time.Time `json:"started"`
-	Finished          time.Time `json:"finished"`
-	Duration          string    `json:"duration"`
+	ProblemsNotListed int64 `json:"problems_not_listed,omitempty"`
+	// HeaderRows names the tables whose header was found below other rows (a title, notes):
+	// the terminal's "header on row 4" notice.
+	HeaderRows []HeaderRow `json:"header_rows,omitempty"`
+	Started    time.Time   `json:"started"`
+	Finished   time.Time   `json:"finished"`
+	Duration   string      `json:"duration"`
+}
+
+// HeaderRow is a table whose header is not its first row with values: the rows above it
+// (RowsAbove of them) are not data.
+type HeaderRow struct {
+	File      string `json:"file"`
+	Sheet     string `json:"sheet,omitempty"`
+	Row       int    `json:"row"`
+	RowsAbove int    `json:"rows_above"`
 }
 
 // Summary returns the summary as it stands.
@@ -337,6 +349,11 @@ func (r *Report) Summary() Summary {
 		s.Kinds = append(s.Kinds, k)
 	}
 	sort.Strings(s.Kinds)
+	for _, src := range r.sources {
+		if src != nil && src.Above > 0 {
+			s.HeaderRows = append(s.HeaderRows, HeaderRow{File: src.File, Sheet: src.Sheet, Row: src.HeaderRow, RowsAbove: src.Above})
+		}
+	}
 	for k, v := range r.byRule {
 		s.ProblemsByRule[k] = v
 	}

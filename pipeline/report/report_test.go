@@ -152,3 +152,28 @@ func TestCountsSkipped(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryHeaderRows: a header found below a title is named in summary.json, as the
+// terminal's "header on row 4" notice names it; a table whose header is its first row is not.
+func TestSummaryHeaderRows(t *testing.T) {
+	dir := t.TempDir()
+	r := New(dir, false)
+	k := &pipeline.Kind{Name: "k"}
+	r.Table(&pipeline.Source{Index: 0, File: "plain.csv", HeaderRow: 1}, k, nil)
+	r.Table(&pipeline.Source{Index: 1, File: "term.xlsx", Sheet: "Learners", HeaderRow: 4, Above: 2}, k, nil)
+	if err := r.Write(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	want := []any{map[string]any{"file": "term.xlsx", "sheet": "Learners", "row": 4.0, "rows_above": 2.0}}
+	if !reflect.DeepEqual(m["header_rows"], want) {
+		t.Errorf("header_rows = %#v, want %#v", m["header_rows"], want)
+	}
+}
