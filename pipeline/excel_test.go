@@ -229,3 +229,22 @@ func TestEnumSpellings(t *testing.T) {
 		}
 	}
 }
+
+func TestShownDate(t *testing.T) {
+	for _, tc := range []struct {
+		in         string
+		monthFirst bool
+		want       string
+	}{
+		{"2028-08-31", false, "31/08/2028"},
+		{"2028-08-31", true, "08/31/2028"},
+		{"2030-01-02 09:30:00", false, "02/01/2030 09:30"},
+		{"2030-01-02 09:30:15", true, "01/02/2030 09:30:15"},
+		{"31/08/2028", false, "31/08/2028"}, // not as the reader writes dates: as it is
+		{"", false, ""},
+	} {
+		if got := pipeline.ShownDate(tc.in, tc.monthFirst); got != tc.want {
+			t.Errorf("ShownDate(%q, %v) = %q, want %q", tc.in, tc.monthFirst, got, tc.want)
+		}
+	}
+}

@@ -157,8 +157,15 @@ func (r *Row) Report(f int, rule string, sev Severity, msg string) {
 	src := r.Rec.Src
 	// The value is copied: the report keeps it, and a reader may keep cells in blocks shared by
 	// many rows (see read's csvTable.text), which a kept slice would keep alive whole.
+	v := r.Value(f)
+	if f >= 0 && r.Rec.Types != nil && r.CellType(f) == CellDate {
+		// A workbook's date cell, read as 2028-08-31: shown as the officer sees it.
+		v = ShownDate(v, r.Opts != nil && r.Opts.MonthFirst)
+	} else {
+		v = strings.Clone(v)
+	}
 	r.Problems = append(r.Problems, Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: r.Rec.Row,
-		Column: r.Column(f), Value: strings.Clone(r.Value(f)), Rule: rule, Severity: sev, Message: msg})
+		Column: r.Column(f), Value: v, Rule: rule, Severity: sev, Message: msg})
 	if sev == Error {
 		r.errors++
 	}
@@ -197,4 +204,24 @@ func (r *Row) Where(from *Source) string {
 		return fmt.Sprintf("row %d", r.Rec.Row)
 	}
 	return fmt.Sprintf("row %d of %s", r.Rec.Row, r.Rec.Src.Where())
+}
+
+// ShownDate is a date cell's value as the reader wrote it (2028-08-31, or 2028-08-31 09:30:00)
+// in the day order a data officer types and sees: 31/08/2028, or 08/31/2028 when monthFirst,
+// with the time when there is one (31/08/2028 09:30). Anything else is returned as it is.
+func ShownDate(v string, monthFirst bool) string {
+	day := "02/01/2006"
+	if monthFirst {
+		day = "01/02/2006"
+	}
+	if t, err := time.Parse("2006-01-02 15:04:05", v); err == nil {
+		if t.Second() != 0 {
+			return t.Format(day + " 15:04:05")
+		}
+		return t.Format(day + " 15:04")
+	}
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t.Format(day)
+	}
+	return strings.Clone(v)
 }

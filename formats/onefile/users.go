@@ -381,7 +381,7 @@ func checkUserDates(r *pipeline.Row) {
 	start, hasStart := goodDay(r, uStartOn)
 	if end, ok := goodDay(r, uPlannedEndDate); ok && hasStart && end < start {
 		r.Errorf(uPlannedEndDate, RuleDateOrder, "PlannedEndDate %s is before StartOn %s; the planned end must come after the start.",
-			dayString(end), dayString(start))
+			dayString(r, end), dayString(r, start))
 	}
 	dob, ok := goodDay(r, uDOB)
 	if !ok {
@@ -389,7 +389,7 @@ func checkUserDates(r *pipeline.Row) {
 	}
 	today := r.TodayDay()
 	if dob > today {
-		r.Errorf(uDOB, RuleDateOrder, "DOB %s is in the future; check the year.", dayString(dob))
+		r.Errorf(uDOB, RuleDateOrder, "DOB %s is in the future; check the year.", dayString(r, dob))
 		return
 	}
 	role := rowRole(r, uRole)
@@ -405,14 +405,19 @@ func checkUserDates(r *pipeline.Row) {
 	}
 	switch {
 	case age < 0:
-		r.Errorf(uDOB, RuleDateOrder, "DOB %s is after StartOn %s; check both years.", dayString(dob), dayString(at))
+		r.Errorf(uDOB, RuleDateOrder, "DOB %s is after StartOn %s; check both years.", dayString(r, dob), dayString(r, at))
 	case age < min || age > maxAge:
-		r.Warnf(uDOB, RuleDateOrder, "DOB %s makes %s %d years old %s, which is unlikely; check the year.", dayString(dob), who, age, when)
+		r.Warnf(uDOB, RuleDateOrder, "DOB %s makes %s %d years old %s, which is unlikely; check the year.", dayString(r, dob), who, age, when)
 	}
 }
 
-// dayString writes day number n as the UK reads it.
-func dayString(n int) string { return check.DayTime(n).Format("02/01/2006") }
+// dayString is day number n in the run's day order (--date-order): 31/08/2028, or 08/31/2028.
+func dayString(r *pipeline.Row, n int) string {
+	if r.Opts != nil && r.Opts.MonthFirst {
+		return check.DayTime(n).Format("01/02/2006")
+	}
+	return check.DayTime(n).Format("02/01/2006")
+}
 
 // yearsBetween is the age in whole years on day at of someone born on day dob (day numbers).
 func yearsBetween(dob, at int) int {

@@ -7,7 +7,7 @@ officer's hand-kept workbook has and LibreOffice's converter cannot make from a 
 The tests read the committed .xlsx files, so neither CI nor a developer needs openpyxl; run this
 after changing it (Debian: apt-get install --no-install-recommends python3-openpyxl):
 
-    python3 testdata/openpyxl/make.py   # from pipeline/read
+    python3 testdata/openpyxl/make.py [px-NAME ...]   # from pipeline/read; names: only those
 """
 import os
 
@@ -107,9 +107,35 @@ def lossy():
         f.write(data)
 
 
-officer()
-print("wrote px-officer.xlsx")
-lossy()
-print("wrote px-lossy-cp1252.csv")
-numbers()
-print("wrote px-numbers.xlsx")
+def dates():
+    """px-dates.xlsx: date cells (formatted dd/mm/yyyy, as a UK officer's Excel shows them) on
+    rows that are rejected: a planned end before the start, and a date with a time."""
+    import datetime
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Learners"
+    put(ws, 1, HEADER)
+    put(ws, 2, STAFF)
+    put(ws, 3, EMPLOYER)
+    a = learner("Amira", "Khan", "L-2001", "1000000043")
+    a[11:14] = [datetime.datetime(2008, 3, 14), datetime.datetime(2028, 8, 31), datetime.datetime(2026, 9, 1)]
+    put(ws, 4, a)
+    b = learner("Oliver", "Bennett", "L-2002", "1234567899")
+    b[11:14] = [datetime.datetime(2030, 1, 2, 9, 30), datetime.datetime(2026, 9, 1), datetime.datetime(2028, 8, 31)]
+    put(ws, 5, b)
+    for row in (4, 5):
+        for col in ("L", "M", "N"):
+            ws[f"{col}{row}"].number_format = "dd/mm/yyyy"
+    ws["L5"].number_format = "dd/mm/yyyy hh:mm"
+    wb.save(os.path.join(OUT, "px-dates.xlsx"))
+
+
+WRITERS = {"px-officer.xlsx": officer, "px-lossy-cp1252.csv": lossy, "px-numbers.xlsx": numbers,
+           "px-dates.xlsx": dates}
+
+if __name__ == "__main__":
+    import sys
+    # Names given on the command line write only those files (the others keep their bytes).
+    for name in sys.argv[1:] or WRITERS:
+        WRITERS[name]()
+        print("wrote", name)

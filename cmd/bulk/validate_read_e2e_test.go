@@ -1,0 +1,32 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestValidateWorkbookDatesE2E: a workbook's date cells on rejected rows are shown in
+// rejects.csv as the officer sees them (31/08/2028, month first with --date-order mdy), never
+// as the reader holds them (2028-08-31), in values and messages alike.
+func TestValidateWorkbookDatesE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBulk(t)
+	const wb = "pipeline/read/testdata/px-dates.xlsx"
+	r := runValidate(t, bin, wb)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	golden(t, "dates/rejects.csv", r.rejects)
+
+	us := runValidate(t, bin, "--date-order", "mdy", wb)
+	for _, want := range []string{"PlannedEndDate,09/01/2026,date-order", "PlannedEndDate 09/01/2026 is before StartOn 08/31/2028", "DOB,01/02/2030 09:30,"} {
+		if !strings.Contains(string(us.rejects), want) {
+			t.Errorf("--date-order mdy: rejects.csv lacks %q:\n%s", want, us.rejects)
+		}
+	}
+	if strings.Contains(string(r.rejects)+string(us.rejects), "2028-08-31") {
+		t.Errorf("an ISO date in rejects.csv:\n%s", r.rejects)
+	}
+}
