@@ -248,3 +248,39 @@ func TestShownDate(t *testing.T) {
 		}
 	}
 }
+
+// TestNumberHints: a number that cannot be read, nor cleaned as a spreadsheet's display, is
+// rejected with a hint that says what to type instead.
+func TestNumberHints(t *testing.T) {
+	dec := pipeline.Field{Name: "Cost", Type: pipeline.Decimal, Places: 2}
+	whole := pipeline.Field{Name: "Count", Type: pipeline.Integer}
+	for _, tc := range []struct {
+		f    pipeline.Field
+		in   string
+		want string
+	}{
+		{dec, "12,34.5", "not between groups of three digits"},
+		{dec, "£abc", `after the currency sign (£) comes "abc", which is not a number`},
+		{dec, "£", "a currency sign (£) with no amount"},
+		{dec, "1,5", "(1.5 if the comma marks the decimals, 15 if it separates thousands)"},
+		{dec, "92%", "without the % sign (92, not 92%)"},
+		{dec, "(350.55)", "with a minus sign (-350.55)"},
+		{dec, "1.2.3", "more than one point"},
+		{dec, "1 200.50", "without spaces (1200.50)"},
+		{dec, "12 GBP", "no letters, units or currency signs"},
+		{whole, "12.5", `"12.5" is not.`},
+		{whole, "1,200", "type the digits only (1200"},
+		{whole, "£5", `after the currency sign (£) comes "5"`},
+	} {
+		k := &pipeline.Kind{Name: "costs", Fields: []pipeline.Field{tc.f}}
+		tb := pipelinetest.NewTable("a.csv", "", []string{tc.f.Name}, []string{tc.in})
+		rep := report.New(t.TempDir(), false)
+		if err := pipeline.Run(context.Background(), []pipeline.Input{pipelinetest.NewInput(tb)}, pipeline.Options{Kind: k, Reporter: rep}); err != nil {
+			t.Fatal(err)
+		}
+		ps := rep.Problems()
+		if len(ps) != 1 || ps[0].Severity != pipeline.Error || !strings.Contains(ps[0].Message, tc.want) {
+			t.Errorf("%s %q: problems %+v, want one error saying %q", tc.f.Name, tc.in, ps, tc.want)
+		}
+	}
+}

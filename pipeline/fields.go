@@ -196,7 +196,7 @@ func checkField(r *Row, f int, fd *Field) {
 	case Integer:
 		n, ok := check.Integer(v)
 		if !ok {
-			r.Errorf(f, RuleInteger, "%s must be a whole number; %q is not.", fd.Name, v)
+			r.Errorf(f, RuleInteger, "%s must be a whole number; %q is not%s", fd.Name, v, notANumber(v, 0))
 		} else if fd.Max > fd.Min && (n < fd.Min || n > fd.Max) {
 			r.Errorf(f, RuleInteger, "%s must be between %d and %d; %d is not.", fd.Name, fd.Min, fd.Max, n)
 		}
@@ -213,7 +213,7 @@ func checkField(r *Row, f int, fd *Field) {
 			}
 		}
 		if !ok {
-			r.Errorf(f, RuleDecimal, "%s must be a number; %q is not.", fd.Name, v)
+			r.Errorf(f, RuleDecimal, "%s must be a number; %q is not%s", fd.Name, v, notANumber(v, fd.Places))
 		} else if tooPrecise {
 			r.Errorf(f, RuleDecimal, "%s may have at most %d decimal places; %q has more.", fd.Name, fd.Places, v)
 		}
@@ -301,6 +301,68 @@ func displayedNumber(v string) (string, bool) {
 		n = strings.ReplaceAll(n, ",", "")
 	}
 	return n, n != strings.TrimSpace(v)
+}
+
+// numberHint says what to type instead of v, a number bulk could not read (nor clean with
+// displayedNumber), in as many words as its fault needs; places is how many decimals the field
+// takes (0: a whole number). It runs only for cells that are rejected.
+func numberHint(v string, places int) string {
+	n := strings.TrimSpace(v)
+	sign := ""
+	for _, c := range []string{"£", "$", "€"} {
+		if strings.HasPrefix(n, c) || strings.HasSuffix(n, c) {
+			sign = c
+			n = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(n, c), c))
+		}
+	}
+	example := "1234.5"
+	if places == 0 {
+		example = "1234"
+	}
+	digitsOnly := func(s string) bool {
+		return s != "" && strings.Trim(s, "0123456789") == ""
+	}
+	whole, frac, hasPoint := strings.Cut(n, ".")
+	switch {
+	case n == "" && sign != "":
+		return fmt.Sprintf("it is a currency sign (%s) with no amount. Type the amount in digits, with no currency sign.", sign)
+	case strings.HasSuffix(n, "%"):
+		return fmt.Sprintf("type the number without the %% sign (%s, not %s).", strings.TrimSpace(strings.TrimSuffix(n, "%")), v)
+	case strings.HasPrefix(n, "(") && strings.HasSuffix(n, ")"):
+		return fmt.Sprintf("an accounting format shows a negative number in brackets; type it with a minus sign (-%s) and no brackets.", strings.Trim(n, "() "))
+	case places == 0 && hasPoint && digitsOnly(strings.TrimLeft(whole, "-")) && digitsOnly(frac):
+		return "" // "must be a whole number; "10.5" is not." says it all
+	case !hasPoint && strings.Count(n, ",") == 1 && digitsOnly(strings.ReplaceAll(strings.TrimLeft(n, "-"), ",", "")):
+		if places == 0 {
+			return fmt.Sprintf("a comma is no part of a whole number: type the digits only (%s, or %s if the comma marks decimals, which this column does not take).",
+				strings.ReplaceAll(n, ",", ""), strings.Split(n, ",")[0])
+		}
+		return fmt.Sprintf("a comma is read neither as a decimal mark nor as a thousands separator here; type the number with a point for the decimals and no commas (%s if the comma marks the decimals, %s if it separates thousands).",
+			strings.Replace(n, ",", ".", 1), strings.ReplaceAll(n, ",", ""))
+	case strings.Contains(n, ",") && digitsOnly(strings.ReplaceAll(strings.ReplaceAll(strings.TrimLeft(n, "-"), ",", ""), ".", "")):
+		return fmt.Sprintf("its commas are not between groups of three digits, so they are not thousands separators and bulk will not guess what they mean. Type the number with digits and at most one point, no commas (for example %s).", example)
+	case strings.Count(n, ".") > 1:
+		return fmt.Sprintf("it has more than one point. Type the number with digits and at most one point for the decimals (for example %s).", example)
+	case strings.ContainsAny(n, " \u00a0") && digitsOnly(strings.NewReplacer(" ", "", "\u00a0", "", ".", "", "-", "").Replace(n)):
+		return fmt.Sprintf("type it without spaces (%s).", strings.NewReplacer(" ", "", "\u00a0", "").Replace(n))
+	case sign != "":
+		return fmt.Sprintf("after the currency sign (%s) comes %q, which is not a number. Type the amount in digits only (for example %s).", sign, n, example)
+	}
+	if strings.IndexAny(n, "0123456789") < 0 {
+		return "" // a word ("ten") or a note: the message says enough
+	}
+	if places == 0 {
+		return fmt.Sprintf("type digits only, with a minus sign first for a negative number (for example %s).", example)
+	}
+	return fmt.Sprintf("type digits with a point for the decimals and nothing else: no letters, units or currency signs (for example %s).", example)
+}
+
+// notANumber is the end of the message for a number that cannot be read: "." or ": what to do".
+func notANumber(v string, places int) string {
+	if h := numberHint(v, places); h != "" {
+		return ": " + h
+	}
+	return "."
 }
 
 // plainULN is v without spaces and without a trailing ".0".
