@@ -1,8 +1,12 @@
 package main
 
 import (
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // TestValidateWorkbookDatesE2E: a workbook's date cells on rejected rows are shown in
@@ -28,5 +32,33 @@ func TestValidateWorkbookDatesE2E(t *testing.T) {
 	}
 	if strings.Contains(string(r.rejects)+string(us.rejects), "2028-08-31") {
 		t.Errorf("an ISO date in rejects.csv:\n%s", r.rejects)
+	}
+}
+
+// TestValidateSameBaseNameE2E: two inputs named staff.csv in different folders are told apart
+// in rejects.csv, in rejects.xlsx's sheet names and in the messages that point from one to the
+// other, by the shortest end of their paths that differs.
+func TestValidateSameBaseNameE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBulk(t)
+	r := runValidate(t, bin, "cmd/bulk/testdata/twins/autumn/staff.csv", "cmd/bulk/testdata/twins/spring/staff.csv")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	golden(t, "twins/rejects.csv", r.rejects)
+	for _, want := range []string{"autumn/staff.csv: read as onefile-users", "spring/staff.csv: read as onefile-users"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	f, err := excelize.OpenFile(filepath.Join(r.reportDir, "rejects.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, want := f.GetSheetList(), []string{"autumn-staff", "spring-staff"}; !slices.Equal(got, want) {
+		t.Errorf("rejects.xlsx sheets %q, want %q", got, want)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -154,8 +153,11 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	}()
 	stderr := d.stderr()
 	var skipped []string // tables not read, for summary.json
-	for _, path := range o.Files {
-		in, err := read.Open(path, ro)
+	names := read.Names(o.Files) // two learners.csv in different folders are told apart
+	for i, path := range o.Files {
+		one := ro
+		one.Name = names[i]
+		in, err := read.Open(path, one)
 		if err != nil {
 			return nil, openFailed(err)
 		}
@@ -165,7 +167,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 			names := make([]string, len(h.HiddenSheets()))
 			for i, n := range h.HiddenSheets() {
 				names[i] = fmt.Sprintf("%q", n)
-				skipped = append(skipped, fmt.Sprintf("%s, sheet %s: skipped, hidden in Excel", filepath.Base(path), n))
+				skipped = append(skipped, fmt.Sprintf("%s, sheet %s: skipped, hidden in Excel", names[i], n))
 			}
 			if !o.Quiet {
 				fmt.Fprintf(stderr, "%s: not read, because Excel hides them: sheet %s (--include-hidden reads hidden sheets; --sheet NAME reads one).\n",

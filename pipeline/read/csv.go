@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"unicode/utf8"
@@ -57,7 +56,7 @@ func OpenCSV(path string, o Options) (pipeline.Input, error) {
 }
 
 func openCSV(f io.ReadSeeker, path string, o Options) (*csvTable, error) {
-	name := filepath.Base(path)
+	name := o.name(path)
 	size, err := f.Seek(0, io.SeekEnd)
 	if err == nil {
 		_, err = f.Seek(0, io.SeekStart)

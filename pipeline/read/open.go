@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/bulkload/bulk/pipeline"
@@ -38,6 +39,50 @@ type Options struct {
 	// scores best, so a title and notes above the header are passed over. Unset, or when no
 	// row scores better than the first, the header is the first row with a value.
 	HeaderScore func(cells []string) int
+	// Name is how reports and messages name the file (pipeline.Source.File); empty, its base
+	// name. Names gives inputs that share a base name names that tell them apart.
+	Name string
+}
+
+// name is what reports call the file at path.
+func (o Options) name(path string) string {
+	if o.Name != "" {
+		return o.Name
+	}
+	return filepath.Base(path)
+}
+
+// Names returns what reports call each of paths: its base name (learners.csv), or, when
+// another input has the same base name, the shortest end of its path that no other input's
+// path ends with (autumn/learners.csv beside spring/learners.csv), so rejects.csv,
+// rejects.xlsx and every message tell them apart. A file given twice keeps its base name.
+func Names(paths []string) []string {
+	parts := make([][]string, len(paths))
+	for i, p := range paths {
+		parts[i] = strings.FieldsFunc(filepath.ToSlash(filepath.Clean(p)), func(r rune) bool { return r == '/' })
+	}
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		mine := parts[i]
+		n := 1
+		for j := range paths {
+			if j == i || slices.Equal(parts[j], mine) {
+				continue
+			}
+			// The shortest ending of mine that is not also an ending of theirs.
+			k := 1
+			for k < len(mine) && k <= len(parts[j]) && slices.Equal(mine[len(mine)-k:], parts[j][len(parts[j])-k:]) {
+				k++
+			}
+			n = max(n, k)
+		}
+		if n <= 1 || len(mine) == 0 {
+			names[i] = filepath.Base(p)
+			continue
+		}
+		names[i] = filepath.FromSlash(strings.Join(mine[len(mine)-n:], "/"))
+	}
+	return names
 }
 
 // HeaderSearch is how many rows with values a reader looks through for the header.

@@ -213,7 +213,7 @@ func (in *xlsxInput) NextTable() (pipeline.Table, error) {
 		if d == nil {
 			return nil, fmt.Errorf("reading sheet %s of %s: the workbook names part %s, which is not in the file", sh.name, filepath.Base(in.path), sh.part)
 		}
-		t := &xlsxTable{in: in, d: d, c: c, padLeft: padBudget, src: &pipeline.Source{Path: in.path, File: filepath.Base(in.path),
+		t := &xlsxTable{in: in, d: d, c: c, padLeft: padBudget, src: &pipeline.Source{Path: in.path, File: in.o.name(in.path),
 			Sheet: sh.name, Date1904: in.wb.date1904}}
 		hdr, err := t.findHeader()
 		if err != nil {

@@ -291,9 +291,16 @@ func (w *rejectsWriter) sheetName(src *pipeline.Source) string {
 	name := src.Sheet
 	if name == "" {
 		name = strings.TrimSuffix(src.File, filepath.Ext(src.File))
+	} else if dir := filepath.Dir(src.File); dir != "." {
+		// Inputs that share a base name are named by their folders (read.Names): so are their
+		// sheets, "autumn-Learners" beside "spring-Learners".
+		name = dir + "-" + name
 	}
 	name = strings.Map(func(r rune) rune {
-		if strings.ContainsRune(`:\/?*[]`, r) || r < ' ' {
+		if r == '/' || r == '\\' {
+			return '-' // autumn/learners.csv: autumn-learners
+		}
+		if strings.ContainsRune(`:?*[]`, r) || r < ' ' {
 			return '_'
 		}
 		return r
