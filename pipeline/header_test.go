@@ -199,3 +199,31 @@ func TestParseAliasesChecksTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldNamedIn: a target's message names a field by its name or a synonym, in any case and
+// spacing; quoted values are not names.
+func TestFieldNamedIn(t *testing.T) {
+	k := &pipeline.Kind{Name: "th", Fields: []pipeline.Field{
+		{Name: "USERID", Synonyms: []string{"User ID", "Login"}},
+		{Name: "LEARNINGID", Synonyms: []string{"Learning ID"}},
+		{Name: "ENDDATE", Synonyms: []string{"End Date"}},
+		{Name: "STARTDATE"},
+		{Name: "USESETTINGSASOFDATE", Synonyms: []string{"Use Settings As Of Date"}},
+	}}
+	for _, tc := range []struct{ msg, want string }{
+		{"User ID nobody does not exist.", "USERID"},
+		{"Learning ID HS-9 does not exist.", "LEARNINGID"},
+		{"ENDDATE is before STARTDATE.", "ENDDATE"},
+		{`USE SETTINGS AS OF DATE "x" is not a date`, "USESETTINGSASOFDATE"},
+		{`No learning module has the title "User ID".`, ""},
+		{"Simulated failure for user x.", ""},
+	} {
+		got := ""
+		if f := k.FieldNamedIn(tc.msg); f >= 0 {
+			got = k.Fields[f].Name
+		}
+		if got != tc.want {
+			t.Errorf("FieldNamedIn(%q) = %q, want %q", tc.msg, got, tc.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // Type is how a field's value is checked before the kind's own row rules run.
@@ -133,6 +134,29 @@ func (k *Kind) Lookup(header string) int {
 	k.buildIndex()
 	if i, ok := k.index[NormalizeHeader(header)]; ok {
 		return i
+	}
+	return -1
+}
+
+// FieldNamedIn returns the field that a target's message names first (by its name or a
+// synonym, in any case and spacing: "User ID jsmith does not exist", "ENDDATE is before
+// STARTDATE"), or -1. Quoted text is a value, not a name, and is passed over.
+func (k *Kind) FieldNamedIn(msg string) int {
+	var b strings.Builder
+	for i, part := range strings.Split(msg, `"`) {
+		if i%2 == 0 { // outside quotes
+			b.WriteString(part)
+			b.WriteByte(' ')
+		}
+	}
+	words := strings.FieldsFunc(b.String(), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	const longest = 6 // words in the longest name ("Use Settings As Of Date")
+	for i := range words {
+		for j := min(len(words), i+longest); j > i; j-- {
+			if f := k.Lookup(strings.Join(words[i:j], "")); f >= 0 {
+				return f
+			}
+		}
 	}
 	return -1
 }

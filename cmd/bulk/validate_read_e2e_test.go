@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -60,5 +61,46 @@ func TestValidateSameBaseNameE2E(t *testing.T) {
 	defer f.Close()
 	if got, want := f.GetSheetList(), []string{"autumn-staff", "spring-staff"}; !slices.Equal(got, want) {
 		t.Errorf("rejects.xlsx sheets %q, want %q", got, want)
+	}
+}
+
+// TestLoadPeopleFluentFailureColumn: an LMS refusal that names a field ("User ID nobody.here
+// does not exist") lands on the input's own column for it, and rejects.xlsx marks that cell
+// red with the LMS's words.
+func TestLoadPeopleFluentFailureColumn(t *testing.T) {
+	_, base, keyFile := loadPFSandbox(t)
+	dir := t.TempDir()
+	in := expWriteFile(t, dir, "completions.csv", "Login,Learning ID,Completion Date,Status,Action\n"+
+		"JSmith,HS-101,05/09/2026,Completed,A\n"+ // row 2: loaded
+		"nobody.here,HS-101,05/09/2026,Completed,A\n"+ // row 3: no such user
+		"mlee,NO-SUCH-1,06/09/2026,Pass,A\n") // row 4: no such learning module
+	rep := filepath.Join(dir, "report")
+	code, stderr := expRun(t, "load", "peoplefluent", "training-history", in, "--base", base, "--key-file", keyFile, "--report", rep)
+	if code != ExitRejected {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	recs, err := csv.NewReader(expOpen(t, filepath.Join(rep, "rejects.csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs[1:] {
+		got = append(got, r[2]+" "+r[3]+" "+r[5])
+	}
+	if want := []string{"3 Login lms-failed", "4 Learning ID lms-failed"}; !slices.Equal(got, want) {
+		t.Errorf("rejects.csv rows %q, want %q", got, want)
+	}
+	f, err := excelize.OpenFile(filepath.Join(rep, "rejects.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmts, _ := f.GetComments("completions")
+	var cells []string
+	for _, c := range cmts {
+		cells = append(cells, c.Cell)
+	}
+	if want := []string{"A2", "B3"}; !slices.Equal(cells, want) { // rejects.xlsx's rows 2 and 3
+		t.Errorf("comments on %q, want %q", cells, want)
 	}
 }

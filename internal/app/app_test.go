@@ -178,3 +178,36 @@ func TestWithEnvAlias(t *testing.T) {
 		t.Error("an empty alias changed the variable")
 	}
 }
+
+// TestTracerColumn: an LMS answer that names a field is put on the input's column for it (the
+// officer's own header), so rejects.xlsx marks the cell; one that names none, or a courses
+// document's one answer, carries no column.
+func TestTracerColumn(t *testing.T) {
+	k := &pipeline.Kind{Name: "th", Fields: []pipeline.Field{
+		{Name: "USERID", Synonyms: []string{"User ID", "Login"}}, {Name: "LEARNINGID", Synonyms: []string{"Learning ID"}}, {Name: "ENDDATE"}}}
+	src := &pipeline.Source{Index: 0, File: "a.csv", Header: []string{"Login", "Learning ID"}}
+	m := &pipeline.Mapping{Kind: k, Col: []int{0, 1, -1}}
+	for _, tc := range []struct {
+		msg   string
+		whole bool
+		want  string
+	}{
+		{"User ID nobody does not exist.", false, "Login"},
+		{"Learning ID HS-9 does not exist.", false, "Learning ID"},
+		{"ENDDATE is before STARTDATE.", false, "ENDDATE"}, // not a column of the input: the field's name
+		{"Simulated failure for user x.", false, ""},
+		{"User ID nobody does not exist.", true, ""},
+	} {
+		tr := tracer{rows: []rowRef{{0, 2}}, srcs: map[int]*pipeline.Source{0: src}, maps: map[int]*pipeline.Mapping{0: m}, whole: tc.whole}
+		row := 2
+		if tc.whole {
+			row = 0
+		}
+		tr.add(peoplefluent.Result{Row: row, Status: peoplefluent.StatusFailed, Message: tc.msg})
+		var got []string
+		tr.report(func(*pipeline.Source, int) bool { return false }, func(p pipeline.Problem) { got = append(got, p.Column) }, nil)
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("%q (whole %v): columns %q, want %q", tc.msg, tc.whole, got, tc.want)
+		}
+	}
+}

@@ -62,9 +62,12 @@ func LoadPeopleFluent(ctx context.Context, d Deps, o LoadPeopleFluentOptions) (*
 	// data officer fixes input rows. Eight bytes a row.
 	var rows []rowRef
 	srcs := map[int]*pipeline.Source{}
+	maps := map[int]*pipeline.Mapping{} // a table's columns, so the LMS's answers name the officer's
 	o.onRow = func(r *pipeline.Row) {
 		src := r.Rec.Src
-		srcs[src.Index] = src
+		if srcs[src.Index] == nil {
+			srcs[src.Index], maps[src.Index] = src, r.Map
+		}
 		rows = append(rows, rowRef{src: int32(src.Index), row: int32(r.Rec.Row)})
 	}
 	o.noWrite = true
@@ -78,7 +81,7 @@ func LoadPeopleFluent(ctx context.Context, d Deps, o LoadPeopleFluentOptions) (*
 		exp.Counts = exp.Report.Counts()
 		return out, err
 	}
-	tr := tracer{rows: rows, srcs: srcs, whole: ek.Ext == ".xml"}
+	tr := tracer{rows: rows, srcs: srcs, maps: maps, whole: ek.Ext == ".xml"}
 	push := PushOptions{File: o.Out, Base: o.Base, Endpoint: ek.Endpoint, ChunkRows: o.ChunkRows, Retries: o.Retries,
 		KeyFile: o.KeyFile, User: o.User, ReportDir: o.ReportDir, NoBOM: o.NoBOM, Quiet: o.Quiet, PushLedgerOptions: o.PushLedgerOptions, onResult: tr.add}
 	out.Push, err = Push(ctx, d, push)
@@ -103,6 +106,7 @@ type rowRef struct{ src, row int32 }
 type tracer struct {
 	rows    []rowRef
 	srcs    map[int]*pipeline.Source
+	maps    map[int]*pipeline.Mapping
 	whole   bool
 	answers []peoplefluent.Result // failed and warned results, as the push told them
 }
@@ -140,6 +144,9 @@ func (t *tracer) report(rejected func(*pipeline.Source, int) bool, fail, warn fu
 				continue // rejected before it was sent (a late check): already explained
 			}
 			p := pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: int(ref.row)}
+			if !t.whole {
+				p.Column = column(t.maps[int(ref.src)], src, a.Message)
+			}
 			if a.Status == peoplefluent.StatusFailed {
 				p.Rule, p.Severity = peoplefluent.RuleLMSFailed, pipeline.Error
 				p.Message = "The LMS did not load this row: " + strings.TrimSpace(a.Message)
@@ -153,4 +160,21 @@ func (t *tracer) report(rejected func(*pipeline.Source, int) bool, fail, warn fu
 		}
 	}
 	return n
+}
+
+// column is the input's header of the field the LMS's message names ("User ID jsmith does not
+// exist": the table's Login column, if that is what it calls USERID), so the row's cell is
+// marked in rejects.xlsx; "" when the message names none.
+func column(m *pipeline.Mapping, src *pipeline.Source, msg string) string {
+	if m == nil || m.Kind == nil {
+		return ""
+	}
+	f := m.Kind.FieldNamedIn(msg)
+	if f < 0 {
+		return ""
+	}
+	if c := m.Col[f]; c >= 0 && c < len(src.Header) {
+		return src.Header[c]
+	}
+	return m.Kind.Fields[f].Name
 }
