@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -57,6 +58,60 @@ type Record struct {
 	Cells    []string   // in the table's column order; may be shorter than the header
 	Types    []CellType // parallel to Cells; nil when every cell is text
 	Problems []Problem  // raised by the reader (malformed, encoding)
+	// Origin is set on a row of a rejects.xlsx given back: where the row came from (an
+	// Origin's Encode, from the workbook's hidden Origin column), so the run knows it as that
+	// row corrected. Empty for every other row.
+	Origin string
+}
+
+// Origin is where a row of rejects.xlsx came from: an input's table and row, as the run that
+// rejected it read them. It travels in a hidden column of each row, so it survives the officer
+// sorting, filtering or deleting rows, and across rounds of fixing.
+type Origin struct {
+	Path  string `json:"path"` // absolute, to find the input when it is given again
+	File  string `json:"file"` // as reports named it
+	Sheet string `json:"sheet,omitempty"`
+	Row   int    `json:"row"`
+}
+
+// Encode writes o for the Origin column.
+func (o Origin) Encode() string {
+	b, _ := json.Marshal(o)
+	return string(b)
+}
+
+// ParseOrigin reads an Origin column's cell; ok is false for anything bulk did not write.
+func ParseOrigin(s string) (o Origin, ok bool) {
+	if err := json.Unmarshal([]byte(s), &o); err != nil || o.File == "" || o.Row < 1 {
+		return Origin{}, false
+	}
+	return o, true
+}
+
+// Where names the original row for people: "row 7 of learners.csv" or "row 7 of term.xlsx,
+// sheet Learners".
+func (o Origin) Where() string {
+	if o.Sheet == "" {
+		return fmt.Sprintf("row %d of %s", o.Row, o.File)
+	}
+	return fmt.Sprintf("row %d of %s, sheet %s", o.Row, o.File, o.Sheet)
+}
+
+// Corrected says where a row of a rejects.xlsx given back came from, for messages: "row 7 of
+// learners.csv, corrected in rejects.xlsx"; "" for a row that is no correction.
+func (r *Record) Corrected() string {
+	if r.Origin == "" {
+		return ""
+	}
+	o, ok := ParseOrigin(r.Origin)
+	if !ok {
+		return ""
+	}
+	in := "rejects.xlsx"
+	if r.Src != nil {
+		in = r.Src.File
+	}
+	return o.Where() + ", corrected in " + in
 }
 
 // Reset empties r for reuse, keeping its slices' capacity.
@@ -66,6 +121,7 @@ func (r *Record) Reset() {
 	r.Cells = r.Cells[:0]
 	r.Types = r.Types[:0]
 	r.Problems = r.Problems[:0]
+	r.Origin = ""
 }
 
 // Empty reports whether every cell is blank (such rows are skipped, not counted).
@@ -164,6 +220,11 @@ func (r *Row) Report(f int, rule string, sev Severity, msg string) {
 	} else {
 		v = strings.Clone(v)
 	}
+	if r.Rec.Origin != "" {
+		if c := r.Rec.Corrected(); c != "" {
+			msg += " (" + c + ")" // the officer's row, as the first report named it
+		}
+	}
 	r.Problems = append(r.Problems, Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: r.Rec.Row,
 		Column: r.Column(f), Value: v, Rule: rule, Severity: sev, Message: msg})
 	if sev == Error {
@@ -200,10 +261,14 @@ func (r *Row) FieldHasError(f int) bool {
 
 // Where names the row for messages about another row: "row 4" or "row 4 of learners.csv".
 func (r *Row) Where(from *Source) string {
+	w := fmt.Sprintf("row %d of %s", r.Rec.Row, r.Rec.Src.Where())
 	if from == r.Rec.Src {
-		return fmt.Sprintf("row %d", r.Rec.Row)
+		w = fmt.Sprintf("row %d", r.Rec.Row)
 	}
-	return fmt.Sprintf("row %d of %s", r.Rec.Row, r.Rec.Src.Where())
+	if c := r.Rec.Corrected(); c != "" {
+		w += " (" + c + ")"
+	}
+	return w
 }
 
 // ShownDate is a date cell's value as the reader wrote it (2028-08-31, or 2028-08-31 09:30:00)

@@ -78,6 +78,10 @@ type Options struct {
 	// Strict: a warning rejects its row too. It is decided here, before Keep and the Sink, so
 	// a row the report counts rejected never reaches the target.
 	Strict bool
+	// Replaced, when set, is asked about each row read: a row it names is passed over, neither
+	// checked nor counted, because a corrected copy of it (in a rejects.xlsx given in the same
+	// run) takes its place.
+	Replaced func(src *Source, row int) bool
 }
 
 // PanicError is a panic recovered in one of a run's goroutines: a bug in bulk, not a problem
@@ -286,6 +290,10 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 							break
 						}
 						rec.Src = src
+						if o.Replaced != nil && o.Replaced(src, rec.Row) {
+							rows++ // not empty: its row is in the run, as corrected
+							continue
+						}
 						b.n++
 					}
 					rows += b.n

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/csv"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -102,5 +104,72 @@ func TestLoadPeopleFluentFailureColumn(t *testing.T) {
 	}
 	if want := []string{"A2", "B3"}; !slices.Equal(cells, want) { // rejects.xlsx's rows 2 and 3
 		t.Errorf("comments on %q, want %q", cells, want)
+	}
+}
+
+// TestValidateCorrectionsE2E: rejects.xlsx records where each of its rows came from (a hidden
+// column), so the workbook fixed and given back is read as those rows corrected: alone, its
+// messages name the original rows; with the original file, the corrected rows take the
+// originals' place, so no duplicate check points at the row being fixed.
+func TestValidateCorrectionsE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBulk(t)
+	dir := t.TempDir()
+	staff := filepath.Join(dir, "staff.csv")
+	if err := os.WriteFile(staff, []byte("Role,FirstName,LastName,Email,MISID\r\n"+
+		"5,Ann,Lee,ann@northfield.example,STF-1\r\n"+
+		"5,Bob,,bob@northfield.example,STF-2\r\n"+ // row 3: no last name
+		"5,Cy,Ho,cy@northfield,STF-3\r\n"+ // row 4: no domain
+		"5,Di,Ma,di@northfield.example,STF-4\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first := runValidate(t, bin, staff)
+	if first.code != 1 || first.summary["rows_rejected"] != 2.0 {
+		t.Fatalf("first run: exit %d, summary %v\n%s", first.code, first.summary, first.stderr)
+	}
+	// The officer fixes Bob's last name and mistypes Cy's e-mail again, then saves.
+	fixed := filepath.Join(dir, "rejects.xlsx")
+	f, err := excelize.OpenFile(filepath.Join(first.reportDir, "rejects.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetCellStr("staff", "C2", "Bee")
+	f.SetCellStr("staff", "D3", "cy@northfield")
+	if err := f.SaveAs(fixed); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	const want = `Email ""cy@northfield"" has no domain after the @ (such as example.ac.uk). (row 4 of staff.csv, corrected in rejects.xlsx)`
+	alone := runValidate(t, bin, fixed)
+	if alone.code != 1 || !strings.Contains(string(alone.rejects), want) || alone.summary["rows_read"] != 2.0 {
+		t.Errorf("the fixed workbook alone: exit %d, rows_read %v, rejects.csv:\n%s", alone.code, alone.summary["rows_read"], alone.rejects)
+	}
+
+	both := runValidate(t, bin, staff, fixed)
+	if both.code != 1 || both.summary["rows_read"] != 4.0 || both.summary["rows_rejected"] != 1.0 || len(both.problemsByRule) != 1 {
+		t.Errorf("with the original: exit %d, summary %v\n%s", both.code, both.summary, both.rejects)
+	}
+	if !strings.Contains(string(both.rejects), want) {
+		t.Errorf("rejects.csv does not name the original row:\n%s", both.rejects)
+	}
+	if got, ok := both.summary["replaced_by_corrections"].(map[string]any); !ok || fmt.Sprint(got["staff.csv"]) != "[3 4]" {
+		t.Errorf("replaced_by_corrections %v, want staff.csv: [3 4]", both.summary["replaced_by_corrections"])
+	}
+	if !strings.Contains(both.stderr, "staff.csv: rows 3, 4 not read: they are corrected in the rejects workbook") {
+		t.Errorf("stderr does not say which rows gave way:\n%s", both.stderr)
+	}
+	// Fixed and rejected again, the row still points at the original.
+	g, err := excelize.OpenFile(filepath.Join(both.reportDir, "rejects.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	rows, _ := g.GetRows(g.GetSheetList()[0])
+	if len(rows) != 2 || !strings.Contains(strings.Join(rows[1], "|"), `"file":"staff.csv","row":4}`) ||
+		!strings.Contains(strings.Join(rows[1], "|"), "Row 4 of staff.csv, corrected in rejects.xlsx") {
+		t.Errorf("second rejects.xlsx: %q", rows)
 	}
 }

@@ -154,6 +154,13 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	stderr := d.stderr()
 	var skipped []string         // tables not read, for summary.json
 	names := read.Names(o.Files) // two learners.csv in different folders are told apart
+	replaced, err := corrections(o.Files, ro)
+	if err != nil {
+		return nil, openFailed(err)
+	}
+	if replaced != nil {
+		opts.Replaced = replaced.has
+	}
 	for i, path := range o.Files {
 		one := ro
 		one.Name = names[i]
@@ -225,6 +232,9 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	opts.Progress = prog.rows
 	err = pipeline.Run(ctx, inputs, opts)
 	prog.finish()
+	if replaced != nil {
+		replaced.report(stderr, o.Quiet, rep)
+	}
 	if errors.Is(err, pipeline.ErrNoKind) {
 		return nil, cannotRun(fmt.Errorf("%s: %v", strings.Join(o.Files, ", "), err), "Say what the file holds with --kind (run 'bulk kinds' for the list), or map your headers with --map.")
 	}

@@ -30,8 +30,12 @@ import (
 // validates without an unknown-column warning.
 const RejectsKeyword = "bulk-rejects"
 
-// ProblemsHeader is the header of the last column of rejects.xlsx.
+// ProblemsHeader is the header of the Problems column of rejects.xlsx.
 const ProblemsHeader = "Problems"
+
+// OriginHeader is the header of rejects.xlsx's hidden last column, after Problems: where each
+// row came from (pipeline.Origin), so the rows given back are known as those rows corrected.
+const OriginHeader = "Origin (bulk)"
 
 type xlsxInput struct {
 	k       *pkg
@@ -60,6 +64,7 @@ type xlsxTable struct {
 	row         int // the last row number seen
 	width       int // columns bulk reads: the header's
 	drop        int // rejects.xlsx: index of the Problems column, whose cells are not data; else -1
+	origin      int // rejects.xlsx: index of the Origin column; else -1
 	done        bool
 	hdrOK       []bool // column has a header (a value under a blank header is reported)
 	cell        cellState
@@ -187,11 +192,7 @@ func (in *xlsxInput) load() error {
 	if in.sst, in.openErr = in.k.sharedStrings(in.wb.sst); in.openErr != nil {
 		return in.openErr
 	}
-	for _, kw := range strings.FieldsFunc(in.k.keywords(in.wb.coreProps), func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
-		if kw == RejectsKeyword {
-			in.rejects = true
-		}
-	}
+	in.rejects = in.isRejects()
 	return nil
 }
 
@@ -231,9 +232,12 @@ func (in *xlsxInput) NextTable() (pipeline.Table, error) {
 		t.src.Header = hdr.Cells
 		t.src.HeaderRow = hdr.Row
 		t.hdrProblems = hdr.Problems
-		t.drop = -1
-		if in.rejects && len(hdr.Cells) > 0 && hdr.Cells[len(hdr.Cells)-1] == ProblemsHeader {
-			t.src.Header = hdr.Cells[:len(hdr.Cells)-1]
+		t.drop, t.origin = -1, -1
+		if n := len(hdr.Cells); in.rejects && n > 1 && hdr.Cells[n-1] == OriginHeader && hdr.Cells[n-2] == ProblemsHeader {
+			t.src.Header = hdr.Cells[:n-2]
+			t.drop, t.origin = n-2, n-1
+		} else if in.rejects && n > 0 && hdr.Cells[n-1] == ProblemsHeader {
+			t.src.Header = hdr.Cells[:n-1]
 			t.drop = len(t.src.Header)
 		}
 		t.width = len(t.src.Header)
@@ -343,11 +347,14 @@ func (t *xlsxTable) Next(rec *pipeline.Record) error {
 			}
 			return err
 		}
+		if t.origin >= 0 && len(rec.Cells) > t.origin {
+			rec.Origin = strings.Clone(rec.Cells[t.origin])
+		}
 		if t.drop >= 0 && len(rec.Cells) > t.drop {
 			rec.Cells, rec.Types = rec.Cells[:t.drop], rec.Types[:t.drop]
 		}
 		if rec.Empty() && len(rec.Problems) == 0 {
-			rec.Cells, rec.Types = rec.Cells[:0], rec.Types[:0]
+			rec.Cells, rec.Types, rec.Origin = rec.Cells[:0], rec.Types[:0], ""
 			continue
 		}
 		if t.hidden {
@@ -724,4 +731,52 @@ func columnName(i int) string {
 		b = append([]byte{byte('A' + (i-1)%26)}, b...)
 	}
 	return string(b)
+}
+
+// Origins returns where the rows of the rejects.xlsx at path came from, read from its hidden
+// Origin column: nil, quickly, for a workbook bulk did not write as rejects.xlsx (its core
+// properties say so without reading a sheet). Rows whose Origin cell is not bulk's are left out.
+func Origins(path string, o Options) ([]pipeline.Origin, error) {
+	o.Sheet, o.HeaderRow, o.HeaderScore = "", 0, nil
+	input, err := OpenXLSX(path, o)
+	if err != nil {
+		return nil, err
+	}
+	defer input.Close()
+	in := input.(*xlsxInput)
+	if !in.isRejects() {
+		return nil, nil
+	}
+	var out []pipeline.Origin
+	var rec pipeline.Record
+	for {
+		t, err := in.NextTable()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for {
+			rec.Reset()
+			if err := t.Next(&rec); err == io.EOF {
+				break
+			} else if err != nil {
+				return nil, err
+			}
+			if org, ok := pipeline.ParseOrigin(rec.Origin); ok {
+				out = append(out, org)
+			}
+		}
+	}
+}
+
+// isRejects reports whether bulk wrote the workbook as rejects.xlsx (RejectsKeyword).
+func (in *xlsxInput) isRejects() bool {
+	for _, kw := range strings.FieldsFunc(in.k.keywords(in.wb.coreProps), func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
+		if kw == RejectsKeyword {
+			return true
+		}
+	}
+	return false
 }

@@ -350,6 +350,8 @@ type sheetOut struct {
 	maxWidth int
 	next     int // next output row
 	problems []string
+	origins  []string // in memory: each row's Origin cell, written with Problems
+	path     string   // the input's absolute path, for the rows' Origin
 	comments []excelize.Comment
 	full     bool // the sheet's last row is written: no more rows fit
 	buf      []any
@@ -432,7 +434,10 @@ func withMissing(src *pipeline.Source, header []pipeline.Problem) *pipeline.Sour
 func (w *rejectsWriter) addTable(p *rejectsPlan, src *pipeline.Source, t pipeline.Table, b *bitset) error {
 	src = withMissing(src, p.header[src.Index])
 	width := min(len(src.Header), dataColumns)
-	so := &sheetOut{w: w, name: w.sheetName(src), width: width, maxWidth: width, next: 2}
+	so := &sheetOut{w: w, name: w.sheetName(src), width: width, maxWidth: width, next: 2, path: src.Path}
+	if abs, err := filepath.Abs(src.Path); err == nil {
+		so.path = abs
+	}
 	var err error
 	if w.sheets == 0 {
 		err = w.f.SetSheetName("Sheet1", so.name)
@@ -484,6 +489,12 @@ func (so *sheetOut) header(h []string) error {
 			row = append(row, excelize.Cell{StyleID: st, Value: v})
 		}
 		row = append(row, excelize.Cell{StyleID: st, Value: read.ProblemsHeader})
+		if len(h)+2 <= read.MaxColumns {
+			row = append(row, excelize.Cell{StyleID: st, Value: read.OriginHeader})
+			if err := so.sw.SetColVisible(len(h)+2, len(h)+2, false); err != nil {
+				return err
+			}
+		}
 		if err := so.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 			return err
 		}
@@ -546,11 +557,15 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 	}
 	if so.sw != nil {
 		width := so.width
-		if cap(so.buf) < width+1 {
-			so.buf = make([]any, width+1)
+		if cap(so.buf) < width+2 {
+			so.buf = make([]any, width+2)
 		}
 		row := so.buf[:width+1]
-		clear(row)
+		if width+2 <= read.MaxColumns {
+			row = so.buf[:width+2]
+			row[width+1] = excelize.Cell{StyleID: so.w.style(cellStyle{numFmt: "@"}), Value: so.origin(rec)}
+		}
+		clear(row[:width+1])
 		for i := 0; i < width; i++ {
 			v, typ := "", pipeline.CellText
 			if i < len(rec.Cells) {
@@ -599,7 +614,18 @@ func (so *sheetOut) row(rec *pipeline.Record, ps []pipeline.Problem) error {
 		}
 	}
 	so.problems = append(so.problems, text)
+	so.origins = append(so.origins, so.origin(rec))
 	return nil
+}
+
+// origin is the Origin cell of rec: the row's own origin when it is a correction given back
+// (a rejects.xlsx fixed and rejected again keeps pointing at the first input), else its table
+// and row.
+func (so *sheetOut) origin(rec *pipeline.Record) string {
+	if _, ok := pipeline.ParseOrigin(rec.Origin); ok {
+		return rec.Origin
+	}
+	return pipeline.Origin{Path: so.path, File: rec.Src.File, Sheet: rec.Src.Sheet, Row: rec.Row}.Encode()
 }
 
 // lostCells names the values of a row from the 0-based column limit on, which rejects.xlsx
@@ -764,6 +790,20 @@ func (so *sheetOut) finish() error {
 	if err := so.w.f.SetColWidth(so.name, name, name, 80); err != nil {
 		return err
 	}
+	ocell, _ := excelize.CoordinatesToCellName(col+1, 1)
+	if err := so.w.f.SetCellStr(so.name, ocell, read.OriginHeader); err != nil {
+		return err
+	}
+	for i, o := range so.origins {
+		cell, _ := excelize.CoordinatesToCellName(col+1, i+2)
+		if err := so.w.f.SetCellStr(so.name, cell, o); err != nil {
+			return err
+		}
+	}
+	oname, _ := excelize.ColumnNumberToName(col + 1)
+	if err := so.w.f.SetColVisible(so.name, oname, false); err != nil {
+		return err
+	}
 	for _, c := range so.comments {
 		if err := so.w.f.AddComment(so.name, c); err != nil {
 			return err
@@ -885,7 +925,12 @@ func problemsText(rec *pipeline.Record, ps []pipeline.Problem, noteStream bool) 
 	if noteStream {
 		fmt.Fprintf(&b, "(Over %d cells to mark: they are coloured but carry no comments; every message is in this column.)\n", CommentLimit)
 	}
-	fmt.Fprintf(&b, "Row %d of %s.", rec.Row, rec.Src.Where())
+	if c := rec.Corrected(); c != "" {
+		// A correction given back and rejected again: named as the first report named it.
+		fmt.Fprintf(&b, "R%s (row %d of %s).", strings.TrimPrefix(c, "r"), rec.Row, rec.Src.Where())
+	} else {
+		fmt.Fprintf(&b, "Row %d of %s.", rec.Row, rec.Src.Where())
+	}
 	for _, p := range ps {
 		b.WriteString("\n")
 		if p.Severity == pipeline.Warning {

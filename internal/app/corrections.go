@@ -1,0 +1,113 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/read"
+	"github.com/bulkload/bulk/pipeline/report"
+)
+
+// replacedRows are the rows of a run's inputs that a rejects.xlsx given in the same run holds
+// corrected: the pipeline passes the originals over, so the corrections take their place and
+// no duplicate or reference check points at the row being fixed.
+type replacedRows struct {
+	rows map[rowAt]bool
+	mu   sync.Mutex
+	seen map[string][]int // input file (as reports name it) → original rows passed over
+}
+
+type rowAt struct {
+	path  string // the input path as given
+	sheet string
+	row   int
+}
+
+// corrections reads the Origin column of each rejects.xlsx among paths and returns the rows of
+// the other inputs it corrects; nil when no input is a rejects.xlsx or none of its rows comes
+// from another input.
+func corrections(paths []string, ro read.Options) (*replacedRows, error) {
+	var r *replacedRows
+	for _, p := range paths {
+		if !read.HasSheets(p) {
+			continue
+		}
+		origins, err := read.Origins(p, ro)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range origins {
+			for _, q := range paths {
+				if q == p || !sameFile(o.Path, q) {
+					continue
+				}
+				if r == nil {
+					r = &replacedRows{rows: map[rowAt]bool{}, seen: map[string][]int{}}
+				}
+				r.rows[rowAt{q, o.Sheet, o.Row}] = true
+			}
+		}
+	}
+	return r, nil
+}
+
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
+}
+
+// has is pipeline.Options.Replaced. The reader calls it from one goroutine; the lock keeps
+// report safe to call after the run whatever the pipeline becomes.
+func (r *replacedRows) has(src *pipeline.Source, row int) bool {
+	if !r.rows[rowAt{src.Path, src.Sheet, row}] {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seen[src.Where()] = append(r.seen[src.Where()], row)
+	return true
+}
+
+// report says which original rows gave way to their corrections, on stderr and in
+// summary.json (replaced_by_corrections).
+func (r *replacedRows) report(w io.Writer, quiet bool, rep *report.Report) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.seen) == 0 {
+		return
+	}
+	tables := make([]string, 0, len(r.seen))
+	for t := range r.seen {
+		tables = append(tables, t)
+	}
+	sort.Strings(tables)
+	sum := map[string][]int{}
+	for _, t := range tables {
+		rows := r.seen[t]
+		sum[t] = rows
+		if quiet {
+			continue
+		}
+		nums := make([]string, len(rows))
+		for i, n := range rows {
+			nums[i] = strconv.Itoa(n)
+		}
+		word := "rows"
+		if len(rows) == 1 {
+			word = "row"
+		}
+		fmt.Fprintf(w, "%s: %s %s not read: %s corrected in the rejects workbook given with it.\n", t, word, strings.Join(nums, ", "),
+			map[bool]string{true: "it is", false: "they are"}[len(rows) == 1])
+	}
+	rep.Set("replaced_by_corrections", sum)
+}
