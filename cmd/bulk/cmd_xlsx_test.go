@@ -43,7 +43,7 @@ func TestValidateWorkbookRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHeader := []string{"Role", "First Name", "Surname", "Email", "MIS ID", "ULN", "Date of Birth", "Enrolled", "Fee", "Active", "Problems"}
+	wantHeader := []string{"Role", "First Name", "Surname", "Email", "MIS ID", "ULN", "Date of Birth", "Enrolled", "Fee", "Active", "Problems", "Origin (bulk)"} // Origin: hidden, where each row came from
 	if !reflect.DeepEqual(rows[0], wantHeader) || m[1] != strconv.Itoa(len(rows)-1) {
 		t.Errorf("rejects.xlsx: header %q and %d rows, want %q and %s", rows[0], len(rows)-1, wantHeader, m[1])
 	}

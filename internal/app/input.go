@@ -153,7 +153,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	}()
 	stderr := d.stderr()
 	var skipped []string         // tables not read, for summary.json
-	names := read.Names(o.Files) // two learners.csv in different folders are told apart
+	fileNames := read.Names(o.Files) // two learners.csv in different folders are told apart
 	replaced, err := corrections(o.Files, ro)
 	if err != nil {
 		return nil, openFailed(err)
@@ -161,9 +161,9 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	if replaced != nil {
 		opts.Replaced = replaced.has
 	}
-	for i, path := range o.Files {
+	for fi, path := range o.Files {
 		one := ro
-		one.Name = names[i]
+		one.Name = fileNames[fi]
 		in, err := read.Open(path, one)
 		if err != nil {
 			return nil, openFailed(err)
@@ -174,7 +174,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 			names := make([]string, len(h.HiddenSheets()))
 			for i, n := range h.HiddenSheets() {
 				names[i] = fmt.Sprintf("%q", n)
-				skipped = append(skipped, fmt.Sprintf("%s, sheet %s: skipped, hidden in Excel", names[i], n))
+				skipped = append(skipped, fmt.Sprintf("%s, sheet %s: skipped, hidden in Excel", fileNames[fi], n))
 			}
 			if !o.Quiet {
 				fmt.Fprintf(stderr, "%s: not read, because Excel hides them: sheet %s (--include-hidden reads hidden sheets; --sheet NAME reads one).\n",
