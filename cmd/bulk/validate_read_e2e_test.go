@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -171,5 +172,25 @@ func TestValidateCorrectionsE2E(t *testing.T) {
 	if len(rows) != 2 || !strings.Contains(strings.Join(rows[1], "|"), `"file":"staff.csv","row":4}`) ||
 		!strings.Contains(strings.Join(rows[1], "|"), "Row 4 of staff.csv, corrected in rejects.xlsx") {
 		t.Errorf("second rejects.xlsx: %q", rows)
+	}
+}
+
+// TestValidateTemplateQuietE2E: a template bulk wrote, validated as it is, says nothing of its
+// own hidden drop-down lists sheet (summary.json notes it), as it says nothing of its Read me.
+func TestValidateTemplateQuietE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBulk(t)
+	tpl := filepath.Join(t.TempDir(), "t.xlsx")
+	if out, err := exec.Command(bin, "template", "onefile-users", "-o", tpl).CombinedOutput(); err != nil {
+		t.Fatalf("template: %v\n%s", err, out)
+	}
+	r := runValidate(t, bin, tpl)
+	if strings.Contains(r.stderr, "hides") || strings.Contains(r.stderr, "Lists") || strings.Contains(r.stderr, "Read me") {
+		t.Errorf("the template's own sheets are announced:\n%s", r.stderr)
+	}
+	if got := fmt.Sprint(r.summary["skipped"]); !strings.Contains(got, "sheet Lists: not read, the drop-down lists of a bulk template") {
+		t.Errorf("summary.json skipped %s", got)
 	}
 }

@@ -170,7 +170,14 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 		}
 		inputs = append(inputs, in)
 		rep.AddInput(path)
-		if h, ok := in.(interface{ HiddenSheets() []string }); ok && len(h.HiddenSheets()) > 0 {
+		if t, ok := in.(interface{ Template() bool }); ok && t.Template() {
+			// A bulk template hides only its own drop-down lists: noted, not announced.
+			if h, ok := in.(interface{ HiddenSheets() []string }); ok {
+				for _, n := range h.HiddenSheets() {
+					skipped = append(skipped, fmt.Sprintf("%s, sheet %s: not read, the drop-down lists of a bulk template", fileNames[fi], n))
+				}
+			}
+		} else if h, ok := in.(interface{ HiddenSheets() []string }); ok && len(h.HiddenSheets()) > 0 {
 			names := make([]string, len(h.HiddenSheets()))
 			for i, n := range h.HiddenSheets() {
 				names[i] = fmt.Sprintf("%q", n)

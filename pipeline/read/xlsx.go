@@ -305,6 +305,20 @@ func (t *xlsxTable) findHeader() (*pipeline.Record, error) {
 // over: nobody loads what they cannot see without being told.
 func (in *xlsxInput) HiddenSheets() []string { return in.hidden }
 
+// TemplateKeyword marks a workbook bulk wrote as a template (in its core properties'
+// keywords): its hidden sheet holds the drop-down lists, bulk's own, not the officer's.
+const TemplateKeyword = "bulk-template"
+
+// Template reports whether bulk wrote the workbook as a template (TemplateKeyword).
+func (in *xlsxInput) Template() bool {
+	for _, kw := range strings.Fields(in.k.keywords(in.wb.coreProps)) {
+		if kw == TemplateKeyword {
+			return true
+		}
+	}
+	return false
+}
+
 func (in *xlsxInput) Close() error {
 	if in.cur != nil {
 		in.cur.close()
