@@ -194,3 +194,33 @@ func TestValidateTemplateQuietE2E(t *testing.T) {
 		t.Errorf("summary.json skipped %s", got)
 	}
 }
+
+// TestValidateFixedByOpenpyxlE2E: a rejects.xlsx that openpyxl edited and saved
+// (testdata/corrections/make.sh), given back with its original from another folder than the
+// one it was made in: the original is found by its name, Bob's corrected row replaces row 3,
+// Cy's row is still wrong and named as row 4 of staff.csv, and Ed's row, deleted from the
+// workbook, is read from staff.csv again.
+func TestValidateFixedByOpenpyxlE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBulk(t)
+	dir := t.TempDir()
+	for _, name := range []string{"staff.csv", "rejects-fixed.xlsx"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "corrections", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := runValidate(t, bin, filepath.Join(dir, "staff.csv"), filepath.Join(dir, "rejects-fixed.xlsx"))
+	if r.code != 1 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	golden(t, "corrections/rejects.csv", r.rejects)
+	if got := fmt.Sprint(r.summary["replaced_by_corrections"]); got != "map[staff.csv:[3 4]]" {
+		t.Errorf("replaced_by_corrections %s, want staff.csv: [3 4]", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,9 +33,13 @@ type rowAt struct {
 // corrections reads the Origin column of each rejects.xlsx among paths and returns the rows of
 // the other inputs it corrects; nil when no input is a rejects.xlsx or none of its rows comes
 // from another input.
-func corrections(paths []string, ro read.Options) (*replacedRows, error) {
+//
+// An origin's input is found by its absolute path (the same file, by any name); failing that
+// (the files were moved, or the workbook mailed to a colleague), by the name the reports gave
+// it among the inputs, names being what reports call paths (read.Names).
+func corrections(paths, names []string, ro read.Options) (*replacedRows, error) {
 	var r *replacedRows
-	for _, p := range paths {
+	for i, p := range paths {
 		if !read.HasSheets(p) {
 			continue
 		}
@@ -43,18 +48,34 @@ func corrections(paths []string, ro read.Options) (*replacedRows, error) {
 			return nil, err
 		}
 		for _, o := range origins {
-			for _, q := range paths {
-				if q == p || !sameFile(o.Path, q) {
-					continue
-				}
-				if r == nil {
-					r = &replacedRows{rows: map[rowAt]bool{}, seen: map[string][]int{}}
-				}
-				r.rows[rowAt{q, o.Sheet, o.Row}] = true
+			q := originalOf(o, i, paths, names)
+			if q == "" {
+				continue
 			}
+			if r == nil {
+				r = &replacedRows{rows: map[rowAt]bool{}, seen: map[string][]int{}}
+			}
+			r.rows[rowAt{q, o.Sheet, o.Row}] = true
 		}
 	}
 	return r, nil
+}
+
+// originalOf is the input path among paths (other than the workbook's, self) that origin o
+// names, or "".
+func originalOf(o pipeline.Origin, self int, paths, names []string) string {
+	for _, same := range []func(j int) bool{
+		func(j int) bool { return sameFile(o.Path, paths[j]) },
+		func(j int) bool { return names[j] == o.File },
+		func(j int) bool { return filepath.Base(paths[j]) == filepath.Base(o.File) },
+	} {
+		for j, q := range paths {
+			if j != self && same(j) && !sameFile(q, paths[self]) {
+				return q
+			}
+		}
+	}
+	return ""
 }
 
 func sameFile(a, b string) bool {

@@ -154,7 +154,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	stderr := d.stderr()
 	var skipped []string             // tables not read, for summary.json
 	fileNames := read.Names(o.Files) // two learners.csv in different folders are told apart
-	replaced, err := corrections(o.Files, ro)
+	replaced, err := corrections(o.Files, fileNames, ro)
 	if err != nil {
 		return nil, openFailed(err)
 	}
