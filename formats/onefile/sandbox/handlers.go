@@ -37,6 +37,7 @@ func (s *Server) routes() {
 		m.HandleFunc("POST "+b+"/"+entity+"/Search", s.searchHandler(h, false))
 		m.HandleFunc("POST "+b+"/"+entity+"/Search/{page}/{size}", s.searchHandler(h, true))
 	}
+	s.aimRoutes(m)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeMsg(w, http.StatusNotFound, fmt.Sprintf("No HTTP resource was found that matches %s %s", r.Method, r.URL.Path))
 	})
@@ -542,8 +543,8 @@ func (s *Server) searchUsers(body []byte) ([]any, error) {
 	var rows []any
 	for _, id := range slices.Sorted(maps.Keys(s.users)) {
 		u := s.users[id]
-		if now.Before(u.searchable) {
-			continue // the lag fault: not in the search index yet
+		if now.Before(u.searchable) || s.isArchived(id) {
+			continue // the lag fault: not in the search index yet; archived users are not listed
 		}
 		if !intMatch(f, "OrganisationID", u.org()) || !intMatch(f, "Role", u.role()) ||
 			!textMatch(f, "FirstName", u.str("FirstName")) || !textMatch(f, "LastName", u.str("LastName")) ||

@@ -147,6 +147,7 @@ type Server struct {
 	seen        map[uint64]int // request fingerprint -> times seen
 	burstLeft   int
 	throttleEnd time.Time // end of the throttle fault's spell; zero until the first write
+	aim         aimState  // learning aims, framework templates, archived users (aims.go)
 	st          stats
 }
 
@@ -274,6 +275,10 @@ func (s *Server) load(seed *Seed) {
 				s.units[u.ID] = &unit{ID: u.ID, StandardID: st.ID, Org: o.ID, Title: u.Title, NDAQCode: u.NDAQCode, Display: u.Display}
 			}
 		}
+		s.aim.init()
+		for _, t := range o.FrameworkTemplates {
+			s.aim.templates[t.ID] = &frameworkTemplate{ID: t.ID, Org: o.ID, Title: t.Title}
+		}
 		for _, su := range o.Users {
 			vals := map[string]any{"OrganisationID": o.ID, "Role": su.Role, "FirstName": su.FirstName, "LastName": su.LastName, "Email": su.Email}
 			for k, v := range map[string]any{"MISID": su.MISID, "ClassroomID": su.ClassroomID, "PlacementID": su.PlacementID,
@@ -310,6 +315,10 @@ var writeEndpoints = map[string]bool{
 	"POST /User":             true,
 	"POST /User/{id}":        true,
 	"POST /User/{id}/Assign": true,
+	// aims.go
+	"POST /Standard/{id}/Assign/{learnerId}":              true,
+	"POST /FrameworkTemplate/{id}/Assign/{userId}/{only}": true,
+	"POST /User/{id}/Archive":                             true,
 }
 
 // ServeHTTP runs one call through latency, the rate limit, 429 bursts,
