@@ -27,6 +27,9 @@ func (l *loader) loadRefs(ctx context.Context, ws []*work) error {
 			need["Standard"] = need["Standard"] || (a.Standard.Name != "" && a.Standard.ID == 0)
 			need["Unit"] = need["Unit"] || (a.Unit.Title != "" && a.Unit.ID == "")
 		}
+		if a := w.it.Aim; a != nil {
+			need["Standard"] = need["Standard"] || (a.Standard.Name != "" && a.Standard.ID == 0)
+		}
 	}
 	lists := []struct {
 		entity string

@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bulkload/bulk/formats/onefile"
+	"github.com/bulkload/bulk/formats/onefile/aims"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -302,6 +303,7 @@ type loader struct {
 	nUsers   int          // users OneFile held at the start
 	claimMu  sync.Mutex
 	claimed  map[string]*work // assignment keys this run has sent
+	aims     []*work          // onefile-standards rows: the learning aims stage (aims.go)
 	release  func()           // Options.Lock's, once taken
 }
 
@@ -351,6 +353,9 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		case it.Kind.Name == onefile.Assignments.Name && it.Assign != nil:
 			l.total++
 			assigns = append(assigns, w)
+		case it.Kind.Name == aims.Kind.Name && it.Aim != nil:
+			l.total++
+			l.aims = append(l.aims, w)
 		default:
 			w.finish("", StatusSkipped, fmt.Sprintf("not loaded: %s rows are not for OneFile", it.Kind.Name))
 		}
@@ -498,7 +503,7 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 	if err := l.download(ctx); err != nil {
 		return err
 	}
-	if err := l.loadRefs(ctx, append(append([]*work{}, staff...), append(learners, assigns...)...)); err != nil {
+	if err := l.loadRefs(ctx, append(append(append([]*work{}, staff...), append(learners, assigns...)...), l.aims...)); err != nil {
 		return err
 	}
 	l.stage.Store("matching")
@@ -516,6 +521,7 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 	}{
 		{"staff", staff, l.doUser},
 		{"learners", learners, l.doUser},
+		{"learning aims", l.aims, l.doAim},
 		{"assignments", assigns, l.doAssign},
 	}
 	for _, s := range stages {
@@ -530,7 +536,7 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 		if err := l.runStage(ctx, s.ws, s.do); err != nil {
 			return err
 		}
-		if s.name != "assignments" {
+		if s.name == "staff" || s.name == "learners" {
 			// callCtx: IDs of users just created are worth recording even after a Ctrl-C.
 			if err := l.findNewIDs(l.callCtx, s.ws); err != nil {
 				return err

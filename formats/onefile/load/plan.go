@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bulkload/bulk/formats/onefile"
+	"github.com/bulkload/bulk/formats/onefile/aims"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/pipeline"
@@ -72,6 +73,7 @@ type PlanRow struct {
 	Before    map[string]any      `json:"before,omitempty"`
 	User      *onefile.User       `json:"user,omitempty"`
 	Assign    *onefile.Assignment `json:"assign,omitempty"`
+	Aim       *aims.Aim           `json:"aim,omitempty"`
 }
 
 // NewPlan makes the plan of a dry run's outcome.
@@ -84,7 +86,7 @@ func NewPlan(out *Outcome, o Options, now time.Time) *Plan {
 		pr := PlanRow{Seq: i, File: it.Src.File, Sheet: it.Src.Sheet, Row: it.Row, Kind: it.Kind.Name,
 			Action: PlannedAction(r), OneFileID: r.OneFileID, Message: r.Message, Changes: r.Changes, Before: r.Before}
 		if pr.Action != PlanReject && pr.Action != PlanConflict {
-			pr.User, pr.Assign = it.User, it.Assign
+			pr.User, pr.Assign, pr.Aim = it.User, it.Assign, it.Aim
 		}
 		p.Counts[pr.Action]++
 		p.Rows = append(p.Rows, pr)
@@ -181,6 +183,8 @@ func (p *Plan) Items() ([]*Item, map[int]*PlanRow, error) {
 			it.Kind = onefile.Users
 		case onefile.Assignments.Name:
 			it.Kind = onefile.Assignments
+		case aims.Kind.Name:
+			it.Kind = aims.Kind
 		default:
 			return nil, nil, fmt.Errorf("row %d of %s is of kind %q, which a OneFile plan does not hold", pr.Row, pr.File, pr.Kind)
 		}
@@ -188,11 +192,19 @@ func (p *Plan) Items() ([]*Item, map[int]*PlanRow, error) {
 		case PlanReject, PlanConflict:
 			it.Rejected, it.Why = true, pr.Message
 		case PlanCreate, PlanUpdate, PlanUnchanged:
+			if pr.Action == PlanUnchanged && it.Kind == aims.Kind && pr.Aim != nil {
+				it.Aim = pr.Aim // re-checked against the ledger and OneFile when applied
+				break
+			}
 			if pr.User == nil {
 				return nil, nil, fmt.Errorf("row %d of %s: the plan holds no values for it; make the plan again", pr.Row, pr.File)
 			}
 			it.User = pr.User
 		case PlanAssign:
+			if it.Kind == aims.Kind && pr.Aim != nil {
+				it.Aim = pr.Aim
+				break
+			}
 			if pr.Assign == nil {
 				return nil, nil, fmt.Errorf("row %d of %s: the plan holds no assignment for it; make the plan again", pr.Row, pr.File)
 			}

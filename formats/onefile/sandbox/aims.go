@@ -61,7 +61,9 @@ func (a *aimState) init() {
 // aimRoutes adds this file's endpoints to the mux.
 func (s *Server) aimRoutes(m *http.ServeMux) {
 	b := s.base
-	m.HandleFunc("POST "+b+"/Standard/{id}/Assign/{learnerId}", s.handleAssignStandard)
+	// Registered with a wildcard for "Assign": the mux would find the pattern in conflict with
+	// POST /Standard/Search/{page}/{size}; the handler refuses any other word.
+	m.HandleFunc("POST "+b+"/Standard/{id}/{action}/{learnerId}", s.handleAssignStandard)
 	m.HandleFunc("POST "+b+"/FrameworkTemplate/{id}/Assign/{userId}/{only}", s.handleAssignTemplate)
 	m.HandleFunc("POST "+b+"/User/{id}/Archive", s.handleArchive)
 	m.HandleFunc("POST "+b+"/FrameworkTemplate/Search", s.searchHandler(s.searchTemplates, false))
@@ -93,6 +95,10 @@ func (s *Server) learnerFor(w http.ResponseWriter, r *http.Request, name string,
 }
 
 func (s *Server) handleAssignStandard(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("action") != "Assign" {
+		writeMsg(w, http.StatusNotFound, fmt.Sprintf("No HTTP resource was found that matches %s %s", r.Method, r.URL.Path))
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.aim.init()

@@ -316,7 +316,7 @@ var writeEndpoints = map[string]bool{
 	"POST /User/{id}":        true,
 	"POST /User/{id}/Assign": true,
 	// aims.go
-	"POST /Standard/{id}/Assign/{learnerId}":              true,
+	"POST /Standard/{id}/{action}/{learnerId}":            true,
 	"POST /FrameworkTemplate/{id}/Assign/{userId}/{only}": true,
 	"POST /User/{id}/Archive":                             true,
 }
