@@ -91,6 +91,23 @@ func RenderHeld(w io.Writer, why []string, counts DiffCounts, plan *load.Plan) e
 			fmt.Fprintf(&b, "  ... and %d more (all are in plan.json)\n", n-maxListed)
 		}
 	}
+	if len(plan.Leavers) > 0 {
+		// on_missing: archive: the users found gone from the full export, by name (missing.go).
+		fmt.Fprintf(&b, "\nWould archive (no longer in the full export; on_missing: archive):\n")
+		for i, g := range plan.Leavers {
+			if i == maxListed {
+				fmt.Fprintf(&b, "  ... and %d more (all are in plan.json)\n", len(plan.Leavers)-maxListed)
+				break
+			}
+			who := strings.TrimSpace(g.FirstName + " " + g.LastName)
+			if g.MISID != "" {
+				who += " (MISID " + g.MISID + ")"
+			} else if g.Email != "" {
+				who += " (" + g.Email + ")"
+			}
+			fmt.Fprintf(&b, "  OneFile user %d: %s\n", g.ID, who)
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -55,6 +55,9 @@ func ApplyPlan(ctx context.Context, d Deps, o ApplyOptions) (*LoadOnefileOutcome
 		URL: p.Target.APIRoot, Org: p.Target.Organisation, TokenFile: o.TokenFile, Mode: string(p.Mode),
 		Concurrency: o.Concurrency, Rate: o.Rate, Patience: o.Patience, State: o.State, Yes: o.Yes, Drain: o.Drain, CredentialsDir: o.CredentialsDir,
 		AllowIdentityChange: p.AllowIdentityChange, AllowInsecureHTTP: o.AllowInsecureHTTP, planned: planned}
+	if ids := p.LeaverIDs(); ids != nil {
+		lo.Leavers = func(u *load.User) bool { return ids[u.ID] } // exactly the leavers the plan showed
+	}
 	t, led, closeAll, err := lo.open(&d)
 	if err != nil {
 		return nil, err

@@ -75,6 +75,10 @@ type LoadOnefileOptions struct {
 	// Loaded, when set, is told the loader's outcome before the report is written, so a caller
 	// can add what it learnt to the report (a nightly run: rows found gone from OneFile).
 	Loaded func(*load.Outcome)
+	// Leavers and LeaverLimit are the loader's (load.Options): the OneFile users a nightly
+	// full export no longer has, to archive after the rows.
+	Leavers     func(*load.User) bool
+	LeaverLimit func(n int) string
 
 	// planned is the plan ApplyPlan carries out (by row), and plan its file.
 	planned map[int]*load.PlanRow
@@ -214,7 +218,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 		Client: load.NewAPIClient(client), Ledger: led, APIRoot: t.url, Org: o.Org, Mode: out.Mode,
 		Concurrency: o.Concurrency, DryRun: o.DryRun, Drain: o.Drain, MonthFirst: strings.EqualFold(o.DateOrder, "mdy"),
 		Progress: prog.update, Inputs: o.Files, ReportDir: o.ReportDir, Logf: prog.logf,
-		AllowIdentityChange: o.AllowIdentityChange, Planned: o.planned,
+		AllowIdentityChange: o.AllowIdentityChange, Planned: o.planned, Leavers: o.Leavers, LeaverLimit: o.LeaverLimit,
 	}
 	if !o.DryRun {
 		// Each login goes to disk as it arrives (an earlier run's file is moved aside first):
@@ -284,7 +288,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	}
 	rep.Set("load", map[string]any{"target": t.url, "organisation": lout.Org.ID, "mode": string(out.Mode), "dry_run": o.DryRun,
 		"run_id": lout.RunID, "counts": lout.Counts, "api_calls": out.Stats.Calls, "retries": out.Stats.Retries, "answers_429": out.Stats.TooMany,
-		"interrupted": lout.Interrupted, "not_started": lout.NotStarted, "lost_logins": len(lout.LostLogins), "plan": out.Plan})
+		"interrupted": lout.Interrupted, "not_started": lout.NotStarted, "lost_logins": len(lout.LostLogins), "plan": out.Plan, "leavers": len(lout.Leavers)})
 	switch {
 	case errors.Is(lerr, lockfile.ErrLocked):
 		// Refused the organisation's lock: the error says it all, and the rows "not sent" why.

@@ -145,6 +145,11 @@ type Options struct {
 	// Planned, when set, is the saved plan being applied (by Item.Seq): each row is re-checked
 	// against OneFile just before it is written, and not sent when its record moved (stale).
 	Planned map[int]*PlanRow
+	// Leavers, when set, picks the organisation's users to archive once the rows are loaded
+	// (a nightly full export's on_missing: archive; leavers.go). LeaverLimit, when set, says
+	// why so many leavers must not be archived ("" when they may).
+	Leavers     func(u *User) bool
+	LeaverLimit func(n int) string
 }
 
 // Progress is the loader's advance.
@@ -220,6 +225,8 @@ type Outcome struct {
 	Finished time.Time
 	// Counts by status and by action ("ok", "failed", "create", ...).
 	Counts map[string]int64
+	// Leavers are the users archived (or a dry run would archive) as gone from a full export.
+	Leavers []Leaver
 }
 
 // OK reports whether every row was loaded or had nothing to do.
@@ -304,6 +311,7 @@ type loader struct {
 	claimMu  sync.Mutex
 	claimed  map[string]*work // assignment keys this run has sent
 	aims     []*work          // onefile-standards rows: the learning aims stage (aims.go)
+	gone     []Leaver         // leavers archived (leavers.go)
 	release  func()           // Options.Lock's, once taken
 }
 
@@ -426,6 +434,7 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 			out.Counts[w.res.Action]++
 		}
 	}
+	out.Leavers = l.gone
 	out.Credentials = l.creds
 	out.LostLogins = append(l.lost, l.atRisk...)
 	out.Finished = time.Now()
@@ -454,6 +463,9 @@ func (l *loader) saveRun(out *Outcome, runErr error) error {
 	for i, r := range out.Results {
 		rs[i] = ledger.Result{Seq: i, File: r.Item.Src.File, Sheet: r.Item.Src.Sheet, Row: r.Item.Row, Kind: r.Item.Kind.Name,
 			Action: r.Action, Status: r.Status, OneFileID: r.OneFileID, Message: r.Message}
+	}
+	for _, g := range out.Leavers { // no input row: listed by their OneFile ID
+		rs = append(rs, ledger.Result{Seq: len(rs), Kind: onefile.Users.Name, Action: ActArchive, Status: g.Status, OneFileID: strconv.Itoa(g.ID), Message: g.Message})
 	}
 	ctx := context.Background()
 	if err := l.o.Ledger.AddResults(ctx, l.runID, rs); err != nil {
@@ -542,6 +554,10 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 				return err
 			}
 		}
+	}
+	if l.o.Leavers != nil && ctx.Err() == nil {
+		l.stage.Store("leavers")
+		return l.archiveLeavers(ctx)
 	}
 	return nil
 }

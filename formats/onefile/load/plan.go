@@ -47,6 +47,9 @@ type Plan struct {
 	Inputs              []string         `json:"inputs"`
 	Counts              map[string]int64 `json:"counts"`
 	Rows                []PlanRow        `json:"rows"`
+	// Leavers are the OneFile users the run would archive (a nightly full export's
+	// on_missing: archive): by name, so a reviewer sees who would go.
+	Leavers []Leaver `json:"leavers,omitempty"`
 }
 
 // PlanTarget is where a plan goes: the API root (canonical) and the organisation.
@@ -91,7 +94,26 @@ func NewPlan(out *Outcome, o Options, now time.Time) *Plan {
 		p.Counts[pr.Action]++
 		p.Rows = append(p.Rows, pr)
 	}
+	p.Leavers = out.Leavers
+	if len(p.Leavers) > 0 {
+		p.Counts[ActArchive] = int64(len(p.Leavers))
+	}
 	return p
+}
+
+// LeaverIDs are the OneFile IDs of the plan's leavers that were to be archived, so applying
+// it archives exactly those it showed (and only if OneFile still lists them).
+func (p *Plan) LeaverIDs() map[int]bool {
+	if len(p.Leavers) == 0 {
+		return nil
+	}
+	ids := map[int]bool{}
+	for _, g := range p.Leavers {
+		if g.Status != StatusFailed {
+			ids[g.ID] = true
+		}
+	}
+	return ids
 }
 
 // PlannedAction names what a dry run's result means the row will get: create, update,
