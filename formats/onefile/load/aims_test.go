@@ -252,3 +252,43 @@ func TestLearningAimsDryRun(t *testing.T) {
 		}
 	}
 }
+
+// Under faults (10% of writes answered 500 before the change, 10% made and then dropped), every
+// learning aim ends made exactly once: a call whose answer was lost is sent again and OneFile's
+// "already assigned" then says it was made.
+func TestLearningAimsUnderFaults(t *testing.T) {
+	b := startSandbox(t, sandbox.Config{Faults: sandbox.FaultSpec{Error500: 0.1, Drop: 0.1, Seed: 3}})
+	var users, rows []string
+	const n = 40
+	for i := range n {
+		users = append(users, "Role=1;FirstName=F"+strconv.Itoa(i)+";LastName=Aim;Email=f"+strconv.Itoa(i)+"@learner.example;MISID=FA-"+strconv.Itoa(i)+
+			";DefaultAssessorMISID=STF-001;ClassroomID=101;PlacementID=201")
+		rows = append(rows, "LearnerMISID=FA-"+strconv.Itoa(i)+";StandardID=301;FrameworkTemplateID=401")
+	}
+	items := validatedFiles(t, [2]any{"learners.csv", users}, [2]any{"standards.csv", rows})
+	out, rec := runLoad(t, b, items, Options{Ledger: openLedger(t), Concurrency: 4})
+	for _, r := range byKind(out, aims.Kind.Name) {
+		if r.Action != ActAssign || r.Status != StatusOK {
+			t.Errorf("row %d: %s %s %q", r.Item.Row, r.Action, r.Status, r.Message)
+		}
+	}
+	if len(rec.problems) > 0 {
+		t.Errorf("problems: %+v", rec.problems)
+	}
+	snap := b.Snapshot()
+	if st := snap.Statuses["POST /Standard/{id}/{action}/{learnerId}"]; st[0] == 0 || st[500] == 0 {
+		t.Fatalf("no learning aim call was dropped or failed (%v): the test proves nothing", st)
+	}
+	per := map[int]int{}
+	for _, a := range b.LearningAims() {
+		per[a.LearnerID]++
+	}
+	if len(per) != n || len(b.TemplateAssignments()) != n {
+		t.Errorf("%d learners with aims, %d on the template; want %d each", len(per), len(b.TemplateAssignments()), n)
+	}
+	for l, k := range per {
+		if k != 1 {
+			t.Errorf("learner %d has %d learning aims", l, k)
+		}
+	}
+}
