@@ -213,4 +213,3 @@ func TestOnMissingChecked(t *testing.T) {
 		})
 	}
 }
-
