@@ -393,7 +393,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 			if p, err := load.ReadPlan(planPath); err == nil {
 				rep.Set("plan", planPath)
 				rep.Set("would", map[string]int64{"create": p.Counts[load.PlanCreate], "update": p.Counts[load.PlanUpdate],
-					"unchanged": p.Counts[load.PlanUnchanged], "conflict": p.Counts[load.PlanConflict], "reject": p.Counts[load.PlanReject]})
+					"unchanged": p.Counts[load.PlanUnchanged], "conflict": p.Counts[load.PlanConflict], "reject": p.Counts[load.PlanReject], "archive": int64(len(p.Leavers))})
 			}
 			rep.Set("held_summary", filepath.Join(repDir, HeldFile))
 			return
