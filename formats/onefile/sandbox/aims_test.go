@@ -94,3 +94,32 @@ func TestArchive(t *testing.T) {
 		t.Errorf("Archived() = %v", got)
 	}
 }
+
+// A seed file may give framework templates; bad or repeated ones are refused with the rest.
+func TestSeedFrameworkTemplates(t *testing.T) {
+	const base = "Customer: {ID: 1, Name: C}\nOrganisations:\n  - ID: 10\n    Name: O\n    FrameworkTemplates: "
+	for _, tt := range []struct{ templates, want string }{
+		{"[{ID: 7, Title: T}]", ""},
+		{"[{ID: 7, Title: T}, {ID: 7, Title: U}]", "framework template ID 7 appears twice"},
+		{"[{ID: 0, Title: T}]", "needs a positive ID and a Title"},
+		{"[{ID: 7, Titel: T}]", "Titel"},
+	} {
+		seed, err := LoadSeed(strings.NewReader(base + tt.templates + "\n"))
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tt.templates, err)
+				continue
+			}
+			c := startSandbox(t, Config{Seed: seed}).login()
+			var got []map[string]any
+			c.call("POST", "/FrameworkTemplate/Search", map[string]any{"OrganisationID": 10}).json(t, &got)
+			if len(got) != 1 || got[0]["Title"] != "T" {
+				t.Errorf("FrameworkTemplate/Search answered %v", got)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.templates, err, tt.want)
+		}
+	}
+}
