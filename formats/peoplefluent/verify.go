@@ -142,6 +142,18 @@ func cell(rec []string, i int) string {
 	return strings.TrimSpace(rec[i])
 }
 
+func (v *Verifier) perUser() int {
+	if v.PerUser == 0 {
+		return DefaultPerUser
+	}
+	return v.PerUser
+}
+
+func hasKey(m map[uint64]struct{}, k uint64) bool {
+	_, ok := m[k]
+	return ok
+}
+
 // verifyRun is one Verify call.
 type verifyRun struct {
 	v     *Verifier
@@ -149,8 +161,13 @@ type verifyRun struct {
 	cols  payloadCols
 	seed  maphash.Seed
 	slots []slot
-	index map[string]int32 // user\x00i:learning or user\x00t:title -> slot
-	users map[string]struct{}
+	// index finds a row's slot by the 64-bit hash of its record's key (user\x00i:learning or
+	// user\x00t:title): a few bytes a row where the keys themselves would take a hundred. Two
+	// keys of one payload sharing a hash (odds about n²/2⁶⁵: 3e-8 for a million rows) would be
+	// taken for one record.
+	index map[uint64]int32
+	users map[uint64]struct{}  // hashes of the users of the rows looked for
+	names []string             // their IDs, while there are at most perUser()
 	lms   map[int32]*LMSRecord // what the LMS holds for rows that differ
 	sum   VerifySummary
 }
@@ -159,7 +176,7 @@ type verifyRun struct {
 // error only when it could not finish: an unreadable payload, a refused key, an LMS that
 // cannot be reached or answers something else than trainingHistoryXml's XML.
 func (v *Verifier) Verify(ctx context.Context, file string, payload io.ReadSeeker) (VerifySummary, error) {
-	run := &verifyRun{v: v, file: file, seed: maphash.MakeSeed(), index: map[string]int32{}, users: map[string]struct{}{}, lms: map[int32]*LMSRecord{}}
+	run := &verifyRun{v: v, file: file, seed: maphash.MakeSeed(), index: map[uint64]int32{}, users: map[uint64]struct{}{}, lms: map[int32]*LMSRecord{}}
 	if err := run.index1(payload); err != nil {
 		return run.sum, err
 	}
@@ -222,12 +239,19 @@ func (run *verifyRun) index1(payload io.Reader) error {
 		default:
 			s.hash, s.score, s.mask = run.sentHash(rec)
 			i := int32(len(run.slots))
-			if prev, ok := run.index[key]; ok {
+			k := maphash.String(run.seed, key)
+			if prev, ok := run.index[k]; ok {
 				run.slots[prev].state = stSuperseded
 				run.slots[prev].next = i
 			}
-			run.index[key] = i
-			run.users[user] = struct{}{}
+			run.index[k] = i
+			if uh := maphash.String(run.seed, user); !hasKey(run.users, uh) {
+				run.users[uh] = struct{}{}
+				if per := run.v.perUser(); per >= 0 && len(run.users) <= per {
+					// A clone: the cell shares the record's line, which would stay in memory.
+					run.names = append(run.names, strings.Clone(user))
+				}
+			}
 		}
 		run.slots = append(run.slots, s)
 	}
@@ -278,19 +302,11 @@ func (run *verifyRun) read(ctx context.Context) error {
 	if len(run.users) == 0 {
 		return nil
 	}
-	per := run.v.PerUser
-	if per == 0 {
-		per = DefaultPerUser
-	}
-	if len(run.users) > per || per < 0 {
+	if len(run.names) < len(run.users) {
 		return run.get(ctx, q)
 	}
-	users := make([]string, 0, len(run.users))
-	for u := range run.users {
-		users = append(users, u)
-	}
-	slices.Sort(users)
-	for _, u := range users {
+	slices.Sort(run.names)
+	for _, u := range run.names {
 		q.Set("userId", u)
 		if err := run.get(ctx, q); err != nil {
 			return err
@@ -311,12 +327,9 @@ func (run *verifyRun) get(ctx context.Context, q url.Values) error {
 // match finds the payload row of one LMS record, by module ID, else by title.
 func (run *verifyRun) match(rec *LMSRecord) error {
 	user := strings.ToLower(rec.UserID)
-	if _, ok := run.users[user]; !ok {
-		return nil
-	}
-	i, ok := run.index[user+"\x00i:"+strings.ToLower(rec.ModuleID)]
+	i, ok := run.index[maphash.String(run.seed, user+"\x00i:"+strings.ToLower(rec.ModuleID))]
 	if !ok {
-		if i, ok = run.index[user+"\x00t:"+strings.ToLower(rec.ModuleTitle)]; !ok {
+		if i, ok = run.index[maphash.String(run.seed, user+"\x00t:"+strings.ToLower(rec.ModuleTitle))]; !ok {
 			return nil
 		}
 	}
