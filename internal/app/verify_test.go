@@ -172,6 +172,10 @@ func TestProbePeopleFluent(t *testing.T) {
 	_, base := startPF(t, func(s *pfsandbox.Server) { s.AdminUser = "lmsadmin" })
 	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
 	defer tlsSrv.Close()
+	login := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<!DOCTYPE html><html><body><form>Log in</form></body></html>"))
+	}))
+	defer login.Close()
 	gone := httptest.NewServer(http.NotFoundHandler())
 	goneURL := gone.URL
 	gone.Close()
@@ -184,6 +188,7 @@ func TestProbePeopleFluent(t *testing.T) {
 		{"unreachable", goneURL + "/ekp/", verifyKey, "lmsadmin", ProbeUnreachable},
 		{"tls", tlsSrv.URL + "/ekp/", verifyKey, "lmsadmin", ProbeTLS},
 		{"no read", strings.TrimSuffix(base, "ekp/") + "other/", verifyKey, "lmsadmin", ProbeNoRead},
+		{"login page", login.URL + "/ekp/", verifyKey, "lmsadmin", ProbeNotLMS},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Deps{Getenv: func(k string) string { return map[string]string{PFKeyEnv: tc.key}[k] }}
