@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/bulkload/bulk/internal/app"
@@ -22,8 +24,10 @@ by --since. What is documented and what is guessed: docs/peoplefluent-verify.md.
 ` + exitStatusHelp,
 		Example: `  bulk verify peoplefluent --base https://lms.example.com/ekp/ bulk-report/results.csv
   bulk verify peoplefluent --base https://lms.example.com/ekp/ --since 2h payload.csv`,
-		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError(cmd, fmt.Errorf("give exactly one payload or results.csv (got %d)", len(args)))
+			}
 			o.File = args[0]
 			out, err := app.VerifyPeopleFluent(cmd.Context(), a.deps(), o)
 			if err != nil {
