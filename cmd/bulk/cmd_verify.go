@@ -10,16 +10,14 @@ import (
 
 // newVerifyCmd is 'bulk verify', holding one subcommand per target system.
 func newVerifyCmd(a *App) *cobra.Command {
-	cmd := &cobra.Command{Use: "verify TARGET", Short: "Read back from a target what was sent to it, row by row (changes nothing)"}
-	o := app.VerifyPFOptions{}
+	cmd, o := &cobra.Command{Use: "verify TARGET", Short: "Read back from a target what was sent to it, row by row (changes nothing)"}, app.VerifyPFOptions{}
 	pf := &cobra.Command{
 		Use:   "peoplefluent --base URL PAYLOAD|RESULTS.csv",
 		Short: "Read training records back with trainingHistoryXml: confirmed, missing or different, per row",
 		Long: `verify peoplefluent reads back, with the LMS's system authentication, the training records a
 trainingHistoryCsv payload (or the results.csv of its push: rows the push failed are then skipped)
-sent, and writes DIR/verify.csv: per row confirmed, missing, or different with the fields that
-differ. Payloads naming up to 50 users are read user by user, larger ones in one read filtered
-by --since. What is documented and what is guessed: docs/peoplefluent-verify.md.
+sent, and writes DIR/verify.csv: per row confirmed, missing, or different (naming the fields).
+Up to 50 users are read one by one, more in one read since --since: docs/peoplefluent-verify.md.
 
 ` + exitStatusHelp,
 		Example: `  bulk verify peoplefluent --base https://lms.example.com/ekp/ bulk-report/results.csv
