@@ -130,6 +130,10 @@ func VerifyPeopleFluent(ctx context.Context, d Deps, o VerifyPFOptions) (*Verify
 	}
 	sum, verr := v.Verify(ctx, payload, f)
 	out.VerifySummary = sum
+	if per := o.PerUser; verr == nil && since.IsZero() && sum.Users > max(per, peoplefluent.DefaultPerUser) && !o.Quiet {
+		fmt.Fprintf(d.stderr(), "Read every training record the LMS holds (%s) to find those of %s users: give --since next time (e.g. --since 2h) to read only recent ones.\n",
+			Thousands(int64(sum.LMSRecords)), Thousands(int64(sum.Users)))
+	}
 	ferr := vw.Flush()
 	if ferr == nil {
 		ferr = bw.Flush()
