@@ -260,3 +260,23 @@ func TestDecodeTrainingHistory(t *testing.T) {
 		})
 	}
 }
+
+// TestSandboxLastUpdated: the sandbox's trainingHistoryXml filters by when it loaded each record.
+func TestSandboxLastUpdated(t *testing.T) {
+	e, _ := pushed(t, nil)
+	r := &peoplefluent.Reader{Base: e.base, Key: peoplefluent.NewSecret(key), Retries: -1}
+	for _, tc := range []struct {
+		from time.Duration
+		want int
+	}{{-time.Hour, 5}, {time.Hour, 0}} {
+		q := url.Values{"lastUpdatedStart": {time.Now().Add(tc.from).UTC().Format(peoplefluent.LastUpdatedLayout)}}
+		var n int
+		err := r.Get(context.Background(), peoplefluent.ReadTrainingHistory, q, func(body io.Reader) (err error) {
+			n, err = peoplefluent.DecodeTrainingHistory(body, func(*peoplefluent.LMSRecord) error { return nil })
+			return err
+		})
+		if err != nil || n != tc.want {
+			t.Errorf("lastUpdatedStart now%+v: %d records, %v; want %d", tc.from, n, err, tc.want)
+		}
+	}
+}
