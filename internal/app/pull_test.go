@@ -1,0 +1,178 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/bulkload/bulk/formats/onefile/load"
+	"github.com/bulkload/bulk/formats/onefile/pull"
+	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/internal/catalog"
+	"github.com/bulkload/bulk/pipeline"
+)
+
+// pulledLearners are users with the optional fields Excel mangles (leading zeros, long digit
+// strings, dates, a 0 code), loaded into the sandbox before it is pulled.
+const pulledLearners = "Role,FirstName,LastName,Email,MISID,DefaultAssessorID,ClassroomName,PlacementID,ULN,NINO,DOB,StartOn,PlannedEndDate,MobileNumber,Telephone,SupportFunding,LearnerStatusID,L12,L13\n" +
+	"1,Ana,Lopes,ana@l.example,0012,1001,Business Administration L3,201,1000000043,AB123456C,14/03/2007,01/09/2026,31/08/2028,07700 900123,+44 20 7946 0123,no,0,31,F\n" +
+	"1,Ben,Ng,ben@l.example,L-0002,1002,Customer Service L2,202,,,,,,,,,,,\n" +
+	"5,Cara,Mills,cara@s.example,STF-9,,,,,,,,,01234 567890,,,,,\n"
+
+// sandboxURL starts a sandbox on loopback for a test; its stop is registered with t.Cleanup.
+func sandboxURL(t *testing.T, cfg sandbox.Config) (*sandbox.Server, string) {
+	t.Helper()
+	box := sandbox.New(cfg)
+	url, shutdown, err := box.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = shutdown(ctx)
+	})
+	return box, url
+}
+
+// writes counts the calls that change OneFile.
+func writes(s sandbox.Snapshot) int {
+	n := 0
+	for ep, c := range s.Calls {
+		if strings.HasPrefix(ep, "POST /User") && !strings.Contains(ep, "/Search") {
+			n += c
+		}
+	}
+	return n
+}
+
+// TestPullLoadsBackUnchanged: a pull of an organisation loads back with every row unchanged
+// and no write call; one edited cell is exactly one update, of that field only. Both ways a
+// user search may answer (summaries, whole users) are pulled.
+func TestPullLoadsBackUnchanged(t *testing.T) {
+	for _, mode := range []sandbox.SearchMode{sandbox.SearchSummary, sandbox.SearchFull} {
+		t.Run(string(mode), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cfg := sandbox.DefaultConfig()
+			cfg.RateLimit, cfg.SearchMode = 100000, mode
+			box, url := sandboxURL(t, cfg)
+			dir := t.TempDir()
+			d := Deps{Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
+				if k == TokenEnv {
+					return box.CustomerToken()
+				}
+				return ""
+			}}
+			loadFile := func(name string, mode string) *LoadOnefileOutcome {
+				t.Helper()
+				o := LoadOnefileOptions{InputOptions: InputOptions{Files: []string{name}, ReportDir: filepath.Join(dir, "r-"+filepath.Base(name)), Quiet: true},
+					URL: url, Org: 5740, Mode: mode, Concurrency: 2, Rate: 100000, State: filepath.Join(dir, "ledger.db")}
+				out, err := LoadOnefile(ctx, d, o)
+				if err != nil {
+					t.Fatalf("load %s: %v\n%s", name, err, d.Stderr)
+				}
+				return out
+			}
+			loadFile(writeFile(t, dir, "seed.csv", pulledLearners), "create")
+
+			xlsx := filepath.Join(dir, "pulled.xlsx")
+			po, err := PullOnefile(ctx, d, PullOnefileOptions{URL: url, Org: 5740, Out: xlsx, Rate: 100000, Quiet: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := po.Counts.Users["Learners"]; got != 3 {
+				t.Fatalf("pulled %d learners, want 3 (the seed's and two loaded)", got)
+			}
+			before := writes(box.Snapshot())
+			out := loadFile(xlsx, "upsert")
+			if n := writes(box.Snapshot()) - before; n != 0 {
+				t.Errorf("loading the pull back made %d write calls, want 0", n)
+			}
+			if out.Counts.Rejected != 0 || out.Counts.Read != 9 {
+				t.Errorf("read %d rows, %d rejected; want 9 and 0\n%s", out.Counts.Read, out.Counts.Rejected, d.Stderr)
+			}
+			for _, r := range out.Load.Results {
+				if r.Action != load.ActExists || len(r.Changes) > 0 {
+					t.Errorf("%s row %d: %s %s %v %s", r.Item.Src.Sheet, r.Item.Row, r.Action, r.Status, r.Changes, r.Message)
+				}
+			}
+			sum, err := os.ReadFile(filepath.Join(out.ReportDir, "summary.json"))
+			if err != nil || strings.Count(string(sum), "a reference sheet bulk pull wrote") != 5 {
+				t.Errorf("summary.json does not say the 5 reference sheets were passed over (%v):\n%s", err, sum)
+			}
+			if strings.Contains(d.Stderr.(*bytes.Buffer).String(), "match no kind") {
+				t.Errorf("a reference sheet was reported as matching no kind:\n%s", d.Stderr)
+			}
+
+			// Edit one cell: Ana's mobile number.
+			f, err := excelize.OpenFile(xlsx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, _ := f.GetRows("Learners")
+			col := indexOf(rows[0], "MobileNumber")
+			row := -1
+			for i, r := range rows {
+				if len(r) > 2 && r[1] == "Ana" {
+					row = i
+				}
+			}
+			if row < 0 || col < 0 || rows[row][col] != "07700 900123" {
+				t.Fatalf("Ana's mobile number is not on the Learners sheet as it was sent: %v", rows)
+			}
+			cell, _ := excelize.CoordinatesToCellName(col+1, row+1)
+			if err := f.SetCellStr("Learners", cell, "07700 900999"); err != nil {
+				t.Fatal(err)
+			}
+			edited := filepath.Join(dir, "edited.xlsx")
+			if err := f.SaveAs(edited); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			snap := box.Snapshot()
+			before, updates := writes(snap), snap.Calls["POST /User/{id}"]
+			out = loadFile(edited, "upsert")
+			snap = box.Snapshot()
+			if n := writes(snap) - before; n != 1 || snap.Calls["POST /User/{id}"]-updates != 1 {
+				t.Errorf("one edited cell made %d write calls (%d updates), want exactly one update", n, snap.Calls["POST /User/{id}"]-updates)
+			}
+			for _, r := range out.Load.Results {
+				if r.Action == load.ActUpdate && (len(r.Changes) != 1 || r.Changes[0].Field != "MobileNumber") {
+					t.Errorf("the update changes %v, want MobileNumber only", r.Changes)
+				}
+			}
+		})
+	}
+}
+
+func indexOf(ss []string, s string) int {
+	for i, x := range ss {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestReferenceHeadersNameNoField: the reference sheets' headers name no field of any kind, so
+// that no reader (even with --kind) takes them for data.
+func TestReferenceHeadersNameNoField(t *testing.T) {
+	for _, r := range []struct {
+		name   string
+		header []string
+	}{{pull.UsersIndex.Name, pull.UsersIndex.Header}, {pull.Classrooms.Name, pull.Classrooms.Header}, {pull.Placements.Name, pull.Placements.Header},
+		{pull.Standards.Name, pull.Standards.Header}, {pull.Units.Name, pull.Units.Header}} {
+		if n := headerScore(r.header); n != 0 {
+			t.Errorf("sheet %s: its header names %d fields of a kind", r.name, n)
+		}
+	}
+}
+
+func headerScore(cells []string) int { return pipeline.HeaderScore(cells, nil, catalog.Kinds()) }
