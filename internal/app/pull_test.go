@@ -176,3 +176,49 @@ func TestReferenceHeadersNameNoField(t *testing.T) {
 }
 
 func headerScore(cells []string) int { return pipeline.HeaderScore(cells, nil, catalog.Kinds()) }
+
+// TestLoadSuggests: a classroom name that names nothing is told the nearest names the
+// organisation has, and an assessor who is a user of another organisation the token sees is
+// told so, naming it. Nothing is sent for either row.
+func TestLoadSuggests(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cfg := sandbox.DefaultConfig()
+	cfg.RateLimit = 100000
+	box, url := sandboxURL(t, cfg)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "learners.csv", "Role,FirstName,LastName,Email,MISID,DefaultAssessorMISID,ClassroomName,PlacementName\n"+
+		"1,Ana,Lopes,ana@l.example,L1,STF-001,Busines Administration,Acme Logistics Ltd\n"+
+		"1,Ben,Ng,ben@l.example,L2,STF-101,Team Leader L3,Acme Logistics Ltd\n"+
+		"1,Cy,Ray,cy@l.example,L3,STF-999,Team Leader L3,Acme Logistics Ltd\n"+
+		"1,Di,Fox,di@l.example,L4,STF-001,Team Leader L3,Acme Logistics\n")
+	d := Deps{Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
+		if k == TokenEnv {
+			return box.CustomerToken()
+		}
+		return ""
+	}}
+	for _, dry := range []bool{true, false} {
+		o := LoadOnefileOptions{InputOptions: InputOptions{Files: []string{in}, ReportDir: filepath.Join(dir, "r"), Quiet: true},
+			URL: url, Org: 5740, Mode: "upsert", Concurrency: 2, Rate: 100000, State: filepath.Join(dir, "ledger.db"), DryRun: dry}
+		out, err := LoadOnefile(ctx, d, o)
+		if out == nil || out.Load == nil {
+			t.Fatalf("dry run %v: %v\n%s", dry, err, d.Stderr)
+		}
+		want := map[string]string{
+			"L1": `ClassroomName "Busines Administration": no classroom of that name in organisation 5740. Did you mean 'Business Administration L3'?`,
+			"L2": `DefaultAssessorMISID "STF-101" names no user in this load or in organisation 5740. It is user 1501 of organisation 5741 (Northfield Training - Adult Skills), not of 5740`,
+			"L3": `DefaultAssessorMISID "STF-999" names no user in this load or on OneFile`,
+			"L4": `PlacementName "Acme Logistics": no placement of that name in organisation 5740. Did you mean 'Acme Logistics Ltd'?`,
+		}
+		for _, r := range out.Load.Results {
+			w := want[r.Item.User.MISID]
+			if !strings.Contains(r.Message, w) {
+				t.Errorf("dry run %v, %s: %q\nwant it to hold %q", dry, r.Item.User.MISID, r.Message, w)
+			}
+		}
+		if n := writes(box.Snapshot()); n != 0 {
+			t.Errorf("%d write calls for rows that name nothing", n)
+		}
+	}
+}
