@@ -52,7 +52,7 @@ func PullOnefile(ctx context.Context, d Deps, o PullOnefileOptions) (*PullOutcom
 	if _, err := os.Stat(o.Out); err == nil && !o.Force {
 		return nil, cannotRun(fmt.Errorf("%s already exists", o.Out), "Choose another name with -o, or add --force to overwrite it.")
 	}
-	c, org, url, stop, err := openOnefile(ctx, &d, onefileConn{URL: o.URL, Env: o.Env, Sandbox: o.Sandbox, Org: o.Org, TokenFile: o.TokenFile, AllowInsecureHTTP: o.AllowInsecureHTTP, Rate: o.Rate})
+	c, org, url, stop, err := openOnefile(ctx, &d, OnefileConn{URL: o.URL, Env: o.Env, Sandbox: o.Sandbox, Org: o.Org, TokenFile: o.TokenFile, AllowInsecureHTTP: o.AllowInsecureHTTP, Rate: o.Rate})
 	if err != nil {
 		return nil, err
 	}
@@ -97,8 +97,8 @@ func pullProgress(d *Deps, quiet bool) func(string, int) {
 	}
 }
 
-// onefileConn says which OneFile to read: the flags a pull and a template --from share.
-type onefileConn struct {
+// OnefileConn says which OneFile to read: the flags a pull and a template's live lists share.
+type OnefileConn struct {
 	URL, Env          string
 	Sandbox           bool
 	Org               int
@@ -109,7 +109,7 @@ type onefileConn struct {
 
 // openOnefile connects to the OneFile target and checks the organisation is one the token
 // sees (the only one, when none is given). stop ends the client and any sandbox.
-func openOnefile(ctx context.Context, d *Deps, o onefileConn) (c *api.Client, org int, url string, stop func(), err error) {
+func openOnefile(ctx context.Context, d *Deps, o OnefileConn) (c *api.Client, org int, url string, stop func(), err error) {
 	lo := LoadOnefileOptions{URL: o.URL, Env: o.Env, Sandbox: o.Sandbox, Org: o.Org, TokenFile: o.TokenFile, AllowInsecureHTTP: o.AllowInsecureHTTP}
 	t, err := lo.target(d)
 	if err != nil {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/onefile/pull"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/formats/template"
 	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -222,3 +225,156 @@ func TestLoadSuggests(t *testing.T) {
 		}
 	}
 }
+
+// dropDown reads back, with excelize, the names a template's drop-down in column header of
+// sheet offers: the data validation's list, through its defined name, on the Lists sheet.
+func dropDown(t *testing.T, path, sheet, header string) []string {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(sheet)
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("sheet %s: %v", sheet, err)
+	}
+	col := indexOf(rows[0], header)
+	if col < 0 {
+		t.Fatalf("sheet %s has no column %s", sheet, header)
+	}
+	letter, _ := excelize.ColumnNumberToName(col + 1)
+	dvs, err := f.GetDataValidations(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dv := range dvs {
+		if !strings.HasPrefix(dv.Sqref, letter+"2:") || dv.Type != "list" {
+			continue
+		}
+		name := strings.Trim(dv.Formula1, "=")
+		for _, dn := range f.GetDefinedName() {
+			if dn.Name != name {
+				continue
+			}
+			// Lists!$A$2:$A$5
+			ref := strings.ReplaceAll(strings.TrimPrefix(dn.RefersTo, template.ListsSheet+"!"), "$", "")
+			from, to, _ := strings.Cut(ref, ":")
+			c1, r1, _ := excelize.CellNameToCoordinates(from)
+			_, r2, _ := excelize.CellNameToCoordinates(to)
+			var out []string
+			for r := r1; r <= r2; r++ {
+				cell, _ := excelize.CoordinatesToCellName(c1, r)
+				v, _ := f.GetCellValue(template.ListsSheet, cell)
+				out = append(out, v)
+			}
+			return out
+		}
+		t.Fatalf("sheet %s, column %s: the drop-down refers to %q, which names no range", sheet, header, dv.Formula1)
+	}
+	t.Fatalf("sheet %s, column %s has no drop-down list", sheet, header)
+	return nil
+}
+
+// TestTemplateFromPull: a template made from a pulled workbook, or straight from the target,
+// offers the organisation's names in its drop-downs: the names the loader looks up.
+func TestTemplateFromPull(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cfg := sandbox.DefaultConfig()
+	cfg.RateLimit = 100000
+	box, url := sandboxURL(t, cfg)
+	dir := t.TempDir()
+	d := Deps{Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
+		if k == TokenEnv {
+			return box.CustomerToken()
+		}
+		return ""
+	}}
+	pulled := filepath.Join(dir, "pulled.xlsx")
+	if _, err := PullOnefile(ctx, d, PullOnefileOptions{URL: url, Org: 5740, Out: pulled, Rate: 100000, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	seed := sandbox.DefaultSeed().Organisations[0]
+	var classrooms, placements, standards, units []string
+	for _, c := range seed.Classrooms {
+		classrooms = append(classrooms, c.Name)
+	}
+	for _, p := range seed.Placements {
+		placements = append(placements, p.Name)
+	}
+	for _, s := range seed.Standards {
+		standards = append(standards, s.Title)
+		for _, u := range s.Units {
+			units = append(units, u.Title)
+		}
+	}
+	for _, l := range [][]string{classrooms, placements, standards, units} {
+		slices.SortFunc(l, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	}
+	// Assessors (roles 4 and 5) of organisation 5740 only, by e-mail.
+	assessors := []string{"ben.hughes@northfield.example", "priya.shah@northfield.example", "tom.evans@northfield.example"}
+	for _, src := range []struct {
+		name string
+		o    TemplateOptions
+	}{
+		{"from the pulled workbook", TemplateOptions{From: pulled}},
+		{"from the target", TemplateOptions{Target: OnefileConn{URL: url, Org: 5740, Rate: 100000}}},
+	} {
+		t.Run(src.name, func(t *testing.T) {
+			users, assigns := filepath.Join(t.TempDir(), "users.xlsx"), filepath.Join(t.TempDir(), "assignments.xlsx")
+			o := src.o
+			o.Kind, o.Out = "onefile-users", users
+			if err := WriteTemplates(ctx, d, o); err != nil {
+				t.Fatal(err)
+			}
+			o.Kind, o.Out = "onefile-assignments", assigns
+			if err := WriteTemplates(ctx, d, o); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				file, sheet, col string
+				want             []string
+			}{
+				{users, "Learners", "ClassroomName", classrooms},
+				{users, "Learners", "PlacementName", placements},
+				{users, "Staff", "PlacementName", placements},
+				{users, "Learners", "DefaultAssessorEmail", assessors},
+				{assigns, "onefile-assignments", "StandardTitle", standards},
+				{assigns, "onefile-assignments", "UnitTitle", units},
+			} {
+				if got := dropDown(t, c.file, c.sheet, c.col); !slices.Equal(got, c.want) {
+					t.Errorf("%s %s: drop-down %q, want %q", c.sheet, c.col, got, c.want)
+				}
+			}
+			if py, err := exec.LookPath("/usr/bin/python3"); err == nil && exec.Command(py, "-c", "import openpyxl").Run() == nil {
+				out, err := exec.CommandContext(ctx, py, "-c", openpyxlLists, users).CombinedOutput()
+				if err != nil {
+					t.Fatalf("openpyxl: %v\n%s", err, out)
+				}
+				if got := strings.Split(strings.TrimSpace(string(out)), "\n"); !slices.Equal(got, classrooms) {
+					t.Errorf("openpyxl reads the ClassroomName drop-down as %q, want %q", got, classrooms)
+				}
+			} else {
+				t.Log("openpyxl not installed (apt-get install python3-openpyxl): the drop-downs were read back with excelize only")
+			}
+		})
+	}
+}
+
+// openpyxlLists prints, one a line, the values of the Learners sheet's ClassroomName drop-down
+// as openpyxl reads the workbook: the validation's defined name resolved on the Lists sheet.
+const openpyxlLists = `
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["Learners"]
+col = [c.value for c in ws[1]].index("ClassroomName") + 1
+letter = openpyxl.utils.get_column_letter(col)
+for dv in ws.data_validations.dataValidation:
+    if dv.type == "list" and any(str(r).startswith(letter + "2") for r in dv.sqref.ranges):
+        dn = wb.defined_names[dv.formula1.lstrip("=")]
+        for sheet, ref in dn.destinations:
+            for row in wb[sheet][ref.replace("$", "")]:
+                for c in row:
+                    print(c.value)
+`
