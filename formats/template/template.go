@@ -157,7 +157,7 @@ type builder struct {
 	// liveRef is the defined name of each live list written, so a field on two sheets
 	// (PlacementName: Staff and Learners) points both at one column of the Lists sheet.
 	liveRef map[string]string
-	err   error
+	err     error
 }
 
 // must keeps the first error so the layout code reads as a list of steps.
