@@ -104,14 +104,32 @@ func Write(ctx context.Context, src Source, org int, w io.Writer, csv SheetSink,
 	if p.csv == nil {
 		p.csv = discard{}
 	}
-	first := true
+	// Every sheet exists from the start, in the order a person reads them: the users sheets
+	// (an empty one is a header to fill in), then the index of user IDs and the reference
+	// sheets. The first, open when the workbook opens, is Assessors. (SetActiveSheet would
+	// read a streamed sheet back into memory, so the order does the choosing.)
+	names := []string{}
+	for _, g := range Groups {
+		names = append(names, g.Sheet)
+	}
+	for _, r := range refSheets {
+		names = append(names, r.Name)
+	}
+	if err := f.SetSheetName(f.GetSheetName(0), names[0]); err != nil {
+		return nil, err
+	}
+	for _, n := range names[1:] {
+		if _, err := f.NewSheet(n); err != nil {
+			return nil, err
+		}
+	}
 	// The index of user IDs is written beside the users sheets, row for row.
 	idx, err := p.sheet(UsersIndex.Name, UsersIndex.Header)
 	if err != nil {
 		return nil, err
 	}
 	for _, g := range Groups {
-		if err := p.group(g, idx, &first); err != nil {
+		if err := p.group(g, idx); err != nil {
 			return nil, err
 		}
 	}
@@ -121,27 +139,10 @@ func Write(ctx context.Context, src Source, org int, w io.Writer, csv SheetSink,
 	if err := p.references(); err != nil {
 		return nil, err
 	}
-	if first {
-		// No users at all: the workbook still opens on a sheet (the default Sheet1 is gone).
-		if i, err := f.GetSheetIndex(UsersIndex.Name); err == nil {
-			f.SetActiveSheet(i)
-		}
-	} else if i, err := f.GetSheetIndex(firstUsers(p.counts)); err == nil {
-		f.SetActiveSheet(i)
-	}
 	if _, err := f.WriteTo(w); err != nil {
 		return nil, err
 	}
 	return p.counts, nil
-}
-
-func firstUsers(c *Counts) string {
-	for _, g := range Groups {
-		if c.Users[g.Sheet] > 0 {
-			return g.Sheet
-		}
-	}
-	return ""
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -155,7 +156,6 @@ type puller struct {
 	o          Options
 	csv        SheetSink
 	counts     *Counts
-	sheets     int
 }
 
 // SheetSink receives every sheet's rows as well (bulk pull --csv writes one CSV per sheet).
@@ -184,16 +184,8 @@ type sheetWriter struct {
 	buf []any
 }
 
-// sheet starts a sheet: widths, header row, frozen pane.
+// sheet starts streaming a sheet made by Write: widths, header row, frozen pane.
 func (p *puller) sheet(name string, header []string) (*sheetWriter, error) {
-	if p.sheets == 0 {
-		if err := p.f.SetSheetName(p.f.GetSheetName(0), name); err != nil {
-			return nil, err
-		}
-	} else if _, err := p.f.NewSheet(name); err != nil {
-		return nil, err
-	}
-	p.sheets++
 	sw, err := p.f.NewStreamWriter(name)
 	if err != nil {
 		return nil, err
@@ -250,21 +242,18 @@ func (s *sheetWriter) close() error {
 }
 
 // group writes one users sheet, reading its roles' users page by page. A group with no users
-// gets no sheet.
-func (p *puller) group(g Group, idx *sheetWriter, first *bool) error {
-	var sw *sheetWriter
+// is its header alone.
+func (p *puller) group(g Group, idx *sheetWriter) error {
+	sw, err := p.sheet(g.Sheet, g.Columns)
+	if err != nil {
+		return err
+	}
 	cells := make([]string, len(g.Columns))
 	for _, role := range g.Roles {
 		err := p.src.ListUsers(p.ctx, api.UserFilter{OrganisationID: p.org, Role: api.Role(role)}, func(page []api.RawUser) error {
 			page, err := p.complete(page)
 			if err != nil {
 				return err
-			}
-			if sw == nil {
-				if sw, err = p.sheet(g.Sheet, g.Columns); err != nil {
-					return err
-				}
-				*first = false
 			}
 			for _, u := range page {
 				for i, c := range g.Columns {
@@ -287,9 +276,6 @@ func (p *puller) group(g Group, idx *sheetWriter, first *bool) error {
 		if err != nil {
 			return fmt.Errorf("reading the %s (role %d): %w", strings.ToLower(g.Sheet), role, err)
 		}
-	}
-	if sw == nil {
-		return nil
 	}
 	return sw.close()
 }
