@@ -64,11 +64,7 @@ Exit status: 0 written, 2 could not write (unknown kind, file exists, folder not
 	fs.BoolVar(&o.CSV, "csv", false, "write header-only CSV files instead of workbooks")
 	fs.BoolVar(&o.Force, "force", false, "overwrite existing files")
 	fs.StringVar(&o.From, "from", "", "fill the drop-downs with the names in `PULLED.xlsx` (from bulk pull onefile)")
-	fs.StringVar(&o.Target.URL, "url", "", "fill the drop-downs from this OneFile API root (with --org)")
-	fs.StringVar(&o.Target.Env, "env", "", "fill the drop-downs from OneFile beta, practice or live (with --org)")
-	fs.BoolVar(&o.Target.Sandbox, "sandbox", false, "fill the drop-downs from a OneFile sandbox started in this process")
-	fs.IntVar(&o.Target.Org, "org", 0, "the organisation `ID` whose names fill the drop-downs")
-	fs.StringVar(&o.Target.TokenFile, "token-file", "", "read the customer token from `PATH` (else $"+app.TokenEnv+")")
+	onefileFlags(fs, &o.Target, "whose names fill the drop-downs")
 	_ = cmd.MarkFlagFilename("output", "xlsx", "csv")
 	_ = cmd.MarkFlagFilename("from", "xlsx")
 	return cmd

@@ -20,16 +20,11 @@ import (
 
 // PullOnefileOptions are the options of PullOnefile ('bulk pull onefile').
 type PullOnefileOptions struct {
-	URL, Env          string
-	Sandbox           bool // pull the in-process sandbox's seed (to see the layout)
-	Org               int
-	TokenFile         string // else $BULK_ONEFILE_TOKEN
-	AllowInsecureHTTP bool
-	Out               string // the workbook (.xlsx)
-	CSVDir            string // also one CSV per sheet in this folder
-	Force             bool   // overwrite Out
-	Rate              int    // calls per minute; 0: OneFile's 300 (the sandbox's own rate with --sandbox)
-	Quiet             bool
+	OnefileConn        // the OneFile to read (--sandbox: the in-process sandbox's seed)
+	Out         string // the workbook (.xlsx)
+	CSVDir      string // also one CSV per sheet in this folder
+	Force       bool   // overwrite Out
+	Quiet       bool
 }
 
 // PullOutcome is what a pull wrote.
@@ -52,7 +47,7 @@ func PullOnefile(ctx context.Context, d Deps, o PullOnefileOptions) (*PullOutcom
 	if _, err := os.Stat(o.Out); err == nil && !o.Force {
 		return nil, cannotRun(fmt.Errorf("%s already exists", o.Out), "Choose another name with -o, or add --force to overwrite it.")
 	}
-	c, org, url, stop, err := openOnefile(ctx, &d, OnefileConn{URL: o.URL, Env: o.Env, Sandbox: o.Sandbox, Org: o.Org, TokenFile: o.TokenFile, AllowInsecureHTTP: o.AllowInsecureHTTP, Rate: o.Rate})
+	c, org, url, stop, err := openOnefile(ctx, &d, o.OnefileConn)
 	if err != nil {
 		return nil, err
 	}
@@ -100,11 +95,11 @@ func pullProgress(d *Deps, quiet bool) func(string, int) {
 // OnefileConn says which OneFile to read: the flags a pull and a template's live lists share.
 type OnefileConn struct {
 	URL, Env          string
-	Sandbox           bool
+	Sandbox           bool // a sandbox started in this process, with its built-in data
 	Org               int
-	TokenFile         string
+	TokenFile         string // else $BULK_ONEFILE_TOKEN
 	AllowInsecureHTTP bool
-	Rate              int
+	Rate              int // calls per minute; 0: OneFile's 300 (the sandbox's own rate with --sandbox)
 }
 
 // openOnefile connects to the OneFile target and checks the organisation is one the token

@@ -86,7 +86,7 @@ func TestPullLoadsBackUnchanged(t *testing.T) {
 			loadFile(writeFile(t, dir, "seed.csv", pulledLearners), "create")
 
 			xlsx := filepath.Join(dir, "pulled.xlsx")
-			po, err := PullOnefile(ctx, d, PullOnefileOptions{URL: url, Org: 5740, Out: xlsx, Rate: 100000, Quiet: true})
+			po, err := PullOnefile(ctx, d, PullOnefileOptions{OnefileConn: OnefileConn{URL: url, Org: 5740, Rate: 100000}, Out: xlsx, Quiet: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -292,7 +292,7 @@ func TestTemplateFromPull(t *testing.T) {
 		return ""
 	}}
 	pulled := filepath.Join(dir, "pulled.xlsx")
-	if _, err := PullOnefile(ctx, d, PullOnefileOptions{URL: url, Org: 5740, Out: pulled, Rate: 100000, Quiet: true}); err != nil {
+	if _, err := PullOnefile(ctx, d, PullOnefileOptions{OnefileConn: OnefileConn{URL: url, Org: 5740, Rate: 100000}, Out: pulled, Quiet: true}); err != nil {
 		t.Fatal(err)
 	}
 	seed := sandbox.DefaultSeed().Organisations[0]
