@@ -26,7 +26,7 @@ makes drop-downs of the names. Where a user search answers summaries, each user 
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out, err := app.PullOnefile(cmd.Context(), a.deps(), o)
-			if err == nil {
+			if err == nil && !o.Quiet {
 				out.WriteText(a.Stderr)
 			}
 			return err

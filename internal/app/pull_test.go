@@ -93,6 +93,11 @@ func TestPullLoadsBackUnchanged(t *testing.T) {
 			if got := po.Counts.Users["Learners"]; got != 3 {
 				t.Fatalf("pulled %d learners, want 3 (the seed's and two loaded)", got)
 			}
+			// Summaries: every user is read whole. Whole users: only the first of each role's
+			// search (4, 5, 10, 40 and 1 have users), to see that the search left nothing out.
+			if want := map[sandbox.SearchMode]int{sandbox.SearchSummary: 9, sandbox.SearchFull: 5}[mode]; po.Counts.Read != want {
+				t.Errorf("%d users read whole, want %d", po.Counts.Read, want)
+			}
 			before := writes(box.Snapshot())
 			out := loadFile(xlsx, "upsert")
 			if n := writes(box.Snapshot()) - before; n != 0 {

@@ -1,11 +1,11 @@
 package pull
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,20 +56,6 @@ func (c *Counts) Sheets() []string {
 		}
 	}
 	return out
-}
-
-// summaryKeys are the fields a user search that answers summaries carries (docs/onefile-api.md;
-// the sandbox's "summary" mode). A search answer with any other field is taken for the whole
-// user, as GET /User/{id} answers it.
-var summaryKeys = map[string]bool{"ID": true, "FirstName": true, "LastName": true, "MISID": true, "Email": true, "Role": true, "DefaultAssessorID": true, "OrganisationID": true}
-
-func whole(u api.RawUser) bool {
-	for k := range u {
-		if !summaryKeys[k] {
-			return true
-		}
-	}
-	return false
 }
 
 // Write pulls organisation org from src into w as an XLSX workbook. Each sheet is streamed
@@ -139,7 +125,13 @@ func Write(ctx context.Context, src Source, org int, w io.Writer, csv SheetSink,
 	if err := p.references(); err != nil {
 		return nil, err
 	}
-	if _, err := f.WriteTo(w); err != nil {
+	// excelize's WriteTo builds the whole zip in a buffer before copying it to w: the file's
+	// size in memory at the end (10 MiB per 100k users). Its zip writer, given w itself, writes
+	// each part straight through instead; the buffer stays empty. (What excelize then does to
+	// the buffer only matters for parts over 4 GiB, which a sheet of Excel's 1,048,576 rows of
+	// users does not reach.)
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	if _, err := f.WriteTo(io.Discard); err != nil {
 		return nil, err
 	}
 	return p.counts, nil
@@ -250,8 +242,9 @@ func (p *puller) group(g Group, idx *sheetWriter) error {
 	}
 	cells := make([]string, len(g.Columns))
 	for _, role := range g.Roles {
+		var searchWhole *bool // settled on the role's first page
 		err := p.src.ListUsers(p.ctx, api.UserFilter{OrganisationID: p.org, Role: api.Role(role)}, func(page []api.RawUser) error {
-			page, err := p.complete(page)
+			page, err := p.complete(page, &searchWhole)
 			if err != nil {
 				return err
 			}
@@ -280,26 +273,43 @@ func (p *puller) group(g Group, idx *sheetWriter) error {
 	return sw.close()
 }
 
-// complete replaces each summary in page by the whole user (GET /User/{id}), a few reads at a
-// time, keeping the page's order.
-func (p *puller) complete(page []api.RawUser) ([]api.RawUser, error) {
-	if !slices.ContainsFunc(page, func(u api.RawUser) bool { return !whole(u) }) {
+// complete makes page's users whole. Whether a user search answers whole users or summaries
+// is not documented (docs/onefile-api.md; real centres answer summaries): the first user of a
+// search is read whole (GET /User/{id}) and compared with its search answer, which settles it
+// for the rest of the search (*whole). A search that answers summaries has every user read whole,
+// a few reads at a time, keeping the page's order.
+func (p *puller) complete(page []api.RawUser, whole **bool) ([]api.RawUser, error) {
+	if len(page) == 0 || *whole != nil && **whole {
 		return page, nil
+	}
+	start := 0
+	if *whole == nil {
+		full, err := p.get(page[0].ID())
+		if err != nil {
+			return nil, err
+		}
+		p.counts.Read++
+		w := true
+		for k := range full {
+			if _, ok := page[0][k]; !ok {
+				w = false // GET answers a field the search left out
+			}
+		}
+		*whole = &w
+		page[0] = full
+		if w {
+			return page, nil
+		}
+		start = 1
 	}
 	g, ctx := errgroup.WithContext(p.ctx)
 	g.SetLimit(p.o.Readers)
-	for i, u := range page {
-		if whole(u) {
-			continue
-		}
-		id := u.ID()
-		if id <= 0 {
-			return nil, fmt.Errorf("a user search answered a user without an ID")
-		}
+	for i := start; i < len(page); i++ {
+		id := page[i].ID()
 		g.Go(func() error {
-			full, err := p.src.GetUserRaw(ctx, id)
+			full, err := p.getCtx(ctx, id)
 			if err != nil {
-				return fmt.Errorf("GET /User/%d: %w", id, err)
+				return err
 			}
 			page[i] = full
 			return nil
@@ -307,6 +317,19 @@ func (p *puller) complete(page []api.RawUser) ([]api.RawUser, error) {
 		p.counts.Read++
 	}
 	return page, g.Wait()
+}
+
+func (p *puller) get(id int) (api.RawUser, error) { return p.getCtx(p.ctx, id) }
+
+func (p *puller) getCtx(ctx context.Context, id int) (api.RawUser, error) {
+	if id <= 0 {
+		return nil, fmt.Errorf("a user search answered a user without an ID")
+	}
+	u, err := p.src.GetUserRaw(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("GET /User/%d: %w", id, err)
+	}
+	return u, nil
 }
 
 // references writes the classrooms, placements, standards and units sheets.

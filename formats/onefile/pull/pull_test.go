@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -45,7 +46,7 @@ func TestCell(t *testing.T) {
 	}
 }
 
-// fakeOneFile answers the few calls a pull makes, generating n whole learners page by page
+// fakeOneFile answers the few calls a pull makes, generating n learners, whole, page by page
 // as OneFile documents its paged searches (a bare array per page, 204 past the end), so that a
 // benchmark measures the pull and not a server holding n users.
 func fakeOneFile(n int) *httptest.Server {
@@ -67,16 +68,29 @@ func fakeOneFile(n int) *httptest.Server {
 			if i > from {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(&b, `{"ID":%d,"Role":1,"OrganisationID":5740,"FirstName":"First%d","LastName":"Last%d","Email":"l%d@x.example","MISID":"L%07d",`+
-				`"DefaultAssessorID":1001,"ClassroomID":101,"PlacementID":201,"ULN":"1000000043","NINO":"AB123456C","DOB":"2007-03-14T00:00:00.000Z",`+
-				`"StartOn":"2026-09-01T00:00:00.000Z","PlannedEndDate":"2028-08-31T00:00:00.000Z","MobileNumber":"07700 900123","L12":"31","L13":"F","LearnerStatusID":0,`+
-				`"Username":"u%d","LastModified":"2026-09-01T00:00:00.000Z"}`, 100000+i, i, i, i, i, i)
+			b.WriteString(learnerJSON(i))
 		}
 		b.WriteByte(']')
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, b.String())
 	})
+	mux.HandleFunc("GET /api/v2.1/User/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.Atoi(r.PathValue("id"))
+		if id < 100000 || id >= 100000+n {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		io.WriteString(w, learnerJSON(id-100000))
+	})
 	return httptest.NewServer(mux)
+}
+
+// learnerJSON is the i-th learner, whole, as GET /User/{id} answers it.
+func learnerJSON(i int) string {
+	return fmt.Sprintf(`{"ID":%d,"Role":1,"OrganisationID":5740,"FirstName":"First%d","LastName":"Last%d","Email":"l%d@x.example","MISID":"L%07d",`+
+		`"DefaultAssessorID":1001,"ClassroomID":101,"PlacementID":201,"ULN":"1000000043","NINO":"AB123456C","DOB":"2007-03-14T00:00:00.000Z",`+
+		`"StartOn":"2026-09-01T00:00:00.000Z","PlannedEndDate":"2028-08-31T00:00:00.000Z","MobileNumber":"07700 900123","L12":"31","L13":"F","LearnerStatusID":0,`+
+		`"Username":"u%d","LastModified":"2026-09-01T00:00:00.000Z"}`, 100000+i, i, i, i, i, i)
 }
 
 // BenchmarkWrite pulls n learners into a workbook and reports the peak heap in use while it
@@ -93,6 +107,9 @@ func BenchmarkWrite(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer c.Close()
+			// A tight GC keeps the sampled heap close to what is live, not to garbage not yet
+			// collected, so the figure is the pull's working set.
+			defer debug.SetGCPercent(debug.SetGCPercent(20))
 			var peak atomic.Uint64
 			stop := make(chan struct{})
 			done := make(chan struct{})
