@@ -200,6 +200,9 @@ func TestLoadSuggests(t *testing.T) {
 		"1,Ben,Ng,ben@l.example,L2,STF-101,Team Leader L3,Acme Logistics Ltd\n"+
 		"1,Cy,Ray,cy@l.example,L3,STF-999,Team Leader L3,Acme Logistics Ltd\n"+
 		"1,Di,Fox,di@l.example,L4,STF-001,Team Leader L3,Acme Logistics\n")
+	assigns := writeFile(t, dir, "assignments.csv", "LearnerMISID,UserMISID,Level,StandardTitle,UnitTitle\n"+
+		"L-0001,STF-001,3,Business Administrator Level 3,\n"+
+		"L-0001,STF-001,2,,Comunication\n")
 	d := Deps{Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
 		if k == TokenEnv {
 			return box.CustomerToken()
@@ -207,7 +210,7 @@ func TestLoadSuggests(t *testing.T) {
 		return ""
 	}}
 	for _, dry := range []bool{true, false} {
-		o := LoadOnefileOptions{InputOptions: InputOptions{Files: []string{in}, ReportDir: filepath.Join(dir, "r"), Quiet: true},
+		o := LoadOnefileOptions{InputOptions: InputOptions{Files: []string{in, assigns}, ReportDir: filepath.Join(dir, "r"), Quiet: true},
 			URL: url, Org: 5740, Mode: "upsert", Concurrency: 2, Rate: 100000, State: filepath.Join(dir, "ledger.db"), DryRun: dry}
 		out, err := LoadOnefile(ctx, d, o)
 		if out == nil || out.Load == nil {
@@ -219,11 +222,25 @@ func TestLoadSuggests(t *testing.T) {
 			"L3": `DefaultAssessorMISID "STF-999" names no user in this load or on OneFile`,
 			"L4": `PlacementName "Acme Logistics": no placement of that name in organisation 5740. Did you mean 'Acme Logistics Ltd'?`,
 		}
+		wantAssign := map[int]string{
+			2: `StandardTitle "Business Administrator Level 3": no standard of that name in organisation 5740. Did you mean 'Business Administrator (Level 3)'?`,
+			3: `UnitTitle "Comunication": no unit of that title in organisation 5740. Did you mean 'Communication'?`,
+		}
+		seen := 0
 		for _, r := range out.Load.Results {
-			w := want[r.Item.User.MISID]
-			if !strings.Contains(r.Message, w) {
-				t.Errorf("dry run %v, %s: %q\nwant it to hold %q", dry, r.Item.User.MISID, r.Message, w)
+			var w string
+			if r.Item.Src.File == "assignments.csv" {
+				seen++
+				w = wantAssign[r.Item.Row]
+			} else {
+				w = want[r.Item.User.MISID]
 			}
+			if !strings.Contains(r.Message, w) {
+				t.Errorf("dry run %v, %s row %d: %q\nwant it to hold %q", dry, r.Item.Src.Where(), r.Item.Row, r.Message, w)
+			}
+		}
+		if seen != len(wantAssign) || len(out.Load.Results) != len(want)+len(wantAssign) {
+			t.Errorf("dry run %v: %d results, %d of assignments", dry, len(out.Load.Results), seen)
 		}
 		if n := writes(box.Snapshot()); n != 0 {
 			t.Errorf("%d write calls for rows that name nothing", n)
