@@ -98,7 +98,11 @@ func WriteTemplates(ctx context.Context, d Deps, o TemplateOptions) error {
 			}
 			continue
 		}
-		err := report.WriteFile(j.path, 0o644, func(f *os.File) error { return write(f, j.kind) })
+		perm := os.FileMode(0o644)
+		if live != nil {
+			perm = report.FileMode // the staff's e-mails are personal data: the owner's only
+		}
+		err := report.WriteFile(j.path, perm, func(f *os.File) error { return write(f, j.kind) })
 		if err != nil {
 			return cannotRun(err, "Check that the folder exists and is writable, or choose another with -o.")
 		}

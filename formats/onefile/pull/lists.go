@@ -157,7 +157,7 @@ func FetchLists(ctx context.Context, src Source, org int) (Lists, error) {
 func ReadLists(path string) (Lists, error) {
 	f, err := excelize.OpenFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot read %s as a workbook (%v): give the .xlsx that 'bulk pull onefile' wrote", path, err)
 	}
 	defer f.Close()
 	b := newLists()
