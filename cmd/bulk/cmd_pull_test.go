@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -19,6 +20,11 @@ func TestPullOnefileCmd(t *testing.T) {
 	code, _, stderr := bulkRun(t, env, "pull", "onefile", "--url", url, "--org", "5740", "-o", out, "--csv", filepath.Join(dir, "csv"), "--rate", "100000")
 	if code != 0 || !strings.Contains(stderr, "Wrote "+out) {
 		t.Fatalf("pull: exit %d\n%s", code, stderr)
+	}
+	for _, f := range []string{out, filepath.Join(dir, "csv", "Learners.csv")} {
+		if st, err := os.Stat(f); err != nil || runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, mode %v: personal data must be the owner's only", f, err, st.Mode())
+		}
 	}
 	learners, err := os.ReadFile(filepath.Join(dir, "csv", "Learners.csv"))
 	if err != nil || !strings.Contains(string(learners), "1,Sam,Carter,sam.carter@learner.example,L-0001,5740,1001,101,201,1005") {
