@@ -83,6 +83,7 @@ loads what is valid into OneFile (API) or PeopleFluent LMS (bulk files).
 		newTemplateCmd(a),
 		newSandboxCmd(a, newSandboxOneFileCmd(a), newSandboxPFCmd(a)),
 		newProbeCmd(newProbeOnefileCmd(a), newProbePFCmd(a)),
+		newPullCmd(a),
 		newCompletionCmd(a),
 		newVersionCmd(a),
 	)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/bulkload/bulk/formats/onefile/pull"
 	"github.com/bulkload/bulk/formats/template"
 	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/internal/suggest"
@@ -365,6 +366,8 @@ func ownSheet(src *pipeline.Source) string {
 		return "the Read me sheet of a bulk template"
 	case src.Sheet == template.ListsSheet && len(src.Header) > 0 && strings.HasPrefix(src.Header[0], template.ListsHeading):
 		return "the drop-down lists of a bulk template"
+	case pull.IsReference(src) != "":
+		return pull.IsReference(src)
 	}
 	return ""
 }

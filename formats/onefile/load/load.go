@@ -297,6 +297,8 @@ type loader struct {
 	byMISID, byEmail map[string][]*User // OneFile's users
 	inMISID, inEmail map[string]*work   // the input's valid user rows
 	refs             map[string][]Ref   // "Classroom/lower name" → refs
+	orgs             []Organisation     // every organisation the token sees (for hints)
+	hints            hints              // suggestions for references that name nothing
 
 	out      chan *work
 	total    int
@@ -737,6 +739,7 @@ func (l *loader) findOrg(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cannot list the organisations this token may load into: %w", err)
 	}
+	l.orgs = orgs
 	var names []string
 	for _, o := range orgs {
 		if l.o.Org != 0 && o.ID == l.o.Org {

@@ -74,6 +74,9 @@ func (l *loader) resolveUser(it *Item, ref onefile.UserRef, col, what string) (i
 		if misid == "" {
 			name = col + "Email " + strconv.Quote(ref.Email)
 		}
+		if h := l.elsewhere(misid, email); h != "" {
+			return 0, true, fmt.Errorf("%s names no user in this load or in organisation %d.%s", name, l.org.ID, h)
+		}
 		return 0, true, fmt.Errorf("%s names no user in this load or on OneFile (if its row was rejected, fix that row first).", name)
 	}
 	return u.ID, true, nil
