@@ -172,12 +172,17 @@ func ProbeOnefile(ctx context.Context, d Deps, o ProbeOnefileOptions) (*ProbeRes
 	if err != nil {
 		return res, err
 	}
-	// A probe that only reads cannot settle the assignment path: keep what an earlier one settled.
-	if old, err := profile.Read(dir, t.url, org); !o.WriteTest && err == nil && old != nil && old.AssignPath != "" {
+	// A probe that only reads cannot settle the assignment path: keep what an earlier one settled;
+	// nor the role guesses, which a person writes: keep them always.
+	old, _ := profile.Read(dir, t.url, org)
+	if !o.WriteTest && old != nil && old.AssignPath != "" {
 		res.AssignPath = old.AssignPath
 	}
 	p := &profile.Profile{APIRoot: t.url, Organisation: org, ProbedAt: d.now().UTC(), KeychainOn: res.KeychainOn,
 		SearchFields: res.SearchFields, GetUserFields: res.GetUserFields, AssignPath: res.AssignPath, RateLimitHeaders: res.RateLimitHeaders}
+	if old != nil {
+		p.Roles = old.Roles
+	}
 	if res.Profile, err = profile.Write(dir, p); err != nil {
 		return res, cannotRun(fmt.Errorf("cannot write the target profile: %w", err), "Give a writable ledger place with --state PATH.")
 	}
