@@ -212,3 +212,56 @@ func TestProbeWriteTest(t *testing.T) {
 		t.Errorf("--write-test on live: %v", err)
 	}
 }
+
+// TestProfileRoles: the role settings of a target profile reach the load's validation (a
+// trainee assessor's assignment is refused when the profile says OneFile does not take it, and
+// sent when it says it does), and a new probe keeps them, since it cannot find them out.
+func TestProfileRoles(t *testing.T) {
+	box := sandbox.New(sandbox.Config{Keychain: true, CustomerToken: "probe-token-3"})
+	url, shutdown, err := box.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shutdown(context.Background())
+	dir := t.TempDir()
+	state := filepath.Join(dir, "ledger.db")
+	d := Deps{Getenv: func(k string) string { return map[string]string{TokenEnv: "probe-token-3"}[k] }}
+	probe := func() *profile.Profile {
+		t.Helper()
+		res, err := ProbeOnefile(context.Background(), d, ProbeOnefileOptions{URL: url, Org: 5740, State: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := profile.Read(profile.Dir(state), res.APIRoot, 5740)
+		if err != nil || p == nil {
+			t.Fatal(p, err)
+		}
+		return p
+	}
+	in := writeFile(t, dir, "assign.csv", "LearnerID,UserID,UserRole,Level,StandardID\n1010,1004,4,3,302\n")
+	for i, allowed := range []bool{false, true} {
+		p := probe()
+		if i > 0 && (len(p.Roles) != 1 || p.Roles["trainee-assessor-any-level"]) { // the false written below, kept
+			t.Fatalf("a new probe lost the role settings: %v", p.Roles)
+		}
+		p.Roles = map[string]bool{"trainee-assessor-any-level": allowed}
+		if _, err := profile.Write(profile.Dir(state), p); err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		d.Stderr = &stderr
+		rdir := filepath.Join(dir, fmt.Sprint("r", i))
+		o := LoadOnefileOptions{InputOptions: InputOptions{Files: []string{in}, ReportDir: rdir},
+			URL: url, Org: 5740, State: state, Mode: "create", Concurrency: 1, Rate: SandboxRate}
+		_, err := LoadOnefile(context.Background(), d, o)
+		if got := len(box.Snapshot().Assignments); got != i {
+			t.Fatalf("trainee-assessor-any-level %v: %d assignments on the sandbox, want %d (%v)\n%s", allowed, got, i, err, stderr.String())
+		}
+		if !allowed {
+			rej, _ := os.ReadFile(filepath.Join(rdir, "rejects.csv"))
+			if !strings.Contains(string(rej), "trainee-assessor-any-level") {
+				t.Errorf("the refusal does not name the setting:\n%s", rej)
+			}
+		}
+	}
+}
