@@ -25,7 +25,9 @@ func TestCoursesSchemaAgreesWithExporterXSD(t *testing.T) {
 	session := `<session><id>S-1</id><code>S1</code><start>2026-09-05T09:00:00</start><end>2026-09-05T17:00:00</end><region>SE</region>` +
 		`<instructor><id>instr1</id></instructor><location>Room 4</location><facility><trainingCenter><name>London</name></trainingCenter></facility>` +
 		`<deadline>2026-08-29T23:59:59</deadline><seats>12</seats><status>active</status></session>`
-	module := func(inner string) string { return "<module><id>HS-101</id><title>Health and Safety</title>" + inner + "</module>" }
+	module := func(inner string) string {
+		return "<module><id>HS-101</id><title>Health and Safety</title>" + inner + "</module>"
+	}
 	long := strings.Repeat("x", 86)
 	tests := []struct {
 		name string
