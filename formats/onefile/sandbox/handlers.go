@@ -454,6 +454,7 @@ func decodeFilter(body []byte, sp filterSpec) (map[string]any, error) {
 // (OneFile runs on SQL Server, whose default collation ignores case; whether
 // it matches parts of names is not documented, so callers should check the
 // rows they get back).
+// guess G12 (docs/guesses.md).
 func textMatch(filter map[string]any, key, value string) bool {
 	f, ok := filter[key]
 	return !ok || strings.EqualFold(strings.TrimSpace(f.(string)), strings.TrimSpace(value))

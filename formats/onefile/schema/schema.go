@@ -317,10 +317,12 @@ func (t Type) String() string {
 }
 
 // DateLayout is how OneFile writes dates and how bulk sends them: midnight UTC of the day.
+// guess G13 (docs/guesses.md).
 const DateLayout = "2006-01-02T15:04:05.000Z"
 
 // Length bounds. OneFile documents none; where the ILR specification bounds the same data its
 // limit is used, the rest are guesses generous enough for real data (docs/onefile-rules.md).
+// guess G14 (docs/guesses.md).
 const (
 	MaxName    = 100 // ILR GivenNames/FamilyName: 100
 	MaxEmail   = 254 // RFC 5321 path limit
@@ -352,6 +354,7 @@ func (f Field) LearnerOnly() bool { return f.Takes == LearnerOnly }
 // UserFields are the fields of POST /User in the guide's order (the learner call's mandatory
 // fields, then its optional ones). Staff take the fields of the guide's "All other User Roles"
 // call; employers and observers must give PlacementID too.
+// guess G16 (docs/guesses.md).
 var UserFields = []Field{
 	{Name: "OrganisationID", Type: Int, Takes: AllRoles, Requires: AllRoles},
 	{Name: "FirstName", Type: Text, Takes: AllRoles, Requires: AllRoles, MaxLen: MaxName},

@@ -23,7 +23,7 @@ import (
 //	session: id, code, start, end, region, instructor*(id, family, given), location,
 //	         facility(trainingCenter(name)), open, deadline, seats, price, status
 //
-// Guesses, each marked "guess" below: the <courses> root holding modules (the document's own
+// Guesses (docs/guesses.md G38, G39, G40), each marked "guess" below: the <courses> root holding modules (the document's own
 // name for the endpoint), which elements are required (a module's id and title), the content of
 // <prerequisites> (not described: any), of a session's <price> (taken to be the module's), and
 // the types of <open>, <archived> (xs:boolean), <seats> (a whole number) and <duration> (any
@@ -84,7 +84,7 @@ func countValue(v string) string { // guess: xs:nonNegativeInteger
 }
 
 // amountValue: a price of 0 or more with at most two decimals, as the CSV loaders bound Cost
-// (guess G33: the module schema gives no type).
+// (guess G40: the module schema gives no type).
 func amountValue(v string) string {
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || strings.ContainsAny(v, "eEinfINFxX_") {
@@ -100,7 +100,7 @@ func amountValue(v string) string {
 }
 
 // maxLength bounds a value in characters: module IDs 85 and titles 255, as the CSV course
-// loader bounds ModuleID and ModuleTitle (guess G33: the module schema gives no lengths).
+// loader bounds ModuleID and ModuleTitle (guess G40: the module schema gives no lengths).
 func maxLength(n int) func(string) string {
 	return func(v string) string {
 		if l := utf8.RuneCountInString(v); l > n {
@@ -127,7 +127,7 @@ func userIDValue(v string) string {
 }
 
 // languageValue: the module schema names <language> without a type; the loaders' fields take an
-// ISO code (en, fr_CA, es_ES), which the exporter writes in pfvalue's canonical form (guess G32).
+// ISO code (en, fr_CA, es_ES), which the exporter writes in pfvalue's canonical form (guess G40).
 func languageValue(v string) string {
 	code, msg := pfvalue.Language(v)
 	if msg != "" {
@@ -151,7 +151,7 @@ func price() schemaEl {
 	}}
 }
 
-var coursesSchema = schemaEl{name: "courses", kids: []schemaEl{ // guess: the root
+var coursesSchema = schemaEl{name: "courses", kids: []schemaEl{ // guess G38: the root
 	{name: "module", many: true, required: true, kids: []schemaEl{
 		{name: "id", required: true, value: maxLength(85)}, // guess: required
 		{name: "title", required: true, value: maxLength(255)},
@@ -176,7 +176,7 @@ var coursesSchema = schemaEl{name: "courses", kids: []schemaEl{ // guess: the ro
 			{name: "open", value: booleanValue},
 			{name: "deadline", value: dateTimeValue},
 			{name: "seats", value: countValue},
-			price(), // guess: as the module's
+			price(), // guess G39: as the module's
 			{name: "status", value: enumValue(sessionStatuses)},
 		}},
 		{name: "prerequisites", any: true}, // guess: content not described
