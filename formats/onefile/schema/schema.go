@@ -326,11 +326,11 @@ const DateLayout = "2006-01-02T15:04:05.000Z"
 const (
 	MaxName    = 100 // ILR GivenNames/FamilyName: 100
 	MaxEmail   = 254 // RFC 5321 path limit
-	MaxMISID   = 50  // guess: MIS references are short codes
-	MaxPhone   = 30  // guess (ILR TelNo is 18; international formats with spaces need more)
-	MaxAddress = 500 // guess: multi-line addresses in one cell
-	MaxWebsite = 255 // guess
-	MaxLabel   = 100 // guess: company and episode names (and classroom and placement names)
+	MaxMISID   = 50  // guess G14: MIS references are short codes
+	MaxPhone   = 30  // guess G14 (ILR TelNo is 18; international formats with spaces need more)
+	MaxAddress = 500 // guess G14: multi-line addresses in one cell
+	MaxWebsite = 255 // guess G14
+	MaxLabel   = 100 // guess G14: company and episode names (and classroom and placement names)
 )
 
 // Field is one field of POST /User.

@@ -68,7 +68,7 @@ func dateTimeValue(v string) string {
 	return ""
 }
 
-func booleanValue(v string) string { // guess: xs:boolean
+func booleanValue(v string) string { // guess G40: xs:boolean
 	switch v {
 	case "true", "false", "1", "0":
 		return ""
@@ -76,7 +76,7 @@ func booleanValue(v string) string { // guess: xs:boolean
 	return fmt.Sprintf("%q is not true or false", v)
 }
 
-func countValue(v string) string { // guess: xs:nonNegativeInteger
+func countValue(v string) string { // guess G40: xs:nonNegativeInteger
 	if n, err := strconv.Atoi(v); err != nil || n < 0 {
 		return fmt.Sprintf("%q is not a whole number of 0 or more", v)
 	}
@@ -153,7 +153,7 @@ func price() schemaEl {
 
 var coursesSchema = schemaEl{name: "courses", kids: []schemaEl{ // guess G38: the root
 	{name: "module", many: true, required: true, kids: []schemaEl{
-		{name: "id", required: true, value: maxLength(85)}, // guess: required
+		{name: "id", required: true, value: maxLength(85)}, // guess G40: required
 		{name: "title", required: true, value: maxLength(255)},
 		{name: "type", value: enumValue(moduleTypes)},
 		{name: "subject"},
@@ -179,7 +179,7 @@ var coursesSchema = schemaEl{name: "courses", kids: []schemaEl{ // guess G38: th
 			price(), // guess G39: as the module's
 			{name: "status", value: enumValue(sessionStatuses)},
 		}},
-		{name: "prerequisites", any: true}, // guess: content not described
+		{name: "prerequisites", any: true}, // guess G40: content not described
 	}},
 }}
 
