@@ -268,6 +268,10 @@ func levelRoles(rules schema.RoleRules, level int) string {
 		names, ids := joinRoles(rules.AssignRoles(LevelAdditional), true, " and ")
 		return fmt.Sprintf("Level 1 (Additional) is for %s (Roles %s).", names, ids)
 	}
+	if rules.AssignRoles(LevelLearningAim) != rules.AssignRoles(LevelUnitSummary) {
+		names, ids := joinRoles(rules.AssignRoles(level), true, " and ")
+		return fmt.Sprintf("Level %d (%s) is for %s (Roles %s).", level, LevelNames[level], names, ids)
+	}
 	names, ids := joinRoles(rules.AssignRoles(LevelLearningAim), true, " and ")
 	return fmt.Sprintf("Levels 3 (Learning Aim) and 2 (Unit Summary) are for %s (Roles %s); assign Employers and Observers at Level 1.", names, ids)
 }
