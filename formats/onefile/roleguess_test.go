@@ -46,7 +46,7 @@ func TestRoleGuessesSettled(t *testing.T) {
 		{name: "IQA as default assessor: refused by default", tables: iqaDefault,
 			want: []string{"Learners:2:DefaultAssessorEmail:reference:error"},
 			fragments: []string{"an IV/IQA (Role 10); a default assessor must be a Trainee Assessor or an Assessor/Tutor (Role 4 or 5).",
-				"set iqa-default-assessor: true under roles: in the target profile (docs/guesses.md G22)"}},
+				"set iqa-default-assessor: true under roles: in the target profile ('bulk probe onefile --write-test' finds out on beta; docs/guesses.md G22)"}},
 		{name: "IQA as default assessor: taken when the profile says so", settings: map[string]bool{"iqa-default-assessor": true}, tables: iqaDefault},
 		{name: "trainee as default assessor: taken by default", tables: traineeDefault},
 		{name: "trainee as default assessor: refused when the profile says so", settings: map[string]bool{"trainee-default-assessor": false}, tables: traineeDefault,

@@ -289,5 +289,5 @@ func guessHint(level, role int) string {
 	if g == nil {
 		return ""
 	}
-	return fmt.Sprintf(" The OneFile guides do not say whether OneFile takes this; if yours does, set %s: true under roles: in the target profile (docs/guesses.md %s).", g.Name, g.Guess)
+	return fmt.Sprintf(" The OneFile guides do not say whether OneFile takes this; if yours does, set %s: true under roles: in the target profile ('bulk probe onefile --write-test' finds out on beta; docs/guesses.md %s).", g.Name, g.Guess)
 }

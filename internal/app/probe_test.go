@@ -166,18 +166,22 @@ func TestLoadReadsProfile(t *testing.T) {
 // assignee in the path and against one that takes the learner (the newer guide's reading), in
 // both keychain settings; and is refused for live before anything is sent.
 func TestProbeWriteTest(t *testing.T) {
+	defaults := map[string]bool{"trainee-assessor-any-level": true, "trainee-default-assessor": true, "iqa-default-assessor": false}
+	other := map[string]bool{"trainee-assessor-any-level": false, "trainee-default-assessor": true, "iqa-default-assessor": true}
 	for _, tt := range []struct {
 		learnerInPath, keychain bool
 		want                    string
 		tries                   int
+		roles                   map[string]bool // the sandbox's, which the write test must find
 	}{
-		{false, true, "assignee", 1},
-		{true, true, "learner", 2},
-		{true, false, "learner", 2},
+		{false, true, "assignee", 1, defaults},
+		{true, true, "learner", 2, defaults},
+		{true, false, "learner", 2, other},
+		{false, false, "assignee", 1, other},
 	} {
-		t.Run(tt.want+map[bool]string{true: ",keychain", false: ""}[tt.keychain], func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s,keychain=%v,iqa-default=%v", tt.want, tt.keychain, tt.roles["iqa-default-assessor"]), func(t *testing.T) {
 			box := sandbox.New(sandbox.Config{Keychain: tt.keychain, AssignLearnerInPath: tt.learnerInPath, CustomerToken: "probe-token-3",
-				Faults: sandbox.FaultSpec{Lag: 300 * time.Millisecond}})
+				Faults: sandbox.FaultSpec{Lag: 300 * time.Millisecond}, Roles: tt.roles})
 			url, shutdown, err := box.Start("127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
@@ -192,11 +196,32 @@ func TestProbeWriteTest(t *testing.T) {
 			if res.AssignPath != tt.want || res.WriteTest == nil || len(res.WriteTest.Tried) != tt.tries {
 				t.Fatalf("assign_path %q, write test %+v", res.AssignPath, res.WriteTest)
 			}
-			if len(box.Snapshot().Assignments) != 1 || !strings.Contains(res.WriteTest.Cleanup, "bulk-probe-L-") {
+			byAssessor := 0
+			for _, a := range box.Snapshot().Assignments {
+				if a.AssigneeID == res.WriteTest.AssessorID && a.LearnerID == res.WriteTest.LearnerID {
+					byAssessor++
+				}
+			}
+			if byAssessor != 1 || !strings.Contains(res.WriteTest.Cleanup, "bulk-probe-L-") || !strings.Contains(res.WriteTest.Cleanup, "bulk-probe-Q-") {
 				t.Errorf("assignments %v, cleanup %q", box.Snapshot().Assignments, res.WriteTest.Cleanup)
 			}
+			if fmt.Sprint(res.WriteTest.Roles) != fmt.Sprint(tt.roles) || fmt.Sprint(res.Roles) != fmt.Sprint(tt.roles) {
+				t.Errorf("role settings found %v (result %v), sandbox has %v; tried %+v", res.WriteTest.Roles, res.Roles, tt.roles, res.WriteTest.RolesTried)
+			}
+			found := false
+			for _, u := range box.Snapshot().Users {
+				if u.ID == res.WriteTest.LearnerID {
+					found = true
+					if fmt.Sprint(u.Fields["DefaultAssessorID"]) != fmt.Sprint(res.WriteTest.AssessorID) {
+						t.Errorf("the test learner's default assessor was left at %v", u.Fields["DefaultAssessorID"])
+					}
+				}
+			}
+			if !found {
+				t.Errorf("test learner %d not on the sandbox", res.WriteTest.LearnerID)
+			}
 			p, err := profile.Read(profile.Dir(state), res.APIRoot, 5740)
-			if err != nil || p == nil || p.AssignPath != tt.want {
+			if err != nil || p == nil || p.AssignPath != tt.want || fmt.Sprint(p.Roles) != fmt.Sprint(tt.roles) {
 				t.Fatalf("profile %+v %v", p, err)
 			}
 			// A later read-only probe keeps the settled path.

@@ -40,8 +40,8 @@ type Profile struct {
 	RateLimitHeaders map[string]string `yaml:"rate_limit_headers,omitempty"`
 	// Roles settles the guesses about roles the guides do not name (schema.RoleGuesses:
 	// trainee-assessor-any-level, trainee-default-assessor, iqa-default-assessor), each true
-	// (OneFile takes it) or false; one not given keeps bulk's default (docs/guesses.md). The
-	// probe cannot find these out by reading, so a person writes them; a probe keeps them.
+	// (OneFile takes it) or false; one not given keeps bulk's default (docs/guesses.md). A probe
+	// with --write-test finds them out; a person may write them; a read-only probe keeps them.
 	Roles map[string]bool `yaml:"roles,omitempty"`
 }
 

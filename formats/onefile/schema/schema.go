@@ -105,7 +105,8 @@ var (
 // Who may stand in for whom: the one table the validator (formats/onefile), the sandbox and the
 // docs (docs/onefile-rules.md, docs/guesses.md) use. The guides name some roles (GuideRoles);
 // the rest are the guesses in RoleGuesses, each with bulk's default reading, which a target
-// profile's roles: setting (formats/onefile/profile) or the sandbox's --roles flag may change.
+// profile's roles: setting (formats/onefile/profile, written by 'bulk probe onefile
+// --write-test' or by hand) or the sandbox's --roles flag may change.
 
 // GuideRoles are the roles the guides name: "Assessor" for DefaultAssessorID ("Creating and
 // managing users"), and per assignment level the guide's table ("Assigning users to learners":
