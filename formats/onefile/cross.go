@@ -26,6 +26,8 @@ const peopleKey = "onefile/people"
 // want says what a reference must name; it also picks the message.
 type want uint8
 
+// What a reference wants; the roles given are bulk's defaults (schema.RoleRules, which a target
+// profile may change).
 const (
 	wantAssessor  want = iota + 1 // DefaultAssessor*: roles 4, 5
 	wantEmployer                  // DefaultEmployer*: role 40
