@@ -240,7 +240,7 @@ func TestProbeWriteTest(t *testing.T) {
 
 // TestProfileRoles: the role settings of a target profile reach the load's validation (a
 // trainee assessor's assignment is refused when the profile says OneFile does not take it, and
-// sent when it says it does), and a new probe keeps them, since it cannot find them out.
+// sent when it says it does), and a new read-only probe keeps them (it cannot find them out).
 func TestProfileRoles(t *testing.T) {
 	box := sandbox.New(sandbox.Config{Keychain: true, CustomerToken: "probe-token-3"})
 	url, shutdown, err := box.Start("127.0.0.1:0")
