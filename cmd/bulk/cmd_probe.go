@@ -28,8 +28,9 @@ search answers (search_fields) and whether GET /User/{id} answers more, and coun
 placements, standards and units. It writes the target profile (profiles/ beside the ledger) that
 loads into this target read. The assignment path stays "unknown" (loads use the assignee) unless
 --write-test (refused for live) creates a throwaway assessor and learner named bulk-probe-* and
-tries the assignment with the assessor in the path, then with the learner; it says which users
-to archive afterwards.
+tries the assignment with the assessor in the path, then with the learner; then, with a
+throwaway trainee assessor and IQA, settles the role guesses (roles: in the profile,
+docs/guesses.md). It says which users to archive afterwards.
 
 ` + exitStatusHelp,
 		Example: `  BULK_ONEFILE_TOKEN=... bulk probe onefile --env beta --org 5740
@@ -60,7 +61,7 @@ to archive afterwards.
 	fs.StringVar(&o.State, "state", "", "run ledger `PATH` whose folder holds profiles/ (default bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
 	fs.BoolVar(&o.AllowInsecureHTTP, "insecure-http", false, "allow a plain http:// --url to another host")
 	fs.StringVar(&format, "format", "text", "output format: text or json (for scripts)")
-	fs.BoolVar(&o.WriteTest, "write-test", false, "create a throwaway assessor and learner (bulk-probe-*) to settle the assignment path; refused for live")
+	fs.BoolVar(&o.WriteTest, "write-test", false, "create throwaway users (bulk-probe-*) to settle the assignment path and the role guesses; refused for live")
 	return cmd
 }
 

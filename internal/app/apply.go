@@ -85,7 +85,11 @@ func ApplyPlan(ctx context.Context, d Deps, o ApplyOptions) (*LoadOnefileOutcome
 		}
 	}
 	out := &LoadOnefileOutcome{Checked: Checked{Report: rep, ReportDir: o.ReportDir}, Mode: p.Mode}
-	err = lo.send(ctx, &d, t, led, items, false, note, out)
+	prof, err := lo.profile(&d, t, note)
+	if err != nil {
+		return nil, err
+	}
+	err = lo.send(ctx, &d, t, led, prof, items, false, note, out)
 	err = lo.writeReport(rep, err)
 	out.Counts = rep.Counts()
 	return out, err

@@ -45,6 +45,10 @@ type InputOptions struct {
 	// MaxPart raises the XLSX reader's limits on unzipped parts (--max-part-size; see docs/xlsx.md).
 	MaxPart read.PartSize
 
+	// settings are the target's settings the kinds' rules read (pipeline.Options.Settings): a
+	// OneFile load's role rules from its target profile. nil: the kinds' defaults.
+	settings any
+
 	// Keep, when set, decides which valid rows go on to the target; the pipeline reports the
 	// others skipped (a nightly run's diffing: unchanged since the last good run).
 	Keep func(*pipeline.Row) bool
@@ -119,7 +123,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	if among == nil {
 		among = catalog.Kinds()
 	}
-	opts := pipeline.Options{Among: among, Sink: sink, Keep: o.Keep, Workers: o.Workers, Strict: o.Strict}
+	opts := pipeline.Options{Among: among, Sink: sink, Keep: o.Keep, Workers: o.Workers, Strict: o.Strict, Settings: o.settings}
 	var err error
 	if o.Kind != "" {
 		if opts.Kind, err = KindByName(o.Kind); err != nil {

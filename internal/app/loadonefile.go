@@ -18,6 +18,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/onefile/profile"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/internal/target"
 	"github.com/bulkload/bulk/lockfile"
@@ -166,6 +167,13 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 		lockLater = false
 	}
 
+	// The target profile settles what the guides leave open: validation applies its role rules.
+	prof, err := o.profile(&d, t, note)
+	if err != nil {
+		return nil, err
+	}
+	o.InputOptions.settings = prof.RoleRules()
+
 	// Validate: the collector keeps every row's place and the valid rows' values.
 	col := load.NewCollector()
 	col.Strict = o.Strict
@@ -179,11 +187,11 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 	}
 	if err != nil && o.PlanWhenHeld && KindOf(err) == Held {
 		o.DryRun, out.DryRun = true, true
-		if perr := o.send(ctx, &d, t, led, col.Items(), false, note, out); perr != nil {
+		if perr := o.send(ctx, &d, t, led, prof, col.Items(), false, note, out); perr != nil {
 			err = perr // held, and the plan could not be made: say why
 		}
 	} else if err == nil {
-		err = o.send(ctx, &d, t, led, col.Items(), lockLater, note, out)
+		err = o.send(ctx, &d, t, led, prof, col.Items(), lockLater, note, out)
 	}
 	if o.Loaded != nil && out.Load != nil {
 		o.Loaded(out.Load)
@@ -201,12 +209,8 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 }
 
 // send loads the validated rows (items) and puts what became of them into the report.
-func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget, led *ledger.Ledger, items []*load.Item, lockLater bool, note io.Writer, out *LoadOnefileOutcome) error {
+func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget, led *ledger.Ledger, prof *profile.Profile, items []*load.Item, lockLater bool, note io.Writer, out *LoadOnefileOutcome) error {
 	rep := out.Report
-	prof, err := o.profile(d, t, note)
-	if err != nil {
-		return err
-	}
 	client, err := api.New(api.Config{BaseURL: t.url, CustomerToken: t.token, RatePerMinute: o.Rate, Concurrency: o.Concurrency,
 		Patience: o.Patience, AllowInsecureHTTP: o.AllowInsecureHTTP, AssignPath: prof.Assign()})
 	if err != nil {
@@ -351,8 +355,14 @@ func (o *LoadOnefileOptions) profile(d *Deps, t *onefileTarget, note io.Writer) 
 		return nil, cannotRun(err, "")
 	}
 	if p != nil && note != nil {
-		fmt.Fprintf(note, "Target profile (probed %s): keychain %s, user search answers %d fields, assignment path %s.\n",
-			p.ProbedAt.Format("2006-01-02"), map[bool]string{true: "on", false: "off"}[p.KeychainOn], len(p.SearchFields), p.AssignPath)
+		roles := ""
+		for _, g := range schema.RoleGuesses { // in the table's order, not the map's
+			if on, set := p.Roles[g.Name]; set {
+				roles += fmt.Sprintf(", %s %s", g.Name, map[bool]string{true: "on", false: "off"}[on])
+			}
+		}
+		fmt.Fprintf(note, "Target profile (probed %s): keychain %s, user search answers %d fields, assignment path %s%s.\n",
+			p.ProbedAt.Format("2006-01-02"), map[bool]string{true: "on", false: "off"}[p.KeychainOn], len(p.SearchFields), p.AssignPath, roles)
 	}
 	return p, nil
 }

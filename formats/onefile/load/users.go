@@ -160,6 +160,7 @@ func (l *loader) doUser(ctx context.Context, w *work) error {
 	return nil
 }
 
+// guess G11 (docs/guesses.md).
 func (l *loader) create(ctx context.Context, w *work, p map[string]any) error {
 	if l.o.DryRun {
 		w.would(ActCreate, "dry run: would create "+roleName(w.role))
@@ -374,6 +375,7 @@ func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 // each, else a search per user. OneFile's search may not list a user for a while after the
 // create (read after write): those not found are searched again with backoff for up to
 // Options.FindNewWait.
+// guess G2 (docs/guesses.md).
 func (l *loader) findNewIDs(ctx context.Context, ws []*work) error {
 	var need []*work
 	for _, w := range ws {

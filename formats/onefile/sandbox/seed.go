@@ -239,7 +239,7 @@ func (s *Seed) Validate() error {
 		if u.ClassroomID != 0 && classrooms[u.ClassroomID] != org {
 			bad("%s: ClassroomID %d is not a classroom of organisation %d", where, u.ClassroomID, org)
 		}
-		if a, ok := users[u.DefaultAssessorID]; u.DefaultAssessorID != 0 && (!ok || !defaultAssessorRoles[a.Role] || userOrg[a.ID] != org) {
+		if a, ok := users[u.DefaultAssessorID]; u.DefaultAssessorID != 0 && (!ok || !seedRoles.DefaultAssessor(a.Role) || userOrg[a.ID] != org) {
 			bad("%s: DefaultAssessorID %d is not an assessor of organisation %d", where, u.DefaultAssessorID, org)
 		}
 		if e, ok := users[u.DefaultEmployerID]; u.DefaultEmployerID != 0 && (!ok || e.Role != RoleEmployer || userOrg[e.ID] != org) {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bulkload/bulk/formats/onefile/schema"
 )
 
 // Config sets up a Server. The zero value is a sandbox with the default seed,
@@ -62,6 +64,9 @@ type Config struct {
 	// SearchMode is how much of each user User/Search answers; the zero
 	// value is SearchSummary. GET /User/{id} always answers the full user.
 	SearchMode SearchMode
+	// Roles settles the guesses about roles (schema.RoleGuesses, by name: allowed or not),
+	// as a target profile's roles: setting does for validation; nil keeps bulk's defaults.
+	Roles map[string]bool
 }
 
 // SearchMode says how much of each user User/Search answers.
@@ -123,6 +128,7 @@ const MaxPageSize = 1000
 // Server is the sandbox. Create it with New; it is an http.Handler.
 type Server struct {
 	cfg      Config
+	roles    schema.RoleRules // who may be a default assessor and be assigned at each level
 	base     string
 	mux      *http.ServeMux
 	limiter  *window
@@ -226,6 +232,10 @@ func New(cfg Config) *Server {
 	if err := seed.Validate(); err != nil {
 		panic("sandbox.New: " + err.Error())
 	}
+	roles, err := schema.NewRoleRules(cfg.Roles)
+	if err != nil {
+		panic("sandbox.New: " + err.Error())
+	}
 	rs := cfg.RandSeed
 	if rs == 0 {
 		rs = cfg.Faults.Seed
@@ -234,6 +244,7 @@ func New(cfg Config) *Server {
 		rs = 1
 	}
 	s := &Server{
+		roles:      roles,
 		cfg:        cfg,
 		base:       cfg.BasePath,
 		limiter:    newWindow(cfg.RateLimit, cfg.RateWindow),
