@@ -58,7 +58,7 @@ func markAlreadyAssigned(err error) {
 	}
 }
 
-// parseAimID reads the learning aim ID from AssignStandard's answer.
+// parseAimID reads the learning aim ID from AssignStandard's answer (guess G18).
 func parseAimID(body []byte) int {
 	b := bytes.TrimSpace(body)
 	if n, err := strconv.Atoi(strings.Trim(string(b), `"`)); err == nil && n > 0 {

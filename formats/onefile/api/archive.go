@@ -6,7 +6,7 @@ import (
 	"net/http"
 )
 
-// ArchivePath is the one place that knows how a user is archived: POST /User/{id}/Archive, no
+// ArchivePath is the one place that knows how a user is archived (guess G17): POST /User/{id}/Archive, no
 // body. GUESS: the vendor documents we hold describe no archive call, and onefile-api.md names
 // none; this is the shape the other user actions take (POST /User/{id}, POST /User/{id}/Assign).
 // Check it with a centre's beta before relying on it (docs/onefile-api.md, "Leavers"); if a

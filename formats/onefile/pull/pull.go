@@ -273,7 +273,7 @@ func (p *puller) group(g Group, idx *sheetWriter) error {
 	return sw.close()
 }
 
-// complete makes page's users whole. Whether a user search answers whole users or summaries
+// complete makes page's users whole (guess G19). Whether a user search answers whole users or summaries
 // is not documented (docs/onefile-api.md; real centres answer summaries): the first user of a
 // search is read whole (GET /User/{id}) and compared with its search answer, which settles it
 // for the rest of the search (*whole). A search that answers summaries has every user read whole,
