@@ -44,7 +44,7 @@ instead; give the job file to list one job's runs from its own state (a job that
 			}
 			if state == "" {
 				// A fresh machine has no ledger yet: that is an empty history, not a failure.
-				if path, err := ledger.DefaultPath(a.Getenv); err == nil {
+				if path, err := ledger.DefaultPlace(a.Getenv); err == nil && !sqlstore.IsURL(path) {
 					if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 						fmt.Fprintf(a.Stderr, "No runs recorded yet (no run ledger at %s). Loads with --sandbox are not recorded; give --state PATH for another ledger.\n", path)
 						return nil
@@ -112,14 +112,14 @@ instead; give the job file to list one job's runs from its own state (a job that
 func openRunsLedger(a *App, path string) (*ledger.Ledger, error) {
 	if path == "" {
 		var err error
-		if path, err = ledger.DefaultPath(a.Getenv); err != nil {
+		if path, err = ledger.DefaultPlace(a.Getenv); err != nil {
 			return nil, cannotRun(err, "")
 		}
 	}
 	if err := sqlstore.CheckPath(path, "run ledger"); err != nil {
 		return nil, cannotRun(err, "")
 	}
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(path); err != nil && !sqlstore.IsURL(path) {
 		return nil, cannotRun(fmt.Errorf("no run ledger at %s", path), "Nothing has been loaded with this ledger yet; give another with --state PATH.")
 	}
 	led, err := ledger.Open(path)
