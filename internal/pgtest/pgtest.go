@@ -12,6 +12,7 @@ package pgtest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -21,7 +22,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -38,11 +38,14 @@ var (
 	once    sync.Once
 	admin   string // URL of a database to create the tests' databases from
 	skip    string // why there is no PostgreSQL, when there is none
-	cluster *started
+	cluster *Cluster
 	seq     atomic.Int64
 )
 
-type started struct {
+// Cluster is a throwaway PostgreSQL cluster this process started (StartCluster).
+type Cluster struct {
+	// URL is the cluster's postgres database, as user bulk (trusted on loopback).
+	URL              string
 	dir, data, pgctl string
 	asUser           string // run pg_ctl as this user (we are root), or ""
 }
@@ -93,14 +96,18 @@ func Main(m *testing.M) int {
 	return code
 }
 
-// Stop stops the cluster this process started, if any, and removes its folder.
+// Stop stops the cluster the tests of this process started, if any.
 func Stop() {
-	if cluster == nil {
-		return
+	if cluster != nil {
+		cluster.Stop()
+		cluster = nil
 	}
-	cluster.run(cluster.pgctl, "-D", cluster.data, "-m", "immediate", "-w", "stop")
-	os.RemoveAll(cluster.dir)
-	cluster = nil
+}
+
+// Stop stops the cluster and removes its folder.
+func (c *Cluster) Stop() {
+	c.run(c.pgctl, "-D", c.data, "-m", "immediate", "-w", "stop")
+	os.RemoveAll(c.dir)
 }
 
 func setup() {
@@ -108,15 +115,36 @@ func setup() {
 		admin = u
 		return
 	}
-	bin := binDir()
-	if bin == "" {
-		skip = "no PostgreSQL: set " + Env + " to a server's URL, or install PostgreSQL (Debian: apt-get install postgresql) so the tests can start their own"
+	c, err := StartCluster()
+	if errors.Is(err, ErrNoPostgres) {
+		skip = err.Error()
 		return
 	}
-	if err := start(bin); err != nil {
-		fmt.Fprintf(os.Stderr, "pgtest: cannot start a PostgreSQL cluster with %s: %v\n", bin, err)
-		Stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
+		return
 	}
+	cluster, admin = c, c.URL
+}
+
+// ErrNoPostgres means there are no PostgreSQL programs to start a cluster with.
+var ErrNoPostgres = errors.New("no PostgreSQL: set " + Env + " to a server's URL, or install PostgreSQL (Debian: apt-get install postgresql) so the tests can start their own")
+
+// StartCluster starts a throwaway cluster in a new temporary folder on a free loopback port,
+// fast and unsafe for anything but tests (no fsync), and returns it: Stop it when done.
+func StartCluster() (*Cluster, error) {
+	bin := binDir()
+	if bin == "" {
+		return nil, ErrNoPostgres
+	}
+	c, err := start(bin)
+	if err != nil {
+		if c != nil {
+			c.Stop()
+		}
+		return nil, fmt.Errorf("cannot start a PostgreSQL cluster with %s: %w", bin, err)
+	}
+	return c, nil
 }
 
 // binDir finds initdb and pg_ctl: the newest /usr/lib/postgresql/N/bin, else $PATH.
@@ -146,48 +174,47 @@ func ok(p string) bool {
 	return err == nil && fi.Mode()&0o111 != 0
 }
 
-func start(bin string) error {
+func start(bin string) (*Cluster, error) {
 	dir, err := os.MkdirTemp("", "bulk-pgtest-")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c := &started{dir: dir, data: filepath.Join(dir, "data"), pgctl: filepath.Join(bin, "pg_ctl")}
-	cluster = c
+	c := &Cluster{dir: dir, data: filepath.Join(dir, "data"), pgctl: filepath.Join(bin, "pg_ctl")}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			return fmt.Errorf("running as root, and initdb refuses root: there is no postgres user to run it as (%v)", err)
+			return c, fmt.Errorf("running as root, and initdb refuses root: there is no postgres user to run it as (%v)", err)
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
 		if err := os.Chown(dir, uid, gid); err != nil {
-			return err
+			return c, err
 		}
 		c.asUser = "postgres"
 	}
 	if out, err := c.run(filepath.Join(bin, "initdb"), "-D", c.data, "-U", "bulk", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"); err != nil {
-		return fmt.Errorf("initdb: %v\n%s", err, out)
+		return c, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
 	var lastErr error
 	for range 3 { // a free port can be taken by another process before the server binds it
 		port, err := freePort()
 		if err != nil {
-			return err
+			return c, err
 		}
 		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", port, dir)
 		out, err := c.run(c.pgctl, "-D", c.data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "-o", opts, "start")
 		if err == nil {
-			admin = fmt.Sprintf("postgres://bulk@127.0.0.1:%d/postgres?sslmode=disable", port)
-			return nil
+			c.URL = fmt.Sprintf("postgres://bulk@127.0.0.1:%d/postgres?sslmode=disable", port)
+			return c, nil
 		}
 		log, _ := os.ReadFile(filepath.Join(dir, "log"))
 		lastErr = fmt.Errorf("pg_ctl start: %v\n%s\n%s", err, out, log)
 	}
-	return lastErr
+	return c, lastErr
 }
 
 // run runs a PostgreSQL program, as the postgres user when we are root.
-func (c *started) run(prog string, args ...string) ([]byte, error) {
+func (c *Cluster) run(prog string, args ...string) ([]byte, error) {
 	if c.asUser != "" {
 		args = append([]string{"-u", c.asUser, "--", prog}, args...)
 		prog = "runuser"
@@ -226,12 +253,4 @@ type Backend struct {
 var Backends = []Backend{
 	{"sqlite", func(t testing.TB, file string) string { return filepath.Join(t.TempDir(), file) }},
 	{"postgres", func(t testing.TB, _ string) string { return URL(t) }},
-}
-
-// Scheme says which backend a place is, for test names and messages.
-func Scheme(place string) string {
-	if strings.Contains(place, "://") {
-		return "postgres"
-	}
-	return "sqlite"
 }
