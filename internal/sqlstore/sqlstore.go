@@ -252,6 +252,9 @@ func openSQLite(path string, o Options) (*DB, error) {
 	return &DB{db: db, dialect: SQLite, where: path}, nil
 }
 
+// MaxConns is the most connections one store of one bulk process opens to PostgreSQL.
+const MaxConns = 8
+
 func openPostgres(place string, o Options) (*DB, error) {
 	where := Redact(place)
 	u, err := url.Parse(place)
@@ -282,7 +285,9 @@ func openPostgres(place string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("cannot open the %s %s: %w", o.What, where, scrub(err, place))
 	}
 	// The loader's workers record in parallel, and each load lock holds a connection of its
-	// own for the load's life: no cap, a few kept idle.
+	// own for the load's life (two for a load). A cap keeps a worker running many loads within
+	// the server's max_connections (default 100); a statement past it waits for a connection.
+	db.SetMaxOpenConns(MaxConns)
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

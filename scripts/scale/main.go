@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command scale measures what docs/scale.md claims: N organisations, each a OneFile sandbox of
 // its own with its own limit (300 calls a minute, rolling), loaded by W workers that share
 // nothing but one PostgreSQL state. Each worker is a state folder of its own (another machine,
@@ -24,6 +26,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -44,6 +47,7 @@ type outcome struct {
 	started  time.Time
 	finished time.Time
 	cpu      time.Duration
+	maxRSS   int64 // kilobytes
 	out      string
 }
 
@@ -129,6 +133,9 @@ func run(nOrgs, nWorkers, nSlots, nUsers int, latency time.Duration, limit int, 
 	var mu sync.Mutex
 	results := map[int][]outcome{}
 	var wg sync.WaitGroup
+	peak := make(chan int, 1)
+	stopSampling := make(chan struct{})
+	go func() { peak <- peakConnections(state, stopSampling) }()
 	t0 := time.Now()
 	for w := range nWorkers {
 		home := filepath.Join(work, fmt.Sprintf("worker%d", w))
@@ -148,6 +155,8 @@ func run(nOrgs, nWorkers, nSlots, nUsers int, latency time.Duration, limit int, 
 	}
 	wg.Wait()
 	wall := time.Since(t0)
+	close(stopSampling)
+	conns := <-peak
 
 	// Per organisation: who loaded it, who was refused, the sandbox's accepted calls a minute.
 	fmt.Printf("%d organisations × %d users, %d workers × %d loads at once, one PostgreSQL; sandbox latency %v, limit %d calls/min each\n\n",
@@ -155,6 +164,7 @@ func run(nOrgs, nWorkers, nSlots, nUsers int, latency time.Duration, limit int, 
 	fmt.Println("| org | loaded by | refused | calls | 429s | minutes | calls/min | of limit | users once |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	var cpu time.Duration
+	var rss int64
 	minShare, failures := 2.0, 0
 	keys := make([]int, 0, len(results))
 	for k := range results {
@@ -166,6 +176,7 @@ func run(nOrgs, nWorkers, nSlots, nUsers int, latency time.Duration, limit int, 
 		winner, refused := "-", 0
 		for _, o := range results[i] {
 			cpu += o.cpu
+			rss = max(rss, o.maxRSS)
 			switch {
 			case o.refused:
 				refused++
@@ -191,6 +202,7 @@ func run(nOrgs, nWorkers, nSlots, nUsers int, latency time.Duration, limit int, 
 	}
 	fmt.Printf("\nwall %v; bulk processes' CPU %v in all (%.1f%% of one core over the run)\n", wall.Round(time.Second), cpu.Round(time.Millisecond),
 		100*cpu.Seconds()/wall.Seconds())
+	fmt.Printf("largest bulk process: %d MB resident; most connections to the state database at once: %d\n", rss/1024, conns)
 	fmt.Printf("lowest share of an organisation's limit: %.3f; failures: %d\n", minShare, failures)
 	if failures > 0 || minShare < 0.95 {
 		return fmt.Errorf("below the claim: lowest share %.3f, %d failures", minShare, failures)
@@ -209,6 +221,9 @@ func load(bin, home, root, input, state, report string) outcome {
 	o.finished = time.Now()
 	if cmd.ProcessState != nil {
 		o.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			o.maxRSS = ru.Maxrss
+		}
 	}
 	o.out = out.String()
 	if o.err != nil && strings.Contains(o.out, "another load into OneFile organisation") {
@@ -263,4 +278,29 @@ func newDatabase(admin, name string) (string, error) {
 	}
 	u.Path = "/" + name
 	return u.String(), nil
+}
+
+// peakConnections samples, twice a second until stop, how many sessions the state database
+// has, and returns the most.
+func peakConnections(state string, stop <-chan struct{}) int {
+	db, err := sql.Open("pgx", state)
+	if err != nil {
+		return -1
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	most := 0
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var n int
+		if db.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()`).Scan(&n) == nil {
+			most = max(most, n-1) // not this sampler's own
+		}
+		select {
+		case <-stop:
+			return most
+		case <-tick.C:
+		}
+	}
 }
