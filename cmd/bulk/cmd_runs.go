@@ -100,7 +100,7 @@ instead; give the job file to list one job's runs from its own state (a job that
 			return ledger.WriteRun(a.Stdout, r, rs, ledger.ProcessAlive)
 		},
 	}
-	cmd.PersistentFlags().StringVar(&state, "state", "", "run ledger `PATH` (default bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
+	cmd.PersistentFlags().StringVar(&state, "state", "", "run ledger `PATH`, or a postgres:// URL shared by several machines (default $BULK_STATE_URL, else bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
 	cmd.Flags().IntVar(&limit, "limit", 20, "how many runs to list (0: all)")
 	cmd.Flags().BoolVar(&nightlyRuns, "nightly", false, "list the runs of nightly jobs ('bulk run') instead of loads")
 	cmd.PersistentFlags().StringVar(&nightlyState, "nightly-state", "", "state database of nightly jobs (default $BULK_STATE_DIR/nightly.db)")
