@@ -63,7 +63,12 @@ type Ledger struct {
 // migrations bring a ledger to the schema this bulk knows (sqlstore.Migrate). Ledgers outlive
 // versions of bulk: change the schema with a new migration, never by changing an old one.
 // Version 1 is idempotent, so that ledgers made before versions were recorded take it too.
-var migrations = []sqlstore.Migration{{Version: 1, Up: sqlstore.Stmts(schema...)}}
+var migrations = []sqlstore.Migration{
+	{Version: 1, Up: sqlstore.Stmts(schema...)},
+	// 2: the machine a run ran on. A ledger shared by several (PostgreSQL) cannot tell a run
+	// killed on another machine by its pid here.
+	{Version: 2, Up: sqlstore.Stmts(`ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT ''`)},
+}
 
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS runs (
@@ -353,6 +358,7 @@ type Run struct {
 	Status   string // running, ok, failed (rows failed or were rejected), interrupted, error
 	Counts   map[string]int64
 	PID      int
+	Host     string // the machine it ran on ("" for runs recorded before hosts were)
 	Report   string // the report folder
 }
 
@@ -364,8 +370,9 @@ func (l *Ledger) StartRun(ctx context.Context, r Run) (int64, error) {
 		dry = 1
 	}
 	var id int64
-	err := l.db.QueryRowContext(ctx, `INSERT INTO runs (started, api_root, org, mode, dry_run, inputs, status, pid, report) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id`,
-		now(), r.APIRoot, r.Org, r.Mode, dry, string(in), os.Getpid(), r.Report).Scan(&id)
+	host, _ := os.Hostname()
+	err := l.db.QueryRowContext(ctx, `INSERT INTO runs (started, api_root, org, mode, dry_run, inputs, status, pid, report, host) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id`,
+		now(), r.APIRoot, r.Org, r.Mode, dry, string(in), os.Getpid(), r.Report, host).Scan(&id)
 	return id, l.wrap(err)
 }
 
@@ -381,7 +388,7 @@ func (l *Ledger) Runs(ctx context.Context, limit int) ([]Run, error) {
 	if limit <= 0 {
 		limit = math.MaxInt32
 	}
-	rows, err := l.db.QueryContext(ctx, `SELECT id, started, finished, api_root, org, mode, dry_run, inputs, status, counts, pid, report FROM runs ORDER BY id DESC LIMIT ?`, limit)
+	rows, err := l.db.QueryContext(ctx, `SELECT id, started, finished, api_root, org, mode, dry_run, inputs, status, counts, pid, report, host FROM runs ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, l.wrap(err)
 	}
@@ -402,7 +409,7 @@ var ErrNoRun = errors.New("no such run")
 
 // Run returns one run.
 func (l *Ledger) Run(ctx context.Context, id int64) (Run, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT id, started, finished, api_root, org, mode, dry_run, inputs, status, counts, pid, report FROM runs WHERE id = ?`, id)
+	rows, err := l.db.QueryContext(ctx, `SELECT id, started, finished, api_root, org, mode, dry_run, inputs, status, counts, pid, report, host FROM runs WHERE id = ?`, id)
 	if err != nil {
 		return Run{}, l.wrap(err)
 	}
@@ -419,7 +426,7 @@ func (l *Ledger) Run(ctx context.Context, id int64) (Run, error) {
 func scanRun(rows *sql.Rows) (Run, error) {
 	var r Run
 	var started, finished, inputs, counts string
-	if err := rows.Scan(&r.ID, &started, &finished, &r.APIRoot, &r.Org, &r.Mode, &r.DryRun, &inputs, &r.Status, &counts, &r.PID, &r.Report); err != nil {
+	if err := rows.Scan(&r.ID, &started, &finished, &r.APIRoot, &r.Org, &r.Mode, &r.DryRun, &inputs, &r.Status, &counts, &r.PID, &r.Report, &r.Host); err != nil {
 		return Run{}, err
 	}
 	r.Started, _ = time.Parse(timeLayout, started)

@@ -3,6 +3,7 @@ package ledger
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -182,6 +183,9 @@ func testRunsAndResults(t *testing.T, place func(string) string) {
 	r1 := runs[1]
 	if r1.Status != "failed" || r1.Counts["rejected"] != 1 || r1.Finished.IsZero() || len(r1.Inputs) != 1 || r1.Mode != "create" {
 		t.Errorf("run 1 = %+v", r1)
+	}
+	if host, _ := os.Hostname(); runs[0].Host != host {
+		t.Errorf("run 2 ran on %q, recorded %q", host, runs[0].Host)
 	}
 	if !runs[0].DryRun || runs[0].Status != "running" || !runs[0].Finished.IsZero() {
 		t.Errorf("run 2 = %+v", runs[0])
@@ -393,4 +397,34 @@ func testLockScope(t *testing.T, place func(string) string) {
 		t.Fatalf("after release: %v", err)
 	}
 	again.Release()
+}
+
+// A ledger made before versions were recorded (the first schema, no schema_version) is brought
+// up to date on open, its runs and items kept.
+func TestMigrateUnversionedLedger(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range append(append([]string{}, schema...),
+		`INSERT INTO runs (started, api_root, org, mode, status, pid) VALUES ('2026-01-05T02:00:00Z', 'u', 1, 'create', 'ok', 42)`,
+		`INSERT INTO items (api_root, org, key, state, action, run_id, updated) VALUES ('u', 1, 'user/misid/L1', 'done', 'create', 1, 'x')`) {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	l := open(t, path)
+	ctx := context.Background()
+	runs, err := l.Runs(ctx, 0)
+	if err != nil || len(runs) != 1 || runs[0].PID != 42 || runs[0].Host != "" {
+		t.Fatalf("runs after migrating: %+v, %v", runs, err)
+	}
+	if it, ok, err := l.Item(ctx, Scope{APIRoot: "u", Org: 1}, "user/misid/L1"); err != nil || !ok || it.State != Done {
+		t.Errorf("item after migrating: %+v %v %v", it, ok, err)
+	}
+	if _, err := l.StartRun(ctx, Run{APIRoot: "u", Org: 1, Mode: "create"}); err != nil {
+		t.Errorf("a new run in a migrated ledger: %v", err)
+	}
 }
