@@ -123,6 +123,10 @@ func TestE2ESharedPostgresState(t *testing.T) {
 			t.Fatalf("the re-run on another machine: %v\n%s", err, out2)
 		}
 		noSecret("the re-run's output", out2.String())
+		// The advisory lock died with the killed load; the ledger's unfinished run tells the re-run.
+		if !strings.Contains(out2.String(), "stopped without finishing") {
+			t.Errorf("the re-run does not say an earlier load stopped without finishing:\n%s", out2)
+		}
 		if k, dup := loaded("PGK"); k != n || len(dup) > 0 {
 			t.Errorf("%d of %d users on OneFile, duplicated: %v", k, n, dup)
 		}

@@ -314,7 +314,7 @@ func (l *Ledger) LockScope(sc Scope) (*Lock, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Lock{path: what, release: release}, nil
+		return &Lock{path: what, release: release, Stale: l.unfinished(sc)}, nil
 	}
 	dir := filepath.Join(filepath.Dir(l.path), "locks")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -325,6 +325,21 @@ func (l *Ledger) LockScope(sc Scope) (*Lock, error) {
 		return nil, err
 	}
 	return &Lock{Stale: fl.Stale, path: fl.Path(), release: fl.Release}, nil
+}
+
+// unfinished is the latest load into sc recorded as running, for a caller that has just taken
+// sc's lock: no such load can still be running (it would hold the lock), so it died. An
+// advisory lock leaves no trace of a dead holder; the ledger's runs do.
+func (l *Ledger) unfinished(sc Scope) *lockfile.Holder {
+	var pid int
+	var host, started string
+	err := l.db.QueryRowContext(context.Background(), `SELECT pid, host, started FROM runs
+		WHERE api_root = ? AND org = ? AND dry_run = 0 AND status = 'running' ORDER BY id DESC LIMIT 1`, sc.APIRoot, sc.Org).Scan(&pid, &host, &started)
+	if err != nil {
+		return nil
+	}
+	since, _ := time.Parse(timeLayout, started)
+	return &lockfile.Holder{PID: pid, Host: host, Since: since}
 }
 
 // lockName names a scope's lock file: readable (host and organisation) and exact (a hash of the

@@ -396,7 +396,27 @@ func testLockScope(t *testing.T, place func(string) string) {
 	if err != nil {
 		t.Fatalf("after release: %v", err)
 	}
+	if again.Stale != nil {
+		t.Errorf("a lock left cleanly reads as stale: %+v", again.Stale)
+	}
 	again.Release()
+	// A load that died holding the lock (recorded as running, never finished) is named to the
+	// next: by its lock file, or in PostgreSQL by its run.
+	ctx := context.Background()
+	if _, err := l.StartRun(ctx, Run{APIRoot: beta.APIRoot, Org: beta.Org, Mode: "create"}); err != nil {
+		t.Fatal(err)
+	}
+	if !sqlstore.IsURL(path) {
+		return // a lock file is stale only when its holder died holding it (lockfile's tests)
+	}
+	next, err := l2.LockScope(beta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Release()
+	if next.Stale == nil || next.Stale.PID != os.Getpid() {
+		t.Errorf("the unfinished run is not named: %+v", next.Stale)
+	}
 }
 
 // A ledger made before versions were recorded (the first schema, no schema_version) is brought
