@@ -177,9 +177,8 @@ func cutScheme(s string) (scheme, rest string, ok bool) {
 	return strings.ToLower(scheme), rest, true
 }
 
-// LocalDir is the folder for what bulk keeps in files beside a store (target profiles, the
-// logins of new users, the file locks of SQLite stores): the store's own folder, or for a
-// database URL the default state folder, dflt.
+// LocalDir is the folder for what bulk keeps in files beside a store (a nightly job's logins of
+// new users): the store's own folder, or for a database URL the local state folder, dflt.
 func LocalDir(store, dflt string) string {
 	if IsURL(store) {
 		return dflt
