@@ -22,6 +22,7 @@ import (
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/sqlstore"
 	"github.com/bulkload/bulk/internal/target"
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -246,7 +247,7 @@ func plainYAMLError(e string) string {
 }
 
 func (j *Job) rel(p string) string {
-	if p == "" || filepath.IsAbs(p) {
+	if p == "" || filepath.IsAbs(p) || sqlstore.IsURL(p) {
 		return p
 	}
 	return filepath.Join(filepath.Dir(j.Path), p)
@@ -291,7 +292,7 @@ func (j *Job) defaults() {
 		j.Notify.defaults(j)
 	}
 	if j.Credentials.Folder == "" {
-		j.Credentials.Folder = filepath.Join(filepath.Dir(j.State), "credentials", j.Name)
+		j.Credentials.Folder = filepath.Join(sqlstore.LocalDir(j.State, localStateDir()), "credentials", j.Name)
 	}
 	j.Credentials.Folder = j.rel(j.Credentials.Folder)
 	if j.Credentials.Keep == 0 {

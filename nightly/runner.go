@@ -14,6 +14,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
 	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/sqlstore"
 	"github.com/bulkload/bulk/lockfile"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/report"
@@ -537,7 +538,7 @@ func (r *runner) target(ctx context.Context, in app.InputOptions, loaded func(*l
 		o := app.LoadPeopleFluentOptions{ExportOptions: app.ExportOptions{InputOptions: in, KindName: j.Kind, MonthNames: t.MonthNames},
 			Base: t.Base, KeyFile: t.KeyFile, User: t.User, ChunkRows: t.ChunkRows, Retries: 4}
 		// The push ledger in the job's state folder: a run that was killed mid-push resumes it.
-		o.State = pushledger.PathIn(filepath.Dir(j.State))
+		o.State = pushledger.Beside(j.State)
 		if o.ChunkRows == 0 {
 			o.ChunkRows = 5000
 		}
@@ -554,6 +555,9 @@ func (r *runner) target(ctx context.Context, in app.InputOptions, loaded func(*l
 			Mode: t.Mode, Concurrency: t.Concurrency, Rate: t.Rate, Patience: time.Duration(t.Patience), Yes: t.ConfirmLive, Drain: 30 * time.Second,
 			PlanWhenHeld: true, Loaded: loaded, CredentialsDir: r.credentialsDir(filepath.Base(in.ReportDir)),
 			Leavers: r.leavers, LeaverLimit: r.leaverLimit}
+		if sqlstore.IsPostgres(j.State) { // a shared state: the run ledger and load lock live there too
+			o.State = j.State
+		}
 		if o.Mode == "" {
 			// A nightly full export carries changes to people already loaded: update them.
 			o.Mode = "upsert"

@@ -243,7 +243,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 		// organisation as OneFile names it (customer and organisation IDs): two spellings of one
 		// server's URL, or two names for one host, can then never send to it at once.
 		lo.Lock = func(org load.Organisation) (func(), error) {
-			var byURL *lockfile.Lock
+			var byURL *ledger.Lock
 			if lockLater {
 				lk, err := lockOrg(led, t.url, org.ID, org.Name, note)
 				if err != nil {

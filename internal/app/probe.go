@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/bulkload/bulk/formats/onefile/api"
+	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/profile"
 	"github.com/bulkload/bulk/formats/onefile/schema"
+	"github.com/bulkload/bulk/internal/sqlstore"
 )
 
 // ProbeOnefileOptions are the options of ProbeOnefile ('bulk probe onefile').
@@ -208,6 +210,13 @@ func profileDir(d *Deps, state string) (string, error) {
 	if state == "" {
 		var err error
 		if state, err = d.ledgerPath(); err != nil {
+			return "", cannotRun(err, "")
+		}
+	}
+	if sqlstore.IsURL(state) {
+		// A ledger in a database: profiles stay in files on this machine, in the default folder.
+		var err error
+		if state, err = ledger.DefaultPath(d.Env); err != nil {
 			return "", cannotRun(err, "")
 		}
 	}

@@ -245,7 +245,7 @@ func openPushLedger(d Deps, path string) (*pushledger.Ledger, error) {
 		if err != nil {
 			return nil, cannotRun(err, "")
 		}
-		path = pushledger.PathIn(filepath.Dir(onefile))
+		path = pushledger.Beside(onefile)
 	}
 	led, err := pushledger.Open(path)
 	if err != nil {
