@@ -16,6 +16,7 @@ import (
 
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/sqlstore"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -79,7 +80,7 @@ func Approve(ctx context.Context, d app.Deps, log *slog.Logger, o ApproveOptions
 	st.Close()
 	if err != nil {
 		hint := "Held runs are listed by 'bulk runs --nightly'; for a job that keeps its own state, give the job file: 'bulk approve JOB.yaml RUN_ID'."
-		return app.CannotRunError(fmt.Errorf("%w (looked in %s)", err, statePath), hint)
+		return app.CannotRunError(fmt.Errorf("%w (looked in %s)", err, sqlstore.Redact(statePath)), hint)
 	}
 	if run.Status != "held" {
 		return app.CannotRunError(fmt.Errorf("run %s is %s, not held", run.ID, run.Status), "")

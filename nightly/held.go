@@ -48,8 +48,12 @@ func RenderHeld(w io.Writer, why []string, counts DiffCounts, plan *load.Plan) e
 	}
 	b.WriteString(".\n")
 	if counts.Missing > 0 {
-		fmt.Fprintf(&b, "Missing: %d of the %d known rows are not in this file. The job state keeps only fingerprints of their keys (no personal data), so they cannot be named here; nothing is deleted on the target for them.\n",
-			counts.Missing, counts.Known)
+		what := "nothing is deleted on the target for them"
+		if plan != nil && len(plan.Leavers) > 0 {
+			what = "the OneFile users among them are named below, to be archived (on_missing: archive)"
+		}
+		fmt.Fprintf(&b, "Missing: %d of the %d known rows are not in this file. The job state keeps only fingerprints of their keys (no personal data), so they cannot be named from it; %s.\n",
+			counts.Missing, counts.Known, what)
 	}
 	if plan == nil {
 		b.WriteString("No plan was made for this target: approving validates the held file again and sends its new and changed rows.\n")
@@ -89,6 +93,23 @@ func RenderHeld(w io.Writer, why []string, counts DiffCounts, plan *load.Plan) e
 		}
 		if n > maxListed {
 			fmt.Fprintf(&b, "  ... and %d more (all are in plan.json)\n", n-maxListed)
+		}
+	}
+	if len(plan.Leavers) > 0 {
+		// on_missing: archive: the users found gone from the full export, by name (missing.go).
+		fmt.Fprintf(&b, "\nWould archive (no longer in the full export; on_missing: archive):\n")
+		for i, g := range plan.Leavers {
+			if i == maxListed {
+				fmt.Fprintf(&b, "  ... and %d more (all are in plan.json)\n", len(plan.Leavers)-maxListed)
+				break
+			}
+			who := strings.TrimSpace(g.FirstName + " " + g.LastName)
+			if g.MISID != "" {
+				who += " (MISID " + g.MISID + ")"
+			} else if g.Email != "" {
+				who += " (" + g.Email + ")"
+			}
+			fmt.Fprintf(&b, "  OneFile user %d: %s\n", g.ID, who)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/sqlstore"
 )
 
 // ListRuns prints the history of nightly jobs, newest first: what a data officer checks the
@@ -19,6 +20,7 @@ func ListRuns(stdout, stderr io.Writer, jobPath, statePath string, limit int) er
 		return err
 	}
 	defer st.Close()
+	path = sqlstore.Redact(path)
 	if limit <= 0 {
 		limit = 1 << 30
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/sqlstore"
 	"github.com/bulkload/bulk/internal/target"
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -43,6 +44,12 @@ type Job struct {
 	Diff       *bool      `yaml:"diff"`    // send only new and changed rows (default true)
 	Thresholds Thresholds `yaml:"thresholds"`
 	Notify     *Notify    `yaml:"notify"` // who hears of a run's end (notify.go)
+	// FullExport says each file holds every record, not just tonight's changes: only then can a
+	// known key missing from it mean a leaver (OnMissing).
+	FullExport bool `yaml:"full_export"`
+	// OnMissing is what becomes of OneFile users whose key was known and is missing from
+	// tonight's full export: keep (the default) or archive (missing.go).
+	OnMissing string `yaml:"on_missing"`
 	// Credentials says where a OneFile job keeps the logins of the users it creates.
 	Credentials Credentials `yaml:"credentials"`
 }
@@ -240,7 +247,7 @@ func plainYAMLError(e string) string {
 }
 
 func (j *Job) rel(p string) string {
-	if p == "" || filepath.IsAbs(p) {
+	if p == "" || filepath.IsAbs(p) || sqlstore.IsURL(p) {
 		return p
 	}
 	return filepath.Join(filepath.Dir(j.Path), p)
@@ -285,7 +292,7 @@ func (j *Job) defaults() {
 		j.Notify.defaults(j)
 	}
 	if j.Credentials.Folder == "" {
-		j.Credentials.Folder = filepath.Join(filepath.Dir(j.State), "credentials", j.Name)
+		j.Credentials.Folder = filepath.Join(sqlstore.LocalDir(j.State, localStateDir()), "credentials", j.Name)
 	}
 	j.Credentials.Folder = j.rel(j.Credentials.Folder)
 	if j.Credentials.Keep == 0 {
@@ -454,6 +461,7 @@ func (j *Job) Check() []string {
 	if j.Notify != nil {
 		errs = append(errs, j.Notify.check(os.Getenv)...)
 	}
+	errs = append(errs, j.checkOnMissing()...)
 	if t.Type == "onefile" {
 		for _, d := range []struct{ what, dir string }{{"archive", j.Archive}, {"report", j.Report}, {"inputs.folder", j.Inputs.Folder}} {
 			if d.dir != "" && within(j.Credentials.Folder, d.dir) {

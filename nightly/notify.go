@@ -340,6 +340,12 @@ func (r *runner) notify(ctx context.Context, log *slog.Logger, e Event) {
 	if n == nil || !n.wants(e.Status) {
 		return
 	}
+	if e.Status == "busy" && r.busySpell(e.RunID) {
+		// A job run every 5 minutes against an organisation another load keeps busy would
+		// otherwise tell the same thing a dozen times an hour.
+		log.Info("busy again: not notified; this busy spell was told when it began, and the next run that gets through ends it")
+		return
+	}
 	// A failed or busy run after Ctrl-C still tells, within its own bound.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
 	defer cancel()
@@ -362,6 +368,29 @@ func (r *runner) notify(ctx context.Context, log *slog.Logger, e Event) {
 			log.Info("notified", "via", "email", "to", strings.Join(m.To, ", "), "status", e.Status)
 		}
 	}
+}
+
+// busySpell says whether busy run runID continues a busy spell already notified: the job's
+// last run before it that ended (interrupted runs do not count: they did not get through, nor
+// find the organisation busy) was busy too. A spell ends when a run gets through (done, held or
+// failed), so the next busy run notifies again. When the history cannot be read, the run
+// notifies: one notice too many is better than none.
+func (r *runner) busySpell(runID string) bool {
+	if r.st == nil {
+		return false
+	}
+	runs, err := r.st.JobRuns(r.j.Name, 100)
+	if err != nil {
+		return false
+	}
+	for _, x := range runs {
+		switch {
+		case x.ID == runID, x.Status == "running", x.Status == "interrupted":
+			continue
+		}
+		return x.Status == "busy"
+	}
+	return false
 }
 
 // postWebhook POSTs e as JSON to u, retried by webhookPolicy. Its errors never hold the URL.

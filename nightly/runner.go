@@ -14,6 +14,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
 	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/sqlstore"
 	"github.com/bulkload/bulk/lockfile"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/report"
@@ -41,6 +42,9 @@ type runner struct {
 	log *slog.Logger
 	j   *Job
 	st  *State
+	// leavers and leaverLimit are the run's on_missing: archive (missing.go), for send.
+	leavers     func(*load.User) bool
+	leaverLimit func(n int) string
 }
 
 // RunJob runs the job in jobPath on the files that are ready (bulk run): once, or with Watch
@@ -304,6 +308,25 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 	if j.Strict {
 		in.Observe = &strictRows{d: d}
 	}
+	if sends && j.Archives() {
+		// Leavers: every key of tonight's file is noted, rejected rows' too (missing.go).
+		present := newPresentKeys()
+		if in.Observe != nil {
+			in.Observe = teeReporter{in.Observe, present}
+		} else {
+			in.Observe = present
+		}
+		r.leavers = func(u *load.User) bool { return d.Leaver(present, u) }
+		r.leaverLimit = func(n int) string {
+			// The gate held the run if too many known rows were missing; this guards runs the
+			// gate lets through (--full), as the same threshold.
+			if !approved && j.Thresholds.MaxMissing.Exceeded(n, d.Counts.Known) {
+				return fmt.Sprintf("%d of %d known users would be archived; the job allows at most %s missing (max_missing)", n, d.Counts.Known, j.Thresholds.MaxMissing)
+			}
+			return ""
+		}
+		defer func() { r.leavers, r.leaverLimit = nil, nil }()
+	}
 	var counts DiffCounts
 	var held []string
 	in.Gate = func(rep *report.Report) error {
@@ -326,7 +349,17 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 	// moved counts the unchanged rows the OneFile load found gone from OneFile and planned as
 	// new (load.Result.NotOnTarget) and that did not fail: no longer skipped, so sent.
 	var moved int64
+	var archived, leavers int
 	loaded := func(out *load.Outcome) {
+		for _, g := range out.Leavers {
+			leavers++
+			if g.Status == load.StatusOK {
+				archived++
+			}
+		}
+		if leavers > 0 && !out.Interrupted {
+			log.Info("leavers: users no longer in the full export", "stage", "send", "leavers", leavers, "archived", archived)
+		}
 		var gone [][2]int
 		for _, r := range out.Results {
 			if !r.NotOnTarget {
@@ -361,7 +394,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 			if p, err := load.ReadPlan(planPath); err == nil {
 				rep.Set("plan", planPath)
 				rep.Set("would", map[string]int64{"create": p.Counts[load.PlanCreate], "update": p.Counts[load.PlanUpdate],
-					"unchanged": p.Counts[load.PlanUnchanged], "conflict": p.Counts[load.PlanConflict], "reject": p.Counts[load.PlanReject]})
+					"unchanged": p.Counts[load.PlanUnchanged], "conflict": p.Counts[load.PlanConflict], "reject": p.Counts[load.PlanReject], "archive": int64(len(p.Leavers))})
 			}
 			rep.Set("held_summary", filepath.Join(repDir, HeldFile))
 			return
@@ -389,6 +422,9 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 		c := rep.Counts()
 		summary["rows_read"], summary["rows_valid"], summary["rows_rejected"], summary["diff"] = c.Read, c.Valid, c.Rejected, counts
 		summary["sent"], summary["skipped_unchanged"] = sent, skipped
+	}
+	if j.Archives() && sends {
+		summary["leavers"], summary["archived"] = leavers, archived
 	}
 	switch {
 	case held != nil && err != nil && app.KindOf(err) == app.Held:
@@ -502,7 +538,7 @@ func (r *runner) target(ctx context.Context, in app.InputOptions, loaded func(*l
 		o := app.LoadPeopleFluentOptions{ExportOptions: app.ExportOptions{InputOptions: in, KindName: j.Kind, MonthNames: t.MonthNames},
 			Base: t.Base, KeyFile: t.KeyFile, User: t.User, ChunkRows: t.ChunkRows, Retries: 4}
 		// The push ledger in the job's state folder: a run that was killed mid-push resumes it.
-		o.State = pushledger.PathIn(filepath.Dir(j.State))
+		o.State = pushledger.Beside(j.State)
 		if o.ChunkRows == 0 {
 			o.ChunkRows = 5000
 		}
@@ -517,7 +553,11 @@ func (r *runner) target(ctx context.Context, in app.InputOptions, loaded func(*l
 	case "onefile":
 		o := app.LoadOnefileOptions{InputOptions: in, URL: t.URL, Env: t.Env, Org: t.Organisation, TokenFile: t.TokenFile,
 			Mode: t.Mode, Concurrency: t.Concurrency, Rate: t.Rate, Patience: time.Duration(t.Patience), Yes: t.ConfirmLive, Drain: 30 * time.Second,
-			PlanWhenHeld: true, Loaded: loaded, CredentialsDir: r.credentialsDir(filepath.Base(in.ReportDir))}
+			PlanWhenHeld: true, Loaded: loaded, CredentialsDir: r.credentialsDir(filepath.Base(in.ReportDir)),
+			Leavers: r.leavers, LeaverLimit: r.leaverLimit}
+		if sqlstore.IsPostgres(j.State) { // a shared state: the run ledger and load lock live there too
+			o.State = j.State
+		}
 		if o.Mode == "" {
 			// A nightly full export carries changes to people already loaded: update them.
 			o.Mode = "upsert"

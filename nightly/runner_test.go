@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/pgtest"
 )
 
 // runnerFixture is an export job on a temporary folder: training records in, payloads out.
@@ -30,9 +32,19 @@ const trainingHeader = "User ID,Learning ID,Completion Date,Status,Action\n"
 
 func newRunnerFixture(t *testing.T, extra string) *runnerFixture {
 	t.Helper()
+	return newRunnerFixtureIn(t, extra, "")
+}
+
+// newRunnerFixtureIn is newRunnerFixture with the job's state at state (a postgres:// URL), or
+// in its folder when state is "".
+func newRunnerFixtureIn(t *testing.T, extra, state string) *runnerFixture {
+	t.Helper()
 	dir := t.TempDir()
+	if state == "" {
+		state = filepath.Join(dir, "state.db")
+	}
 	f := &runnerFixture{t: t, dir: dir, in: filepath.Join(dir, "in"), out: filepath.Join(dir, "out"),
-		job: filepath.Join(dir, "job.yaml"), state: filepath.Join(dir, "state.db")}
+		job: filepath.Join(dir, "job.yaml"), state: state}
 	if err := os.MkdirAll(f.in, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +53,31 @@ func newRunnerFixture(t *testing.T, extra string) *runnerFixture {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// onBothStates runs a runner test with the job's state in both places it may be, as subtests:
+// a file, and a PostgreSQL database (state: postgres://..., with a password the test cluster,
+// trusting loopback, does not check, and that must appear nowhere in the job's output).
+func onBothStates(t *testing.T, extra string, test func(*testing.T, *runnerFixture)) {
+	const secret = "job-s3cret"
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			state := ""
+			if b.Name != "sqlite" {
+				u, err := url.Parse(b.Place(t, ""))
+				if err != nil {
+					t.Fatal(err)
+				}
+				u.User = url.UserPassword(u.User.Username(), secret)
+				state = u.String()
+			}
+			f := newRunnerFixtureIn(t, extra, state)
+			test(t, f)
+			if out := f.stderr.String() + f.logbuf.String(); strings.Contains(out, secret) {
+				t.Errorf("the state's password is in the job's output:\n%s", out)
+			}
+		})
+	}
 }
 
 // drop writes a settled export of rows (lines without the header).
@@ -107,7 +144,10 @@ var (
 // TestRunnerSendsOnlyChanges: the first night exports every row, the second only the new one;
 // each night's summary.json and history say what was read, sent and skipped, once.
 func TestRunnerSendsOnlyChanges(t *testing.T) {
-	f := newRunnerFixture(t, "")
+	onBothStates(t, "", testRunnerSendsOnlyChanges)
+}
+
+func testRunnerSendsOnlyChanges(t *testing.T, f *runnerFixture) {
 	f.drop(jsmith, mlee)
 	if k := f.run(RunOptions{}); k != app.OK {
 		t.Fatalf("first night: %v\n%s", k, f.logbuf.String())
@@ -143,7 +183,10 @@ func TestRunnerSendsOnlyChanges(t *testing.T) {
 // TestRunnerHoldsThenApproves: a night over its thresholds writes no payload, files the input
 // under held/ and says how to approve; Approve sends it as it stood and records both runs.
 func TestRunnerHoldsThenApproves(t *testing.T) {
-	f := newRunnerFixture(t, "thresholds: {max_new: 1}\n")
+	onBothStates(t, "thresholds: {max_new: 1}\n", testRunnerHoldsThenApproves)
+}
+
+func testRunnerHoldsThenApproves(t *testing.T, f *runnerFixture) {
 	f.drop(jsmith, mlee)
 	if k := f.run(RunOptions{}); k != app.Held {
 		t.Fatalf("2 new rows against max_new 1: %v, want held\n%s", k, f.logbuf.String())

@@ -3,7 +3,6 @@ package nightly
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/internal/sqlstore"
 	"github.com/bulkload/bulk/internal/statedir"
 
@@ -23,17 +23,22 @@ import (
 
 // State is a job's memory between runs: its run history and, per target and natural key, a
 // hash of the row's content as last sent there. Keys are kept as 64-bit fingerprints, not in
-// clear: the state file holds no personal data.
+// clear: the state file holds no personal data. It is a SQLite file, or a PostgreSQL database
+// (state: postgres://..., its tables in the schema bulk_nightly) that jobs on several machines
+// share.
 type State struct {
-	db *sql.DB
+	db    *sqlstore.DB
+	order string // the column that orders runs as they were recorded
 }
 
-// schemaVersion is the state's PRAGMA user_version. 0 is the first schema, which keyed
-// row_hashes by job alone, so a job pointed at another organisation or environment sent
-// nothing (issue 10, defect 1); 2 keys them by job and target.
-const schemaVersion = 2
+// legacyVersion is the SQLite state's PRAGMA user_version before versions were recorded in
+// schema_version. 0 is the first schema, which keyed row_hashes by job alone, so a job pointed
+// at another organisation or environment sent nothing (issue 10, defect 1); 2 keys them by job
+// and target. It is still written, so that a bulk of before schema_version refuses what a
+// newer one changes only once a migration raises it.
+const legacyVersion = 2
 
-const schema = `
+var schema = []string{`
 CREATE TABLE IF NOT EXISTS runs (
 	id TEXT PRIMARY KEY,
 	job TEXT NOT NULL,
@@ -47,7 +52,7 @@ CREATE TABLE IF NOT EXISTS runs (
 	archive TEXT,
 	report TEXT,
 	plan TEXT NOT NULL DEFAULT ''  -- where a held run's plan is saved, for approving it later
-);
+)`, `
 CREATE TABLE IF NOT EXISTS row_hashes (
 	job TEXT NOT NULL,
 	target TEXT NOT NULL,
@@ -55,13 +60,27 @@ CREATE TABLE IF NOT EXISTS row_hashes (
 	hash INTEGER NOT NULL,
 	run TEXT NOT NULL,
 	PRIMARY KEY (job, target, key)
-) WITHOUT ROWID;
-`
+) WITHOUT ROWID`,
+}
+
+// migrations bring a job state to the schema this bulk knows (sqlstore.Migrate): add a
+// migration to change it, never change an old one.
+var migrations = []sqlstore.Migration{{Version: 1, Up: migrateV1}}
 
 // DefaultStatePath is where job state lives unless a job names its own: $BULK_STATE_DIR, else
 // statedir.Dir (%LOCALAPPDATA%\bulk on Windows, else $XDG_STATE_HOME/bulk or ~/.local/state/bulk),
 // else .bulk-state; the file is nightly.db.
+// $BULK_STATE_URL (a postgres:// URL) comes before all of them.
 func DefaultStatePath() string {
+	if u := os.Getenv(ledger.StateURLEnv); u != "" {
+		return u
+	}
+	return filepath.Join(localStateDir(), "nightly.db")
+}
+
+// localStateDir is the folder of the default state file, and of what a job keeps in files
+// when its state is a database (the logins of new users).
+func localStateDir() string {
 	dir := os.Getenv("BULK_STATE_DIR")
 	if dir == "" {
 		var err error
@@ -69,71 +88,54 @@ func DefaultStatePath() string {
 			dir = ".bulk-state"
 		}
 	}
-	return filepath.Join(dir, "nightly.db")
+	return dir
 }
 
-// OpenState opens (creating, or bringing an older one up to date) the state database at path.
+// OpenState opens (creating, or bringing an older one up to date) the state database at path:
+// a file, or a postgres:// URL.
 func OpenState(path string) (*State, error) {
-	db, err := sqlstore.Open(path, "job state", sqlstore.Normal, migrate)
+	db, err := sqlstore.Open(path, sqlstore.Options{What: "job state", Schema: "bulk_nightly", Sync: sqlstore.Normal, Migrations: migrations})
 	if err != nil {
 		return nil, err
 	}
-	return &State{db: db}, nil
+	st := &State{db: db, order: "rowid"}
+	if db.Dialect() == sqlstore.Postgres {
+		st.order = "seq"
+	}
+	return st, nil
 }
 
-// migrate creates the schema or brings an older one to schemaVersion, in one write
-// transaction, so two runs opening an old file at once migrate it once.
-//
-// Rows of the first schema's row_hashes carry no target: they are dropped, not guessed onto
-// one, since guessing is how defect 1 sent nothing to a new organisation. The next run of each
-// job finds every row new, which is safe (the target reconciliation and the loader's own
-// matching find what exists); a job with a max_new count may be held once.
-func migrate(db *sql.DB) error {
-	ctx := context.Background()
-	var v int
-	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
-		return err
-	}
-	if v == schemaVersion {
-		return nil
-	}
-	if v > schemaVersion {
-		return fmt.Errorf("it was written by a newer bulk (state version %d, this bulk knows %d)", v, schemaVersion)
-	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	// IMMEDIATE takes the write lock before reading the schema: a deferred transaction that
-	// read first could not upgrade to a write if another process migrated meanwhile.
-	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		return err
-	}
-	done := false
-	defer func() {
-		if !done {
-			conn.ExecContext(ctx, `ROLLBACK`)
+// migrateV1 creates the schema. In PostgreSQL runs get a seq column, the order SQLite's rowid
+// gives. A SQLite file from before schema_version is brought up to date as bulk always has:
+// rows of the first schema's row_hashes carry no target and are dropped, not guessed onto one,
+// since guessing is how defect 1 sent nothing to a new organisation. The next run of each job
+// finds every row new, which is safe (the target reconciliation and the loader's own matching
+// find what exists); a job with a max_new count may be held once.
+func migrateV1(ctx context.Context, tx *sqlstore.Tx) error {
+	if tx.Dialect() == sqlstore.Postgres {
+		if err := sqlstore.Stmts(schema...)(ctx, tx); err != nil {
+			return err
 		}
-	}()
-	if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		_, err := tx.ExecContext(ctx, `ALTER TABLE runs ADD COLUMN IF NOT EXISTS seq BIGINT GENERATED BY DEFAULT AS IDENTITY`)
 		return err
 	}
-	if v == schemaVersion { // another process migrated while this one waited
-		_, err := conn.ExecContext(ctx, `ROLLBACK`)
-		done = true
+	var v int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
 		return err
 	}
-	hashCols, err := columns(ctx, conn, "row_hashes")
+	if v > legacyVersion {
+		return &sqlstore.ErrNewer{Found: v, Known: legacyVersion}
+	}
+	hashCols, err := columns(ctx, tx, "row_hashes")
 	if err != nil {
 		return err
 	}
 	if len(hashCols) > 0 && !hashCols["target"] {
-		if _, err := conn.ExecContext(ctx, `DROP TABLE row_hashes`); err != nil {
+		if _, err := tx.ExecContext(ctx, `DROP TABLE row_hashes`); err != nil {
 			return err
 		}
 	}
-	runCols, err := columns(ctx, conn, "runs")
+	runCols, err := columns(ctx, tx, "runs")
 	if err != nil {
 		return err
 	}
@@ -143,28 +145,22 @@ func migrate(db *sql.DB) error {
 			{"plan", `ALTER TABLE runs ADD COLUMN plan TEXT NOT NULL DEFAULT ''`},
 		} {
 			if !runCols[c.name] {
-				if _, err := conn.ExecContext(ctx, c.def); err != nil {
+				if _, err := tx.ExecContext(ctx, c.def); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	if _, err := conn.ExecContext(ctx, schema); err != nil {
+	if err := sqlstore.Stmts(schema...)(ctx, tx); err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
-		return err
-	}
-	done = true
-	return nil
+	_, err = tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, legacyVersion))
+	return err
 }
 
 // columns lists a table's columns; none when the table does not exist.
-func columns(ctx context.Context, conn *sql.Conn, table string) (map[string]bool, error) {
-	rows, err := conn.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
+func columns(ctx context.Context, tx *sqlstore.Tx, table string) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +195,7 @@ type Run struct {
 
 // StartRun records a run as running.
 func (s *State) StartRun(r Run) error {
-	_, err := s.db.Exec(`INSERT INTO runs (id, job, job_path, target, file, status, started, report) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
+	_, err := s.db.ExecContext(context.Background(), `INSERT INTO runs (id, job, job_path, target, file, status, started, report) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
 		r.ID, r.Job, r.JobPath, r.Target, r.File, r.Started.UTC().Format(time.RFC3339), r.Report)
 	if err != nil {
 		return fmt.Errorf("cannot record run %s in the job state: %w", r.ID, err)
@@ -225,7 +221,7 @@ func (s *State) RecordPlan(id, path string) error {
 // update runs an UPDATE of one run and fails when no run has that ID: an outcome recorded
 // for nobody is lost as surely as one that failed to write.
 func (s *State) update(id, what, query string, args ...any) error {
-	res, err := s.db.Exec(query, args...)
+	res, err := s.db.ExecContext(context.Background(), query, args...)
 	if err != nil {
 		return fmt.Errorf("cannot record %s run %s in the job state: %w", what, id, err)
 	}
@@ -255,17 +251,17 @@ func (s *State) GetRun(id string) (*Run, error) {
 func (s *State) Runs(limit int) ([]Run, error) {
 	// Insertion order, not the ID: two runs in one second have IDs that differ only in their
 	// random part.
-	return s.runs(`ORDER BY rowid DESC LIMIT ?`, limit)
+	return s.runs(`ORDER BY `+s.order+` DESC LIMIT ?`, limit)
 }
 
 // JobRuns returns the newest runs of one job (by its name) first, for a job that keeps its
 // state in a file it shares with others.
 func (s *State) JobRuns(job string, limit int) ([]Run, error) {
-	return s.runs(`WHERE job = ? ORDER BY rowid DESC LIMIT ?`, job, limit)
+	return s.runs(`WHERE job = ? ORDER BY `+s.order+` DESC LIMIT ?`, job, limit)
 }
 
 func (s *State) runs(where string, args ...any) ([]Run, error) {
-	rows, err := s.db.Query(`SELECT id, job, job_path, target, file, status, started, COALESCE(finished, ''), COALESCE(summary, ''), COALESCE(archive, ''), COALESCE(report, ''), plan FROM runs `+where, args...)
+	rows, err := s.db.QueryContext(context.Background(), `SELECT id, job, job_path, target, file, status, started, COALESCE(finished, ''), COALESCE(summary, ''), COALESCE(archive, ''), COALESCE(report, ''), plan FROM runs `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the run history: %w", err)
 	}
@@ -363,7 +359,7 @@ func (s *State) NewDiffer(job, target string) (*Differ, error) {
 	if target == "" {
 		return nil, errors.New("cannot diff without a target key: say where the rows go (API root and organisation, LMS base, export folder)")
 	}
-	rows, err := s.db.Query(`SELECT key, hash FROM row_hashes WHERE job = ? AND target = ?`, job, target)
+	rows, err := s.db.QueryContext(context.Background(), `SELECT key, hash FROM row_hashes WHERE job = ? AND target = ?`, job, target)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read what job %s sent before: %w", job, err)
 	}
@@ -516,12 +512,12 @@ func (s *State) Commit(ctx context.Context, d *Differ, runID string, ok func(src
 	fail := func(err error) (int, error) {
 		return 0, fmt.Errorf("cannot record what run %s sent (the next run will send it again): %w", runID, err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	defer tx.Rollback()
-	st, err := tx.Prepare(`INSERT INTO row_hashes (job, target, key, hash, run) VALUES (?, ?, ?, ?, ?)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO row_hashes (job, target, key, hash, run) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (job, target, key) DO UPDATE SET hash = excluded.hash, run = excluded.run`)
 	if err != nil {
 		return fail(err)
@@ -532,7 +528,7 @@ func (s *State) Commit(ctx context.Context, d *Differ, runID string, ok func(src
 		if p.change == NoKey || !ok(p.src, p.row) {
 			continue
 		}
-		if _, err := st.Exec(d.job, d.target, int64(p.key), int64(p.hash), runID); err != nil {
+		if _, err := st.ExecContext(ctx, d.job, d.target, int64(p.key), int64(p.hash), runID); err != nil {
 			return fail(err)
 		}
 		n++

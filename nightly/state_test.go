@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkload/bulk/internal/pgtest"
 	"github.com/bulkload/bulk/pipeline"
 	"github.com/bulkload/bulk/pipeline/pipelinetest"
 )
@@ -30,14 +32,20 @@ const (
 	targetB = "onefile https://wsapi.onefile.co.uk/api/v2.1 org=5740"
 )
 
-func openState(t *testing.T) *State {
-	t.Helper()
-	st, err := OpenState(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// eachBackend runs a state test on a new state in SQLite and in PostgreSQL, as subtests.
+func eachBackend(t *testing.T, test func(t *testing.T, st *State)) {
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			st, err := OpenState(b.Place(t, "state.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			test(t, st)
+		})
 	}
-	t.Cleanup(func() { st.Close() })
-	return st
 }
 
 // diffRun classifies a file's rows as a nightly plan does and finishes the diff.
@@ -77,8 +85,9 @@ func sends(d *Differ, rows int) []int {
 
 var fourRows = [][]string{{"1", "Ann"}, {"2", "Bo"}, {"3", "Cy"}, {"4", "Di"}}
 
-func TestDiffAcrossRuns(t *testing.T) {
-	st := openState(t)
+func TestDiffAcrossRuns(t *testing.T) { eachBackend(t, testDiffAcrossRuns) }
+
+func testDiffAcrossRuns(t *testing.T, st *State) {
 	d := diffRun(t, st, "job", targetA, []string{"ID", "Name"}, fourRows)
 	if c := d.Counts; c.New != 4 || c.Known != 0 {
 		t.Fatalf("first run: %+v", c)
@@ -99,8 +108,9 @@ func TestDiffAcrossRuns(t *testing.T) {
 	}
 }
 
-func TestSends(t *testing.T) {
-	st := openState(t)
+func TestSends(t *testing.T) { eachBackend(t, testSends) }
+
+func testSends(t *testing.T, st *State) {
 	d := diffRun(t, st, "job", targetA, []string{"ID", "Name"}, [][]string{{"1", "Ann"}, {"", "nokey"}, {"3", "Cy"}})
 	if n := commitAll(t, st, d, "R1"); n != 2 {
 		t.Errorf("committed %d, want 2: a row without a key has nothing to remember it by", n)
@@ -116,8 +126,9 @@ func TestSends(t *testing.T) {
 
 // TestDiffKeyedByTarget: defect 1 of issue 10. What a job sent to one organisation or
 // environment says nothing about another: the same job pointed elsewhere sends every row.
-func TestDiffKeyedByTarget(t *testing.T) {
-	st := openState(t)
+func TestDiffKeyedByTarget(t *testing.T) { eachBackend(t, testDiffKeyedByTarget) }
+
+func testDiffKeyedByTarget(t *testing.T, st *State) {
 	commitAll(t, st, diffRun(t, st, "learners", targetA, []string{"ID", "Name"}, fourRows), "R1")
 	for _, tt := range []struct {
 		name, job, target string
@@ -161,8 +172,9 @@ func keys(kind string, ids ...string) func(func(string, string) bool) {
 
 // TestReconcile: defect 2 of issue 10. A row whose key is not on the target is new whatever
 // the state says, so users that vanished from the target are sent again.
-func TestReconcile(t *testing.T) {
-	st := openState(t)
+func TestReconcile(t *testing.T) { eachBackend(t, testReconcile) }
+
+func testReconcile(t *testing.T, st *State) {
 	commitAll(t, st, diffRun(t, st, "job", targetA, []string{"ID", "Name"}, fourRows), "R1")
 	// Next night: ID 2 changed, ID 5 new; the others unchanged.
 	next := [][]string{{"1", "Ann"}, {"2", "Bob"}, {"3", "Cy"}, {"4", "Di"}, {"5", "Eve"}}
@@ -230,8 +242,9 @@ func TestRowKey(t *testing.T) {
 	}
 }
 
-func TestRunHistory(t *testing.T) {
-	st := openState(t)
+func TestRunHistory(t *testing.T) { eachBackend(t, testRunHistory) }
+
+func testRunHistory(t *testing.T, st *State) {
 	t0 := time.Date(2026, 11, 25, 2, 0, 1, 0, time.UTC)
 	for i, r := range []Run{
 		{ID: "R1", Job: "learners", JobPath: "/etc/bulk/learners.yaml", Target: targetA, File: "a.csv", Started: t0},
@@ -294,8 +307,9 @@ func TestRunHistory(t *testing.T) {
 }
 
 // TestStateWriteErrors: a write that does not land says so; none is dropped.
-func TestStateWriteErrors(t *testing.T) {
-	st := openState(t)
+func TestStateWriteErrors(t *testing.T) { eachBackend(t, testStateWriteErrors) }
+
+func testStateWriteErrors(t *testing.T, st *State) {
 	if err := st.FinishRun("nope", "done", "", map[string]any{}); err == nil || !strings.Contains(err.Error(), "no such run") {
 		t.Errorf("FinishRun of an unknown run: %v", err)
 	}
@@ -415,7 +429,7 @@ func TestMigrateOldState(t *testing.T) {
 		t.Errorf("runs after reopening: %+v, %v", runs, err)
 	}
 	var v int
-	if err := st.db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != schemaVersion {
+	if err := st.db.QueryRowContext(context.Background(), `PRAGMA user_version`).Scan(&v); err != nil || v != legacyVersion {
 		t.Errorf("user_version %d, %v", v, err)
 	}
 }

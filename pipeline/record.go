@@ -161,6 +161,7 @@ type Row struct {
 // RowOptions are run settings rules may need.
 type RowOptions struct {
 	MonthFirst bool      // --date-order mdy
+	Settings   any       // Options.Settings: the target's settings, for the kind that knows their type
 	now        time.Time // the clock read once per run: the date checks of every row need it
 	todayDay   int       // the day number of now's day (see TodayDay)
 }

@@ -82,6 +82,9 @@ type Options struct {
 	// checked nor counted, because a corrected copy of it (in a rejects.xlsx given in the same
 	// run) takes its place.
 	Replaced func(src *Source, row int) bool
+	// Settings are the target's settings a kind's rules read (RowOptions.Settings): for OneFile,
+	// the role rules its target profile settles. nil: the kinds' defaults.
+	Settings any
 }
 
 // PanicError is a panic recovered in one of a run's goroutines: a bug in bulk, not a problem
@@ -190,6 +193,7 @@ func Run(ctx context.Context, inputs []Input, o Options) error {
 		return errors.New("pipeline: no kind given and none to detect among (Options.Kind or Among)")
 	}
 	ropts := newRowOptions(o.MonthFirst, now())
+	ropts.Settings = o.Settings
 	g, ctx := errgroup.WithContext(ctx)
 	work := make(chan *batch, o.Workers*2)
 	done := make(chan *batch, o.Workers*2)

@@ -74,6 +74,7 @@ loads what is valid into OneFile (API) or PeopleFluent LMS (bulk files).
 		newApplyCmd(a),
 		newExportCmd(a),
 		newPushCmd(a, newPushPFCmd(a)),
+		newVerifyCmd(a),
 		newRunCmd(a),
 		newApproveCmd(a),
 		newRunsCmd(a),
@@ -81,7 +82,8 @@ loads what is valid into OneFile (API) or PeopleFluent LMS (bulk files).
 		newRulesCmd(a),
 		newTemplateCmd(a),
 		newSandboxCmd(a, newSandboxOneFileCmd(a), newSandboxPFCmd(a)),
-		newProbeCmd(newProbeOnefileCmd(a)),
+		newProbeCmd(newProbeOnefileCmd(a), newProbePFCmd(a)),
+		newPullCmd(a),
 		newCompletionCmd(a),
 		newVersionCmd(a),
 	)

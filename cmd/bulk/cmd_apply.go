@@ -40,7 +40,7 @@ The token comes from $` + app.TokenEnv + ` or --token-file, as for a load; the p
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.TokenFile, "token-file", "", "read the customer token from `PATH` (else $"+app.TokenEnv+")")
-	fs.StringVar(&o.State, "state", "", "run ledger `PATH` (default bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
+	fs.StringVar(&o.State, "state", "", "run ledger `PATH`, or a postgres:// URL shared by several machines (default $BULK_STATE_URL, else bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
 	fs.StringVar(&o.ReportDir, "report", "bulk-report", "`DIR` for results.csv, rejects.csv and summary.json")
 	fs.IntVar(&o.Concurrency, "concurrency", 4, "requests in flight at once")
 	fs.IntVar(&o.Rate, "rate", 300, "most API calls per minute, all workers together")

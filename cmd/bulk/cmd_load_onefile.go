@@ -79,7 +79,7 @@ credentials.csv readable by you only.
 	fs.IntVar(&o.Rate, "rate", 300, "most API calls per minute, all workers together (OneFile allows 300; --sandbox: 6000 unless given)")
 	fs.DurationVar(&o.Patience, "patience", api.DefaultPatience, "how long to wait out OneFile answering every call 429 before rows fail")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "read OneFile only and report what each row would do")
-	fs.StringVar(&o.State, "state", "", "run ledger `PATH` (default bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
+	fs.StringVar(&o.State, "state", "", "run ledger `PATH`, or a postgres:// URL shared by several machines (default $BULK_STATE_URL, else bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
 	fs.BoolVar(&o.Sandbox, "sandbox", false, "load into a OneFile sandbox started in this process (no account needed)")
 	fs.StringVar(&o.Keychain, "keychain", "", "with --sandbox: on (default; creates answer no user ID or password) or off (2024)")
 	fs.BoolVar(&o.Yes, "yes", false, "confirm a load into live without asking")

@@ -49,6 +49,8 @@ The system key is read from ` + app.PFKeyEnv + ` or --key-file, never from a fla
 	fs.IntVar(&o.ChunkRows, "chunk-rows", peoplefluent.DefaultChunkRows, "data rows per request for CSV payloads")
 	fs.IntVar(&o.Retries, "retries", peoplefluent.DefaultRetries, "retries of a chunk the LMS did not take")
 	bindPushLedger(cmd, &o.PushLedgerOptions)
+	fs.BoolVar(&o.CheckUsers, "check-users", false, "before the push, reject rows whose user the LMS does not have (users200510Xml)")
+	fs.BoolVar(&o.Verify, "verify", false, "after the push, read the records back and report rows the LMS does not hold as sent (training-history)")
 	_ = cmd.MarkFlagRequired("base")
 	return cmd
 }

@@ -28,8 +28,9 @@ search answers (search_fields) and whether GET /User/{id} answers more, and coun
 placements, standards and units. It writes the target profile (profiles/ beside the ledger) that
 loads into this target read. The assignment path stays "unknown" (loads use the assignee) unless
 --write-test (refused for live) creates a throwaway assessor and learner named bulk-probe-* and
-tries the assignment with the assessor in the path, then with the learner; it says which users
-to archive afterwards.
+tries the assignment with the assessor in the path, then with the learner; then, with a
+throwaway trainee assessor and IQA, settles the role guesses (roles: in the profile,
+docs/guesses.md). It says which users to archive afterwards.
 
 ` + exitStatusHelp,
 		Example: `  BULK_ONEFILE_TOKEN=... bulk probe onefile --env beta --org 5740
@@ -60,6 +61,43 @@ to archive afterwards.
 	fs.StringVar(&o.State, "state", "", "run ledger `PATH` whose folder holds profiles/ (default bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
 	fs.BoolVar(&o.AllowInsecureHTTP, "insecure-http", false, "allow a plain http:// --url to another host")
 	fs.StringVar(&format, "format", "text", "output format: text or json (for scripts)")
-	fs.BoolVar(&o.WriteTest, "write-test", false, "create a throwaway assessor and learner (bulk-probe-*) to settle the assignment path; refused for live")
+	fs.BoolVar(&o.WriteTest, "write-test", false, "create throwaway users (bulk-probe-*) to settle the assignment path and the role guesses; refused for live")
+	return cmd
+}
+
+func newProbePFCmd(a *App) *cobra.Command {
+	var o app.ProbePFOptions
+	var format string
+	cmd := &cobra.Command{
+		Use:   "peoplefluent --base URL [--format json]",
+		Short: "Check that a PeopleFluent LMS answers and accepts the system key (one read, sends nothing)",
+		Long: `probe peoplefluent makes one authenticated read (trainingHistoryXml for the system user, from this
+minute on) and says which it is: ok, unreachable, tls, wrong-key, wrong-user (where the LMS says
+so), no-read (the base answers, the read is not there) or not-lms (an answer that is not the LMS's).
+
+` + exitStatusHelp,
+		Example: `  bulk probe peoplefluent --base https://lms.example.com/ekp/ --format json`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "text" && format != "json" {
+				return usageError(cmd, fmt.Errorf("--format %q: say text or json", format))
+			}
+			res, err := app.ProbePeopleFluent(cmd.Context(), a.deps(), o)
+			if res != nil && format == "json" {
+				enc := json.NewEncoder(a.Stdout)
+				enc.SetIndent("", "  ")
+				_ = enc.Encode(res)
+			} else if res != nil && err == nil {
+				res.WriteText(a.Stdout)
+			}
+			return err
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.Base, "base", "", "LMS root `URL`, e.g. https://lms.example.com/ekp/")
+	fs.StringVar(&o.KeyFile, "key-file", "", "read the system key from `PATH` instead of "+app.PFKeyEnv)
+	fs.StringVar(&o.User, "user", "", "system user `NAME` sent with the key (default $"+app.PFUserEnv+", else bulk)")
+	fs.StringVar(&format, "format", "text", "output format: text or json (for scripts)")
+	_ = cmd.MarkFlagRequired("base")
 	return cmd
 }

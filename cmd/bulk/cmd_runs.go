@@ -44,7 +44,7 @@ instead; give the job file to list one job's runs from its own state (a job that
 			}
 			if state == "" {
 				// A fresh machine has no ledger yet: that is an empty history, not a failure.
-				if path, err := ledger.DefaultPath(a.Getenv); err == nil {
+				if path, err := ledger.DefaultPlace(a.Getenv); err == nil && !sqlstore.IsURL(path) {
 					if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 						fmt.Fprintf(a.Stderr, "No runs recorded yet (no run ledger at %s). Loads with --sandbox are not recorded; give --state PATH for another ledger.\n", path)
 						return nil
@@ -100,7 +100,7 @@ instead; give the job file to list one job's runs from its own state (a job that
 			return ledger.WriteRun(a.Stdout, r, rs, ledger.ProcessAlive)
 		},
 	}
-	cmd.PersistentFlags().StringVar(&state, "state", "", "run ledger `PATH` (default bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
+	cmd.PersistentFlags().StringVar(&state, "state", "", "run ledger `PATH`, or a postgres:// URL shared by several machines (default $BULK_STATE_URL, else bulk/ledger.db in $XDG_STATE_HOME, or %LOCALAPPDATA% on Windows)")
 	cmd.Flags().IntVar(&limit, "limit", 20, "how many runs to list (0: all)")
 	cmd.Flags().BoolVar(&nightlyRuns, "nightly", false, "list the runs of nightly jobs ('bulk run') instead of loads")
 	cmd.PersistentFlags().StringVar(&nightlyState, "nightly-state", "", "state database of nightly jobs (default $BULK_STATE_DIR/nightly.db)")
@@ -112,14 +112,14 @@ instead; give the job file to list one job's runs from its own state (a job that
 func openRunsLedger(a *App, path string) (*ledger.Ledger, error) {
 	if path == "" {
 		var err error
-		if path, err = ledger.DefaultPath(a.Getenv); err != nil {
+		if path, err = ledger.DefaultPlace(a.Getenv); err != nil {
 			return nil, cannotRun(err, "")
 		}
 	}
 	if err := sqlstore.CheckPath(path, "run ledger"); err != nil {
 		return nil, cannotRun(err, "")
 	}
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(path); err != nil && !sqlstore.IsURL(path) {
 		return nil, cannotRun(fmt.Errorf("no run ledger at %s", path), "Nothing has been loaded with this ledger yet; give another with --state PATH.")
 	}
 	led, err := ledger.Open(path)

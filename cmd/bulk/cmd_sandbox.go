@@ -41,6 +41,9 @@ busy.user (503 once), drop.user (loaded, then the connection is dropped once). -
 replaces it (JSON: {"users":[{"id":"..","fault":".."}],"modules":[{"id":"..","title":"..","type":"R"}],
 "facilities":[".."],"any_user":false,"any_module":false}).
 
+It also answers GET http://ADDR/ekp/api/trainingHistoryXml and users200510Xml from what it
+received (bulk verify peoplefluent, load --check-users, bulk probe peoplefluent).
+
 The base URL to push to is printed on standard output.`,
 		Example: `  export ` + app.PFKeyEnv + `=rehearsal-key
   bulk sandbox peoplefluent --addr 127.0.0.1:8090 &

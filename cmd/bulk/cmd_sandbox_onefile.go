@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/internal/app"
 )
 
@@ -24,6 +25,7 @@ type sandboxFlags struct {
 	sessionTTL time.Duration
 	search     string
 	learnerIn  bool
+	roles      string
 }
 
 func newSandboxOneFileCmd(a *App) *cobra.Command {
@@ -70,6 +72,7 @@ P is a share: 0.1 or 10%.`,
 	fs.StringVar(&f.keychain, "keychain", "on", "the centre's keychain setting: on (creates answer no user ID or password, the 2026 guide) or off (2024)")
 	fs.DurationVar(&f.sessionTTL, "session-ttl", 24*time.Hour, "how long a session token lasts")
 	fs.BoolVar(&f.learnerIn, "learner-in-assign-path", false, "take POST /User/{id}/Assign as the newer guide words it: {id} the learner, the assignee as LearnerID")
+	fs.StringVar(&f.roles, "roles", "", "settle the role guesses as a target profile's roles: does, like iqa-default-assessor=on,trainee-assessor-any-level=off (docs/guesses.md)")
 	fs.StringVar(&f.search, "search", "summary", "what a user search answers: summary (ID, names, MISID, Email, Role, DefaultAssessorID, as real centres do) or full")
 	return cmd
 }
@@ -88,6 +91,9 @@ func runSandboxOneFile(ctx context.Context, a *App, cmd *cobra.Command, f sandbo
 	}
 	if cfg.SearchMode, err = sandbox.ParseSearchMode(f.search); err != nil {
 		return usageError(cmd, fmt.Errorf("--search: %w", err))
+	}
+	if cfg.Roles, err = schema.ParseRoleSettings(f.roles); err != nil {
+		return usageError(cmd, fmt.Errorf("--roles: %w", err))
 	}
 	cfg.RetryAfter, cfg.Latency, cfg.Faults, cfg.SessionTTL, cfg.AssignLearnerInPath = f.retryAfter, f.latency, f.faults, f.sessionTTL, f.learnerIn
 	return app.ServeOneFileSandbox(ctx, a.deps(), cfg, f.addr, f.seed)

@@ -116,6 +116,8 @@ func TestSandboxOneFileBadInput(t *testing.T) {
 		{[]string{"--seed", filepath.Join(dir, "missing.yaml")}, "no such file"},
 		{[]string{"--seed", badSeed}, "at least one organisation"},
 		{[]string{"--addr", "256.0.0.1:1"}, "cannot listen"},
+		{[]string{"--roles", "iqa-as-assessor=on"}, `"iqa-as-assessor" is not a role setting; the settings are trainee-assessor-any-level`},
+		{[]string{"--roles", "iqa-default-assessor=perhaps"}, "say on or off"},
 	} {
 		code, _, stderr := runBulk(t, nil, append([]string{"sandbox", "onefile"}, tt.args...)...)
 		if code != ExitCannotRun || !strings.Contains(stderr, tt.want) {

@@ -28,14 +28,17 @@ func newTemplateCmd(a *App) *cobra.Command {
     is never loaded by mistake), where to get help.
 
 -o names the file (default KIND.xlsx in the current folder); with --all, the folder for one file per
-kind. --csv writes header-only CSV files instead. An existing file is never overwritten unless
+kind. --csv writes header-only CSV files instead. --from PULLED.xlsx (a workbook from 'bulk pull
+onefile'), or --env/--url/--sandbox with --org, fills the drop-downs of classroom, placement,
+standard and unit names and of the staff a row names (MISID, e-mail) with the organisation's own. An existing file is never overwritten unless
 --force is given: it may be a template someone has filled in.
 
 Exit status: 0 written, 2 could not write (unknown kind, file exists, folder not writable).`,
 		Example: `  bulk template onefile-users -o learners.xlsx
   bulk template --all -o templates/
   bulk template training-history --csv -o training-history.csv
-  bulk template onefile-assignments --csv -o - | head -1`,
+  bulk template onefile-assignments --csv -o - | head -1
+  bulk template onefile-users --from pulled.xlsx -o learners.xlsx   # drop-downs of the organisation's names`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case o.All && len(args) > 0:
@@ -52,7 +55,7 @@ Exit status: 0 written, 2 could not write (unknown kind, file exists, folder not
 			if len(args) == 1 {
 				o.Kind = args[0]
 			}
-			return app.WriteTemplates(a.deps(), o)
+			return app.WriteTemplates(cmd.Context(), a.deps(), o)
 		},
 	}
 	fs := cmd.Flags()
@@ -60,6 +63,9 @@ Exit status: 0 written, 2 could not write (unknown kind, file exists, folder not
 	fs.BoolVar(&o.All, "all", false, "write a template for every kind")
 	fs.BoolVar(&o.CSV, "csv", false, "write header-only CSV files instead of workbooks")
 	fs.BoolVar(&o.Force, "force", false, "overwrite existing files")
+	fs.StringVar(&o.From, "from", "", "fill the drop-downs with the names in `PULLED.xlsx` (from bulk pull onefile)")
+	onefileFlags(fs, &o.Target, "whose names fill the drop-downs")
 	_ = cmd.MarkFlagFilename("output", "xlsx", "csv")
+	_ = cmd.MarkFlagFilename("from", "xlsx")
 	return cmd
 }

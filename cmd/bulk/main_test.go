@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bulkload/bulk/internal/pgtest"
 )
 
 // TestMain points $XDG_STATE_HOME at a temporary folder for the whole package: a test that
@@ -28,7 +30,7 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	binDir = filepath.Join(dir, "bin")
-	code := m.Run()
+	code := pgtest.Main(m) // m.Run, then stops a PostgreSQL the tests started
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -52,6 +52,7 @@ func NewBuilder() *Builder { return &Builder{} }
 // rows' cells in one block, which a kept slice would keep alive whole.
 func keep(s string) string { return strings.Clone(s) }
 
+// guess G40 (docs/guesses.md).
 func (b *Builder) Accept(r *pipeline.Row) error {
 	e := entry{src: r.Rec.Src, row: r.Rec.Row}
 	m := &e.module

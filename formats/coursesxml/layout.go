@@ -22,6 +22,10 @@ package coursesxml
 // xs:dateTime without a zone (2026-09-05T09:00:00). If the LMS's own courses.xsd differs, change
 // the tables here — nothing else names an element — and check with `bulk export --xsd`.
 // testdata/courses.xsd describes this layout as a schema.
+//
+// guess G39 (docs/guesses.md): no reference document names "defaultSessionPrice", so none is
+// written: a module's Cost and Currency are its <price>, and sessions get no <price> (bulk's
+// courses kind has no per-session price).
 
 const (
 	rootElement    = "courses"
@@ -46,6 +50,7 @@ func one[T any](f func(*T) string) func(*T) []string {
 	}
 }
 
+// guess G38 (docs/guesses.md).
 var moduleLayout = []element[Module]{
 	{path: "id", values: one(func(m *Module) string { return m.ID })},
 	{path: "title", values: one(func(m *Module) string { return m.Title })},

@@ -149,8 +149,8 @@ func checkAssignment(r *pipeline.Row) {
 	case LevelAdditional:
 		ignored(r, label, "a standard or unit", append(append([]int{}, needStandard.fields...), needUnit.fields...))
 	}
-	if role != 0 && !LevelAllows(level, role) {
-		r.Errorf(aUserRole, RuleRole, "%s cannot be given %s: %s", capitalize(RoleLabel(role)), LevelLabel(level), levelRoles(level))
+	if rules := roleRules(r); role != 0 && !rules.Assign(level, role) {
+		r.Errorf(aUserRole, RuleRole, "%s cannot be given %s: %s%s", capitalize(RoleLabel(role)), LevelLabel(level), levelRoles(rules, level), guessHint(level, role))
 	}
 }
 
@@ -162,12 +162,4 @@ func ignored(r *pipeline.Row, label, what string, fs []int) {
 			return
 		}
 	}
-}
-
-// levelRoles says who may be assigned at a level, for messages.
-func levelRoles(level int) string {
-	if level == LevelAdditional {
-		return "Level 1 (Additional) is for Trainee Assessors, Assessors/Tutors, IV/IQAs, Employers and Observers (Roles 4, 5, 10, 40, 45)."
-	}
-	return "Levels 3 (Learning Aim) and 2 (Unit Summary) are for Trainee Assessors, Assessors/Tutors and IV/IQAs (Roles 4, 5, 10); assign Employers and Observers at Level 1."
 }

@@ -26,6 +26,8 @@ const peopleKey = "onefile/people"
 // want says what a reference must name; it also picks the message.
 type want uint8
 
+// What a reference wants; the roles given are bulk's defaults (schema.RoleRules, which a target
+// profile may change).
 const (
 	wantAssessor  want = iota + 1 // DefaultAssessor*: roles 4, 5
 	wantEmployer                  // DefaultEmployer*: role 40
@@ -35,39 +37,43 @@ const (
 	wantAssignee3                 // assignee at Level 3: 4, 5, 10
 )
 
-func (w want) allows(role int) bool {
+// allows reports whether a user of role is what the reference wants under rules (the schema's
+// role table, as the target profile settles its guesses: the sandbox uses the same table, so a
+// file that validates does not fail at the API for it).
+func (w want) allows(rules schema.RoleRules, role int) bool {
 	switch w {
 	case wantAssessor:
-		// schema.DefaultAssessorRoles (trainee assessors and assessors; a guess named there): the
-		// sandbox uses the same table, so a file that validates does not fail at the API for it.
-		return schema.DefaultAssessorRoles.Has(role)
+		return rules.DefaultAssessor(role)
 	case wantEmployer:
 		return role == RoleEmployer
 	case wantLearner:
 		return role == RoleLearner
 	case wantAssignee1:
-		return LevelAllows(LevelAdditional, role)
+		return rules.Assign(LevelAdditional, role)
 	case wantAssignee2:
-		return LevelAllows(LevelUnitSummary, role)
+		return rules.Assign(LevelUnitSummary, role)
 	case wantAssignee3:
-		return LevelAllows(LevelLearningAim, role)
+		return rules.Assign(LevelLearningAim, role)
 	}
 	return false
 }
 
-// needs says what the reference needed, completing "...; ".
-func (w want) needs() string {
+// needs says what the reference needed under rules, completing "...; ", with the guess a
+// profile may settle to allow role there.
+func (w want) needs(rules schema.RoleRules, role int) string {
 	switch w {
 	case wantAssessor:
-		return "a default assessor must be a Trainee Assessor or an Assessor/Tutor (Role 4 or 5)."
+		return defaultAssessorRoles(rules) + guessHint(0, role)
 	case wantEmployer:
 		return "a default employer must be an Employer (Role 40)."
 	case wantLearner:
 		return "users are assigned to learners (Role 1)."
 	case wantAssignee1:
-		return levelRoles(LevelAdditional)
+		return levelRoles(rules, LevelAdditional) + guessHint(LevelAdditional, role)
+	case wantAssignee2:
+		return levelRoles(rules, LevelUnitSummary) + guessHint(LevelUnitSummary, role)
 	default:
-		return levelRoles(LevelLearningAim)
+		return levelRoles(rules, LevelLearningAim) + guessHint(LevelLearningAim, role)
 	}
 }
 
@@ -114,6 +120,7 @@ type people struct {
 		set bool
 	}
 	finished bool
+	rules    schema.RoleRules // the run's role rules (every row of a run has the same options)
 }
 
 func sharedPeople(st *pipeline.RunState) *people {
@@ -121,7 +128,7 @@ func sharedPeople(st *pipeline.RunState) *people {
 }
 
 func newPeople(st *pipeline.RunState) *people {
-	return &people{keyer: keyer{maphash.MakeSeed()}, st: st, waits: map[uint64]*waiting{}}
+	return &people{keyer: keyer{maphash.MakeSeed()}, st: st, waits: map[uint64]*waiting{}, rules: schema.DefaultRoles}
 }
 
 func (pp *people) noteTable(r *pipeline.Row) {
@@ -131,6 +138,7 @@ func (pp *people) noteTable(r *pipeline.Row) {
 	}
 	if pp.tables[i].src == nil {
 		pp.tables[i].src, pp.tables[i].m = r.Rec.Src, r.Map
+		pp.rules = roleRules(r)
 	}
 }
 
@@ -204,8 +212,8 @@ func (pp *people) judge(from *pipeline.Source, field, value string, p person, w 
 	switch {
 	case p.role == 0:
 		return fmt.Sprintf("%s %q names %s, whose Role is not valid; fix that row, or this one cannot be loaded.", field, value, pp.where(p, from))
-	case !w.allows(int(p.role)):
-		return fmt.Sprintf("%s %q names %s, %s; %s", field, value, pp.where(p, from), RoleLabel(int(p.role)), w.needs())
+	case !w.allows(pp.rules, int(p.role)):
+		return fmt.Sprintf("%s %q names %s, %s; %s", field, value, pp.where(p, from), RoleLabel(int(p.role)), w.needs(pp.rules, int(p.role)))
 	case p.flags&rejectedFlag != 0:
 		return fmt.Sprintf("%s %q names %s, which is rejected; fix that row, or this one cannot be loaded.", field, value, pp.where(p, from))
 	}

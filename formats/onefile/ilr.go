@@ -22,6 +22,7 @@ var Ethnicities = map[int]string{
 // LLDDCategories are the ILR LLDD and health problem category codes, used for L15 (disability)
 // and L16 (learning difficulty). The legacy lists of these two OneFile fields were not found, so
 // a code outside this list is a warning, not an error.
+// guess G15 (docs/guesses.md).
 var LLDDCategories = map[int]string{
 	4: "Visual impairment", 5: "Hearing impairment", 6: "Disability affecting mobility",
 	7: "Profound complex disabilities", 8: "Social and emotional difficulties", 9: "Mental health difficulty",

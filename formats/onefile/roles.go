@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bulkload/bulk/formats/onefile/schema"
+	"github.com/bulkload/bulk/pipeline"
 )
 
 // OneFile role IDs (vendor guide "Creating and managing users via the API", 2026); the roles
@@ -164,10 +165,6 @@ func RoleLabel(role int) string {
 // IsStaff reports whether a role is one of the non-learner roles.
 func IsStaff(role int) bool { return schema.Staff.Has(role) }
 
-// CanAssess reports whether a role may be a learner's default assessor or be assigned at Level
-// 2 or 3: Trainee Assessor, Assessor/Tutor or IV/IQA.
-func CanAssess(role int) bool { return schema.AssignRoles[LevelLearningAim].Has(role) }
-
 // Assignment levels (vendor guide "Assigning users to learners via the API").
 const (
 	LevelAdditional  = 1 // any of Assessor, IQA, Employer, Observer; no further data
@@ -216,6 +213,81 @@ func LevelLabel(level int) string {
 	return fmt.Sprintf("%s %s assignment (Level %d)", article, LevelNames[level], level)
 }
 
-// LevelAllows reports whether a user of role may be assigned to a learner at level.
-// The table, and the guesses in it, are schema.AssignRoles.
-func LevelAllows(level, role int) bool { return schema.AssignRoles[level].Has(role) }
+// LevelAllows reports whether bulk's default role rules let a user of role be assigned to a
+// learner at level. The table, and the guesses in it, are in schema (RoleGuesses).
+func LevelAllows(level, role int) bool { return schema.DefaultRoles.Assign(level, role) }
+
+// roleRules are the role rules of r's run: the guides' roles and the guesses as the target's
+// profile settles them (pipeline.Options.Settings), else bulk's defaults.
+func roleRules(r *pipeline.Row) schema.RoleRules {
+	if r != nil && r.Opts != nil {
+		if rules, ok := r.Opts.Settings.(schema.RoleRules); ok {
+			return rules
+		}
+	}
+	return schema.DefaultRoles
+}
+
+// pluralNames are the roles' names for "Levels ... are for Trainee Assessors, ...".
+var pluralNames = map[int]string{RoleTraineeAssessor: "Trainee Assessors", RoleAssessor: "Assessors/Tutors",
+	RoleIQA: "IV/IQAs", RoleEmployer: "Employers", RoleObserver: "Observers", RoleLearner: "Learners"}
+
+// joinRoles lists set's roles as names (plural, or singular with an article) and IDs, ending
+// with last: ("Trainee Assessors, Assessors/Tutors and IV/IQAs", "4, 5, 10").
+func joinRoles(set schema.RoleSet, plural bool, last string) (names, ids string) {
+	var ns, is []string
+	for _, r := range schema.Roles {
+		if !set.Has(r.ID) {
+			continue
+		}
+		n := pluralNames[r.ID]
+		if !plural {
+			n = "a " + r.Name
+			if strings.ContainsRune("AEIOU", rune(r.Name[0])) {
+				n = "an " + r.Name
+			}
+		}
+		ns = append(ns, n)
+		is = append(is, strconv.Itoa(r.ID))
+	}
+	join := func(xs []string, last string) string {
+		if len(xs) < 2 {
+			return strings.Join(xs, "")
+		}
+		return strings.Join(xs[:len(xs)-1], ", ") + last + xs[len(xs)-1]
+	}
+	if plural {
+		return join(ns, last), strings.Join(is, ", ")
+	}
+	return join(ns, last), join(is, last)
+}
+
+// levelRoles says who may be assigned at a level under rules, for messages.
+func levelRoles(rules schema.RoleRules, level int) string {
+	if level == LevelAdditional {
+		names, ids := joinRoles(rules.AssignRoles(LevelAdditional), true, " and ")
+		return fmt.Sprintf("Level 1 (Additional) is for %s (Roles %s).", names, ids)
+	}
+	if rules.AssignRoles(LevelLearningAim) != rules.AssignRoles(LevelUnitSummary) {
+		names, ids := joinRoles(rules.AssignRoles(level), true, " and ")
+		return fmt.Sprintf("Level %d (%s) is for %s (Roles %s).", level, LevelNames[level], names, ids)
+	}
+	names, ids := joinRoles(rules.AssignRoles(LevelLearningAim), true, " and ")
+	return fmt.Sprintf("Levels 3 (Learning Aim) and 2 (Unit Summary) are for %s (Roles %s); assign Employers and Observers at Level 1.", names, ids)
+}
+
+// defaultAssessorRoles says who may be a default assessor under rules, for messages.
+func defaultAssessorRoles(rules schema.RoleRules) string {
+	names, ids := joinRoles(rules.DefaultAssessorRoles(), false, " or ")
+	return fmt.Sprintf("a default assessor must be %s (Role %s).", names, ids)
+}
+
+// guessHint is what a message about a refused role adds when a guess the target's profile may
+// settle would allow it (level 0: as default assessor), else "".
+func guessHint(level, role int) string {
+	g := schema.DefaultRoles.Guessed(level, role)
+	if g == nil {
+		return ""
+	}
+	return fmt.Sprintf(" The OneFile guides do not say whether OneFile takes this; if yours does, set %s: true under roles: in the target profile ('bulk probe onefile --write-test' finds out on beta; docs/guesses.md %s).", g.Name, g.Guess)
+}

@@ -52,6 +52,7 @@ const maxMessage = 1000
 // to pushed rows by content (white space and, failing that, letter case
 // ignored), searching forward from the last match so duplicates map in order.
 // raw names the file the body is saved in, for messages.
+// guess G30 (docs/guesses.md).
 func parseAnswer(body []byte, header []string, rows [][]string, raw string) ([]outcome, answerKind) {
 	out := make([]outcome, len(rows))
 	text := strings.TrimPrefix(string(body), "\uFEFF")
@@ -148,6 +149,7 @@ func parseAnswer(body []byte, header []string, rows [][]string, raw string) ([]o
 // whose form is not documented at all: "No Error Occurred" is ok; lines that
 // mention an error make it failed, lines beginning "WARNING" a warning;
 // anything else is a warning that the outcome is unknown.
+// guess G31 (docs/guesses.md).
 func parseWholeAnswer(body []byte, raw string) (outcome, answerKind) {
 	text := strings.TrimSpace(strings.TrimPrefix(string(body), "\uFEFF"))
 	if text == "" {

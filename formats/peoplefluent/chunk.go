@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultChunkRows is how many data rows a CSV chunk holds unless told otherwise.
-const DefaultChunkRows = 5000
+const DefaultChunkRows = 5000 // guess G33 (docs/guesses.md): no limit is documented
 
 // chunk is one request's worth of a CSV payload: the header plus up to
 // ChunkRows records, each with the row a spreadsheet shows it on in the

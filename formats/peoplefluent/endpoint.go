@@ -46,6 +46,7 @@ func (e Endpoint) MediaType() string {
 }
 
 // ContentType is the Content-Type header a payload for e is posted with: MediaType, in UTF-8.
+// guess G34 (docs/guesses.md).
 func (e Endpoint) ContentType() string { return e.MediaType() + "; charset=utf-8" }
 
 // CheckContentType says what is wrong with a request's Content-Type header for e, or "" when it

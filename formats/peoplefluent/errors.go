@@ -11,6 +11,9 @@ type AuthError struct {
 	Status int
 	URL    string
 	User   string // the system user name sent (not a secret)
+	// Said is the first words of the refusal, key scrubbed (a read keeps them: bulk probe tells
+	// a refused user name from a refused key by them where the LMS says which).
+	Said string
 }
 
 func (e *AuthError) Error() string {
@@ -29,13 +32,18 @@ type EndpointError struct {
 	Status   int
 	URL      string
 	Location string // redirect target, if any
+	Method   string // "" is POST (a push); GET for a read
 }
 
 func (e *EndpointError) Error() string {
-	if e.Location != "" {
-		return fmt.Sprintf("POST %s was redirected (HTTP %d) to %s: bulk does not follow redirects with a payload; if that is the LMS, use it as --base", e.URL, e.Status, e.Location)
+	method, why := e.Method, "bulk does not follow redirects, which could carry the system key elsewhere"
+	if method == "" {
+		method, why = http.MethodPost, "bulk does not follow redirects with a payload"
 	}
-	return fmt.Sprintf("POST %s answered HTTP %d %s: check --base (the LMS root, e.g. https://host/ekp/) and --endpoint", e.URL, e.Status, http.StatusText(e.Status))
+	if e.Location != "" {
+		return fmt.Sprintf("%s %s was redirected (HTTP %d) to %s: %s; if that is the LMS, use it as --base", method, e.URL, e.Status, e.Location, why)
+	}
+	return fmt.Sprintf("%s %s answered HTTP %d %s: check --base (the LMS root, e.g. https://host/ekp/) and --endpoint", method, e.URL, e.Status, http.StatusText(e.Status))
 }
 
 // ConnectError is returned when the LMS cannot be reached at all (name

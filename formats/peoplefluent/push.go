@@ -20,7 +20,7 @@ import (
 
 // Defaults for the zero values of Pusher's fields.
 const (
-	DefaultUser          = "bulk"
+	DefaultUser          = "bulk" // guess G35 (docs/guesses.md): which name the LMS checks, if any
 	DefaultRetries       = 4
 	DefaultMinBackoff    = time.Second
 	DefaultMaxBackoff    = time.Minute

@@ -18,6 +18,8 @@ import "strings"
 //   - externalTrainingCsv: U and D are safe, AU with a RecordID is safe; A,
 //     and AU without a RecordID, create a record each time.
 //   - courses: the schema is not public, so a repost is never assumed safe.
+//
+// guess G32 (docs/guesses.md).
 func replaySafe(ep Endpoint, header []string, rows [][]string) bool {
 	if !ep.IsCSV() {
 		return false

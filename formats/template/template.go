@@ -152,8 +152,12 @@ type builder struct {
 	f     *excelize.File
 	k     *pipeline.Kind
 	data  string
-	lists int // columns used on the Lists sheet
-	err   error
+	lists int  // columns used on the Lists sheet
+	live  Live // a target's names for drop-downs (BuildLive)
+	// liveRef is the defined name of each live list written, so a field on two sheets
+	// (PlacementName: Staff and Learners) points both at one column of the Lists sheet.
+	liveRef map[string]string
+	err     error
 }
 
 // must keeps the first error so the layout code reads as a list of steps.
@@ -248,6 +252,18 @@ func (b *builder) column(pos int, fd *pipeline.Field) {
 		Width: 320, Height: uint(30 + 15*(utf8.RuneCountInString(note)/48+strings.Count(note, "\n")+1)),
 	}))
 
+	if vals := b.live[fd.Name]; len(vals) > 0 {
+		dv := liveValidation(fd, col)
+		if b.liveRef == nil {
+			b.liveRef = map[string]string{}
+		}
+		if b.liveRef[fd.Name] == "" {
+			b.liveRef[fd.Name] = b.listRange(fd, vals)
+		}
+		dv.SetSqrefDropList(b.liveRef[fd.Name])
+		b.must(f.AddDataValidation(b.data, dv))
+		return
+	}
 	r := validation(fd, col)
 	if r.list != nil {
 		r.dv.SetSqrefDropList(b.listRange(fd, r.list))

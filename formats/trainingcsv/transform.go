@@ -18,6 +18,7 @@ import (
 // Record's MonthNames option writes dd-Mmm-yyyy for an LMS known to want names. USE SETTINGS AS
 // OF DATE takes a date only (dd-mm-yyyy); DEADLINEDATE alone is documented as yyyy-MM-dd
 // [HH:mm:ss].
+// guess G36 (docs/guesses.md).
 func deadline(m pfvalue.Moment) string {
 	if m.HasTime {
 		return m.YMDHMS()

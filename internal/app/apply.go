@@ -55,6 +55,9 @@ func ApplyPlan(ctx context.Context, d Deps, o ApplyOptions) (*LoadOnefileOutcome
 		URL: p.Target.APIRoot, Org: p.Target.Organisation, TokenFile: o.TokenFile, Mode: string(p.Mode),
 		Concurrency: o.Concurrency, Rate: o.Rate, Patience: o.Patience, State: o.State, Yes: o.Yes, Drain: o.Drain, CredentialsDir: o.CredentialsDir,
 		AllowIdentityChange: p.AllowIdentityChange, AllowInsecureHTTP: o.AllowInsecureHTTP, planned: planned}
+	if ids := p.LeaverIDs(); ids != nil {
+		lo.Leavers = func(u *load.User) bool { return ids[u.ID] } // exactly the leavers the plan showed
+	}
 	t, led, closeAll, err := lo.open(&d)
 	if err != nil {
 		return nil, err
@@ -82,7 +85,11 @@ func ApplyPlan(ctx context.Context, d Deps, o ApplyOptions) (*LoadOnefileOutcome
 		}
 	}
 	out := &LoadOnefileOutcome{Checked: Checked{Report: rep, ReportDir: o.ReportDir}, Mode: p.Mode}
-	err = lo.send(ctx, &d, t, led, items, false, note, out)
+	prof, err := lo.profile(&d, t, note)
+	if err != nil {
+		return nil, err
+	}
+	err = lo.send(ctx, &d, t, led, prof, items, false, note, out)
 	err = lo.writeReport(rep, err)
 	out.Counts = rep.Counts()
 	return out, err

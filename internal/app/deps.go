@@ -58,7 +58,7 @@ func (d *Deps) ledgerPath() (string, error) {
 	if d.LedgerPath != nil {
 		return d.LedgerPath()
 	}
-	return ledger.DefaultPath(d.Env)
+	return ledger.DefaultPlace(d.Env)
 }
 
 // WithEnvAlias returns d with the variable a use case reads its secret from (name) taken from

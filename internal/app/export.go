@@ -105,9 +105,15 @@ func (p *xmlPayload) finish(w io.Writer, rejected func(*pipeline.Source, int) bo
 type exportSink struct {
 	payload payload
 	onRow   func(r *pipeline.Row)
+	vet     func(r *pipeline.Row) // a last check against the target (--check-users); its errors keep the row out
 }
 
 func (s *exportSink) Accept(r *pipeline.Row) error {
+	if s.vet != nil {
+		if s.vet(r); r.HasErrors() {
+			return nil // rejected: the pipeline sees the row's errors
+		}
+	}
 	if err := s.payload.Accept(r); err != nil {
 		return err
 	}
@@ -132,6 +138,9 @@ type ExportOptions struct {
 	onRow func(r *pipeline.Row)
 	// noWrite leaves the report to the caller: LoadPeopleFluent writes it once, after the push.
 	noWrite bool
+	// vet, when set, checks each valid row against the target before it goes into the payload
+	// (LoadPeopleFluent's --check-users); a row it gives an error is rejected.
+	vet func(r *pipeline.Row)
 }
 
 // ExportOutcome is what Export wrote.
@@ -199,7 +208,7 @@ func Export(ctx context.Context, d Deps, o ExportOptions) (*ExportOutcome, error
 				p.abort()
 			}
 		}()
-		sink := &exportSink{payload: p, onRow: o.onRow}
+		sink := &exportSink{payload: p, onRow: o.onRow, vet: o.vet}
 		rep, err := d.check(ctx, &o.InputOptions, sink, []*pipeline.Kind{ek.Kind}, nil)
 		res.Report = rep
 		if err == nil {

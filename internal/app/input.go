@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/bulkload/bulk/formats/onefile/pull"
 	"github.com/bulkload/bulk/formats/template"
 	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/internal/suggest"
@@ -42,6 +43,10 @@ type InputOptions struct {
 	NoBOM bool
 	// MaxPart raises the XLSX reader's limits on unzipped parts (--max-part-size; see docs/xlsx.md).
 	MaxPart read.PartSize
+
+	// settings are the target's settings the kinds' rules read (pipeline.Options.Settings): a
+	// OneFile load's role rules from its target profile. nil: the kinds' defaults.
+	settings any
 
 	// Keep, when set, decides which valid rows go on to the target; the pipeline reports the
 	// others skipped (a nightly run's diffing: unchanged since the last good run).
@@ -117,7 +122,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	if among == nil {
 		among = catalog.Kinds()
 	}
-	opts := pipeline.Options{Among: among, Sink: sink, Keep: o.Keep, Workers: o.Workers, Strict: o.Strict}
+	opts := pipeline.Options{Among: among, Sink: sink, Keep: o.Keep, Workers: o.Workers, Strict: o.Strict, Settings: o.settings}
 	var err error
 	if o.Kind != "" {
 		if opts.Kind, err = KindByName(o.Kind); err != nil {
@@ -384,6 +389,8 @@ func ownSheet(src *pipeline.Source) string {
 		return "the Read me sheet of a bulk template"
 	case src.Sheet == template.ListsSheet && len(src.Header) > 0 && strings.HasPrefix(src.Header[0], template.ListsHeading):
 		return "the drop-down lists of a bulk template"
+	case pull.IsReference(src) != "":
+		return pull.IsReference(src)
 	}
 	return ""
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/onefile/profile"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/internal/target"
 	"github.com/bulkload/bulk/lockfile"
@@ -75,6 +76,10 @@ type LoadOnefileOptions struct {
 	// Loaded, when set, is told the loader's outcome before the report is written, so a caller
 	// can add what it learnt to the report (a nightly run: rows found gone from OneFile).
 	Loaded func(*load.Outcome)
+	// Leavers and LeaverLimit are the loader's (load.Options): the OneFile users a nightly
+	// full export no longer has, to archive after the rows.
+	Leavers     func(*load.User) bool
+	LeaverLimit func(n int) string
 
 	// planned is the plan ApplyPlan carries out (by row), and plan its file.
 	planned map[int]*load.PlanRow
@@ -162,6 +167,13 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 		lockLater = false
 	}
 
+	// The target profile settles what the guides leave open: validation applies its role rules.
+	prof, err := o.profile(&d, t, note)
+	if err != nil {
+		return nil, err
+	}
+	o.InputOptions.settings = prof.RoleRules()
+
 	// Validate: the collector keeps every row's place and the valid rows' values.
 	col := load.NewCollector()
 	col.Strict = o.Strict
@@ -175,11 +187,11 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 	}
 	if err != nil && o.PlanWhenHeld && KindOf(err) == Held {
 		o.DryRun, out.DryRun = true, true
-		if perr := o.send(ctx, &d, t, led, col.Items(), false, note, out); perr != nil {
+		if perr := o.send(ctx, &d, t, led, prof, col.Items(), false, note, out); perr != nil {
 			err = perr // held, and the plan could not be made: say why
 		}
 	} else if err == nil {
-		err = o.send(ctx, &d, t, led, col.Items(), lockLater, note, out)
+		err = o.send(ctx, &d, t, led, prof, col.Items(), lockLater, note, out)
 	}
 	if o.Loaded != nil && out.Load != nil {
 		o.Loaded(out.Load)
@@ -197,12 +209,8 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 }
 
 // send loads the validated rows (items) and puts what became of them into the report.
-func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget, led *ledger.Ledger, items []*load.Item, lockLater bool, note io.Writer, out *LoadOnefileOutcome) error {
+func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget, led *ledger.Ledger, prof *profile.Profile, items []*load.Item, lockLater bool, note io.Writer, out *LoadOnefileOutcome) error {
 	rep := out.Report
-	prof, err := o.profile(d, t, note)
-	if err != nil {
-		return err
-	}
 	client, err := api.New(api.Config{BaseURL: t.url, CustomerToken: t.token, RatePerMinute: o.Rate, Concurrency: o.Concurrency,
 		Patience: o.Patience, AllowInsecureHTTP: o.AllowInsecureHTTP, AssignPath: prof.Assign()})
 	if err != nil {
@@ -214,7 +222,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 		Client: load.NewAPIClient(client), Ledger: led, APIRoot: t.url, Org: o.Org, Mode: out.Mode,
 		Concurrency: o.Concurrency, DryRun: o.DryRun, Drain: o.Drain, MonthFirst: strings.EqualFold(o.DateOrder, "mdy"),
 		Progress: prog.update, Inputs: o.Files, ReportDir: o.ReportDir, Logf: prog.logf,
-		AllowIdentityChange: o.AllowIdentityChange, Planned: o.planned,
+		AllowIdentityChange: o.AllowIdentityChange, Planned: o.planned, Leavers: o.Leavers, LeaverLimit: o.LeaverLimit,
 	}
 	if !o.DryRun {
 		// Each login goes to disk as it arrives (an earlier run's file is moved aside first):
@@ -235,7 +243,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 		// organisation as OneFile names it (customer and organisation IDs): two spellings of one
 		// server's URL, or two names for one host, can then never send to it at once.
 		lo.Lock = func(org load.Organisation) (func(), error) {
-			var byURL *lockfile.Lock
+			var byURL *ledger.Lock
 			if lockLater {
 				lk, err := lockOrg(led, t.url, org.ID, org.Name, note)
 				if err != nil {
@@ -284,7 +292,7 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 	}
 	rep.Set("load", map[string]any{"target": t.url, "organisation": lout.Org.ID, "mode": string(out.Mode), "dry_run": o.DryRun,
 		"run_id": lout.RunID, "counts": lout.Counts, "api_calls": out.Stats.Calls, "retries": out.Stats.Retries, "answers_429": out.Stats.TooMany,
-		"interrupted": lout.Interrupted, "not_started": lout.NotStarted, "lost_logins": len(lout.LostLogins), "plan": out.Plan})
+		"interrupted": lout.Interrupted, "not_started": lout.NotStarted, "lost_logins": len(lout.LostLogins), "plan": out.Plan, "leavers": len(lout.Leavers)})
 	switch {
 	case errors.Is(lerr, lockfile.ErrLocked):
 		// Refused the organisation's lock: the error says it all, and the rows "not sent" why.
@@ -347,8 +355,14 @@ func (o *LoadOnefileOptions) profile(d *Deps, t *onefileTarget, note io.Writer) 
 		return nil, cannotRun(err, "")
 	}
 	if p != nil && note != nil {
-		fmt.Fprintf(note, "Target profile (probed %s): keychain %s, user search answers %d fields, assignment path %s.\n",
-			p.ProbedAt.Format("2006-01-02"), map[bool]string{true: "on", false: "off"}[p.KeychainOn], len(p.SearchFields), p.AssignPath)
+		roles := ""
+		for _, g := range schema.RoleGuesses { // in the table's order, not the map's
+			if on, set := p.Roles[g.Name]; set {
+				roles += fmt.Sprintf(", %s %s", g.Name, map[bool]string{true: "on", false: "off"}[on])
+			}
+		}
+		fmt.Fprintf(note, "Target profile (probed %s): keychain %s, user search answers %d fields, assignment path %s%s.\n",
+			p.ProbedAt.Format("2006-01-02"), map[bool]string{true: "on", false: "off"}[p.KeychainOn], len(p.SearchFields), p.AssignPath, roles)
 	}
 	return p, nil
 }

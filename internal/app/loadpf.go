@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/pipeline"
@@ -19,6 +22,12 @@ type LoadPeopleFluentOptions struct {
 	ChunkRows int
 	Retries   int
 	PushLedgerOptions
+	// CheckUsers reads the LMS's users (users200510Xml) before the push and rejects rows whose
+	// user it does not have (rule reference, "no LMS user ID").
+	CheckUsers bool
+	// Verify reads the records back after the push (trainingHistoryXml) and reports rows the LMS
+	// does not hold as sent (training-history only).
+	Verify bool
 }
 
 // LoadPeopleFluentOutcome is what a PeopleFluent load did. Push is nil when nothing was pushed
@@ -27,6 +36,8 @@ type LoadPeopleFluentOutcome struct {
 	Export *ExportOutcome
 	Push   *PushOutcome
 	Traced int // input rows given an LMS problem
+	// Verify is what reading back found (--verify), nil without it or when the push stopped.
+	Verify *VerifyPFOutcome
 }
 
 // LoadPeopleFluent validates the inputs, exports the valid rows and pushes them; what the LMS
@@ -45,11 +56,21 @@ func LoadPeopleFluent(ctx context.Context, d Deps, o LoadPeopleFluentOptions) (*
 	if _, err := ep.URL(o.Base); err != nil {
 		return nil, cannotRun(err, "")
 	}
-	if _, err := ReadPFKey(d, o.KeyFile); err != nil {
+	key, err := ReadPFKey(d, o.KeyFile)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := PFUser(d, o.User); err != nil {
+	user, err := PFUser(d, o.User)
+	if err != nil {
 		return nil, err
+	}
+	if o.Verify && ep != peoplefluent.TrainingHistoryCSV {
+		return nil, cannotRun(fmt.Errorf("--verify reads training records back (trainingHistoryXml); %s has no documented read", ek.Kind.Name), "Leave out --verify.")
+	}
+	if o.CheckUsers {
+		if o.vet, err = checkUsers(ctx, ek, peoplefluent.Reader{Base: o.Base, Key: key, User: user}); err != nil {
+			return nil, err
+		}
 	}
 	if o.Out == "" {
 		if _, err := report.MakeDir(o.ReportDir); err != nil {
@@ -82,9 +103,20 @@ func LoadPeopleFluent(ctx context.Context, d Deps, o LoadPeopleFluentOptions) (*
 		return out, err
 	}
 	tr := tracer{rows: rows, srcs: srcs, maps: maps, whole: ek.Ext == ".xml"}
+	failed := map[int]bool{} // payload rows the LMS refused: --verify does not look for them
 	push := PushOptions{File: o.Out, Base: o.Base, Endpoint: ek.Endpoint, ChunkRows: o.ChunkRows, Retries: o.Retries,
-		KeyFile: o.KeyFile, User: o.User, ReportDir: o.ReportDir, NoBOM: o.NoBOM, Quiet: o.Quiet, PushLedgerOptions: o.PushLedgerOptions, onResult: tr.add}
+		KeyFile: o.KeyFile, User: o.User, ReportDir: o.ReportDir, NoBOM: o.NoBOM, Quiet: o.Quiet, PushLedgerOptions: o.PushLedgerOptions,
+		onResult: func(r peoplefluent.Result) {
+			tr.add(r)
+			if o.Verify && r.Status == peoplefluent.StatusFailed {
+				failed[r.Row] = true
+			}
+		}}
+	pushed := d.now()
 	out.Push, err = Push(ctx, d, push)
+	if err == nil && o.Verify {
+		out.Verify, err = verifyAfterPush(ctx, d, &o, pushed, failed, &tr)
+	}
 	// Whatever became of the push, what the LMS said about each row goes onto its input row.
 	rep := exp.Report
 	out.Traced = tr.report(rep.Rejected, rep.Fail, rep.Problem)
@@ -92,6 +124,10 @@ func LoadPeopleFluent(ctx context.Context, d Deps, o LoadPeopleFluentOptions) (*
 		sum := out.Push.Summary
 		rep.Set("push", map[string]any{"endpoint": string(ep), "rows": sum.Rows, "ok": sum.OK, "warnings": sum.Warnings,
 			"failed": sum.Failed, "unknown": sum.Unknown, "requests": sum.Chunks, "results": out.Push.Results})
+	}
+	if v := out.Verify; v != nil {
+		rep.Set("verify", map[string]any{"rows": v.Rows, "confirmed": v.Confirmed, "missing": v.Missing, "different": v.Different,
+			"skipped": v.Skipped, "reads": v.Requests, "since": v.Since, "results": v.Results})
 	}
 	err = o.writeReport(rep, err)
 	exp.Counts = rep.Counts()
@@ -150,6 +186,9 @@ func (t *tracer) report(rejected func(*pipeline.Source, int) bool, fail, warn fu
 			if a.Status == peoplefluent.StatusFailed {
 				p.Rule, p.Severity = peoplefluent.RuleLMSFailed, pipeline.Error
 				p.Message = "The LMS did not load this row: " + strings.TrimSpace(a.Message)
+				if rest, ok := strings.CutPrefix(a.Message, readBack); ok {
+					p.Message = "The LMS does not hold this row as it was sent (read back after the push): " + rest
+				}
 				fail(p)
 			} else {
 				p.Rule, p.Severity = peoplefluent.RuleLMSWarning, pipeline.Warning
@@ -177,4 +216,68 @@ func column(m *pipeline.Mapping, src *pipeline.Source, msg string) string {
 		return src.Header[c]
 	}
 	return m.Kind.Fields[f].Name
+}
+
+// verifyMargin is how long before the push began --verify asks for records from
+// (lastUpdatedStart): the LMS's clock may be behind this machine's.
+const verifyMargin = time.Hour
+
+// verifyAfterPush reads back what the push loaded; rows the LMS does not hold as sent go onto
+// their input rows (rule lms-failed), so the load's counts and exit status say so.
+func verifyAfterPush(ctx context.Context, d Deps, o *LoadPeopleFluentOptions, pushed time.Time, failed map[int]bool, tr *tracer) (*VerifyPFOutcome, error) {
+	vo := VerifyPFOptions{File: o.Out, Base: o.Base, KeyFile: o.KeyFile, User: o.User, ReportDir: o.ReportDir, NoBOM: o.NoBOM, Quiet: o.Quiet,
+		since: pushed.Add(-verifyMargin),
+		skip: func(row int) string {
+			if failed[row] {
+				return "the LMS refused this row when it was pushed (results.csv)"
+			}
+			return ""
+		},
+		onResult: func(r peoplefluent.VerifyResult) {
+			if r.Status == peoplefluent.VerifyMissing || r.Status == peoplefluent.VerifyDifferent {
+				tr.add(peoplefluent.Result{File: r.File, Row: r.Row, Status: peoplefluent.StatusFailed, Message: readBack + r.Message})
+			}
+		}}
+	v, err := VerifyPeopleFluent(ctx, d, vo)
+	if v != nil && err == nil && (!o.Quiet || v.Problems() > 0) {
+		v.WriteText(d.stderr())
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		err = cannotRun(fmt.Errorf("the push finished (see results.csv), but reading the records back failed: %w", err),
+			"Run 'bulk verify peoplefluent --base URL "+filepath.Join(o.ReportDir, "results.csv")+"' again later.")
+	}
+	return v, err
+}
+
+// readBack starts the messages of rows --verify found missing or different.
+const readBack = "read back after the push: "
+
+// checkUsers reads the LMS's active users once (users200510Xml) and returns the check that
+// rejects a row whose user the LMS does not have, before it goes into the payload.
+func checkUsers(ctx context.Context, ek *ExportKind, r peoplefluent.Reader) (func(*pipeline.Row), error) {
+	f := -1
+	for _, name := range []string{"USERID", "UserId"} {
+		if f < 0 {
+			f = ek.Kind.FieldIndex(name)
+		}
+	}
+	if f < 0 {
+		return nil, cannotRun(fmt.Errorf("--check-users applies to training-history and external-training; %s rows name no user", ek.Kind.Name), "Leave out --check-users.")
+	}
+	users, err := r.ActiveUsers(ctx)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+		return nil, cannotRun(fmt.Errorf("--check-users could not read the LMS's users: %w", err), "Nothing was sent. Leave out --check-users to load without the check.")
+	}
+	return func(row *pipeline.Row) {
+		id := strings.TrimSpace(row.Value(f))
+		if id == "" {
+			return // a row that only makes a session
+		}
+		if _, ok := users[strings.ToLower(id)]; !ok {
+			row.Errorf(f, peoplefluent.RuleReference, "%s", peoplefluent.NoUserMessage(id))
+		}
+	}, nil
 }

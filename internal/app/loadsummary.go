@@ -43,6 +43,15 @@ func (o *LoadOnefileOutcome) Summary() string {
 	if gone > 0 {
 		also += fmt.Sprintf(", %s sent before but no longer on OneFile (loaded again)", Thousands(gone))
 	}
+	if n := len(out.Leavers); n > 0 {
+		archived := 0
+		for _, g := range out.Leavers {
+			if g.Status == load.StatusOK {
+				archived++
+			}
+		}
+		also += fmt.Sprintf(", %d of %d leavers archived (no longer in the full export)", archived, n)
+	}
 	if n := c[load.StatusStale]; n > 0 {
 		also += fmt.Sprintf(", %s stale (changed on OneFile since the plan)", Thousands(n))
 	}
@@ -65,8 +74,12 @@ func planSummary(o *LoadOnefileOutcome, where string) string {
 	if o.Sandbox != nil {
 		next = "Review it; it cannot be applied: the in-process sandbox ends with this run (to rehearse apply, plan against 'bulk sandbox onefile' with --url)"
 	}
-	return fmt.Sprintf("Dry run (nothing sent)%s: would create %s, update %s, assign %s; %s unchanged, %s %s, %s rejected (%s API calls). Results: %s\nPlan: %s. %s.",
-		where, Thousands(n[load.PlanCreate]), Thousands(n[load.PlanUpdate]), Thousands(n[load.PlanAssign]), Thousands(n[load.PlanUnchanged]),
+	archive := ""
+	if k := len(o.Load.Leavers); k > 0 {
+		archive = fmt.Sprintf(", archive %d %s", k, Plural(int64(k), "leaver", "leavers"))
+	}
+	return fmt.Sprintf("Dry run (nothing sent)%s: would create %s, update %s, assign %s%s; %s unchanged, %s %s, %s rejected (%s API calls). Results: %s\nPlan: %s. %s.",
+		where, Thousands(n[load.PlanCreate]), Thousands(n[load.PlanUpdate]), Thousands(n[load.PlanAssign]), archive, Thousands(n[load.PlanUnchanged]),
 		Thousands(n[load.PlanConflict]), Plural(n[load.PlanConflict], "conflict", "conflicts"), Thousands(n[load.PlanReject]),
 		Thousands(o.Stats.Calls), o.ResultsFile(), o.Plan, next)
 }

@@ -34,10 +34,10 @@ func (e *orgBusyError) Error() string {
 func (e *orgBusyError) Unwrap() error { return e.held }
 
 // lockOrg takes the lock a load holds while it sends to one organisation (a file in locks/
-// beside the ledger): two loads into one organisation at once could both find a learner new and
+// beside a SQLite ledger, an advisory lock in a PostgreSQL one, shared by every machine): two loads into one organisation at once could both find a learner new and
 // both create them. Refused, it returns an exit-2 error that says who holds it and what to do.
 // A note goes to w when an earlier load died holding it (w nil: say nothing).
-func lockOrg(led *ledger.Ledger, url string, org int, name string, w io.Writer) (*lockfile.Lock, error) {
+func lockOrg(led *ledger.Ledger, url string, org int, name string, w io.Writer) (*ledger.Lock, error) {
 	lk, err := led.LockScope(ledger.Scope{APIRoot: url, Org: org})
 	var he *lockfile.HeldError
 	if errors.As(err, &he) {
@@ -49,7 +49,7 @@ func lockOrg(led *ledger.Ledger, url string, org int, name string, w io.Writer) 
 		return nil, cannotRun(&orgBusyError{url: url, org: org, name: name, held: he}, hint)
 	}
 	if err != nil {
-		return nil, cannotRun(err, "The lock lives beside the run ledger: give a ledger in a writable folder with --state PATH.")
+		return nil, cannotRun(err, "The lock lives beside the run ledger (in its database, for --state postgres://...): give a ledger in a writable folder with --state PATH, or check the database.")
 	}
 	if lk.Stale != nil && w != nil {
 		who := "an earlier load"

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/bulkload/bulk/formats/onefile/api"
+	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/profile"
+	"github.com/bulkload/bulk/formats/onefile/schema"
+	"github.com/bulkload/bulk/internal/sqlstore"
 )
 
 // ProbeOnefileOptions are the options of ProbeOnefile ('bulk probe onefile').
@@ -54,6 +58,9 @@ type ProbeResult struct {
 	// AssignPath is whose ID POST /User/{id}/Assign takes: assignee, learner, or unknown when
 	// no probe with a write test has settled it.
 	AssignPath string `json:"assign_path"`
+	// Roles are the role guesses the target profile settles (docs/guesses.md G20-G22): what a
+	// person wrote there or a write test found; a guess not listed keeps bulk's default.
+	Roles map[string]bool `json:"roles,omitempty"`
 	// WriteTest is what --write-test did (nil without it).
 	WriteTest *ProbeWriteTest `json:"write_test,omitempty"`
 	// Profile is the target profile written, which loads into this target read.
@@ -156,7 +163,8 @@ func ProbeOnefile(ctx context.Context, d Deps, o ProbeOnefileOptions) (*ProbeRes
 		cl := first(len(cls), func(i int) int { return cls[i].ID })
 		pl := first(len(pls), func(i int) int { return pls[i].ID })
 		var werr error
-		res.AssignPath, res.WriteTest, werr = writeTest(ctx, c, org, cl, pl, d.now().UTC().Format("20060102-150405"))
+		st := first(len(sts), func(i int) int { return sts[i].ID })
+		res.AssignPath, res.WriteTest, werr = writeTest(ctx, c, org, cl, pl, st, d.now().UTC().Format("20060102-150405"))
 		if werr != nil {
 			hint := ""
 			if res.WriteTest != nil && res.WriteTest.Cleanup != "" {
@@ -172,12 +180,25 @@ func ProbeOnefile(ctx context.Context, d Deps, o ProbeOnefileOptions) (*ProbeRes
 	if err != nil {
 		return res, err
 	}
-	// A probe that only reads cannot settle the assignment path: keep what an earlier one settled.
-	if old, err := profile.Read(dir, t.url, org); !o.WriteTest && err == nil && old != nil && old.AssignPath != "" {
+	// A probe that only reads cannot settle the assignment path: keep what an earlier one settled;
+	// nor the role guesses, which a person or a write test settles: keep them, with what this
+	// write test settled over them.
+	old, _ := profile.Read(dir, t.url, org)
+	if !o.WriteTest && old != nil && old.AssignPath != "" {
 		res.AssignPath = old.AssignPath
 	}
 	p := &profile.Profile{APIRoot: t.url, Organisation: org, ProbedAt: d.now().UTC(), KeychainOn: res.KeychainOn,
 		SearchFields: res.SearchFields, GetUserFields: res.GetUserFields, AssignPath: res.AssignPath, RateLimitHeaders: res.RateLimitHeaders}
+	if old != nil && len(old.Roles) > 0 {
+		p.Roles = maps.Clone(old.Roles)
+	}
+	if res.WriteTest != nil && len(res.WriteTest.Roles) > 0 {
+		if p.Roles == nil {
+			p.Roles = map[string]bool{}
+		}
+		maps.Copy(p.Roles, res.WriteTest.Roles)
+	}
+	res.Roles = p.Roles
 	if res.Profile, err = profile.Write(dir, p); err != nil {
 		return res, cannotRun(fmt.Errorf("cannot write the target profile: %w", err), "Give a writable ledger place with --state PATH.")
 	}
@@ -189,6 +210,13 @@ func profileDir(d *Deps, state string) (string, error) {
 	if state == "" {
 		var err error
 		if state, err = d.ledgerPath(); err != nil {
+			return "", cannotRun(err, "")
+		}
+	}
+	if sqlstore.IsURL(state) {
+		// A ledger in a database: profiles stay in files on this machine, in the default folder.
+		var err error
+		if state, err = ledger.DefaultPath(d.Env); err != nil {
 			return "", cannotRun(err, "")
 		}
 	}
@@ -233,7 +261,19 @@ func (r *ProbeResult) WriteText(w io.Writer) {
 		for _, a := range wt.Tried {
 			fmt.Fprintf(w, "  tried the %s in the path: %s\n", a.Reading, a.Answer)
 		}
+		for _, a := range wt.RolesTried {
+			fmt.Fprintf(w, "  %s: %s\n", a.Reading, a.Answer)
+		}
 		fmt.Fprintf(w, "Test users left: %s\n", wt.Cleanup)
+	}
+	if len(r.Roles) > 0 {
+		var rs []string
+		for _, g := range schema.RoleGuesses {
+			if on, set := r.Roles[g.Name]; set {
+				rs = append(rs, fmt.Sprintf("%s %v", g.Name, on))
+			}
+		}
+		fmt.Fprintf(w, "Role settings: %s\n", strings.Join(rs, ", "))
 	}
 	reads := ", all reads"
 	if r.WriteTest != nil {

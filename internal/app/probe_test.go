@@ -166,18 +166,22 @@ func TestLoadReadsProfile(t *testing.T) {
 // assignee in the path and against one that takes the learner (the newer guide's reading), in
 // both keychain settings; and is refused for live before anything is sent.
 func TestProbeWriteTest(t *testing.T) {
+	defaults := map[string]bool{"trainee-assessor-any-level": true, "trainee-default-assessor": true, "iqa-default-assessor": false}
+	other := map[string]bool{"trainee-assessor-any-level": false, "trainee-default-assessor": true, "iqa-default-assessor": true}
 	for _, tt := range []struct {
 		learnerInPath, keychain bool
 		want                    string
 		tries                   int
+		roles                   map[string]bool // the sandbox's, which the write test must find
 	}{
-		{false, true, "assignee", 1},
-		{true, true, "learner", 2},
-		{true, false, "learner", 2},
+		{false, true, "assignee", 1, defaults},
+		{true, true, "learner", 2, defaults},
+		{true, false, "learner", 2, other},
+		{false, false, "assignee", 1, other},
 	} {
-		t.Run(tt.want+map[bool]string{true: ",keychain", false: ""}[tt.keychain], func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s,keychain=%v,iqa-default=%v", tt.want, tt.keychain, tt.roles["iqa-default-assessor"]), func(t *testing.T) {
 			box := sandbox.New(sandbox.Config{Keychain: tt.keychain, AssignLearnerInPath: tt.learnerInPath, CustomerToken: "probe-token-3",
-				Faults: sandbox.FaultSpec{Lag: 300 * time.Millisecond}})
+				Faults: sandbox.FaultSpec{Lag: 300 * time.Millisecond}, Roles: tt.roles})
 			url, shutdown, err := box.Start("127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
@@ -192,11 +196,32 @@ func TestProbeWriteTest(t *testing.T) {
 			if res.AssignPath != tt.want || res.WriteTest == nil || len(res.WriteTest.Tried) != tt.tries {
 				t.Fatalf("assign_path %q, write test %+v", res.AssignPath, res.WriteTest)
 			}
-			if len(box.Snapshot().Assignments) != 1 || !strings.Contains(res.WriteTest.Cleanup, "bulk-probe-L-") {
+			byAssessor := 0
+			for _, a := range box.Snapshot().Assignments {
+				if a.AssigneeID == res.WriteTest.AssessorID && a.LearnerID == res.WriteTest.LearnerID {
+					byAssessor++
+				}
+			}
+			if byAssessor != 1 || !strings.Contains(res.WriteTest.Cleanup, "bulk-probe-L-") || !strings.Contains(res.WriteTest.Cleanup, "bulk-probe-Q-") {
 				t.Errorf("assignments %v, cleanup %q", box.Snapshot().Assignments, res.WriteTest.Cleanup)
 			}
+			if fmt.Sprint(res.WriteTest.Roles) != fmt.Sprint(tt.roles) || fmt.Sprint(res.Roles) != fmt.Sprint(tt.roles) {
+				t.Errorf("role settings found %v (result %v), sandbox has %v; tried %+v", res.WriteTest.Roles, res.Roles, tt.roles, res.WriteTest.RolesTried)
+			}
+			found := false
+			for _, u := range box.Snapshot().Users {
+				if u.ID == res.WriteTest.LearnerID {
+					found = true
+					if fmt.Sprint(u.Fields["DefaultAssessorID"]) != fmt.Sprint(res.WriteTest.AssessorID) {
+						t.Errorf("the test learner's default assessor was left at %v", u.Fields["DefaultAssessorID"])
+					}
+				}
+			}
+			if !found {
+				t.Errorf("test learner %d not on the sandbox", res.WriteTest.LearnerID)
+			}
 			p, err := profile.Read(profile.Dir(state), res.APIRoot, 5740)
-			if err != nil || p == nil || p.AssignPath != tt.want {
+			if err != nil || p == nil || p.AssignPath != tt.want || fmt.Sprint(p.Roles) != fmt.Sprint(tt.roles) {
 				t.Fatalf("profile %+v %v", p, err)
 			}
 			// A later read-only probe keeps the settled path.
@@ -210,5 +235,58 @@ func TestProbeWriteTest(t *testing.T) {
 	_, err := ProbeOnefile(context.Background(), d, ProbeOnefileOptions{Env: "live", Org: 5740, WriteTest: true})
 	if err == nil || !strings.Contains(err.Error(), "refused for OneFile live") {
 		t.Errorf("--write-test on live: %v", err)
+	}
+}
+
+// TestProfileRoles: the role settings of a target profile reach the load's validation (a
+// trainee assessor's assignment is refused when the profile says OneFile does not take it, and
+// sent when it says it does), and a new read-only probe keeps them (it cannot find them out).
+func TestProfileRoles(t *testing.T) {
+	box := sandbox.New(sandbox.Config{Keychain: true, CustomerToken: "probe-token-3"})
+	url, shutdown, err := box.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shutdown(context.Background())
+	dir := t.TempDir()
+	state := filepath.Join(dir, "ledger.db")
+	d := Deps{Getenv: func(k string) string { return map[string]string{TokenEnv: "probe-token-3"}[k] }}
+	probe := func() *profile.Profile {
+		t.Helper()
+		res, err := ProbeOnefile(context.Background(), d, ProbeOnefileOptions{URL: url, Org: 5740, State: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := profile.Read(profile.Dir(state), res.APIRoot, 5740)
+		if err != nil || p == nil {
+			t.Fatal(p, err)
+		}
+		return p
+	}
+	in := writeFile(t, dir, "assign.csv", "LearnerID,UserID,UserRole,Level,StandardID\n1010,1004,4,3,302\n")
+	for i, allowed := range []bool{false, true} {
+		p := probe()
+		if i > 0 && (len(p.Roles) != 1 || p.Roles["trainee-assessor-any-level"]) { // the false written below, kept
+			t.Fatalf("a new probe lost the role settings: %v", p.Roles)
+		}
+		p.Roles = map[string]bool{"trainee-assessor-any-level": allowed}
+		if _, err := profile.Write(profile.Dir(state), p); err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		d.Stderr = &stderr
+		rdir := filepath.Join(dir, fmt.Sprint("r", i))
+		o := LoadOnefileOptions{InputOptions: InputOptions{Files: []string{in}, ReportDir: rdir},
+			URL: url, Org: 5740, State: state, Mode: "create", Concurrency: 1, Rate: SandboxRate}
+		_, err := LoadOnefile(context.Background(), d, o)
+		if got := len(box.Snapshot().Assignments); got != i {
+			t.Fatalf("trainee-assessor-any-level %v: %d assignments on the sandbox, want %d (%v)\n%s", allowed, got, i, err, stderr.String())
+		}
+		if !allowed {
+			rej, _ := os.ReadFile(filepath.Join(rdir, "rejects.csv"))
+			if !strings.Contains(string(rej), "trainee-assessor-any-level") {
+				t.Errorf("the refusal does not name the setting:\n%s", rej)
+			}
+		}
 	}
 }

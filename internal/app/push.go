@@ -26,6 +26,7 @@ const PFUserEnv = "BULK_PF_USER"
 // peoplefluent.DefaultUser. The vendor's reference says the LMS ignores it; the vendor's own
 // client sends an administrator's user ID, so an LMS set up to check it gets the one its
 // administrator gave.
+// guess G35 (docs/guesses.md).
 func PFUser(d Deps, flag string) (string, error) {
 	name, from := strings.TrimSpace(flag), "--user"
 	if name == "" {
@@ -244,7 +245,7 @@ func openPushLedger(d Deps, path string) (*pushledger.Ledger, error) {
 		if err != nil {
 			return nil, cannotRun(err, "")
 		}
-		path = pushledger.PathIn(filepath.Dir(onefile))
+		path = pushledger.Beside(onefile)
 	}
 	led, err := pushledger.Open(path)
 	if err != nil {

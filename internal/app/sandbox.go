@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	pfsandbox "github.com/bulkload/bulk/formats/peoplefluent/sandbox"
 )
@@ -43,8 +44,14 @@ func ServeOneFileSandbox(ctx context.Context, d Deps, cfg sandbox.Config, addr, 
 	if cfg.RateLimit > 0 {
 		limit = fmt.Sprintf("%d calls per %v", cfg.RateLimit, cfg.RateWindow)
 	}
-	fmt.Fprintf(d.stderr(), "sandbox: %s, latency %v, faults %s, keychain %s, sessions last %v, user search answers %s\n",
-		limit, cfg.Latency, cfg.Faults, map[bool]string{true: "on", false: "off"}[cfg.Keychain], cfg.SessionTTL, cfg.SearchMode)
+	roles := ""
+	for _, g := range schema.RoleGuesses {
+		if on, set := cfg.Roles[g.Name]; set {
+			roles += fmt.Sprintf(", %s %s", g.Name, map[bool]string{true: "on", false: "off"}[on])
+		}
+	}
+	fmt.Fprintf(d.stderr(), "sandbox: %s, latency %v, faults %s, keychain %s, sessions last %v, user search answers %s%s\n",
+		limit, cfg.Latency, cfg.Faults, map[bool]string{true: "on", false: "off"}[cfg.Keychain], cfg.SessionTTL, cfg.SearchMode, roles)
 	// The token is printed on purpose: it opens this local sandbox and nothing else.
 	fmt.Fprintf(d.Stdout, "OneFile sandbox serving at %s\n", base)
 	fmt.Fprintf(d.Stdout, "customer token (this sandbox only): %s\n", srv.CustomerToken())

@@ -1,12 +1,15 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/bulkload/bulk/formats/onefile/pull"
 	"github.com/bulkload/bulk/formats/template"
 	"github.com/bulkload/bulk/internal/catalog"
 	"github.com/bulkload/bulk/pipeline"
@@ -20,6 +23,42 @@ type TemplateOptions struct {
 	All   bool   // every kind
 	CSV   bool   // header-only CSV instead of workbooks
 	Force bool   // overwrite existing files
+	// From is a workbook from bulk pull whose names fill the drop-downs (ClassroomName,
+	// PlacementName, StandardTitle, UnitTitle, the staff a row names); Target reads them from
+	// OneFile instead (--env/--url/--sandbox with --org).
+	From   string
+	Target OnefileConn
+}
+
+// live reads the names for the drop-downs: from a pulled workbook, from OneFile, or none.
+func (o *TemplateOptions) live(ctx context.Context, d *Deps) (template.Live, string, error) {
+	t := o.Target
+	remote := t.URL != "" || t.Env != "" || t.Sandbox
+	switch {
+	case o.From == "" && !remote:
+		return nil, "", nil
+	case o.From != "" && remote:
+		return nil, "", cannotRun(errors.New("give --from FILE or a target (--env, --url, --sandbox), not both"), "")
+	case o.CSV:
+		return nil, "", cannotRun(errors.New("a CSV template has no drop-downs to fill"), "Leave out --csv (and name the file .xlsx) to get the names as drop-downs.")
+	}
+	if o.From != "" {
+		l, err := pull.ReadLists(o.From)
+		if err != nil {
+			return nil, "", cannotRun(fmt.Errorf("--from: %w", err), "")
+		}
+		return template.Live(l), fmt.Sprintf("%s (from %s)", l.Counts(), o.From), nil
+	}
+	c, org, url, stop, err := openOnefile(ctx, d, t)
+	if err != nil {
+		return nil, "", err
+	}
+	defer stop()
+	l, err := pull.FetchLists(ctx, c, org)
+	if err != nil {
+		return nil, "", cannotRun(err, "")
+	}
+	return template.Live(l), fmt.Sprintf("%s (organisation %d at %s)", l.Counts(), org, url), nil
 }
 
 // templateFile is one template to write.
@@ -29,9 +68,8 @@ type templateFile struct {
 }
 
 // WriteTemplates writes the template of o.Kind, or of every kind with o.All ('bulk template').
-func WriteTemplates(d Deps, o TemplateOptions) error {
+func WriteTemplates(ctx context.Context, d Deps, o TemplateOptions) error {
 	jobs, err := o.plan()
-
 	if err != nil {
 		return err
 	}
@@ -42,8 +80,15 @@ func WriteTemplates(d Deps, o TemplateOptions) error {
 			}
 		}
 	}
+	live, from, err := o.live(ctx, &d)
+	if err != nil {
+		return err
+	}
+	if live != nil {
+		fmt.Fprintf(d.stderr(), "Drop-downs of the target's names: %s.\n", from)
+	}
 	for _, j := range jobs {
-		write := template.WriteXLSX
+		write := func(w io.Writer, k *pipeline.Kind) error { return template.WriteXLSXLive(w, k, live) }
 		if o.CSV {
 			write = template.WriteCSV
 		}
@@ -53,7 +98,11 @@ func WriteTemplates(d Deps, o TemplateOptions) error {
 			}
 			continue
 		}
-		err := report.WriteFile(j.path, 0o644, func(f *os.File) error { return write(f, j.kind) })
+		perm := os.FileMode(0o644)
+		if live != nil {
+			perm = report.FileMode // the staff's e-mails are personal data: the owner's only
+		}
+		err := report.WriteFile(j.path, perm, func(f *os.File) error { return write(f, j.kind) })
 		if err != nil {
 			return cannotRun(err, "Check that the folder exists and is writable, or choose another with -o.")
 		}

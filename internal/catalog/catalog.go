@@ -11,6 +11,7 @@ import (
 	"github.com/bulkload/bulk/formats/coursesxml"
 	"github.com/bulkload/bulk/formats/externalcsv"
 	"github.com/bulkload/bulk/formats/onefile"
+	"github.com/bulkload/bulk/formats/onefile/aims"
 	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/formats/trainingcsv"
@@ -22,6 +23,7 @@ import (
 var kinds = sortedKinds(
 	onefile.Users,
 	onefile.Assignments,
+	aims.Kind,
 	trainingcsv.Kind,
 	externalcsv.Kind,
 	coursesxml.Kind,

@@ -10,8 +10,8 @@ import (
 // name's error lists the known ones.
 func TestKinds(t *testing.T) {
 	ks := Kinds()
-	if len(ks) != 5 {
-		t.Fatalf("%d kinds, want the 5 bulk reads", len(ks))
+	if len(ks) != 6 {
+		t.Fatalf("%d kinds, want the 6 bulk reads", len(ks))
 	}
 	if !sort.SliceIsSorted(ks, func(i, j int) bool { return ks[i].Name < ks[j].Name }) {
 		t.Error("kinds are not sorted by name")

@@ -177,6 +177,7 @@ func ninoBanned(a, b byte) bool {
 // NINO checks a National Insurance number (after NormalizeNINO): two prefix letters, six digits
 // and an optional suffix A-D; D, F, I, Q, U, V never appear in the prefix, nor O as the second
 // letter, and the prefixes BG, GB, KN, NK, NT, TN, ZZ are never issued.
+// guess G15 (docs/guesses.md).
 func NINO(s string) string {
 	// Normalise into a buffer on the stack: a validation run checks one NINO per learner, and
 	// NormalizeNINO allocates twice. Text beyond ASCII (a no-break space) takes the general way.

@@ -97,6 +97,7 @@ func NewWriter[T any](w io.Writer, keep func(header string) bool, o Options) (*W
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	cw := csv.NewWriter(bw) // buffers in bw itself: bw is larger than csv's default buffer
+	// guess G34 (docs/guesses.md): UTF-8 without a BOM, CRLF, as seen in public clients.
 	cw.UseCRLF = true
 	p := &projector{cw: cw, keep: keep}
 	// gocsv writes the header from T's tags; projector learns the kept columns from it.

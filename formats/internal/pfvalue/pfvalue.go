@@ -426,6 +426,7 @@ func SendCourseType(code string) string {
 
 // CheckCourseTypeField says what is wrong with a CourseType value as sent, or "" when the field
 // takes it (blank, or one of CourseTypeCodes).
+// guess G37 (docs/guesses.md).
 func CheckCourseTypeField(v string) string {
 	switch {
 	case v == "":

@@ -176,6 +176,7 @@ type answer struct {
 
 // call runs one API call through session, pacing, retries and error
 // classification. A 2xx answer comes back; anything else is an error.
+// guess G11 (docs/guesses.md).
 func (c *Client) call(ctx context.Context, r request) (*answer, error) {
 	var payload []byte
 	if r.body != nil {
@@ -557,6 +558,7 @@ func (c *Client) authenticate(ctx context.Context) (string, error) {
 
 // parseSession trims whitespace and quotes around the session token (public
 // clients have seen it both bare and as a JSON string).
+// guess G5 (docs/guesses.md).
 func parseSession(body []byte) string {
 	s := strings.TrimSpace(string(body))
 	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {

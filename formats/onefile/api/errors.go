@@ -87,6 +87,7 @@ func AssignedByUs(err error) bool {
 // wording is a guess: any 400 whose message says "already assigned" (or
 // "already been assigned", "already exists"). Keep this the only place that
 // knows; the sandbox answers sandbox.AlreadyAssignedMessage.
+// guess G7 (docs/guesses.md).
 func isAlreadyAssigned(status int, message string) bool {
 	if status != http.StatusBadRequest {
 		return false
@@ -184,6 +185,7 @@ func (e *GaveUpError) Unwrap() error { return e.Last }
 
 // messageOf pulls a person-readable message out of an error body: JSON
 // "message"/"Message" (plus .NET's "MessageDetail"), else the text itself.
+// guess G10 (docs/guesses.md).
 func messageOf(body []byte) string {
 	var m map[string]any
 	if json.Unmarshal(body, &m) == nil {

@@ -42,6 +42,7 @@ type pacer struct {
 	pauseUntil atomic.Int64 // unix nanoseconds
 }
 
+// guess G4 (docs/guesses.md).
 func newPacer(cfg Config) *pacer {
 	p := &pacer{fixed: cfg.FixedRate, window: cfg.RateWindow, headroom: cfg.Headroom, started: time.Now()}
 	if cfg.RatePerMinute > 0 {

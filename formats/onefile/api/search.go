@@ -12,6 +12,7 @@ const maxPages = 100000
 
 // searchPaged pages POST /{entity}/Search/{page}/{size} from page 1 until
 // OneFile answers 204 (nothing more), an empty array, or a short page.
+// guess G6 (docs/guesses.md).
 func searchPaged[T any](ctx context.Context, c *Client, entity string, filter any, fn func([]T) error) error {
 	size := c.cfg.PageSize
 	for page := 1; page <= maxPages; page++ {

@@ -170,6 +170,7 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 type UnitID string
 
 // UnmarshalJSON accepts a string or a number.
+// guess G9 (docs/guesses.md).
 func (u *UnitID) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {

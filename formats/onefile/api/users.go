@@ -24,6 +24,7 @@ import (
 // With the centre's keychain setting on, OneFile answers the organisation
 // instead of the user (2026 guide): the result then has ID 0 and
 // Keychain set, and the new user must be found by MISID or Email.
+// guess G2 (docs/guesses.md).
 func (c *Client) CreateUser(ctx context.Context, u UserFields) (CreateResult, error) {
 	if err := checkCreate(u); err != nil {
 		return CreateResult{}, err
@@ -111,6 +112,7 @@ func parseCreate(body []byte) CreateResult {
 // answers 204). An empty update makes no call. Updates are idempotent, so
 // they are retried like reads. Changing a learner's DefaultAssessorID or
 // DefaultEmployerID is such an update.
+// guess G8 (docs/guesses.md).
 func (c *Client) UpdateUser(ctx context.Context, id int, fields UserUpdate) error {
 	if id <= 0 {
 		return fmt.Errorf("%w: update of user %d: no such ID", ErrInvalidRequest, id)
@@ -149,6 +151,7 @@ func (c *Client) GetUser(ctx context.Context, id int) (User, error) {
 // the assignee but "LearnerID": the learner reading therefore swaps the two,
 // learner in the path and assignee in the body's LearnerID. The body to send
 // comes back with the path.
+// guess G1 (docs/guesses.md).
 func assignPath(reading string, assigneeID int, a Assignment) (string, Assignment) {
 	if reading == AssignPathLearner {
 		learner := a.LearnerID

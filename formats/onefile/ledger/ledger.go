@@ -1,5 +1,6 @@
 // Package ledger is bulk's run ledger: an embedded SQLite database (pure Go, so `go build` needs
-// no C toolchain) that records, for every row a load touches, what was about to be done and what
+// no C toolchain), or a PostgreSQL database shared by several machines (--state postgres://...),
+// that records, for every row a load touches, what was about to be done and what
 // was done, keyed by (API root, organisation, natural key).
 //
 // The loader writes an intent before each call that changes OneFile and the outcome after it.
@@ -16,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -38,15 +40,36 @@ func DefaultPath(getenv func(string) string) (string, error) {
 	return filepath.Join(d, "ledger.db"), nil
 }
 
+// StateURLEnv names the variable that gives bulk's state a database (postgres://...) when no
+// --state is given: containers and machines that share one organisation's loads set it once.
+const StateURLEnv = "BULK_STATE_URL"
+
+// DefaultPlace is where the ledger lives when --state is not given: $BULK_STATE_URL, else
+// DefaultPath.
+func DefaultPlace(getenv func(string) string) (string, error) {
+	if u := getenv(StateURLEnv); u != "" {
+		return u, nil
+	}
+	return DefaultPath(getenv)
+}
+
 // Ledger is an open ledger database. It is safe for concurrent use by the loader's workers and
 // by other processes (WAL mode, a busy timeout).
 type Ledger struct {
-	db   *sql.DB
-	path string
+	db   *sqlstore.DB
+	path string // the file, or the URL without its password
 }
 
-// schema is applied on every open; each statement is idempotent. Add columns with new
-// statements, never by changing old ones: ledgers outlive versions of bulk.
+// migrations bring a ledger to the schema this bulk knows (sqlstore.Migrate). Ledgers outlive
+// versions of bulk: change the schema with a new migration, never by changing an old one.
+// Version 1 is idempotent, so that ledgers made before versions were recorded take it too.
+var migrations = []sqlstore.Migration{
+	{Version: 1, Up: sqlstore.Stmts(schema...)},
+	// 2: the machine a run ran on. A ledger shared by several (PostgreSQL) cannot tell a run
+	// killed on another machine by its pid here.
+	{Version: 2, Up: sqlstore.Stmts(`ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT ''`)},
+}
+
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS runs (
 		id        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -89,19 +112,20 @@ var schema = []string{
 	) WITHOUT ROWID`,
 }
 
-// Open opens (creating when absent) the ledger at path. Its folder is created readable by the
-// owner only: the ledger holds names of people.
+// Open opens (creating when absent) the ledger at path, a file, or a postgres:// URL (its
+// tables in the schema bulk_ledger). A file's folder is created readable by the owner only:
+// the ledger holds names of people.
 func Open(path string) (*Ledger, error) {
 	// synchronous=NORMAL: WAL survives a killed process (the case the ledger is for) at one
 	// fsync per checkpoint; the loader's write rate is a few per API call.
-	db, err := sqlstore.Open(path, "run ledger", sqlstore.Normal, sqlstore.Exec(schema...))
+	db, err := sqlstore.Open(path, sqlstore.Options{What: "run ledger", Schema: "bulk_ledger", Sync: sqlstore.Normal, Migrations: migrations})
 	if err != nil {
 		return nil, err
 	}
-	return &Ledger{db: db, path: path}, nil
+	return &Ledger{db: db, path: db.Where()}, nil
 }
 
-// Path returns the file the ledger lives in.
+// Path returns the file the ledger lives in, or its database's URL without the password.
 func (l *Ledger) Path() string { return l.path }
 
 // Close closes the database.
@@ -225,7 +249,10 @@ func (e *TakenError) Is(target error) bool { return target == ErrTaken }
 // Record alone cannot guard this: SQLite serialises two processes' writes, but an upsert from
 // the second simply replaces the first, and both decided from what they read at their start.
 // Here the check and the write are one statement, which SQLite runs under its write lock, so of
-// two runs that read the key the same way exactly one gets the intent.
+// two runs that read the key the same way exactly one gets the intent. PostgreSQL gives the
+// same: of two inserts of one absent key the second waits for the first to commit and then
+// takes the conflict path; an ON CONFLICT DO UPDATE locks the row and evaluates its WHERE on
+// the row's latest committed version, so the loser affects no row.
 func (l *Ledger) Intend(ctx context.Context, sc Scope, runID int64, key, action, id string, seen Item) error {
 	ctx = context.WithoutCancel(ctx) // as Record: the intent must be on disk before the call
 	res, err := l.db.ExecContext(ctx, `INSERT INTO items (api_root, org, key, state, action, onefile_id, run_id, message, updated)
@@ -248,16 +275,71 @@ func (l *Ledger) Intend(ctx context.Context, sc Scope, runID int64, key, action,
 	return &TakenError{Key: key, By: by}
 }
 
-// LockScope takes the lock of one scope, a file in locks/ beside the ledger, without waiting:
-// a load holds it while it sends, so two loads into one organisation that share this ledger
-// never run at once. When another process holds it the error is a *lockfile.HeldError naming
-// that process. The lock is an flock: a process that dies, however it dies, releases it.
-func (l *Ledger) LockScope(sc Scope) (*lockfile.Lock, error) {
+// Lock is a held lock of one scope.
+type Lock struct {
+	// Stale is the holder an earlier process recorded and did not clear because it died holding
+	// the lock (file locks only; PostgreSQL forgets a dead session's locks); nil otherwise.
+	Stale   *lockfile.Holder
+	path    string
+	release func() error
+}
+
+// Path names the lock: its file, or the advisory lock and the database that holds it.
+func (lk *Lock) Path() string { return lk.path }
+
+// Release releases the lock.
+func (lk *Lock) Release() error { return lk.release() }
+
+// LockScope takes the lock of one scope without waiting: a load holds it while it sends, so two
+// loads into one organisation that share this ledger never run at once. When another process
+// holds it the error is a *lockfile.HeldError naming that process.
+//
+// Beside a SQLite ledger the lock is a file in locks/, an flock: a process that dies, however
+// it dies, releases it. In a PostgreSQL ledger it is a session-level advisory lock keyed by a
+// hash of the same name (lockName: the canonical API root and the organisation), held on a
+// connection of its own until Release, so loads on any number of machines sharing the
+// database exclude each other; a process that dies ends its session, which releases it.
+func (l *Ledger) LockScope(sc Scope) (*Lock, error) {
+	name := lockName(sc)
+	if l.db.Dialect() == sqlstore.Postgres {
+		release, holder, err := l.db.TryLock(context.Background(), name)
+		what := fmt.Sprintf("the load lock %s (a PostgreSQL advisory lock in %s)", strings.TrimSuffix(name, ".lock"), l.path)
+		if errors.Is(err, sqlstore.ErrHeld) {
+			he := &lockfile.HeldError{Path: what}
+			if holder != nil {
+				he.Holder = &lockfile.Holder{PID: holder.PID, Host: holder.Host, Since: holder.Since}
+			}
+			return nil, he
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &Lock{path: what, release: release, Stale: l.unfinished(sc)}, nil
+	}
 	dir := filepath.Join(filepath.Dir(l.path), "locks")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the folder of the load locks %s: %w", dir, err)
 	}
-	return lockfile.Acquire(filepath.Join(dir, lockName(sc)))
+	fl, err := lockfile.Acquire(filepath.Join(dir, name))
+	if err != nil {
+		return nil, err
+	}
+	return &Lock{Stale: fl.Stale, path: fl.Path(), release: fl.Release}, nil
+}
+
+// unfinished is the latest load into sc recorded as running, for a caller that has just taken
+// sc's lock: no such load can still be running (it would hold the lock), so it died. An
+// advisory lock leaves no trace of a dead holder; the ledger's runs do.
+func (l *Ledger) unfinished(sc Scope) *lockfile.Holder {
+	var pid int
+	var host, started string
+	err := l.db.QueryRowContext(context.Background(), `SELECT pid, host, started FROM runs
+		WHERE api_root = ? AND org = ? AND dry_run = 0 AND status = 'running' ORDER BY id DESC LIMIT 1`, sc.APIRoot, sc.Org).Scan(&pid, &host, &started)
+	if err != nil {
+		return nil
+	}
+	since, _ := time.Parse(timeLayout, started)
+	return &lockfile.Holder{PID: pid, Host: host, Since: since}
 }
 
 // lockName names a scope's lock file: readable (host and organisation) and exact (a hash of the
@@ -291,18 +373,22 @@ type Run struct {
 	Status   string // running, ok, failed (rows failed or were rejected), interrupted, error
 	Counts   map[string]int64
 	PID      int
+	Host     string // the machine it ran on ("" for runs recorded before hosts were)
 	Report   string // the report folder
 }
 
 // StartRun records a new run and returns its ID.
 func (l *Ledger) StartRun(ctx context.Context, r Run) (int64, error) {
 	in, _ := json.Marshal(r.Inputs)
-	res, err := l.db.ExecContext(ctx, `INSERT INTO runs (started, api_root, org, mode, dry_run, inputs, status, pid, report) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
-		now(), r.APIRoot, r.Org, r.Mode, r.DryRun, string(in), os.Getpid(), r.Report)
-	if err != nil {
-		return 0, l.wrap(err)
+	dry := 0
+	if r.DryRun {
+		dry = 1
 	}
-	return res.LastInsertId()
+	var id int64
+	host, _ := os.Hostname()
+	err := l.db.QueryRowContext(ctx, `INSERT INTO runs (started, api_root, org, mode, dry_run, inputs, status, pid, report, host) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id`,
+		now(), r.APIRoot, r.Org, r.Mode, dry, string(in), os.Getpid(), r.Report, host).Scan(&id)
+	return id, l.wrap(err)
 }
 
 // FinishRun records how a run ended.
@@ -315,9 +401,9 @@ func (l *Ledger) FinishRun(ctx context.Context, id int64, status string, counts 
 // Runs returns the latest runs, newest first.
 func (l *Ledger) Runs(ctx context.Context, limit int) ([]Run, error) {
 	if limit <= 0 {
-		limit = -1
+		limit = math.MaxInt32
 	}
-	rows, err := l.db.QueryContext(ctx, `SELECT id, started, finished, api_root, org, mode, dry_run, inputs, status, counts, pid, report FROM runs ORDER BY id DESC LIMIT ?`, limit)
+	rows, err := l.db.QueryContext(ctx, `SELECT id, started, finished, api_root, org, mode, dry_run, inputs, status, counts, pid, report, host FROM runs ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, l.wrap(err)
 	}
@@ -338,7 +424,7 @@ var ErrNoRun = errors.New("no such run")
 
 // Run returns one run.
 func (l *Ledger) Run(ctx context.Context, id int64) (Run, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT id, started, finished, api_root, org, mode, dry_run, inputs, status, counts, pid, report FROM runs WHERE id = ?`, id)
+	rows, err := l.db.QueryContext(ctx, `SELECT id, started, finished, api_root, org, mode, dry_run, inputs, status, counts, pid, report, host FROM runs WHERE id = ?`, id)
 	if err != nil {
 		return Run{}, l.wrap(err)
 	}
@@ -355,7 +441,7 @@ func (l *Ledger) Run(ctx context.Context, id int64) (Run, error) {
 func scanRun(rows *sql.Rows) (Run, error) {
 	var r Run
 	var started, finished, inputs, counts string
-	if err := rows.Scan(&r.ID, &started, &finished, &r.APIRoot, &r.Org, &r.Mode, &r.DryRun, &inputs, &r.Status, &counts, &r.PID, &r.Report); err != nil {
+	if err := rows.Scan(&r.ID, &started, &finished, &r.APIRoot, &r.Org, &r.Mode, &r.DryRun, &inputs, &r.Status, &counts, &r.PID, &r.Report, &r.Host); err != nil {
 		return Run{}, err
 	}
 	r.Started, _ = time.Parse(timeLayout, started)
@@ -381,12 +467,14 @@ type Result struct {
 // AddResults stores a run's per-row results, in one transaction.
 func (l *Ledger) AddResults(ctx context.Context, runID int64, rs []Result) error {
 	ctx = context.WithoutCancel(ctx)
-	tx, err := l.db.BeginTx(ctx, nil)
+	tx, err := l.db.BeginTx(ctx)
 	if err != nil {
 		return l.wrap(err)
 	}
 	defer tx.Rollback()
-	st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO results (run_id, seq, file, sheet, row, kind, action, status, onefile_id, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO results (run_id, seq, file, sheet, row, kind, action, status, onefile_id, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (run_id, seq) DO UPDATE SET file = excluded.file, sheet = excluded.sheet, row = excluded.row, kind = excluded.kind,
+			action = excluded.action, status = excluded.status, onefile_id = excluded.onefile_id, message = excluded.message`)
 	if err != nil {
 		return l.wrap(err)
 	}

@@ -3,6 +3,7 @@ package ledger
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/bulkload/bulk/internal/pgtest"
+	"github.com/bulkload/bulk/internal/sqlstore"
 	"github.com/bulkload/bulk/lockfile"
 )
 
@@ -25,6 +28,16 @@ func open(t *testing.T, path string) *Ledger {
 	}
 	t.Cleanup(func() { l.Close() })
 	return l
+}
+
+// eachBackend runs a ledger test on SQLite and on PostgreSQL, as subtests; place gives a new
+// ledger's place each call (file: its name in a new folder, for SQLite).
+func eachBackend(t *testing.T, test func(t *testing.T, place func(file string) string)) {
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			test(t, func(file string) string { return b.Place(t, file) })
+		})
+	}
 }
 
 func TestDefaultPath(t *testing.T) {
@@ -46,9 +59,11 @@ func TestDefaultPath(t *testing.T) {
 
 // TestRecordTransitions walks a key through the states a load writes and checks what a later
 // run reads back, including that an intent does not forget an ID found earlier.
-func TestRecordTransitions(t *testing.T) {
+func TestRecordTransitions(t *testing.T) { eachBackend(t, testRecordTransitions) }
+
+func testRecordTransitions(t *testing.T, place func(string) string) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "sub", "ledger.db")
+	path := place("sub/ledger.db")
 	l := open(t, path)
 	sc := Scope{APIRoot: "http://127.0.0.1:1/api/v2.1", Org: 5740}
 	other := Scope{APIRoot: sc.APIRoot, Org: 5741}
@@ -91,9 +106,11 @@ func TestRecordTransitions(t *testing.T) {
 
 // TestConcurrentWriters has many goroutines on two handles (as two processes would) write at
 // once: the busy timeout and the single connection must make every write land.
-func TestConcurrentWriters(t *testing.T) {
+func TestConcurrentWriters(t *testing.T) { eachBackend(t, testConcurrentWriters) }
+
+func testConcurrentWriters(t *testing.T, place func(string) string) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ledger.db")
+	path := place("ledger.db")
 	a, b := open(t, path), open(t, path)
 	sc := Scope{APIRoot: "x", Org: 1}
 	var wg sync.WaitGroup
@@ -136,9 +153,11 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 }
 
-func TestRunsAndResults(t *testing.T) {
+func TestRunsAndResults(t *testing.T) { eachBackend(t, testRunsAndResults) }
+
+func testRunsAndResults(t *testing.T, place func(string) string) {
 	ctx := context.Background()
-	l := open(t, filepath.Join(t.TempDir(), "ledger.db"))
+	l := open(t, place("ledger.db"))
 	id1, err := l.StartRun(ctx, Run{APIRoot: "u", Org: 1, Mode: "create", Inputs: []string{"a.xlsx"}})
 	if err != nil {
 		t.Fatal(err)
@@ -165,6 +184,9 @@ func TestRunsAndResults(t *testing.T) {
 	if r1.Status != "failed" || r1.Counts["rejected"] != 1 || r1.Finished.IsZero() || len(r1.Inputs) != 1 || r1.Mode != "create" {
 		t.Errorf("run 1 = %+v", r1)
 	}
+	if host, _ := os.Hostname(); runs[0].Host != host {
+		t.Errorf("run 2 ran on %q, recorded %q", host, runs[0].Host)
+	}
 	if !runs[0].DryRun || runs[0].Status != "running" || !runs[0].Finished.IsZero() {
 		t.Errorf("run 2 = %+v", runs[0])
 	}
@@ -182,7 +204,9 @@ func TestRunsAndResults(t *testing.T) {
 
 // TestIntend: an intent is written only over the record the run read at its start, or over
 // what the run wrote itself.
-func TestIntend(t *testing.T) {
+func TestIntend(t *testing.T) { eachBackend(t, testIntend) }
+
+func testIntend(t *testing.T, place func(string) string) {
 	ctx := context.Background()
 	sc := Scope{APIRoot: "http://127.0.0.1:1/api/v2.1", Org: 5740}
 	const key = "user/misid/L1"
@@ -212,7 +236,7 @@ func TestIntend(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			l := open(t, filepath.Join(t.TempDir(), "ledger.db"))
+			l := open(t, place("ledger.db"))
 			if tc.before != nil {
 				tc.before(l)
 			}
@@ -281,14 +305,16 @@ func TestMain(m *testing.M) {
 		fmt.Println(err)
 		os.Exit(2)
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m))
 }
 
 // TestIntendAcrossProcesses is the hole two loads into one organisation leave without a lock:
 // several processes read the ledger, all find no record of a learner, and all go to create it.
 // With Intend exactly one of them may.
-func TestIntendAcrossProcesses(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ledger.db")
+func TestIntendAcrossProcesses(t *testing.T) { eachBackend(t, testIntendAcrossProcesses) }
+
+func testIntendAcrossProcesses(t *testing.T, place func(string) string) {
+	path := place("ledger.db")
 	open(t, path).Close() // the schema, before the processes race for it
 	const n = 4
 	var procs []*exec.Cmd
@@ -329,22 +355,31 @@ func TestIntendAcrossProcesses(t *testing.T) {
 	}
 }
 
-func TestLockScope(t *testing.T) {
-	dir := t.TempDir()
-	l := open(t, filepath.Join(dir, "ledger.db"))
+func TestLockScope(t *testing.T) { eachBackend(t, testLockScope) }
+
+func testLockScope(t *testing.T, place func(string) string) {
+	path := place("ledger.db")
+	dir := filepath.Dir(path)
+	l := open(t, path)
 	beta := Scope{APIRoot: "https://wsapibeta.onefile.co.uk/api/v2.1", Org: 5740}
 	lk, err := l.LockScope(beta)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lk.Release()
-	if got := filepath.Base(lk.Path()); !strings.HasPrefix(got, "onefile-wsapibeta.onefile.co.uk-org5740-") || filepath.Dir(lk.Path()) != filepath.Join(dir, "locks") {
+	if sqlstore.IsURL(path) {
+		if !strings.Contains(lk.Path(), "onefile-wsapibeta.onefile.co.uk-org5740-") || !strings.Contains(lk.Path(), "PostgreSQL advisory lock") {
+			t.Errorf("lock %s", lk.Path())
+		}
+	} else if got := filepath.Base(lk.Path()); !strings.HasPrefix(got, "onefile-wsapibeta.onefile.co.uk-org5740-") || filepath.Dir(lk.Path()) != filepath.Join(dir, "locks") {
 		t.Errorf("lock file %s", lk.Path())
 	}
-	// The same scope, spelled otherwise, and through another handle on the ledger: refused.
-	l2 := open(t, filepath.Join(dir, "ledger.db"))
-	if _, err := l2.LockScope(Scope{APIRoot: "HTTPS://wsapibeta.onefile.co.uk/api/v2.1/", Org: 5740}); !errors.Is(err, lockfile.ErrLocked) {
-		t.Errorf("the same organisation again: %v, want it locked", err)
+	// The same scope, spelled otherwise, and through another handle on the ledger (another
+	// process, or another machine): refused, naming the holder.
+	l2 := open(t, path)
+	_, err = l2.LockScope(Scope{APIRoot: "HTTPS://wsapibeta.onefile.co.uk/api/v2.1/", Org: 5740})
+	var he *lockfile.HeldError
+	if !errors.Is(err, lockfile.ErrLocked) || !errors.As(err, &he) || he.Holder == nil || he.Holder.PID != os.Getpid() {
+		t.Errorf("the same organisation again: %v, want it locked by this process", err)
 	}
 	// Another organisation, or the same number on another root: free.
 	for _, sc := range []Scope{{APIRoot: beta.APIRoot, Org: 5741}, {APIRoot: "https://wsapi.onefile.co.uk/api/v2.1", Org: 5740}} {
@@ -354,5 +389,62 @@ func TestLockScope(t *testing.T) {
 			continue
 		}
 		o.Release()
+	}
+	// Released, it is free for the other handle.
+	lk.Release()
+	again, err := l2.LockScope(beta)
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	if again.Stale != nil {
+		t.Errorf("a lock left cleanly reads as stale: %+v", again.Stale)
+	}
+	again.Release()
+	// A load that died holding the lock (recorded as running, never finished) is named to the
+	// next: by its lock file, or in PostgreSQL by its run.
+	ctx := context.Background()
+	if _, err := l.StartRun(ctx, Run{APIRoot: beta.APIRoot, Org: beta.Org, Mode: "create"}); err != nil {
+		t.Fatal(err)
+	}
+	if !sqlstore.IsURL(path) {
+		return // a lock file is stale only when its holder died holding it (lockfile's tests)
+	}
+	next, err := l2.LockScope(beta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Release()
+	if next.Stale == nil || next.Stale.PID != os.Getpid() {
+		t.Errorf("the unfinished run is not named: %+v", next.Stale)
+	}
+}
+
+// A ledger made before versions were recorded (the first schema, no schema_version) is brought
+// up to date on open, its runs and items kept.
+func TestMigrateUnversionedLedger(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range append(append([]string{}, schema...),
+		`INSERT INTO runs (started, api_root, org, mode, status, pid) VALUES ('2026-01-05T02:00:00Z', 'u', 1, 'create', 'ok', 42)`,
+		`INSERT INTO items (api_root, org, key, state, action, run_id, updated) VALUES ('u', 1, 'user/misid/L1', 'done', 'create', 1, 'x')`) {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	l := open(t, path)
+	ctx := context.Background()
+	runs, err := l.Runs(ctx, 0)
+	if err != nil || len(runs) != 1 || runs[0].PID != 42 || runs[0].Host != "" {
+		t.Fatalf("runs after migrating: %+v, %v", runs, err)
+	}
+	if it, ok, err := l.Item(ctx, Scope{APIRoot: "u", Org: 1}, "user/misid/L1"); err != nil || !ok || it.State != Done {
+		t.Errorf("item after migrating: %+v %v %v", it, ok, err)
+	}
+	if _, err := l.StartRun(ctx, Run{APIRoot: "u", Org: 1, Mode: "create"}); err != nil {
+		t.Errorf("a new run in a migrated ledger: %v", err)
 	}
 }

@@ -59,10 +59,14 @@ func took(r Run) string {
 }
 
 // runStatus says "running" only for a run whose process is still there: a run killed with
-// kill -9 never recorded its end.
+// kill -9 never recorded its end. A run of another machine (a shared ledger) cannot be checked.
 func runStatus(r Run, alive func(int) bool) string {
 	if r.Status != "running" {
 		return r.Status
+	}
+	if here, _ := os.Hostname(); r.Host != "" && r.Host != here {
+		// A shared ledger: a pid on another machine cannot be looked for from this one.
+		return fmt.Sprintf("running on %s (pid %d), or stopped there", r.Host, r.PID)
 	}
 	if r.PID > 0 && alive != nil && alive(r.PID) {
 		return "running"

@@ -19,11 +19,16 @@ func TestWriteRunsAndRun(t *testing.T) {
 	}{
 		{"process gone", false, []string{"stopped (no end recorded: killed?)"}},
 		{"process there", true, []string{"  running  "}},
+		{"another machine's", true, []string{"running on worker-7.example (pid 4242), or stopped there"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b strings.Builder
 			alive := func(pid int) bool { return tc.alive && pid == 4242 }
-			if err := WriteRuns(&b, []Run{done, running}, alive); err != nil {
+			r := running
+			if strings.HasPrefix(tc.name, "another") {
+				r.Host = "worker-7.example"
+			}
+			if err := WriteRuns(&b, []Run{done, r}, alive); err != nil {
 				t.Fatal(err)
 			}
 			out := b.String()

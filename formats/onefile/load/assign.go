@@ -27,6 +27,9 @@ func (l *loader) loadRefs(ctx context.Context, ws []*work) error {
 			need["Standard"] = need["Standard"] || (a.Standard.Name != "" && a.Standard.ID == 0)
 			need["Unit"] = need["Unit"] || (a.Unit.Title != "" && a.Unit.ID == "")
 		}
+		if a := w.it.Aim; a != nil {
+			need["Standard"] = need["Standard"] || (a.Standard.Name != "" && a.Standard.ID == 0)
+		}
 	}
 	lists := []struct {
 		entity string
@@ -61,7 +64,7 @@ func (l *loader) refID(entity, name string) (_ int, err error) {
 	defer func() { err = onField(col, err) }()
 	switch len(rs) {
 	case 0:
-		return 0, fmt.Errorf("%s %q: no %s of that name in organisation %d", col, name, strings.ToLower(entity), l.org.ID)
+		return 0, fmt.Errorf("%s %q: no %s of that name in organisation %d.%s", col, name, strings.ToLower(entity), l.org.ID, l.didYouMean(entity, name))
 	case 1:
 		n, err := strconv.Atoi(rs[0].ID)
 		if err != nil {
@@ -86,7 +89,7 @@ func (l *loader) unitID(title string, standard int) (_ string, err error) {
 	}
 	switch len(rs) {
 	case 0:
-		return "", fmt.Errorf("UnitTitle %q: no unit of that title in organisation %d", title, l.org.ID)
+		return "", fmt.Errorf("UnitTitle %q: no unit of that title in organisation %d.%s", title, l.org.ID, l.didYouMean("Unit", title))
 	case 1:
 		return rs[0].ID, nil
 	}

@@ -72,6 +72,7 @@ type User struct {
 
 // known reports whether u's value of field is known: present in the answer, or the answer is
 // the whole user.
+// guess G3 (docs/guesses.md).
 func (u *User) known(field string) bool {
 	if u.Complete {
 		return true

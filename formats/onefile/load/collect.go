@@ -5,6 +5,7 @@ import (
 	"unicode"
 
 	"github.com/bulkload/bulk/formats/onefile"
+	"github.com/bulkload/bulk/formats/onefile/aims"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -30,6 +31,7 @@ type Item struct {
 	Unchanged bool
 	User      *onefile.User       // a valid onefile-users row
 	Assign    *onefile.Assignment // a valid onefile-assignments row
+	Aim       *aims.Aim           // a valid onefile-standards row
 }
 
 // column is the input's header of the kind's field named field: the header as the table has
@@ -79,7 +81,7 @@ func (it *Item) fieldIn(msg string) string {
 // reject makes it a rejected row, for why (else the reason it has, else a general one): none of
 // its values go on, and a skipped row is skipped no longer, so each row has one outcome.
 func (it *Item) reject(why string) {
-	it.Rejected, it.Unchanged, it.User, it.Assign = true, false, nil, nil
+	it.Rejected, it.Unchanged, it.User, it.Assign, it.Aim = true, false, nil, nil, nil
 	if why != "" {
 		it.Why = why
 	}
@@ -129,6 +131,10 @@ func (c *Collector) Accept(r *pipeline.Row) error {
 		var a onefile.Assignment
 		a, err = onefile.AssignmentOf(r)
 		it.Assign = &a
+	case aims.Kind:
+		var a aims.Aim
+		a, err = aims.AimOf(r)
+		it.Aim = &a
 	}
 	if err != nil {
 		r.Errorf(-1, RuleReference, "%v", err)

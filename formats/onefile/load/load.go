@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bulkload/bulk/formats/onefile"
+	"github.com/bulkload/bulk/formats/onefile/aims"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/pipeline"
 )
@@ -144,6 +145,11 @@ type Options struct {
 	// Planned, when set, is the saved plan being applied (by Item.Seq): each row is re-checked
 	// against OneFile just before it is written, and not sent when its record moved (stale).
 	Planned map[int]*PlanRow
+	// Leavers, when set, picks the organisation's users to archive once the rows are loaded
+	// (a nightly full export's on_missing: archive; leavers.go). LeaverLimit, when set, says
+	// why so many leavers must not be archived ("" when they may).
+	Leavers     func(u *User) bool
+	LeaverLimit func(n int) string
 }
 
 // Progress is the loader's advance.
@@ -219,6 +225,8 @@ type Outcome struct {
 	Finished time.Time
 	// Counts by status and by action ("ok", "failed", "create", ...).
 	Counts map[string]int64
+	// Leavers are the users archived (or a dry run would archive) as gone from a full export.
+	Leavers []Leaver
 }
 
 // OK reports whether every row was loaded or had nothing to do.
@@ -289,6 +297,8 @@ type loader struct {
 	byMISID, byEmail map[string][]*User // OneFile's users
 	inMISID, inEmail map[string]*work   // the input's valid user rows
 	refs             map[string][]Ref   // "Classroom/lower name" → refs
+	orgs             []Organisation     // every organisation the token sees (for hints)
+	hints            hints              // suggestions for references that name nothing
 
 	out      chan *work
 	total    int
@@ -302,6 +312,8 @@ type loader struct {
 	nUsers   int          // users OneFile held at the start
 	claimMu  sync.Mutex
 	claimed  map[string]*work // assignment keys this run has sent
+	aims     []*work          // onefile-standards rows: the learning aims stage (aims.go)
+	gone     []Leaver         // leavers archived (leavers.go)
 	release  func()           // Options.Lock's, once taken
 }
 
@@ -351,6 +363,9 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		case it.Kind.Name == onefile.Assignments.Name && it.Assign != nil:
 			l.total++
 			assigns = append(assigns, w)
+		case it.Kind.Name == aims.Kind.Name && it.Aim != nil:
+			l.total++
+			l.aims = append(l.aims, w)
 		default:
 			w.finish("", StatusSkipped, fmt.Sprintf("not loaded: %s rows are not for OneFile", it.Kind.Name))
 		}
@@ -421,6 +436,7 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 			out.Counts[w.res.Action]++
 		}
 	}
+	out.Leavers = l.gone
 	out.Credentials = l.creds
 	out.LostLogins = append(l.lost, l.atRisk...)
 	out.Finished = time.Now()
@@ -449,6 +465,9 @@ func (l *loader) saveRun(out *Outcome, runErr error) error {
 	for i, r := range out.Results {
 		rs[i] = ledger.Result{Seq: i, File: r.Item.Src.File, Sheet: r.Item.Src.Sheet, Row: r.Item.Row, Kind: r.Item.Kind.Name,
 			Action: r.Action, Status: r.Status, OneFileID: r.OneFileID, Message: r.Message}
+	}
+	for _, g := range out.Leavers { // no input row: listed by their OneFile ID
+		rs = append(rs, ledger.Result{Seq: len(rs), Kind: onefile.Users.Name, Action: ActArchive, Status: g.Status, OneFileID: strconv.Itoa(g.ID), Message: g.Message})
 	}
 	ctx := context.Background()
 	if err := l.o.Ledger.AddResults(ctx, l.runID, rs); err != nil {
@@ -498,7 +517,7 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 	if err := l.download(ctx); err != nil {
 		return err
 	}
-	if err := l.loadRefs(ctx, append(append([]*work{}, staff...), append(learners, assigns...)...)); err != nil {
+	if err := l.loadRefs(ctx, append(append(append([]*work{}, staff...), append(learners, assigns...)...), l.aims...)); err != nil {
 		return err
 	}
 	l.stage.Store("matching")
@@ -516,6 +535,7 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 	}{
 		{"staff", staff, l.doUser},
 		{"learners", learners, l.doUser},
+		{"learning aims", l.aims, l.doAim},
 		{"assignments", assigns, l.doAssign},
 	}
 	for _, s := range stages {
@@ -530,12 +550,16 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 		if err := l.runStage(ctx, s.ws, s.do); err != nil {
 			return err
 		}
-		if s.name != "assignments" {
+		if s.name == "staff" || s.name == "learners" {
 			// callCtx: IDs of users just created are worth recording even after a Ctrl-C.
 			if err := l.findNewIDs(l.callCtx, s.ws); err != nil {
 				return err
 			}
 		}
+	}
+	if l.o.Leavers != nil && ctx.Err() == nil {
+		l.stage.Store("leavers")
+		return l.archiveLeavers(ctx)
 	}
 	return nil
 }
@@ -715,6 +739,7 @@ func (l *loader) findOrg(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cannot list the organisations this token may load into: %w", err)
 	}
+	l.orgs = orgs
 	var names []string
 	for _, o := range orgs {
 		if l.o.Org != 0 && o.ID == l.o.Org {

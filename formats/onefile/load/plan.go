@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bulkload/bulk/formats/onefile"
+	"github.com/bulkload/bulk/formats/onefile/aims"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/pipeline"
@@ -46,6 +47,9 @@ type Plan struct {
 	Inputs              []string         `json:"inputs"`
 	Counts              map[string]int64 `json:"counts"`
 	Rows                []PlanRow        `json:"rows"`
+	// Leavers are the OneFile users the run would archive (a nightly full export's
+	// on_missing: archive): by name, so a reviewer sees who would go.
+	Leavers []Leaver `json:"leavers,omitempty"`
 }
 
 // PlanTarget is where a plan goes: the API root (canonical) and the organisation.
@@ -72,6 +76,7 @@ type PlanRow struct {
 	Before    map[string]any      `json:"before,omitempty"`
 	User      *onefile.User       `json:"user,omitempty"`
 	Assign    *onefile.Assignment `json:"assign,omitempty"`
+	Aim       *aims.Aim           `json:"aim,omitempty"`
 }
 
 // NewPlan makes the plan of a dry run's outcome.
@@ -84,12 +89,31 @@ func NewPlan(out *Outcome, o Options, now time.Time) *Plan {
 		pr := PlanRow{Seq: i, File: it.Src.File, Sheet: it.Src.Sheet, Row: it.Row, Kind: it.Kind.Name,
 			Action: PlannedAction(r), OneFileID: r.OneFileID, Message: r.Message, Changes: r.Changes, Before: r.Before}
 		if pr.Action != PlanReject && pr.Action != PlanConflict {
-			pr.User, pr.Assign = it.User, it.Assign
+			pr.User, pr.Assign, pr.Aim = it.User, it.Assign, it.Aim
 		}
 		p.Counts[pr.Action]++
 		p.Rows = append(p.Rows, pr)
 	}
+	p.Leavers = out.Leavers
+	if len(p.Leavers) > 0 {
+		p.Counts[ActArchive] = int64(len(p.Leavers))
+	}
 	return p
+}
+
+// LeaverIDs are the OneFile IDs of the plan's leavers that were to be archived, so applying
+// it archives exactly those it showed (and only if OneFile still lists them).
+func (p *Plan) LeaverIDs() map[int]bool {
+	if len(p.Leavers) == 0 {
+		return nil
+	}
+	ids := map[int]bool{}
+	for _, g := range p.Leavers {
+		if g.Status != StatusFailed {
+			ids[g.ID] = true
+		}
+	}
+	return ids
 }
 
 // PlannedAction names what a dry run's result means the row will get: create, update,
@@ -181,6 +205,8 @@ func (p *Plan) Items() ([]*Item, map[int]*PlanRow, error) {
 			it.Kind = onefile.Users
 		case onefile.Assignments.Name:
 			it.Kind = onefile.Assignments
+		case aims.Kind.Name:
+			it.Kind = aims.Kind
 		default:
 			return nil, nil, fmt.Errorf("row %d of %s is of kind %q, which a OneFile plan does not hold", pr.Row, pr.File, pr.Kind)
 		}
@@ -188,11 +214,19 @@ func (p *Plan) Items() ([]*Item, map[int]*PlanRow, error) {
 		case PlanReject, PlanConflict:
 			it.Rejected, it.Why = true, pr.Message
 		case PlanCreate, PlanUpdate, PlanUnchanged:
+			if pr.Action == PlanUnchanged && it.Kind == aims.Kind && pr.Aim != nil {
+				it.Aim = pr.Aim // re-checked against the ledger and OneFile when applied
+				break
+			}
 			if pr.User == nil {
 				return nil, nil, fmt.Errorf("row %d of %s: the plan holds no values for it; make the plan again", pr.Row, pr.File)
 			}
 			it.User = pr.User
 		case PlanAssign:
+			if it.Kind == aims.Kind && pr.Aim != nil {
+				it.Aim = pr.Aim
+				break
+			}
 			if pr.Assign == nil {
 				return nil, nil, fmt.Errorf("row %d of %s: the plan holds no assignment for it; make the plan again", pr.Row, pr.File)
 			}

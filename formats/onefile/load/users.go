@@ -74,6 +74,9 @@ func (l *loader) resolveUser(it *Item, ref onefile.UserRef, col, what string) (i
 		if misid == "" {
 			name = col + "Email " + strconv.Quote(ref.Email)
 		}
+		if h := l.elsewhere(misid, email); h != "" {
+			return 0, true, fmt.Errorf("%s names no user in this load or in organisation %d.%s", name, l.org.ID, h)
+		}
 		return 0, true, fmt.Errorf("%s names no user in this load or on OneFile (if its row was rejected, fix that row first).", name)
 	}
 	return u.ID, true, nil
@@ -157,6 +160,7 @@ func (l *loader) doUser(ctx context.Context, w *work) error {
 	return nil
 }
 
+// guess G11 (docs/guesses.md).
 func (l *loader) create(ctx context.Context, w *work, p map[string]any) error {
 	if l.o.DryRun {
 		w.would(ActCreate, "dry run: would create "+roleName(w.role))
@@ -374,6 +378,7 @@ func (l *loader) update(ctx context.Context, w *work, p map[string]any) error {
 // each, else a search per user. OneFile's search may not list a user for a while after the
 // create (read after write): those not found are searched again with backoff for up to
 // Options.FindNewWait.
+// guess G2 (docs/guesses.md).
 func (l *loader) findNewIDs(ctx context.Context, ws []*work) error {
 	var need []*work
 	for _, w := range ws {

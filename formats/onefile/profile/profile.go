@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/bulkload/bulk/formats/onefile/schema"
 )
 
 // Profile is one target's probed settings.
@@ -36,6 +38,24 @@ type Profile struct {
 	AssignPath string `yaml:"assign_path"`
 	// RateLimitHeaders are the rate-limit headers OneFile answered with, if any.
 	RateLimitHeaders map[string]string `yaml:"rate_limit_headers,omitempty"`
+	// Roles settles the guesses about roles the guides do not name (schema.RoleGuesses:
+	// trainee-assessor-any-level, trainee-default-assessor, iqa-default-assessor), each true
+	// (OneFile takes it) or false; one not given keeps bulk's default (docs/guesses.md). A probe
+	// with --write-test finds them out; a person may write them; a read-only probe keeps them.
+	Roles map[string]bool `yaml:"roles,omitempty"`
+}
+
+// RoleRules are the role rules the profile settles (bulk's defaults when p is nil), for
+// validation (pipeline.Options.Settings) and the sandbox.
+func (p *Profile) RoleRules() schema.RoleRules {
+	if p == nil {
+		return schema.DefaultRoles
+	}
+	r, err := schema.NewRoleRules(p.Roles)
+	if err != nil { // Read refuses unknown names
+		return schema.DefaultRoles
+	}
+	return r
 }
 
 // Assign is the reading of the assignment path the profile settled, for api.Config.AssignPath:
@@ -95,6 +115,9 @@ func Read(dir, apiRoot string, org int) (*Profile, error) {
 	}
 	if p.APIRoot != apiRoot || p.Organisation != org {
 		return nil, fmt.Errorf("target profile %s is for %s organisation %d, not this target; run 'bulk probe onefile' again", path, p.APIRoot, p.Organisation)
+	}
+	if _, err := schema.NewRoleRules(p.Roles); err != nil {
+		return nil, fmt.Errorf("target profile %s: roles: %v", path, err)
 	}
 	switch p.AssignPath {
 	case "", "unknown", "assignee", "learner":

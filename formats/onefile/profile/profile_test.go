@@ -46,3 +46,35 @@ func TestWriteRead(t *testing.T) {
 		t.Error("an unsettled path must leave the client's default")
 	}
 }
+
+// TestRoles: a profile's roles: settle the role guesses for validation and the sandbox; a name
+// that is not a guess is refused with the file named; no profile means bulk's defaults.
+func TestRoles(t *testing.T) {
+	dir := t.TempDir()
+	const root = "https://wsapibeta.onefile.co.uk/api/v2.1"
+	path, err := Write(dir, &Profile{APIRoot: root, Organisation: 1, AssignPath: "assignee",
+		Roles: map[string]bool{"iqa-default-assessor": true, "trainee-assessor-any-level": false}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.Contains(string(b), "roles:\n    iqa-default-assessor: true\n") {
+		t.Errorf("written:\n%s", b)
+	}
+	p, err := Read(dir, root, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.RoleRules()
+	if !r.DefaultAssessor(10) || r.Assign(3, 4) || !r.Assign(3, 5) {
+		t.Errorf("rules from %v: IQA default %v, trainee L3 %v", p.Roles, r.DefaultAssessor(10), r.Assign(3, 4))
+	}
+	var none *Profile
+	if d := none.RoleRules(); d.DefaultAssessor(10) || !d.Assign(3, 4) {
+		t.Error("no profile must give bulk's defaults")
+	}
+	os.WriteFile(path, []byte(strings.Replace(string(b), "iqa-default-assessor", "iqa-as-assessor", 1)), 0o600)
+	if _, err := Read(dir, root, 1); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "iqa-default-assessor") {
+		t.Errorf("unknown role setting: %v", err)
+	}
+}

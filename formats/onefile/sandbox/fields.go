@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,17 +54,26 @@ func roleList() string {
 	return b.String()
 }
 
-// defaultAssessorRoles are the roles a learner's DefaultAssessorID may name:
-// schema.DefaultAssessorRoles, where the guess is named.
-var defaultAssessorRoles = roleMap(schema.DefaultAssessorRoles)
-
-// roleMap is a role set as the sandbox's lookups hold it.
-func roleMap(s schema.RoleSet) map[int]bool {
-	m := map[int]bool{}
-	for _, id := range s.IDs() {
-		m[id] = true
+// seedRoles are the role rules a seed is checked with: every guess allowed, since a seed is the
+// state of a OneFile that may take what the guides do not name (Config.Roles governs requests).
+var seedRoles, _ = schema.NewRoleRules(func() map[string]bool {
+	all := map[string]bool{}
+	for _, g := range schema.RoleGuesses {
+		all[g.Name] = true
 	}
-	return m
+	return all
+}())
+
+// roleIDs names a role set for messages: "4 or 5".
+func roleIDs(set schema.RoleSet) string {
+	var ids []string
+	for _, id := range set.IDs() {
+		ids = append(ids, strconv.Itoa(id))
+	}
+	if len(ids) < 2 {
+		return strings.Join(ids, "")
+	}
+	return strings.Join(ids[:len(ids)-1], ", ") + " or " + ids[len(ids)-1]
 }
 
 type fieldKind int

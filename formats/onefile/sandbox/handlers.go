@@ -37,6 +37,7 @@ func (s *Server) routes() {
 		m.HandleFunc("POST "+b+"/"+entity+"/Search", s.searchHandler(h, false))
 		m.HandleFunc("POST "+b+"/"+entity+"/Search/{page}/{size}", s.searchHandler(h, true))
 	}
+	s.aimRoutes(m)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeMsg(w, http.StatusNotFound, fmt.Sprintf("No HTTP resource was found that matches %s %s", r.Method, r.URL.Path))
 	})
@@ -236,7 +237,7 @@ func (s *Server) validateUser(v map[string]any, self int) []string {
 			bad("PlacementID %d belongs to organisation %d, not %d", id, p.Org, org)
 		}
 	}
-	checkUserRef := func(field string, roles map[int]bool, what string) {
+	checkUserRef := func(field string, allowed func(int) bool, what string) {
 		id := intVal(v[field])
 		if id == 0 {
 			return
@@ -247,27 +248,20 @@ func (s *Server) validateUser(v map[string]any, self int) []string {
 			bad("%s %d does not exist", field, id)
 		case id == self:
 			bad("%s %d is the user being changed", field, id)
-		case !roles[ref.role()]:
+		case !allowed(ref.role()):
 			bad("%s %d is not %s (it has role %d)", field, id, what, ref.role())
 		case ref.org() != org:
 			bad("%s %d belongs to organisation %d, not %d", field, id, ref.org(), org)
 		}
 	}
-	checkUserRef("DefaultAssessorID", defaultAssessorRoles, "an assessor (role 4 or 5)")
-	checkUserRef("DefaultEmployerID", map[int]bool{RoleEmployer: true}, "an employer (role 40)")
+	checkUserRef("DefaultAssessorID", s.roles.DefaultAssessor, "an assessor (role "+roleIDs(s.roles.DefaultAssessorRoles())+")")
+	checkUserRef("DefaultEmployerID", func(r int) bool { return r == RoleEmployer }, "an employer (role 40)")
 	return errs
 }
 
 func plausibleEmail(e string) bool {
 	local, domain, ok := strings.Cut(e, "@")
 	return ok && local != "" && strings.Contains(domain, ".") && !strings.ContainsFunc(e, unicode.IsSpace)
-}
-
-// Assignment roles by level: schema.AssignRoles, where the guesses are named.
-var assignRoles = map[int]map[int]bool{
-	3: roleMap(schema.AssignRoles[3]),
-	2: roleMap(schema.AssignRoles[2]),
-	1: roleMap(schema.AssignRoles[1]),
 }
 
 // AlreadyAssignedMessage is the 400 message for a repeated assignment. The
@@ -358,7 +352,7 @@ func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request) {
 	case learner.org() != who.org():
 		bad("learner %d belongs to organisation %d, user %d to %d", a.LearnerID, learner.org(), assignee, who.org())
 	}
-	if !assignRoles[a.Level][who.role()] {
+	if !s.roles.Assign(a.Level, who.role()) { // schema's role table, as Config.Roles settles its guesses
 		bad("user %d has role %d, which cannot be assigned at Level %d", assignee, who.role(), a.Level)
 	}
 	if a.Level == 3 {
@@ -461,6 +455,7 @@ func decodeFilter(body []byte, sp filterSpec) (map[string]any, error) {
 // (OneFile runs on SQL Server, whose default collation ignores case; whether
 // it matches parts of names is not documented, so callers should check the
 // rows they get back).
+// guess G12 (docs/guesses.md).
 func textMatch(filter map[string]any, key, value string) bool {
 	f, ok := filter[key]
 	return !ok || strings.EqualFold(strings.TrimSpace(f.(string)), strings.TrimSpace(value))
@@ -542,8 +537,8 @@ func (s *Server) searchUsers(body []byte) ([]any, error) {
 	var rows []any
 	for _, id := range slices.Sorted(maps.Keys(s.users)) {
 		u := s.users[id]
-		if now.Before(u.searchable) {
-			continue // the lag fault: not in the search index yet
+		if now.Before(u.searchable) || s.isArchived(id) {
+			continue // the lag fault: not in the search index yet; archived users are not listed
 		}
 		if !intMatch(f, "OrganisationID", u.org()) || !intMatch(f, "Role", u.role()) ||
 			!textMatch(f, "FirstName", u.str("FirstName")) || !textMatch(f, "LastName", u.str("LastName")) ||

@@ -54,7 +54,9 @@ type SeedOrganisation struct {
 	Classrooms               []SeedNamed    `yaml:"Classrooms" json:"Classrooms"`
 	Placements               []SeedNamed    `yaml:"Placements" json:"Placements"`
 	Standards                []SeedStandard `yaml:"Standards" json:"Standards"`
-	Users                    []SeedUser     `yaml:"Users" json:"Users"`
+	// FrameworkTemplates are the organisation's framework templates (aims.go).
+	FrameworkTemplates []SeedTemplate `yaml:"FrameworkTemplates" json:"FrameworkTemplates"`
+	Users              []SeedUser     `yaml:"Users" json:"Users"`
 }
 
 // SeedNamed is a classroom or a placement (an employer's workplace).
@@ -62,6 +64,13 @@ type SeedNamed struct {
 	ID    int    `yaml:"ID" json:"ID"`
 	Name  string `yaml:"Name" json:"Name"`
 	MISID string `yaml:"MISID" json:"MISID"`
+}
+
+// SeedTemplate is a framework template (learners are put on one beside their
+// standard; guide 4 of OneFile's series).
+type SeedTemplate struct {
+	ID    int    `yaml:"ID" json:"ID"`
+	Title string `yaml:"Title" json:"Title"`
 }
 
 // SeedStandard is a standard (learning aim) with its units. Standard IDs are
@@ -131,6 +140,7 @@ func (s *Seed) Validate() error {
 	placements := map[int]int{}
 	standards := map[int]bool{}
 	units := map[string]bool{}
+	templates := map[int]bool{}
 	users := map[int]SeedUser{}
 	userOrg := map[int]int{}
 	for _, o := range s.Organisations {
@@ -177,6 +187,15 @@ func (s *Seed) Validate() error {
 				units[u.ID] = true
 			}
 		}
+		for _, t := range o.FrameworkTemplates {
+			if t.ID <= 0 || strings.TrimSpace(t.Title) == "" {
+				bad("organisation %d: framework template %d %q needs a positive ID and a Title", o.ID, t.ID, t.Title)
+			}
+			if templates[t.ID] {
+				bad("framework template ID %d appears twice", t.ID)
+			}
+			templates[t.ID] = true
+		}
 		for _, u := range o.Users {
 			if u.ID <= 0 {
 				bad("organisation %d: user %s %s needs a positive ID", o.ID, u.FirstName, u.LastName)
@@ -220,7 +239,7 @@ func (s *Seed) Validate() error {
 		if u.ClassroomID != 0 && classrooms[u.ClassroomID] != org {
 			bad("%s: ClassroomID %d is not a classroom of organisation %d", where, u.ClassroomID, org)
 		}
-		if a, ok := users[u.DefaultAssessorID]; u.DefaultAssessorID != 0 && (!ok || !defaultAssessorRoles[a.Role] || userOrg[a.ID] != org) {
+		if a, ok := users[u.DefaultAssessorID]; u.DefaultAssessorID != 0 && (!ok || !seedRoles.DefaultAssessor(a.Role) || userOrg[a.ID] != org) {
 			bad("%s: DefaultAssessorID %d is not an assessor of organisation %d", where, u.DefaultAssessorID, org)
 		}
 		if e, ok := users[u.DefaultEmployerID]; u.DefaultEmployerID != 0 && (!ok || e.Role != RoleEmployer || userOrg[e.ID] != org) {
@@ -267,6 +286,10 @@ func DefaultSeed() *Seed {
 						{ID: "CS_KNOW1", Title: "Knowing your customers", NDAQCode: "60301527", Display: "K1 Knowing your customers"},
 						{ID: "CS_SKL1", Title: "Customer service skills", NDAQCode: "60301527", Display: "S1 Customer service skills"},
 					}},
+				},
+				FrameworkTemplates: []SeedTemplate{
+					{ID: 401, Title: "Business Administrator L3 - standard delivery"},
+					{ID: 402, Title: "Customer Service L2 - standard delivery"},
 				},
 				Users: []SeedUser{
 					{ID: 1001, Role: RoleAssessor, FirstName: "Priya", LastName: "Shah", Email: "priya.shah@northfield.example", MISID: "STF-001"},

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bulkload/bulk/formats/onefile/schema"
 )
 
 // Config sets up a Server. The zero value is a sandbox with the default seed,
@@ -62,6 +64,9 @@ type Config struct {
 	// SearchMode is how much of each user User/Search answers; the zero
 	// value is SearchSummary. GET /User/{id} always answers the full user.
 	SearchMode SearchMode
+	// Roles settles the guesses about roles (schema.RoleGuesses, by name: allowed or not),
+	// as a target profile's roles: setting does for validation; nil keeps bulk's defaults.
+	Roles map[string]bool
 }
 
 // SearchMode says how much of each user User/Search answers.
@@ -123,6 +128,7 @@ const MaxPageSize = 1000
 // Server is the sandbox. Create it with New; it is an http.Handler.
 type Server struct {
 	cfg      Config
+	roles    schema.RoleRules // who may be a default assessor and be assigned at each level
 	base     string
 	mux      *http.ServeMux
 	limiter  *window
@@ -147,6 +153,7 @@ type Server struct {
 	seen        map[uint64]int // request fingerprint -> times seen
 	burstLeft   int
 	throttleEnd time.Time // end of the throttle fault's spell; zero until the first write
+	aim         aimState  // learning aims, framework templates, archived users (aims.go)
 	st          stats
 }
 
@@ -225,6 +232,10 @@ func New(cfg Config) *Server {
 	if err := seed.Validate(); err != nil {
 		panic("sandbox.New: " + err.Error())
 	}
+	roles, err := schema.NewRoleRules(cfg.Roles)
+	if err != nil {
+		panic("sandbox.New: " + err.Error())
+	}
 	rs := cfg.RandSeed
 	if rs == 0 {
 		rs = cfg.Faults.Seed
@@ -233,6 +244,7 @@ func New(cfg Config) *Server {
 		rs = 1
 	}
 	s := &Server{
+		roles:      roles,
 		cfg:        cfg,
 		base:       cfg.BasePath,
 		limiter:    newWindow(cfg.RateLimit, cfg.RateWindow),
@@ -274,6 +286,10 @@ func (s *Server) load(seed *Seed) {
 				s.units[u.ID] = &unit{ID: u.ID, StandardID: st.ID, Org: o.ID, Title: u.Title, NDAQCode: u.NDAQCode, Display: u.Display}
 			}
 		}
+		s.aim.init()
+		for _, t := range o.FrameworkTemplates {
+			s.aim.templates[t.ID] = &frameworkTemplate{ID: t.ID, Org: o.ID, Title: t.Title}
+		}
 		for _, su := range o.Users {
 			vals := map[string]any{"OrganisationID": o.ID, "Role": su.Role, "FirstName": su.FirstName, "LastName": su.LastName, "Email": su.Email}
 			for k, v := range map[string]any{"MISID": su.MISID, "ClassroomID": su.ClassroomID, "PlacementID": su.PlacementID,
@@ -310,6 +326,10 @@ var writeEndpoints = map[string]bool{
 	"POST /User":             true,
 	"POST /User/{id}":        true,
 	"POST /User/{id}/Assign": true,
+	// aims.go
+	"POST /Standard/{id}/{action}/{learnerId}":            true,
+	"POST /FrameworkTemplate/{id}/Assign/{userId}/{only}": true,
+	"POST /User/{id}/Archive":                             true,
 }
 
 // ServeHTTP runs one call through latency, the rate limit, 429 bursts,

@@ -90,6 +90,8 @@ type Snapshot struct {
 	Users       []User // by ID
 	UsersByRole map[int]int
 	Assignments []Assignment // in the order they were made
+	// LearningAims, OnTemplates and Archived count what aims.go's endpoints made.
+	LearningAims, OnTemplates, Archived int
 	// Calls counts every request by endpoint, e.g. "POST /User",
 	// "POST /User/Search/{page}/{size}", "other" for unknown paths.
 	Calls map[string]int
@@ -126,6 +128,9 @@ func (s *Server) Snapshot() Snapshot {
 		Stalled:      s.st.stalled,
 		FirstCall:    s.st.first,
 		LastCall:     s.st.last,
+		LearningAims: len(s.aim.aims),
+		OnTemplates:  len(s.aim.tplOrder),
+		Archived:     len(s.aim.archiveList),
 	}
 	for ep, m := range s.st.statuses {
 		snap.Statuses[ep] = maps.Clone(m)
@@ -202,6 +207,9 @@ func (s Snapshot) WriteSummary(w io.Writer) error {
 	}
 	out += fmt.Sprintf("Assignments: %d (learning aim %d, unit summary %d, additional %d)\n",
 		len(s.Assignments), levels[3], levels[2], levels[1])
+	if s.LearningAims+s.OnTemplates+s.Archived > 0 {
+		out += fmt.Sprintf("Learning aims: %d; learners on framework templates: %d; archived users: %d\n", s.LearningAims, s.OnTemplates, s.Archived)
+	}
 	if d := s.Duplicates(); len(d) > 0 {
 		out += fmt.Sprintf("Possible duplicate users: %d groups\n", len(d))
 	}

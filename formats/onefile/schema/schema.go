@@ -10,6 +10,7 @@
 package schema
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -102,24 +103,169 @@ var (
 )
 
 // Who may stand in for whom: the one table the validator (formats/onefile), the sandbox and the
-// docs (docs/onefile-rules.md) use. The guides name some roles; the rest is a guess, named here,
-// that a customer's OneFile may answer otherwise (settle it on beta; bulk probe cannot, it only
-// reads).
-var (
-	// DefaultAssessorRoles may be a learner's DefaultAssessorID. The guide says "assessor".
-	// GUESS: a Trainee Assessor (4) is an assessor too; an IV/IQA (10) is NOT one (the guides
-	// do not say whether an IQA may be a default assessor; refusing is the safer rehearsal).
-	DefaultAssessorRoles = SetOf(TraineeAssessor, Assessor)
-	// AssignRoles are the roles that may be assigned to a learner at each level. The guide
-	// names "Assessor, IQA" for levels 3 (learning aim) and 2 (unit summary) and adds
-	// employers and observers at level 1 (additional).
-	// GUESS: a Trainee Assessor (4), which the guides do not name, is taken at every level.
-	AssignRoles = map[int]RoleSet{
-		3: SetOf(TraineeAssessor, Assessor, IQA),
-		2: SetOf(TraineeAssessor, Assessor, IQA),
-		1: SetOf(TraineeAssessor, Assessor, IQA, Employer, Observer),
+// docs (docs/onefile-rules.md, docs/guesses.md) use. The guides name some roles (GuideRoles);
+// the rest are the guesses in RoleGuesses, each with bulk's default reading, which a target
+// profile's roles: setting (formats/onefile/profile, written by 'bulk probe onefile
+// --write-test' or by hand) or the sandbox's --roles flag may change.
+
+// GuideRoles are the roles the guides name: "Assessor" for DefaultAssessorID ("Creating and
+// managing users"), and per assignment level the guide's table ("Assigning users to learners":
+// Learning Aim and Unit Summary "Assessor, IQA"; Additional "Assessor, IQA, Employer, Observer").
+var GuideRoles = RoleRules{
+	defaultAssessor: SetOf(Assessor),
+	assign: [4]RoleSet{
+		3: SetOf(Assessor, IQA),
+		2: SetOf(Assessor, IQA),
+		1: SetOf(Assessor, IQA, Employer, Observer),
+	},
+}
+
+// RoleGuess is one role the guides do not name where bulk has to decide whether OneFile takes
+// it. Allowing it adds its roles to GuideRoles.
+type RoleGuess struct {
+	// Name is the setting's name in a target profile (roles: {name: true}) and --roles.
+	Name string
+	// Guess is its entry in docs/guesses.md.
+	Guess string
+	// Allowed is bulk's reading when nothing settles it.
+	Allowed bool
+	// What allowing it adds: roles as DefaultAssessorID, and roles per assignment level.
+	DefaultAssessor RoleSet
+	Assign          [4]RoleSet
+	// Says completes "bulk's default: ..." in docs and messages.
+	Says string
+}
+
+// RoleGuesses are the guesses about roles, each settled per target by its profile.
+var RoleGuesses = []RoleGuess{
+	// guess G20: the guides' role table lists Trainee Assessor (4) but no assignment level names
+	// it. Taken at every level by default: a trainee carries a caseload under a countersigning
+	// assessor, and refusing would reject real spreadsheets (samples/ assign one).
+	{Name: "trainee-assessor-any-level", Guess: "G20", Allowed: true,
+		Assign: [4]RoleSet{3: SetOf(TraineeAssessor), 2: SetOf(TraineeAssessor), 1: SetOf(TraineeAssessor)},
+		Says:   "a Trainee Assessor (4) may be assigned at Levels 3, 2 and 1"},
+	// guess G21: DefaultAssessorID is "an assessor"; a Trainee Assessor is taken as one by default.
+	{Name: "trainee-default-assessor", Guess: "G21", Allowed: true, DefaultAssessor: SetOf(TraineeAssessor),
+		Says: "a Trainee Assessor (4) may be a learner's default assessor"},
+	// guess G22: the guides do not say whether an IV/IQA (10) may be a default assessor. Refused by
+	// default: the safer rehearsal (a refusal on go-live morning costs more than a warning now).
+	{Name: "iqa-default-assessor", Guess: "G22", Allowed: false, DefaultAssessor: SetOf(IQA),
+		Says: "an IV/IQA (10) may be a learner's default assessor"},
+}
+
+// RoleRules say which roles may be a default assessor and be assigned at each level: the
+// guides' roles and the guesses allowed. The zero value is not usable; use DefaultRoles or
+// NewRoleRules.
+type RoleRules struct {
+	defaultAssessor RoleSet
+	assign          [4]RoleSet
+}
+
+// DefaultRoles are bulk's readings when no profile settles the guesses.
+var DefaultRoles, _ = NewRoleRules(nil)
+
+// NewRoleRules applies settings (guess name -> allowed; a guess not given keeps its default)
+// to the guides' roles. An unknown name is an error that lists the known ones.
+func NewRoleRules(settings map[string]bool) (RoleRules, error) {
+	for name := range settings {
+		if RoleGuessByName(name) == nil {
+			return RoleRules{}, fmt.Errorf("%q is not a role setting; the settings are %s", name, RoleGuessNames())
+		}
 	}
-)
+	r := GuideRoles
+	for _, g := range RoleGuesses {
+		allowed, set := settings[g.Name]
+		if !set {
+			allowed = g.Allowed
+		}
+		if !allowed {
+			continue
+		}
+		r.defaultAssessor |= g.DefaultAssessor
+		for l := range r.assign {
+			r.assign[l] |= g.Assign[l]
+		}
+	}
+	return r, nil
+}
+
+// ParseRoleSettings reads "name=on,other=off" (also true/false, yes/no; a bare name is on), the
+// form of the sandbox's --roles flag, into settings for NewRoleRules.
+func ParseRoleSettings(s string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, val, hasVal := strings.Cut(part, "=")
+		name = strings.TrimSpace(name)
+		on := true
+		if hasVal {
+			switch strings.ToLower(strings.TrimSpace(val)) {
+			case "on", "true", "yes", "1":
+			case "off", "false", "no", "0":
+				on = false
+			default:
+				return nil, fmt.Errorf("role setting %s=%s: say on or off", name, val)
+			}
+		}
+		if RoleGuessByName(name) == nil {
+			return nil, fmt.Errorf("%q is not a role setting; the settings are %s", name, RoleGuessNames())
+		}
+		out[name] = on
+	}
+	return out, nil
+}
+
+// RoleGuessByName returns the guess called name, or nil.
+func RoleGuessByName(name string) *RoleGuess {
+	for i := range RoleGuesses {
+		if RoleGuesses[i].Name == name {
+			return &RoleGuesses[i]
+		}
+	}
+	return nil
+}
+
+// RoleGuessNames lists the guesses' names for messages.
+func RoleGuessNames() string {
+	names := make([]string, len(RoleGuesses))
+	for i, g := range RoleGuesses {
+		names[i] = g.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// DefaultAssessor reports whether a user of role may be a learner's DefaultAssessorID.
+func (r RoleRules) DefaultAssessor(role int) bool { return r.defaultAssessor.Has(role) }
+
+// DefaultAssessorRoles are the roles that may be a default assessor.
+func (r RoleRules) DefaultAssessorRoles() RoleSet { return r.defaultAssessor }
+
+// Assign reports whether a user of role may be assigned to a learner at level (1, 2 or 3).
+func (r RoleRules) Assign(level, role int) bool {
+	return level >= 1 && level <= 3 && r.assign[level].Has(role)
+}
+
+// AssignRoles are the roles that may be assigned at level.
+func (r RoleRules) AssignRoles(level int) RoleSet {
+	if level < 1 || level > 3 {
+		return 0
+	}
+	return r.assign[level]
+}
+
+// Guessed says which of the guesses allows role in the place where r allows it and the guides
+// do not: nil when the guides name the role there. level 0 asks about the default assessor.
+func (r RoleRules) Guessed(level, role int) *RoleGuess {
+	for i, g := range RoleGuesses {
+		if level == 0 && g.DefaultAssessor.Has(role) || level > 0 && level <= 3 && g.Assign[level].Has(role) {
+			return &RoleGuesses[i]
+		}
+	}
+	return nil
+}
 
 // RoleByID returns the role with ID id.
 func RoleByID(id int) (Role, bool) {
@@ -172,18 +318,20 @@ func (t Type) String() string {
 }
 
 // DateLayout is how OneFile writes dates and how bulk sends them: midnight UTC of the day.
+// guess G13 (docs/guesses.md).
 const DateLayout = "2006-01-02T15:04:05.000Z"
 
 // Length bounds. OneFile documents none; where the ILR specification bounds the same data its
 // limit is used, the rest are guesses generous enough for real data (docs/onefile-rules.md).
+// guess G14 (docs/guesses.md).
 const (
 	MaxName    = 100 // ILR GivenNames/FamilyName: 100
 	MaxEmail   = 254 // RFC 5321 path limit
-	MaxMISID   = 50  // guess: MIS references are short codes
-	MaxPhone   = 30  // guess (ILR TelNo is 18; international formats with spaces need more)
-	MaxAddress = 500 // guess: multi-line addresses in one cell
-	MaxWebsite = 255 // guess
-	MaxLabel   = 100 // guess: company and episode names (and classroom and placement names)
+	MaxMISID   = 50  // guess G14: MIS references are short codes
+	MaxPhone   = 30  // guess G14 (ILR TelNo is 18; international formats with spaces need more)
+	MaxAddress = 500 // guess G14: multi-line addresses in one cell
+	MaxWebsite = 255 // guess G14
+	MaxLabel   = 100 // guess G14: company and episode names (and classroom and placement names)
 )
 
 // Field is one field of POST /User.
@@ -207,6 +355,7 @@ func (f Field) LearnerOnly() bool { return f.Takes == LearnerOnly }
 // UserFields are the fields of POST /User in the guide's order (the learner call's mandatory
 // fields, then its optional ones). Staff take the fields of the guide's "All other User Roles"
 // call; employers and observers must give PlacementID too.
+// guess G16 (docs/guesses.md).
 var UserFields = []Field{
 	{Name: "OrganisationID", Type: Int, Takes: AllRoles, Requires: AllRoles},
 	{Name: "FirstName", Type: Text, Takes: AllRoles, Requires: AllRoles, MaxLen: MaxName},

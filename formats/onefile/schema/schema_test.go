@@ -155,3 +155,72 @@ func TestRoleSet(t *testing.T) {
 		t.Errorf("Staff = %v", got)
 	}
 }
+
+// TestRoleRules: the guides' roles always hold; each guess adds its roles only when allowed, by
+// default or by a setting; unknown settings are refused with the known names.
+func TestRoleRules(t *testing.T) {
+	type check struct {
+		level, role int // level 0: as default assessor
+		want        bool
+	}
+	allows := func(r RoleRules, c check) bool {
+		if c.level == 0 {
+			return r.DefaultAssessor(c.role)
+		}
+		return r.Assign(c.level, c.role)
+	}
+	guide := []check{{0, Assessor, true}, {0, Employer, false}, {0, Learner, false}, {3, Assessor, true}, {3, IQA, true},
+		{2, IQA, true}, {3, Employer, false}, {2, Observer, false}, {1, Employer, true}, {1, Observer, true}, {1, Learner, false}, {4, Assessor, false}}
+	tests := []struct {
+		settings map[string]bool
+		checks   []check
+	}{
+		{nil, []check{{0, TraineeAssessor, true}, {0, IQA, false}, {3, TraineeAssessor, true}, {2, TraineeAssessor, true}, {1, TraineeAssessor, true}}},
+		{map[string]bool{"iqa-default-assessor": true}, []check{{0, IQA, true}, {0, TraineeAssessor, true}}},
+		{map[string]bool{"trainee-default-assessor": false}, []check{{0, TraineeAssessor, false}, {3, TraineeAssessor, true}}},
+		{map[string]bool{"trainee-assessor-any-level": false}, []check{{3, TraineeAssessor, false}, {2, TraineeAssessor, false}, {1, TraineeAssessor, false}, {0, TraineeAssessor, true}}},
+	}
+	for _, tc := range tests {
+		r, err := NewRoleRules(tc.settings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range append(append([]check{}, guide...), tc.checks...) {
+			if got := allows(r, c); got != c.want {
+				t.Errorf("%v: level %d role %d: %v, want %v", tc.settings, c.level, c.role, got, c.want)
+			}
+		}
+	}
+	if _, err := NewRoleRules(map[string]bool{"iqa-as-default": true}); err == nil || !strings.Contains(err.Error(), "iqa-default-assessor") {
+		t.Errorf("unknown setting: %v", err)
+	}
+	for _, g := range RoleGuesses {
+		if g.Guess == "" || g.Says == "" || g.DefaultAssessor == 0 && g.Assign == [4]RoleSet{} {
+			t.Errorf("guess %s is not described or adds nothing: %+v", g.Name, g)
+		}
+		if (GuideRoles.DefaultAssessorRoles()&g.DefaultAssessor) != 0 || GuideRoles.Guessed(0, Assessor) != nil {
+			t.Errorf("guess %s covers a role the guides name", g.Name)
+		}
+	}
+}
+
+func TestParseRoleSettings(t *testing.T) {
+	got, err := ParseRoleSettings(" iqa-default-assessor=on, trainee-assessor-any-level=off,trainee-default-assessor ")
+	want := map[string]bool{"iqa-default-assessor": true, "trainee-assessor-any-level": false, "trainee-default-assessor": true}
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("%v %v", got, err)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v", k, got[k])
+		}
+	}
+	for _, bad := range []string{"iqa=on", "iqa-default-assessor=maybe"} {
+		if _, err := ParseRoleSettings(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if got, err := ParseRoleSettings(""); err != nil || len(got) != 0 {
+		t.Errorf("empty: %v %v", got, err)
+	}
+}

@@ -11,7 +11,8 @@
 //
 // The database is SQLite (pure Go, modernc.org/sqlite) in WAL mode, like the OneFile run
 // ledger; bulk keeps it in a file beside that one (internal/app), a nightly job in its state
-// folder (PathIn).
+// folder (PathIn). With a PostgreSQL state (--state postgres://...) it lives in that database
+// (schema bulk_push) and its locks are advisory locks there (Beside).
 package pushledger
 
 import (
@@ -41,15 +42,27 @@ const FileName = "pf-pushes.db"
 // job's.
 func PathIn(dir string) string { return filepath.Join(dir, FileName) }
 
+// Beside is the push ledger that goes with a state: the database itself when the state is a
+// postgres:// URL, else PathIn the state file's folder.
+func Beside(state string) string {
+	if sqlstore.IsURL(state) {
+		return state
+	}
+	return PathIn(filepath.Dir(state))
+}
+
 // Ledger is an open push ledger. One process pushes one payload at a time (Lock), so a single
 // connection is enough.
 type Ledger struct {
-	db   *sql.DB
-	path string
+	db   *sqlstore.DB
+	path string // the file, or the URL without its password
 }
 
-// schema is applied on every open; each statement is idempotent. Ledgers outlive versions of
-// bulk: add columns with new statements, never by changing old ones.
+// migrations bring a ledger to the schema this bulk knows (sqlstore.Migrate). Ledgers outlive
+// versions of bulk: change the schema with a new migration, never by changing an old one.
+// Version 1 is idempotent, so that ledgers made before versions were recorded take it too.
+var migrations = []sqlstore.Migration{{Version: 1, Up: sqlstore.Stmts(schema...)}}
+
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS pushes (
 		id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -81,11 +94,11 @@ func Open(p string) (*Ledger, error) {
 	// synchronous=FULL: an outcome must survive a power cut as well as a kill, since the
 	// intent it closes would otherwise make the next run report loaded rows "unknown". A
 	// push writes two records per chunk of thousands of rows, so the fsyncs cost nothing.
-	db, err := sqlstore.Open(p, "PeopleFluent push ledger", sqlstore.Full, sqlstore.Exec(schema...))
+	db, err := sqlstore.Open(p, sqlstore.Options{What: "PeopleFluent push ledger", Schema: "bulk_push", Sync: sqlstore.Full, Migrations: migrations})
 	if err != nil {
 		return nil, err
 	}
-	return &Ledger{db: db, path: p}, nil
+	return &Ledger{db: db, path: db.Where()}, nil
 }
 
 // Path is the ledger's file.
@@ -144,12 +157,9 @@ func (l *Ledger) Begin(ctx context.Context, k Key, chunkRows int, file string, a
 	}
 	gen := p.Generation + 1
 	t := now()
-	res, err := l.db.ExecContext(ctx, `INSERT INTO pushes (base, endpoint, payload, generation, chunk_rows, file, started, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, k.Base.Key(), k.Endpoint, k.Payload, gen, chunkRows, file, t, t)
-	if err != nil {
-		return Push{}, l.wrap(err)
-	}
-	id, err := res.LastInsertId()
+	var id int64
+	err = l.db.QueryRowContext(ctx, `INSERT INTO pushes (base, endpoint, payload, generation, chunk_rows, file, started, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, k.Base.Key(), k.Endpoint, k.Payload, gen, chunkRows, file, t, t).Scan(&id)
 	if err != nil {
 		return Push{}, l.wrap(err)
 	}
@@ -217,8 +227,8 @@ func (l *Ledger) Chunk(ctx context.Context, pushID int64, idx int) (Chunk, bool,
 // committed (and, with synchronous=FULL, on disk) before it returns.
 func (l *Ledger) Intend(ctx context.Context, pushID int64, idx int, fingerprint string) error {
 	_, err := l.db.ExecContext(ctx, `INSERT INTO chunks (push_id, idx, fingerprint, state, posts, updated) VALUES (?, ?, ?, ?, 1, ?)
-		ON CONFLICT (push_id, idx) DO UPDATE SET state = excluded.state, posts = posts + 1, updated = excluded.updated`,
-		pushID, idx, fingerprint, Sending, now())
+		ON CONFLICT (push_id, idx) DO UPDATE SET state = excluded.state, posts = chunks.posts + 1, updated = excluded.updated`,
+		pushID, idx, fingerprint, string(Sending), now())
 	return l.wrap(err)
 }
 
@@ -234,22 +244,19 @@ func (l *Ledger) Record(ctx context.Context, pushID int64, idx int, fingerprint 
 	t := now()
 	if _, err := l.db.ExecContext(ctx, `INSERT INTO chunks (push_id, idx, fingerprint, state, results, updated) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (push_id, idx) DO UPDATE SET state = excluded.state, results = excluded.results, updated = excluded.updated`,
-		pushID, idx, fingerprint, st, string(b), t); err != nil {
+		pushID, idx, fingerprint, string(st), string(b), t); err != nil {
 		return l.wrap(err)
 	}
 	_, err = l.db.ExecContext(ctx, `UPDATE pushes SET updated = ? WHERE id = ?`, t, pushID)
 	return l.wrap(err)
 }
 
-// Lock takes the lock of one push, a file in locks/ beside the ledger, without waiting: two
-// processes pushing the same payload to the same endpoint would each send what the other has
-// not recorded yet. When another process holds it the error is a *lockfile.HeldError naming it.
-// The lock is an flock: a process that dies, however it dies, releases it.
-func (l *Ledger) Lock(k Key) (*lockfile.Lock, error) {
-	dir := filepath.Join(filepath.Dir(l.path), "locks")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create the folder of the push locks %s: %w", dir, err)
-	}
+// Lock takes the lock of one push without waiting: two processes pushing the same payload to
+// the same endpoint would each send what the other has not recorded yet. When another process
+// holds it the error is a *lockfile.HeldError naming it. Beside a SQLite ledger it is a file
+// in locks/, an flock; in a PostgreSQL ledger a session-level advisory lock of the same name.
+// Either way a process that dies, however it dies, releases it.
+func (l *Ledger) Lock(k Key) (*Lock, error) {
 	host := "lms"
 	if h := k.Base.Host(); h != "" {
 		host = strings.Map(func(r rune) rune {
@@ -260,8 +267,47 @@ func (l *Ledger) Lock(k Key) (*lockfile.Lock, error) {
 		}, h)
 	}
 	sum := sha256.Sum256([]byte(k.Base.Key() + "\x00" + k.Endpoint + "\x00" + k.Payload))
-	return lockfile.Acquire(filepath.Join(dir, fmt.Sprintf("pf-%s-%s-%s.lock", host, k.Endpoint, hex.EncodeToString(sum[:6]))))
+	name := fmt.Sprintf("pf-%s-%s-%s.lock", host, k.Endpoint, hex.EncodeToString(sum[:6]))
+	if l.db.Dialect() == sqlstore.Postgres {
+		what := fmt.Sprintf("the push lock %s (a PostgreSQL advisory lock in %s)", strings.TrimSuffix(name, ".lock"), l.path)
+		release, holder, err := l.db.TryLock(context.Background(), name)
+		if errors.Is(err, sqlstore.ErrHeld) {
+			he := &lockfile.HeldError{Path: what}
+			if holder != nil {
+				he.Holder = &lockfile.Holder{PID: holder.PID, Host: holder.Host, Since: holder.Since}
+			}
+			return nil, he
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &Lock{path: what, release: release}, nil
+	}
+	dir := filepath.Join(filepath.Dir(l.path), "locks")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the folder of the push locks %s: %w", dir, err)
+	}
+	fl, err := lockfile.Acquire(filepath.Join(dir, name))
+	if err != nil {
+		return nil, err
+	}
+	return &Lock{Stale: fl.Stale, path: fl.Path(), release: fl.Release}, nil
 }
+
+// Lock is a held push lock.
+type Lock struct {
+	// Stale is the holder an earlier process recorded and did not clear because it died
+	// holding the lock (file locks only); nil otherwise.
+	Stale   *lockfile.Holder
+	path    string
+	release func() error
+}
+
+// Path names the lock: its file, or the advisory lock and its database.
+func (lk *Lock) Path() string { return lk.path }
+
+// Release releases the lock.
+func (lk *Lock) Release() error { return lk.release() }
 
 func (l *Ledger) wrap(err error) error {
 	if err == nil {

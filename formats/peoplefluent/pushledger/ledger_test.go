@@ -3,9 +3,11 @@ package pushledger
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/bulkload/bulk/internal/pgtest"
 	"github.com/bulkload/bulk/internal/target"
 	"github.com/bulkload/bulk/lockfile"
 )
@@ -20,11 +22,25 @@ func lms(t *testing.T, raw string) target.URL {
 	return u
 }
 
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// eachBackend runs a push ledger test on SQLite and on PostgreSQL, as subtests; place gives a
+// new ledger's place each call.
+func eachBackend(t *testing.T, test func(t *testing.T, place func(file string) string)) {
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			test(t, func(file string) string { return b.Place(t, file) })
+		})
+	}
+}
+
 // Every spelling of one LMS resumes the same push and takes the same lock: the key is
 // target.Canonical's, the identity the OneFile ledger, organisation locks and nightly state use.
-func TestSpellingsOfOneLMSShareAPush(t *testing.T) {
+func TestSpellingsOfOneLMSShareAPush(t *testing.T) { eachBackend(t, testSpellingsOfOneLMSShareAPush) }
+
+func testSpellingsOfOneLMSShareAPush(t *testing.T, place func(string) string) {
 	ctx := context.Background()
-	l, err := Open(filepath.Join(t.TempDir(), FileName))
+	l, err := Open(place(FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,9 +88,11 @@ func TestSpellingsOfOneLMSShareAPush(t *testing.T) {
 	}
 }
 
-func TestBeginResumeAndAgain(t *testing.T) {
+func TestBeginResumeAndAgain(t *testing.T) { eachBackend(t, testBeginResumeAndAgain) }
+
+func testBeginResumeAndAgain(t *testing.T, place func(string) string) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "s", FileName)
+	path := place(filepath.Join("s", FileName))
 	l, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -119,8 +137,10 @@ func TestBeginResumeAndAgain(t *testing.T) {
 	}
 }
 
-func TestLockOnePushAtATime(t *testing.T) {
-	l, err := Open(filepath.Join(t.TempDir(), FileName))
+func TestLockOnePushAtATime(t *testing.T) { eachBackend(t, testLockOnePushAtATime) }
+
+func testLockOnePushAtATime(t *testing.T, place func(string) string) {
+	l, err := Open(place(FileName))
 	if err != nil {
 		t.Fatal(err)
 	}

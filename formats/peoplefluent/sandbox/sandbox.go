@@ -87,6 +87,8 @@ type Server struct {
 	bodies map[string][][]byte
 	reqN   int                       // authenticated requests so far
 	recv   map[string]map[string]int // times each data row was received, by endpoint
+
+	updated map[string]time.Time // when each training record was last added or updated (reads.go)
 }
 
 // Stats counts what the sandbox received and did.
@@ -248,6 +250,9 @@ func (s *Server) Start(addr string) (baseURL string, stop func() error, err erro
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.init()
+	if s.serveRead(w, r) { // GET {context}/api/trainingHistoryXml, users200510Xml (reads.go)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, s.ContextPath+"contentHandler/")
 	ep, err := peoplefluent.ParseEndpoint(rest)
 	if !ok || err != nil || rest != string(ep) {

@@ -8,6 +8,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/bulkload/bulk/formats/internal/pfvalue"
 )
 
 // The strict schema the sandbox checks courses bodies against, until a customer's own
@@ -20,7 +23,7 @@ import (
 //	session: id, code, start, end, region, instructor*(id, family, given), location,
 //	         facility(trainingCenter(name)), open, deadline, seats, price, status
 //
-// Guesses, each marked "guess" below: the <courses> root holding modules (the document's own
+// Guesses (docs/guesses.md G38, G39, G40), each marked "guess" below: the <courses> root holding modules (the document's own
 // name for the endpoint), which elements are required (a module's id and title), the content of
 // <prerequisites> (not described: any), of a session's <price> (taken to be the module's), and
 // the types of <open>, <archived> (xs:boolean), <seats> (a whole number) and <duration> (any
@@ -65,7 +68,7 @@ func dateTimeValue(v string) string {
 	return ""
 }
 
-func booleanValue(v string) string { // guess: xs:boolean
+func booleanValue(v string) string { // guess G40: xs:boolean
 	switch v {
 	case "true", "false", "1", "0":
 		return ""
@@ -73,16 +76,65 @@ func booleanValue(v string) string { // guess: xs:boolean
 	return fmt.Sprintf("%q is not true or false", v)
 }
 
-func countValue(v string) string { // guess: xs:nonNegativeInteger
+func countValue(v string) string { // guess G40: xs:nonNegativeInteger
 	if n, err := strconv.Atoi(v); err != nil || n < 0 {
 		return fmt.Sprintf("%q is not a whole number of 0 or more", v)
 	}
 	return ""
 }
 
+// amountValue: a price of 0 or more with at most two decimals, as the CSV loaders bound Cost
+// (guess G40: the module schema gives no type).
 func amountValue(v string) string {
-	if _, err := strconv.ParseFloat(v, 64); err != nil || strings.ContainsAny(v, "eEinfINFxX_") {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || strings.ContainsAny(v, "eEinfINFxX_") {
 		return fmt.Sprintf("%q is not an amount", v)
+	}
+	if f < 0 {
+		return fmt.Sprintf("%q is negative", v)
+	}
+	if _, dec, ok := strings.Cut(v, "."); ok && len(strings.TrimRight(dec, "0")) > 2 {
+		return fmt.Sprintf("%q has more than two decimals", v)
+	}
+	return ""
+}
+
+// maxLength bounds a value in characters: module IDs 85 and titles 255, as the CSV course
+// loader bounds ModuleID and ModuleTitle (guess G40: the module schema gives no lengths).
+func maxLength(n int) func(string) string {
+	return func(v string) string {
+		if l := utf8.RuneCountInString(v); l > n {
+			return fmt.Sprintf("is %d characters long; at most %d are taken", l, n)
+		}
+		return ""
+	}
+}
+
+// userIDValue: an instructor is named by one user ID, written lower-case as the LMS stores it
+// and the exporter writes it (pfvalue).
+func userIDValue(v string) string {
+	if strings.Contains(v, "|") {
+		return fmt.Sprintf("%q names more than one user: give one <instructor> each", v)
+	}
+	id, msg := pfvalue.UserIDs(v)
+	if msg != "" {
+		return fmt.Sprintf("%q %s", v, msg)
+	}
+	if id != v {
+		return fmt.Sprintf("%q is not written as the LMS stores it (%s)", v, id)
+	}
+	return ""
+}
+
+// languageValue: the module schema names <language> without a type; the loaders' fields take an
+// ISO code (en, fr_CA, es_ES), which the exporter writes in pfvalue's canonical form (guess G40).
+func languageValue(v string) string {
+	code, msg := pfvalue.Language(v)
+	if msg != "" {
+		return fmt.Sprintf("%q %s", v, msg)
+	}
+	if code != v {
+		return fmt.Sprintf("%q is not written as the code is (%s)", v, code)
 	}
 	return ""
 }
@@ -99,13 +151,13 @@ func price() schemaEl {
 	}}
 }
 
-var coursesSchema = schemaEl{name: "courses", kids: []schemaEl{ // guess: the root
+var coursesSchema = schemaEl{name: "courses", kids: []schemaEl{ // guess G38: the root
 	{name: "module", many: true, required: true, kids: []schemaEl{
-		{name: "id", required: true}, // guess: required
-		{name: "title", required: true},
+		{name: "id", required: true, value: maxLength(85)}, // guess G40: required
+		{name: "title", required: true, value: maxLength(255)},
 		{name: "type", value: enumValue(moduleTypes)},
 		{name: "subject"},
-		{name: "language"},
+		{name: "language", value: languageValue},
 		{name: "description"},
 		{name: "objective", many: true},
 		{name: "duration"},
@@ -113,21 +165,21 @@ var coursesSchema = schemaEl{name: "courses", kids: []schemaEl{ // guess: the ro
 		{name: "archived", value: booleanValue},
 		{name: "attribute", many: true, kids: []schemaEl{{name: "code"}, {name: "value"}}},
 		{name: "session", many: true, kids: []schemaEl{
-			{name: "id"},
+			{name: "id", value: maxLength(85)},
 			{name: "code"},
 			{name: "start", value: dateTimeValue},
 			{name: "end", value: dateTimeValue},
 			{name: "region"},
-			{name: "instructor", many: true, kids: []schemaEl{{name: "id"}, {name: "family"}, {name: "given"}}},
+			{name: "instructor", many: true, kids: []schemaEl{{name: "id", value: userIDValue}, {name: "family"}, {name: "given"}}},
 			{name: "location"},
 			{name: "facility", kids: []schemaEl{{name: "trainingCenter", kids: []schemaEl{{name: "name"}}}}},
 			{name: "open", value: booleanValue},
 			{name: "deadline", value: dateTimeValue},
 			{name: "seats", value: countValue},
-			price(), // guess: as the module's
+			price(), // guess G39: as the module's
 			{name: "status", value: enumValue(sessionStatuses)},
 		}},
-		{name: "prerequisites", any: true}, // guess: content not described
+		{name: "prerequisites", any: true}, // guess G40: content not described
 	}},
 }}
 

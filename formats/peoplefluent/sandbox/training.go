@@ -223,4 +223,5 @@ func (s *Server) applyTraining(cols columns, row []string) {
 		rec[f] = cols.get(row, f)
 	}
 	s.train[trainingKey(userID, mod.ID)] = rec
+	s.touch(trainingKey(userID, mod.ID)) // for trainingHistoryXml's lastUpdatedStart (reads.go)
 }

@@ -1,0 +1,157 @@
+package pull
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bulkload/bulk/formats/onefile/api"
+)
+
+func TestCell(t *testing.T) {
+	for _, tc := range []struct {
+		field string
+		v     any
+		want  string
+	}{
+		{"MISID", "0012", "0012"},
+		{"ULN", "1000000043", "1000000043"},
+		{"MobileNumber", "07700 900123", "07700 900123"},
+		{"ClassroomID", json.Number("101"), "101"},
+		{"ClassroomID", json.Number("0"), ""},      // OneFile's "none": not an ID to send
+		{"LearnerStatusID", json.Number("0"), "0"}, // a code where 0 is a value
+		{"DOB", "2007-03-14T00:00:00.000Z", "2007-03-14"},
+		{"DOB", "2007-03-14T23:30:00-02:00", "2007-03-15"}, // the UTC day, as the API client reads it
+		{"CreatedOn", "2026-09-01T09:30:00.000Z", "2026-09-01 09:30"},
+		{"CreatedOn", "2026-09-01T00:00:00.000Z", "2026-09-01"},
+		{"DOB", "not a date", "not a date"},
+		{"SupportFunding", false, "false"},
+		{"Role", json.Number("5"), "5"},
+		{"EpisodeName", nil, ""},
+		{"FirstName", "  Ana ", "Ana"},
+	} {
+		if got := Cell(tc.field, tc.v); got != tc.want {
+			t.Errorf("Cell(%s, %#v) = %q, want %q", tc.field, tc.v, got, tc.want)
+		}
+	}
+}
+
+// fakeOneFile answers the few calls a pull makes, generating n learners, whole, page by page
+// as OneFile documents its paged searches (a bare array per page, 204 past the end), so that a
+// benchmark measures the pull and not a server holding n users.
+func fakeOneFile(n int) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v2.1/Authentication", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "session-token-0123456789") })
+	mux.HandleFunc("POST /api/v2.1/{entity}/Search/{page}/{size}", func(w http.ResponseWriter, r *http.Request) {
+		var f struct{ Role int }
+		_ = json.NewDecoder(r.Body).Decode(&f)
+		page, _ := strconv.Atoi(r.PathValue("page"))
+		size, _ := strconv.Atoi(r.PathValue("size"))
+		from := (page - 1) * size
+		if r.PathValue("entity") != "User" || f.Role != 1 || from >= n {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		var b strings.Builder
+		b.WriteByte('[')
+		for i := from; i < min(from+size, n); i++ {
+			if i > from {
+				b.WriteByte(',')
+			}
+			b.WriteString(learnerJSON(i))
+		}
+		b.WriteByte(']')
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, b.String())
+	})
+	mux.HandleFunc("GET /api/v2.1/User/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.Atoi(r.PathValue("id"))
+		if id < 100000 || id >= 100000+n {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		io.WriteString(w, learnerJSON(id-100000))
+	})
+	return httptest.NewServer(mux)
+}
+
+// learnerJSON is the i-th learner, whole, as GET /User/{id} answers it.
+func learnerJSON(i int) string {
+	return fmt.Sprintf(`{"ID":%d,"Role":1,"OrganisationID":5740,"FirstName":"First%d","LastName":"Last%d","Email":"l%d@x.example","MISID":"L%07d",`+
+		`"DefaultAssessorID":1001,"ClassroomID":101,"PlacementID":201,"ULN":"1000000043","NINO":"AB123456C","DOB":"2007-03-14T00:00:00.000Z",`+
+		`"StartOn":"2026-09-01T00:00:00.000Z","PlannedEndDate":"2028-08-31T00:00:00.000Z","MobileNumber":"07700 900123","L12":"31","L13":"F","LearnerStatusID":0,`+
+		`"Username":"u%d","LastModified":"2026-09-01T00:00:00.000Z"}`, 100000+i, i, i, i, i, i)
+}
+
+// BenchmarkWrite pulls n learners into a workbook and reports the peak heap in use while it
+// runs, sampled: flat memory means the same peak for 10k and 100k users.
+//
+//	go test -run '^$' -bench Write -benchtime 1x ./formats/onefile/pull/
+func BenchmarkWrite(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 300_000} {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			srv := fakeOneFile(n)
+			defer srv.Close()
+			c, err := api.New(api.Config{BaseURL: srv.URL + "/api/v2.1", CustomerToken: "t", RatePerMinute: -1, PageSize: 1000})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			// A tight GC keeps the sampled heap close to what is live, not to garbage not yet
+			// collected, so the figure is the pull's working set.
+			defer debug.SetGCPercent(debug.SetGCPercent(20))
+			var peak atomic.Uint64
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			runtime.GC()
+			var base runtime.MemStats
+			runtime.ReadMemStats(&base)
+			go func() {
+				defer close(done)
+				tick := time.NewTicker(5 * time.Millisecond)
+				defer tick.Stop()
+				var m runtime.MemStats
+				for {
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+						runtime.ReadMemStats(&m)
+						if m.HeapInuse > peak.Load() {
+							peak.Store(m.HeapInuse)
+						}
+					}
+				}
+			}()
+			var size countWriter
+			b.ResetTimer()
+			for b.Loop() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+				cnt, err := Write(ctx, c, 5740, &size, nil, Options{})
+				cancel()
+				if err != nil || cnt.Users["Learners"] != n {
+					b.Fatalf("%v; %+v", err, cnt)
+				}
+			}
+			b.StopTimer()
+			close(stop)
+			<-done
+			b.ReportMetric(float64(peak.Load()-min(peak.Load(), base.HeapInuse))/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(size.n)/float64(b.N)/(1<<20), "xlsx-MiB")
+		})
+	}
+}
+
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
