@@ -352,6 +352,7 @@ type applyJob struct {
 	Failed   int
 	Stats    api.Stats
 	started  time.Time
+	ended    time.Time
 	Message  string
 	Counts   map[string]int64
 	results  []resultRow
@@ -376,10 +377,13 @@ func (j *applyJob) public() map[string]any {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	el := time.Since(j.started)
+	if !j.ended.IsZero() {
+		el = j.ended.Sub(j.started)
+	}
 	m := map[string]any{"status": j.Status, "stage": j.Stage, "done": j.Done, "total": j.Total, "failed": j.Failed,
 		"calls": j.Stats.Calls, "retries": j.Stats.Retries, "answers_429": j.Stats.TooMany, "message": j.Message,
 		"counts": j.Counts, "credentials": j.creds != "", "credentials_taken": j.Taken, "results": len(j.results)}
-	if el > time.Second {
+	if el > 100*time.Millisecond {
 		m["calls_per_minute"] = int(float64(j.Stats.Calls) / el.Minutes())
 	}
 	if j.Status == "running" && j.Done > 0 && j.Total > j.Done {
@@ -468,6 +472,7 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 		defer close(j.finished)
 		out, err := app.ApplyPlan(ctx, d, o)
 		j.mu.Lock()
+		j.ended = time.Now()
 		switch app.KindOf(err) {
 		case app.OK, app.Rejected:
 			j.Status = "done"

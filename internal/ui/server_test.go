@@ -31,7 +31,14 @@ func startServer(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
+	var h http.Handler = s
+	if os.Getenv("BULK_UI_DEBUG") != "" {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t.Logf("%s %s", r.Method, r.URL.Path)
+			s.ServeHTTP(w, r)
+		})
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() {
 		srv.Close()

@@ -144,8 +144,12 @@ func (ws *workspace) reportDir(what string) string {
 func (ws *workspace) state() map[string]any {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
+	files := ws.files
+	if files == nil {
+		files = []*upload{} // the page reads a list, never null
+	}
 	st := map[string]any{
-		"files": ws.files, "settings": ws.settings, "error": ws.err, "busy": ws.busy,
+		"files": files, "settings": ws.settings, "error": ws.err, "busy": ws.busy,
 		"target": ws.target.public(), "kinds": kindNames(),
 	}
 	if ws.val != nil {

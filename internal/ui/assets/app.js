@@ -10,6 +10,7 @@ let state = null;
 let gridKey = ""; // which validation and filter the grid shows
 let grid = { total: 0, pages: new Map(), loading: new Set() };
 let planKey = "", resultsKey = "";
+let apiError = ""; // the last refused request's reason, shown until the next request
 
 function h(tag, attrs, ...kids) {
   const el = document.createElement(tag);
@@ -24,12 +25,13 @@ function h(tag, attrs, ...kids) {
 }
 
 async function api(method, path, body) {
+  if (method !== "GET") apiError = "";
   const opts = { method, headers: {} };
   if (body instanceof FormData) opts.body = body;
   else if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
   const r = await fetch(path, opts);
   const j = await r.json().catch(() => ({ error: r.statusText }));
-  if (!r.ok) { showError(j.error || r.statusText); throw new Error(j.error); }
+  if (!r.ok) { apiError = j.error || r.statusText; showError(apiError); throw new Error(apiError); }
   return j;
 }
 
@@ -46,9 +48,11 @@ function fill(sel, values, current, first) {
 // render shows the state; parts that hold the user's place (grid, plan, results) are rebuilt
 // only when what they show changed.
 function render(st) {
+  // An event stream's message can arrive after a newer answer: never go back in time.
+  if (state && st.version < state.version) return;
   state = st;
   $("busy").textContent = st.busy ? st.busy + "…" : "";
-  if (!st.busy) showError(st.error);
+  if (!st.busy) showError(apiError || st.error);
   renderTarget(st.target);
   renderFiles(st);
   renderProblems(st.validation);
@@ -70,7 +74,7 @@ function toggleTarget() {
 }
 
 function renderFiles(st) {
-  $("file-list").replaceChildren(...st.files.map((f) => h("li", {},
+  $("file-list").replaceChildren(...(st.files || []).map((f) => h("li", {},
     f.name, ` (${(f.size / 1024).toFixed(0)} KiB)`, f.edits ? ` · ${f.edits} cell${f.edits > 1 ? "s" : ""} changed` : "",
     ...(f.hidden_sheets || []).map((s) => h("span", { class: "hidden-sheet" }, ` · sheet ${s} hidden in Excel, not read`)))));
   const s = st.settings;
@@ -103,7 +107,7 @@ function renderProblems(v) {
   const t = v.tables[Math.max(ti, 0)];
   fill($("f-rule"), Object.keys(v.rules).sort().map((r) => [r, `${r} (${v.rules[r]})`]), $("f-rule").value, "any");
   fill($("f-column"), t ? t.header : [], $("f-column").value, "any");
-  $("downloads").replaceChildren(...state.files.map((f) => h("a", { href: "/api/download/" + encodeURIComponent(f.name), download: true }, f.edits ? `Download ${f.name} (fixed)` : `Download ${f.name}`)), " ",
+  $("downloads").replaceChildren(...(state.files || []).map((f) => h("a", { href: "/api/download/" + encodeURIComponent(f.name), download: true }, f.edits ? `Download ${f.name} (fixed)` : `Download ${f.name}`)), " ",
     h("a", { href: "/api/download/rejects.xlsx", download: true }, "rejects.xlsx"));
   const key = JSON.stringify([v.id, $("grid-table").value, $("f-show").value, $("f-rule").value, $("f-column").value]);
   if (key !== gridKey) { gridKey = key; resetGrid(t); }
@@ -131,9 +135,9 @@ async function loadPage(n) {
   if (grid.pages.has(n) || grid.loading.has(n)) return;
   grid.loading.add(n);
   const key = grid.key;
-  const j = await api("GET", gridQuery(n * PAGE, PAGE));
+  let j;
+  try { j = await api("GET", gridQuery(n * PAGE, PAGE)); } finally { if (key === grid.key) grid.loading.delete(n); }
   if (key !== grid.key) return;
-  grid.loading.delete(n);
   grid.total = j.total;
   grid.pages.set(n, j.rows);
 }
@@ -152,8 +156,12 @@ function drawGrid() {
   const want = new Set();
   for (let i = first; i < last; i += PAGE) want.add(Math.floor(i / PAGE));
   want.add(Math.floor(Math.max(last - 1, 0) / PAGE));
-  let missing = false;
-  for (const p of want) if (!grid.pages.has(p)) { missing = true; loadPage(p).then(drawGrid); }
+  // A page not here yet is fetched once, and the grid drawn again when it arrives.
+  for (const p of want) if (!grid.pages.has(p) && !grid.loading.has(p)) loadPage(p).then(drawGrid);
+  // Rows are drawn again only when others come into view or arrive: a sideways scroll, or a
+  // click's own scrolling, must not replace the cell under the pointer.
+  const drawn = [grid.key, first, last, grid.pages.size].join();
+  if (drawn === grid.drawn) return;
   const rows = [];
   for (let i = first; i < last; i++) {
     const r = rowAt(i); if (!r) continue;
@@ -175,8 +183,7 @@ function drawGrid() {
     el.style.top = i * RH + "px";
     rows.push(el);
   }
-  if (!$("grid-space").querySelector("input")) space.replaceChildren(...rows);
-  void missing;
+  if (!$("grid-space").querySelector("input")) { space.replaceChildren(...rows); grid.drawn = drawn; }
 }
 
 function edit(rowEl, r, c) {
@@ -185,7 +192,7 @@ function edit(rowEl, r, c) {
   const inp = h("input", { value: r.cells[c] ?? "", "aria-label": "new value" });
   cell.replaceChildren(inp); inp.focus(); inp.select();
   inp.addEventListener("keydown", async (e) => {
-    if (e.key === "Escape") { inp.remove(); drawGrid(); }
+    if (e.key === "Escape") { inp.remove(); grid.drawn = ""; drawGrid(); }
     if (e.key !== "Enter") return;
     inp.disabled = true;
     try { await api("POST", "/api/cell", { table: +$("grid-table").value || 0, row: r.row, col: c, value: inp.value }); }
@@ -201,7 +208,7 @@ function scrollToRow(row) {
 }
 
 function renderPlan(p) {
-  if (!p) { $("plan-summary").textContent = state.files.length ? "No plan yet: it says what each valid row would do against what the target holds now." : ""; $("plan-rows").tBodies[0].replaceChildren(); planKey = ""; return; }
+  if (!p) { $("plan-summary").textContent = (state.files || []).length ? "No plan yet: it says what each valid row would do against what the target holds now." : ""; $("plan-rows").tBodies[0].replaceChildren(); planKey = ""; return; }
   const c = p.counts;
   $("plan-summary").textContent = `Plan for organisation ${p.organisation}${p.organisation_name ? " (" + p.organisation_name + ")" : ""}: ` +
     ["create", "update", "unchanged", "assign", "conflict", "reject"].map((a) => `${c[a] || 0} ${a}`).join(", ") + `; ${p.rows} rows. Applying takes ${p.estimate}.`;
