@@ -67,7 +67,9 @@ func waitFor(expr string) step {
 // presses the button, so the page's own updates cannot come between them.
 func js(expr string) step { return chromedp.Evaluate[chromedp.Void](expr) }
 
-func text(sel string) string { return fmt.Sprintf("((document.querySelector(%q)||{}).textContent||'')", sel) }
+func text(sel string) string {
+	return fmt.Sprintf("((document.querySelector(%q)||{}).textContent||'')", sel)
+}
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 

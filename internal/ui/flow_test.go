@@ -74,7 +74,6 @@ func (ts *testServer) badCell(t *testing.T, c *http.Client, sheet, rule string) 
 	return 0, nil, 0
 }
 
-
 // waitApplied waits, bounded, for the load to end.
 func (ts *testServer) waitApplied(t *testing.T, c *http.Client) stateView {
 	t.Helper()
