@@ -21,7 +21,7 @@ type testServer struct {
 	base, url string
 }
 
-func startServer(t *testing.T) *testServer {
+func startServer(t testing.TB) *testServer {
 	t.Helper()
 	s, err := New(Options{Getenv: func(string) string { return "" }})
 	if err != nil {
@@ -48,7 +48,7 @@ func startServer(t *testing.T) *testServer {
 }
 
 // signIn exchanges the one-time token for a session cookie, as the browser does.
-func (ts *testServer) signIn(t *testing.T) *http.Client {
+func (ts *testServer) signIn(t testing.TB) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 60 * time.Second}
@@ -64,7 +64,7 @@ func (ts *testServer) signIn(t *testing.T) *http.Client {
 }
 
 // do sends a request as the page does (its own Origin) and decodes a JSON answer into out.
-func (ts *testServer) do(t *testing.T, c *http.Client, method, path string, body io.Reader, ctype string, out any) int {
+func (ts *testServer) do(t testing.TB, c *http.Client, method, path string, body io.Reader, ctype string, out any) int {
 	t.Helper()
 	req, _ := http.NewRequest(method, ts.base+path, body)
 	req.Header.Set("Origin", ts.base)
@@ -84,12 +84,12 @@ func (ts *testServer) do(t *testing.T, c *http.Client, method, path string, body
 	return resp.StatusCode
 }
 
-func (ts *testServer) postJSON(t *testing.T, c *http.Client, path string, in, out any) int {
+func (ts *testServer) postJSON(t testing.TB, c *http.Client, path string, in, out any) int {
 	b, _ := json.Marshal(in)
 	return ts.do(t, c, http.MethodPost, path, bytes.NewReader(b), "application/json", out)
 }
 
-func (ts *testServer) upload(t *testing.T, c *http.Client, files ...string) map[string]any {
+func (ts *testServer) upload(t testing.TB, c *http.Client, files ...string) map[string]any {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
