@@ -88,10 +88,10 @@ function renderFiles(st) {
     h("thead", {}, h("tr", {}, h("th", {}, "File"), h("th", {}, "Sheet"), h("th", {}, "Read as"), h("th", {}, "Header row"), h("th", {}, "Rows"), h("th", {}, "Rejected"))),
     h("tbody", {}, v.tables.map((t) => h("tr", {}, h("td", {}, t.file), h("td", {}, t.sheet || "—"), h("td", {}, t.kind), h("td", {}, t.header_row), h("td", {}, t.rows), h("td", {}, t.rejected))))));
   if (v && !(document.activeElement && document.activeElement.closest("#mapping"))) {
-    $("mapping").replaceChildren(...v.tables.map((t) => h("table", { class: "list", "data-table": t.index },
+    $("mapping").replaceChildren(...v.tables.map((t) => h("table", { class: "list map", "data-table": t.index },
       h("caption", {}, `${t.file}${t.sheet ? ", sheet " + t.sheet : ""} (${t.kind})`),
       h("tbody", {}, (t.columns || []).map((c) => {
-        const sel = h("select", { "data-header": c.header });
+        const sel = h("select", { "data-header": c.header, "data-field": c.field });
         fill(sel, t.fields, c.field, "(not read: unknown column)");
         return h("tr", {}, h("td", { class: c.field ? "" : "unknown" }, c.header), h("td", {}, "→"), h("td", {}, sel));
       })))));
@@ -254,8 +254,10 @@ async function upload(files) {
 }
 
 function readSettings() {
-  const map = {};
-  document.querySelectorAll("#mapping select").forEach((s) => { if (s.value) map[s.dataset.header] = s.value; });
+  // The map holds what was chosen on the page: the headers the kinds' synonyms already read
+  // need no line.
+  const map = Object.assign({}, state.settings.map || {});
+  document.querySelectorAll("#mapping select").forEach((s) => { if (s.value && s.value !== s.dataset.field) map[s.dataset.header] = s.value; });
   return { kind: $("kind").value, sheet: $("sheet").value.trim(), header_row: +$("header-row").value || 0, include_hidden: $("include-hidden").checked, map };
 }
 
