@@ -33,5 +33,6 @@ See docs/ui.md.`,
 	cmd.Flags().StringVar(&o.Addr, "addr", "", "`HOST:PORT` to listen on, on this machine only (default 127.0.0.1 and a free port)")
 	cmd.Flags().BoolVar(&o.NoOpen, "no-open", false, "print the address without opening a browser")
 	cmd.Flags().StringVar(&o.LedgerPath, "state", "", "run ledger `PATH` for loads into OneFile (default as 'bulk load onefile')")
+	cmd.Flags().StringVar(&o.NightlyState, "nightly-state", "", "state database of nightly jobs the runs page lists (default as 'bulk runs --nightly')")
 	return cmd
 }

@@ -48,6 +48,9 @@ type Options struct {
 	// LedgerPath is the run ledger for loads into a real OneFile ("": bulk's default, as the
 	// command line's). A load into the built-in sandbox keeps its ledger in the session folder.
 	LedgerPath string
+	// NightlyState is the nightly jobs' state the runs page lists ("": nightly.DefaultStatePath,
+	// as 'bulk runs --nightly').
+	NightlyState string
 }
 
 // Limits on what a request may carry.
@@ -339,6 +342,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/apply", s.handleApply)
 	m.HandleFunc("POST /api/cancel", s.handleCancel)
 	m.HandleFunc("GET /api/results", s.handleResults)
+	m.HandleFunc("GET /api/runs", s.handleRuns)
+	m.HandleFunc("GET /api/runs/nightly/{id}", s.handleHeld)
+	m.HandleFunc("POST /api/runs/nightly/{id}/approve", s.handleApprove)
 	s.mux = m
 }
 

@@ -23,7 +23,15 @@ type testServer struct {
 
 func startServer(t testing.TB) *testServer {
 	t.Helper()
-	s, err := New(Options{Getenv: func(string) string { return "" }})
+	// Runs are looked for in the test's own folder, never the user's ledger or nightly state.
+	dir := t.TempDir()
+	return startServerWith(t, Options{LedgerPath: filepath.Join(dir, "ledger.db"), NightlyState: filepath.Join(dir, "nightly.db")})
+}
+
+func startServerWith(t testing.TB, o Options) *testServer {
+	t.Helper()
+	o.Getenv = func(string) string { return "" }
+	s, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -245,6 +245,40 @@ function renderApply(a, p) {
   });
 }
 
+const when = (t) => (t && !t.startsWith("0001")) ? new Date(t).toLocaleString() : "";
+
+// The runs page: loads from the run ledger, nightly runs from the jobs' state; a held run shows
+// what approving it would do, and is approved once its ID is typed.
+async function loadRuns() {
+  const j = await api("GET", "/api/runs");
+  $("runs-where").textContent = [j.ledger && "ledger " + j.ledger, j.nightly_state && "nightly state " + j.nightly_state, ...(j.problems || [])].filter(Boolean).join(" · ") || "No runs recorded on this machine yet.";
+  $("load-runs").tBodies[0].replaceChildren(...j.loads.map((r) => h("tr", {},
+    h("td", {}, r.id), h("td", {}, when(r.started)), h("td", {}, r.target), h("td", {}, r.org), h("td", {}, r.mode + (r.dry_run ? " (dry run)" : "")),
+    h("td", { class: "st-" + r.status }, r.status), h("td", {}, Object.entries(r.counts || {}).map(([k, v]) => `${v} ${k}`).join(", ")))));
+  $("nightly-runs").tBodies[0].replaceChildren(...j.nightly.map((r) => h("tr", { "data-run": r.id },
+    h("td", {}, r.id), h("td", {}, r.job), h("td", {}, r.file), h("td", {}, when(r.started)), h("td", { class: "st-" + r.status }, r.status),
+    h("td", {}, r.summary?.rows_read ?? ""), h("td", {}, r.summary?.sent ?? ""),
+    h("td", {}, r.status === "held" ? h("button", { class: "review", onclick: () => review(r.id) }, "Review") : ""))));
+}
+
+async function review(id) {
+  const j = await api("GET", "/api/runs/nightly/" + encodeURIComponent(id));
+  $("held").hidden = false;
+  $("held").dataset.run = id;
+  $("held-title").textContent = "Held run " + id;
+  $("held-view").textContent = j.held;
+  $("approve-id").value = "";
+  $("approve-out").textContent = "";
+}
+
+async function approve() {
+  const id = $("held").dataset.run;
+  const j = await api("POST", "/api/runs/nightly/" + encodeURIComponent(id) + "/approve", { confirm: $("approve-id").value.trim() });
+  $("approve-out").textContent = (j.ok ? "Approved. " : "Not done: " + (j.error || "") + "\n") + j.output;
+  $("held").hidden = true;
+  loadRuns();
+}
+
 async function refresh() { render(await api("GET", "/api/state")); }
 
 async function upload(files) {
@@ -288,9 +322,12 @@ function wire() {
   $("plan-filter").addEventListener("change", () => renderPlan(state.plan));
   $("apply-btn").addEventListener("click", async () => { await api("POST", "/api/apply", { confirm: $("confirm").value }); refresh(); });
   $("cancel-btn").addEventListener("click", () => api("POST", "/api/cancel"));
+  $("runs-refresh").addEventListener("click", loadRuns);
+  $("approve-btn").addEventListener("click", approve);
 }
 
 wire();
 refresh();
+loadRuns();
 const es = new EventSource("/api/events");
 es.onmessage = (e) => render(JSON.parse(e.data));
