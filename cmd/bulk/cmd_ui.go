@@ -33,6 +33,24 @@ See docs/ui.md.`,
 	cmd.Flags().StringVar(&o.Addr, "addr", "", "`HOST:PORT` to listen on, on this machine only (default 127.0.0.1 and a free port)")
 	cmd.Flags().BoolVar(&o.NoOpen, "no-open", false, "print the address without opening a browser")
 	cmd.Flags().StringVar(&o.LedgerPath, "state", "", "run ledger `PATH` for loads into OneFile (default as 'bulk load onefile')")
+	cmd.Flags().StringVar(&o.AuthFile, "auth-file", "", "users who may sign in (`FILE` of 'bulk ui adduser'); needed for an --addr other machines reach")
+	cmd.Flags().StringVar(&o.PublicURL, "public-url", "", "the https:// `URL` of a TLS proxy in front of bulk ui (with --auth-file)")
+	cmd.AddCommand(&cobra.Command{
+		Use:     "adduser FILE NAME",
+		Short:   "Add a user (or change their password) in an auth file for bulk ui --auth-file",
+		Example: "  bulk ui adduser ui-users.txt jdoe",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pw, err := ui.PromptPassword(a.Stdin, a.Stderr)
+			if err == nil {
+				err = ui.AddUser(args[0], args[1], pw)
+			}
+			if err != nil {
+				return cannotRun(err, "")
+			}
+			return nil
+		},
+	})
 	cmd.Flags().StringVar(&o.NightlyState, "nightly-state", "", "state database of nightly jobs the runs page lists (default as 'bulk runs --nightly')")
 	return cmd
 }

@@ -25,12 +25,15 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 //go:embed assets
@@ -38,9 +41,15 @@ var assets embed.FS
 
 // Options are bulk ui's settings.
 type Options struct {
-	// Addr is where to listen: "" for 127.0.0.1 on a free port. Only a loopback address.
-	Addr   string
-	NoOpen bool // do not open a browser (tests, servers)
+	// Addr is where to listen: "" for 127.0.0.1 on a free port. Another address than loopback
+	// only with AuthFile.
+	Addr string
+	// AuthFile holds the users who may sign in (name:bcrypt-hash lines, 'bulk ui adduser').
+	AuthFile string
+	// PublicURL is the address people type when a TLS proxy is in front of bulk ui
+	// (https://bulk.college.ac.uk): its host is accepted as Host and as Origin. With AuthFile.
+	PublicURL string
+	NoOpen    bool // do not open a browser (tests, servers)
 	// Stdout gets the address to open; Stderr the server's notes.
 	Stdout, Stderr io.Writer
 	// Getenv reads the environment (BULK_ONEFILE_TOKEN); nil: os.Getenv.
@@ -82,6 +91,10 @@ type Server struct {
 	op sync.Mutex
 
 	mux *http.ServeMux
+
+	users     map[string][]byte // from Options.AuthFile; nil: the token only
+	dummyHash []byte            // checked for unknown names, so that they take as long
+	remote    bool              // listening on an address other machines reach
 }
 
 // New makes a server with its private folder. Close removes it.
@@ -95,6 +108,17 @@ func New(o Options) (*Server, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
+	var users map[string][]byte
+	var dummy []byte
+	if o.AuthFile != "" {
+		var err error
+		if users, err = readAuthFile(o.AuthFile); err != nil {
+			return nil, err
+		}
+		if dummy, err = bcrypt.GenerateFromPassword([]byte(randomString()), bcryptCost); err != nil {
+			return nil, err
+		}
+	}
 	dir, err := os.MkdirTemp("", "bulk-ui-")
 	if err != nil {
 		return nil, fmt.Errorf("cannot make the session's folder: %w", err)
@@ -104,7 +128,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{o: o, dir: dir, token: randomString(), sessions: map[string]bool{}, hosts: map[string]bool{},
-		changed: make(chan struct{})}
+		changed: make(chan struct{}), users: users, dummyHash: dummy}
 	s.ws = newWorkspace(s)
 	s.routes()
 	return s, nil
@@ -127,14 +151,38 @@ func (s *Server) Listen() (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--addr %q: give host:port, such as 127.0.0.1:8080", addr)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("--addr %q is not this machine: bulk ui serves personal data and a OneFile token, and listens on loopback (127.0.0.1) only", addr)
+	ip := net.ParseIP(host)
+	if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		if s.users == nil {
+			return nil, fmt.Errorf("--addr %q is not this machine: bulk ui serves personal data and a OneFile token, so another address needs --auth-file with the users who may sign in ('bulk ui adduser FILE NAME')", addr)
+		}
+		if ip != nil && ip.IsUnspecified() && s.o.PublicURL == "" {
+			return nil, fmt.Errorf("--addr %q: give the address people will type (such as 10.0.0.5:8080 or bulk.college.internal:8080): requests naming another host are refused", addr)
+		}
+		s.remote = true
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
 	s.Allow(ln.Addr().String())
+	if s.remote {
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		s.mu.Lock()
+		s.hosts[net.JoinHostPort(host, port)] = true
+		s.mu.Unlock()
+	}
+	if s.o.PublicURL != "" {
+		u, err := url.Parse(s.o.PublicURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" || s.users == nil {
+			ln.Close()
+			return nil, fmt.Errorf("--public-url %q: give the https:// address of the TLS proxy in front of bulk ui, with --auth-file", s.o.PublicURL)
+		}
+		s.mu.Lock()
+		s.hosts[u.Host] = true
+		s.mu.Unlock()
+		s.remote = true
+	}
 	return ln, nil
 }
 
@@ -174,6 +222,9 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	url := s.URL(ln)
+	if s.remote {
+		fmt.Fprintf(o.Stderr, "bulk ui: serving %s to other machines, users from %s. Put TLS in front of it (a reverse proxy that keeps the Host header): otherwise passwords and personal data cross the network in clear.\n", ln.Addr(), o.AuthFile)
+	}
 	fmt.Fprintf(o.Stdout, "bulk ui is running. Open this address in your browser (it works once; the browser then keeps a session):\n  %s\nCtrl-C stops it.\n", url)
 	if !o.NoOpen {
 		if err := openBrowser(url); err != nil {
@@ -247,7 +298,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.exchange(w, r)
 		return
 	}
+	if r.URL.Path == "/login" || (r.URL.Path == "/app.css" && r.Method == http.MethodGet) {
+		if r.URL.Path == "/login" {
+			s.handleLogin(w, r)
+		} else {
+			s.mux.ServeHTTP(w, r) // the sign-in page's style: no data in it
+		}
+		return
+	}
 	if !s.signedIn(r) {
+		if s.users != nil && !strings.HasPrefix(r.URL.Path, "/api/") {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			writeError(w, http.StatusUnauthorized, "not signed in: open the address bulk ui printed when it started (it carries a one-time token)")
 			return
@@ -270,7 +333,11 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 	if origin == "" {
 		return r.Method == http.MethodGet || r.Method == http.MethodHead
 	}
+	// Behind a TLS proxy (remote) the page's origin is https://; on this machine, http://.
 	host, ok := strings.CutPrefix(origin, "http://")
+	if !ok && s.remote {
+		host, ok = strings.CutPrefix(origin, "https://")
+	}
 	if !ok {
 		return false
 	}
