@@ -49,6 +49,7 @@ func (t target) url() string {
 // for the session, so that a plan made against it can be applied and a second load sees the
 // first's users), with its own ledger in the session's folder.
 type sandboxBox struct {
+	srv                          *sandbox.Server
 	url, token, ledger, keychain string
 	stop                         func()
 }
@@ -78,7 +79,7 @@ func (ws *workspace) sandbox() (*sandboxBox, error) {
 	if err != nil {
 		return nil, err
 	}
-	ws.box = &sandboxBox{url: url, token: box.CustomerToken(), ledger: filepath.Join(dir, "ledger.db"), keychain: kc, stop: func() {
+	ws.box = &sandboxBox{srv: box, url: url, token: box.CustomerToken(), ledger: filepath.Join(dir, "ledger.db"), keychain: kc, stop: func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = shutdown(ctx)
@@ -172,6 +173,9 @@ func (ws *workspace) resolve(notes io.Writer) (url string, org int, ledger strin
 			return "", 0, "", 0, d, err
 		}
 		url, token, ledger, rate = box.url, box.token, box.ledger, app.SandboxRate
+		if ws.sandboxRate > 0 {
+			rate = ws.sandboxRate
+		}
 		if org == 0 {
 			org = sandbox.DefaultSeed().Organisations[0].ID
 		}

@@ -43,6 +43,9 @@ type workspace struct {
 	plan   *planState
 	job    *applyJob
 	box    *sandboxBox
+	// sandboxRate paces loads into the sandbox (calls a minute; 0: app.SandboxRate): tests slow
+	// a load down to cancel it midway.
+	sandboxRate int
 }
 
 type upload struct {
