@@ -93,3 +93,36 @@ func BenchmarkFirstScreen(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkRowsPage100k: one page of a 100,000-row table served to the grid as it scrolls, all
+// rows and rows with a problem of one rule (a problem on every tenth row).
+func BenchmarkRowsPage100k(b *testing.B) {
+	ts := startServer(b)
+	c := ts.signIn(b)
+	tb := &table{Header: make([]string, 18), byRow: map[int]*row{}}
+	for i := range 100000 {
+		rw := &row{Row: i + 2, Outcome: "accepted", Cells: make([]string, 18)}
+		for j := range rw.Cells {
+			rw.Cells[j] = fmt.Sprintf("value %d.%d", i, j)
+		}
+		if i%10 == 0 {
+			rw.Outcome = "rejected"
+			rw.Problems = []problem{{Row: rw.Row, Col: 3, Column: "Email", Rule: "email", Severity: "error", Message: "is not an e-mail address"}}
+		}
+		tb.rows = append(tb.rows, rw)
+		tb.byRow[rw.Row] = rw
+	}
+	ts.ws.mu.Lock()
+	ts.ws.val = &validation{Tables: []*table{tb}}
+	ts.ws.mu.Unlock()
+	for _, q := range []string{"show=&offset=99900", "show=problems&rule=email&offset=9900"} {
+		b.Run(strings.SplitN(q, "&", 2)[0], func(b *testing.B) {
+			for b.Loop() {
+				var page rowsPage
+				if code := ts.do(b, c, http.MethodGet, "/api/rows?table=0&limit=100&"+q, nil, "", &page); code != http.StatusOK || len(page.Rows) != 100 {
+					b.Fatalf("%d, %d rows", code, len(page.Rows))
+				}
+			}
+		})
+	}
+}

@@ -191,3 +191,30 @@ func TestBrowserFlow(t *testing.T) {
 		t.Errorf("second tab %q, reload %q, first tab %q: want the same run", second, reloaded, results)
 	}
 }
+
+// TestBrowserScrollsLargeGrid: a 10,000-row workbook's grid holds only the rows in view, and
+// scrolling to its end fetches and draws the last ones.
+func TestBrowserScrollsLargeGrid(t *testing.T) {
+	ctx, cancel := browser(t)
+	defer cancel()
+	ts := startServer(t)
+	wb := learnersWorkbook(t, 10000)
+	sctx, cancelS := context.WithTimeout(ctx, 40*time.Second)
+	defer cancelS()
+	last := `#grid-space .grow[data-row="10001"]`
+	err := chromedp.Do(sctx, chromedp.Navigate(ts.url), chromedp.WaitVisible(css("#drop")),
+		chromedp.SetUploadFiles(css("#file-input"), []string{wb}), waitFor(text("#counts")+`.includes("10000 rows")`),
+		choose("#f-show", ""), waitFor(`document.querySelector('#grid-space .grow[data-row="2"]')`),
+		js(`(s => s.scrollTop = s.scrollHeight)(document.querySelector("#grid-scroll"))`),
+		waitFor(`document.querySelector('`+last+`')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drawn, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#grid-space .grow").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drawn == 0 || drawn > 100 {
+		t.Errorf("%d rows in the page for a grid of 10,000, want only those in view", drawn)
+	}
+}
