@@ -126,8 +126,11 @@ async function resetGrid(t) {
   drawGrid();
   // The side list: the problems of the first rows shown, each a link to its cell.
   const side = await api("GET", gridQuery(0, 200).replace("show=&", "show=problems&"));
-  $("side-list").replaceChildren(...side.rows.flatMap((r) => r.problems.map((p) => h("li", {
-    class: p.severity, onclick: () => scrollToRow(r.row),
+  // Problems on no row first: the table's header (a missing or unknown column), the file.
+  const head = [...(state.validation.general || []), ...((t && t.problems) || [])].map((p) =>
+    h("li", { class: "sev-" + p.severity }, `${p.where ? p.where + ": " : ""}${p.row ? "row " + p.row + " · " : ""}${p.column ? p.column + ": " : ""}${p.message} [${p.rule}]`));
+  $("side-list").replaceChildren(...head, ...side.rows.flatMap((r) => r.problems.map((p) => h("li", {
+    class: "sev-" + p.severity, onclick: () => scrollToRow(r.row, p.col),
   }, `Row ${r.row}${p.column ? " · " + p.column : ""}: ${p.message} [${p.rule}]`))));
 }
 
@@ -200,10 +203,12 @@ function edit(rowEl, r, c) {
   });
 }
 
-function scrollToRow(row) {
+function scrollToRow(row, col) {
+  const sc = $("grid-scroll");
+  if (col >= 0) sc.scrollLeft = Math.max(0, 56 + 140 * col - sc.clientWidth / 2);
   for (const [n, rows] of grid.pages) {
     const i = rows.findIndex((r) => r.row === row);
-    if (i >= 0) { $("grid-scroll").scrollTop = (n * PAGE + i) * RH; return; }
+    if (i >= 0) { sc.scrollTop = (n * PAGE + i) * RH; return; }
   }
 }
 
