@@ -21,7 +21,8 @@ A OneFile token is read from $BULK_ONEFILE_TOKEN or a file chosen on the page an
 only. Uploads and reports live in a private temporary folder removed when bulk ui stops (Ctrl-C).
 See docs/ui.md.`,
 		Example: `  bulk ui
-  bulk ui --no-open --addr 127.0.0.1:8080`,
+  bulk ui --no-open --addr 127.0.0.1:8080
+  bulk ui adduser ui-users.txt jdoe && bulk ui --auth-file ui-users.txt --addr 10.0.0.5:8080`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := ui.Run(cmd.Context(), o); err != nil {
@@ -30,7 +31,7 @@ See docs/ui.md.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&o.Addr, "addr", "", "`HOST:PORT` to listen on, on this machine only (default 127.0.0.1 and a free port)")
+	cmd.Flags().StringVar(&o.Addr, "addr", "", "where to listen (default 127.0.0.1 and a free port; an address other machines reach needs --auth-file)")
 	cmd.Flags().BoolVar(&o.NoOpen, "no-open", false, "print the address without opening a browser")
 	cmd.Flags().StringVar(&o.LedgerPath, "state", "", "run ledger `PATH` for loads into OneFile (default as 'bulk load onefile')")
 	cmd.Flags().StringVar(&o.AuthFile, "auth-file", "", "users who may sign in (`FILE` of 'bulk ui adduser'); needed for an --addr other machines reach")
@@ -51,6 +52,6 @@ See docs/ui.md.`,
 			return nil
 		},
 	})
-	cmd.Flags().StringVar(&o.NightlyState, "nightly-state", "", "state database of nightly jobs the runs page lists (default as 'bulk runs --nightly')")
+	cmd.Flags().StringVar(&o.NightlyState, "nightly-state", "", "state database (`PATH`) of the nightly jobs the runs page lists (default as 'bulk runs --nightly')")
 	return cmd
 }
