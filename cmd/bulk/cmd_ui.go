@@ -31,7 +31,7 @@ See docs/ui.md.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&o.Addr, "addr", "", "where to listen (default 127.0.0.1 and a free port; an address other machines reach needs --auth-file)")
+	cmd.Flags().StringVar(&o.Addr, "addr", "", "`HOST:PORT` to listen on (default 127.0.0.1 and a free port; an address other machines reach needs --auth-file)")
 	cmd.Flags().BoolVar(&o.NoOpen, "no-open", false, "print the address without opening a browser")
 	cmd.Flags().StringVar(&o.LedgerPath, "state", "", "run ledger `PATH` for loads into OneFile (default as 'bulk load onefile')")
 	cmd.Flags().StringVar(&o.AuthFile, "auth-file", "", "users who may sign in (`FILE` of 'bulk ui adduser'); needed for an --addr other machines reach")
