@@ -54,6 +54,12 @@ func TestUIStopsOnSIGTERM(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("the printed address answers %s", resp.Status)
 	}
+	// An open tab's event stream must not hold the stop up.
+	events, err := c.Get(strings.SplitN(url, "/?", 2)[0] + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer events.Body.Close()
 	folders, _ := filepath.Glob(filepath.Join(tmp, "bulk-ui-*"))
 	if len(folders) != 1 {
 		t.Errorf("private folders while running: %v, want one", folders)
@@ -61,9 +67,11 @@ func TestUIStopsOnSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	began := time.Now()
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("after SIGTERM: %v; stderr: %s", err, stderr.String())
 	}
+	t.Logf("stopped %v after SIGTERM", time.Since(began).Round(time.Millisecond))
 	if left, _ := filepath.Glob(filepath.Join(tmp, "bulk-ui-*")); len(left) != 0 {
 		t.Errorf("left behind: %v", left)
 	}

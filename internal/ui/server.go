@@ -95,6 +95,7 @@ type Server struct {
 	users     map[string][]byte // from Options.AuthFile; nil: the token only
 	dummyHash []byte            // checked for unknown names, so that they take as long
 	remote    bool              // listening on an address other machines reach
+	stopping  chan struct{}     // closed when the server stops: event streams end at once
 }
 
 // New makes a server with its private folder. Close removes it.
@@ -128,7 +129,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{o: o, dir: dir, token: randomString(), sessions: map[string]bool{}, hosts: map[string]bool{},
-		changed: make(chan struct{}), users: users, dummyHash: dummy}
+		changed: make(chan struct{}), users: users, dummyHash: dummy, stopping: make(chan struct{})}
 	s.ws = newWorkspace(s)
 	s.routes()
 	return s, nil
@@ -240,10 +241,11 @@ func Run(ctx context.Context, o Options) error {
 	case <-ctx.Done():
 	}
 	s.ws.cancelApply() // as Ctrl-C: what was sent is recorded; apply the plan again to finish
+	close(s.stopping)  // open tabs' event streams end, so the server need not wait for them
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s.ws.waitApply(sctx)
-	_ = srv.Shutdown(sctx) // event streams are cut by the deadline
+	_ = srv.Shutdown(sctx)
 	fmt.Fprintln(o.Stderr, "bulk ui stopped; its uploads and reports are removed.")
 	return nil
 }
@@ -439,10 +441,14 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-s.stopping:
+			return
 		case <-time.After(250 * time.Millisecond):
 		}
 		select {
 		case <-r.Context().Done():
+			return
+		case <-s.stopping:
 			return
 		case <-ch:
 		case <-keep.C:
