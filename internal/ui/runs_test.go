@@ -65,7 +65,7 @@ func TestBrowserApprovesHeldRun(t *testing.T) {
 	ts := startServerWith(t, Options{LedgerPath: filepath.Join(t.TempDir(), "ledger.db"), NightlyState: state})
 	step := func(what string, steps ...step) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		defer cancel()
 		if err := chromedp.Do(sctx, steps...); err != nil {
 			t.Fatalf("%s: %v", what, err)
