@@ -386,7 +386,7 @@ func (j *applyJob) public() map[string]any {
 	}
 	m := map[string]any{"status": j.Status, "stage": j.Stage, "done": j.Done, "total": j.Total, "failed": j.Failed,
 		"calls": j.Stats.Calls, "retries": j.Stats.Retries, "answers_429": j.Stats.TooMany, "message": j.Message,
-		"counts": j.Counts, "credentials": j.creds != "", "credentials_taken": j.Taken, "results": len(j.results)}
+		"counts": pick(j.Counts, statuses), "actions": pick(j.Counts, actions), "credentials": j.creds != "", "credentials_taken": j.Taken, "results": len(j.results)}
 	if el > 100*time.Millisecond {
 		m["calls_per_minute"] = int(float64(j.Stats.Calls) / el.Minutes())
 	}
@@ -394,6 +394,22 @@ func (j *applyJob) public() map[string]any {
 		m["time_left"] = say(time.Duration(float64(el) / float64(j.Done) * float64(j.Total-j.Done)))
 	}
 	return m
+}
+
+// The loader counts rows by status and by action in one map; the page shows them apart.
+var (
+	statuses = []string{load.StatusOK, load.StatusRejected, load.StatusFailed, load.StatusStale, load.StatusSkipped}
+	actions  = []string{load.ActCreate, load.ActUpdate, load.ActAssign, load.ActExists, load.ActConflict}
+)
+
+func pick(counts map[string]int64, keys []string) map[string]int64 {
+	out := map[string]int64{}
+	for _, k := range keys {
+		if n := counts[k]; n > 0 {
+			out[k] = n
+		}
+	}
+	return out
 }
 
 func (ws *workspace) applying() bool {

@@ -234,7 +234,8 @@ function renderApply(a, p) {
   const pr = $("progress");
   if (!a) { pr.hidden = true; $("apply-status").textContent = ""; $("creds").replaceChildren(); $("results").tBodies[0].replaceChildren(); resultsKey = ""; return; }
   pr.hidden = false; pr.max = Math.max(a.total, 1); pr.value = a.done;
-  const counts = a.counts ? Object.entries(a.counts).map(([k, v]) => `${v} ${k}`).join(", ") : "";
+  const list = (m) => Object.entries(m || {}).map(([k, v]) => `${v} ${k}`).join(", ");
+  const counts = list(a.counts) + (Object.keys(a.actions || {}).length ? ` (${list(a.actions)})` : "");
   $("apply-status").textContent = `${a.status}: ${a.done}/${a.total} rows${a.stage ? " (" + a.stage + ")" : ""} · ${a.calls} calls` +
     (a.calls_per_minute ? ` · ${a.calls_per_minute} calls/min` : "") + ` · ${a.retries} retries` + (a.time_left ? ` · about ${a.time_left} left` : "") +
     (counts ? ` · ${counts}` : "") + (a.message ? ". " + a.message : "");
