@@ -78,6 +78,7 @@ loads what is valid into OneFile (API) or PeopleFluent LMS (bulk files).
 		newRunCmd(a),
 		newApproveCmd(a),
 		newRunsCmd(a),
+		newUICmd(a),
 		newKindsCmd(a),
 		newRulesCmd(a),
 		newTemplateCmd(a),

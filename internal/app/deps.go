@@ -11,7 +11,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/bulkload/bulk/formats/onefile/api"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
+	"github.com/bulkload/bulk/formats/onefile/load"
 )
 
 // Deps is what a use case takes from the outside world. The zero value of a field means the
@@ -30,6 +32,9 @@ type Deps struct {
 	// ledger.DefaultPath with Getenv (statedir.Dir: %LOCALAPPDATA%\bulk on Windows, else
 	// $XDG_STATE_HOME/bulk or ~/.local/state/bulk, then ledger.db).
 	LedgerPath func() (string, error)
+	// LoadProgress, when set, is told a OneFile load's progress with the client's counts, as
+	// often as the terminal's bar is (bulk ui streams it to the page).
+	LoadProgress func(load.Progress, api.Stats)
 }
 
 // Env returns the value of an environment variable through Getenv (os.Getenv when nil).

@@ -87,6 +87,9 @@ func (p *loadProgress) logf(format string, args ...any) {
 }
 
 func (p *loadProgress) update(pr load.Progress) {
+	if p.d.LoadProgress != nil {
+		p.d.LoadProgress(pr, p.client.Stats())
+	}
 	if p.quiet {
 		return
 	}

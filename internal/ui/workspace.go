@@ -1,0 +1,773 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/catalog"
+	"github.com/bulkload/bulk/pipeline"
+	"github.com/bulkload/bulk/pipeline/read"
+	"github.com/bulkload/bulk/pipeline/report"
+)
+
+// workspace is the session's work: the files uploaded (each with a working copy that cell edits
+// change), the settings the page chose, what the last validation found, the plan and the load.
+type workspace struct {
+	s  *Server
+	mu sync.Mutex // guards everything below
+
+	files    []*upload
+	settings settings
+	val      *validation
+	err      string // the last use case's error, for people
+	busy     string // what is under way: "validating", "planning"
+	runs     int    // report folders made so far
+
+	target target
+	plan   *planState
+	job    *applyJob
+	box    *sandboxBox
+	// sandboxRate paces loads into the sandbox (calls a minute; 0: app.SandboxRate): tests slow
+	// a load down to cancel it midway.
+	sandboxRate int
+}
+
+type upload struct {
+	Name   string   `json:"name"`
+	Size   int64    `json:"size"`
+	Hidden []string `json:"hidden_sheets,omitempty"` // sheets Excel hides: not read unless asked
+	Edits  int      `json:"edits"`                   // cells changed on the page
+	work   string   // the working copy: what is validated, planned and downloaded
+}
+
+// settings are the reading options the page chose: the command line's --kind, --sheet,
+// --header-row, --include-hidden and --map.
+type settings struct {
+	Kind          string            `json:"kind"`
+	Sheet         string            `json:"sheet"`
+	HeaderRow     int               `json:"header_row"`
+	IncludeHidden bool              `json:"include_hidden"`
+	Map           map[string]string `json:"map"` // header as written → field
+}
+
+// validation is what app.Validate found, kept for the grid: every table's rows with their cells
+// as read and their problems.
+type validation struct {
+	ID      int            `json:"id"` // changes with every validation, so the page knows to fetch rows again
+	Counts  report.Counts  `json:"counts"`
+	Rules   map[string]int `json:"rules"` // problems by rule
+	Tables  []*table       `json:"tables"`
+	Notes   []string       `json:"notes"`   // what the command line prints on stderr
+	General []problem      `json:"general"` // problems on no row (a file, a header)
+	Report  string         `json:"-"`       // the report folder
+}
+
+type table struct {
+	Index     int       `json:"index"`
+	File      string    `json:"file"`
+	Sheet     string    `json:"sheet"`
+	Kind      string    `json:"kind"`
+	HeaderRow int       `json:"header_row"`
+	Header    []string  `json:"header"`
+	Columns   []column  `json:"columns"`
+	Fields    []string  `json:"fields"` // the kind's fields, for the mapping's choices
+	Rows      int       `json:"rows"`
+	Rejected  int       `json:"rejected"`
+	Problems  []problem `json:"problems"` // on the table itself (missing columns, ...)
+	src       *pipeline.Source
+	rows      []*row
+	byRow     map[int]*row
+}
+
+// column is one input header and the field it maps to ("" when none: an unknown column).
+type column struct {
+	Header string `json:"header"`
+	Field  string `json:"field"`
+}
+
+type row struct {
+	Row      int       `json:"row"`
+	Outcome  string    `json:"outcome"`
+	Cells    []string  `json:"cells"`
+	Problems []problem `json:"problems,omitempty"`
+}
+
+type problem struct {
+	Row      int    `json:"row,omitempty"`
+	Col      int    `json:"col"` // the column's index, -1 for the whole row
+	Column   string `json:"column,omitempty"`
+	Value    string `json:"value,omitempty"`
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	Where    string `json:"where,omitempty"`
+}
+
+func newWorkspace(s *Server) *workspace {
+	return &workspace{s: s, settings: settings{Map: map[string]string{}}, target: target{Kind: "sandbox", Mode: "upsert"}}
+}
+
+// close stops what the session started.
+func (ws *workspace) close() {
+	ws.cancelApply()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws.waitApply(ctx)
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.box != nil {
+		ws.box.stop()
+		ws.box = nil
+	}
+}
+
+// reportDir makes a new report folder for one use case's run, inside the session's folder.
+func (ws *workspace) reportDir(what string) string {
+	ws.runs++
+	return filepath.Join(ws.s.dir, "reports", fmt.Sprintf("%s-%d", what, ws.runs))
+}
+
+// state is what the page shows, for every tab: never a token.
+func (ws *workspace) state() map[string]any {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	files := ws.files
+	if files == nil {
+		files = []*upload{} // the page reads a list, never null
+	}
+	st := map[string]any{
+		"files": files, "settings": ws.settings, "error": ws.err, "busy": ws.busy,
+		"target": ws.target.public(), "kinds": kindNames(),
+	}
+	if ws.val != nil {
+		st["validation"] = ws.val
+	}
+	if ws.plan != nil {
+		st["plan"] = ws.plan.summary()
+	}
+	if ws.job != nil {
+		st["apply"] = ws.job.public()
+	}
+	ws.s.mu.Lock()
+	st["version"] = ws.s.version
+	ws.s.mu.Unlock()
+	return st
+}
+
+func kindNames() []string {
+	var names []string
+	for _, k := range catalog.Kinds() {
+		names = append(names, k.Name)
+	}
+	return names
+}
+
+// inputOptions are the use cases' reading options: the working copies and the page's settings,
+// the --map written as the command line's YAML.
+func (ws *workspace) inputOptions(reportDir string) (app.InputOptions, error) {
+	o := app.InputOptions{ReportDir: reportDir, Kind: ws.settings.Kind, Sheet: ws.settings.Sheet,
+		HeaderRow: ws.settings.HeaderRow, IncludeHidden: ws.settings.IncludeHidden, Quiet: false}
+	for _, f := range ws.files {
+		o.Files = append(o.Files, f.work)
+	}
+	if len(ws.settings.Map) > 0 {
+		o.MapFile = filepath.Join(ws.s.dir, "map.yaml")
+		if err := os.WriteFile(o.MapFile, mapYAML(ws.settings.Map), 0o600); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// mapYAML is a --map file: `header: field` lines, sorted, each quoted as YAML needs.
+func mapYAML(m map[string]string) []byte {
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	var b bytes.Buffer
+	b.WriteString("# bulk --map file: the header in your file, then the field it holds.\n")
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s: %s\n", strconv.Quote(k), strconv.Quote(m[k]))
+	}
+	return b.Bytes()
+}
+
+// lockedBuffer collects what a use case prints for people (its notes), from any goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) lines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
+		if line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// observer keeps every row's cells as read and its outcome (app.InputOptions.Observe).
+type observer struct {
+	mu     sync.Mutex
+	tables []*table
+	bySrc  map[*pipeline.Source]*table
+}
+
+func (o *observer) Table(src *pipeline.Source, k *pipeline.Kind, ps []pipeline.Problem) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.bySrc == nil {
+		o.bySrc = map[*pipeline.Source]*table{}
+	}
+	t := &table{Index: len(o.tables), File: src.File, Sheet: src.Sheet, HeaderRow: src.HeaderRow,
+		Header: slices.Clone(src.Header), src: src, byRow: map[int]*row{}}
+	if k != nil {
+		t.Kind = k.Name
+		for _, f := range k.Fields {
+			t.Fields = append(t.Fields, f.Name)
+		}
+	}
+	o.tables = append(o.tables, t)
+	o.bySrc[src] = t
+}
+
+func (o *observer) Row(r *pipeline.Row, out pipeline.Outcome) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	t := o.bySrc[r.Rec.Src]
+	if t == nil {
+		return
+	}
+	cells := make([]string, len(r.Rec.Cells))
+	for i, c := range r.Rec.Cells {
+		cells[i] = strings.Clone(c) // the reader reuses its buffers
+	}
+	rw := &row{Row: r.Rec.Row, Outcome: out.String(), Cells: cells}
+	t.rows = append(t.rows, rw)
+	t.byRow[rw.Row] = rw
+	t.Rows++
+	if out == pipeline.Rejected {
+		t.Rejected++
+	}
+}
+
+func (o *observer) Problem(pipeline.Problem) {} // the report keeps every problem; read from it after
+
+// runValidate validates the working copies with app.Validate, as 'bulk validate' does, and keeps
+// what it found for the grid. Called with ws.mu held; it releases it while the use case runs.
+func (ws *workspace) runValidate(ctx context.Context) {
+	if len(ws.files) == 0 {
+		ws.val, ws.err = nil, ""
+		return
+	}
+	dir := ws.reportDir("validate")
+	o, err := ws.inputOptions(dir)
+	if err != nil {
+		ws.err = err.Error()
+		return
+	}
+	obs := &observer{}
+	o.Observe = obs
+	notes := &lockedBuffer{}
+	ws.busy = "validating"
+	ws.mu.Unlock()
+	ws.s.bump()
+	out, err := app.Validate(ctx, app.Deps{Stdout: io.Discard, Stderr: notes, Getenv: ws.s.o.Getenv}, o)
+	ws.mu.Lock()
+	ws.busy = ""
+	ws.plan = nil // a plan is of the rows as they were
+	ws.err = ""
+	if out == nil {
+		ws.val, ws.err = nil, sayError(err)
+		return
+	}
+	if err != nil && app.KindOf(err) != app.Rejected {
+		ws.err = sayError(err)
+	}
+	v := &validation{ID: ws.runs, Counts: out.Counts, Rules: map[string]int{}, Tables: obs.tables, Notes: notes.lines(), Report: dir}
+	for _, t := range v.Tables {
+		v.mapColumns(t, ws.settings.Map)
+	}
+	for _, p := range out.Report.Problems() {
+		v.Rules[p.Rule]++
+		t := obs.bySrc[p.Source]
+		if t == nil {
+			v.General = append(v.General, problem{Col: -1, Rule: p.Rule, Severity: p.Severity.String(), Message: p.Message, Where: where(p)})
+			continue
+		}
+		pr := problem{Row: p.Row, Col: colIndex(t.Header, p.Column), Column: p.Column, Value: p.Value, Rule: p.Rule, Severity: p.Severity.String(), Message: p.Message}
+		if rw := t.byRow[p.Row]; rw != nil {
+			rw.Problems = append(rw.Problems, pr)
+		} else {
+			t.Problems = append(t.Problems, pr)
+		}
+	}
+	ws.val = v
+}
+
+func where(p pipeline.Problem) string {
+	switch {
+	case p.File == "":
+		return ""
+	case p.Sheet != "":
+		return p.File + ", sheet " + p.Sheet
+	}
+	return p.File
+}
+
+// mapColumns names the field each of t's headers maps to, through the kind's synonyms and the
+// page's mapping, as the pipeline maps them (pipeline.MapHeader).
+func (v *validation) mapColumns(t *table, m map[string]string) {
+	k, err := catalog.KindByName(t.Kind)
+	if err != nil {
+		return
+	}
+	aliases := pipeline.Aliases{}
+	for h, f := range m {
+		aliases[pipeline.NormalizeHeader(h)] = f
+	}
+	mp, _, _ := pipeline.MapHeader(k, t.src, aliases)
+	for i, h := range t.Header {
+		c := column{Header: h}
+		if mp != nil && i < len(mp.FieldOf) && mp.FieldOf[i] >= 0 {
+			c.Field = k.Fields[mp.FieldOf[i]].Name
+		}
+		t.Columns = append(t.Columns, c)
+	}
+}
+
+func colIndex(header []string, name string) int {
+	if name == "" {
+		return -1
+	}
+	for i, h := range header {
+		if h == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// sayError is an error for the page: what happened and what to do next.
+func sayError(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *app.Error
+	if errors.As(err, &e) && e.Hint != "" {
+		return e.Error() + " " + e.Hint
+	}
+	return err.Error()
+}
+
+// Uploads.
+
+func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "send the files as a form upload")
+		return
+	}
+	s.op.Lock()
+	defer s.op.Unlock()
+	ws := s.ws
+	if ws.applying() {
+		writeError(w, http.StatusConflict, "a load is under way: wait for it to end, or cancel it, before changing the files")
+		return
+	}
+	dir := filepath.Join(s.dir, "work")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	var added []*upload
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the upload could not be read (%v); files together may be at most %d MiB", err, maxUpload>>20))
+			return
+		}
+		name := cleanName(part.FileName())
+		if name == "" {
+			continue
+		}
+		ext := strings.ToLower(filepath.Ext(name))
+		if ext != ".csv" && ext != ".xlsx" && ext != ".txt" && ext != ".tsv" {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s is not a CSV or XLSX file: save it from Excel as .xlsx or CSV UTF-8", name))
+			return
+		}
+		path := filepath.Join(dir, name)
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		n, err := io.Copy(f, part)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(path)
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s could not be received (%v); files together may be at most %d MiB", name, err, maxUpload>>20))
+			return
+		}
+		// The original is kept beside the working copy, which cell edits change.
+		if err := copyFile(path, filepath.Join(dir, ".orig-"+name)); err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		added = append(added, &upload{Name: name, Size: n, work: path, Hidden: hiddenSheets(path)})
+	}
+	if len(added) == 0 {
+		writeError(w, http.StatusBadRequest, "no file was chosen")
+		return
+	}
+	ws.mu.Lock()
+	for _, a := range added {
+		ws.files = slices.DeleteFunc(ws.files, func(u *upload) bool { return u.Name == a.Name })
+		ws.files = append(ws.files, a)
+	}
+	ws.runValidate(r.Context())
+	ws.mu.Unlock()
+	s.bump()
+	writeJSON(w, http.StatusOK, ws.state())
+}
+
+// cleanName is an uploaded file's name without any folder, or "" for none.
+func cleanName(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	if name == "." || name == "/" || strings.HasPrefix(name, ".") {
+		return ""
+	}
+	return name
+}
+
+func hiddenSheets(path string) []string {
+	if !read.HasSheets(path) {
+		return nil
+	}
+	in, err := read.Open(path, read.Options{})
+	if err != nil {
+		return nil // validation says why
+	}
+	defer in.Close()
+	if h, ok := in.(interface{ HiddenSheets() []string }); ok {
+		return h.HiddenSheets()
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o600)
+}
+
+func (s *Server) handleClear(w http.ResponseWriter, r *http.Request) {
+	s.op.Lock()
+	defer s.op.Unlock()
+	ws := s.ws
+	if ws.applying() {
+		writeError(w, http.StatusConflict, "a load is under way: wait for it to end, or cancel it, first")
+		return
+	}
+	ws.mu.Lock()
+	for _, f := range ws.files {
+		os.Remove(f.work)
+		os.Remove(filepath.Join(filepath.Dir(f.work), ".orig-"+f.Name))
+	}
+	ws.files, ws.val, ws.plan, ws.err = nil, nil, nil, ""
+	ws.mu.Unlock()
+	s.bump()
+	writeJSON(w, http.StatusOK, ws.state())
+}
+
+// handleSettings changes how the files are read (kind, sheet, header row, hidden sheets, the
+// column mapping) and validates them again.
+func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {
+	var in settings
+	if !readJSON(w, r, &in) {
+		return
+	}
+	if in.HeaderRow < 0 || in.HeaderRow > pipeline.MaxHeaderRow {
+		writeError(w, http.StatusBadRequest, "the header row must be a row of the sheet (1 for the first), or empty to find it")
+		return
+	}
+	if in.Map == nil {
+		in.Map = map[string]string{}
+	}
+	for h, f := range in.Map {
+		if f == "" {
+			delete(in.Map, h)
+		}
+	}
+	s.op.Lock()
+	defer s.op.Unlock()
+	ws := s.ws
+	if ws.applying() {
+		writeError(w, http.StatusConflict, "a load is under way: wait for it to end, or cancel it, first")
+		return
+	}
+	ws.mu.Lock()
+	ws.settings = in
+	ws.runValidate(r.Context())
+	ws.mu.Unlock()
+	s.bump()
+	writeJSON(w, http.StatusOK, ws.state())
+}
+
+// handleRows serves one page of a table's rows for the grid: all rows or those with problems,
+// optionally those with a problem of one rule or in one column.
+func (s *Server) handleRows(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ti, _ := strconv.Atoi(q.Get("table"))
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	ws := s.ws
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.val == nil || ti < 0 || ti >= len(ws.val.Tables) {
+		writeError(w, http.StatusNotFound, "no such table: upload a file first")
+		return
+	}
+	t := ws.val.Tables[ti]
+	rule, col, only := q.Get("rule"), q.Get("column"), q.Get("show")
+	rows := t.rows
+	if rule != "" || col != "" || only != "" {
+		rows = nil
+		for _, rw := range t.rows {
+			if keep(rw, rule, col, only) {
+				rows = append(rows, rw)
+			}
+		}
+	}
+	total := len(rows)
+	offset = min(max(offset, 0), total)
+	end := min(offset+limit, total)
+	writeJSON(w, http.StatusOK, map[string]any{"total": total, "offset": offset, "rows": rows[offset:end]})
+}
+
+func keep(rw *row, rule, col, only string) bool {
+	switch only {
+	case "problems":
+		if len(rw.Problems) == 0 {
+			return false
+		}
+	case "rejected":
+		if rw.Outcome != pipeline.Rejected.String() {
+			return false
+		}
+	}
+	if rule == "" && col == "" {
+		return true
+	}
+	for _, p := range rw.Problems {
+		if (rule == "" || p.Rule == rule) && (col == "" || p.Column == col) {
+			return true
+		}
+	}
+	return false
+}
+
+// handleCell changes one cell of a working copy and validates every file again at once: rules
+// across rows (duplicates, references) see the change as the command line would.
+func (s *Server) handleCell(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Table int    `json:"table"`
+		Row   int    `json:"row"`
+		Col   int    `json:"col"`
+		Value string `json:"value"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	s.op.Lock()
+	defer s.op.Unlock()
+	ws := s.ws
+	if ws.applying() {
+		writeError(w, http.StatusConflict, "a load is under way: wait for it to end, or cancel it, first")
+		return
+	}
+	ws.mu.Lock()
+	defer func() { ws.mu.Unlock(); s.bump() }()
+	if ws.val == nil || in.Table < 0 || in.Table >= len(ws.val.Tables) {
+		writeError(w, http.StatusNotFound, "no such table: validate again")
+		return
+	}
+	t := ws.val.Tables[in.Table]
+	rw := t.byRow[in.Row]
+	if rw == nil || in.Col < 0 || in.Col >= len(t.Header) || in.Col >= 16384 {
+		writeError(w, http.StatusNotFound, "no such cell")
+		return
+	}
+	var up *upload
+	for _, f := range ws.files {
+		if f.work == t.src.Path {
+			up = f
+		}
+	}
+	if up == nil {
+		writeError(w, http.StatusNotFound, "that file is no longer in the session")
+		return
+	}
+	if err := editCell(t, rw, in.Col, in.Value); err != nil {
+		writeError(w, http.StatusInternalServerError, fmt.Sprintf("the cell could not be changed: %v", err))
+		return
+	}
+	up.Edits++
+	ws.runValidate(r.Context())
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+// editCell writes value into the working copy at the row and column the grid showed. A workbook
+// is changed in place (every other cell, sheet and format kept); a CSV file is written again
+// from the rows as read, UTF-8, each on the row number it had.
+func editCell(t *table, rw *row, col int, value string) error {
+	if read.HasSheets(t.src.Path) {
+		f, err := excelize.OpenFile(t.src.Path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		cell, err := excelize.CoordinatesToCellName(col+1, rw.Row)
+		if err != nil {
+			return err
+		}
+		if err := f.SetCellStr(t.Sheet, cell, value); err != nil {
+			return err
+		}
+		return f.Save()
+	}
+	for len(rw.Cells) <= col {
+		rw.Cells = append(rw.Cells, "")
+	}
+	rw.Cells[col] = value
+	return writeCSV(t)
+}
+
+// writeCSV writes a CSV table back from its rows: blank lines where the file had rows that
+// were not data, so that every row keeps its number.
+func writeCSV(t *table) error {
+	var b bytes.Buffer
+	b.WriteString("\ufeff")
+	line := 1
+	put := func(cells []string) {
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if strings.ContainsAny(c, ",\"\r\n") || strings.TrimSpace(c) != c {
+				c = `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+			}
+			b.WriteString(c)
+		}
+		b.WriteString("\r\n")
+		line++
+	}
+	for line < t.HeaderRow {
+		put(nil)
+	}
+	put(t.Header)
+	rows := slices.Clone(t.rows)
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Row < rows[j].Row })
+	for _, rw := range rows {
+		for line < rw.Row {
+			put(nil)
+		}
+		put(rw.Cells)
+	}
+	return os.WriteFile(t.src.Path, b.Bytes(), 0o600)
+}
+
+// handleDownload serves the session's files: the fixed workbook (a working copy), the --map
+// YAML, the rejects report, and the new users' logins (once).
+func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
+	ws := s.ws
+	what := r.PathValue("what")
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	switch what {
+	case "map.yaml":
+		serveBytes(w, "map.yaml", mapYAML(ws.settings.Map))
+	case "rejects.xlsx", "rejects.csv":
+		if ws.val == nil {
+			writeError(w, http.StatusNotFound, "nothing validated yet")
+			return
+		}
+		serveFile(w, r, filepath.Join(ws.val.Report, what), what)
+	case "credentials.csv":
+		ws.serveCredentials(w, r)
+	default:
+		for _, f := range ws.files {
+			if f.Name == what {
+				serveFile(w, r, f.work, fixedName(f.Name, f.Edits))
+				return
+			}
+		}
+		writeError(w, http.StatusNotFound, "no such file in this session")
+	}
+}
+
+// fixedName is the name a working copy downloads as: term.xlsx changed on the page is
+// term-fixed.xlsx, so the original is not overwritten by mistake.
+func fixedName(name string, edits int) string {
+	if edits == 0 {
+		return name
+	}
+	ext := filepath.Ext(name)
+	return strings.TrimSuffix(name, ext) + "-fixed" + ext
+}
+
+func serveBytes(w http.ResponseWriter, name string, b []byte) {
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Write(b)
+}
+
+func serveFile(w http.ResponseWriter, r *http.Request, path, name string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		writeError(w, http.StatusNotFound, name+" is not there")
+		return
+	}
+	serveBytes(w, name, b)
+}
