@@ -205,7 +205,11 @@ func TestBrowserScrollsLargeGrid(t *testing.T) {
 	last := `#grid-space .grow[data-row="3001"]`
 	err := chromedp.Do(sctx, chromedp.Navigate(ts.url), chromedp.WaitVisible(css("#drop")),
 		chromedp.SetUploadFiles(css("#file-input"), []string{wb}), waitFor(text("#counts")+`.includes("3000 rows")`),
-		choose("#f-show", ""), waitFor(`document.querySelector('#grid-space .grow[data-row="2"]')`),
+		choose("#f-show", ""),
+		// Wait for the whole table's height, not only a first row: row 2 may still be the
+		// problems-only grid's, whose shorter height would stop the scroll below the end.
+		waitFor(`document.querySelector('#grid-space').style.height === (3000 * RH) + "px"`),
+		waitFor(`document.querySelector('#grid-space .grow[data-row="2"]')`),
 		js(`(s => s.scrollTop = s.scrollHeight)(document.querySelector("#grid-scroll"))`),
 		waitFor(`document.querySelector('`+last+`')`))
 	if err != nil {
