@@ -62,7 +62,7 @@ var Users = &pipeline.Kind{
 		{Name: "MISID", Synonyms: []string{"MIS ID", "MIS Reference", "MIS Ref", "Learner Ref", "Learner Reference", "LearnRefNumber", "Staff Ref", "Staff Number"}, Unique: true, MaxLen: maxMISID,
 			Help: "the user's reference in your MIS; matches existing OneFile users and lets other rows refer to this one", Example: "L000123"},
 		{Name: schema.UserID.Name, Synonyms: []string{"OneFile ID", "OneFile User ID", "OneFileUserID"}, Type: pipeline.Integer, Min: 1, Max: maxID, Unique: true,
-			Help: "optional: the user's own OneFile ID (bulk pull writes it); the row then updates that user, whose MISID and Email it may change", Example: "1010"},
+			Help: "the user's own OneFile ID (bulk pull writes it): the row then updates that user, whose MISID and Email it may change; empty for a new user", Example: "1010"},
 		idField("OrganisationID", []string{"Organisation ID", "OrganizationID", "Organization ID", "Org ID"},
 			"OneFile organisation; optional: a load goes to the organisation chosen for the run, and every row giving one must give that one", "5740"),
 		idField("DefaultAssessorID", []string{"Default Assessor ID", "Assessor ID"}, "learners: OneFile user ID of the default assessor", "1001"),
