@@ -87,3 +87,25 @@ func TestMatchByOneFileID(t *testing.T) {
 		})
 	}
 }
+
+// TestApplyPlanByID: a plan keeps a row's OneFileID, so applying it changes the MISID of the
+// user the dry run named (plan.json round trip), once; a second apply sends nothing.
+func TestApplyPlanByID(t *testing.T) {
+	b := startSandbox(t, sandbox.Config{})
+	p, apply := planAndApply(t, b, []string{sam("OneFileID=1010;MISID=L-9001")}, nil, Upsert)
+	if r := p.Rows[0]; r.Action != PlanUpdate || r.OneFileID != "1010" || r.User == nil || r.User.ID != 1010 {
+		t.Fatalf("plan row: %s, user %s, values %+v (%s)", r.Action, r.OneFileID, r.User, r.Message)
+	}
+	out := apply()
+	if got := statuses(out); got["update/ok"] != 1 {
+		t.Errorf("apply: %v (%s)", got, out.Results[0].Message)
+	}
+	if u := userOn(t, b, 1010); u.MISID != "L-9001" {
+		t.Errorf("user 1010's MISID %q, want L-9001", u.MISID)
+	}
+	calls := b.Snapshot().Calls
+	out = apply()
+	if after := b.Snapshot().Calls; after["POST /User/{id}"] != calls["POST /User/{id}"] || after["POST /User"] != calls["POST /User"] {
+		t.Errorf("a second apply sent again: %v", statuses(out))
+	}
+}
