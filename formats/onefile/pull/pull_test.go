@@ -21,6 +21,7 @@ import (
 
 	"github.com/bulkload/bulk/formats/onefile/api"
 	"github.com/bulkload/bulk/formats/onefile/schema"
+	"github.com/bulkload/bulk/pipeline"
 )
 
 func TestCell(t *testing.T) {
@@ -207,6 +208,27 @@ func TestUsersCarryTheirIDs(t *testing.T) {
 		cell, _ := excelize.CoordinatesToCellName(col+1, i+2)
 		if typ, _ := f.GetCellType("Learners", cell); typ == excelize.CellTypeNumber {
 			t.Errorf("Learners %s holds the ID as a number, want text", cell)
+		}
+	}
+}
+
+// TestIsReference: the reference sheets a pull writes, and the User IDs sheet earlier pulls
+// wrote, are recognised by name and header; a users sheet is not.
+func TestIsReference(t *testing.T) {
+	for _, tc := range []struct {
+		sheet  string
+		header []string
+		ref    bool
+	}{
+		{Classrooms.Name, Classrooms.Header, true},
+		{Units.Name, append(slices.Clone(Units.Header), "Notes"), true},
+		{"User IDs", []string{"OneFile user ID", "On sheet", "Full name", "MIS code (MISID)", "Login e-mail (Email)"}, true},
+		{"Classrooms", []string{"OneFile ID", "Name (ClassroomName)", "MIS code"}, false}, // "OneFile ID" alone is a users column
+		{"Learners", Groups[4].Columns, false},
+	} {
+		got := IsReference(&pipeline.Source{Sheet: tc.sheet, Header: tc.header}) != ""
+		if got != tc.ref {
+			t.Errorf("IsReference(%s %v) = %v, want %v", tc.sheet, tc.header, got, tc.ref)
 		}
 	}
 }

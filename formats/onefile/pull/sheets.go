@@ -68,6 +68,10 @@ var (
 	Placements = refSheet{"Placements", []string{"OneFile ID (PlacementID)", "Name (PlacementName)", "MIS code"}, "the organisation's placements"}
 	Standards  = refSheet{"Standards", []string{"OneFile ID (StandardID)", "Title (StandardTitle)"}, "the organisation's standards"}
 	Units      = refSheet{"Units", []string{"OneFile ID (UnitID)", "Title (UnitTitle)", "OneFile ID of its standard", "Title of its standard", "NDAQ code"}, "the organisation's units"}
+	// usersIndex is the sheet of user IDs pulls wrote before each users row carried its
+	// OneFileID: not written now, still passed over in those workbooks (its first header is a
+	// users synonym, so without this it would be read as users).
+	usersIndex = refSheet{"User IDs", []string{"OneFile user ID", "On sheet", "Full name", "MIS code (MISID)", "Login e-mail (Email)"}, "the OneFile IDs of the pulled users"}
 	refSheets  = []refSheet{Classrooms, Placements, Standards, Units}
 )
 
@@ -77,7 +81,7 @@ func IsReference(src *pipeline.Source) string {
 	if src == nil {
 		return ""
 	}
-	for _, r := range refSheets {
+	for _, r := range append(refSheets, usersIndex) {
 		if src.Sheet == r.Name && len(src.Header) >= len(r.Header) && slices.Equal(src.Header[:len(r.Header)], r.Header) {
 			return r.What + ", a reference sheet bulk pull wrote"
 		}
