@@ -92,8 +92,8 @@ func Write(ctx context.Context, src Source, org int, w io.Writer, csv SheetSink,
 	}
 	// Every sheet exists from the start, in the order a person reads them: the users sheets
 	// (an empty one is a header to fill in; each row carries its user's OneFile ID), then the
-	// reference sheets. The first, open when the workbook opens, is Assessors. (SetActiveSheet would
-	// read a streamed sheet back into memory, so the order does the choosing.)
+	// reference sheets. The first, open when the workbook opens, is Assessors. (SetActiveSheet
+	// would read a streamed sheet back into memory, so the order does the choosing.)
 	names := []string{}
 	for _, g := range Groups {
 		names = append(names, g.Sheet)
