@@ -102,6 +102,12 @@ type Target struct {
 	ChunkRows int    `yaml:"chunk_rows"`
 	// MonthNames writes training-history dates as 05-Sep-2026 09:00 (else 05-09-2026 09:00).
 	MonthNames bool `yaml:"month_names"`
+	// CheckUsers reads the LMS's users (users200510Xml) before the push and rejects rows whose
+	// user it does not have (bulk load peoplefluent --check-users).
+	CheckUsers bool `yaml:"check_users"`
+	// Verify reads the records back after the push (trainingHistoryXml) and reports rows the
+	// LMS does not hold as sent (bulk load peoplefluent --verify; training-history only).
+	Verify bool `yaml:"verify"`
 
 	// export (and peoplefluent: where payloads are kept)
 	Folder string `yaml:"folder"`
@@ -445,6 +451,11 @@ func (j *Job) Check() []string {
 				add("target.user: %v", err)
 			}
 		}
+		if t.Verify && j.Kind != "" {
+			if ek, err := app.FindExportKind(j.Kind); err == nil && ek.Endpoint != string(peoplefluent.TrainingHistoryCSV) {
+				add("target.verify: the LMS's records can be read back for training-history only (trainingHistoryXml); %s has no documented read, so leave verify out", j.Kind)
+			}
+		}
 	default:
 		add("target.type %q: use validate, export, onefile or peoplefluent", t.Type)
 	}
@@ -456,6 +467,20 @@ func (j *Job) Check() []string {
 	if t.KeyFile != "" {
 		if _, err := os.Stat(t.KeyFile); err != nil {
 			add("target.key_file %s cannot be read", t.KeyFile)
+		}
+	}
+	if t.Type != "peoplefluent" {
+		why := "only a peoplefluent target pushes to the LMS"
+		if t.Type == "onefile" {
+			why = "a OneFile load checks each row against OneFile's own users as it plans, and its results say what OneFile did"
+		}
+		for _, s := range []struct {
+			on         bool
+			name, does string
+		}{{t.Verify, "verify", "reads PeopleFluent records back after a push"}, {t.CheckUsers, "check_users", "checks USERIDs against the PeopleFluent LMS before a push"}} {
+			if s.on {
+				add("target.%s %s, and this job's target is %s: leave it out (%s)", s.name, s.does, t.Type, why)
+			}
 		}
 	}
 	if j.Notify != nil {

@@ -536,7 +536,7 @@ func (r *runner) target(ctx context.Context, in app.InputOptions, loaded func(*l
 			return nil, "", app.CannotRunError(fmt.Errorf("target.endpoint %s does not take %s rows (they go to %s)", t.Endpoint, j.Kind, ek.Endpoint), "")
 		}
 		o := app.LoadPeopleFluentOptions{ExportOptions: app.ExportOptions{InputOptions: in, KindName: j.Kind, MonthNames: t.MonthNames},
-			Base: t.Base, KeyFile: t.KeyFile, User: t.User, ChunkRows: t.ChunkRows, Retries: 4}
+			Base: t.Base, KeyFile: t.KeyFile, User: t.User, ChunkRows: t.ChunkRows, Retries: 4, CheckUsers: t.CheckUsers, Verify: t.Verify}
 		// The push ledger in the job's state folder: a run that was killed mid-push resumes it.
 		o.State = pushledger.Beside(j.State)
 		if o.ChunkRows == 0 {

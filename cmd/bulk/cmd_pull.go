@@ -14,7 +14,7 @@ func newPullCmd(a *App) *cobra.Command {
 		Use:   "onefile (--env beta|practice|live | --url URL | --sandbox) --org ID -o FILE.xlsx [--csv DIR]",
 		Short: "Write what a OneFile organisation holds: its users (loadable as they are) and its reference lists",
 		Long: `pull onefile only reads. It writes a sheet per role group of users (Assessors, IQAs, Employers,
-Observers, Learners) in the onefile-users layout, their OneFile IDs (User IDs), and the
+Observers, Learners) in the onefile-users layout, each row with its user's OneFileID, and the
 organisation's classrooms, placements, standards and units. 'bulk load onefile --mode upsert FILE'
 sends only what you edit; loads pass over the reference sheets; 'bulk template KIND --from FILE'
 makes drop-downs of the names. Where a user search answers summaries, each user is read whole

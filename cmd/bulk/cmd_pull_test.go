@@ -27,8 +27,11 @@ func TestPullOnefileCmd(t *testing.T) {
 		}
 	}
 	learners, err := os.ReadFile(filepath.Join(dir, "csv", "Learners.csv"))
-	if err != nil || !strings.Contains(string(learners), "1,Sam,Carter,sam.carter@learner.example,L-0001,5740,1001,101,201,1005") {
+	if err != nil || !strings.Contains(string(learners), "1,Sam,Carter,sam.carter@learner.example,L-0001,1010,5740,1001,101,201,1005") {
 		t.Errorf("Learners.csv: %v\n%s", err, learners)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "csv", "User-IDs.csv")); err == nil {
+		t.Errorf("a separate CSV of user IDs was written: each users row carries its OneFileID")
 	}
 	if code, _, stderr := bulkRun(t, env, "pull", "onefile", "--url", url, "--org", "5740", "-o", out); code != 2 || !strings.Contains(stderr, "already exists") {
 		t.Errorf("a second pull to the same file: exit %d\n%s", code, stderr)

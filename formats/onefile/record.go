@@ -31,6 +31,9 @@ func (n NamedRef) IsZero() bool { return n.ID == 0 && n.Name == "" }
 
 // User is a valid onefile-users row as the API takes it.
 type User struct {
+	// ID is the user's own OneFile ID when the row gives one (column OneFileID): the loader
+	// matches the row to that user first. It is never sent in a body.
+	ID    int64 `json:",omitempty"`
 	Role  int
 	MISID string
 	Email string
@@ -53,7 +56,7 @@ func APITime(t time.Time) string { return t.UTC().Format(schema.DateLayout) }
 
 // userRefFields are the fields the conversion turns into references rather than body fields.
 var userRefFields = map[int]bool{
-	uOrganisationID: true, uAssessorID: true, uAssessorMISID: true, uAssessorEmail: true,
+	uOneFileID: true, uOrganisationID: true, uAssessorID: true, uAssessorMISID: true, uAssessorEmail: true,
 	uEmployerID: true, uEmployerMISID: true, uEmployerEmail: true,
 	uClassroomID: true, uClassroomName: true, uPlacementID: true, uPlacementName: true,
 }
@@ -94,6 +97,7 @@ func UserOf(r *pipeline.Row) (User, error) {
 		return n
 	}
 	u.OrganisationID = id(uOrganisationID)
+	u.ID = id(uOneFileID)
 	if role == RoleLearner {
 		u.DefaultAssessor = UserRef{ID: id(uAssessorID), MISID: clone(r.Value(uAssessorMISID)), Email: clone(r.Value(uAssessorEmail))}
 		u.DefaultEmployer = UserRef{ID: id(uEmployerID), MISID: clone(r.Value(uEmployerMISID)), Email: clone(r.Value(uEmployerEmail))}

@@ -61,6 +61,8 @@ var Users = &pipeline.Kind{
 			Help: "e-mail address; every user needs one and no two rows may share it", Example: "amira.khan@example.ac.uk"},
 		{Name: "MISID", Synonyms: []string{"MIS ID", "MIS Reference", "MIS Ref", "Learner Ref", "Learner Reference", "LearnRefNumber", "Staff Ref", "Staff Number"}, Unique: true, MaxLen: maxMISID,
 			Help: "the user's reference in your MIS; matches existing OneFile users and lets other rows refer to this one", Example: "L000123"},
+		{Name: schema.UserID.Name, Synonyms: []string{"OneFile ID", "OneFile User ID", "OneFileUserID"}, Type: pipeline.Integer, Min: 1, Max: maxID, Unique: true,
+			Help: "the user's own OneFile ID (bulk pull writes it): the row then updates that user, whose MISID and Email it may change; empty for a new user", Example: "1010"},
 		idField("OrganisationID", []string{"Organisation ID", "OrganizationID", "Organization ID", "Org ID"},
 			"OneFile organisation; optional: a load goes to the organisation chosen for the run, and every row giving one must give that one", "5740"),
 		idField("DefaultAssessorID", []string{"Default Assessor ID", "Assessor ID"}, "learners: OneFile user ID of the default assessor", "1001"),
@@ -121,6 +123,7 @@ var (
 	uLastName        = Users.MustField("LastName")
 	uEmail           = Users.MustField("Email")
 	uMISID           = Users.MustField("MISID")
+	uOneFileID       = Users.MustField(schema.UserID.Name)
 	uOrganisationID  = Users.MustField("OrganisationID")
 	uAssessorID      = Users.MustField("DefaultAssessorID")
 	uAssessorMISID   = Users.MustField("DefaultAssessorMISID")
@@ -155,6 +158,9 @@ var refFields = map[string]string{
 
 // apiField is the schema field a Users column is sent as (directly or as a reference).
 func apiField(name string) (schema.Field, bool) {
+	if name == schema.UserID.Name { // a key, not a body field: every role may give it
+		return schema.Field{Name: name, Type: schema.UserID.Type, Takes: schema.UserID.Takes}, true
+	}
 	if f, ok := refFields[name]; ok {
 		name = f
 	}

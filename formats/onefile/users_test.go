@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -338,5 +339,46 @@ func TestZeroCodesAndCreatedOnTime(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("ProviderID -1 was not refused: %v", c.problems)
+	}
+}
+
+// TestUserOfOneFileID: the optional OneFileID column is the user's identity, not a body field:
+// it goes to User.ID for every role (no not-for-role warning on staff), two rows may not give
+// the same ID, and an ID that is not a positive whole number is refused.
+func TestUserOfOneFileID(t *testing.T) {
+	var got []User
+	sink := sinkFunc(func(r *pipeline.Row) error {
+		u, err := UserOf(r)
+		if err != nil {
+			t.Errorf("UserOf row %d: %v", r.Rec.Row, err)
+		}
+		got = append(got, u)
+		return nil
+	})
+	header := strings.Join(append(slices.Clone(wide), "OneFile ID"), "|")
+	c := run(t, Users, sink, tbl{sheet: "Learners", header: header, rows: []string{
+		learner() + "|1010",
+		staff("5", "Sam", "sam@ng.example", "S1") + "|1001",
+		staff("5", "Tia", "tia@ng.example", "S2") + "|1001",
+		staff("5", "Uma", "uma@ng.example", "S3") + "|0",
+		staff("5", "Vic", "vic@ng.example", "S4") + "|",
+	}})
+	var ids []int64
+	for _, u := range got {
+		if _, sent := u.Fields[schema.UserID.Name]; sent {
+			t.Errorf("row of %s: OneFileID is in the body fields %v", u.Email, u.Fields)
+		}
+		ids = append(ids, u.ID)
+	}
+	if fmt.Sprint(ids) != "[1010 1001 0]" {
+		t.Errorf("IDs of the accepted rows %v, want [1010 1001 0] (the learner's, Sam's, none for the row without)", ids)
+	}
+	for _, p := range c.problems {
+		if p.Rule == RuleNotForRole {
+			t.Errorf("a staff row's OneFileID was warned about as a learner field: %s", p.Message)
+		}
+	}
+	if c.rejected["Learners:3"] || !c.rejected["Learners:4"] || !c.rejected["Learners:5"] {
+		t.Errorf("row 4 repeats row 3's ID and row 5 gives 0: both rejected, row 3 kept; rejected %v, problems %v", c.rejected, briefs(c.problems))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,8 +113,8 @@ func TestPullLoadsBackUnchanged(t *testing.T) {
 				}
 			}
 			sum, err := os.ReadFile(filepath.Join(out.ReportDir, "summary.json"))
-			if err != nil || strings.Count(string(sum), "a reference sheet bulk pull wrote") != 5 {
-				t.Errorf("summary.json does not say the 5 reference sheets were passed over (%v):\n%s", err, sum)
+			if err != nil || strings.Count(string(sum), "a reference sheet bulk pull wrote") != 4 {
+				t.Errorf("summary.json does not say the 4 reference sheets were passed over (%v):\n%s", err, sum)
 			}
 			if strings.Contains(d.Stderr.(*bytes.Buffer).String(), "match no kind") {
 				t.Errorf("a reference sheet was reported as matching no kind:\n%s", d.Stderr)
@@ -156,6 +157,52 @@ func TestPullLoadsBackUnchanged(t *testing.T) {
 					t.Errorf("the update changes %v, want MobileNumber only", r.Changes)
 				}
 			}
+
+			// Edit Ana's MISID: her row carries her OneFile ID, so it is her MISID that changes,
+			// on the same user; nobody is created.
+			idCol, misidCol := indexOf(rows[0], "OneFileID"), indexOf(rows[0], "MISID")
+			if idCol < 0 || misidCol < 0 || rows[row][idCol] == "" {
+				t.Fatalf("Ana's row has no OneFileID: %v", rows[0])
+			}
+			anaID := rows[row][idCol]
+			f, err = excelize.OpenFile(edited) // as OneFile now holds Ana, but for her MISID
+			if err != nil {
+				t.Fatal(err)
+			}
+			cell, _ = excelize.CoordinatesToCellName(misidCol+1, row+1)
+			if err := f.SetCellStr("Learners", cell, "L-0099"); err != nil {
+				t.Fatal(err)
+			}
+			renamed := filepath.Join(dir, "renamed.xlsx")
+			if err := f.SaveAs(renamed); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			snap = box.Snapshot()
+			creates, users := snap.Calls["POST /User"], len(snap.Users)
+			out = loadFile(renamed, "upsert")
+			snap = box.Snapshot()
+			if n := snap.Calls["POST /User"] - creates; n != 0 || len(snap.Users) != users {
+				t.Errorf("a new MISID on a row with a OneFileID made %d creates (%d users, were %d), want none", n, len(snap.Users), users)
+			}
+			updated := 0
+			for _, r := range out.Load.Results {
+				if r.Action != load.ActUpdate {
+					continue
+				}
+				updated++
+				if r.OneFileID != anaID || len(r.Changes) != 1 || r.Changes[0].Field != "MISID" {
+					t.Errorf("the update is of user %s changing %v; want Ana's (%s) MISID only", r.OneFileID, r.Changes, anaID)
+				}
+			}
+			if updated != 1 {
+				t.Errorf("%d updates, want 1", updated)
+			}
+			for _, u := range snap.Users {
+				if strconv.Itoa(u.ID) == anaID && u.MISID != "L-0099" {
+					t.Errorf("Ana (user %s) has MISID %q on OneFile, want L-0099", anaID, u.MISID)
+				}
+			}
 		})
 	}
 }
@@ -175,7 +222,7 @@ func TestReferenceHeadersNameNoField(t *testing.T) {
 	for _, r := range []struct {
 		name   string
 		header []string
-	}{{pull.UsersIndex.Name, pull.UsersIndex.Header}, {pull.Classrooms.Name, pull.Classrooms.Header}, {pull.Placements.Name, pull.Placements.Header},
+	}{{pull.Classrooms.Name, pull.Classrooms.Header}, {pull.Placements.Name, pull.Placements.Header},
 		{pull.Standards.Name, pull.Standards.Header}, {pull.Units.Name, pull.Units.Header}} {
 		if n := headerScore(r.header); n != 0 {
 			t.Errorf("sheet %s: its header names %d fields of a kind", r.name, n)

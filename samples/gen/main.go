@@ -2,7 +2,9 @@
 // Learners, Assignments) and the same rows as samples/staff.csv (UTF-8 with a byte-order mark,
 // as Excel's "CSV UTF-8" writes), samples/learners.csv (Windows-1252, as Excel's plain "CSV"
 // writes in the UK) and samples/assignments.csv (';'-delimited, as Excel writes in locales with
-// a decimal comma). The data is fixed: the same files come out every time.
+// a decimal comma); and samples/learning-aims.xlsx, the same learners put on their standards
+// and framework templates (kind onefile-standards), loaded beside term-start.xlsx. The data is
+// fixed: the same files come out every time.
 //
 //	go run ./samples/gen            # rewrites the files in samples/
 //	go run ./samples/gen -out DIR
@@ -297,6 +299,43 @@ func assignmentsSheet() sheet {
 	return s
 }
 
+// The sandbox seed's framework templates, one per programme.
+const (
+	tplBA = 401 // Business Administrator L3 - standard delivery
+	tplCS = 402 // Customer Service L2 - standard delivery
+)
+
+// learningAimsSheet puts learners of the Learners sheet whose rows are valid on their
+// programme's standard, most also on its framework template. It is a file of its own, so that
+// term-start.xlsx and the figures documented for it stay as they are.
+func learningAimsSheet() sheet {
+	s := sheet{name: "Learning aims", header: []string{"Learner MIS ID", "Standard", "Framework Template ID"},
+		widths: []float64{15, 40, 22}}
+	add := func(i int, standard string, template int64) {
+		tpl := cell{}
+		if template != 0 {
+			tpl = num(template)
+		}
+		s.rows = append(s.rows, []cell{txt(misid(i)), txt(standard), tpl})
+	}
+	for _, i := range []int{0, 1, 2, 3, 5, 6, 7, 8, 9} {
+		tpl := int64(tplBA)
+		if i == 9 {
+			tpl = 0 // the template is optional
+		}
+		add(i, stdBA, tpl)
+	}
+	for _, i := range []int{22, 23, 24, 26, 27, 28} {
+		add(i, stdCS, tplCS)
+	}
+	// Mistake: the standard's title as people say it, not as OneFile holds it. validate cannot
+	// see OneFile; the load rejects the row and names the nearest standard.
+	add(10, "Business Administrator Level 3", tplBA)
+	// Mistake: the first row again.
+	add(0, stdBA, tplBA)
+	return s
+}
+
 func main() {
 	out := flag.String("out", "samples", "folder to write the samples into")
 	flag.Parse()
@@ -316,6 +355,9 @@ func write(dir string) error {
 		return err
 	}
 	if err := writeCSV(filepath.Join(dir, "learners.csv"), sheets[1], ',', "windows-1252"); err != nil {
+		return err
+	}
+	if err := writeXLSX(filepath.Join(dir, "learning-aims.xlsx"), []sheet{learningAimsSheet()}); err != nil {
 		return err
 	}
 	return writeCSV(filepath.Join(dir, "assignments.csv"), sheets[2], ';', "utf-8")

@@ -65,8 +65,11 @@ func personName(fields map[string]any) string {
 	return n
 }
 
-// matchedBy says how a row found user u: "MISID \"L-1\"" or "Email \"a@b\"".
+// matchedBy says how a row found user u: "OneFileID 1010", "MISID \"L-1\"" or "Email \"a@b\"".
 func (w *work) matchedBy(u *User) string {
+	if id := w.it.User.ID; id != 0 && int(id) == u.ID {
+		return idColumn + " " + strconv.FormatInt(id, 10)
+	}
 	if w.misid != "" && lower(str(u.Fields["MISID"])) == w.misid {
 		return "MISID " + strconv.Quote(w.it.User.MISID)
 	}

@@ -295,6 +295,7 @@ type loader struct {
 	led     map[string]ledger.Item
 
 	byMISID, byEmail map[string][]*User // OneFile's users
+	byID             map[int]*User      // OneFile's users by ID (rows that give OneFileID: byid.go)
 	inMISID, inEmail map[string]*work   // the input's valid user rows
 	refs             map[string][]Ref   // "Classroom/lower name" → refs
 	orgs             []Organisation     // every organisation the token sees (for hints)
@@ -334,7 +335,7 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 	callCtx, cancel := drainContext(ctx, o.Drain)
 	defer cancel()
 	l := &loader{o: o, callCtx: callCtx, led: map[string]ledger.Item{},
-		byMISID: map[string][]*User{}, byEmail: map[string][]*User{},
+		byMISID: map[string][]*User{}, byEmail: map[string][]*User{}, byID: map[int]*User{},
 		inMISID: map[string]*work{}, inEmail: map[string]*work{}, refs: map[string][]Ref{}, claimed: map[string]*work{},
 		out: make(chan *work, 64)}
 	l.stage.Store("starting")
@@ -763,7 +764,7 @@ func (l *loader) findOrg(ctx context.Context) error {
 // download reads every user of the organisation once, page by page: matching rows to existing
 // users locally costs a few calls instead of one search per row.
 func (l *loader) download(ctx context.Context) error {
-	l.byMISID, l.byEmail, l.nUsers = map[string][]*User{}, map[string][]*User{}, 0
+	l.byMISID, l.byEmail, l.byID, l.nUsers = map[string][]*User{}, map[string][]*User{}, map[int]*User{}, 0
 	err := l.o.Client.SearchUsers(ctx, UserFilter{OrganisationID: l.org.ID}, func(us []User) error {
 		for i := range us {
 			l.index(&us[i])
@@ -778,6 +779,9 @@ func (l *loader) download(ctx context.Context) error {
 
 func (l *loader) index(u *User) {
 	l.nUsers++
+	if u.ID != 0 {
+		l.byID[u.ID] = u
+	}
 	if m := lower(str(u.Fields["MISID"])); m != "" {
 		l.byMISID[m] = append(l.byMISID[m], u)
 	}
@@ -809,10 +813,16 @@ func (l *loader) classifyUser(w *work) bool {
 	}
 	w.role = u.Role
 	w.misid, w.email = lower(u.MISID), lower(u.Email)
-	if w.misid != "" {
+	switch {
+	case u.ID != 0:
+		w.key = idKey(u.ID)
+		if w.misid != "" {
+			l.inMISID[w.misid] = w
+		}
+	case w.misid != "":
 		w.key = "user/misid/" + w.misid
 		l.inMISID[w.misid] = w
-	} else {
+	default:
 		w.key = "user/email/" + w.email
 	}
 	if w.email != "" {
@@ -857,6 +867,10 @@ func (l *loader) planUser(w *work) {
 	if w.done {
 		return
 	}
+	if w.it.User.ID != 0 {
+		l.planUserByID(w)
+		return
+	}
 	u, why := l.match(w.misid, w.email)
 	if why != "" {
 		w.fail(RuleReference, why)
@@ -867,6 +881,11 @@ func (l *loader) planUser(w *work) {
 		l.emit(w)
 		return
 	}
+	l.planMatched(w, u)
+}
+
+// planMatched decides a user row's action once the OneFile user it is (u, or nil: none) is known.
+func (l *loader) planMatched(w *work, u *User) {
 	if pr := l.planned(w); pr != nil && !l.stillPlanned(w, pr, u) {
 		l.emit(w)
 		return
@@ -902,6 +921,13 @@ func (l *loader) planUser(w *work) {
 		}
 		if l.o.Mode == Create {
 			w.finish(ActExists, StatusSkipped, l.existsMessage(w, u))
+			l.emit(w)
+			return
+		}
+		if o := l.misidTaken(w, u); o != nil {
+			w.fail(RuleReference, fmt.Sprintf("not sent: the row would change OneFile user %d's MISID to %s, which OneFile user %d (%s) already has; MISIDs tell users apart, so each needs its own",
+				u.ID, w.it.User.MISID, o.ID, personName(o.Fields)))
+			w.field = "MISID"
 			l.emit(w)
 			return
 		}

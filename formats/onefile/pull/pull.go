@@ -91,9 +91,9 @@ func Write(ctx context.Context, src Source, org int, w io.Writer, csv SheetSink,
 		p.csv = discard{}
 	}
 	// Every sheet exists from the start, in the order a person reads them: the users sheets
-	// (an empty one is a header to fill in), then the index of user IDs and the reference
-	// sheets. The first, open when the workbook opens, is Assessors. (SetActiveSheet would
-	// read a streamed sheet back into memory, so the order does the choosing.)
+	// (an empty one is a header to fill in; each row carries its user's OneFile ID), then the
+	// reference sheets. The first, open when the workbook opens, is Assessors. (SetActiveSheet
+	// would read a streamed sheet back into memory, so the order does the choosing.)
 	names := []string{}
 	for _, g := range Groups {
 		names = append(names, g.Sheet)
@@ -109,18 +109,10 @@ func Write(ctx context.Context, src Source, org int, w io.Writer, csv SheetSink,
 			return nil, err
 		}
 	}
-	// The index of user IDs is written beside the users sheets, row for row.
-	idx, err := p.sheet(UsersIndex.Name, UsersIndex.Header)
-	if err != nil {
-		return nil, err
-	}
 	for _, g := range Groups {
-		if err := p.group(g, idx); err != nil {
+		if err := p.group(g); err != nil {
 			return nil, err
 		}
-	}
-	if err := idx.close(); err != nil {
-		return nil, err
 	}
 	if err := p.references(); err != nil {
 		return nil, err
@@ -235,7 +227,7 @@ func (s *sheetWriter) close() error {
 
 // group writes one users sheet, reading its roles' users page by page. A group with no users
 // is its header alone.
-func (p *puller) group(g Group, idx *sheetWriter) error {
+func (p *puller) group(g Group) error {
 	sw, err := p.sheet(g.Sheet, g.Columns)
 	if err != nil {
 		return err
@@ -251,12 +243,14 @@ func (p *puller) group(g Group, idx *sheetWriter) error {
 			for _, u := range page {
 				for i, c := range g.Columns {
 					cells[i] = Cell(c, u[c])
+					if c == schema.UserID.Name { // answered as "ID"
+						cells[i] = ""
+						if id := u.ID(); id > 0 {
+							cells[i] = strconv.Itoa(id)
+						}
+					}
 				}
 				if err := sw.add(cells); err != nil {
-					return err
-				}
-				name := strings.TrimSpace(text(u["FirstName"]) + " " + text(u["LastName"]))
-				if err := idx.add([]string{strconv.Itoa(u.ID()), fmt.Sprintf("%s row %d", g.Sheet, sw.row), name, text(u["MISID"]), text(u["Email"])}); err != nil {
 					return err
 				}
 			}

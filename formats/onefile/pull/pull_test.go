@@ -1,6 +1,7 @@
 package pull
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,13 +10,18 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/bulkload/bulk/formats/onefile/api"
+	"github.com/bulkload/bulk/formats/onefile/schema"
+	"github.com/bulkload/bulk/pipeline"
 )
 
 func TestCell(t *testing.T) {
@@ -155,3 +161,74 @@ func BenchmarkWrite(b *testing.B) {
 type countWriter struct{ n int64 }
 
 func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+// TestUsersCarryTheirIDs: every users sheet has the OneFileID column, each row holds its user's
+// ID as text (so Excel keeps it as written), and no separate sheet of IDs is written.
+func TestUsersCarryTheirIDs(t *testing.T) {
+	srv := fakeOneFile(3)
+	defer srv.Close()
+	c, err := api.New(api.Config{BaseURL: srv.URL + "/api/v2.1", CustomerToken: "t", RatePerMinute: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var buf bytes.Buffer
+	if _, err := Write(ctx, c, 5740, &buf, nil, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, name := range f.GetSheetList() {
+		if name == "User IDs" {
+			t.Errorf("a separate sheet of user IDs was written: the users sheets carry them")
+		}
+	}
+	for _, g := range Groups {
+		if !slices.Contains(g.Columns, schema.UserID.Name) {
+			t.Errorf("sheet %s has no %s column: %v", g.Sheet, schema.UserID.Name, g.Columns)
+		}
+	}
+	rows, err := f.GetRows("Learners")
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("Learners: %d rows (%v), want a header and 3", len(rows), err)
+	}
+	col := slices.Index(rows[0], schema.UserID.Name)
+	if col < 0 {
+		t.Fatalf("Learners header %v has no %s", rows[0], schema.UserID.Name)
+	}
+	for i, r := range rows[1:] {
+		if want := strconv.Itoa(100000 + i); r[col] != want {
+			t.Errorf("Learners row %d: %s %q, want %s", i+2, schema.UserID.Name, r[col], want)
+		}
+		cell, _ := excelize.CoordinatesToCellName(col+1, i+2)
+		if typ, _ := f.GetCellType("Learners", cell); typ == excelize.CellTypeNumber {
+			t.Errorf("Learners %s holds the ID as a number, want text", cell)
+		}
+	}
+}
+
+// TestIsReference: the reference sheets a pull writes, and the User IDs sheet earlier pulls
+// wrote, are recognised by name and header; a users sheet is not.
+func TestIsReference(t *testing.T) {
+	for _, tc := range []struct {
+		sheet  string
+		header []string
+		ref    bool
+	}{
+		{Classrooms.Name, Classrooms.Header, true},
+		{Units.Name, append(slices.Clone(Units.Header), "Notes"), true},
+		{"User IDs", []string{"OneFile user ID", "On sheet", "Full name", "MIS code (MISID)", "Login e-mail (Email)"}, true},
+		{"Classrooms", []string{"OneFile ID", "Name (ClassroomName)", "MIS code"}, false}, // "OneFile ID" alone is a users column
+		{"Learners", Groups[4].Columns, false},
+	} {
+		got := IsReference(&pipeline.Source{Sheet: tc.sheet, Header: tc.header}) != ""
+		if got != tc.ref {
+			t.Errorf("IsReference(%s %v) = %v, want %v", tc.sheet, tc.header, got, tc.ref)
+		}
+	}
+}

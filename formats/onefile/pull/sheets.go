@@ -36,13 +36,14 @@ var Groups = func() []Group {
 	return gs
 }()
 
-// columns are the onefile-users columns a pull writes for users of roles: the API fields
+// columns are the onefile-users columns a pull writes for users of roles: the user's own
+// OneFile ID (schema.UserID: the loader matches the row to that user by it), then the API fields
 // (not the by-name and by-MISID references: a pull knows the IDs) that OneFile takes for one of
 // the roles. Every one of them is a header the kind reads as it is.
 func columns(roles []int) []string {
 	var out []string
 	for _, f := range onefile.Users.Fields {
-		if _, ok := schema.UserField(f.Name); !ok {
+		if _, ok := schema.UserField(f.Name); !ok && f.Name != schema.UserID.Name {
 			continue
 		}
 		if slices.ContainsFunc(roles, func(r int) bool { return onefile.TakesField(r, f.Name) }) {
@@ -53,7 +54,7 @@ func columns(roles []int) []string {
 }
 
 // A reference sheet's name and header row. Their headers name no field of any kind (a test
-// holds them to that), so that no reader, even with --kind, takes them for data; IsReference
+// holds them to that; "OneFile ID" alone is a users column, hence "OneFile ID (ClassroomID)"), so that no reader, even with --kind, takes them for data; IsReference
 // recognises them by name and header.
 type refSheet struct {
 	Name   string
@@ -63,12 +64,15 @@ type refSheet struct {
 
 // The reference sheets, in the order a pull writes them.
 var (
-	UsersIndex = refSheet{"User IDs", []string{"OneFile user ID", "On sheet", "Full name", "MIS code (MISID)", "Login e-mail (Email)"}, "the OneFile IDs of the pulled users"}
-	Classrooms = refSheet{"Classrooms", []string{"OneFile ID", "Name (ClassroomName)", "MIS code"}, "the organisation's classrooms"}
-	Placements = refSheet{"Placements", []string{"OneFile ID", "Name (PlacementName)", "MIS code"}, "the organisation's placements"}
-	Standards  = refSheet{"Standards", []string{"OneFile ID", "Title (StandardTitle)"}, "the organisation's standards"}
-	Units      = refSheet{"Units", []string{"OneFile ID", "Title (UnitTitle)", "Standard OneFile ID", "Title of its standard", "NDAQ code"}, "the organisation's units"}
-	refSheets  = []refSheet{UsersIndex, Classrooms, Placements, Standards, Units}
+	Classrooms = refSheet{"Classrooms", []string{"OneFile ID (ClassroomID)", "Name (ClassroomName)", "MIS code"}, "the organisation's classrooms"}
+	Placements = refSheet{"Placements", []string{"OneFile ID (PlacementID)", "Name (PlacementName)", "MIS code"}, "the organisation's placements"}
+	Standards  = refSheet{"Standards", []string{"OneFile ID (StandardID)", "Title (StandardTitle)"}, "the organisation's standards"}
+	Units      = refSheet{"Units", []string{"OneFile ID (UnitID)", "Title (UnitTitle)", "OneFile ID of its standard", "Title of its standard", "NDAQ code"}, "the organisation's units"}
+	// usersIndex is the sheet of user IDs pulls wrote before each users row carried its
+	// OneFileID: not written now, still passed over in those workbooks (its first header is a
+	// users synonym, so without this it would be read as users).
+	usersIndex = refSheet{"User IDs", []string{"OneFile user ID", "On sheet", "Full name", "MIS code (MISID)", "Login e-mail (Email)"}, "the OneFile IDs of the pulled users"}
+	refSheets  = []refSheet{Classrooms, Placements, Standards, Units}
 )
 
 // IsReference says which reference sheet of a pull src is ("the organisation's classrooms, a
@@ -77,7 +81,7 @@ func IsReference(src *pipeline.Source) string {
 	if src == nil {
 		return ""
 	}
-	for _, r := range refSheets {
+	for _, r := range append(refSheets, usersIndex) {
 		if src.Sheet == r.Name && len(src.Header) >= len(r.Header) && slices.Equal(src.Header[:len(r.Header)], r.Header) {
 			return r.What + ", a reference sheet bulk pull wrote"
 		}

@@ -418,3 +418,21 @@ func Required(role int) []string {
 	}
 	return out
 }
+
+// UserID is the column that carries a user's own OneFile ID. It is no field of POST /User:
+// OneFile answers it as "ID" and takes it in the path of an update (POST /User/{id}), never in
+// a body. So it is kept out of UserFields (which the API client, the sandbox and the loader's
+// diff read as the body's fields, and UserField does not find it): a row that gives it is
+// matched to that user by it, and the client cannot send it. Pulls write it; loads read it.
+var UserID = Key{Name: "OneFileID", Answer: "ID", Type: Int, Takes: AllRoles}
+
+// Key is a column that names a record on OneFile rather than a value sent for it.
+type Key struct {
+	// Name is the column's name in bulk's kinds, templates and pulls.
+	Name string
+	// Answer is the name OneFile's answers give it.
+	Answer string
+	Type   Type
+	// Takes are the roles whose rows may give it.
+	Takes RoleSet
+}

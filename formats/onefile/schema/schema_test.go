@@ -224,3 +224,15 @@ func TestParseRoleSettings(t *testing.T) {
 		t.Errorf("empty: %v %v", got, err)
 	}
 }
+
+// TestUserIDIsNoBodyField: the OneFile ID column is a key, never a field of a request body.
+func TestUserIDIsNoBodyField(t *testing.T) {
+	for _, name := range []string{UserID.Name, UserID.Answer} {
+		if _, ok := UserField(name); ok {
+			t.Errorf("UserField(%q) found a body field: the user's ID must never be sent in a body", name)
+		}
+	}
+	if UserID.Takes != AllRoles || UserID.Type != Int {
+		t.Errorf("UserID = %+v, want an int every role may give", UserID)
+	}
+}
