@@ -3,18 +3,22 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/bulkload/bulk/internal/app"
 )
 
 // TestEditCSV: a cell fixed in a CSV file written by Excel's plain "CSV" (Windows-1252) is
-// written back as UTF-8 with every row on its number and every accent kept, and the fixed file
-// validates as the page said.
+// written back in Windows-1252 (see TestEditCSVKeepsLostCharactersFlagged) with every row on
+// its number and every accent kept, and the fixed file validates as the page said.
 func TestEditCSV(t *testing.T) {
 	ts := startServer(t)
 	c := ts.signIn(t)
@@ -35,8 +39,8 @@ func TestEditCSV(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !bytes.HasPrefix(b, []byte("\ufeff")) || !bytes.Contains(b, []byte("Zoë")) || !bytes.Contains(b, []byte("28/02/2026")) {
-		t.Errorf("the fixed file is not UTF-8 with its accents and the fix: %.300q", b)
+	if bytes.HasPrefix(b, []byte("\ufeff")) || !bytes.Contains(b, []byte("Zo\xeb,")) || !bytes.Contains(b, []byte("28/02/2026")) {
+		t.Errorf("the fixed file is not Windows-1252 with its accents and the fix: %.300q", b)
 	}
 	fixed := filepath.Join(t.TempDir(), "learners-fixed.csv")
 	os.WriteFile(fixed, b, 0o600)
@@ -46,5 +50,50 @@ func TestEditCSV(t *testing.T) {
 	}
 	if got := out.Counts; got.Read != after.Read || got.Rejected != after.Rejected || got.Warnings != after.Warnings {
 		t.Errorf("the fixed file validates as %+v, the page said %+v", got, after)
+	}
+}
+
+// TestEditCSVKeepsLostCharactersFlagged: in a file saved by Excel's plain "CSV"
+// (Windows-1252), a name that lost characters to '?' is a lossy-encoding warning. Fixing
+// another cell on the page must not hide it: written back as UTF-8, the file would no longer
+// read as Windows-1252, the warning would vanish and "Adébáy??" would be loaded as it is. So a
+// Windows-1252 file is written back in Windows-1252, and a character it cannot hold is refused
+// with what to do instead.
+func TestEditCSVKeepsLostCharactersFlagged(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "starters.csv")
+	csv := "Role,First Name,Surname,E-mail,Learner Ref\r\n" +
+		"Assessor,Siân,O'Neill,sian.oneill@riverside.example,S-1\r\n" +
+		"Assessor,Adébáy??,Okafor,ade.okafor@riverside.example,S-2\r\n" +
+		"Assessor,Chloé,Dubois,chloe.dubois@riverside,S-3\r\n"
+	b, err := charmap.Windows1252.NewEncoder().Bytes([]byte(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, b, 0o600)
+
+	ts := startServer(t)
+	c := ts.signIn(t)
+	ts.upload(t, c, path)
+	before := ts.state(t, c).Validation.Counts
+	if before.Warnings != 1 || before.Rejected != 1 {
+		t.Fatalf("before the fix: %+v, want the lossy-encoding warning and the bad e-mail", before)
+	}
+	table, r, col := ts.badCell(t, c, "", "email")
+	var res map[string]any
+	if code := ts.postJSON(t, c, "/api/cell", map[string]any{"table": table, "row": r.Row, "col": col, "value": "chloe.dubois@riverside.example"}, &res); code != http.StatusOK {
+		t.Fatalf("edit: %d %v", code, res)
+	}
+	after := ts.state(t, c).Validation.Counts
+	if after.Rejected != 0 || after.Warnings != before.Warnings {
+		t.Errorf("after fixing the e-mail: %+v; want no rejects and the lossy-encoding warning still there", after)
+	}
+	// 李 has no place in Windows-1252: refused, saying what to do, and the file unchanged.
+	res = nil
+	if code := ts.postJSON(t, c, "/api/cell", map[string]any{"table": table, "row": 3, "col": 1, "value": "李"}, &res); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(res), "CSV UTF-8") {
+		t.Errorf("a character Windows-1252 cannot hold: %d %v, want 400 saying to save as CSV UTF-8", code, res)
+	}
+	if got := ts.state(t, c).Validation.Counts; got != after {
+		t.Errorf("after the refused edit: %+v, want %+v", got, after)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/internal/catalog"
@@ -649,7 +650,10 @@ func (s *Server) handleCell(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "that file is no longer in the session")
 		return
 	}
-	if err := editCell(t, rw, in.Col, in.Value); err != nil {
+	if err := editCell(t, rw, in.Col, in.Value); errors.Is(err, errNot1252) {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	} else if err != nil {
 		writeError(w, http.StatusInternalServerError, fmt.Sprintf("the cell could not be changed: %v", err))
 		return
 	}
@@ -680,15 +684,29 @@ func editCell(t *table, rw *row, col int, value string) error {
 	for len(rw.Cells) <= col {
 		rw.Cells = append(rw.Cells, "")
 	}
+	was := rw.Cells[col]
 	rw.Cells[col] = value
-	return writeCSV(t)
+	if err := writeCSV(t); err != nil {
+		rw.Cells[col] = was // the file is unchanged: so is the grid's row
+		return err
+	}
+	return nil
 }
 
+// errNot1252 is a value typed into a Windows-1252 file that the encoding cannot hold.
+var errNot1252 = errors.New(`this file was saved in Windows-1252 (Excel's plain "CSV"), which cannot hold that value's characters: save the file from Excel as "CSV UTF-8" and upload it again, then fix the cell`)
+
 // writeCSV writes a CSV table back from its rows: blank lines where the file had rows that
-// were not data, so that every row keeps its number.
+// were not data, so that every row keeps its number. A file read as Windows-1252 (Excel's
+// plain "CSV") is written back in Windows-1252: as UTF-8 it would no longer read as a file that
+// lost characters to '?', and its lossy-encoding warnings would vanish with the '?' still in
+// it. Others are written as UTF-8 with a BOM, so that Excel opens them right.
 func writeCSV(t *table) error {
 	var b bytes.Buffer
-	b.WriteString("\ufeff")
+	cp1252 := t.src.Encoding == pipeline.EncodingWindows1252
+	if !cp1252 {
+		b.WriteString("\ufeff")
+	}
 	line := 1
 	put := func(cells []string) {
 		for i, c := range cells {
@@ -715,7 +733,14 @@ func writeCSV(t *table) error {
 		}
 		put(rw.Cells)
 	}
-	return os.WriteFile(t.src.Path, b.Bytes(), 0o600)
+	out := b.Bytes()
+	if cp1252 {
+		var err error
+		if out, err = charmap.Windows1252.NewEncoder().Bytes(out); err != nil {
+			return errNot1252
+		}
+	}
+	return os.WriteFile(t.src.Path, out, 0o600)
 }
 
 // handleDownload serves the session's files: the fixed workbook (a working copy), the --map
