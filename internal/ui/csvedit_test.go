@@ -33,7 +33,7 @@ func TestEditCSV(t *testing.T) {
 	if after.Rejected != before.Rejected-1 || after.Read != before.Read {
 		t.Errorf("after fixing row %d: %+v, before %+v", r.Row, after, before)
 	}
-	resp, err := c.Get(ts.base + "/api/download/learners.csv")
+	resp, err := c.Get(ts.base + "/api/download/file/learners.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,5 +95,41 @@ func TestEditCSVKeepsLostCharactersFlagged(t *testing.T) {
 	}
 	if got := ts.state(t, c).Validation.Counts; got != after {
 		t.Errorf("after the refused edit: %+v, want %+v", got, after)
+	}
+}
+
+// TestDownloadUploadNamedLikeAReport: the documented round trip uploads a fixed rejects.xlsx;
+// its working copy (with the cells fixed on the page) is what "Download rejects.xlsx (fixed)"
+// gives, not the session's own rejects report of the same name.
+func TestDownloadUploadNamedLikeAReport(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"rejects.csv", "credentials.csv"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			body := "Role,First Name,Surname,E-mail,Learner Ref\r\nAssessor,Sian,Oneill,sian.oneill@riverside,S-1\r\n"
+			os.WriteFile(path, []byte(body), 0o600)
+			ts := startServer(t)
+			c := ts.signIn(t)
+			ts.upload(t, c, path)
+			var st struct {
+				Files []struct {
+					Name     string `json:"name"`
+					Download string `json:"download"`
+				} `json:"files"`
+			}
+			ts.do(t, c, http.MethodGet, "/api/state", nil, "", &st)
+			if len(st.Files) != 1 || st.Files[0].Download == "" {
+				t.Fatalf("state's files: %+v, want the upload with its download address", st.Files)
+			}
+			resp, err := c.Get(ts.base + st.Files[0].Download)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !bytes.Contains(b, []byte("sian.oneill@riverside,S-1")) {
+				t.Errorf("downloading the uploaded %s: %d %.200q, want the file itself", name, resp.StatusCode, b)
+			}
+		})
 	}
 }

@@ -415,6 +415,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/rows", s.handleRows)
 	m.HandleFunc("POST /api/cell", s.handleCell)
 	m.HandleFunc("GET /api/download/{what}", s.handleDownload)
+	m.HandleFunc("GET /api/download/file/{name}", s.handleDownloadFile)
 	m.HandleFunc("POST /api/plan", s.handlePlan)
 	m.HandleFunc("GET /api/plan/rows", s.handlePlanRows)
 	m.HandleFunc("POST /api/apply", s.handleApply)

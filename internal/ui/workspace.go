@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -54,7 +55,10 @@ type upload struct {
 	Size   int64    `json:"size"`
 	Hidden []string `json:"hidden_sheets,omitempty"` // sheets Excel hides: not read unless asked
 	Edits  int      `json:"edits"`                   // cells changed on the page
-	work   string   // the working copy: what is validated, planned and downloaded
+	// Download is where the working copy downloads: a path of its own, so that an upload
+	// named as a report (rejects.xlsx, fixed and uploaded again) is not mistaken for it.
+	Download string `json:"download"`
+	work     string // the working copy: what is validated, planned and downloaded
 }
 
 // settings are the reading options the page chose: the command line's --kind, --sheet,
@@ -451,7 +455,8 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusInternalServerError, err.Error())
 			return
 		}
-		added = append(added, &upload{Name: name, Size: n, work: path, Hidden: hiddenSheets(path)})
+		added = append(added, &upload{Name: name, Size: n, work: path, Hidden: hiddenSheets(path),
+			Download: "/api/download/file/" + url.PathEscape(name)})
 	}
 	if len(added) == 0 {
 		writeError(w, http.StatusBadRequest, "no file was chosen")
@@ -762,14 +767,23 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 	case "credentials.csv":
 		ws.serveCredentials(w, r)
 	default:
-		for _, f := range ws.files {
-			if f.Name == what {
-				serveFile(w, r, f.work, fixedName(f.Name, f.Edits))
-				return
-			}
-		}
-		writeError(w, http.StatusNotFound, "no such file in this session")
+		writeError(w, http.StatusNotFound, "no such report in this session")
 	}
+}
+
+// handleDownloadFile serves an uploaded file's working copy, with the cells fixed on the page.
+func (s *Server) handleDownloadFile(w http.ResponseWriter, r *http.Request) {
+	ws := s.ws
+	name := r.PathValue("name")
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	for _, f := range ws.files {
+		if f.Name == name {
+			serveFile(w, r, f.work, fixedName(f.Name, f.Edits))
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, "no such file in this session")
 }
 
 // fixedName is the name a working copy downloads as: term.xlsx changed on the page is
