@@ -313,11 +313,11 @@ func (ws *workspace) runValidate(ctx context.Context) {
 	ws.plan = nil // a plan is of the rows as they were
 	ws.err = ""
 	if out == nil {
-		ws.val, ws.err = nil, sayError(err)
+		ws.val, ws.err = nil, ws.s.sayError(err)
 		return
 	}
 	if err != nil && app.KindOf(err) != app.Rejected {
-		ws.err = sayError(err)
+		ws.err = ws.s.sayError(err)
 	}
 	v := &validation{ID: ws.runs, Counts: out.Counts, Rules: map[string]int{}, Tables: obs.tables, Notes: notes.lines(), Report: dir}
 	for _, t := range v.Tables {
@@ -383,16 +383,48 @@ func colIndex(header []string, name string) int {
 	return -1
 }
 
-// sayError is an error for the page: what happened and what to do next.
-func sayError(err error) string {
+// sayError is a use case's error in the page's words: the session's temporary folder, where
+// the uploads, reports and plan lie, means nothing to the officer and is left out (a file is
+// named by its name, the plan as "the plan"), and a hint to make the plan again with the command
+// line points at the page's button instead.
+func (s *Server) sayError(err error) string {
 	if err == nil {
 		return ""
 	}
+	msg := err.Error()
 	var e *app.Error
 	if errors.As(err, &e) && e.Hint != "" {
-		return e.Error() + " " + e.Hint
+		hint := e.Hint
+		if strings.Contains(hint, "bulk load onefile --dry-run") {
+			hint = "Plan the load again, then apply the new plan."
+		}
+		msg += " " + hint
 	}
-	return err.Error()
+	return sessionPaths(msg, s.dir)
+}
+
+// sessionPaths takes the session's folder out of msg: its plans become "the plan", other
+// files their path inside it (a working copy: its name).
+func sessionPaths(msg, dir string) string {
+	sep := string(filepath.Separator)
+	for _, d := range []string{filepath.Join(dir, "reports"), filepath.Join(dir, "work"), dir} {
+		for {
+			i := strings.Index(msg, d+sep)
+			if i < 0 {
+				break
+			}
+			end := i + len(d) + 1
+			for end < len(msg) && !strings.ContainsRune(" :;,\"'\n", rune(msg[end])) {
+				end++
+			}
+			rest := msg[i+len(d)+1 : end]
+			if strings.HasSuffix(rest, "plan.json") {
+				rest = "the plan"
+			}
+			msg = msg[:i] + rest + msg[end:]
+		}
+	}
+	return msg
 }
 
 // Uploads.
