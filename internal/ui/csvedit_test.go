@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -131,5 +132,29 @@ func TestDownloadUploadNamedLikeAReport(t *testing.T) {
 				t.Errorf("downloading the uploaded %s: %d %.200q, want the file itself", name, resp.StatusCode, b)
 			}
 		})
+	}
+}
+
+// TestUploadTwoFilesOfOneName: two files of the same name from different folders, chosen
+// together, are both data: the page must not keep one and drop the other in silence (the
+// command line reads both, as autumn/staff.csv and spring/staff.csv). It refuses the upload,
+// saying to rename one.
+func TestUploadTwoFilesOfOneName(t *testing.T) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for i, folder := range []string{"autumn", "spring"} {
+		w, _ := mw.CreateFormFile("file", folder+"/staff.csv")
+		fmt.Fprintf(w, "Role,First Name,Surname,E-mail,Learner Ref\r\nAssessor,A%d,B,a%d@riverside.example,S-%d\r\n", i, i, i)
+	}
+	mw.Close()
+	ts := startServer(t)
+	c := ts.signIn(t)
+	var st map[string]any
+	code := ts.do(t, c, http.MethodPost, "/api/files", &body, mw.FormDataContentType(), &st)
+	if code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(st["error"]), "rename") {
+		t.Errorf("two files named staff.csv in one upload: %d %v, want 400 saying to rename one", code, st["error"])
+	}
+	if got := ts.state(t, c); got.Validation != nil && got.Validation.Counts.Read != 0 {
+		t.Errorf("after the refused upload the page reads %+v, want nothing", got.Validation.Counts)
 	}
 }

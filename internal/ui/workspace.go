@@ -448,6 +448,14 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	// The files arrive in a folder of their own and replace the session's only once every one
+	// has: an upload refused halfway leaves the session as it was.
+	incoming, err := os.MkdirTemp(dir, ".incoming-")
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	defer os.RemoveAll(incoming)
 	var added []*upload
 	for {
 		part, err := mr.NextPart()
@@ -467,7 +475,13 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s is not a CSV or XLSX file: save it from Excel as .xlsx or CSV UTF-8", name))
 			return
 		}
-		path := filepath.Join(dir, name)
+		if slices.ContainsFunc(added, func(a *upload) bool { return a.Name == name }) {
+			// Two files of one name from different folders: both are data, and the session
+			// keeps files by name, so one would replace the other unseen.
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("two of the files chosen are named %s (from different folders): rename one (autumn-%s, say) and upload them again", name, name))
+			return
+		}
+		path := filepath.Join(incoming, name)
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, err.Error())
@@ -482,17 +496,24 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s could not be received (%v); files together may be at most %d MiB", name, err, maxUpload>>20))
 			return
 		}
-		// The original is kept beside the working copy, which cell edits change.
-		if err := copyFile(path, filepath.Join(dir, ".orig-"+name)); err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
-			return
-		}
-		added = append(added, &upload{Name: name, Size: n, work: path, Hidden: hiddenSheets(path),
+		added = append(added, &upload{Name: name, Size: n, work: filepath.Join(dir, name), Hidden: hiddenSheets(path),
 			Download: "/api/download/file/" + url.PathEscape(name)})
 	}
 	if len(added) == 0 {
 		writeError(w, http.StatusBadRequest, "no file was chosen")
 		return
+	}
+	for _, a := range added {
+		// The original is kept beside the working copy, which cell edits change.
+		from := filepath.Join(incoming, a.Name)
+		if err := copyFile(from, filepath.Join(dir, ".orig-"+a.Name)); err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		if err := os.Rename(from, a.work); err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
 	}
 	ws.mu.Lock()
 	for _, a := range added {
