@@ -158,3 +158,49 @@ func TestUploadTwoFilesOfOneName(t *testing.T) {
 		t.Errorf("after the refused upload the page reads %+v, want nothing", got.Validation.Counts)
 	}
 }
+
+// TestEditCSVKeepsTheTitle: the rows above a CSV file's header (a title, a date, notes) are not
+// data, but they are the officer's: the fixed file keeps them as they were, and its rows keep
+// their numbers.
+func TestEditCSVKeepsTheTitle(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "starters.csv")
+	title := "\"Riverside College – starters, January 2027\",,,,\r\n" +
+		"\"Notes: from the MIS,\r\nchecked by HR\",,,,\r\n" +
+		",,,,\r\n"
+	body := "Role,First Name,Surname,E-mail,Learner Ref\r\n" +
+		"Assessor,Siân,O'Neill,sian.oneill@riverside,S-1\r\n" +
+		"Assessor,Chloé,Dubois,chloe.dubois@riverside.example,S-2\r\n"
+	b, err := charmap.Windows1252.NewEncoder().Bytes([]byte(title + body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, b, 0o600)
+	ts := startServer(t)
+	c := ts.signIn(t)
+	ts.upload(t, c, path)
+	table, r, col := ts.badCell(t, c, "", "email")
+	if r.Row != 5 {
+		t.Fatalf("the bad e-mail is on row %d, want 5", r.Row)
+	}
+	var res map[string]any
+	if code := ts.postJSON(t, c, "/api/cell", map[string]any{"table": table, "row": r.Row, "col": col, "value": "sian.oneill@riverside.example"}, &res); code != http.StatusOK {
+		t.Fatalf("edit: %d %v", code, res)
+	}
+	resp, err := c.Get(ts.base + "/api/download/file/starters.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	text, err := charmap.Windows1252.NewDecoder().Bytes(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := title + strings.Replace(body, "sian.oneill@riverside,", "sian.oneill@riverside.example,", 1)
+	if string(text) != want {
+		t.Errorf("the fixed file:\n%q\nwant\n%q", text, want)
+	}
+	if st := ts.state(t, c).Validation; st == nil || st.Counts.Rejected != 0 || st.Counts.Read != 2 {
+		t.Errorf("after the fix: %+v, want 2 rows read, none rejected", st)
+	}
+}

@@ -751,6 +751,38 @@ func editCell(t *table, rw *row, col int, value string) error {
 	return nil
 }
 
+// recordsAbove is the text of the first n records of the CSV file at path (each with its line
+// end; a quoted cell may run over lines), decoded from enc, and how many it found: the rows above
+// a header. Files in other encodings than UTF-8 and Windows-1252 give none.
+func recordsAbove(path, enc string, n int) (string, int) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", 0
+	}
+	switch enc {
+	case pipeline.EncodingWindows1252:
+		if raw, err = charmap.Windows1252.NewDecoder().Bytes(raw); err != nil {
+			return "", 0
+		}
+	case read.EncodingUTF8, read.EncodingUTF8BOM:
+		raw = bytes.TrimPrefix(raw, []byte("\ufeff"))
+	default:
+		return "", 0
+	}
+	quoted, found := false, 0
+	for i, c := range raw {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == '\n' && !quoted:
+			if found++; found == n {
+				return string(raw[:i+1]), found
+			}
+		}
+	}
+	return "", 0
+}
+
 // errNot1252 is a value typed into a Windows-1252 file that the encoding cannot hold.
 var errNot1252 = errors.New(`this file was saved in Windows-1252 (Excel's plain "CSV"), which cannot hold that value's characters: save the file from Excel as "CSV UTF-8" and upload it again, then fix the cell`)
 
@@ -778,6 +810,14 @@ func writeCSV(t *table) error {
 		}
 		b.WriteString("\r\n")
 		line++
+	}
+	if t.HeaderRow > 1 {
+		// The rows above the header (a title, a date, notes) are not data, but the officer's:
+		// kept as the file has them.
+		if above, n := recordsAbove(t.src.Path, t.src.Encoding, t.HeaderRow-1); n == t.HeaderRow-1 {
+			b.WriteString(above)
+			line += n
+		}
 	}
 	for line < t.HeaderRow {
 		put(nil)
