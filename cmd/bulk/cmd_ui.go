@@ -19,6 +19,8 @@ as 'bulk validate', 'bulk load onefile --dry-run' and 'bulk apply'.
 
 A OneFile token is read from $BULK_ONEFILE_TOKEN or a file chosen on the page and kept in memory
 only. Uploads and reports live in a private temporary folder removed when bulk ui stops (Ctrl-C).
+Exit status 0 once stopped by Ctrl-C or SIGTERM (a load under way stops as Ctrl-C stops
+'bulk apply': what was sent is recorded; upload and plan again to finish); 2 when it cannot start.
 See docs/ui.md.`,
 		Example: `  bulk ui
   bulk ui --no-open --addr 127.0.0.1:8080

@@ -101,7 +101,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			s.mu.Lock()
 			s.sessions[sid] = true
 			s.mu.Unlock()
-			http.SetCookie(w, &http.Cookie{Name: cookieName, Value: sid, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			s.setSession(w, sid)
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -127,5 +128,67 @@ func TestRemoteAddress(t *testing.T) {
 			ln.Close()
 		}
 		s.Close()
+	}
+}
+
+// TestCookieSecureBehindTLS: behind a TLS proxy (--public-url https://...) the session cookie is
+// marked Secure, so a browser never sends it over plain HTTP (the direct address on the
+// network, or a link someone typed with http://), where anyone on the way could read it.
+// On loopback there is no TLS and the cookie cannot be Secure.
+func TestCookieSecureBehindTLS(t *testing.T) {
+	users := filepath.Join(t.TempDir(), "users.txt")
+	if err := AddUser(users, "jdoe", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		o      Options
+		host   string // the Host and Origin the browser sends
+		scheme string
+		secure bool
+	}{
+		{"behind a TLS proxy", Options{Addr: "127.0.0.1:0", AuthFile: users, PublicURL: "https://bulk.example.ac.uk"}, "bulk.example.ac.uk", "https", true},
+		{"on this machine", Options{Addr: "127.0.0.1:0", AuthFile: users}, "", "http", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := New(tt.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ln, err := s.Listen()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			host := tt.host
+			if host == "" {
+				host = ln.Addr().String()
+			}
+			check := func(what string, req *http.Request) {
+				req.Host = host
+				req.Header.Set("Origin", tt.scheme+"://"+host)
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, req)
+				var got *http.Cookie
+				for _, c := range rec.Result().Cookies() {
+					if c.Name == cookieName {
+						got = c
+					}
+				}
+				if got == nil {
+					t.Fatalf("%s: no session cookie (%d %s)", what, rec.Code, rec.Body)
+				}
+				if got.Secure != tt.secure || !got.HttpOnly || got.SameSite != http.SameSiteStrictMode {
+					t.Errorf("%s: cookie Secure=%v HttpOnly=%v SameSite=%v, want Secure=%v, HttpOnly, Strict", what, got.Secure, got.HttpOnly, got.SameSite, tt.secure)
+				}
+			}
+			login, _ := http.NewRequest(http.MethodPost, "/login", strings.NewReader(url.Values{"name": {"jdoe"}, "password": {"correct horse battery"}}.Encode()))
+			login.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			check("signing in", login)
+			token, _ := http.NewRequest(http.MethodGet, "/?token="+s.Token(), nil)
+			check("the one-time token", token)
+		})
 	}
 }

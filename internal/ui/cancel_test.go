@@ -2,7 +2,11 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,5 +102,57 @@ func TestLiveNeedsTypedConfirmation(t *testing.T) {
 	defer ts.ws.mu.Unlock()
 	if ts.ws.job != nil {
 		t.Error("a load started without the typed confirmation")
+	}
+}
+
+// TestApplyErrorSpeaksThePage: a load that cannot start says so in the page's words: not the
+// session's temporary folder (meaningless to the officer, and where their files lie) nor a
+// command line to type.
+func TestApplyErrorSpeaksThePage(t *testing.T) {
+	ts := startServer(t)
+	c := ts.signIn(t)
+	path := filepath.Join(t.TempDir(), "staff.csv")
+	os.WriteFile(path, []byte("Role,First Name,Surname,E-mail,Learner Ref\r\nAssessor,Sian,Oneill,sian.oneill@riverside.example,S-1\r\n"), 0o600)
+	ts.upload(t, c, path)
+	var st map[string]any
+	ts.postJSON(t, c, "/api/plan", nil, &st)
+	ts.ws.mu.Lock()
+	p := ts.ws.plan
+	ts.ws.mu.Unlock()
+	if p == nil {
+		t.Fatalf("no plan: %v", st["error"])
+	}
+	// The plan on disk no longer holds a row's values (edited by hand, say).
+	b, err := os.ReadFile(p.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := doc["rows"].([]any)
+	if len(rows) != 1 {
+		t.Fatalf("the plan has %d rows, want 1", len(rows))
+	}
+	delete(rows[0].(map[string]any), "user")
+	b, _ = json.Marshal(doc)
+	if err := os.WriteFile(p.path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code := ts.postJSON(t, c, "/api/apply", map[string]any{}, &st); code != http.StatusAccepted {
+		t.Fatalf("apply: %d %v", code, st)
+	}
+	got := ts.waitApplied(t, c).Apply
+	if got.Status != "failed" || got.Message == "" {
+		t.Fatalf("apply of a damaged plan: %q %q, want failed with a reason", got.Status, got.Message)
+	}
+	for _, bad := range []string{ts.Dir(), "bulk load onefile", "--dry-run"} {
+		if strings.Contains(got.Message, bad) {
+			t.Errorf("the page's message %q holds %q", got.Message, bad)
+		}
+	}
+	if !strings.Contains(got.Message, "Plan the load") {
+		t.Errorf("the page's message %q does not say to plan again on the page", got.Message)
 	}
 }

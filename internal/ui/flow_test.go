@@ -124,7 +124,7 @@ func TestFlowAPI(t *testing.T) {
 	}
 
 	// The fixed workbook, validated by the CLI's use case, counts the same.
-	resp, err := c.Get(ts.base + "/api/download/term-start.xlsx")
+	resp, err := c.Get(ts.base + "/api/download/file/term-start.xlsx")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -287,7 +287,7 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.plan = ps
 	if err != nil && app.KindOf(err) != app.Rejected {
-		ws.err = sayError(err)
+		ws.err = ws.s.sayError(err)
 	} else if ps == nil {
 		ws.err = "no plan was made: " + strings.Join(notes.lines(), " ")
 	}
@@ -499,7 +499,7 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 		case app.Interrupted:
 			j.Status, j.Message = "interrupted", "Cancelled: what was sent is recorded. Apply the plan again to finish the rest; nobody is created twice."
 		default:
-			j.Status, j.Message = "failed", sayError(err)
+			j.Status, j.Message = "failed", s.sayError(err)
 		}
 		if out != nil && out.Load != nil {
 			j.Counts = out.Load.Counts

@@ -112,7 +112,7 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleHeld(w http.ResponseWriter, r *http.Request) {
 	var b bytes.Buffer
 	if err := nightly.HeldView(&b, s.nightlyState(), r.PathValue("id")); err != nil {
-		writeError(w, http.StatusNotFound, sayError(err))
+		writeError(w, http.StatusNotFound, s.sayError(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"held": b.String()})
@@ -140,7 +140,7 @@ func (s *Server) handleApprove(w http.ResponseWriter, r *http.Request) {
 	err := nightly.Approve(r.Context(), d, logs, nightly.ApproveOptions{RunID: id, State: s.nightlyState(), Yes: true})
 	res := map[string]any{"output": out.String(), "ok": err == nil || app.KindOf(err) == app.Rejected}
 	if err != nil {
-		res["error"] = sayError(err)
+		res["error"] = s.sayError(err)
 	}
 	writeJSON(w, http.StatusOK, res)
 }

@@ -369,8 +369,17 @@ func (s *Server) exchange(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this token is not valid or has been used: stop bulk ui and start it again for a new address", http.StatusUnauthorized)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: sid, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	s.setSession(w, sid)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// setSession hands the browser its session cookie: HttpOnly (no script reads it), SameSite
+// Strict (no other site's page sends it) and, behind a TLS proxy (--public-url https://),
+// Secure, so that it never crosses the network in clear over the plain-HTTP address bulk ui
+// also answers on.
+func (s *Server) setSession(w http.ResponseWriter, sid string) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: sid, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: strings.HasPrefix(s.o.PublicURL, "https://")})
 }
 
 func (s *Server) signedIn(r *http.Request) bool {
@@ -406,6 +415,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/rows", s.handleRows)
 	m.HandleFunc("POST /api/cell", s.handleCell)
 	m.HandleFunc("GET /api/download/{what}", s.handleDownload)
+	m.HandleFunc("GET /api/download/file/{name}", s.handleDownloadFile)
 	m.HandleFunc("POST /api/plan", s.handlePlan)
 	m.HandleFunc("GET /api/plan/rows", s.handlePlanRows)
 	m.HandleFunc("POST /api/apply", s.handleApply)

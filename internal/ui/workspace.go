@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/internal/catalog"
@@ -53,7 +55,10 @@ type upload struct {
 	Size   int64    `json:"size"`
 	Hidden []string `json:"hidden_sheets,omitempty"` // sheets Excel hides: not read unless asked
 	Edits  int      `json:"edits"`                   // cells changed on the page
-	work   string   // the working copy: what is validated, planned and downloaded
+	// Download is where the working copy downloads: a path of its own, so that an upload
+	// named as a report (rejects.xlsx, fixed and uploaded again) is not mistaken for it.
+	Download string `json:"download"`
+	work     string // the working copy: what is validated, planned and downloaded
 }
 
 // settings are the reading options the page chose: the command line's --kind, --sheet,
@@ -308,11 +313,11 @@ func (ws *workspace) runValidate(ctx context.Context) {
 	ws.plan = nil // a plan is of the rows as they were
 	ws.err = ""
 	if out == nil {
-		ws.val, ws.err = nil, sayError(err)
+		ws.val, ws.err = nil, ws.s.sayError(err)
 		return
 	}
 	if err != nil && app.KindOf(err) != app.Rejected {
-		ws.err = sayError(err)
+		ws.err = ws.s.sayError(err)
 	}
 	v := &validation{ID: ws.runs, Counts: out.Counts, Rules: map[string]int{}, Tables: obs.tables, Notes: notes.lines(), Report: dir}
 	for _, t := range v.Tables {
@@ -378,16 +383,48 @@ func colIndex(header []string, name string) int {
 	return -1
 }
 
-// sayError is an error for the page: what happened and what to do next.
-func sayError(err error) string {
+// sayError is a use case's error in the page's words: the session's temporary folder, where
+// the uploads, reports and plan lie, means nothing to the officer and is left out (a file is
+// named by its name, the plan as "the plan"), and a hint to make the plan again with the command
+// line points at the page's button instead.
+func (s *Server) sayError(err error) string {
 	if err == nil {
 		return ""
 	}
+	msg := err.Error()
 	var e *app.Error
 	if errors.As(err, &e) && e.Hint != "" {
-		return e.Error() + " " + e.Hint
+		hint := e.Hint
+		if strings.Contains(hint, "bulk load onefile --dry-run") {
+			hint = "Plan the load again, then apply the new plan."
+		}
+		msg += " " + hint
 	}
-	return err.Error()
+	return sessionPaths(msg, s.dir)
+}
+
+// sessionPaths takes the session's folder out of msg: its plans become "the plan", other
+// files their path inside it (a working copy: its name).
+func sessionPaths(msg, dir string) string {
+	sep := string(filepath.Separator)
+	for _, d := range []string{filepath.Join(dir, "reports"), filepath.Join(dir, "work"), dir} {
+		for {
+			i := strings.Index(msg, d+sep)
+			if i < 0 {
+				break
+			}
+			end := i + len(d) + 1
+			for end < len(msg) && !strings.ContainsRune(" :;,\"'\n", rune(msg[end])) {
+				end++
+			}
+			rest := msg[i+len(d)+1 : end]
+			if strings.HasSuffix(rest, "plan.json") {
+				rest = "the plan"
+			}
+			msg = msg[:i] + rest + msg[end:]
+		}
+	}
+	return msg
 }
 
 // Uploads.
@@ -411,6 +448,14 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	// The files arrive in a folder of their own and replace the session's only once every one
+	// has: an upload refused halfway leaves the session as it was.
+	incoming, err := os.MkdirTemp(dir, ".incoming-")
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	defer os.RemoveAll(incoming)
 	var added []*upload
 	for {
 		part, err := mr.NextPart()
@@ -430,7 +475,13 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s is not a CSV or XLSX file: save it from Excel as .xlsx or CSV UTF-8", name))
 			return
 		}
-		path := filepath.Join(dir, name)
+		if slices.ContainsFunc(added, func(a *upload) bool { return a.Name == name }) {
+			// Two files of one name from different folders: both are data, and the session
+			// keeps files by name, so one would replace the other unseen.
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("two of the files chosen are named %s (from different folders): rename one (autumn-%s, say) and upload them again", name, name))
+			return
+		}
+		path := filepath.Join(incoming, name)
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, err.Error())
@@ -445,16 +496,24 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s could not be received (%v); files together may be at most %d MiB", name, err, maxUpload>>20))
 			return
 		}
-		// The original is kept beside the working copy, which cell edits change.
-		if err := copyFile(path, filepath.Join(dir, ".orig-"+name)); err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
-			return
-		}
-		added = append(added, &upload{Name: name, Size: n, work: path, Hidden: hiddenSheets(path)})
+		added = append(added, &upload{Name: name, Size: n, work: filepath.Join(dir, name), Hidden: hiddenSheets(path),
+			Download: "/api/download/file/" + url.PathEscape(name)})
 	}
 	if len(added) == 0 {
 		writeError(w, http.StatusBadRequest, "no file was chosen")
 		return
+	}
+	for _, a := range added {
+		// The original is kept beside the working copy, which cell edits change.
+		from := filepath.Join(incoming, a.Name)
+		if err := copyFile(from, filepath.Join(dir, ".orig-"+a.Name)); err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		if err := os.Rename(from, a.work); err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
 	}
 	ws.mu.Lock()
 	for _, a := range added {
@@ -649,7 +708,10 @@ func (s *Server) handleCell(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "that file is no longer in the session")
 		return
 	}
-	if err := editCell(t, rw, in.Col, in.Value); err != nil {
+	if err := editCell(t, rw, in.Col, in.Value); errors.Is(err, errNot1252) {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	} else if err != nil {
 		writeError(w, http.StatusInternalServerError, fmt.Sprintf("the cell could not be changed: %v", err))
 		return
 	}
@@ -680,15 +742,61 @@ func editCell(t *table, rw *row, col int, value string) error {
 	for len(rw.Cells) <= col {
 		rw.Cells = append(rw.Cells, "")
 	}
+	was := rw.Cells[col]
 	rw.Cells[col] = value
-	return writeCSV(t)
+	if err := writeCSV(t); err != nil {
+		rw.Cells[col] = was // the file is unchanged: so is the grid's row
+		return err
+	}
+	return nil
 }
 
+// recordsAbove is the text of the first n records of the CSV file at path (each with its line
+// end; a quoted cell may run over lines), decoded from enc, and how many it found: the rows above
+// a header. Files in other encodings than UTF-8 and Windows-1252 give none.
+func recordsAbove(path, enc string, n int) (string, int) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", 0
+	}
+	switch enc {
+	case pipeline.EncodingWindows1252:
+		if raw, err = charmap.Windows1252.NewDecoder().Bytes(raw); err != nil {
+			return "", 0
+		}
+	case read.EncodingUTF8, read.EncodingUTF8BOM:
+		raw = bytes.TrimPrefix(raw, []byte("\ufeff"))
+	default:
+		return "", 0
+	}
+	quoted, found := false, 0
+	for i, c := range raw {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == '\n' && !quoted:
+			if found++; found == n {
+				return string(raw[:i+1]), found
+			}
+		}
+	}
+	return "", 0
+}
+
+// errNot1252 is a value typed into a Windows-1252 file that the encoding cannot hold.
+var errNot1252 = errors.New(`this file was saved in Windows-1252 (Excel's plain "CSV"), which cannot hold that value's characters: save the file from Excel as "CSV UTF-8" and upload it again, then fix the cell`)
+
 // writeCSV writes a CSV table back from its rows: blank lines where the file had rows that
-// were not data, so that every row keeps its number.
+// were not data, so that every row keeps its number. A file read as Windows-1252 (Excel's
+// plain "CSV") is written back in Windows-1252: as UTF-8 it would no longer read as a file that
+// lost characters to '?', and its lossy-encoding warnings would vanish with the '?' still in
+// it. Others are written as UTF-8 with a BOM, so that Excel opens them right.
 func writeCSV(t *table) error {
 	var b bytes.Buffer
-	b.WriteString("\ufeff")
+	cp1252 := t.src.Encoding == pipeline.EncodingWindows1252
+	if !cp1252 {
+		b.WriteString("\ufeff")
+	}
 	line := 1
 	put := func(cells []string) {
 		for i, c := range cells {
@@ -703,6 +811,14 @@ func writeCSV(t *table) error {
 		b.WriteString("\r\n")
 		line++
 	}
+	if t.HeaderRow > 1 {
+		// The rows above the header (a title, a date, notes) are not data, but the officer's:
+		// kept as the file has them.
+		if above, n := recordsAbove(t.src.Path, t.src.Encoding, t.HeaderRow-1); n == t.HeaderRow-1 {
+			b.WriteString(above)
+			line += n
+		}
+	}
 	for line < t.HeaderRow {
 		put(nil)
 	}
@@ -715,7 +831,14 @@ func writeCSV(t *table) error {
 		}
 		put(rw.Cells)
 	}
-	return os.WriteFile(t.src.Path, b.Bytes(), 0o600)
+	out := b.Bytes()
+	if cp1252 {
+		var err error
+		if out, err = charmap.Windows1252.NewEncoder().Bytes(out); err != nil {
+			return errNot1252
+		}
+	}
+	return os.WriteFile(t.src.Path, out, 0o600)
 }
 
 // handleDownload serves the session's files: the fixed workbook (a working copy), the --map
@@ -737,14 +860,23 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 	case "credentials.csv":
 		ws.serveCredentials(w, r)
 	default:
-		for _, f := range ws.files {
-			if f.Name == what {
-				serveFile(w, r, f.work, fixedName(f.Name, f.Edits))
-				return
-			}
-		}
-		writeError(w, http.StatusNotFound, "no such file in this session")
+		writeError(w, http.StatusNotFound, "no such report in this session")
 	}
+}
+
+// handleDownloadFile serves an uploaded file's working copy, with the cells fixed on the page.
+func (s *Server) handleDownloadFile(w http.ResponseWriter, r *http.Request) {
+	ws := s.ws
+	name := r.PathValue("name")
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	for _, f := range ws.files {
+		if f.Name == name {
+			serveFile(w, r, f.work, fixedName(f.Name, f.Edits))
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, "no such file in this session")
 }
 
 // fixedName is the name a working copy downloads as: term.xlsx changed on the page is

@@ -699,8 +699,8 @@ func (t *xlsxTable) cellValue(c *cellState) (string, pipeline.CellType) {
 			}
 		}
 	}
-	if cf.pad > 0 {
-		return padNumber(numberText(raw), cf.pad), pipeline.CellNumber
+	if cf.mask != "" {
+		return maskNumber(numberText(raw), cf.mask), pipeline.CellNumber
 	}
 	if cf.percent {
 		if s, ok := percentText(raw); ok {

@@ -22,11 +22,11 @@ const (
 )
 
 // cellFmt is what the reader needs of a cell style: the class of its number format and, for
-// formats of zeros only such as 000000 (how a spreadsheet shows an ID stored as a number with its
-// leading zeros), the width to pad whole numbers to.
+// formats of zeros such as 000000 or 00000 000000 (how a spreadsheet shows an ID or a phone
+// number stored as a number with its leading zeros), its zeroMask.
 type cellFmt struct {
 	class   fmtClass
-	pad     int
+	mask    string
 	percent bool // the format shows the number times 100 with a %: 0.92 is shown 92%
 }
 
@@ -62,20 +62,52 @@ func percentText(raw string) (string, bool) {
 	return strconv.FormatFloat(math.Round(f*100*1e9)/1e9, 'f', -1, 64), true
 }
 
-// zeroPad returns n when the first section of a format code is n zeros (n > 1), else 0.
-func zeroPad(code string) int {
+// zeroMask returns the first section of a format code made of zeros (two or more) and the
+// literal separators a spreadsheet shows between groups of digits (a space, '-', '/', an
+// escaped character or quoted text), as a mask of '0's and those separators: "000000" (an ID
+// with its leading zeros), "00000 000000" (a UK mobile), "000-000-0000". Any other format
+// gives "".
+func zeroMask(code string) string {
 	if i := strings.IndexByte(code, ';'); i >= 0 {
 		code = code[:i]
 	}
-	if len(code) < 2 || strings.Trim(code, "0") != "" {
-		return 0
+	var b strings.Builder
+	zeros := 0
+	for i := 0; i < len(code); i++ {
+		switch c := code[i]; c {
+		case '0':
+			zeros++
+			b.WriteByte(c)
+		case ' ', '-', '/':
+			b.WriteByte(c)
+		case '\\':
+			if i+1 >= len(code) || code[i+1] == '0' {
+				return ""
+			}
+			i++
+			b.WriteByte(code[i])
+		case '"':
+			j := strings.IndexByte(code[i+1:], '"')
+			if j < 0 || strings.IndexByte(code[i+1:i+1+j], '0') >= 0 {
+				return ""
+			}
+			b.WriteString(code[i+1 : i+1+j])
+			i += j + 1
+		default:
+			return ""
+		}
 	}
-	return len(code)
+	if zeros < 2 {
+		return ""
+	}
+	return b.String()
 }
 
-// padNumber left-pads a whole non-negative number with zeros to width n, as its format shows it.
-func padNumber(v string, n int) string {
-	if len(v) >= n {
+// maskNumber writes a whole non-negative number as a zeroMask shows it: padded with zeros to
+// the mask's digits, the separators between; digits beyond the mask's go in its first group,
+// as a spreadsheet shows them. Anything else is returned as it is.
+func maskNumber(v, mask string) string {
+	if v == "" {
 		return v
 	}
 	for i := 0; i < len(v); i++ {
@@ -83,7 +115,25 @@ func padNumber(v string, n int) string {
 			return v
 		}
 	}
-	return strings.Repeat("0", n-len(v)) + v
+	zeros := strings.Count(mask, "0")
+	if len(v) < zeros {
+		v = strings.Repeat("0", zeros-len(v)) + v
+	}
+	var b strings.Builder
+	next, first := len(v)-zeros, true // the first zero writes the digits beyond the mask's too
+	for i := 0; i < len(mask); i++ {
+		switch {
+		case mask[i] != '0':
+			b.WriteByte(mask[i])
+		case first:
+			b.WriteString(v[:next+1])
+			next, first = next+1, false
+		default:
+			b.WriteByte(v[next])
+			next++
+		}
+	}
+	return b.String()
 }
 
 // builtinClass classifies the built-in number formats (ECMA-376 Part 1, 18.8.30): 14-17 and 22

@@ -140,8 +140,8 @@ func TestZeroPad(t *testing.T) {
 	}
 	for _, tc := range tests {
 		got := tc.v
-		if n := zeroPad(tc.code); n > 0 {
-			got = padNumber(tc.v, n)
+		if m := zeroMask(tc.code); m != "" {
+			got = maskNumber(tc.v, m)
 		}
 		if got != tc.want {
 			t.Errorf("%q with format %q = %q, want %q", tc.v, tc.code, got, tc.want)

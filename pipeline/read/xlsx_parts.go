@@ -277,7 +277,7 @@ func (k *pkg) styles(part string) ([]cellFmt, error) {
 	fmts := make([]cellFmt, len(xfIDs))
 	for i, id := range xfIDs {
 		if code, ok := custom[id]; ok {
-			fmts[i] = cellFmt{class: classifyFormat(code), pad: zeroPad(code), percent: percentFormat(code)}
+			fmts[i] = cellFmt{class: classifyFormat(code), mask: zeroMask(code), percent: percentFormat(code)}
 		} else {
 			fmts[i] = cellFmt{class: builtinClass(id), percent: id == 9 || id == 10} // 0% and 0.00%
 		}

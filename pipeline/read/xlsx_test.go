@@ -819,3 +819,49 @@ func TestRejectsWorkbookResaved(t *testing.T) {
 		}
 	}
 }
+
+// TestDigitGroupFormats: a number formatted with zeros in groups (00000 000000, a UK mobile;
+// 000-000-0000) is read as the spreadsheet shows it, its leading zero and its separators kept,
+// as a format of zeros only (000000) already is: otherwise 07700 900123 in the cell arrives as
+// 7700900123 and is warned about as a number that lost its leading 0, which it never did.
+func TestDigitGroupFormats(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "phones.xlsx")
+	f := excelize.NewFile()
+	tests := []struct {
+		code string
+		v    int64
+		want string
+	}{
+		{"00000 000000", 7700900123, "07700 900123"},
+		{`00000\ 000000`, 7700900124, "07700 900124"},
+		{"000-000-0000", 2025550123, "202-555-0123"},
+		{`0000" "000" "0000`, 2079460000, "0207 946 0000"},
+		{"000000", 456, "000456"},
+		{"00 00", 123456, "1234 56"}, // more digits than zeros: the first group takes them
+		{"0.00", 7, "7"},             // not a format of zeros and separators: the number
+	}
+	if err := f.SetCellValue("Sheet1", "A1", "Phone"); err != nil {
+		t.Fatal(err)
+	}
+	var rows []wantRow
+	for i, tc := range tests {
+		code := tc.code
+		id, err := f.NewStyle(&excelize.Style{CustomNumFmt: &code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cell := "A" + strconv.Itoa(i+2)
+		if err := f.SetCellValue("Sheet1", cell, tc.v); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetCellStyle("Sheet1", cell, cell, id); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, wantRow{i + 2, []string{tc.want}, []pipeline.CellType{N}})
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	checkTables(t, readTables(t, path, read.Options{}), []wantTable{{sheet: "Sheet1", headerRow: 1, header: []string{"Phone"}, rows: rows}})
+}

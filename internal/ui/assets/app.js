@@ -107,7 +107,7 @@ function renderProblems(v) {
   const t = v.tables[Math.max(ti, 0)];
   fill($("f-rule"), Object.keys(v.rules).sort().map((r) => [r, `${r} (${v.rules[r]})`]), $("f-rule").value, "any");
   fill($("f-column"), t ? t.header : [], $("f-column").value, "any");
-  $("downloads").replaceChildren(...(state.files || []).map((f) => h("a", { href: "/api/download/" + encodeURIComponent(f.name), download: true }, f.edits ? `Download ${f.name} (fixed)` : `Download ${f.name}`)), " ",
+  $("downloads").replaceChildren(...(state.files || []).map((f) => h("a", { href: f.download, download: true }, f.edits ? `Download ${f.name} (fixed)` : `Download ${f.name}`)), " ",
     h("a", { href: "/api/download/rejects.xlsx", download: true }, "rejects.xlsx"));
   const key = JSON.stringify([v.id, $("grid-table").value, $("f-show").value, $("f-rule").value, $("f-column").value]);
   if (key !== gridKey) { gridKey = key; resetGrid(t); }
