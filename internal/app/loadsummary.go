@@ -75,8 +75,11 @@ func planSummary(o *LoadOnefileOutcome, where string) string {
 		next = "Review it; it cannot be applied: the in-process sandbox ends with this run (to rehearse apply, plan against 'bulk sandbox onefile' with --url)"
 	}
 	archive := ""
+	if k := n[load.PlanNotData]; k > 0 { // a totals line: counted, so the rows add up
+		archive = fmt.Sprintf(", pass over %d %s that %s not data", k, Plural(k, "row", "rows"), Plural(k, "is", "are"))
+	}
 	if k := len(o.Load.Leavers); k > 0 {
-		archive = fmt.Sprintf(", archive %d %s", k, Plural(int64(k), "leaver", "leavers"))
+		archive += fmt.Sprintf(", archive %d %s", k, Plural(int64(k), "leaver", "leavers"))
 	}
 	return fmt.Sprintf("Dry run (nothing sent)%s: would create %s, update %s, assign %s%s; %s unchanged, %s %s, %s rejected (%s API calls). Results: %s\nPlan: %s. %s.",
 		where, Thousands(n[load.PlanCreate]), Thousands(n[load.PlanUpdate]), Thousands(n[load.PlanAssign]), archive, Thousands(n[load.PlanUnchanged]),

@@ -29,6 +29,9 @@ type Item struct {
 	// state's memory is not the target's: a refreshed beta, an archived user). Other rows end
 	// skipped.
 	Unchanged bool
+	// NotData is set for a row the reader found is not a row of data (a totals line): it is
+	// passed over with its reason in Why, and never taken for a row to send or keep.
+	NotData bool
 	User      *onefile.User       // a valid onefile-users row
 	Assign    *onefile.Assignment // a valid onefile-assignments row
 	Aim       *aims.Aim           // a valid onefile-standards row
@@ -156,6 +159,10 @@ func (c *Collector) Row(r *pipeline.Row, out pipeline.Outcome) {
 			panic("load.Collector: a row was accepted that never reached Accept; the Collector must be the run's Sink")
 		}
 	case pipeline.Skipped:
+		if r.NotData {
+			it = &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind(), Map: r.Map, NotData: true}
+			break
+		}
 		it = &Item{Src: r.Rec.Src, Row: r.Rec.Row, Kind: r.Kind(), Map: r.Map, Unchanged: true}
 		if r.Kind() == onefile.Users {
 			// Kept so the loader can create the user should OneFile no longer hold them; a

@@ -95,6 +95,9 @@ const (
 	ActReject = "reject"
 	// ActConflict: the row matched a OneFile user who looks like another person (RuleIdentity).
 	ActConflict = "conflict"
+	// ActNotData: a row that is not a row of data (a totals line under the table): passed over,
+	// never sent, never planned as anything to do.
+	ActNotData = "not-data"
 
 	StatusOK       = "ok"
 	StatusRejected = "rejected"
@@ -349,6 +352,8 @@ func Run(ctx context.Context, items []*Item, o Options) (*Outcome, error) {
 		switch {
 		case it.Rejected:
 			w.finish(ActReject, StatusRejected, it.Why)
+		case it.NotData:
+			w.finish(ActNotData, StatusSkipped, "not loaded: "+it.Why)
 		case it.Unchanged && (it.User == nil || it.Kind.Name != onefile.Users.Name):
 			w.finish(ActExists, StatusSkipped, unchangedMessage)
 		case it.Kind.Name == onefile.Users.Name:

@@ -32,9 +32,12 @@ const (
 	PlanCreate    = "create"
 	PlanUpdate    = "update"
 	PlanUnchanged = "unchanged"
-	PlanAssign    = "assign"
-	PlanConflict  = "conflict"
-	PlanReject    = "reject"
+	// PlanNotData: a totals line or other row that is not data: listed so the counts add up,
+	// passed over when applied.
+	PlanNotData  = "not-data"
+	PlanAssign   = "assign"
+	PlanConflict = "conflict"
+	PlanReject   = "reject"
 )
 
 // Plan is plan.json.
@@ -88,7 +91,7 @@ func NewPlan(out *Outcome, o Options, now time.Time) *Plan {
 		it := r.Item
 		pr := PlanRow{Seq: i, File: it.Src.File, Sheet: it.Src.Sheet, Row: it.Row, Kind: it.Kind.Name,
 			Action: PlannedAction(r), OneFileID: r.OneFileID, Message: r.Message, Changes: r.Changes, Before: r.Before}
-		if pr.Action != PlanReject && pr.Action != PlanConflict {
+		if pr.Action != PlanReject && pr.Action != PlanConflict && pr.Action != PlanNotData {
 			pr.User, pr.Assign, pr.Aim = it.User, it.Assign, it.Aim
 		}
 		p.Counts[pr.Action]++
@@ -122,6 +125,8 @@ func PlannedAction(r Result) string {
 	switch {
 	case r.Action == ActConflict:
 		return PlanConflict
+	case r.Action == ActNotData:
+		return PlanNotData
 	case r.Status == StatusRejected || r.Status == StatusFailed || r.Status == StatusStale:
 		return PlanReject
 	case r.Would && r.Action == ActCreate:
@@ -213,6 +218,8 @@ func (p *Plan) Items() ([]*Item, map[int]*PlanRow, error) {
 		switch pr.Action {
 		case PlanReject, PlanConflict:
 			it.Rejected, it.Why = true, pr.Message
+		case PlanNotData:
+			it.NotData, it.Why = true, strings.TrimPrefix(pr.Message, "not loaded: ")
 		case PlanCreate, PlanUpdate, PlanUnchanged:
 			if pr.Action == PlanUnchanged && it.Kind == aims.Kind && pr.Aim != nil {
 				it.Aim = pr.Aim // re-checked against the ledger and OneFile when applied

@@ -342,3 +342,26 @@ func TestLostCharactersRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanPassesOverTotalsRow: a totals line under the table ("Total: 2 users" and the rest
+// empty) is planned as not-data and passed over when applied; it neither breaks the plan nor
+// counts as unchanged.
+func TestPlanPassesOverTotalsRow(t *testing.T) {
+	b := startSandbox(t, sandbox.Config{})
+	newbie := "Role=5;FirstName=New;LastName=Person;Email=new.person@northfield.example;MISID=NEW-9"
+	p, apply := planAndApply(t, b, []string{newbie, "Role=Total: 1 user"}, nil, Upsert)
+	if len(p.Rows) != 2 || p.Rows[0].Action != PlanCreate || p.Rows[1].Action != PlanNotData {
+		t.Fatalf("plan rows %+v, want create then not-data", p.Rows)
+	}
+	if p.Counts[PlanUnchanged] != 0 || p.Counts[PlanNotData] != 1 {
+		t.Errorf("plan counts %v", p.Counts)
+	}
+	out := apply()
+	if got := statuses(out); got["create/ok"] != 1 || got["not-data/skipped"] != 1 || len(out.Results) != 2 {
+		t.Errorf("apply: %v", got)
+	}
+	if m := out.Results[1].Message; !strings.Contains(m, "totals line") {
+		t.Errorf("the totals row's message %q does not say why it was passed over", m)
+	}
+	checkOnce(t, b, nil)
+}
