@@ -32,9 +32,9 @@ type Item struct {
 	// NotData is set for a row the reader found is not a row of data (a totals line): it is
 	// passed over with its reason in Why, and never taken for a row to send or keep.
 	NotData bool
-	User      *onefile.User       // a valid onefile-users row
-	Assign    *onefile.Assignment // a valid onefile-assignments row
-	Aim       *aims.Aim           // a valid onefile-standards row
+	User    *onefile.User       // a valid onefile-users row
+	Assign  *onefile.Assignment // a valid onefile-assignments row
+	Aim     *aims.Aim           // a valid onefile-standards row
 }
 
 // column is the input's header of the kind's field named field: the header as the table has
