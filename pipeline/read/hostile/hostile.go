@@ -8,6 +8,8 @@ package hostile
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
+	"compress/flate"
 	"fmt"
 	"io"
 	"os"
@@ -171,6 +173,9 @@ func workbook(rows, sst func(*bufio.Writer), end bool) func(string) error {
 			return err
 		}
 		zw := zip.NewWriter(f)
+		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+			return &chunkCompressor{w: w, buf: make([]byte, 0, chunkSize)}, nil
+		})
 		rels := `<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>`
 		if sst != nil {
 			rels += `<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>`
@@ -217,6 +222,66 @@ func workbook(rows, sst func(*bufio.Writer), end bool) func(string) error {
 		return f.Close()
 	}
 }
+
+// chunkSize is the chunkCompressor's unit: a multiple of varied's period (4,093 bytes), so its
+// chunks repeat as repeat's do.
+const chunkSize = 4093 * 256
+
+// chunkCompressor deflates in chunks, each a run of deflate blocks that a sync flush ends on a
+// byte boundary, and writes a chunk equal to the one before as the same deflated bytes again
+// instead of compressing it again. The stream stays valid deflate (each chunk's matches reach
+// only into itself) and compresses about as well, but the bomb's 256 MiB are compressed once
+// per chunk kind, not per byte: the race detector slows compress/flate some twentyfold, and
+// writing these cases was most of the hostile tests' time under -race.
+type chunkCompressor struct {
+	w         io.Writer
+	buf       []byte
+	last, out []byte // the last chunk compressed, and its deflated bytes
+}
+
+func (c *chunkCompressor) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), chunkSize-len(c.buf))
+		c.buf = append(c.buf, p[:k]...)
+		p = p[k:]
+		if len(c.buf) == chunkSize {
+			if err := c.flush(false); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func (c *chunkCompressor) flush(final bool) error {
+	defer func() { c.buf = c.buf[:0] }()
+	if !final && c.last != nil && bytes.Equal(c.buf, c.last) {
+		_, err := c.w.Write(c.out)
+		return err
+	}
+	var out bytes.Buffer
+	fw, err := flate.NewWriter(&out, flate.DefaultCompression)
+	if err != nil {
+		return err
+	}
+	if _, err := fw.Write(c.buf); err != nil {
+		return err
+	}
+	if final {
+		err = fw.Close() // the last block, marked final
+	} else {
+		err = fw.Flush() // ends on a byte boundary, not final: the next chunk follows
+		c.last, c.out = append(c.last[:0], c.buf...), append(c.out[:0], out.Bytes()...)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = c.w.Write(out.Bytes())
+	return err
+}
+
+func (c *chunkCompressor) Close() error { return c.flush(true) }
 
 func text(s string) func(*bufio.Writer) {
 	return func(w *bufio.Writer) { io.WriteString(w, s) }
