@@ -227,6 +227,9 @@ func (r *runner) applyHeld(ctx context.Context, run *Run, plan *load.Plan) error
 			stale++
 		}
 	}
+	for _, g := range out.Load.Leavers {
+		dif.Archived(g)
+	}
 	srcs := vout.Report.Sources()
 	n, cerr := st.Commit(ctx, dif, newID, func(src, row int) bool {
 		return src < len(srcs) && srcs[src] != nil && applied[[2]any{srcs[src].Sheet, row}]
