@@ -20,6 +20,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/internal/catalog"
+	"github.com/bulkload/bulk/internal/sqlstore"
 	"github.com/bulkload/bulk/internal/target"
 	"github.com/bulkload/bulk/lockfile"
 	"github.com/bulkload/bulk/pipeline"
@@ -512,6 +513,11 @@ func (o *LoadOnefileOptions) openLedger(d *Deps, t *onefileTarget) (*ledger.Ledg
 		}
 	}
 	led, err := ledger.Open(path)
+	var newer *sqlstore.ErrNewer
+	if errors.As(err, &newer) {
+		// Another ledger would not know what the newer bulk's loads did: never advise one.
+		return nil, cannotRun(err, "'bulk version' says which this is. Another --state would not know what the newer bulk's loads did.")
+	}
 	if err != nil {
 		return nil, cannotRun(err, "Give another place with --state PATH.")
 	}

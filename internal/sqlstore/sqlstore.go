@@ -218,6 +218,12 @@ func Open(place string, o Options) (*DB, error) {
 	defer cancel()
 	if err := Migrate(ctx, db, o.Migrations); err != nil {
 		db.Close()
+		var newer *ErrNewer
+		if errors.As(err, &newer) {
+			// Its own advice is the one that helps: another place would not know what the
+			// newer bulk recorded (what it created, what it holds locked).
+			return nil, fmt.Errorf("the %s %s cannot be used: %w", o.What, db.where, err)
+		}
 		hint := "move it aside, or give another with --state"
 		if db.dialect == Postgres {
 			hint = "check the database and its user's rights, or give another with --state"
