@@ -238,6 +238,9 @@ func TestArchivedLeaversForgotten(t *testing.T) {
 	if got := f.archivedMISIDs(); !slices.Equal(got, []string{"ZQ-004"}) {
 		t.Fatalf("archived %v, want ZQ-004", got)
 	}
+	if !strings.Contains(f.logbuf.String(), "learners-nightly: 0 new, 0 changed, 0 rejected; sent 0 in") || !strings.Contains(f.logbuf.String(), "archived 1 who left the full export") {
+		t.Errorf("the run's one human line does not say a leaver was archived:\n%s", f.logbuf.String())
+	}
 	f.drop(seq(1, 3)) // the same three: nobody is missing
 	if k := f.run(); k != app.OK {
 		t.Fatalf("third night: %v\n%s", k, f.logbuf.String())
