@@ -47,6 +47,21 @@ func PullOnefile(ctx context.Context, d Deps, o PullOnefileOptions) (*PullOutcom
 	if _, err := os.Stat(o.Out); err == nil && !o.Force {
 		return nil, cannotRun(fmt.Errorf("%s already exists", o.Out), "Choose another name with -o, or add --force to overwrite it.")
 	}
+	if o.CSVDir != "" && !o.Force {
+		// Loading the folder back (DIR/*.csv) would take an earlier pull's files, of another
+		// organisation perhaps, for this one's: as -o, it is not overwritten unasked.
+		if old, _ := filepath.Glob(filepath.Join(o.CSVDir, "*.csv")); len(old) > 0 {
+			names := make([]string, 0, 3)
+			for _, f := range old[:min(3, len(old))] {
+				names = append(names, filepath.Base(f))
+			}
+			if len(old) > 3 {
+				names = append(names, fmt.Sprintf("and %d more", len(old)-3))
+			}
+			return nil, cannotRun(fmt.Errorf("--csv %s already holds CSV files (%s)", o.CSVDir, strings.Join(names, ", ")),
+				"Choose an empty folder for --csv, or add --force to overwrite them.")
+		}
+	}
 	c, org, url, stop, err := openOnefile(ctx, &d, o.OnefileConn)
 	if err != nil {
 		return nil, err
@@ -168,24 +183,53 @@ type csvSheets string
 
 func (dir csvSheets) Sheet(name string, header []string) (pull.RowSink, error) {
 	path := filepath.Join(string(dir), strings.ReplaceAll(name, " ", "-")+".csv")
-	f, err := report.CreateFile(path)
-	if err != nil {
+	w := &csvRows{path: path, header: header}
+	for _, r := range []string{pull.UsersIndex.Name, pull.Classrooms.Name, pull.Placements.Name, pull.Standards.Name, pull.Units.Name} {
+		if name == r {
+			// A reference list is written even when empty: it says the organisation has none.
+			return w, w.open()
+		}
+	}
+	// A role group's users: a file only once it has a user. A header-only CSV is an empty
+	// input, so loading the folder back would end in exit 1 for a role nobody holds; and a
+	// file of that name from an earlier pull (--force) must not stay to be loaded with this one.
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	if err := report.WriteBOM(f, true); err != nil {
-		f.Close()
-		return nil, err
-	}
-	w := &csvRows{f: f, w: csv.NewWriter(f)}
-	return w, w.Row(header)
+	return w, nil
 }
 
 type csvRows struct {
-	f *os.File
-	w *csv.Writer
+	path   string
+	header []string
+	f      *os.File
+	w      *csv.Writer
+}
+
+// open creates the file and writes its header.
+func (c *csvRows) open() error {
+	f, err := report.CreateFile(c.path)
+	if err != nil {
+		return err
+	}
+	if err := report.WriteBOM(f, true); err != nil {
+		f.Close()
+		return err
+	}
+	c.f, c.w = f, csv.NewWriter(f)
+	return c.write(c.header)
 }
 
 func (c *csvRows) Row(cells []string) error {
+	if c.f == nil {
+		if err := c.open(); err != nil {
+			return err
+		}
+	}
+	return c.write(cells)
+}
+
+func (c *csvRows) write(cells []string) error {
 	safe := make([]string, len(cells))
 	for i, s := range cells {
 		safe[i] = report.SafeCell(s)
@@ -194,6 +238,9 @@ func (c *csvRows) Row(cells []string) error {
 }
 
 func (c *csvRows) Close() error {
+	if c.f == nil {
+		return nil // a role group with no users: no file
+	}
 	c.w.Flush()
 	if err := c.w.Error(); err != nil {
 		c.f.Close()

@@ -400,3 +400,55 @@ for dv in ws.data_validations.dataValidation:
                 for c in row:
                     print(c.value)
 `
+
+// TestPullCSVLoadsBack: the CSVs of --csv load back as the workbook does: a role group the
+// organisation has no users of gets no CSV (a header-only file is an empty input, so loading
+// the folder back ended in exit 1), and a folder that already holds CSVs of another pull is not
+// overwritten without Force (an earlier organisation's Observers.csv would be loaded with this
+// one's).
+func TestPullCSVLoadsBack(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cfg := sandbox.DefaultConfig()
+	cfg.RateLimit = 100000
+	box, url := sandboxURL(t, cfg)
+	dir := t.TempDir()
+	d := Deps{Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
+		if k == TokenEnv {
+			return box.CustomerToken()
+		}
+		return ""
+	}}
+	csvDir := filepath.Join(dir, "csv")
+	if err := os.MkdirAll(csvDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale := writeFile(t, csvDir, "Observers.csv", "Role,FirstName,LastName,Email\n45,Old,Pull,old@other.example\n")
+	pullTo := func(out string, force bool) error {
+		_, err := PullOnefile(ctx, d, PullOnefileOptions{OnefileConn: OnefileConn{URL: url, Org: 5740, Rate: 100000}, Out: filepath.Join(dir, out), CSVDir: csvDir, Force: force, Quiet: true})
+		return err
+	}
+	if err := pullTo("a.xlsx", false); err == nil || !strings.Contains(err.Error(), "Observers.csv") || KindOf(err) != CannotRun {
+		t.Fatalf("a --csv folder holding an earlier pull's CSVs: %v, want a refusal naming them", err)
+	}
+	if err := pullTo("b.xlsx", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("Observers.csv of the earlier pull is still there; this organisation has no observers")
+	}
+	files, _ := filepath.Glob(filepath.Join(csvDir, "*.csv"))
+	before := writes(box.Snapshot())
+	o := LoadOnefileOptions{InputOptions: InputOptions{Files: files, ReportDir: filepath.Join(dir, "r"), Quiet: true},
+		URL: url, Org: 5740, Mode: "upsert", Concurrency: 2, Rate: 100000, State: filepath.Join(dir, "ledger.db")}
+	out, err := LoadOnefile(ctx, d, o)
+	if err != nil {
+		t.Fatalf("loading the CSVs back: %v\n%s", err, d.Stderr)
+	}
+	if c := out.Report.Counts(); c.Read == 0 || c.Rejected != 0 || c.Errors != 0 {
+		t.Errorf("loading the CSVs back: %+v", c)
+	}
+	if n := writes(box.Snapshot()) - before; n != 0 {
+		t.Errorf("loading the CSVs back made %d write calls", n)
+	}
+}
