@@ -95,6 +95,8 @@ type LoadOnefileOutcome struct {
 	DryRun bool
 	// Plan is the plan.json a dry run wrote ("" for none).
 	Plan string
+	// State is the --state the run was given ("" for the default), for the apply it suggests.
+	State string
 	// Credentials is the file the new logins went to ("" for none); KeptCredentials where an
 	// earlier run's logins in the same report folder were moved ("" for none).
 	Credentials, KeptCredentials string
@@ -182,7 +184,7 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 	if rep == nil {
 		return nil, err
 	}
-	out := &LoadOnefileOutcome{Checked: Checked{Report: rep, ReportDir: o.ReportDir}, Mode: mode, DryRun: o.DryRun}
+	out := &LoadOnefileOutcome{Checked: Checked{Report: rep, ReportDir: o.ReportDir}, Mode: mode, DryRun: o.DryRun, State: o.State}
 	if err == nil {
 		err = o.gate(rep)
 	}
