@@ -69,11 +69,13 @@ func PullOnefile(ctx context.Context, d Deps, o PullOnefileOptions) (*PullOutcom
 	defer stop()
 	start := time.Now()
 	var sink pull.SheetSink
+	var csvs *csvSheets
 	if o.CSVDir != "" {
 		if _, err := report.MakeDir(o.CSVDir); err != nil {
 			return nil, cannotRun(fmt.Errorf("--csv %s: %w", o.CSVDir, err), "")
 		}
-		sink = csvSheets(o.CSVDir)
+		csvs = &csvSheets{dir: o.CSVDir}
+		sink = csvs
 	}
 	bar := pullProgress(&d, o.Quiet)
 	var counts *pull.Counts
@@ -83,6 +85,9 @@ func PullOnefile(ctx context.Context, d Deps, o PullOnefileOptions) (*PullOutcom
 		return err
 	})
 	if err != nil {
+		if csvs != nil {
+			csvs.removeAll() // the workbook's temporary file goes too: nothing is left half written
+		}
 		if ctx.Err() != nil {
 			return nil, &Error{Kind: Interrupted, Err: errors.New("the pull was interrupted; nothing was written")}
 		}
@@ -179,11 +184,15 @@ func chooseOrg(orgs []api.Organisation, want int) (int, error) {
 
 // csvSheets writes each sheet of a pull as DIR/<sheet>.csv (UTF-8 with a byte order mark so
 // Excel shows names right; mode 0600: personal data).
-type csvSheets string
+type csvSheets struct {
+	dir  string
+	rows []*csvRows // every sheet begun, so a pull that fails can take its files back
+}
 
-func (dir csvSheets) Sheet(name string, header []string) (pull.RowSink, error) {
-	path := filepath.Join(string(dir), strings.ReplaceAll(name, " ", "-")+".csv")
+func (cs *csvSheets) Sheet(name string, header []string) (pull.RowSink, error) {
+	path := filepath.Join(cs.dir, strings.ReplaceAll(name, " ", "-")+".csv")
 	w := &csvRows{path: path, header: header}
+	cs.rows = append(cs.rows, w)
 	for _, r := range []string{pull.UsersIndex.Name, pull.Classrooms.Name, pull.Placements.Name, pull.Standards.Name, pull.Units.Name} {
 		if name == r {
 			// A reference list is written even when empty: it says the organisation has none.
@@ -204,6 +213,16 @@ type csvRows struct {
 	header []string
 	f      *os.File
 	w      *csv.Writer
+}
+
+// removeAll removes the files of the sheets begun.
+func (cs *csvSheets) removeAll() {
+	for _, w := range cs.rows {
+		if w.f != nil {
+			w.f.Close()
+			_ = os.Remove(w.path)
+		}
+	}
 }
 
 // open creates the file and writes its header.

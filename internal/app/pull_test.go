@@ -452,3 +452,39 @@ func TestPullCSVLoadsBack(t *testing.T) {
 		t.Errorf("loading the CSVs back made %d write calls", n)
 	}
 }
+
+// TestPullInterruptedLeavesNoCSV: a pull stopped part way writes nothing, as it says: the
+// CSVs of --csv it had begun are removed with the workbook's temporary file, so a half pull's
+// Assessors.csv is not loaded later as the organisation's.
+func TestPullInterruptedLeavesNoCSV(t *testing.T) {
+	cfg := sandbox.DefaultConfig()
+	cfg.RateLimit, cfg.Latency = 100000, 50*time.Millisecond
+	box, url := sandboxURL(t, cfg)
+	dir := t.TempDir()
+	csvDir := filepath.Join(dir, "csv")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	stop, stopNow := context.WithCancel(ctx)
+	go func() { // stop the pull once its first CSV is there
+		for ctx.Err() == nil {
+			if m, _ := filepath.Glob(filepath.Join(csvDir, "*.csv")); len(m) > 0 {
+				stopNow()
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	d := Deps{Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
+		if k == TokenEnv {
+			return box.CustomerToken()
+		}
+		return ""
+	}}
+	_, err := PullOnefile(stop, d, PullOnefileOptions{OnefileConn: OnefileConn{URL: url, Org: 5740, Rate: 100000}, Out: filepath.Join(dir, "p.xlsx"), CSVDir: csvDir, Quiet: true})
+	if KindOf(err) != Interrupted {
+		t.Fatalf("pull stopped part way: %v, want interrupted", err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(csvDir, "*.csv")); len(m) != 0 {
+		t.Errorf("an interrupted pull, which says nothing was written, left %v", m)
+	}
+}
