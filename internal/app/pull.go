@@ -77,13 +77,14 @@ func PullOnefile(ctx context.Context, d Deps, o PullOnefileOptions) (*PullOutcom
 		csvs = &csvSheets{dir: o.CSVDir}
 		sink = csvs
 	}
-	bar := pullProgress(&d, o.Quiet)
+	bar, endBar := pullProgress(&d, o.Quiet)
 	var counts *pull.Counts
 	err = report.WriteFile(o.Out, report.FileMode, func(f *os.File) error {
 		var err error
 		counts, err = pull.Write(ctx, c, org, f, sink, pull.Options{Progress: bar})
 		return err
 	})
+	endBar()
 	if err != nil {
 		if csvs != nil {
 			csvs.removeAll() // the workbook's temporary file goes too: nothing is left half written
@@ -97,19 +98,25 @@ func PullOnefile(ctx context.Context, d Deps, o PullOnefileOptions) (*PullOutcom
 }
 
 // pullProgress shows users written on a terminal, nothing otherwise.
-func pullProgress(d *Deps, quiet bool) func(string, int) {
+// The second function clears the spinner when the pull ends, so the summary starts on a clean
+// line.
+func pullProgress(d *Deps, quiet bool) (func(string, int), func()) {
 	if quiet || !d.StderrIsTerminal {
-		return nil
+		return nil, func() {}
 	}
 	bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(d.stderr()), progressbar.OptionSetDescription("pulling users"),
 		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish(), progressbar.OptionSpinnerType(14))
 	total, last := 0, map[string]int{}
 	return func(sheet string, n int) {
-		total += n - last[sheet]
-		last[sheet] = n
-		bar.Describe("pulling " + strings.ToLower(sheet))
-		_ = bar.Set(total)
-	}
+			total += n - last[sheet]
+			last[sheet] = n
+			// The count is of every user so far; the sheet is the role group being read.
+			bar.Describe("pulling users: " + strings.ToLower(sheet))
+			_ = bar.Set(total)
+		}, func() {
+			_ = bar.Finish()
+			_ = bar.Clear()
+		}
 }
 
 // OnefileConn says which OneFile to read: the flags a pull and a template's live lists share.

@@ -488,3 +488,33 @@ func TestPullInterruptedLeavesNoCSV(t *testing.T) {
 		t.Errorf("an interrupted pull, which says nothing was written, left %v", m)
 	}
 }
+
+// TestPullProgressEnds: on a terminal the progress spinner counts users (not "learners", the
+// sheet being written) and is cleared when the pull ends, so the summary starts on a clean line.
+func TestPullProgressEnds(t *testing.T) {
+	cfg := sandbox.DefaultConfig()
+	cfg.RateLimit, cfg.Latency = 100000, 20*time.Millisecond
+	box, url := sandboxURL(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var errb bytes.Buffer
+	d := Deps{Stderr: &errb, StderrIsTerminal: true, Getenv: func(k string) string {
+		if k == TokenEnv {
+			return box.CustomerToken()
+		}
+		return ""
+	}}
+	if _, err := PullOnefile(ctx, d, PullOnefileOptions{OnefileConn: OnefileConn{URL: url, Org: 5740, Rate: 100000}, Out: filepath.Join(t.TempDir(), "p.xlsx")}); err != nil {
+		t.Fatal(err)
+	}
+	out := errb.String()
+	if !strings.Contains(out, "pulling users") {
+		t.Fatalf("no progress drawn:\n%q", out)
+	}
+	if strings.Contains(out, "pulling learners") {
+		t.Errorf("the count of all users is called learners:\n%q", out)
+	}
+	if last := out[strings.LastIndex(out, "\r")+1:]; strings.TrimSpace(last) != "" {
+		t.Errorf("the spinner is left on the line: %q", last)
+	}
+}
