@@ -37,7 +37,7 @@ instead; give the job file to list one job's runs from its own state (a job that
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if nightlyRuns {
-				ns, err := nightlyPlace(state, nightlyState)
+				ns, err := nightly.StatePlace(state, nightlyState)
 				if err != nil {
 					return err
 				}
@@ -80,7 +80,7 @@ instead; give the job file to list one job's runs from its own state (a job that
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil && strings.Contains(args[0], "T") {
-				ns, err := nightlyPlace(state, nightlyState)
+				ns, err := nightly.StatePlace(state, nightlyState)
 				if err != nil {
 					return err
 				}
@@ -114,20 +114,6 @@ instead; give the job file to list one job's runs from its own state (a job that
 	cmd.PersistentFlags().StringVar(&nightlyState, "nightly-state", "", "state database of nightly jobs (default $BULK_STATE_DIR/nightly.db)")
 	cmd.AddCommand(show)
 	return cmd
-}
-
-// nightlyPlace is the nightly state to read: --nightly-state, else a postgres:// --state (one
-// database holds the ledger and the nightly state, as a job's state: postgres://... does), never
-// --state silently ignored. A --state file is the ledger of loads, not a nightly state.
-func nightlyPlace(state, nightlyState string) (string, error) {
-	if nightlyState != "" || state == "" {
-		return nightlyState, nil
-	}
-	if sqlstore.IsPostgres(state) {
-		return state, nil
-	}
-	return "", cannotRun(errors.New("--state is the run ledger of loads; nightly runs are kept in the nightly state"),
-		"Give --nightly-state PATH, or the job file: 'bulk runs --nightly JOB.yaml'.")
 }
 
 // openRunsLedger opens an existing ledger: listing runs must not create one where none was.
