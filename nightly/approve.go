@@ -197,6 +197,11 @@ func (r *runner) applyHeld(ctx context.Context, run *Run, plan *load.Plan) error
 	t := j.Target
 	o := app.ApplyOptions{Plan: run.Plan, TokenFile: t.TokenFile, ReportDir: repDir, Concurrency: t.Concurrency, Rate: t.Rate, Patience: time.Duration(t.Patience),
 		Yes: true, Quiet: true, Drain: 30 * time.Second, CredentialsDir: r.credentialsDir(newID)} // Yes: the approver has just said so, after seeing the target
+	if sqlstore.IsPostgres(j.State) {
+		// A shared state: the run ledger and the organisation's lock live there, as for the
+		// job's own runs (runner.go), so loads on other machines see what approving sends.
+		o.State = j.State
+	}
 	if o.Concurrency == 0 {
 		o.Concurrency = 4
 	}
@@ -226,6 +231,9 @@ func (r *runner) applyHeld(ctx context.Context, run *Run, plan *load.Plan) error
 		case res.Status == load.StatusStale:
 			stale++
 		}
+	}
+	for _, g := range out.Load.Leavers {
+		dif.Archived(g)
 	}
 	srcs := vout.Report.Sources()
 	n, cerr := st.Commit(ctx, dif, newID, func(src, row int) bool {

@@ -2,6 +2,7 @@ package nightly
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -93,4 +94,19 @@ func ShowRun(w io.Writer, jobPath, statePath, id string) error {
 		fmt.Fprintf(w, "\nNothing was sent. Read the report, then: %s\n", cmd)
 	}
 	return nil
+}
+
+// StatePlace is the nightly state 'bulk runs --nightly' reads: --nightly-state, else a
+// postgres:// --state (one database holds the ledger and the nightly state, as a job's
+// state: postgres://... does), never a --state silently ignored. A --state file is the ledger
+// of loads, not a nightly state: refused, naming --nightly-state.
+func StatePlace(state, nightlyState string) (string, error) {
+	if nightlyState != "" || state == "" {
+		return nightlyState, nil
+	}
+	if sqlstore.IsPostgres(state) {
+		return state, nil
+	}
+	return "", app.CannotRunError(errors.New("--state is the run ledger of loads; nightly runs are kept in the nightly state"),
+		"Give --nightly-state PATH, or the job file: 'bulk runs --nightly JOB.yaml'.")
 }

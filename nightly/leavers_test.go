@@ -128,7 +128,7 @@ func TestLeaversArchived(t *testing.T) {
 	if s := runs[0].Summary; s["leavers"] != float64(1) || s["archived"] != float64(1) {
 		t.Errorf("second night's summary: leavers %v, archived %v", s["leavers"], s["archived"])
 	}
-	// Night 3: 4 of 8 known missing (ZQ-005..8; 8 already archived) is over 40%: held, nothing sent.
+	// Night 3: 3 of 7 known missing (ZQ-005..7; 8, archived, is forgotten) is over 40%: held, nothing sent.
 	f.drop(seq(1, 4))
 	if k := f.run(); k != app.Held {
 		t.Fatalf("third night: %v, want held\n%s", k, f.logbuf.String())
@@ -158,6 +158,14 @@ func TestLeaversArchived(t *testing.T) {
 	// The archive endpoint was called once per leaver: nothing twice.
 	if n := f.box.Snapshot().Calls["POST /User/{id}/Archive"]; n != 4 {
 		t.Errorf("%d archive calls, want 4", n)
+	}
+	// Those the approval archived are forgotten too: the same four again miss nobody.
+	f.drop(seq(1, 4))
+	if k := f.run(); k != app.OK {
+		t.Fatalf("fourth night: %v\n%s", k, f.logbuf.String())
+	}
+	if diff, _ := f.runs()[0].Summary["diff"].(map[string]any); diff["missing"] != float64(0) {
+		t.Errorf("fourth night: %v missing after the approved archive, want 0", diff["missing"])
 	}
 }
 
@@ -211,5 +219,43 @@ func TestOnMissingChecked(t *testing.T) {
 				t.Errorf("Check() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestArchivedLeaversForgotten: a leaver the job archived is gone on purpose, so the state
+// forgets them. Before, their key stayed known and missing every night after, so a job that
+// archives a few leavers a week crept up on max_missing until every night was held.
+func TestArchivedLeaversForgotten(t *testing.T) {
+	f := newLeaversFixture(t, "full_export: true\non_missing: archive\nthresholds: {max_missing: 40%}\n")
+	f.drop(seq(1, 4))
+	if k := f.run(); k != app.OK {
+		t.Fatalf("first night: %v\n%s", k, f.logbuf.String())
+	}
+	f.drop(seq(1, 3)) // ZQ-004 has left
+	if k := f.run(); k != app.OK {
+		t.Fatalf("second night: %v\n%s", k, f.logbuf.String())
+	}
+	if got := f.archivedMISIDs(); !slices.Equal(got, []string{"ZQ-004"}) {
+		t.Fatalf("archived %v, want ZQ-004", got)
+	}
+	if !strings.Contains(f.logbuf.String(), "learners-nightly: 0 new, 0 changed, 0 rejected; sent 0 in") || !strings.Contains(f.logbuf.String(), "archived 1 who left the full export") {
+		t.Errorf("the run's one human line does not say a leaver was archived:\n%s", f.logbuf.String())
+	}
+	f.drop(seq(1, 3)) // the same three: nobody is missing
+	if k := f.run(); k != app.OK {
+		t.Fatalf("third night: %v\n%s", k, f.logbuf.String())
+	}
+	diff, _ := f.runs()[0].Summary["diff"].(map[string]any)
+	if diff["missing"] != float64(0) || diff["known"] != float64(3) {
+		t.Errorf("third night: known %v, missing %v; want 3 known, 0 missing (ZQ-004 was archived)", diff["known"], diff["missing"])
+	}
+	// A leaver who comes back is new, and created again.
+	f.drop(seq(1, 4))
+	if k := f.run(); k != app.OK {
+		t.Fatalf("fourth night: %v\n%s", k, f.logbuf.String())
+	}
+	diff, _ = f.runs()[0].Summary["diff"].(map[string]any)
+	if diff["new"] != float64(1) || diff["missing"] != float64(0) {
+		t.Errorf("fourth night: new %v, missing %v; want ZQ-004 new and nobody missing", diff["new"], diff["missing"])
 	}
 }

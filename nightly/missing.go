@@ -138,3 +138,21 @@ func (t teeReporter) Problem(p pipeline.Problem) {
 		x.Problem(p)
 	}
 }
+
+// Archived makes the state forget leaver g once OneFile has archived them (now, or by an
+// earlier run that stopped before recording it), at the next Commit: they left on purpose, so
+// they are no longer known rows missing from the file. Otherwise every leaver ever archived
+// would count against max_missing every night after, until every night was held; and one who
+// comes back is new, as OneFile no longer lists them.
+func (d *Differ) Archived(g load.Leaver) {
+	if g.Status != load.StatusOK && !(g.Status == load.StatusSkipped && strings.HasPrefix(g.Message, "archived by run")) {
+		return
+	}
+	u := &load.User{Fields: map[string]any{"MISID": g.MISID, "Email": g.Email}}
+	for _, k := range userKeys(u) {
+		fp := fingerprint(onefile.Users.Name, k)
+		if _, ok := d.known[fp]; ok {
+			d.forget = append(d.forget, fp)
+		}
+	}
+}

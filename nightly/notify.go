@@ -236,6 +236,8 @@ type EventCounts struct {
 	Missing   int64 `json:"missing"`
 	Sent      int64 `json:"sent"`
 	Skipped   int64 `json:"skipped_unchanged"`
+	// Archived are OneFile users archived as leavers (on_missing: archive); a count, never who.
+	Archived int64 `json:"archived,omitempty"`
 }
 
 // newEvent gathers a run's event from its summary (the history's) and its diff counts.
@@ -245,7 +247,7 @@ func newEvent(j *Job, runID, status string, summary map[string]any, took time.Du
 		Finished: now.UTC().Format(time.RFC3339)}
 	e.Counts = EventCounts{Read: num(summary["rows_read"]), Valid: num(summary["rows_valid"]), Rejected: num(summary["rows_rejected"]),
 		New: int64(counts.New), Changed: int64(counts.Changed), Unchanged: int64(counts.Unchanged), Missing: int64(counts.Missing),
-		Sent: num(summary["sent"]), Skipped: num(summary["skipped_unchanged"])}
+		Sent: num(summary["sent"]), Skipped: num(summary["skipped_unchanged"]), Archived: num(summary["archived"])}
 	if s, ok := summary["report"].(string); ok {
 		e.Report = absPath(s)
 	}
@@ -286,6 +288,10 @@ func (e Event) Line() string {
 	switch e.Status {
 	case "done":
 		s = fmt.Sprintf("%s; sent %d in %s s", s, e.Counts.Sent, secs)
+		if e.Counts.Archived > 0 {
+			// Archiving people is the run's weightiest change: the one line says it too.
+			s = fmt.Sprintf("%s; archived %d who left the full export", s, e.Counts.Archived)
+		}
 	case "held":
 		s = fmt.Sprintf("%s; held, nothing sent, in %s s: %s", s, secs, e.Approve)
 	case "busy":

@@ -356,6 +356,7 @@ func (r *runner) processFile(ctx context.Context, log *slog.Logger, runID, claim
 			if g.Status == load.StatusOK {
 				archived++
 			}
+			d.Archived(g)
 		}
 		if leavers > 0 && !out.Interrupted {
 			log.Info("leavers: users no longer in the full export", "stage", "send", "leavers", leavers, "archived", archived)

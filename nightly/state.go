@@ -298,6 +298,7 @@ type Differ struct {
 	pending     []pendingRow      // to send, in input order once Finish has run
 	unchanged   []pendingRow      // held back, unless Reconcile finds them gone from the target
 	sorted      bool
+	forget      []uint64 // keys of users archived as leavers (missing.go), dropped at Commit
 	Counts      DiffCounts
 }
 
@@ -532,6 +533,11 @@ func (s *State) Commit(ctx context.Context, d *Differ, runID string, ok func(src
 			return fail(err)
 		}
 		n++
+	}
+	for _, k := range d.forget {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM row_hashes WHERE job = ? AND target = ? AND key = ?`, d.job, d.target, int64(k)); err != nil {
+			return fail(err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fail(err)

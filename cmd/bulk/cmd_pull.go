@@ -37,7 +37,7 @@ makes drop-downs of the names. Where a user search answers summaries, each user 
 	fs.IntVar(&o.Rate, "rate", 0, "API calls per minute (default OneFile's 300)")
 	fs.StringVarP(&o.Out, "output", "o", "", "the workbook `FILE.xlsx` to write")
 	fs.StringVar(&o.CSVDir, "csv", "", "also write one CSV per sheet into `DIR`")
-	fs.BoolVar(&o.Force, "force", false, "overwrite an existing -o file")
+	fs.BoolVar(&o.Force, "force", false, "overwrite an existing -o file, and the CSVs in --csv DIR")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print errors only")
 	_ = onefile.MarkFlagFilename("output", "xlsx")
 	cmd := &cobra.Command{Use: "pull TARGET", Short: "Write what a target system holds into a workbook bulk reads back (only reads)"}

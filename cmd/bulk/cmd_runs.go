@@ -37,7 +37,11 @@ instead; give the job file to list one job's runs from its own state (a job that
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if nightlyRuns {
-				return nightly.ListRuns(a.Stdout, a.Stderr, strings.Join(args, ""), nightlyState, limit)
+				ns, err := nightly.StatePlace(state, nightlyState)
+				if err != nil {
+					return err
+				}
+				return nightly.ListRuns(a.Stdout, a.Stderr, strings.Join(args, ""), ns, limit)
 			}
 			if len(args) > 0 {
 				return cannotRun(fmt.Errorf("unexpected %q", args[0]), "A job file goes with --nightly: 'bulk runs --nightly JOB.yaml'.")
@@ -76,7 +80,11 @@ instead; give the job file to list one job's runs from its own state (a job that
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil && strings.Contains(args[0], "T") {
-				return nightly.ShowRun(a.Stdout, "", nightlyState, args[0]) // a nightly run ID: 20261125T020001-1a2b
+				ns, err := nightly.StatePlace(state, nightlyState)
+				if err != nil {
+					return err
+				}
+				return nightly.ShowRun(a.Stdout, "", ns, args[0]) // a nightly run ID: 20261125T020001-1a2b
 			}
 			if err != nil {
 				return cannotRun(fmt.Errorf("run ID %q is not a number", args[0]), "Run 'bulk runs' to see them.")

@@ -130,7 +130,7 @@ func readPayloadHeader(file string, header []string) (payloadCols, error) {
 		}
 	}
 	if c.user < 0 || c.learning < 0 && c.title < 0 {
-		return c, fmt.Errorf("%s is not a trainingHistoryCsv payload (it needs USERID and LEARNINGID or LOTITLE): verify reads training records back; external training and courses have no documented read", file)
+		return c, fmt.Errorf("%s is not a trainingHistoryCsv payload (it needs USERID and LEARNINGID or LOTITLE): give the payload bulk wrote (payload-training-history.csv in the load's report folder, or bulk export's -o file) or its push's results.csv, not the spreadsheet it was made from. Verify reads training records back; external training and courses have no documented read", file)
 	}
 	return c, nil
 }

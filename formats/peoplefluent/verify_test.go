@@ -280,3 +280,18 @@ func TestSandboxLastUpdated(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyNotAPayload: the spreadsheet a data officer loaded (headers as they wrote them,
+// "User ID") is not what verify reads; the refusal says which file to give instead, before
+// any read.
+func TestVerifyNotAPayload(t *testing.T) {
+	var rs []peoplefluent.VerifyResult
+	v := &peoplefluent.Verifier{
+		Reader:   peoplefluent.Reader{Base: "http://127.0.0.1:1/ekp/", Key: peoplefluent.NewSecret(key), Retries: -1},
+		OnResult: func(r peoplefluent.VerifyResult) error { rs = append(rs, r); return nil },
+	}
+	_, err := v.Verify(context.Background(), "completions.csv", strings.NewReader("User ID,Learning ID,Completion Date\r\njsmith,HS-101,05/09/2026\r\n"))
+	if err == nil || !strings.Contains(err.Error(), "payload-training-history.csv") || !strings.Contains(err.Error(), "results.csv") {
+		t.Errorf("a data officer's own sheet: %v; want the files to give instead named", err)
+	}
+}

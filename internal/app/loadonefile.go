@@ -20,6 +20,7 @@ import (
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/internal/catalog"
+	"github.com/bulkload/bulk/internal/sqlstore"
 	"github.com/bulkload/bulk/internal/target"
 	"github.com/bulkload/bulk/lockfile"
 	"github.com/bulkload/bulk/pipeline"
@@ -94,6 +95,8 @@ type LoadOnefileOutcome struct {
 	DryRun bool
 	// Plan is the plan.json a dry run wrote ("" for none).
 	Plan string
+	// State is the --state the run was given ("" for the default), for the apply it suggests.
+	State string
 	// Credentials is the file the new logins went to ("" for none); KeptCredentials where an
 	// earlier run's logins in the same report folder were moved ("" for none).
 	Credentials, KeptCredentials string
@@ -181,7 +184,7 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 	if rep == nil {
 		return nil, err
 	}
-	out := &LoadOnefileOutcome{Checked: Checked{Report: rep, ReportDir: o.ReportDir}, Mode: mode, DryRun: o.DryRun}
+	out := &LoadOnefileOutcome{Checked: Checked{Report: rep, ReportDir: o.ReportDir}, Mode: mode, DryRun: o.DryRun, State: o.State}
 	if err == nil {
 		err = o.gate(rep)
 	}
@@ -512,6 +515,11 @@ func (o *LoadOnefileOptions) openLedger(d *Deps, t *onefileTarget) (*ledger.Ledg
 		}
 	}
 	led, err := ledger.Open(path)
+	var newer *sqlstore.ErrNewer
+	if errors.As(err, &newer) {
+		// Another ledger would not know what the newer bulk's loads did: never advise one.
+		return nil, cannotRun(err, "'bulk version' says which this is. Another --state would not know what the newer bulk's loads did.")
+	}
 	if err != nil {
 		return nil, cannotRun(err, "Give another place with --state PATH.")
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/bulkload/bulk/formats/onefile/load"
+	"github.com/bulkload/bulk/internal/sqlstore"
 )
 
 // Summary is the line a OneFile load ends with (moved from cmd/bulk, which only shows it).
@@ -70,7 +71,15 @@ func planSummary(o *LoadOnefileOutcome, where string) string {
 	for _, r := range o.Load.Results {
 		n[load.PlannedAction(r)]++
 	}
-	next := "Review it, then send exactly that with: bulk apply " + o.Plan
+	next := "Review it, then send exactly that with: bulk apply " + ShellQuote(o.Plan)
+	switch {
+	case o.State == "":
+	case sqlstore.IsPostgres(o.State):
+		// Not printed: the URL may hold a password. Without it apply would use another ledger.
+		next += " --state URL (this run's postgres:// state)"
+	default:
+		next += " --state " + ShellQuote(o.State)
+	}
 	if o.Sandbox != nil {
 		next = "Review it; it cannot be applied: the in-process sandbox ends with this run (to rehearse apply, plan against 'bulk sandbox onefile' with --url)"
 	}

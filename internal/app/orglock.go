@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/lockfile"
@@ -33,6 +34,19 @@ func (e *orgBusyError) Error() string {
 
 func (e *orgBusyError) Unwrap() error { return e.held }
 
+// busyHint says what to do about a load refused for another's lock. With a shared state the
+// holder may run on another machine: its pid is only of use there, so the hint names it.
+func busyHint(h *lockfile.Holder) string {
+	hint := "Wait for it to finish, or stop it (Ctrl-C where it runs"
+	if h != nil {
+		hint += fmt.Sprintf(", or kill %d", h.PID)
+		if host, _ := os.Hostname(); h.Host != "" && h.Host != host {
+			hint += " on " + h.Host
+		}
+	}
+	return hint + "; what it did is recorded), then run this command again: it does only what is left. A load that was killed releases the lock by itself."
+}
+
 // lockOrg takes the lock a load holds while it sends to one organisation (a file in locks/
 // beside a SQLite ledger, an advisory lock in a PostgreSQL one, shared by every machine): two loads into one organisation at once could both find a learner new and
 // both create them. Refused, it returns an exit-2 error that says who holds it and what to do.
@@ -41,12 +55,7 @@ func lockOrg(led *ledger.Ledger, url string, org int, name string, w io.Writer) 
 	lk, err := led.LockScope(ledger.Scope{APIRoot: url, Org: org})
 	var he *lockfile.HeldError
 	if errors.As(err, &he) {
-		hint := "Wait for it to finish, or stop it (Ctrl-C where it runs"
-		if he.Holder != nil {
-			hint += fmt.Sprintf(", or kill %d", he.Holder.PID)
-		}
-		hint += "; what it did is recorded), then run this command again: it does only what is left. A load that was killed releases the lock by itself."
-		return nil, cannotRun(&orgBusyError{url: url, org: org, name: name, held: he}, hint)
+		return nil, cannotRun(&orgBusyError{url: url, org: org, name: name, held: he}, busyHint(he.Holder))
 	}
 	if err != nil {
 		return nil, cannotRun(err, "The lock lives beside the run ledger (in its database, for --state postgres://...): give a ledger in a writable folder with --state PATH, or check the database.")

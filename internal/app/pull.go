@@ -47,6 +47,21 @@ func PullOnefile(ctx context.Context, d Deps, o PullOnefileOptions) (*PullOutcom
 	if _, err := os.Stat(o.Out); err == nil && !o.Force {
 		return nil, cannotRun(fmt.Errorf("%s already exists", o.Out), "Choose another name with -o, or add --force to overwrite it.")
 	}
+	if o.CSVDir != "" && !o.Force {
+		// Loading the folder back (DIR/*.csv) would take an earlier pull's files, of another
+		// organisation perhaps, for this one's: as -o, it is not overwritten unasked.
+		if old, _ := filepath.Glob(filepath.Join(o.CSVDir, "*.csv")); len(old) > 0 {
+			names := make([]string, 0, 3)
+			for _, f := range old[:min(3, len(old))] {
+				names = append(names, filepath.Base(f))
+			}
+			if len(old) > 3 {
+				names = append(names, fmt.Sprintf("and %d more", len(old)-3))
+			}
+			return nil, cannotRun(fmt.Errorf("--csv %s already holds CSV files (%s)", o.CSVDir, strings.Join(names, ", ")),
+				"Choose an empty folder for --csv, or add --force to overwrite them.")
+		}
+	}
 	c, org, url, stop, err := openOnefile(ctx, &d, o.OnefileConn)
 	if err != nil {
 		return nil, err
@@ -54,20 +69,26 @@ func PullOnefile(ctx context.Context, d Deps, o PullOnefileOptions) (*PullOutcom
 	defer stop()
 	start := time.Now()
 	var sink pull.SheetSink
+	var csvs *csvSheets
 	if o.CSVDir != "" {
 		if _, err := report.MakeDir(o.CSVDir); err != nil {
 			return nil, cannotRun(fmt.Errorf("--csv %s: %w", o.CSVDir, err), "")
 		}
-		sink = csvSheets(o.CSVDir)
+		csvs = &csvSheets{dir: o.CSVDir}
+		sink = csvs
 	}
-	bar := pullProgress(&d, o.Quiet)
+	bar, endBar := pullProgress(&d, o.Quiet)
 	var counts *pull.Counts
 	err = report.WriteFile(o.Out, report.FileMode, func(f *os.File) error {
 		var err error
 		counts, err = pull.Write(ctx, c, org, f, sink, pull.Options{Progress: bar})
 		return err
 	})
+	endBar()
 	if err != nil {
+		if csvs != nil {
+			csvs.removeAll() // the workbook's temporary file goes too: nothing is left half written
+		}
 		if ctx.Err() != nil {
 			return nil, &Error{Kind: Interrupted, Err: errors.New("the pull was interrupted; nothing was written")}
 		}
@@ -77,19 +98,25 @@ func PullOnefile(ctx context.Context, d Deps, o PullOnefileOptions) (*PullOutcom
 }
 
 // pullProgress shows users written on a terminal, nothing otherwise.
-func pullProgress(d *Deps, quiet bool) func(string, int) {
+// The second function clears the spinner when the pull ends, so the summary starts on a clean
+// line.
+func pullProgress(d *Deps, quiet bool) (func(string, int), func()) {
 	if quiet || !d.StderrIsTerminal {
-		return nil
+		return nil, func() {}
 	}
 	bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(d.stderr()), progressbar.OptionSetDescription("pulling users"),
 		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish(), progressbar.OptionSpinnerType(14))
 	total, last := 0, map[string]int{}
 	return func(sheet string, n int) {
-		total += n - last[sheet]
-		last[sheet] = n
-		bar.Describe("pulling " + strings.ToLower(sheet))
-		_ = bar.Set(total)
-	}
+			total += n - last[sheet]
+			last[sheet] = n
+			// The count is of every user so far; the sheet is the role group being read.
+			bar.Describe("pulling users: " + strings.ToLower(sheet))
+			_ = bar.Set(total)
+		}, func() {
+			_ = bar.Finish()
+			_ = bar.Clear()
+		}
 }
 
 // OnefileConn says which OneFile to read: the flags a pull and a template's live lists share.
@@ -164,28 +191,71 @@ func chooseOrg(orgs []api.Organisation, want int) (int, error) {
 
 // csvSheets writes each sheet of a pull as DIR/<sheet>.csv (UTF-8 with a byte order mark so
 // Excel shows names right; mode 0600: personal data).
-type csvSheets string
+type csvSheets struct {
+	dir  string
+	rows []*csvRows // every sheet begun, so a pull that fails can take its files back
+}
 
-func (dir csvSheets) Sheet(name string, header []string) (pull.RowSink, error) {
-	path := filepath.Join(string(dir), strings.ReplaceAll(name, " ", "-")+".csv")
-	f, err := report.CreateFile(path)
-	if err != nil {
+func (cs *csvSheets) Sheet(name string, header []string) (pull.RowSink, error) {
+	path := filepath.Join(cs.dir, strings.ReplaceAll(name, " ", "-")+".csv")
+	w := &csvRows{path: path, header: header}
+	cs.rows = append(cs.rows, w)
+	for _, r := range []string{pull.Classrooms.Name, pull.Placements.Name, pull.Standards.Name, pull.Units.Name} {
+		if name == r {
+			// A reference list is written even when empty: it says the organisation has none.
+			return w, w.open()
+		}
+	}
+	// A role group's users: a file only once it has a user. A header-only CSV is an empty
+	// input, so loading the folder back would end in exit 1 for a role nobody holds; and a
+	// file of that name from an earlier pull (--force) must not stay to be loaded with this one.
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	if err := report.WriteBOM(f, true); err != nil {
-		f.Close()
-		return nil, err
-	}
-	w := &csvRows{f: f, w: csv.NewWriter(f)}
-	return w, w.Row(header)
+	return w, nil
 }
 
 type csvRows struct {
-	f *os.File
-	w *csv.Writer
+	path   string
+	header []string
+	f      *os.File
+	w      *csv.Writer
+}
+
+// removeAll removes the files of the sheets begun.
+func (cs *csvSheets) removeAll() {
+	for _, w := range cs.rows {
+		if w.f != nil {
+			w.f.Close()
+			_ = os.Remove(w.path)
+		}
+	}
+}
+
+// open creates the file and writes its header.
+func (c *csvRows) open() error {
+	f, err := report.CreateFile(c.path)
+	if err != nil {
+		return err
+	}
+	if err := report.WriteBOM(f, true); err != nil {
+		f.Close()
+		return err
+	}
+	c.f, c.w = f, csv.NewWriter(f)
+	return c.write(c.header)
 }
 
 func (c *csvRows) Row(cells []string) error {
+	if c.f == nil {
+		if err := c.open(); err != nil {
+			return err
+		}
+	}
+	return c.write(cells)
+}
+
+func (c *csvRows) write(cells []string) error {
 	safe := make([]string, len(cells))
 	for i, s := range cells {
 		safe[i] = report.SafeCell(s)
@@ -194,6 +264,9 @@ func (c *csvRows) Row(cells []string) error {
 }
 
 func (c *csvRows) Close() error {
+	if c.f == nil {
+		return nil // a role group with no users: no file
+	}
 	c.w.Flush()
 	if err := c.w.Error(); err != nil {
 		c.f.Close()

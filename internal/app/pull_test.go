@@ -447,3 +447,121 @@ for dv in ws.data_validations.dataValidation:
                 for c in row:
                     print(c.value)
 `
+
+// TestPullCSVLoadsBack: the CSVs of --csv load back as the workbook does: a role group the
+// organisation has no users of gets no CSV (a header-only file is an empty input, so loading
+// the folder back ended in exit 1), and a folder that already holds CSVs of another pull is not
+// overwritten without Force (an earlier organisation's Observers.csv would be loaded with this
+// one's).
+func TestPullCSVLoadsBack(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cfg := sandbox.DefaultConfig()
+	cfg.RateLimit = 100000
+	box, url := sandboxURL(t, cfg)
+	dir := t.TempDir()
+	d := Deps{Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
+		if k == TokenEnv {
+			return box.CustomerToken()
+		}
+		return ""
+	}}
+	csvDir := filepath.Join(dir, "csv")
+	if err := os.MkdirAll(csvDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale := writeFile(t, csvDir, "Observers.csv", "Role,FirstName,LastName,Email\n45,Old,Pull,old@other.example\n")
+	pullTo := func(out string, force bool) error {
+		_, err := PullOnefile(ctx, d, PullOnefileOptions{OnefileConn: OnefileConn{URL: url, Org: 5740, Rate: 100000}, Out: filepath.Join(dir, out), CSVDir: csvDir, Force: force, Quiet: true})
+		return err
+	}
+	if err := pullTo("a.xlsx", false); err == nil || !strings.Contains(err.Error(), "Observers.csv") || KindOf(err) != CannotRun {
+		t.Fatalf("a --csv folder holding an earlier pull's CSVs: %v, want a refusal naming them", err)
+	}
+	if err := pullTo("b.xlsx", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("Observers.csv of the earlier pull is still there; this organisation has no observers")
+	}
+	files, _ := filepath.Glob(filepath.Join(csvDir, "*.csv"))
+	before := writes(box.Snapshot())
+	o := LoadOnefileOptions{InputOptions: InputOptions{Files: files, ReportDir: filepath.Join(dir, "r"), Quiet: true},
+		URL: url, Org: 5740, Mode: "upsert", Concurrency: 2, Rate: 100000, State: filepath.Join(dir, "ledger.db")}
+	out, err := LoadOnefile(ctx, d, o)
+	if err != nil {
+		t.Fatalf("loading the CSVs back: %v\n%s", err, d.Stderr)
+	}
+	if c := out.Report.Counts(); c.Read == 0 || c.Rejected != 0 || c.Errors != 0 {
+		t.Errorf("loading the CSVs back: %+v", c)
+	}
+	if n := writes(box.Snapshot()) - before; n != 0 {
+		t.Errorf("loading the CSVs back made %d write calls", n)
+	}
+}
+
+// TestPullInterruptedLeavesNoCSV: a pull stopped part way writes nothing, as it says: the
+// CSVs of --csv it had begun are removed with the workbook's temporary file, so a half pull's
+// Assessors.csv is not loaded later as the organisation's.
+func TestPullInterruptedLeavesNoCSV(t *testing.T) {
+	cfg := sandbox.DefaultConfig()
+	cfg.RateLimit, cfg.Latency = 100000, 50*time.Millisecond
+	box, url := sandboxURL(t, cfg)
+	dir := t.TempDir()
+	csvDir := filepath.Join(dir, "csv")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	stop, stopNow := context.WithCancel(ctx)
+	go func() { // stop the pull once its first CSV is there
+		for ctx.Err() == nil {
+			if m, _ := filepath.Glob(filepath.Join(csvDir, "*.csv")); len(m) > 0 {
+				stopNow()
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	d := Deps{Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
+		if k == TokenEnv {
+			return box.CustomerToken()
+		}
+		return ""
+	}}
+	_, err := PullOnefile(stop, d, PullOnefileOptions{OnefileConn: OnefileConn{URL: url, Org: 5740, Rate: 100000}, Out: filepath.Join(dir, "p.xlsx"), CSVDir: csvDir, Quiet: true})
+	if KindOf(err) != Interrupted {
+		t.Fatalf("pull stopped part way: %v, want interrupted", err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(csvDir, "*.csv")); len(m) != 0 {
+		t.Errorf("an interrupted pull, which says nothing was written, left %v", m)
+	}
+}
+
+// TestPullProgressEnds: on a terminal the progress spinner counts users (not "learners", the
+// sheet being written) and is cleared when the pull ends, so the summary starts on a clean line.
+func TestPullProgressEnds(t *testing.T) {
+	cfg := sandbox.DefaultConfig()
+	cfg.RateLimit, cfg.Latency = 100000, 20*time.Millisecond
+	box, url := sandboxURL(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var errb bytes.Buffer
+	d := Deps{Stderr: &errb, StderrIsTerminal: true, Getenv: func(k string) string {
+		if k == TokenEnv {
+			return box.CustomerToken()
+		}
+		return ""
+	}}
+	if _, err := PullOnefile(ctx, d, PullOnefileOptions{OnefileConn: OnefileConn{URL: url, Org: 5740, Rate: 100000}, Out: filepath.Join(t.TempDir(), "p.xlsx")}); err != nil {
+		t.Fatal(err)
+	}
+	out := errb.String()
+	if !strings.Contains(out, "pulling users") {
+		t.Fatalf("no progress drawn:\n%q", out)
+	}
+	if strings.Contains(out, "pulling learners") {
+		t.Errorf("the count of all users is called learners:\n%q", out)
+	}
+	if last := out[strings.LastIndex(out, "\r")+1:]; strings.TrimSpace(last) != "" {
+		t.Errorf("the spinner is left on the line: %q", last)
+	}
+}

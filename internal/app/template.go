@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/bulkload/bulk/formats/onefile/pull"
@@ -85,6 +86,16 @@ func WriteTemplates(ctx context.Context, d Deps, o TemplateOptions) error {
 		return err
 	}
 	if live != nil {
+		// OneFile's names go in the OneFile kinds' columns (ClassroomName, StandardTitle, the
+		// staff a row names); another kind would get none, whatever the organisation holds.
+		if !slices.ContainsFunc(jobs, func(j templateFile) bool { return j.kind.Target == "onefile" }) {
+			var with []string
+			for _, k := range catalog.KindsFor("onefile") {
+				with = append(with, k.Name)
+			}
+			return cannotRun(fmt.Errorf("the %s template has no column for OneFile's names (classrooms, placements, standards, units, staff)", jobs[0].kind.Name),
+				fmt.Sprintf("Leave out --from and the target, or choose a kind that takes them: %s.", strings.Join(with, ", ")))
+		}
 		fmt.Fprintf(d.stderr(), "Drop-downs of the target's names: %s.\n", from)
 	}
 	for _, j := range jobs {

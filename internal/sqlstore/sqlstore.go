@@ -218,6 +218,12 @@ func Open(place string, o Options) (*DB, error) {
 	defer cancel()
 	if err := Migrate(ctx, db, o.Migrations); err != nil {
 		db.Close()
+		var newer *ErrNewer
+		if errors.As(err, &newer) {
+			// Its own advice is the one that helps: another place would not know what the
+			// newer bulk recorded (what it created, what it holds locked).
+			return nil, fmt.Errorf("the %s %s cannot be used: %w", o.What, db.where, err)
+		}
 		hint := "move it aside, or give another with --state"
 		if db.dialect == Postgres {
 			hint = "check the database and its user's rights, or give another with --state"
@@ -315,7 +321,30 @@ func CheckPath(path, what string) error {
 	if scheme, _, ok := cutScheme(path); ok && !IsPostgres(path) {
 		return fmt.Errorf("the %s %q is a URL of a kind bulk cannot keep its state in (%s://): give a file path (SQLite, on this machine) or a postgres:// URL (PostgreSQL, shared by several machines)", what, Redact(path), scheme)
 	}
+	if scheme, ok := schemeWithoutSlashes(path); ok {
+		// "postgres:/db" or "postgres:bulk@db/bulk" (a slash short) would become a folder named
+		// "postgres:" on this machine, silently not shared. The rest is not repeated: it may hold
+		// a password.
+		return fmt.Errorf("the %s %q… looks like a URL without its //: bulk keeps its state in a file path (SQLite, on this machine) or postgres://USER@HOST:PORT/DATABASE (PostgreSQL, shared by several machines); a file whose name has a colon starts with ./", what, scheme+":")
+	}
 	return nil
+}
+
+// schemeWithoutSlashes reports a place that starts as a URL does, a scheme of two letters or
+// more and a colon ("postgres:", "mysql:db"), without the // that cutScheme needs. A Windows
+// drive letter (C:\...) is one letter, and a relative path (./a:b) starts with a dot.
+func schemeWithoutSlashes(path string) (string, bool) {
+	scheme, _, ok := strings.Cut(path, ":")
+	if !ok || len(scheme) < 2 || strings.Contains(path, "://") {
+		return "", false
+	}
+	for i, c := range scheme {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return "", false
+		}
+	}
+	return scheme, true
 }
 
 // Redact drops a URL's password (and user) before the URL is shown, and its query (which may

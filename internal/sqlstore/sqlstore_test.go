@@ -62,7 +62,8 @@ func TestStoreOnBothBackends(t *testing.T) {
 			// An older bulk refuses it, saying why.
 			_, err = sqlstore.Open(place, opts(v1))
 			var newer *sqlstore.ErrNewer
-			if !errors.As(err, &newer) || newer.Found != 2 || newer.Known != 1 || !strings.Contains(err.Error(), "newer bulk") {
+			if !errors.As(err, &newer) || newer.Found != 2 || newer.Known != 1 || !strings.Contains(err.Error(), "newer bulk") ||
+				strings.Contains(err.Error(), "give another") {
 				t.Fatalf("an older bulk opened a newer store: %v", err)
 			}
 			if b.Name == "sqlite" {
@@ -192,14 +193,22 @@ func TestCheckPath(t *testing.T) {
 		"POSTGRESQL://db/bulk":                false,
 		`C:\Users\ann\bulk\ledger.db`:         false,
 		"a:b.db":                              false,
+		"./mysql:ledger.db":                   false,
+		"/var/lib/bulk/a:b.db":                false,
+		// A slash short of a URL: refused, not a folder named "postgres:" (nor "mysql:").
+		"postgres:/bulk:s3cret@db/bulk": true,
+		"postgresql:bulk":               true,
+		"mysql:":                        true,
 	} {
 		err := sqlstore.CheckPath(u, "job state")
-		if (err != nil) != bad || err != nil && (strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "postgres://")) {
+		if (err != nil) != bad || err != nil && (strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "postgres")) {
 			t.Errorf("%s: %v", u, err)
 		}
 	}
-	if _, err := sqlstore.Open("mysql://db/x", opts(v1)); err == nil {
-		t.Error("opened mysql://")
+	for _, u := range []string{"mysql://db/x", "postgres:/db/x"} {
+		if _, err := sqlstore.Open(u, opts(v1)); err == nil {
+			t.Errorf("opened %s", u)
+		}
 	}
 	if entries, _ := os.ReadDir("."); len(entries) != 0 {
 		t.Errorf("a refused URL left %v behind", entries)
