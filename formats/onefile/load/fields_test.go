@@ -66,3 +66,31 @@ func TestFieldIn(t *testing.T) {
 		t.Errorf("problem column %q, want E-mail", p.Column)
 	}
 }
+
+// TestItemValue: a load-time problem carries the cell as the input has it, found under the
+// field's synonym too; a value the conversion rewrote (a date, a NINO) is left empty rather
+// than shown in a form the data officer never typed.
+func TestItemValue(t *testing.T) {
+	it := &Item{Map: &pipeline.Mapping{Kind: onefile.Users}, User: &onefile.User{
+		MISID: "L-1", Classroom: onefile.NamedRef{Name: "Digital Marketer L3 Sep"}, Placement: onefile.NamedRef{ID: 999},
+		Fields: map[string]any{"FirstName": "Amy", "DOB": "2007-03-14T00:00:00.000Z", "NINO": "AB123456C"}}}
+	for _, tc := range []struct{ field, want string }{
+		{"ClassroomName", "Digital Marketer L3 Sep"},
+		{"Classroom", "Digital Marketer L3 Sep"}, // a synonym
+		{"PlacementID", "999"},
+		{"MISID", "L-1"},
+		{"FirstName", "Amy"},
+		{"DOB", ""},
+		{"NINO", ""},
+		{"", ""},
+	} {
+		if got := it.value(tc.field); got != tc.want {
+			t.Errorf("value(%q) = %q, want %q", tc.field, got, tc.want)
+		}
+	}
+	a := &Item{Map: &pipeline.Mapping{Kind: onefile.Assignments}, Assign: &onefile.Assignment{
+		User: onefile.UserRef{Email: "a@x.example"}, Unit: onefile.UnitRef{Title: "Unit 1"}}}
+	if got := a.value("UserEmail") + "|" + a.value("UnitTitle"); got != "a@x.example|Unit 1" {
+		t.Errorf("assignment values %q", got)
+	}
+}

@@ -195,7 +195,7 @@ func (r *Result) Problem() (p pipeline.Problem, ok bool) {
 	}
 	src := r.Item.Src
 	return pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: r.Item.Row, Column: r.Item.column(r.Field),
-		Rule: r.Rule, Severity: pipeline.Error, Message: r.Message}, true
+		Value: r.Item.value(r.Field), Rule: r.Rule, Severity: pipeline.Error, Message: r.Message}, true
 }
 
 // Credential is a login OneFile returned for a new user (keychain off). The password is a
