@@ -94,3 +94,23 @@ func TestItemValue(t *testing.T) {
 		t.Errorf("assignment values %q", got)
 	}
 }
+
+// TestToLoad: the load's opening line counts every kind of row it sends, learning aims
+// included, and names only the kinds the input has.
+func TestToLoad(t *testing.T) {
+	for _, tc := range []struct {
+		staff, learners, aims, assigns int
+		want                           string
+	}{
+		{0, 0, 5, 0, "5 learning aims to load"},
+		{1, 0, 0, 0, "1 staff row to load"},
+		{1, 2, 0, 0, "1 staff row and 2 learner rows to load"},
+		{3, 2, 1, 4, "3 staff rows, 2 learner rows, 1 learning aim and 4 assignments to load"},
+		{0, 0, 0, 1, "1 assignment to load"},
+		{0, 0, 0, 0, "nothing to load"},
+	} {
+		if got := toLoad(tc.staff, tc.learners, tc.aims, tc.assigns); got != tc.want {
+			t.Errorf("toLoad(%d, %d, %d, %d) = %q, want %q", tc.staff, tc.learners, tc.aims, tc.assigns, got, tc.want)
+		}
+	}
+}
