@@ -20,6 +20,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/internal/sqlstore"
@@ -52,6 +53,10 @@ type Job struct {
 	OnMissing string `yaml:"on_missing"`
 	// Credentials says where a OneFile job keeps the logins of the users it creates.
 	Credentials Credentials `yaml:"credentials"`
+
+	// stateGiven is state: as the job file writes it, before it is made a path beside the job
+	// file ("postgres:/db" would become DIR/postgres:/db), so that Check judges what was written.
+	stateGiven string
 }
 
 // Credentials is a private folder of the job's for the logins (user names and passwords) OneFile
@@ -279,6 +284,7 @@ func (j *Job) defaults() {
 		j.Report = filepath.Join(j.Archive, "reports")
 	}
 	j.Report = j.rel(j.Report)
+	j.stateGiven = j.State
 	if j.State == "" {
 		j.State = DefaultStatePath()
 	}
@@ -396,6 +402,17 @@ func (j *Job) Check() []string {
 	if j.Map != "" {
 		if _, err := os.Stat(j.Map); err != nil {
 			add("map %s cannot be read", j.Map)
+		}
+	}
+	// A state URL the run would refuse (mysql://, postgres: without its //) is said here, where
+	// it came from named; CheckPath's message never repeats a password.
+	if j.stateGiven != "" {
+		if err := sqlstore.CheckPath(j.stateGiven, "state"); err != nil {
+			add("%v (state: in the job file)", err)
+		}
+	} else if env := os.Getenv(ledger.StateURLEnv); env != "" {
+		if err := sqlstore.CheckPath(env, "state"); err != nil {
+			add("%v (from %s, as the job file gives no state:)", err, ledger.StateURLEnv)
 		}
 	}
 	if j.HeaderRow < 0 || j.HeaderRow > pipeline.MaxHeaderRow {

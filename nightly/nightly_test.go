@@ -310,6 +310,12 @@ func TestJobCheck(t *testing.T) {
 		{"bad settle", "inputs: {folder: in, settle: soon}\n", []string{`"soon" is not a duration`}},
 		{"bad percentage", "inputs: {folder: in}\nthresholds: {max_changes: 150%}\n", []string{"is not a percentage"}},
 		{"not YAML", "inputs: [\n", []string{"is not a job file"}},
+		// A state URL bulk cannot keep its state in is refused by --check as the run refuses it,
+		// judged as written (not as a path beside the job file), its password never repeated.
+		{"state mysql", "state: 'mysql://u:pw@h/db'\n", []string{"state", "mysql://", "give a file path"}},
+		{"state postgres without //", "state: 'postgres:/db'\n", []string{"state", "postgres:", "without its //"}},
+		{"state postgres", "state: 'postgres://u@h/db'\n", nil},
+		{"state file with a colon", "state: './a:b.db'\n", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -334,7 +340,7 @@ func TestJobCheck(t *testing.T) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
 			}
-			if strings.Contains(err.Error(), "secret-") {
+			if strings.Contains(err.Error(), "secret-") || strings.Contains(err.Error(), "pw@") {
 				t.Errorf("the error repeats a secret: %v", err)
 			}
 		})
@@ -371,5 +377,31 @@ func TestJobDefaults(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "xdg"))
 	if got := DefaultStatePath(); got != filepath.Join(dir, "xdg", "bulk", "nightly.db") {
 		t.Errorf("DefaultStatePath with XDG_STATE_HOME: %s", got)
+	}
+}
+
+// TestJobCheckStateFromEnv: a job with no state: takes BULK_STATE_URL; a URL there the run
+// would refuse is reported by Load (bulk run --check), naming the variable, without its password.
+func TestJobCheckStateFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "in"), 0o755)
+	p := filepath.Join(dir, "job.yaml")
+	writeFile(t, p, "inputs: {folder: in}\n")
+	for _, tc := range []struct{ env, want string }{
+		{"mysql://u:pw@h/db", "BULK_STATE_URL"},
+		{"postgres:/db", "BULK_STATE_URL"},
+		{"postgres://u@h/db", ""},
+	} {
+		t.Setenv("BULK_STATE_URL", tc.env)
+		_, err := Load(p)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("BULK_STATE_URL=%s: %v", tc.env, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "pw@") {
+			t.Errorf("BULK_STATE_URL=%s: Load error %v, want one naming %s without the password", tc.env, err, tc.want)
+		}
 	}
 }

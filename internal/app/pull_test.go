@@ -74,20 +74,21 @@ func TestPullLoadsBackUnchanged(t *testing.T) {
 				}
 				return ""
 			}}
-			loadFile := func(name string, mode string) *LoadOnefileOutcome {
+			loadFiles := func(names []string, mode string, dry bool) *LoadOnefileOutcome {
 				t.Helper()
-				o := LoadOnefileOptions{InputOptions: InputOptions{Files: []string{name}, ReportDir: filepath.Join(dir, "r-"+filepath.Base(name)), Quiet: true},
-					URL: url, Org: 5740, Mode: mode, Concurrency: 2, Rate: 100000, State: filepath.Join(dir, "ledger.db")}
+				o := LoadOnefileOptions{InputOptions: InputOptions{Files: names, ReportDir: filepath.Join(dir, "r-"+filepath.Base(names[0])), Quiet: true},
+					URL: url, Org: 5740, Mode: mode, Concurrency: 2, Rate: 100000, State: filepath.Join(dir, "ledger.db"), DryRun: dry}
 				out, err := LoadOnefile(ctx, d, o)
 				if err != nil {
-					t.Fatalf("load %s: %v\n%s", name, err, d.Stderr)
+					t.Fatalf("load %s: %v\n%s", names, err, d.Stderr)
 				}
 				return out
 			}
+			loadFile := func(name string, mode string) *LoadOnefileOutcome { return loadFiles([]string{name}, mode, false) }
 			loadFile(writeFile(t, dir, "seed.csv", pulledLearners), "create")
 
 			xlsx := filepath.Join(dir, "pulled.xlsx")
-			po, err := PullOnefile(ctx, d, PullOnefileOptions{OnefileConn: OnefileConn{URL: url, Org: 5740, Rate: 100000}, Out: xlsx, Quiet: true})
+			po, err := PullOnefile(ctx, d, PullOnefileOptions{OnefileConn: OnefileConn{URL: url, Org: 5740, Rate: 100000}, Out: xlsx, CSVDir: filepath.Join(dir, "csv"), Quiet: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,6 +119,22 @@ func TestPullLoadsBackUnchanged(t *testing.T) {
 			}
 			if strings.Contains(d.Stderr.(*bytes.Buffer).String(), "match no kind") {
 				t.Errorf("a reference sheet was reported as matching no kind:\n%s", d.Stderr)
+			}
+			// The folder pull --csv wrote (a dry run: what it would send is not the point here):
+			// its reference lists are known by header alone, noted in the summary, not warned
+			// about.
+			csvs, _ := filepath.Glob(filepath.Join(dir, "csv", "*.csv"))
+			if len(csvs) == 0 {
+				t.Fatal("pull --csv wrote no CSV")
+			}
+			d.Stderr.(*bytes.Buffer).Reset()
+			out = loadFiles(csvs, "upsert", true)
+			sum, err = os.ReadFile(filepath.Join(out.ReportDir, "summary.json"))
+			if err != nil || strings.Count(string(sum), "a reference sheet bulk pull wrote") != 4 {
+				t.Errorf("summary.json does not say the 4 reference CSVs were passed over (%v):\n%s", err, sum)
+			}
+			if strings.Contains(d.Stderr.(*bytes.Buffer).String(), "match no kind") {
+				t.Errorf("a reference CSV was reported as matching no kind:\n%s", d.Stderr)
 			}
 
 			// Edit one cell: Ana's mobile number.

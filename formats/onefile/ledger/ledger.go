@@ -45,9 +45,14 @@ func DefaultPath(getenv func(string) string) (string, error) {
 const StateURLEnv = "BULK_STATE_URL"
 
 // DefaultPlace is where the ledger lives when --state is not given: $BULK_STATE_URL, else
-// DefaultPath.
+// DefaultPath. A BULK_STATE_URL bulk cannot keep its state in is refused here, naming the
+// variable: the value was set once for the machine, and "give another --state" alone would not
+// say where it came from or how to stop it.
 func DefaultPlace(getenv func(string) string) (string, error) {
 	if u := getenv(StateURLEnv); u != "" {
+		if err := sqlstore.CheckPath(u, "state URL in "+StateURLEnv); err != nil {
+			return "", fmt.Errorf("%w. Correct or unset %s, or give --state PATH for this run", err, StateURLEnv)
+		}
 		return u, nil
 	}
 	return DefaultPath(getenv)

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -232,7 +233,13 @@ func TestLearningAimRefusals(t *testing.T) {
 // planned too.
 func TestLearningAimsDryRun(t *testing.T) {
 	b := startSandbox(t, sandbox.Config{})
-	out, _ := runLoad(t, b, aimsLoad(t), Options{DryRun: true})
+	var lines []string
+	logf := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	out, _ := runLoad(t, b, aimsLoad(t), Options{DryRun: true, Logf: logf})
+	// The opening line counts the learning aims, not "0 staff and 0 learner rows".
+	if n := len(byKind(out, aims.Kind.Name)); len(lines) == 0 || !strings.Contains(lines[0], fmt.Sprintf(" %d learning aims", n)) {
+		t.Errorf("opening line %q, want it to count %d learning aims", lines, n)
+	}
 	for _, r := range byKind(out, aims.Kind.Name) {
 		if PlannedAction(r) != PlanAssign {
 			t.Errorf("row %d planned %q (%+v), want assign", r.Item.Row, PlannedAction(r), r)

@@ -1,11 +1,13 @@
 package load
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/bulkload/bulk/formats/onefile"
 	"github.com/bulkload/bulk/formats/onefile/aims"
+	"github.com/bulkload/bulk/formats/onefile/schema"
 	"github.com/bulkload/bulk/pipeline"
 )
 
@@ -52,6 +54,107 @@ func (it *Item) column(field string) string {
 		return it.Src.Header[c]
 	}
 	return field
+}
+
+// value is the row's value of the kind's field named field, for a problem found at load time
+// (the reject report shows the cell as validation's problems do). It is read back from the
+// converted values the item keeps anyway, so no row holds a second copy of its cells: names,
+// MISIDs, e-mails and other text are as the input has them (trimmed); IDs as the whole number
+// the cell gave. "" for no field, or one whose converted value no longer says how it was
+// written (a date, a code).
+func (it *Item) value(field string) string {
+	if field == "" {
+		return ""
+	}
+	if it.Map != nil && it.Map.Kind != nil {
+		if f := it.Map.Kind.Lookup(field); f >= 0 {
+			field = it.Map.Kind.Fields[f].Name // a synonym names its field
+		}
+	}
+	id := func(n int64) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	ref := func(prefix string, r onefile.UserRef) (string, bool) {
+		switch field {
+		case prefix + "ID":
+			return id(r.ID), true
+		case prefix + "MISID":
+			return r.MISID, true
+		case prefix + "Email":
+			return r.Email, true
+		}
+		return "", false
+	}
+	named := func(prefix, name string, r onefile.NamedRef) (string, bool) {
+		switch field {
+		case prefix + "ID":
+			return id(r.ID), true
+		case prefix + name:
+			return r.Name, true
+		}
+		return "", false
+	}
+	switch {
+	case it.User != nil:
+		u := it.User
+		switch field {
+		case "MISID":
+			return u.MISID
+		case "Email":
+			return u.Email
+		case "OrganisationID":
+			return id(u.OrganisationID)
+		case "OneFileID":
+			return id(u.ID)
+		}
+		for _, try := range []func() (string, bool){
+			func() (string, bool) { return ref("DefaultAssessor", u.DefaultAssessor) },
+			func() (string, bool) { return ref("DefaultEmployer", u.DefaultEmployer) },
+			func() (string, bool) { return named("Classroom", "Name", u.Classroom) },
+			func() (string, bool) { return named("Placement", "Name", u.Placement) },
+		} {
+			if v, ok := try(); ok {
+				return v
+			}
+		}
+		// Text goes to the API as typed; a date is rewritten and NINO normalised.
+		if s, ok := u.Fields[field].(string); ok && field != "NINO" {
+			if f, ok := userField(field); !ok || f.Type != schema.Date {
+				return s
+			}
+		}
+	case it.Assign != nil:
+		a := it.Assign
+		for _, try := range []func() (string, bool){
+			func() (string, bool) { return ref("Learner", a.Learner) },
+			func() (string, bool) { return ref("User", a.User) },
+			func() (string, bool) { return named("Standard", "Title", a.Standard) },
+		} {
+			if v, ok := try(); ok {
+				return v
+			}
+		}
+		switch field {
+		case "UnitID":
+			return a.Unit.ID
+		case "UnitTitle":
+			return a.Unit.Title
+		}
+	case it.Aim != nil:
+		if v, ok := ref("Learner", it.Aim.Learner); ok {
+			return v
+		}
+		if v, ok := named("Standard", "Title", it.Aim.Standard); ok {
+			return v
+		}
+		if field == "FrameworkTemplateID" {
+			return id(it.Aim.FrameworkTemplateID)
+		}
+	}
+	return ""
 }
 
 // fieldIn finds the field a message of OneFile's is about: the first of the kind's fields it

@@ -66,3 +66,51 @@ func TestFieldIn(t *testing.T) {
 		t.Errorf("problem column %q, want E-mail", p.Column)
 	}
 }
+
+// TestItemValue: a load-time problem carries the cell as the input has it, found under the
+// field's synonym too; a value the conversion rewrote (a date, a NINO) is left empty rather
+// than shown in a form the data officer never typed.
+func TestItemValue(t *testing.T) {
+	it := &Item{Map: &pipeline.Mapping{Kind: onefile.Users}, User: &onefile.User{
+		MISID: "L-1", Classroom: onefile.NamedRef{Name: "Digital Marketer L3 Sep"}, Placement: onefile.NamedRef{ID: 999},
+		Fields: map[string]any{"FirstName": "Amy", "DOB": "2007-03-14T00:00:00.000Z", "NINO": "AB123456C"}}}
+	for _, tc := range []struct{ field, want string }{
+		{"ClassroomName", "Digital Marketer L3 Sep"},
+		{"Classroom", "Digital Marketer L3 Sep"}, // a synonym
+		{"PlacementID", "999"},
+		{"MISID", "L-1"},
+		{"FirstName", "Amy"},
+		{"DOB", ""},
+		{"NINO", ""},
+		{"", ""},
+	} {
+		if got := it.value(tc.field); got != tc.want {
+			t.Errorf("value(%q) = %q, want %q", tc.field, got, tc.want)
+		}
+	}
+	a := &Item{Map: &pipeline.Mapping{Kind: onefile.Assignments}, Assign: &onefile.Assignment{
+		User: onefile.UserRef{Email: "a@x.example"}, Unit: onefile.UnitRef{Title: "Unit 1"}}}
+	if got := a.value("UserEmail") + "|" + a.value("UnitTitle"); got != "a@x.example|Unit 1" {
+		t.Errorf("assignment values %q", got)
+	}
+}
+
+// TestToLoad: the load's opening line counts every kind of row it sends, learning aims
+// included, and names only the kinds the input has.
+func TestToLoad(t *testing.T) {
+	for _, tc := range []struct {
+		staff, learners, aims, assigns int
+		want                           string
+	}{
+		{0, 0, 5, 0, "5 learning aims to load"},
+		{1, 0, 0, 0, "1 staff row to load"},
+		{1, 2, 0, 0, "1 staff row and 2 learner rows to load"},
+		{3, 2, 1, 4, "3 staff rows, 2 learner rows, 1 learning aim and 4 assignments to load"},
+		{0, 0, 0, 1, "1 assignment to load"},
+		{0, 0, 0, 0, "nothing to load"},
+	} {
+		if got := toLoad(tc.staff, tc.learners, tc.aims, tc.assigns); got != tc.want {
+			t.Errorf("toLoad(%d, %d, %d, %d) = %q, want %q", tc.staff, tc.learners, tc.aims, tc.assigns, got, tc.want)
+		}
+	}
+}

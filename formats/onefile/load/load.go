@@ -195,7 +195,7 @@ func (r *Result) Problem() (p pipeline.Problem, ok bool) {
 	}
 	src := r.Item.Src
 	return pipeline.Problem{Source: src, File: src.File, Sheet: src.Sheet, Row: r.Item.Row, Column: r.Item.column(r.Field),
-		Rule: r.Rule, Severity: pipeline.Error, Message: r.Message}, true
+		Value: r.Item.value(r.Field), Rule: r.Rule, Severity: pipeline.Error, Message: r.Message}, true
 }
 
 // Credential is a login OneFile returned for a new user (keychain off). The password is a
@@ -532,8 +532,8 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 			l.planUser(w)
 		}
 	}
-	l.logf("OneFile organisation %d (%s) holds %d users; %d staff and %d learner rows to load, %d assignments.",
-		l.org.ID, l.org.Name, l.nUsers, len(staff), len(learners), len(assigns))
+	l.logf("OneFile organisation %d (%s) holds %d users; %s.",
+		l.org.ID, l.org.Name, l.nUsers, toLoad(len(staff), len(learners), len(l.aims), len(assigns)))
 	stages := []struct {
 		name string
 		ws   []*work
@@ -568,6 +568,37 @@ func (l *loader) run(ctx context.Context, staff, learners, assigns []*work) erro
 		return l.archiveLeavers(ctx)
 	}
 	return nil
+}
+
+// toLoad says what a load has to send, naming only the kinds of row it has ("5 learning aims
+// to load", "1 staff row, 2 learner rows and 3 assignments to load"): every stage counts,
+// and a file of one kind is not told it has none of the others.
+func toLoad(staff, learners, aims, assigns int) string {
+	var parts []string
+	for _, c := range []struct {
+		n           int
+		one, plural string
+	}{
+		{staff, "staff row", "staff rows"},
+		{learners, "learner row", "learner rows"},
+		{aims, "learning aim", "learning aims"},
+		{assigns, "assignment", "assignments"},
+	} {
+		switch c.n {
+		case 0:
+		case 1:
+			parts = append(parts, "1 "+c.one)
+		default:
+			parts = append(parts, strconv.Itoa(c.n)+" "+c.plural)
+		}
+	}
+	switch len(parts) {
+	case 0:
+		return "nothing to load"
+	case 1:
+		return parts[0] + " to load"
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1] + " to load"
 }
 
 func (l *loader) logf(format string, args ...any) {

@@ -405,20 +405,21 @@ func TestFailuresAreRows(t *testing.T) {
 	}, nil)
 	out, rec := runLoad(t, b, items, Options{})
 	// col: the column the row's problem marks in rejects.xlsx ("" for OneFile's own refusal).
-	want := []struct{ action, status, rule, msg, col string }{
-		{"create", "ok", "", "", ""},
-		{"create", "failed", RuleAPI, "PlacementID 999", "PlacementID"}, // OneFile's message names the column
-		{"create", "failed", RuleNotSent, "row 3", "DefaultEmployerMISID"},
-		{"reject", "rejected", RuleReference, "No Such Room", "ClassroomName"},
-		{"create", "ok", "", "", ""},
+	// val: the cell's value the problem carries, as the input has it.
+	want := []struct{ action, status, rule, msg, col, val string }{
+		{"create", "ok", "", "", "", ""},
+		{"create", "failed", RuleAPI, "PlacementID 999", "PlacementID", "999"}, // OneFile's message names the column
+		{"create", "failed", RuleNotSent, "row 3", "DefaultEmployerMISID", "S-BAD"},
+		{"reject", "rejected", RuleReference, "No Such Room", "ClassroomName", "No Such Room"},
+		{"create", "ok", "", "", "", ""},
 	}
 	for i, w := range want {
 		r := out.Results[i]
 		if r.Action != w.action || r.Status != w.status || !strings.Contains(r.Message, w.msg) {
 			t.Errorf("row %d: %s/%s %q; want %s/%s containing %q", r.Item.Row, r.Action, r.Status, r.Message, w.action, w.status, w.msg)
 		}
-		if p, ok := r.Problem(); ok != (w.rule != "") || p.Column != w.col {
-			t.Errorf("row %d: problem %v on column %q, want %q", r.Item.Row, ok, p.Column, w.col)
+		if p, ok := r.Problem(); ok != (w.rule != "") || p.Column != w.col || p.Value != w.val {
+			t.Errorf("row %d: problem %v on column %q value %q, want %q value %q", r.Item.Row, ok, p.Column, p.Value, w.col, w.val)
 		}
 	}
 	rules := map[string]int{}

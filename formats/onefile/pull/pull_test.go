@@ -213,7 +213,8 @@ func TestUsersCarryTheirIDs(t *testing.T) {
 }
 
 // TestIsReference: the reference sheets a pull writes, and the User IDs sheet earlier pulls
-// wrote, are recognised by name and header; a users sheet is not.
+// wrote, are recognised by name and header, the CSVs of pull --csv by header; a users sheet is
+// not.
 func TestIsReference(t *testing.T) {
 	for _, tc := range []struct {
 		sheet  string
@@ -225,6 +226,14 @@ func TestIsReference(t *testing.T) {
 		{"User IDs", []string{"OneFile user ID", "On sheet", "Full name", "MIS code (MISID)", "Login e-mail (Email)"}, true},
 		{"Classrooms", []string{"OneFile ID", "Name (ClassroomName)", "MIS code"}, false}, // "OneFile ID" alone is a users column
 		{"Learners", Groups[4].Columns, false},
+		// bulk pull --csv writes each sheet as a CSV (no sheet name): its header alone says.
+		{"", Classrooms.Header, true},
+		{"", Placements.Header, true},
+		{"", Standards.Header, true},
+		{"", Units.Header, true},
+		{"", usersIndex.Header, false}, // never written as a CSV; its first header is a users column
+		{"", []string{"OneFile ID", "Name (ClassroomName)", "MIS code"}, false},
+		{"Sheet1", Classrooms.Header, false}, // a workbook's sheet needs its name too
 	} {
 		got := IsReference(&pipeline.Source{Sheet: tc.sheet, Header: tc.header}) != ""
 		if got != tc.ref {

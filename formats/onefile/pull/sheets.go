@@ -76,13 +76,17 @@ var (
 )
 
 // IsReference says which reference sheet of a pull src is ("the organisation's classrooms, a
-// reference sheet bulk pull wrote"), or "" for any other sheet.
+// reference sheet bulk pull wrote"), or "" for any other sheet. A workbook's sheet is known by
+// its name and header; a CSV (bulk pull --csv writes Classrooms.csv, ...) by its header alone,
+// as a file may be renamed and its headers name no field of any kind anyway. The User IDs
+// sheet was never written as a CSV, and its first header is a users column: workbooks only.
 func IsReference(src *pipeline.Source) string {
 	if src == nil {
 		return ""
 	}
-	for _, r := range append(refSheets, usersIndex) {
-		if src.Sheet == r.Name && len(src.Header) >= len(r.Header) && slices.Equal(src.Header[:len(r.Header)], r.Header) {
+	for i, r := range append(refSheets, usersIndex) {
+		byName := src.Sheet == r.Name || src.Sheet == "" && i < len(refSheets)
+		if byName && len(src.Header) >= len(r.Header) && slices.Equal(src.Header[:len(r.Header)], r.Header) {
 			return r.What + ", a reference sheet bulk pull wrote"
 		}
 	}
