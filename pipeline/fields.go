@@ -167,6 +167,13 @@ func checkField(r *Row, f int, fd *Field) {
 		}
 		return
 	}
+	if len(v) > 1 && v[0] == '\'' && strings.IndexByte("=+-@", v[1]) >= 0 {
+		// The apostrophe that bulk's own CSV reports and pulls (report.SafeCell), and other
+		// tools guarding against CSV injection, put before a cell starting with = + - @: not
+		// part of the value, or a phone number '+44 ... would load back changed.
+		v = v[1:]
+		r.Rec.Cells[r.Map.Col[f]] = v
+	}
 	if fd.AllowNone != "" && strings.EqualFold(v, fd.AllowNone) {
 		return
 	}
