@@ -158,6 +158,13 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		return nil, err
 	}
 	defer led.Close()
+	// The push's lock first: a second push of the same payload into the same folder would
+	// otherwise move the running one's results.csv aside before finding it busy.
+	lock, err := peoplefluent.LockPush(led, o.Base, ep, o.File, f)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	defer lock.Release()
 	// What the LMS told an earlier push in the same folder is kept, not overwritten (run the
 	// same command again after a crash and the folder is the same), and its answers never
 	// pass for this one's.
@@ -210,6 +217,7 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		AfterChunk: rw.Flush,
 
 		Ledger:        led,
+		Held:          lock,
 		ResendUnknown: o.ResendUnknown,
 		Again:         o.PushAgain,
 	}

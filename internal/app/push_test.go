@@ -3,10 +3,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -163,5 +167,91 @@ func TestPFUser(t *testing.T) {
 		if got != tt.want || tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 			t.Errorf("flag %q env %q: %q %v, want %q %q", tt.flag, tt.env, got, err, tt.want, tt.wantErr)
 		}
+	}
+}
+
+// TestPushRacingSamePayload: a second push of the same payload into the same report folder,
+// started while the first is waiting for the LMS, is refused without touching the first's
+// results.csv or raw/ (it used to move them aside before finding the push's lock held), and
+// the first push then finishes into the files it created.
+func TestPushRacingSamePayload(t *testing.T) {
+	const key = "app-push-race-KEY-91d0"
+	sb := pfsandbox.New(peoplefluent.NewSecret(key), pfsandbox.DefaultSeed())
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			first := false
+			once.Do(func() { first = true })
+			if first {
+				close(entered)
+				select {
+				case <-release:
+				case <-r.Context().Done():
+					return
+				}
+			}
+		}
+		sb.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "training.csv")
+	payload := "USERID,LEARNINGID,ENROLLDATE,STUDENTSTATUS,ACTION\r\n" +
+		"jsmith,HS-101,05-Sep-2026 09:00,Completed,A\r\n" +
+		"adoe,HS-101,05-Sep-2026,Completed,A\r\n"
+	if err := os.WriteFile(in, []byte(payload), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := Deps{
+		Getenv:     func(k string) string { return map[string]string{PFKeyEnv: key}[k] },
+		LedgerPath: func() (string, error) { return filepath.Join(dir, "state", "ledger.db"), nil },
+	}
+	rep := filepath.Join(dir, "report")
+	o := PushOptions{File: in, Base: ts.URL + "/ekp/", Endpoint: "trainingHistoryCsv", ChunkRows: 1, Retries: 0, ReportDir: rep, Quiet: true}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	type result struct {
+		out *PushOutcome
+		err error
+	}
+	firstDone := make(chan result, 1)
+	go func() {
+		out, err := Push(ctx, d, o)
+		firstDone <- result{out, err}
+	}()
+	select {
+	case <-entered: // the first push holds its lock and is waiting for the LMS's answer
+	case r := <-firstDone:
+		t.Fatalf("the first push ended before posting: %+v, %v", r.out, r.err)
+	case <-ctx.Done():
+		t.Fatal("the first push never posted")
+	}
+	firstResults, err := os.Stat(filepath.Join(rep, "results.csv"))
+	if err != nil {
+		t.Fatalf("the first push has no results.csv yet: %v", err)
+	}
+
+	second, err := Push(ctx, d, o)
+	if err == nil || !strings.Contains(err.Error(), "another bulk is pushing the same payload") {
+		t.Fatalf("second push while the first runs: %+v, %v; want refused as busy", second, err)
+	}
+	if kept, _ := filepath.Glob(filepath.Join(rep, "results-*")); len(kept) != 0 {
+		t.Errorf("the refused push moved the running push's results aside: %v", kept)
+	}
+	if now, err := os.Stat(filepath.Join(rep, "results.csv")); err != nil || !os.SameFile(now, firstResults) {
+		t.Errorf("results.csv is no longer the running push's file (%v)", err)
+	}
+
+	close(release)
+	r := <-firstDone
+	if r.err != nil || r.out.OK != 2 {
+		t.Fatalf("first push: %+v, %v", r.out, r.err)
+	}
+	b, err := os.ReadFile(filepath.Join(rep, "results.csv"))
+	if err != nil || strings.Count(string(b), ",ok,") != 2 {
+		t.Errorf("results.csv after the first push: %q, %v", b, err)
 	}
 }

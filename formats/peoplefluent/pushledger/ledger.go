@@ -281,7 +281,7 @@ func (l *Ledger) Lock(k Key) (*Lock, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Lock{path: what, release: release}, nil
+		return &Lock{key: k, path: what, release: release}, nil
 	}
 	dir := filepath.Join(filepath.Dir(l.path), "locks")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -291,7 +291,7 @@ func (l *Ledger) Lock(k Key) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Lock{Stale: fl.Stale, path: fl.Path(), release: fl.Release}, nil
+	return &Lock{Stale: fl.Stale, key: k, path: fl.Path(), release: fl.Release}, nil
 }
 
 // Lock is a held push lock.
@@ -299,9 +299,13 @@ type Lock struct {
 	// Stale is the holder an earlier process recorded and did not clear because it died
 	// holding the lock (file locks only); nil otherwise.
 	Stale   *lockfile.Holder
+	key     Key
 	path    string
 	release func() error
 }
+
+// Key is the push the lock is for.
+func (lk *Lock) Key() Key { return lk.key }
 
 // Path names the lock: its file, or the advisory lock and its database.
 func (lk *Lock) Path() string { return lk.path }
