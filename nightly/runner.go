@@ -222,14 +222,12 @@ func (r *runner) processReady(ctx context.Context, o RunOptions) app.Kind {
 			continue
 		}
 		runID := NewRunID(r.now())
-		orig := filepath.Base(p)
-		if i := strings.Index(orig, "-"); i >= 0 {
-			if k := strings.Index(orig[i+1:], "-"); k >= 0 {
-				orig = orig[i+1+k+1:] // strip the dead run's ID (date-hex-)
-			}
+		orig, claimed, err := Resume(j, p, runID)
+		if errors.Is(err, ErrClaimed) {
+			continue
 		}
-		claimed := filepath.Join(filepath.Dir(p), runID+"-"+orig)
-		if err := os.Rename(p, claimed); err != nil {
+		if err != nil {
+			log.Warn("not resumed", "file", filepath.Base(p), "err", err)
 			continue
 		}
 		log.Warn("resuming a file an earlier run left unfinished", "file", orig, "run_id", runID)
