@@ -165,6 +165,7 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		return nil, cannotRun(err, "")
 	}
 	defer lock.Release()
+	d.warnOpenFolder(o.ReportDir)
 	// What the LMS told an earlier push in the same folder is kept, not overwritten (run the
 	// same command again after a crash and the folder is the same), and its answers never
 	// pass for this one's.
