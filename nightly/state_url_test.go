@@ -1,9 +1,17 @@
 package nightly
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/bulkload/bulk/internal/app"
+	"github.com/bulkload/bulk/internal/pgtest"
 )
 
 // A job's state: may be a postgres:// URL (or come from BULK_STATE_URL): it is kept as it is,
@@ -47,6 +55,77 @@ func TestJobStateURL(t *testing.T) {
 			if j.State != want || j.Credentials.Folder != creds {
 				t.Errorf("state %q, credentials %q; want %q, %q", j.State, j.Credentials.Folder, want, creds)
 			}
+		})
+	}
+}
+
+// TestJobLockShared: with the job's state in PostgreSQL the job's lock is an advisory lock
+// there, keyed by the job's name and canonical target, not a file in each machine's archive:
+// the same job installed on two machines (each its own folders, one database) runs on one at a
+// time, the refusal naming the holder; another job, or the same name sending elsewhere, is not
+// held up; once released, the other machine runs.
+func TestJobLockShared(t *testing.T) {
+	state := pgtest.URL(t)
+	shared := t.TempDir() // the export folder both machines send to
+	job := func(name, out, urlSpelling string) *Job {
+		dir := t.TempDir()
+		if err := os.Mkdir(filepath.Join(dir, "in"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		text := fmt.Sprintf("name: %s\ninputs: {folder: in, settle: 1s}\nkind: training-history\nstate: %s\ntarget: {type: export, folder: %s}\n", name, state, out)
+		if urlSpelling != "" {
+			text = fmt.Sprintf("name: %s\ninputs: {folder: in, settle: 1s}\nkind: training-history\nstate: %s\ntarget: {type: peoplefluent, base: %s, endpoint: trainingHistoryCsv, key_env: PF_KEY, folder: out}\n", name, state, urlSpelling)
+		}
+		path := filepath.Join(dir, "job.yaml")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		j, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	d := app.Deps{}
+	for _, tc := range []struct {
+		name   string
+		a, b   *Job
+		shared bool // b is refused while a runs
+	}{
+		{"same job on two machines", job("nightly", shared, ""), job("nightly", shared, ""), true},
+		{"two spellings of one LMS", job("pf", "", "https://LMS.example/ekp/"), job("pf", "", "https://lms.example:443/ekp"), true},
+		{"another job", job("nightly", shared, ""), job("other", shared, ""), false},
+		{"same name, another target", job("nightly", shared, ""), job("nightly", t.TempDir(), ""), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, releaseA, err := open(d, log, tc.a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, releaseB, err := open(d, log, tc.b)
+			if !tc.shared {
+				if err != nil {
+					t.Fatalf("held up by an unrelated job: %v", err)
+				}
+				releaseB()
+				releaseA()
+				return
+			}
+			if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+				t.Fatalf("the second machine's run: %v, want ErrLocked naming the holder", err)
+			}
+			for _, j := range []*Job{tc.a, tc.b} {
+				if locks, _ := filepath.Glob(filepath.Join(j.Archive, "*.lock")); len(locks) != 0 {
+					t.Errorf("a lock file in the archive with a shared state: %v", locks)
+				}
+			}
+			releaseA()
+			_, releaseB, err = open(d, log, tc.b)
+			if err != nil {
+				t.Fatalf("after the first run ended: %v", err)
+			}
+			releaseB()
 		})
 	}
 }

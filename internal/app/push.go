@@ -165,6 +165,10 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		return nil, cannotRun(err, "")
 	}
 	defer lock.Release()
+	// A push lock in a shared PostgreSQL can be lost under this process: the push then stops.
+	g, ctx := NewLockGuard(ctx)
+	defer g.Stop()
+	g.Watch(lock)
 	d.warnOpenFolder(o.ReportDir)
 	// What the LMS told an earlier push in the same folder is kept, not overwritten (run the
 	// same command again after a crash and the folder is the same), and its answers never
@@ -233,6 +237,9 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		return nil, cannotRun(fmt.Errorf("writing %s: %w", resultsPath, err), "")
 	}
 	out := &PushOutcome{Summary: sum, File: o.File, Endpoint: ep, Results: resultsPath, Kept: kept, Ledger: led.Path()}
+	if lost := g.Lost(); lost != nil && pushErr != nil {
+		return out, &Error{Kind: Interrupted, Err: lost, Hint: "Rows not sent are listed in " + resultsPath + ". Run the same command again once the database answers: it sends only what is left."}
+	}
 	if pushErr != nil {
 		if errors.Is(pushErr, context.Canceled) {
 			return out, pushErr // interrupted; results.csv says which rows were not sent
