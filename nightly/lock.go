@@ -46,7 +46,7 @@ func Acquire(path string) (*Lock, error) {
 // keyed by the job's name and its canonical target (TargetKey), so the same job file installed
 // on several machines runs on one at a time, whatever spelling of the target each copy has.
 func AcquireShared(db *sqlstore.DB, j *Job) (*Lock, error) {
-	name := "nightly job\x00" + j.Name + "\x00" + j.TargetKey()
+	name := jobLockName(j)
 	what := fmt.Sprintf("the lock of job %s (a PostgreSQL advisory lock in %s)", j.Name, db.Where())
 	a, err := db.Lock(context.Background(), name, what)
 	if err != nil {
@@ -54,6 +54,9 @@ func AcquireShared(db *sqlstore.DB, j *Job) (*Lock, error) {
 	}
 	return &Lock{a: a, what: what}, nil
 }
+
+// jobLockName names job j's shared lock: its name and canonical target.
+func jobLockName(j *Job) string { return "nightly job\x00" + j.Name + "\x00" + j.TargetKey() }
 
 func lockError(err error) error {
 	var he *lockfile.HeldError

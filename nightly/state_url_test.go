@@ -1,6 +1,8 @@
 package nightly
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bulkload/bulk/internal/app"
 	"github.com/bulkload/bulk/internal/pgtest"
+	"github.com/bulkload/bulk/internal/sqlstore"
 )
 
 // A job's state: may be a postgres:// URL (or come from BULK_STATE_URL): it is kept as it is,
@@ -127,5 +131,53 @@ func TestJobLockShared(t *testing.T) {
 			}
 			releaseB()
 		})
+	}
+}
+
+// TestJobStopsWhenSharedLockLost: a watching job whose shared lock's session is ended under it
+// (pg_terminate_backend; a database restart does the same) stops as an interrupted run, saying
+// the shared lock was lost, instead of going on without it.
+func TestJobStopsWhenSharedLockLost(t *testing.T) {
+	defer func(d time.Duration) { sqlstore.LockCheckEvery = d }(sqlstore.LockCheckEvery)
+	sqlstore.LockCheckEvery = 50 * time.Millisecond
+	state := pgtest.URL(t)
+	f := newRunnerFixtureIn(t, "", state)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- RunJob(ctx, f.deps(), f.log(), f.job, RunOptions{Watch: true, Interval: 20 * time.Millisecond}) }()
+	admin, err := sql.Open("pgx", state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	j, err := Load(f.job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := sqlstore.LockKey(jobLockName(j)) // the job's lock only, not a migration's
+	for ended := 0; ended == 0; {
+		select {
+		case err := <-done:
+			t.Fatalf("the job ended before its lock was cut: %v\n%s", err, f.logbuf.String())
+		case <-ctx.Done():
+			t.Fatal("the job never took its lock")
+		case <-time.After(10 * time.Millisecond):
+		}
+		if err := admin.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_locks
+			WHERE locktype = 'advisory' AND granted AND classid::bigint = $1 AND objid::bigint = $2) t`,
+			int64(uint64(key)>>32), int64(uint64(key)&0xffffffff)).Scan(&ended); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err2 error
+	select {
+	case err2 = <-done:
+	case <-ctx.Done():
+		t.Fatal("the job went on watching after losing its lock")
+	}
+	var lle *app.LockLostError
+	if app.KindOf(err2) != app.Interrupted || !errors.As(err2, &lle) || !strings.Contains(err2.Error(), "the shared lock was lost") {
+		t.Errorf("the job ended with %v (kind %v), want interrupted because the shared lock was lost", err2, app.KindOf(err2))
 	}
 }
