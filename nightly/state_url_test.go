@@ -145,7 +145,9 @@ func TestJobStopsWhenSharedLockLost(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- RunJob(ctx, f.deps(), f.log(), f.job, RunOptions{Watch: true, Interval: 20 * time.Millisecond}) }()
+	go func() {
+		done <- RunJob(ctx, f.deps(), f.log(), f.job, RunOptions{Watch: true, Interval: 20 * time.Millisecond})
+	}()
 	admin, err := sql.Open("pgx", state)
 	if err != nil {
 		t.Fatal(err)
