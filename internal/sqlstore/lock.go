@@ -71,7 +71,7 @@ func (db *DB) TryLock(ctx context.Context, name string) (lock *Advisory, holder 
 		return nil, holderOf(ctx, conn, key), ErrHeld
 	}
 	a := &Advisory{conn: conn, key: key, where: db.where, lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
-	go a.watch()
+	go a.watch(LockCheckEvery) // read here, in the caller's goroutine, not in the watch's
 	return a, nil, nil
 }
 
@@ -89,11 +89,11 @@ type Advisory struct {
 	relErr  error
 }
 
-// watch checks the lock's session every LockCheckEvery until Release, and closes lost when it
+// watch checks the lock's session every interval until Release, and closes lost when it
 // is gone.
-func (a *Advisory) watch() {
+func (a *Advisory) watch(every time.Duration) {
 	defer close(a.done)
-	t := time.NewTicker(LockCheckEvery)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
