@@ -112,10 +112,13 @@ func Approve(ctx context.Context, d app.Deps, log *slog.Logger, o ApproveOptions
 		return err
 	}
 	defer release()
+	g, ctx := app.NewLockGuard(ctx)
+	defer g.Stop()
+	g.Watch(r.lock)
 	if plan != nil {
-		return r.applyHeld(ctx, run, plan)
+		return g.Err(r.applyHeld(ctx, run, plan))
 	}
-	return r.resendHeld(ctx, run)
+	return g.Err(r.resendHeld(ctx, run))
 }
 
 // heldOf reads why a run was held and its diff counts back from its recorded summary.

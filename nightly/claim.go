@@ -169,6 +169,49 @@ func Claim(j *Job, path, runID string) (string, error) {
 	return claimed, nil
 }
 
+// Resume claims again, under runID, a file a run that died left in processing/ (path), and
+// returns the file's original name and where it now is. It is judged as Claim judges a
+// drop-folder file, before and after the move: anyone who can write into processing/ could
+// have put a link there, and a resumed file is read like a new one. A refused file stays where
+// it is (for a person to remove) and the error wraps ErrRefused; ErrClaimed means it is gone.
+func Resume(j *Job, path, runID string) (orig, claimed string, err error) {
+	orig = filepath.Base(path)
+	if i := strings.Index(orig, "-"); i >= 0 {
+		if k := strings.Index(orig[i+1:], "-"); k >= 0 {
+			orig = orig[i+1+k+1:] // strip the dead run's ID (date-hex-)
+		}
+	}
+	st, err := os.Lstat(path)
+	if err != nil {
+		return orig, "", ErrClaimed
+	}
+	if why := j.refuse(st); why != "" {
+		return orig, "", fmt.Errorf("%s: %w: %s; remove it from %s", filepath.Base(path), ErrRefused, why, filepath.Dir(path))
+	}
+	claimed = filepath.Join(filepath.Dir(path), runID+"-"+orig)
+	if err := os.Rename(path, claimed); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return orig, "", ErrClaimed
+		}
+		return orig, "", fmt.Errorf("cannot resume %s: %w", path, err)
+	}
+	after, err := os.Lstat(claimed)
+	if err != nil {
+		return orig, "", ErrClaimed
+	}
+	why := j.refuse(after)
+	if why == "" && !os.SameFile(st, after) {
+		why = "it was replaced while being resumed"
+	}
+	if why != "" {
+		if err := os.Rename(claimed, path); err != nil {
+			return orig, "", fmt.Errorf("%s: %w: %s, and it cannot be put back (%v): it is %s; remove it by hand", filepath.Base(path), ErrRefused, why, err, claimed)
+		}
+		return orig, "", fmt.Errorf("%s: %w: %s; remove it from %s", filepath.Base(path), ErrRefused, why, filepath.Dir(path))
+	}
+	return orig, claimed, nil
+}
+
 // File moves a claimed file (and its marker) into archive/<outcome>/, keeping the run ID in its
 // name. Across file systems it copies, syncs and then removes.
 func File(claimed, archive, outcome string) (string, error) {

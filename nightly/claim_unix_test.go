@@ -124,3 +124,58 @@ func TestRunnerNeverReadsLinks(t *testing.T) {
 		return nil
 	})
 }
+
+// TestResumeNeverReadsLinks: files left in processing/ by a run that died are judged as a drop
+// folder's files are before they are run again: a symbolic link to a token file and a hard link
+// to a credentials file planted there (under a dead run's name) are not resumed, the log says
+// why, and the secrets are in no file the run writes; a regular file left there is resumed.
+func TestResumeNeverReadsLinks(t *testing.T) {
+	f := newRunnerFixture(t, "")
+	secrets := filepath.Join(f.dir, "secrets")
+	os.Mkdir(secrets, 0o700)
+	token := filepath.Join(secrets, "onefile.token")
+	writeFile(t, token, trainingHeader+"TOKEN-abc123,LRN,01/02/2026,Completed,A\n")
+	creds := filepath.Join(secrets, "credentials.csv")
+	writeFile(t, creds, trainingHeader+"PASSWORD-xyz789,LRN,01/02/2026,Completed,A\n")
+	processing := filepath.Join(f.in, "processing")
+	if err := os.Mkdir(processing, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const dead = "20260101T010101-abcdef-"
+	if err := os.Symlink(token, filepath.Join(processing, dead+"token.csv")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(creds, filepath.Join(processing, dead+"creds.csv")); err != nil {
+		t.Fatal(err)
+	}
+	left := filepath.Join(processing, dead+"left.csv")
+	writeFile(t, left, trainingHeader+jsmith+"\n")
+	k := f.run(RunOptions{})
+	log := f.logbuf.String()
+	if k != app.OK {
+		t.Fatalf("%v\n%s", k, log)
+	}
+	for _, name := range []string{"token.csv", "creds.csv"} {
+		if !strings.Contains(log, "not resumed") || !strings.Contains(log, dead+name) {
+			t.Errorf("the log does not say %s was not resumed:\n%s", name, log)
+		}
+		if _, err := os.Lstat(filepath.Join(processing, dead+name)); err != nil {
+			t.Errorf("%s was moved: %v", name, err)
+		}
+	}
+	if _, err := os.Lstat(left); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the regular file left in processing/ was not resumed (%v):\n%s", err, log)
+	}
+	filepath.WalkDir(f.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(p, secrets) || d.Type()&fs.ModeSymlink != 0 || p == filepath.Join(processing, dead+"creds.csv") {
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		for _, s := range []string{"TOKEN-abc123", "PASSWORD-xyz789"} {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s holds %s", p, s)
+			}
+		}
+		return nil
+	})
+}

@@ -42,6 +42,8 @@ type runner struct {
 	log *slog.Logger
 	j   *Job
 	st  *State
+	// lock is the job's lock, held while the runner is open: watched (app.LockGuard) when shared.
+	lock *Lock
 	// leavers and leaverLimit are the run's on_missing: archive (missing.go), for send.
 	leavers     func(*load.User) bool
 	leaverLimit func(n int) string
@@ -87,6 +89,9 @@ func RunJob(ctx context.Context, d app.Deps, log *slog.Logger, jobPath string, o
 		return err
 	}
 	defer release()
+	g, ctx := app.NewLockGuard(ctx)
+	defer g.Stop()
+	g.Watch(r.lock)
 	worst := app.OK
 	for {
 		worst = app.Worse(worst, r.processReady(ctx, o))
@@ -100,6 +105,9 @@ func RunJob(ctx context.Context, d app.Deps, log *slog.Logger, jobPath string, o
 		if ctx.Err() != nil {
 			break
 		}
+	}
+	if lost := g.Lost(); lost != nil {
+		return &app.Error{Kind: app.Interrupted, Err: lost, Hint: "Files being processed stay in processing/ with what was sent recorded: the job's next run, here or on another machine, finishes them."}
 	}
 	if ctx.Err() != nil && !o.Watch {
 		return &app.Error{Kind: app.Interrupted, Err: errors.New("interrupted; files being processed stay in processing/ and their rows are recorded")}
@@ -115,27 +123,49 @@ func open(d app.Deps, log *slog.Logger, j *Job) (*runner, func(), error) {
 	if err := os.MkdirAll(j.Archive, 0o700); err != nil { // archived inputs and reports: personal data
 		return nil, nil, app.CannotRunError(fmt.Errorf("cannot create the archive folder: %w", err), "")
 	}
-	lock, err := Acquire(filepath.Join(j.Archive, j.Name+".lock"))
-	if err != nil {
-		return nil, nil, app.CannotRunError(err, "Wait for the other run to finish; a killed run releases the lock by itself.")
+	// A state shared by several machines holds the job's lock too (AcquireShared): a lock file
+	// in this machine's archive folder would not keep another machine's run of the job out.
+	var lock *Lock
+	var st *State
+	var err error
+	const busy = "Wait for the other run to finish; a killed run releases the lock by itself."
+	if sqlstore.IsPostgres(j.State) {
+		if st, err = OpenState(j.State); err != nil {
+			return nil, nil, app.CannotRunError(err, "")
+		}
+		if lock, err = AcquireShared(st.db, j); err != nil {
+			st.Close()
+			return nil, nil, app.CannotRunError(err, busy)
+		}
+	} else {
+		if lock, err = Acquire(filepath.Join(j.Archive, j.Name+".lock")); err != nil {
+			return nil, nil, app.CannotRunError(err, busy)
+		}
+		if st, err = OpenState(j.State); err != nil {
+			lock.Release()
+			return nil, nil, app.CannotRunError(err, "")
+		}
 	}
 	if lock.Stale != "" {
 		log.Warn("an earlier run did not finish cleanly", "detail", lock.Stale)
 	}
-	st, err := OpenState(j.State)
-	if err != nil {
-		lock.Release()
-		return nil, nil, app.CannotRunError(err, "")
-	}
-	r := &runner{d: d, log: log, j: j, st: st}
+	r := &runner{d: d, log: log, j: j, st: st, lock: lock}
 	if j.Target.Type == "onefile" {
 		if err := r.prepareCredentials(); err != nil {
-			st.Close()
 			lock.Release()
+			st.Close()
 			return nil, nil, app.CannotRunError(err, "Name a folder the job's user may create under credentials.folder in the job file.")
 		}
 	}
-	return r, func() { st.Close(); lock.Release() }, nil
+	return r, func() {
+		if lock.Shared() {
+			lock.Release() // on its connection of st's: before st closes
+			st.Close()
+			return
+		}
+		st.Close()
+		lock.Release()
+	}, nil
 }
 
 // prepareCredentials makes the job's credentials folder (0700, also when it existed with a
@@ -222,14 +252,12 @@ func (r *runner) processReady(ctx context.Context, o RunOptions) app.Kind {
 			continue
 		}
 		runID := NewRunID(r.now())
-		orig := filepath.Base(p)
-		if i := strings.Index(orig, "-"); i >= 0 {
-			if k := strings.Index(orig[i+1:], "-"); k >= 0 {
-				orig = orig[i+1+k+1:] // strip the dead run's ID (date-hex-)
-			}
+		orig, claimed, err := Resume(j, p, runID)
+		if errors.Is(err, ErrClaimed) {
+			continue
 		}
-		claimed := filepath.Join(filepath.Dir(p), runID+"-"+orig)
-		if err := os.Rename(p, claimed); err != nil {
+		if err != nil {
+			log.Warn("not resumed", "file", filepath.Base(p), "err", err)
 			continue
 		}
 		log.Warn("resuming a file an earlier run left unfinished", "file", orig, "run_id", runID)

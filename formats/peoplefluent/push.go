@@ -104,6 +104,9 @@ type Pusher struct {
 	// Again starts a new push of a payload the ledger already holds, instead of resuming it:
 	// every row is sent again (the data officer means to).
 	Again bool
+	// Held, if set, is the push's lock, taken by the caller with LockPush on the same Ledger,
+	// payload, Base and endpoint; Push then uses it and leaves releasing it to the caller.
+	Held *pushledger.Lock
 
 	sleep func(context.Context, time.Duration) error // replaced by tests
 }

@@ -23,35 +23,53 @@ import (
 // second record. A person checks it in the LMS; --resend-unknown sends it again.
 const StatusUnknown = "unknown"
 
-// beginLedger fingerprints the payload, takes the push's lock and finds (or starts) the push
-// in the ledger. The returned function releases the lock.
+// LockPush takes the lock of the push of payload (the file named file) to ep at base in led,
+// without waiting, and leaves payload at its start. A caller that must touch what a running push
+// of the same payload uses (the report folder's results.csv) takes it first and hands it to
+// Pusher.Held; Push takes it itself otherwise. When another process holds it, the error says so
+// and wraps lockfile.ErrLocked.
+func LockPush(led *pushledger.Ledger, base string, ep Endpoint, file string, payload io.ReadSeeker) (*pushledger.Lock, error) {
+	fp, err := pushledger.Fingerprint(payload)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if _, err := payload.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	// The LMS as every ledger and lock of bulk names it. Plain http:// was already allowed
+	// or refused by ParseBase; here it is only spelled.
+	canon, err := target.Canonical(base, target.AllowInsecureHTTP)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := led.Lock(pushledger.Key{Base: canon, Endpoint: string(ep), Payload: fp})
+	if err != nil {
+		if errors.Is(err, lockfile.ErrLocked) {
+			url, _ := ep.URL(base)
+			return nil, fmt.Errorf("another bulk is pushing the same payload to %s now (%w): wait for it to finish, then run this again to push what is left", url, err)
+		}
+		return nil, err
+	}
+	return lock, nil
+}
+
+// beginLedger takes the push's lock (unless the caller holds it: Pusher.Held) and finds (or
+// starts) the push in the ledger. The returned function releases a lock it took.
 func (s *pushRun) beginLedger(ctx context.Context, payload io.Reader) (func(), error) {
 	rs, ok := payload.(io.ReadSeeker)
 	if !ok {
 		return nil, errors.New("a push recorded in a ledger reads its payload twice: give Push a file (io.ReadSeeker)")
 	}
-	fp, err := pushledger.Fingerprint(rs)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.file, err)
-	}
-	if _, err := rs.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("%s: %w", s.file, err)
-	}
-	// The LMS as every ledger and lock of bulk names it. Plain http:// was already allowed
-	// or refused by ParseBase; here it is only spelled.
-	base, err := target.Canonical(s.p.Base, target.AllowInsecureHTTP)
-	if err != nil {
-		return nil, err
-	}
-	k := pushledger.Key{Base: base, Endpoint: string(s.ep), Payload: fp}
-	lock, err := s.p.Ledger.Lock(k)
-	if err != nil {
-		if errors.Is(err, lockfile.ErrLocked) {
-			return nil, fmt.Errorf("another bulk is pushing the same payload to %s now (%w): wait for it to finish, then run this again to push what is left", s.url, err)
+	lock, release := s.p.Held, func() {}
+	if lock == nil {
+		var err error
+		if lock, err = LockPush(s.p.Ledger, s.p.Base, s.ep, s.file, rs); err != nil {
+			return nil, err
 		}
-		return nil, err
+		release = func() { _ = lock.Release() }
 	}
-	release := func() { _ = lock.Release() }
+	k := lock.Key()
+	fp := k.Payload
 	requested := s.p.ChunkRows
 	if requested <= 0 {
 		requested = DefaultChunkRows

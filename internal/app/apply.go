@@ -67,7 +67,10 @@ func ApplyPlan(ctx context.Context, d Deps, o ApplyOptions) (*LoadOnefileOutcome
 	if !o.Quiet {
 		note = d.stderr()
 	}
-	lk, err := lockOrg(led, t.url, lo.Org, p.Target.OrganisationName, note)
+	g, ctx := NewLockGuard(ctx)
+	defer g.Stop()
+	lo.guard = g
+	lk, err := lockOrg(led, t.url, lo.Org, p.Target.OrganisationName, note, g)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +93,7 @@ func ApplyPlan(ctx context.Context, d Deps, o ApplyOptions) (*LoadOnefileOutcome
 		return nil, err
 	}
 	err = lo.send(ctx, &d, t, led, prof, items, false, note, out)
-	err = lo.writeReport(rep, err)
+	err = lo.writeReport(rep, g.Err(err))
 	out.Counts = rep.Counts()
 	return out, err
 }

@@ -145,6 +145,7 @@ func (d *Deps) check(ctx context.Context, o *InputOptions, sink pipeline.Sink, a
 	if ro.Delimiter, err = ParseDelimiter(o.Delimiter); err != nil {
 		return nil, cannotRun(err, "")
 	}
+	d.warnOpenFolder(o.ReportDir)
 	rep := report.New(o.ReportDir, o.Strict)
 	rep.MaxProblems = o.MaxProblems
 	rep.NoBOM = o.NoBOM

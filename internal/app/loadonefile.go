@@ -84,6 +84,8 @@ type LoadOnefileOptions struct {
 
 	// planned is the plan ApplyPlan carries out (by row), and plan its file.
 	planned map[int]*load.PlanRow
+	// guard stops the load when a shared organisation lock is lost (LockGuard).
+	guard *LockGuard
 }
 
 // LoadOnefileOutcome is what a OneFile load did. Load is nil when it stopped before loading.
@@ -151,6 +153,9 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 		return nil, err
 	}
 	defer closeAll()
+	g, ctx := NewLockGuard(ctx)
+	defer g.Stop()
+	o.guard = g
 
 	// Two loads into one organisation at once could both find a learner new and both create
 	// them: a load holds the organisation's lock while it sends. Taken here when the organisation
@@ -162,7 +167,7 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 	}
 	lockLater := !o.DryRun && t.box == nil
 	if lockLater && o.Org != 0 {
-		lk, err := lockOrg(led, t.url, o.Org, "", note)
+		lk, err := lockOrg(led, t.url, o.Org, "", note, g)
 		if err != nil {
 			return nil, err
 		}
@@ -199,7 +204,7 @@ func LoadOnefile(ctx context.Context, d Deps, o LoadOnefileOptions) (*LoadOnefil
 	if o.Loaded != nil && out.Load != nil {
 		o.Loaded(out.Load)
 	}
-	err = o.writeReport(rep, err)
+	err = o.writeReport(rep, g.Err(err))
 	out.Counts = rep.Counts()
 	if t.box != nil {
 		snap := t.box.Snapshot()
@@ -248,13 +253,13 @@ func (o *LoadOnefileOptions) send(ctx context.Context, d *Deps, t *onefileTarget
 		lo.Lock = func(org load.Organisation) (func(), error) {
 			var byURL *ledger.Lock
 			if lockLater {
-				lk, err := lockOrg(led, t.url, org.ID, org.Name, note)
+				lk, err := lockOrg(led, t.url, org.ID, org.Name, note, o.guard)
 				if err != nil {
 					return nil, err
 				}
 				byURL = lk
 			}
-			byID, err := lockOrg(led, fmt.Sprintf("onefile-customer:%d", org.CustomerID), org.ID, org.Name, note)
+			byID, err := lockOrg(led, fmt.Sprintf("onefile-customer:%d", org.CustomerID), org.ID, org.Name, note, o.guard)
 			if err != nil {
 				if byURL != nil {
 					byURL.Release()

@@ -4,8 +4,11 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -83,4 +86,37 @@ func TestReportFilesPrivate(t *testing.T) {
 			assertPrivate(t, rep, want...)
 		}
 	})
+}
+
+// TestOpenReportFolderWarned: a report folder that already exists and lets others in (the
+// owner made it so) is left as it is but warned about in one line naming the chmod to run,
+// once per folder however many use cases write in it; a private one is not.
+func TestOpenReportFolderWarned(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "staff.csv", staff)
+	for _, tc := range []struct {
+		mode os.FileMode
+		want int // warning lines
+	}{{0o755, 1}, {0o750, 1}, {0o700, 0}} {
+		rep := filepath.Join(dir, fmt.Sprintf("report-%o", tc.mode))
+		if err := os.Mkdir(rep, tc.mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(rep, tc.mode); err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		for range 2 {
+			if _, err := Validate(context.Background(), Deps{Stderr: &stderr}, InputOptions{Files: []string{in}, ReportDir: rep, Quiet: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := "bulk: warning: the report folder " + rep + " can be opened by other users (mode " + fmt.Sprintf("%o", tc.mode) + ") and its files hold personal data: run chmod 700 " + rep + "\n"
+		if got := strings.Count(stderr.String(), want); got != tc.want {
+			t.Errorf("folder %o: %d warnings, want %d:\n%s", tc.mode, got, tc.want, stderr.String())
+		}
+		if st, err := os.Stat(rep); err != nil || st.Mode().Perm() != tc.mode {
+			t.Errorf("folder %o: the owner's mode was changed (%v, %v)", tc.mode, st.Mode(), err)
+		}
+	}
 }

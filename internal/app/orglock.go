@@ -50,8 +50,9 @@ func busyHint(h *lockfile.Holder) string {
 // lockOrg takes the lock a load holds while it sends to one organisation (a file in locks/
 // beside a SQLite ledger, an advisory lock in a PostgreSQL one, shared by every machine): two loads into one organisation at once could both find a learner new and
 // both create them. Refused, it returns an exit-2 error that says who holds it and what to do.
-// A note goes to w when an earlier load died holding it (w nil: say nothing).
-func lockOrg(led *ledger.Ledger, url string, org int, name string, w io.Writer) (*ledger.Lock, error) {
+// A note goes to w when an earlier load died holding it (w nil: say nothing). g, when not nil,
+// stops the load should the lock be lost (an advisory lock whose session ended).
+func lockOrg(led *ledger.Ledger, url string, org int, name string, w io.Writer, g *LockGuard) (*ledger.Lock, error) {
 	lk, err := led.LockScope(ledger.Scope{APIRoot: url, Org: org})
 	var he *lockfile.HeldError
 	if errors.As(err, &he) {
@@ -60,6 +61,7 @@ func lockOrg(led *ledger.Ledger, url string, org int, name string, w io.Writer) 
 	if err != nil {
 		return nil, cannotRun(err, "The lock lives beside the run ledger (in its database, for --state postgres://...): give a ledger in a writable folder with --state PATH, or check the database.")
 	}
+	g.Watch(lk)
 	if lk.Stale != nil && w != nil {
 		who := "an earlier load"
 		if lk.Stale.PID != 0 {

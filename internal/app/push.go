@@ -12,6 +12,7 @@ import (
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	"github.com/bulkload/bulk/formats/peoplefluent/pushledger"
+	"github.com/bulkload/bulk/lockfile"
 	"github.com/bulkload/bulk/pipeline/report"
 )
 
@@ -158,6 +159,41 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		return nil, err
 	}
 	defer led.Close()
+	// The push's lock first: a second push of the same payload into the same folder would
+	// otherwise move the running one's results.csv aside before finding it busy.
+	lock, err := peoplefluent.LockPush(led, o.Base, ep, o.File, f)
+	if err != nil {
+		return nil, cannotRun(err, "")
+	}
+	defer lock.Release()
+	// A push lock in a shared PostgreSQL can be lost under this process: the push then stops.
+	g, ctx := NewLockGuard(ctx)
+	defer g.Stop()
+	g.Watch(lock)
+	d.warnOpenFolder(o.ReportDir)
+	// And the report folder's: a push of another payload into the same folder (both with the
+	// default --report, say) would move this one's results.csv aside, or this one its.
+	if _, err := report.MakeDir(o.ReportDir); err != nil {
+		return nil, cannotRun(err, "Choose another folder with --report.")
+	}
+	folderLock := filepath.Join(o.ReportDir, reportLockName)
+	if lf, err := os.OpenFile(folderLock, os.O_RDONLY|os.O_CREATE, report.FileMode); err == nil {
+		lf.Close() // made 0600 as the folder's other files are; lockfile would make it 0644
+	}
+	folder, err := lockfile.Acquire(folderLock)
+	if err != nil {
+		var he *lockfile.HeldError
+		if errors.As(err, &he) {
+			who := "another process"
+			if he.Holder != nil {
+				who = he.Holder.String()
+			}
+			return nil, cannotRun(fmt.Errorf("another push is writing its results into %s now: %s. Nothing was sent by this run", o.ReportDir, who),
+				"Give this push a folder of its own with --report, or run it again once the other has finished.")
+		}
+		return nil, cannotRun(err, "Choose another folder with --report.")
+	}
+	defer folder.Release()
 	// What the LMS told an earlier push in the same folder is kept, not overwritten (run the
 	// same command again after a crash and the folder is the same), and its answers never
 	// pass for this one's.
@@ -210,6 +246,7 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		AfterChunk: rw.Flush,
 
 		Ledger:        led,
+		Held:          lock,
 		ResendUnknown: o.ResendUnknown,
 		Again:         o.PushAgain,
 	}
@@ -224,6 +261,9 @@ func Push(ctx context.Context, d Deps, o PushOptions) (*PushOutcome, error) {
 		return nil, cannotRun(fmt.Errorf("writing %s: %w", resultsPath, err), "")
 	}
 	out := &PushOutcome{Summary: sum, File: o.File, Endpoint: ep, Results: resultsPath, Kept: kept, Ledger: led.Path()}
+	if lost := g.Lost(); lost != nil && pushErr != nil {
+		return out, &Error{Kind: Interrupted, Err: lost, Hint: "Rows not sent are listed in " + resultsPath + ". Run the same command again once the database answers: it sends only what is left."}
+	}
 	if pushErr != nil {
 		if errors.Is(pushErr, context.Canceled) {
 			return out, pushErr // interrupted; results.csv says which rows were not sent
@@ -253,6 +293,10 @@ func openPushLedger(d Deps, path string) (*pushledger.Ledger, error) {
 	}
 	return led, nil
 }
+
+// reportLockName is the file in a push's report folder that one push at a time holds (an flock,
+// see lockfile: a killed push leaves no stale lock).
+const reportLockName = ".push.lock"
 
 // pfDropTime leaves the time out of log lines on a terminal or in a cron mail:
 // the lines are progress, not an audit log.

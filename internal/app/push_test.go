@@ -3,10 +3,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -163,5 +167,119 @@ func TestPFUser(t *testing.T) {
 		if got != tt.want || tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 			t.Errorf("flag %q env %q: %q %v, want %q %q", tt.flag, tt.env, got, err, tt.want, tt.wantErr)
 		}
+	}
+}
+
+// TestPushRacingSameFolder: a second push into the same report folder, started while the first
+// is waiting for the LMS, is refused without touching the first's results.csv or raw/ (it used
+// to move them aside before finding the push's lock held): a push of the same payload because
+// that push is running, one of another payload because the folder is in use. The first push
+// then finishes into the files it created.
+func TestPushRacingSameFolder(t *testing.T) {
+	for _, tc := range []struct {
+		name, second, refusal string
+	}{
+		{"same payload", "training.csv", "another bulk is pushing the same payload"},
+		{"another payload", "other.csv", "another push is writing its results into"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testPushRacing(t, tc.second, tc.refusal)
+		})
+	}
+}
+
+func testPushRacing(t *testing.T, second, refusal string) {
+	const key = "app-push-race-KEY-91d0"
+	sb := pfsandbox.New(peoplefluent.NewSecret(key), pfsandbox.DefaultSeed())
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			first := false
+			once.Do(func() { first = true })
+			if first {
+				close(entered)
+				select {
+				case <-release:
+				case <-r.Context().Done():
+					return
+				}
+			}
+		}
+		sb.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	var released sync.Once
+	letGo := func() { released.Do(func() { close(release) }) }
+	defer letGo() // before ts.Close, should the test stop early: Close waits for the handler
+	dir := t.TempDir()
+	header := "USERID,LEARNINGID,ENROLLDATE,STUDENTSTATUS,ACTION\r\n"
+	for name, rows := range map[string]string{
+		"training.csv": "jsmith,HS-101,05-Sep-2026 09:00,Completed,A\r\nadoe,HS-101,05-Sep-2026,Completed,A\r\n",
+		"other.csv":    "mlee,FIRE-01,05-Sep-2026,Completed,A\r\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(header+rows), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := Deps{
+		Getenv:     func(k string) string { return map[string]string{PFKeyEnv: key}[k] },
+		LedgerPath: func() (string, error) { return filepath.Join(dir, "state", "ledger.db"), nil },
+	}
+	rep := filepath.Join(dir, "report")
+	o := PushOptions{File: filepath.Join(dir, "training.csv"), Base: ts.URL + "/ekp/", Endpoint: "trainingHistoryCsv", ChunkRows: 1, Retries: 0, ReportDir: rep, Quiet: true}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	type result struct {
+		out *PushOutcome
+		err error
+	}
+	firstDone := make(chan result, 1)
+	go func() {
+		out, err := Push(ctx, d, o)
+		firstDone <- result{out, err}
+	}()
+	select {
+	case <-entered: // the first push holds its locks and is waiting for the LMS's answer
+	case r := <-firstDone:
+		t.Fatalf("the first push ended before posting: %+v, %v", r.out, r.err)
+	case <-ctx.Done():
+		t.Fatal("the first push never posted")
+	}
+	firstResults, err := os.Stat(filepath.Join(rep, "results.csv"))
+	if err != nil {
+		t.Fatalf("the first push has no results.csv yet: %v", err)
+	}
+
+	o2 := o
+	o2.File = filepath.Join(dir, second)
+	out2, err := Push(ctx, d, o2)
+	if err == nil || !strings.Contains(err.Error(), refusal) || KindOf(err) != CannotRun {
+		t.Fatalf("second push while the first runs: %+v, %v; want refused: %s", out2, err, refusal)
+	}
+	if kept, _ := filepath.Glob(filepath.Join(rep, "r*-*")); len(kept) != 0 {
+		t.Errorf("the refused push moved the running push's results aside: %v", kept)
+	}
+	if now, err := os.Stat(filepath.Join(rep, "results.csv")); err != nil || !os.SameFile(now, firstResults) {
+		t.Errorf("results.csv is no longer the running push's file (%v)", err)
+	}
+	if got := sb.Stats().Requests["trainingHistoryCsv"]; got != 0 {
+		t.Errorf("the LMS answered %d posts while the first push waited; the refused push sent something", got)
+	}
+
+	letGo()
+	r := <-firstDone
+	if r.err != nil || r.out.OK != 2 {
+		t.Fatalf("first push: %+v, %v", r.out, r.err)
+	}
+	b, err := os.ReadFile(filepath.Join(rep, "results.csv"))
+	if err != nil || strings.Count(string(b), ",ok,") != 2 {
+		t.Errorf("results.csv after the first push: %q, %v", b, err)
+	}
+	// Once it has finished, the folder is free: the other push runs, keeping the first's results.
+	if out, err := Push(ctx, d, o2); err != nil || out.Kept == "" {
+		t.Errorf("a push after the first ended: %+v, %v", out, err)
 	}
 }

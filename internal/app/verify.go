@@ -92,6 +92,7 @@ func VerifyPeopleFluent(ctx context.Context, d Deps, o VerifyPFOptions) (*Verify
 	if what := workbookKind(f); what != "" {
 		return nil, cannotRun(fmt.Errorf("%s is %s: verify reads a payload from bulk export or the results.csv of its push", payload, what), "")
 	}
+	d.warnOpenFolder(o.ReportDir)
 	if _, err := report.MakeDir(o.ReportDir); err != nil {
 		return nil, cannotRun(err, "Choose another folder with --report.")
 	}

@@ -2,15 +2,18 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bulkload/bulk/internal/pgtest"
 	"github.com/bulkload/bulk/internal/sqlstore"
+	"github.com/bulkload/bulk/lockfile"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -115,7 +118,7 @@ func TestTryLock(t *testing.T) {
 	}
 	defer b.Close()
 	ctx := context.Background()
-	release, _, err := a.TryLock(ctx, "org 5740")
+	lk, _, err := a.TryLock(ctx, "org 5740")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,19 +129,87 @@ func TestTryLock(t *testing.T) {
 	if holder == nil || holder.PID != os.Getpid() {
 		t.Errorf("holder %+v, want this process", holder)
 	}
+	_, err = b.Lock(ctx, "org 5740", "the lock of org 5740")
+	var he *lockfile.HeldError
+	if !errors.As(err, &he) || he.Path != "the lock of org 5740" || he.Holder == nil || he.Holder.PID != os.Getpid() {
+		t.Errorf("Lock of a held lock: %v, want a *lockfile.HeldError naming this process", err)
+	}
 	if r, _, err := b.TryLock(ctx, "org 5741"); err != nil {
 		t.Errorf("another name: %v", err)
 	} else {
-		r()
+		r.Release()
 	}
-	if err := release(); err != nil {
+	if err := lk.Release(); err != nil {
 		t.Fatal(err)
+	}
+	if err := lk.Release(); err != nil {
+		t.Errorf("a second Release: %v", err)
+	}
+	select {
+	case <-lk.Lost():
+		t.Error("a released lock says it was lost")
+	default:
 	}
 	r, _, err := b.TryLock(ctx, "org 5740")
 	if err != nil {
 		t.Fatalf("after release: %v", err)
 	}
-	r()
+	r.Release()
+}
+
+// TestLockLost: when the session holding an advisory lock ends under a live process (here an
+// administrator's pg_terminate_backend; a server restart does the same), Lost is closed and
+// Err says the connection was lost, another session can take the lock, and Release is quiet.
+func TestLockLost(t *testing.T) {
+	defer func(d time.Duration) { sqlstore.LockCheckEvery = d }(sqlstore.LockCheckEvery)
+	sqlstore.LockCheckEvery = 50 * time.Millisecond
+	place := pgtest.URL(t)
+	a, err := sqlstore.Open(place, opts(v1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	lk, err := a.Lock(ctx, "job nightly", "the job lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lk.Err() != nil {
+		t.Fatalf("a held lock has an error: %v", lk.Err())
+	}
+	admin, err := sql.Open("pgx", place)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	key := sqlstore.LockKey("job nightly")
+	var killed bool
+	if err := admin.QueryRowContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted
+		AND classid::bigint = $1 AND objid::bigint = $2`, int64(uint64(key)>>32), int64(uint64(key)&0xffffffff)).Scan(&killed); err != nil || !killed {
+		t.Fatalf("cannot end the lock's session: %v, %v", killed, err)
+	}
+	select {
+	case <-lk.Lost():
+	case <-ctx.Done():
+		t.Fatal("the lost lock was never noticed")
+	}
+	if err := lk.Err(); err == nil || !strings.Contains(err.Error(), "connection to") {
+		t.Errorf("Err = %v, want the lost connection named", err)
+	}
+	b, err := sqlstore.Open(place, opts(v1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	other, err := b.Lock(ctx, "job nightly", "the job lock")
+	if err != nil {
+		t.Fatalf("the lost lock cannot be taken by another session: %v", err)
+	}
+	other.Release()
+	if err := lk.Release(); err != nil {
+		t.Errorf("Release of a lost lock: %v", err)
+	}
 }
 
 // A password in a --state URL never reaches an error.

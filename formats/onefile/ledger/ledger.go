@@ -287,6 +287,21 @@ type Lock struct {
 	Stale   *lockfile.Holder
 	path    string
 	release func() error
+	lost    <-chan struct{}
+	lostErr func() error
+}
+
+// Lost is closed when a PostgreSQL advisory lock's session ended under this process (the
+// server restarted, the connection was cut; see sqlstore.TryLock): another machine may now
+// take it, so the load must stop. It is nil, never closed, for a lock file.
+func (lk *Lock) Lost() <-chan struct{} { return lk.lost }
+
+// LostErr says why the lock was lost, once Lost is closed.
+func (lk *Lock) LostErr() error {
+	if lk.lostErr == nil {
+		return nil
+	}
+	return lk.lostErr()
 }
 
 // Path names the lock: its file, or the advisory lock and the database that holds it.
@@ -307,19 +322,12 @@ func (lk *Lock) Release() error { return lk.release() }
 func (l *Ledger) LockScope(sc Scope) (*Lock, error) {
 	name := lockName(sc)
 	if l.db.Dialect() == sqlstore.Postgres {
-		release, holder, err := l.db.TryLock(context.Background(), name)
 		what := fmt.Sprintf("the load lock %s (a PostgreSQL advisory lock in %s)", strings.TrimSuffix(name, ".lock"), l.path)
-		if errors.Is(err, sqlstore.ErrHeld) {
-			he := &lockfile.HeldError{Path: what}
-			if holder != nil {
-				he.Holder = &lockfile.Holder{PID: holder.PID, Host: holder.Host, Since: holder.Since}
-			}
-			return nil, he
-		}
+		a, err := l.db.Lock(context.Background(), name, what)
 		if err != nil {
 			return nil, err
 		}
-		return &Lock{path: what, release: release, Stale: l.unfinished(sc)}, nil
+		return &Lock{path: what, release: a.Release, Stale: l.unfinished(sc), lost: a.Lost(), lostErr: a.Err}, nil
 	}
 	dir := filepath.Join(filepath.Dir(l.path), "locks")
 	if err := os.MkdirAll(dir, 0o700); err != nil {

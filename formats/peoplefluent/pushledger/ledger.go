@@ -270,18 +270,11 @@ func (l *Ledger) Lock(k Key) (*Lock, error) {
 	name := fmt.Sprintf("pf-%s-%s-%s.lock", host, k.Endpoint, hex.EncodeToString(sum[:6]))
 	if l.db.Dialect() == sqlstore.Postgres {
 		what := fmt.Sprintf("the push lock %s (a PostgreSQL advisory lock in %s)", strings.TrimSuffix(name, ".lock"), l.path)
-		release, holder, err := l.db.TryLock(context.Background(), name)
-		if errors.Is(err, sqlstore.ErrHeld) {
-			he := &lockfile.HeldError{Path: what}
-			if holder != nil {
-				he.Holder = &lockfile.Holder{PID: holder.PID, Host: holder.Host, Since: holder.Since}
-			}
-			return nil, he
-		}
+		a, err := l.db.Lock(context.Background(), name, what)
 		if err != nil {
 			return nil, err
 		}
-		return &Lock{path: what, release: release}, nil
+		return &Lock{key: k, path: what, release: a.Release, lost: a.Lost(), lostErr: a.Err}, nil
 	}
 	dir := filepath.Join(filepath.Dir(l.path), "locks")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -291,7 +284,7 @@ func (l *Ledger) Lock(k Key) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Lock{Stale: fl.Stale, path: fl.Path(), release: fl.Release}, nil
+	return &Lock{Stale: fl.Stale, key: k, path: fl.Path(), release: fl.Release}, nil
 }
 
 // Lock is a held push lock.
@@ -299,9 +292,27 @@ type Lock struct {
 	// Stale is the holder an earlier process recorded and did not clear because it died
 	// holding the lock (file locks only); nil otherwise.
 	Stale   *lockfile.Holder
+	key     Key
 	path    string
 	release func() error
+	lost    <-chan struct{}
+	lostErr func() error
 }
+
+// Lost is closed when a PostgreSQL advisory lock's session ended under this process (see
+// sqlstore.TryLock): the push must stop. It is nil, never closed, for a lock file.
+func (lk *Lock) Lost() <-chan struct{} { return lk.lost }
+
+// LostErr says why the lock was lost, once Lost is closed.
+func (lk *Lock) LostErr() error {
+	if lk.lostErr == nil {
+		return nil
+	}
+	return lk.lostErr()
+}
+
+// Key is the push the lock is for.
+func (lk *Lock) Key() Key { return lk.key }
 
 // Path names the lock: its file, or the advisory lock and its database.
 func (lk *Lock) Path() string { return lk.path }
