@@ -23,6 +23,7 @@ import (
 // ledger left without an outcome (at most one call per worker), and `bulk runs show` lists
 // the learning aim IDs the runs made.
 func TestE2ELearningAimsKillAndRerun(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	bin := buildBulk(t)
 	const token = "e2e-aims-token"
 	srv := sandbox.New(sandbox.Config{CustomerToken: token, Latency: 40 * time.Millisecond})

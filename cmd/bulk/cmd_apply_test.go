@@ -16,6 +16,7 @@ import (
 // target but no token), apply carries it out, a second apply sends nothing, and a row whose
 // OneFile user changed in between is stale, not sent.
 func TestPlanThenApply(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	box, url := startBox(t, sandbox.Config{})
 	dir := t.TempDir()
 	in := writeFile(t, dir, "learners.csv", "Role,FirstName,LastName,Email,MISID,DefaultAssessorMISID,ClassroomName,PlacementName\n"+
@@ -94,6 +95,7 @@ func TestPlanThenApply(t *testing.T) {
 // An upsert that would turn one person into another is a conflict from the command line too,
 // and --allow-identity-change sends it.
 func TestIdentityConflictCLI(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	box, url := startBox(t, sandbox.Config{})
 	dir := t.TempDir()
 	in := writeFile(t, dir, "learners.csv", "Role,FirstName,LastName,Email,MISID,DefaultAssessorMISID,ClassroomName,PlacementName\n"+

@@ -139,6 +139,7 @@ func TestCompleteKindFlag(t *testing.T) {
 // The scripts themselves, run by the real shells when they are installed (Debian packages
 // bash-completion, zsh, fish): each must offer the kinds after `bulk template `.
 func TestCompletionInShells(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	_, env := obBulkExe(t)
 	script := func(t *testing.T, shell string) string {
 		t.Helper()

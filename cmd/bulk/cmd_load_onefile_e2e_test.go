@@ -61,6 +61,7 @@ func onefileUsers(t *testing.T, c *api.Client) map[string]int {
 // `bulk sandbox onefile` process, 40 ms latency) is killed with SIGKILL mid-load (no chance to
 // clean up), run again, and every user is on OneFile exactly once.
 func TestE2EKillAndRerun(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	bin := buildBulk(t)
 	const token = "e2e-token"
 	url := startSandboxProcess(t, bin, token, "--latency", "40ms", "--rate-limit", "off")

@@ -23,6 +23,7 @@ import (
 // is finished by a re-run on the other, every user on OneFile exactly once. The password in
 // the state URL appears in no output.
 func TestE2ESharedPostgresState(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	bin := buildBulk(t)
 	pg, err := url.Parse(pgtest.URL(t))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 // bulk probe onefile --format json gives the keys scripts rely on, with their types.
 func TestProbeOnefileJSON(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	for _, keychain := range []bool{true, false} {
 		box, url := startBox(t, sandbox.Config{Keychain: keychain})
 		env := map[string]string{"BULK_ONEFILE_TOKEN": box.CustomerToken(), "XDG_STATE_HOME": filepath.Join(t.TempDir(), "state")}

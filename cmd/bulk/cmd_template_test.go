@@ -150,6 +150,7 @@ func obCheckTemplateFile(t *testing.T, path string) {
 // examples, validate it: exit 0. The same with one bad value: exit 1, and the report names the row
 // and the rule. (formats/template's tests do the same for every kind, column by column.)
 func TestTemplateToValidate(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	dir, env := obBulkExe(t)
 	for _, name := range []string{"onefile-users"} {
 		k, err := catalog.KindByName(name)

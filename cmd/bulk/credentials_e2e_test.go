@@ -20,6 +20,7 @@ import (
 // which the re-run names as lost. The re-run into the same report folder creates nobody twice,
 // keeps the first run's file as credentials-1.csv and writes the rest's logins.
 func TestE2EKillKeepsPasswords(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	bin := buildBulk(t)
 	const token = "e2e-token"
 	url := startSandboxProcess(t, bin, token, "--keychain", "off", "--latency", "40ms", "--rate-limit", "off")

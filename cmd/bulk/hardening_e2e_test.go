@@ -40,6 +40,7 @@ func exitCode(t *testing.T, err error) int {
 }
 
 func TestCrashExitsFour(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	bin := buildBulk(t, "bulkcrashtest")
 	dir := t.TempDir()
 	input := filepath.Join(dir, "keys.csv")
@@ -132,6 +133,7 @@ func waitExit(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer, d time.Duration
 // that never ends, as a slow network drive would be), and during a validate whose report has
 // 200,000 rejected rows to write, ends bulk with 130 within a couple of seconds.
 func TestSIGTERMStopsLongSteps(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	bin := buildBulk(t, "bulkcrashtest")
 	dir := t.TempDir()
 	small := filepath.Join(dir, "small.csv")

@@ -25,6 +25,7 @@ const hostileVM = 2_500_000
 // limit: each must end with exit 1 (the bad row rejected, the report written) or 2 (the
 // workbook refused with a message that says why), never a crash or success.
 func TestHostileE2E(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

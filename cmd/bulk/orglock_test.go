@@ -119,6 +119,7 @@ func TestLoadOnefileSandboxTakesNoLock(t *testing.T) {
 // killed mid-load with SIGKILL, the second gets the lock and completes, and every user is on
 // OneFile exactly once.
 func TestE2EOneLoadPerOrganisation(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	bin := buildBulk(t)
 	for _, kill := range []bool{false, true} {
 		name := "after the first finishes"

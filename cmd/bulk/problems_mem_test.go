@@ -23,6 +23,7 @@ import (
 // detail and counts the rest: the built binary's peak RSS stays bounded, problems_by_rule and
 // rows_rejected stay exact, and rejects.csv ends saying how many were not listed.
 func TestManyProblemsBoundedMemory(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	bin := buildBulk(t)
 	dir := t.TempDir()
 	const rows = 1_000_000 // under Excel's 1,048,576 rows, so rejects.xlsx can hold every rejected row

@@ -43,6 +43,7 @@ func resumePayload(n int) (text string, adds, updates []string) {
 // unknown for a person to check, the second run says which chunks it resumed, and the first
 // run's results file is kept.
 func TestPushKilledAndRunAgain(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	bin := buildBulk(t)
 	seed := sandbox.DefaultSeed()
 	seed.AnyUser = true

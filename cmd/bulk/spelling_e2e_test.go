@@ -21,6 +21,7 @@ import (
 // slash, or with a doubled slash in the path, are refused with exit 2 naming the first, and
 // nobody is created twice once every load has run.
 func TestE2ESpellingsAreOneOrganisation(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	bin := buildBulk(t)
 	const token = "e2e-spell-token"
 	url := startSandboxProcess(t, bin, token, "--latency", "40ms", "--rate-limit", "off")

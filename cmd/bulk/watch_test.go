@@ -33,6 +33,7 @@ func waitFor(t *testing.T, what string, cond func() bool, stderr *syncBuffer) {
 // watch keeps going; a signal (Ctrl-C's SIGINT, or systemd's SIGTERM) stops it while it waits,
 // with the status that matters most among the files it processed, the job's lock released.
 func TestRunWatch(t *testing.T) {
+	t.Parallel() // waits on child processes and loopback servers, not the CPU
 	bin := buildBulk(t)
 	t.Run("interval not positive", func(t *testing.T) { watchIntervalRefused(t, bin) })
 	const header = "FirstName,LastName,Email,Role\n"
