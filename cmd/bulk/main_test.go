@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bulkload/bulk/internal/pgtest"
+	"github.com/bulkload/bulk/internal/slowtest"
 )
 
 // TestMain points $XDG_STATE_HOME at a temporary folder for the whole package: a test that
@@ -48,6 +49,7 @@ func buildBulk(t *testing.T, tags ...string) string {
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
+	slowtest.Need(t, "builds and runs the bulk binary")
 	key := strings.Join(tags, ",")
 	binMu.Lock()
 	defer binMu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkload/bulk/internal/slowtest"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -23,6 +24,7 @@ const chromium = "/usr/bin/chromium"
 // browser starts a headless Chromium kept off the network, with a new empty profile.
 func browser(t *testing.T) (context.Context, context.CancelFunc) {
 	t.Helper()
+	slowtest.Need(t, "drives a headless Chromium")
 	if _, err := os.Stat(chromium); err != nil {
 		t.Skipf("%s is not installed (Debian's chromium package; .ci/run installs it): %v", chromium, err)
 	}
