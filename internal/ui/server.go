@@ -419,6 +419,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/plan", s.handlePlan)
 	m.HandleFunc("GET /api/plan/rows", s.handlePlanRows)
 	m.HandleFunc("POST /api/apply", s.handleApply)
+	m.HandleFunc("POST /api/pf/preview", s.handlePFPreview)
+	m.HandleFunc("POST /api/pf/push", s.handlePFPush)
 	m.HandleFunc("POST /api/cancel", s.handleCancel)
 	m.HandleFunc("GET /api/results", s.handleResults)
 	m.HandleFunc("GET /api/runs", s.handleRuns)

@@ -1,0 +1,198 @@
+package ui
+
+import (
+	"bytes"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/bulkload/bulk/formats/peoplefluent"
+	pfsandbox "github.com/bulkload/bulk/formats/peoplefluent/sandbox"
+	"github.com/bulkload/bulk/internal/app"
+)
+
+// trainingCSV writes a training-history file of three good rows and one whose enrolment date
+// (31 September) does not exist, for users and a module the PeopleFluent sandbox's seed holds.
+func trainingCSV(t testing.TB) string {
+	t.Helper()
+	const body = "USERID,LEARNINGID,ENROLLDATE,STARTDATE,ENDDATE,STUDENTSTATUS,Training Venue,Instructor,SCORE,ACTION\n" +
+		"jsmith,HS-101,01-Sep-2026 09:00,05-Sep-2026 09:00,05-Sep-2026 17:00,Pass,LON-01,trainer1,87,A\n" +
+		"adoe,HS-101,01-Sep-2026 09:00,05-Sep-2026 09:00,05-Sep-2026 17:00,Pass,LON-01,trainer1,75,A\n" +
+		"mlee,HS-101,31-Sep-2026 09:00,05-Oct-2026 09:00,05-Oct-2026 17:00,Pass,LON-01,trainer2,64,A\n" +
+		"pkhan,HS-101,01-Sep-2026 09:00,05-Sep-2026 09:00,05-Sep-2026 17:00,Pass,MAN-02,trainer2,91,A\n"
+	path := filepath.Join(t.TempDir(), "training.csv")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// recorder keeps every answer's body the client receives.
+type recorder struct {
+	next   http.RoundTripper
+	mu     sync.Mutex
+	bodies bytes.Buffer
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.next.RoundTrip(req)
+	if err != nil || resp.Header.Get("Content-Type") == "text/event-stream" {
+		return resp, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	r.mu.Lock()
+	r.bodies.Write(b)
+	r.mu.Unlock()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return resp, err
+}
+
+type pfStateView struct {
+	Error     string `json:"error"`
+	PFPreview *struct {
+		Endpoint string `json:"endpoint"`
+		Send     int64  `json:"send"`
+		Read     int64  `json:"read"`
+		Rejected int64  `json:"rejected"`
+	} `json:"pf_preview"`
+	Apply *struct {
+		Status  string   `json:"status"`
+		Message string   `json:"message"`
+		Push    [][2]any `json:"push"`
+	} `json:"apply"`
+}
+
+func (v pfStateView) counts() map[string]int64 {
+	m := map[string]int64{}
+	if v.Apply != nil {
+		for _, p := range v.Apply.Push {
+			name, _ := p[0].(string)
+			n, _ := p[1].(float64)
+			m[name] = int64(n)
+		}
+	}
+	return m
+}
+
+// fixFirstError puts value in the first cell with an error, as the grid's edit does.
+func (ts *testServer) fixFirstError(t *testing.T, c *http.Client, value string) {
+	t.Helper()
+	var page rowsPage
+	ts.do(t, c, http.MethodGet, "/api/rows?show=problems&limit=500&table=0", nil, "", &page)
+	for _, rw := range page.Rows {
+		for _, p := range rw.Problems {
+			if p.Severity == "error" && p.Col >= 0 {
+				var ok map[string]any
+				if code := ts.postJSON(t, c, "/api/cell", map[string]any{"table": 0, "row": rw.Row, "col": p.Col, "value": value}, &ok); code != http.StatusOK {
+					t.Fatalf("edit: %d %v", code, ok)
+				}
+				return
+			}
+		}
+	}
+	t.Fatalf("no cell with an error among %d rows", len(page.Rows))
+}
+
+// TestPFPushAPI: a training-history file, fixed on the page, pushed to an LMS (a PeopleFluent
+// sandbox on loopback) with its users checked first and the records read back after; the counts
+// add up as the command line's, and the system key, given in the environment or a file, is in
+// no answer and no file of the session.
+func TestPFPushAPI(t *testing.T) {
+	const key = "pfkey-7c1d9e-SECRET"
+	lms := pfsandbox.New(peoplefluent.NewSecret(key), pfsandbox.DefaultSeed())
+	base, stop, err := lms.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+
+	ts := startServer(t)
+	ts.o.Getenv = func(k string) string { return map[string]string{app.PFKeyEnv: key}[k] }
+	c := ts.signIn(t)
+	rec := &recorder{next: http.DefaultTransport}
+	c.Transport = rec
+	for _, in := range []map[string]any{
+		{"kind": "peoplefluent", "base": base, "user": "admin", "token_source": "file", "token_file": key + "\n", "token_name": "pf.key"},
+		{"kind": "peoplefluent", "base": base, "user": "admin", "token_source": "env"},
+	} {
+		var st map[string]any
+		if code := ts.postJSON(t, c, "/api/target", in, &st); code != http.StatusOK {
+			t.Fatalf("target %v: %d %v", in["token_source"], code, st["error"])
+		}
+	}
+	var st map[string]any
+	if code := ts.postJSON(t, c, "/api/target", map[string]any{"kind": "peoplefluent", "base": "ftp://lms", "token_source": "env"}, &st); code != http.StatusBadRequest {
+		t.Errorf("a base URL that is not http(s): %d, want 400", code)
+	}
+	ts.postJSON(t, c, "/api/target", map[string]any{"kind": "peoplefluent", "base": base, "user": "admin", "token_source": "env"}, &st)
+
+	ts.upload(t, c, trainingCSV(t))
+	var view pfStateView
+	ts.postJSON(t, c, "/api/pf/preview", map[string]any{}, &view)
+	if p := view.PFPreview; p == nil || p.Read != 4 || p.Rejected != 1 || p.Send != 3 || p.Endpoint != "trainingHistoryCsv" {
+		t.Fatalf("preview before the fix: %+v (error %q), want 3 of 4 rows to send to trainingHistoryCsv", p, view.Error)
+	}
+	ts.fixFirstError(t, c, "01-Sep-2026 09:00")
+	ts.postJSON(t, c, "/api/pf/preview", map[string]any{}, &view)
+	if p := view.PFPreview; p == nil || p.Send != 4 || p.Rejected != 0 {
+		t.Fatalf("preview after the fix: %+v (error %q), want 4 rows to send", p, view.Error)
+	}
+	if code := ts.postJSON(t, c, "/api/pf/push", map[string]any{"check_users": true, "verify": true}, &st); code != http.StatusAccepted {
+		t.Fatalf("push: %d %v", code, st["error"])
+	}
+	ts.waitApplied(t, c)
+	ts.do(t, c, http.MethodGet, "/api/state", nil, "", &view)
+	got := view.counts()
+	if view.Apply.Status != "done" || got["read"] != 4 || got["valid"] != 4 || got["sent"] != 4 || got["ok"] != 4 || got["confirmed"] != 4 {
+		t.Errorf("push: %s %q, counts %v; want 4 read, sent, ok and confirmed", view.Apply.Status, view.Apply.Message, got)
+	}
+	if got["read"] != got["valid"]+got["rejected"] || got["sent"] != got["ok"]+got["warning"]+got["failed"]+got["unknown"] {
+		t.Errorf("counts do not add up: %v", got)
+	}
+	if n := lms.Stats().Loaded[string(peoplefluent.TrainingHistoryCSV)]; n != 4 {
+		t.Errorf("the LMS loaded %d rows, want 4", n)
+	}
+	var res rowsPageResults
+	ts.do(t, c, http.MethodGet, "/api/results", nil, "", &res)
+	if res.Total != 4 {
+		t.Errorf("%d results, want one a row: %+v", res.Total, res.Rows)
+	}
+	for _, r := range res.Rows {
+		if r.Status != peoplefluent.StatusOK || r.Action != "trainingHistoryCsv" {
+			t.Errorf("result %+v, want ok from trainingHistoryCsv", r)
+		}
+	}
+
+	rec.mu.Lock()
+	if bytes.Contains(rec.bodies.Bytes(), []byte(key)) {
+		t.Errorf("an answer holds the system key")
+	}
+	if rec.bodies.Len() == 0 {
+		t.Error("no answer was recorded")
+	}
+	rec.mu.Unlock()
+	err = filepath.WalkDir(ts.Dir(), func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err == nil && strings.Contains(string(b), key) {
+			t.Errorf("%s holds the system key", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+type rowsPageResults struct {
+	Total int         `json:"total"`
+	Rows  []resultRow `json:"rows"`
+}
