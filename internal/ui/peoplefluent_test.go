@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"io/fs"
 	"net/http"
@@ -10,6 +11,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/bulkload/bulk/formats/peoplefluent"
 	pfsandbox "github.com/bulkload/bulk/formats/peoplefluent/sandbox"
@@ -195,4 +200,45 @@ func TestPFPushAPI(t *testing.T) {
 type rowsPageResults struct {
 	Total int         `json:"total"`
 	Rows  []resultRow `json:"rows"`
+}
+
+// TestBrowserPFPush drives the page in a real Chromium: a training-history file with one bad
+// date, fixed in the grid, previewed and pushed into the built-in PeopleFluent sandbox; the
+// results list every row sent, as the LMS answered it.
+func TestBrowserPFPush(t *testing.T) {
+	ctx, cancel := browser(t)
+	defer cancel()
+	ts := startServer(t)
+	csvFile := trainingCSV(t)
+	do := func(what string, steps ...step) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			dump, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({error: document.querySelector("#error").textContent, target: document.querySelector("#target-status").textContent, counts: document.querySelector("#counts").textContent, preview: document.querySelector("#pf-preview").textContent, apply: document.querySelector("#apply-status").textContent, results: document.querySelectorAll("#results tbody tr").length})`))
+			t.Fatalf("%s: %v\npage: %s", what, err, dump)
+		}
+	}
+	do("sign in", chromedp.Navigate(ts.url), chromedp.WaitVisible(css("#drop")), waitFor(text("#target-status")+`.includes("sandbox")`))
+	do("target", js(`document.querySelector("#target-kind").value = "peoplefluent"; document.querySelector("#pf-where").value = "sandbox"; document.querySelector("#target-save").click()`),
+		waitFor(text("#target-status")+`.includes("PeopleFluent sandbox")`), shot(t, "7-pf-target", "#target"))
+	do("upload", chromedp.SetUploadFiles(css("#file-input"), []string{csvFile}), waitFor(text("#counts")+`.includes("4 rows") && `+text("#counts")+`.includes("1 rejected")`))
+	bad := `#grid-space .grow[data-row="4"] .gcell.bad`
+	do("click", waitFor(`document.querySelector('`+bad+`')`), chromedp.Click(css(bad)), chromedp.WaitVisible(css("#grid-space input")))
+	do("edit", js(`document.querySelector("#grid-space input").value = "01-Sep-2026 09:00"`), chromedp.SendKeys(css("#grid-space input"), kb.Enter),
+		waitFor(text("#counts")+`.includes("0 rejected")`))
+	do("preview", chromedp.Click(css("#pf-preview-btn")), waitFor(text("#pf-preview")+`.includes("4 to send") && document.querySelectorAll("#pf-endpoints tbody tr").length === 1`),
+		shot(t, "8-pf-preview", "#plan"))
+	do("push", js(`document.querySelector("#pf-check-users").checked = true; document.querySelector("#pf-verify").checked = true; document.querySelector("#pf-push-btn").click()`),
+		waitFor(text("#apply-status")+`.startsWith("done") && document.querySelectorAll("#results tbody tr").length === 4`),
+		shot(t, "9-pf-results", "#apply"))
+	statuses, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#results tbody tr")].map(r => r.cells[2].textContent + ":" + r.cells[3].textContent).join(" ")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](text("#apply-status")))
+	t.Logf("results: %s; %s", statuses, status)
+	if strings.Count(statuses, "trainingHistoryCsv:ok") != 4 || !strings.Contains(status, "4 sent, 4 ok") || !strings.Contains(status, "4 confirmed") {
+		t.Errorf("results %q, status %q: want the 4 rows sent and ok, and confirmed", statuses, status)
+	}
 }
