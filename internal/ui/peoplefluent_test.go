@@ -221,17 +221,17 @@ func TestBrowserPFPush(t *testing.T) {
 	}
 	do("sign in", chromedp.Navigate(ts.url), chromedp.WaitVisible(css("#drop")), waitFor(text("#target-status")+`.includes("sandbox")`))
 	do("target", js(`document.querySelector("#target-kind").value = "peoplefluent"; document.querySelector("#pf-where").value = "sandbox"; document.querySelector("#target-save").click()`),
-		waitFor(text("#target-status")+`.includes("PeopleFluent sandbox")`), shot(t, "7-pf-target", "#target"))
+		waitFor(text("#target-status")+`.includes("PeopleFluent sandbox")`), shot(t, "pf-1-target", "#target"))
 	do("upload", chromedp.SetUploadFiles(css("#file-input"), []string{csvFile}), waitFor(text("#counts")+`.includes("4 rows") && `+text("#counts")+`.includes("1 rejected")`))
 	bad := `#grid-space .grow[data-row="4"] .gcell.bad`
 	do("click", waitFor(`document.querySelector('`+bad+`')`), chromedp.Click(css(bad)), chromedp.WaitVisible(css("#grid-space input")))
 	do("edit", js(`document.querySelector("#grid-space input").value = "01-Sep-2026 09:00"`), chromedp.SendKeys(css("#grid-space input"), kb.Enter),
 		waitFor(text("#counts")+`.includes("0 rejected")`))
 	do("preview", chromedp.Click(css("#pf-preview-btn")), waitFor(text("#pf-preview")+`.includes("4 to send") && document.querySelectorAll("#pf-endpoints tbody tr").length === 1`),
-		shot(t, "8-pf-preview", "#plan"))
+		shot(t, "pf-2-preview", "#plan"))
 	do("push", js(`document.querySelector("#pf-check-users").checked = true; document.querySelector("#pf-verify").checked = true; document.querySelector("#pf-push-btn").click()`),
 		waitFor(text("#apply-status")+`.startsWith("done") && document.querySelectorAll("#results tbody tr").length === 4`),
-		shot(t, "9-pf-results", "#apply"))
+		shot(t, "pf-3-results", "#apply"))
 	statuses, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#results tbody tr")].map(r => r.cells[2].textContent + ":" + r.cells[3].textContent).join(" ")`))
 	if err != nil {
 		t.Fatal(err)
