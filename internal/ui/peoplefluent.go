@@ -287,12 +287,12 @@ func (s *Server) handlePFPush(w http.ResponseWriter, r *http.Request) {
 		case app.OK, app.Rejected:
 			j.Status = "done"
 		case app.Interrupted:
-			j.Status, j.Message = "interrupted", "Cancelled: what the LMS answered is recorded. Push again to send the rest; rows it answered are not sent twice."
+			j.Status, j.Message = "interrupted", pfCancelled
 		default:
 			j.Status, j.Message = "failed", s.sayError(err)
 		}
 		if errors.Is(err, context.Canceled) {
-			j.Status, j.Message = "interrupted", "Cancelled: what the LMS answered is recorded. Push again to send the rest; rows it answered are not sent twice."
+			j.Status, j.Message = "interrupted", pfCancelled
 		}
 		j.results = nil
 		for _, rr := range rows {
@@ -324,6 +324,10 @@ func (s *Server) handlePFPush(w http.ResponseWriter, r *http.Request) {
 	s.bump()
 	writeJSON(w, http.StatusAccepted, map[string]any{"ok": true})
 }
+
+// pfCancelled is what a cancelled push says: a request under way when it stopped may have been
+// loaded without its answer coming back.
+const pfCancelled = "Cancelled, as Ctrl-C stops 'bulk load peoplefluent': the LMS's answers so far are listed. Rows whose answer had not come are unknown: the LMS may hold them, so check them in the LMS before sending them again."
 
 // pfCounts are the push's counts in the order the page shows them.
 var pfCounts = []string{"read", "valid", "rejected", "sent", "ok", "warning", "failed", "unknown", "confirmed", "missing", "different"}

@@ -242,3 +242,68 @@ func TestBrowserPFPush(t *testing.T) {
 		t.Errorf("results %q, status %q: want the 4 rows sent and ok, and confirmed", statuses, status)
 	}
 }
+
+// TestPFPushRefusedOrCancelled: a push the LMS refuses (a wrong key) fails with a reason that
+// holds no key, and a push cancelled while the LMS is answering ends interrupted; neither
+// leaves the page thinking it is still running.
+func TestPFPushRefusedOrCancelled(t *testing.T) {
+	const key, wrong = "pfkey-right-SECRET", "pfkey-wrong-SECRET"
+	for _, tc := range []struct {
+		name, key, status string
+		cancel            bool
+	}{
+		{"wrong key", wrong, "failed", false},
+		{"cancelled", key, "interrupted", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lms := pfsandbox.New(peoplefluent.NewSecret(key), pfsandbox.DefaultSeed())
+			if tc.cancel {
+				lms.Latency = 20 * time.Second // the answer comes after the cancel
+			}
+			base, stop, err := lms.Start("127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
+			ts := startServer(t)
+			c := ts.signIn(t)
+			rec := &recorder{next: http.DefaultTransport}
+			c.Transport = rec
+			var st map[string]any
+			if code := ts.postJSON(t, c, "/api/target", map[string]any{"kind": "peoplefluent", "base": base, "user": "admin", "token_source": "file", "token_file": tc.key, "token_name": "pf.key"}, &st); code != http.StatusOK {
+				t.Fatalf("target: %d %v", code, st["error"])
+			}
+			ts.upload(t, c, trainingCSV(t))
+			ts.postJSON(t, c, "/api/pf/preview", map[string]any{}, &st)
+			if code := ts.postJSON(t, c, "/api/pf/push", map[string]any{}, &st); code != http.StatusAccepted {
+				t.Fatalf("push: %d %v", code, st["error"])
+			}
+			if tc.cancel {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				for lms.Stats().Requests[string(peoplefluent.TrainingHistoryCSV)] == 0 {
+					select {
+					case <-ctx.Done():
+						t.Fatal("the push never reached the LMS")
+					case <-time.After(20 * time.Millisecond):
+					}
+				}
+				ts.postJSON(t, c, "/api/cancel", map[string]any{}, &st)
+			}
+			ts.waitApplied(t, c)
+			var view pfStateView
+			ts.do(t, c, http.MethodGet, "/api/state", nil, "", &view)
+			if view.Apply.Status != tc.status || view.Apply.Message == "" {
+				t.Errorf("push: %s %q, want %s with a reason", view.Apply.Status, view.Apply.Message, tc.status)
+			}
+			t.Logf("%s: %s", view.Apply.Status, view.Apply.Message)
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			for _, k := range []string{key, wrong} {
+				if bytes.Contains(rec.bodies.Bytes(), []byte(k)) {
+					t.Errorf("an answer holds a system key")
+				}
+			}
+		})
+	}
+}
