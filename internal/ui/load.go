@@ -395,6 +395,9 @@ type resultRow struct {
 	Status    string `json:"status"`
 	OneFileID string `json:"onefile_id,omitempty"`
 	Message   string `json:"message,omitempty"`
+	// Sent is, for a PeopleFluent push, the payload row's first cells (user and learning ID):
+	// the LMS answers by payload row.
+	Sent string `json:"sent,omitempty"`
 }
 
 func (j *applyJob) public() map[string]any {

@@ -294,9 +294,16 @@ func (s *Server) handlePFPush(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, context.Canceled) {
 			j.Status, j.Message = "interrupted", pfCancelled
 		}
+		var sent [][]string
+		if out != nil && strings.HasSuffix(out.Export.Out, ".csv") {
+			sent = readPayload(out.Export.Out)
+		}
 		j.results = nil
 		for _, rr := range rows {
 			rr.Kind, rr.Action = prev.Kind, prev.Endpoint
+			if i := rr.Row - 2; i >= 0 && i < len(sent) {
+				rr.Sent = strings.Join(sent[i][:min(2, len(sent[i]))], " · ")
+			}
 			j.results = append(j.results, rr)
 		}
 		j.Counts = map[string]int64{}
@@ -386,4 +393,21 @@ func readResults(path string) ([]resultRow, error) {
 		rows = append(rows, resultRow{File: filepath.Base(rec[0]), Row: row, Status: rec[2], Message: rec[3]})
 	}
 	return rows, nil
+}
+
+// readPayload reads a CSV payload's data rows, so that each of the LMS's answers (by payload
+// row) can say which record it is about. nil if it cannot be read: the answers stand alone.
+func readPayload(path string) [][]string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = -1
+	recs, err := cr.ReadAll()
+	if err != nil || len(recs) < 1 {
+		return nil
+	}
+	return recs[1:]
 }

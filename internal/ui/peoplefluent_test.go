@@ -168,10 +168,16 @@ func TestPFPushAPI(t *testing.T) {
 	if res.Total != 4 {
 		t.Errorf("%d results, want one a row: %+v", res.Total, res.Rows)
 	}
+	var sent []string
 	for _, r := range res.Rows {
 		if r.Status != peoplefluent.StatusOK || r.Action != "trainingHistoryCsv" {
 			t.Errorf("result %+v, want ok from trainingHistoryCsv", r)
 		}
+		sent = append(sent, r.Sent)
+	}
+	// Each answer names the record it is about: the payload keeps the input's order.
+	if got, want := strings.Join(sent, ", "), "jsmith · HS-101, adoe · HS-101, mlee · HS-101, pkhan · HS-101"; got != want {
+		t.Errorf("the answers are about %q, want %q", got, want)
 	}
 
 	rec.mu.Lock()
@@ -224,6 +230,9 @@ func TestBrowserPFPush(t *testing.T) {
 		waitFor(text("#target-status")+`.includes("PeopleFluent sandbox")`), shot(t, "pf-1-target", "#target"))
 	do("upload", chromedp.SetUploadFiles(css("#file-input"), []string{csvFile}), waitFor(text("#counts")+`.includes("4 rows") && `+text("#counts")+`.includes("1 rejected")`))
 	bad := `#grid-space .grow[data-row="4"] .gcell.bad`
+	// The preview before the fix leaves the bad row out, and leads to it.
+	do("preview before", chromedp.Click(css("#pf-preview-btn")), waitFor(text("#pf-preview")+`.includes("3 to send") && document.querySelector("#pf-endpoints a")`),
+		chromedp.Click(css("#pf-endpoints a")), waitFor(`document.querySelector("#f-show").value === "rejected"`))
 	do("click", waitFor(`document.querySelector('`+bad+`')`), chromedp.Click(css(bad)), chromedp.WaitVisible(css("#grid-space input")))
 	do("edit", js(`document.querySelector("#grid-space input").value = "01-Sep-2026 09:00"`), chromedp.SendKeys(css("#grid-space input"), kb.Enter),
 		waitFor(text("#counts")+`.includes("0 rejected")`))

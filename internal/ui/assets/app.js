@@ -88,11 +88,11 @@ function toggleTarget() {
 function renderPF(st) {
   const p = st.pf_preview, a = st.apply;
   $("pf-push-btn").disabled = !p || (a && a.status === "running");
-  $("results-id").textContent = st.target.kind === "peoplefluent" ? "" : "OneFile ID";
+  $("results-id").textContent = st.target.kind === "peoplefluent" ? "Sent" : "OneFile ID";
   if (!p) { $("pf-preview").textContent = (st.files || []).length ? "No preview yet: it exports the valid rows as the LMS takes them and says what would be sent." : ""; $("pf-endpoints").tBodies[0].replaceChildren(); return; }
   $("pf-preview").textContent = `${p.read} rows read: ${p.send} to send to ${p.endpoint}, ${p.rejected} rejected (fix them under Problems, or they are left out).`;
   $("pf-endpoints").tBodies[0].replaceChildren(h("tr", {}, h("td", {}, p.endpoint), h("td", {}, p.kind), h("td", {}, p.send),
-    h("td", { class: p.rejected ? "st-rejected" : "" }, p.rejected), h("td", {}, p.warnings), h("td", {}, p.target)));
+    h("td", { class: p.rejected ? "st-rejected" : "" }, p.rejected, p.rejected ? [" · ", h("a", { href: "#problems", onclick: () => { $("f-show").value = "rejected"; renderProblems(state.validation); } }, "show them")] : ""), h("td", {}, p.warnings), h("td", {}, p.target)));
   $("pf-verify").disabled = !p.can_verify; if (!p.can_verify) $("pf-verify").checked = false;
   $("pf-check-users").disabled = !p.can_check_users; if (!p.can_check_users) $("pf-check-users").checked = false;
 }
@@ -273,7 +273,7 @@ function renderApply(a, p) {
   api("GET", "/api/results?limit=500").then((j) => {
     $("results").tBodies[0].replaceChildren(...j.rows.map((r) => h("tr", {},
       h("td", {}, `${r.file}${r.sheet ? " · " + r.sheet : ""} row ${r.row}`), h("td", {}, r.kind), h("td", {}, r.action),
-      h("td", { class: "st-" + r.status }, r.status), h("td", {}, r.onefile_id || ""), h("td", {}, r.message || ""))));
+      h("td", { class: "st-" + r.status }, r.status), h("td", {}, r.onefile_id || r.sent || ""), h("td", {}, r.message || ""))));
   });
 }
 
