@@ -17,8 +17,9 @@ their problems in a grid where you fix cells, plans the load against the built-i
 OneFile (beta, practice, live) and applies it with live progress: the same checks, plan and apply
 as 'bulk validate', 'bulk load onefile --dry-run' and 'bulk apply'.
 
-A OneFile token is read from $BULK_ONEFILE_TOKEN or a file chosen on the page and kept in memory
-only. Uploads and reports live in a private temporary folder removed when bulk ui stops (Ctrl-C).
+It pushes to a PeopleFluent LMS (or its built-in sandbox) too, as 'bulk load peoplefluent'. A
+OneFile token ($BULK_ONEFILE_TOKEN) or LMS system key ($BULK_PF_SYSTEM_KEY), or a file chosen on
+the page, is kept in memory only. Uploads and reports live in a private temporary folder removed when bulk ui stops (Ctrl-C).
 Exit status 0 once stopped by Ctrl-C or SIGTERM (a load under way stops as Ctrl-C stops
 'bulk apply': what was sent is recorded; upload and plan again to finish); 2 when it cannot start.
 See docs/ui.md.`,

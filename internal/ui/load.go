@@ -21,15 +21,22 @@ import (
 // target is where the session loads: the built-in sandbox or a OneFile environment. The token
 // is held here, in memory only: never in the state the page reads, a log or a report.
 type target struct {
-	Kind      string // sandbox, beta, practice, live
+	Kind      string // sandbox, beta, practice, live, peoplefluent
 	Org       int
 	Mode      string // create, upsert, update
 	Keychain  string // the sandbox's keychain: on (default, as OneFile's 2026 guide) or off
 	token     string
 	TokenFrom string // where the token came from, in words ("the environment", "token.txt")
+	// A PeopleFluent LMS's base URL ("": the built-in PeopleFluent sandbox) and system user
+	// name; its system key is token.
+	Base, User string
 }
 
 func (t target) public() map[string]any {
+	if t.Kind == "peoplefluent" {
+		return map[string]any{"kind": t.Kind, "mode": t.Mode, "base": t.Base, "user": t.User, "sandbox": t.Base == "",
+			"token_from": t.TokenFrom, "url": t.Base}
+	}
 	org := t.Org
 	if org == 0 && t.Kind == "sandbox" {
 		org = sandbox.DefaultSeed().Organisations[0].ID
@@ -98,6 +105,8 @@ func (s *Server) handleTarget(w http.ResponseWriter, r *http.Request) {
 		TokenSource string `json:"token_source"` // env or file
 		TokenFile   string `json:"token_file"`   // the chosen file's text
 		TokenName   string `json:"token_name"`
+		Base        string `json:"base"` // PeopleFluent: the LMS's base URL, "" for the built-in sandbox
+		User        string `json:"user"` // PeopleFluent: the system user name
 	}
 	if !readJSON(w, r, &in) {
 		return
@@ -111,6 +120,11 @@ func (s *Server) handleTarget(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case t.Kind == "peoplefluent":
+		if err := s.pfTarget(&t, in.Base, in.User, in.TokenSource, in.TokenFile, in.TokenName); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
 	case t.Kind == "sandbox":
 		if t.Keychain != "" && t.Keychain != "on" && t.Keychain != "off" {
 			writeError(w, http.StatusBadRequest, "the sandbox's keychain is on or off")
@@ -143,7 +157,7 @@ func (s *Server) handleTarget(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown target %q: sandbox, beta, practice or live", in.Kind))
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown target %q: sandbox, beta, practice, live or peoplefluent", in.Kind))
 		return
 	}
 	s.op.Lock()
@@ -154,7 +168,7 @@ func (s *Server) handleTarget(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.mu.Lock()
-	ws.target, ws.plan, ws.err = t, nil, ""
+	ws.target, ws.plan, ws.pfprev, ws.err = t, nil, nil, ""
 	ws.mu.Unlock()
 	s.bump()
 	writeJSON(w, http.StatusOK, ws.state())
@@ -241,6 +255,11 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 	if len(ws.files) == 0 {
 		ws.mu.Unlock()
 		writeError(w, http.StatusBadRequest, "upload a file first")
+		return
+	}
+	if ws.target.Kind == "peoplefluent" {
+		ws.mu.Unlock()
+		writeError(w, http.StatusBadRequest, "a PeopleFluent LMS has no OneFile plan: preview the push instead")
 		return
 	}
 	notes := &lockedBuffer{}
@@ -364,6 +383,7 @@ type applyJob struct {
 	Taken    bool   // the logins were downloaded (and forgotten)
 	cancel   context.CancelFunc
 	finished chan struct{}
+	pf       bool // a PeopleFluent push: Counts are pfCounts
 }
 
 type resultRow struct {
@@ -375,6 +395,9 @@ type resultRow struct {
 	Status    string `json:"status"`
 	OneFileID string `json:"onefile_id,omitempty"`
 	Message   string `json:"message,omitempty"`
+	// Sent is, for a PeopleFluent push, the payload row's first cells (user and learning ID):
+	// the LMS answers by payload row.
+	Sent string `json:"sent,omitempty"`
 }
 
 func (j *applyJob) public() map[string]any {
@@ -387,6 +410,9 @@ func (j *applyJob) public() map[string]any {
 	m := map[string]any{"status": j.Status, "stage": j.Stage, "done": j.Done, "total": j.Total, "failed": j.Failed,
 		"calls": j.Stats.Calls, "retries": j.Stats.Retries, "answers_429": j.Stats.TooMany, "message": j.Message,
 		"counts": pick(j.Counts, statuses), "actions": pick(j.Counts, actions), "credentials": j.creds != "", "credentials_taken": j.Taken, "results": len(j.results)}
+	if j.pf {
+		m["counts"], m["actions"], m["push"] = map[string]int64{}, map[string]int64{}, pickAll(j.Counts, pfCounts)
+	}
 	if el > 100*time.Millisecond {
 		m["calls_per_minute"] = int(float64(j.Stats.Calls) / el.Minutes())
 	}
@@ -401,6 +427,18 @@ var (
 	statuses = []string{load.StatusOK, load.StatusRejected, load.StatusFailed, load.StatusStale, load.StatusSkipped}
 	actions  = []string{load.ActCreate, load.ActUpdate, load.ActAssign, load.ActExists, load.ActConflict}
 )
+
+// pickAll is pick with the zeros kept, in order, as [name, count] pairs: a push's counts add
+// up only when each is shown.
+func pickAll(counts map[string]int64, keys []string) [][2]any {
+	out := [][2]any{}
+	for _, k := range keys {
+		if n, ok := counts[k]; ok {
+			out = append(out, [2]any{k, n})
+		}
+	}
+	return out
+}
 
 func pick(counts map[string]int64, keys []string) map[string]int64 {
 	out := map[string]int64{}
@@ -463,7 +501,7 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
-	if ws.plan == nil {
+	if ws.plan == nil || ws.target.Kind == "peoplefluent" {
 		writeError(w, http.StatusBadRequest, "make the plan first")
 		return
 	}

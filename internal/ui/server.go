@@ -1,8 +1,9 @@
 // Package ui is bulk's local web app ('bulk ui'): a page for data officers that uploads
-// spreadsheets, shows their problems in a grid to fix, plans a OneFile load and applies it, with
-// the same use cases the command line calls (internal/app: Validate, LoadOnefile with DryRun,
-// ApplyPlan). No rule, mapping or ledger logic lives here: the server keeps the session's files
-// and what the use cases returned, and renders them as JSON for the embedded page.
+// spreadsheets, shows their problems in a grid to fix, plans a OneFile load and applies it, or
+// pushes to a PeopleFluent LMS, with the same use cases the command line calls (internal/app:
+// Validate, LoadOnefile with DryRun, ApplyPlan; Export as a push's preview, LoadPeopleFluent).
+// No rule, mapping or ledger logic lives here: the server keeps the session's files and what
+// the use cases returned, and renders them as JSON for the embedded page.
 //
 // Security, for a server that holds personal data and a OneFile token: it listens on loopback
 // only; the address it prints carries a one-time token that is exchanged for an HttpOnly,
@@ -419,6 +420,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/plan", s.handlePlan)
 	m.HandleFunc("GET /api/plan/rows", s.handlePlanRows)
 	m.HandleFunc("POST /api/apply", s.handleApply)
+	m.HandleFunc("POST /api/pf/preview", s.handlePFPreview)
+	m.HandleFunc("POST /api/pf/push", s.handlePFPush)
 	m.HandleFunc("POST /api/cancel", s.handleCancel)
 	m.HandleFunc("GET /api/results", s.handleResults)
 	m.HandleFunc("GET /api/runs", s.handleRuns)

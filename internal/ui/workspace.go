@@ -45,6 +45,8 @@ type workspace struct {
 	plan   *planState
 	job    *applyJob
 	box    *sandboxBox
+	pfbox  *pfBox     // the session's PeopleFluent sandbox, once a push needs it
+	pfprev *pfPreview // what a PeopleFluent push would send
 	// sandboxRate paces loads into the sandbox (calls a minute; 0: app.SandboxRate): tests slow
 	// a load down to cancel it midway.
 	sandboxRate int
@@ -140,6 +142,10 @@ func (ws *workspace) close() {
 		ws.box.stop()
 		ws.box = nil
 	}
+	if ws.pfbox != nil {
+		_ = ws.pfbox.stop()
+		ws.pfbox = nil
+	}
 }
 
 // reportDir makes a new report folder for one use case's run, inside the session's folder.
@@ -165,6 +171,9 @@ func (ws *workspace) state() map[string]any {
 	}
 	if ws.plan != nil {
 		st["plan"] = ws.plan.summary()
+	}
+	if ws.pfprev != nil {
+		st["pf_preview"] = ws.pfprev
 	}
 	if ws.job != nil {
 		st["apply"] = ws.job.public()
@@ -310,7 +319,7 @@ func (ws *workspace) runValidate(ctx context.Context) {
 	out, err := app.Validate(ctx, app.Deps{Stdout: io.Discard, Stderr: notes, Getenv: ws.s.o.Getenv}, o)
 	ws.mu.Lock()
 	ws.busy = ""
-	ws.plan = nil // a plan is of the rows as they were
+	ws.plan, ws.pfprev = nil, nil // a plan (a preview) is of the rows as they were
 	ws.err = ""
 	if out == nil {
 		ws.val, ws.err = nil, ws.s.sayError(err)
@@ -571,7 +580,7 @@ func (s *Server) handleClear(w http.ResponseWriter, r *http.Request) {
 		os.Remove(f.work)
 		os.Remove(filepath.Join(filepath.Dir(f.work), ".orig-"+f.Name))
 	}
-	ws.files, ws.val, ws.plan, ws.err = nil, nil, nil, ""
+	ws.files, ws.val, ws.plan, ws.pfprev, ws.err = nil, nil, nil, nil, ""
 	ws.mu.Unlock()
 	s.bump()
 	writeJSON(w, http.StatusOK, ws.state())

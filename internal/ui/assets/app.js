@@ -57,20 +57,44 @@ function render(st) {
   renderFiles(st);
   renderProblems(st.validation);
   renderPlan(st.plan);
+  renderPF(st);
   renderApply(st.apply, st.plan);
 }
 
 function renderTarget(t) {
   if (document.activeElement && document.activeElement.closest("#target")) return; // being edited
   $("target-kind").value = t.kind; $("org").value = t.org || ""; $("mode").value = t.mode; $("keychain").value = t.keychain || "on";
+  if (t.kind === "peoplefluent") { $("pf-where").value = t.sandbox ? "sandbox" : "lms"; $("pf-base").value = t.base || ""; $("pf-user").value = t.user || ""; }
   toggleTarget();
   $("target-status").textContent = t.kind === "sandbox" ? "The built-in sandbox: nothing leaves this machine." :
+    t.kind === "peoplefluent" ? (t.sandbox ? "The built-in PeopleFluent sandbox: nothing leaves this machine." :
+      `PeopleFluent LMS ${t.base}, user ${t.user || "(the default)"}; system key from ${t.token_from || "nowhere yet"}`) :
     `${t.url}, organisation ${t.org}; token from ${t.token_from || "nowhere yet"}` + (t.live ? " · LIVE" : "");
+  // The plan and load sections follow the target in use, not the one being chosen.
+  document.querySelectorAll(".pf-view").forEach((e) => { e.hidden = t.kind !== "peoplefluent"; });
+  document.querySelectorAll(".onefile-view").forEach((e) => { e.hidden = t.kind === "peoplefluent"; });
 }
 function toggleTarget() {
-  const sb = $("target-kind").value === "sandbox";
-  document.querySelectorAll(".sandbox-only").forEach((e) => { e.hidden = !sb; });
-  document.querySelectorAll(".token-only").forEach((e) => { e.hidden = sb; });
+  const kind = $("target-kind").value, sb = kind === "sandbox", pf = kind === "peoplefluent", pfBox = pf && $("pf-where").value === "sandbox";
+  const show = (cls, on) => document.querySelectorAll(cls).forEach((e) => { e.hidden = !on; });
+  show(".sandbox-only", sb); show(".onefile-only", !pf); show(".pf-only", pf); show(".pf-lms-only", pf && !pfBox);
+  show(".token-only", !sb && !pfBox);
+  $("key-what").textContent = pf ? "System key" : "Token";
+  $("key-env").textContent = pf ? "BULK_PF_SYSTEM_KEY" : "BULK_ONEFILE_TOKEN";
+}
+
+// renderPF shows a PeopleFluent push's preview: per endpoint, the rows the export would send
+// and the rows it leaves out.
+function renderPF(st) {
+  const p = st.pf_preview, a = st.apply;
+  $("pf-push-btn").disabled = !p || (a && a.status === "running");
+  $("results-id").textContent = st.target.kind === "peoplefluent" ? "Sent" : "OneFile ID";
+  if (!p) { $("pf-preview").textContent = (st.files || []).length ? "No preview yet: it exports the valid rows as the LMS takes them and says what would be sent." : ""; $("pf-endpoints").tBodies[0].replaceChildren(); return; }
+  $("pf-preview").textContent = `${p.read} rows read: ${p.send} to send to ${p.endpoint}, ${p.rejected} rejected (fix them under Problems, or they are left out).`;
+  $("pf-endpoints").tBodies[0].replaceChildren(h("tr", {}, h("td", {}, p.endpoint), h("td", {}, p.kind), h("td", {}, p.send),
+    h("td", { class: p.rejected ? "st-rejected" : "" }, p.rejected, p.rejected ? [" · ", h("a", { href: "#problems", onclick: () => { $("f-show").value = "rejected"; renderProblems(state.validation); } }, "show them")] : ""), h("td", {}, p.warnings), h("td", {}, p.target)));
+  $("pf-verify").disabled = !p.can_verify; if (!p.can_verify) $("pf-verify").checked = false;
+  $("pf-check-users").disabled = !p.can_check_users; if (!p.can_check_users) $("pf-check-users").checked = false;
 }
 
 function renderFiles(st) {
@@ -236,7 +260,9 @@ function renderApply(a, p) {
   pr.hidden = false; pr.max = Math.max(a.total, 1); pr.value = a.done;
   const list = (m) => Object.entries(m || {}).map(([k, v]) => `${v} ${k}`).join(", ");
   const counts = list(a.counts) + (Object.keys(a.actions || {}).length ? ` (${list(a.actions)})` : "");
-  $("apply-status").textContent = `${a.status}: ${a.done}/${a.total} rows${a.stage ? " (" + a.stage + ")" : ""} · ${a.calls} calls` +
+  if (a.push) $("apply-status").textContent = `${a.status}: ${a.done}/${a.total} rows answered${a.stage ? " (" + a.stage + ")" : ""} · ${a.calls} requests` +
+    (a.push.length ? " · " + a.push.map(([k, v]) => `${v} ${k}`).join(", ") : "") + (a.message ? ". " + a.message : "");
+  else $("apply-status").textContent = `${a.status}: ${a.done}/${a.total} rows${a.stage ? " (" + a.stage + ")" : ""} · ${a.calls} calls` +
     (a.calls_per_minute ? ` · ${a.calls_per_minute} calls/min` : "") + ` · ${a.retries} retries` + (a.time_left ? ` · about ${a.time_left} left` : "") +
     (counts ? ` · ${counts}` : "") + (a.message ? ". " + a.message : "");
   $("creds").replaceChildren(a.credentials ? h("a", { id: "creds-link", href: "/api/download/credentials.csv", download: true, onclick: () => setTimeout(refresh, 500) }, "Download the new users' logins (once: then this page forgets them)") :
@@ -247,7 +273,7 @@ function renderApply(a, p) {
   api("GET", "/api/results?limit=500").then((j) => {
     $("results").tBodies[0].replaceChildren(...j.rows.map((r) => h("tr", {},
       h("td", {}, `${r.file}${r.sheet ? " · " + r.sheet : ""} row ${r.row}`), h("td", {}, r.kind), h("td", {}, r.action),
-      h("td", { class: "st-" + r.status }, r.status), h("td", {}, r.onefile_id || ""), h("td", {}, r.message || ""))));
+      h("td", { class: "st-" + r.status }, r.status), h("td", {}, r.onefile_id || r.sent || ""), h("td", {}, r.message || ""))));
   });
 }
 
@@ -303,9 +329,15 @@ function readSettings() {
 
 function wire() {
   $("target-kind").addEventListener("change", toggleTarget);
+  $("pf-where").addEventListener("change", toggleTarget);
+  $("pf-preview-btn").addEventListener("click", async () => render(await api("POST", "/api/pf/preview", {})));
+  $("pf-push-btn").addEventListener("click", async () => { await api("POST", "/api/pf/push", { check_users: $("pf-check-users").checked, verify: $("pf-verify").checked }); refresh(); });
   $("target-save").addEventListener("click", async () => {
     const kind = $("target-kind").value, body = { kind, org: +$("org").value || 0, mode: $("mode").value, keychain: kind === "sandbox" ? $("keychain").value : "" };
-    if (kind !== "sandbox") {
+    if (kind === "peoplefluent") {
+      Object.assign(body, { org: 0, mode: "upsert", base: $("pf-where").value === "lms" ? $("pf-base").value.trim() : "", user: $("pf-user").value.trim() });
+    }
+    if (kind !== "sandbox" && !(kind === "peoplefluent" && !body.base)) {
       body.token_source = document.querySelector("input[name=token-source]:checked").value;
       const f = $("token-file").files[0];
       if (body.token_source === "file") { if (!f) return showError("Choose the file that holds the token."); body.token_file = await f.text(); body.token_name = f.name; }
