@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -80,7 +78,7 @@ P is a share: 0.1 or 10%.`,
 func runSandboxOneFile(ctx context.Context, a *App, cmd *cobra.Command, f sandboxFlags) error {
 	cfg := sandbox.DefaultConfig()
 	var err error
-	if cfg.RateLimit, cfg.RateWindow, err = parseRateLimit(f.rateLimit); err != nil {
+	if cfg.RateLimit, cfg.RateWindow, err = sandbox.ParseRateLimit(f.rateLimit); err != nil {
 		return usageError(cmd, err)
 	}
 	if cfg.Keychain, err = sandbox.ParseKeychain(f.keychain); err != nil {
@@ -97,34 +95,4 @@ func runSandboxOneFile(ctx context.Context, a *App, cmd *cobra.Command, f sandbo
 	}
 	cfg.RetryAfter, cfg.Latency, cfg.Faults, cfg.SessionTTL, cfg.AssignLearnerInPath = f.retryAfter, f.latency, f.faults, f.sessionTTL, f.learnerIn
 	return app.ServeOneFileSandbox(ctx, a.deps(), cfg, f.addr, f.seed)
-}
-
-// parseRateLimit reads "300/min", "60/s", "300/5s", "300" (a minute) or
-// "off" / "0" (no limit).
-func parseRateLimit(s string) (int, time.Duration, error) {
-	s = strings.TrimSpace(strings.ToLower(s))
-	if s == "off" || s == "none" || s == "0" {
-		return 0, time.Minute, nil
-	}
-	num, per, found := strings.Cut(s, "/")
-	n, err := strconv.Atoi(strings.TrimSpace(num))
-	if err != nil || n < 0 {
-		return 0, 0, fmt.Errorf("--rate-limit %q: want calls per window, like 300/min, 60/s or 300/5s, or off", s)
-	}
-	if !found {
-		return n, time.Minute, nil
-	}
-	switch per = strings.TrimSpace(per); per {
-	case "min", "m", "minute":
-		return n, time.Minute, nil
-	case "s", "sec", "second":
-		return n, time.Second, nil
-	case "h", "hour":
-		return n, time.Hour, nil
-	}
-	d, err := time.ParseDuration(per)
-	if err != nil || d <= 0 {
-		return 0, 0, fmt.Errorf("--rate-limit %q: the window %q is not min, s, h or a duration like 5s", s, per)
-	}
-	return n, d, nil
 }
