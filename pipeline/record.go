@@ -68,7 +68,7 @@ type Record struct {
 // rejected it read them. It travels in a hidden column of each row, so it survives the officer
 // sorting, filtering or deleting rows, and across rounds of fixing.
 type Origin struct {
-	Path  string `json:"path"` // absolute, to find the input when it is given again
+	Path  string `json:"path"` // relative to the rejects.xlsx holding it (or absolute), to find the input again
 	File  string `json:"file"` // as reports named it
 	Sheet string `json:"sheet,omitempty"`
 	Row   int    `json:"row"`

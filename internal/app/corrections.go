@@ -65,7 +65,7 @@ func corrections(paths, names []string, ro read.Options) (*replacedRows, error) 
 // names, or "".
 func originalOf(o pipeline.Origin, self int, paths, names []string) string {
 	for _, same := range []func(j int) bool{
-		func(j int) bool { return sameFile(o.Path, paths[j]) },
+		func(j int) bool { return sameFile(originPath(o.Path, paths[self]), paths[j]) },
 		func(j int) bool { return names[j] == o.File },
 		func(j int) bool { return filepath.Base(paths[j]) == filepath.Base(o.File) },
 	} {
@@ -76,6 +76,15 @@ func originalOf(o pipeline.Origin, self int, paths, names []string) string {
 		}
 	}
 	return ""
+}
+
+// originPath is where an Origin's path points when read in the workbook at book: relative paths
+// (as bulk writes them) are from the workbook's folder.
+func originPath(p, book string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(book), p)
 }
 
 func sameFile(a, b string) bool {

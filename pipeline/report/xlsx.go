@@ -195,6 +195,7 @@ func (r *Report) writeRejectsXLSX() error {
 	}
 	w := newRejectsWriter(p.marked > CommentLimit || wide)
 	w.mdy = r.MonthFirst
+	w.dir = filepath.Dir(path)
 	defer w.f.Close()
 	used := map[*pipeline.Source]bool{}
 	for _, in := range p.inputs {
@@ -230,7 +231,8 @@ type rejectsWriter struct {
 	names    map[string]bool // lower-cased sheet names taken
 	styles   map[cellStyle]int
 	styleErr error
-	mdy      bool // dates month first (Report.MonthFirst)
+	mdy      bool   // dates month first (Report.MonthFirst)
+	dir      string // the folder rejects.xlsx is written to: Origin paths are relative to it
 }
 
 type mark uint8
@@ -351,7 +353,7 @@ type sheetOut struct {
 	next     int // next output row
 	problems []string
 	origins  []string // in memory: each row's Origin cell, written with Problems
-	path     string   // the input's absolute path, for the rows' Origin
+	path     string   // the input's path for the rows' Origin: relative to rejects.xlsx's folder
 	comments []excelize.Comment
 	full     bool // the sheet's last row is written: no more rows fit
 	buf      []any
@@ -435,8 +437,16 @@ func (w *rejectsWriter) addTable(p *rejectsPlan, src *pipeline.Source, t pipelin
 	src = withMissing(src, p.header[src.Index])
 	width := min(len(src.Header), dataColumns)
 	so := &sheetOut{w: w, name: w.sheetName(src), width: width, maxWidth: width, next: 2, path: src.Path}
+	// The Origin names the input relative to rejects.xlsx's folder (../learners.csv) where it
+	// can: the workbook gets mailed on, and an absolute path can carry a user name. Corrections
+	// resolve it from where the workbook is read; a moved file is found by name.
 	if abs, err := filepath.Abs(src.Path); err == nil {
 		so.path = abs
+		if dir, err := filepath.Abs(w.dir); err == nil && w.dir != "" {
+			if rel, err := filepath.Rel(dir, abs); err == nil {
+				so.path = rel
+			}
+		}
 	}
 	var err error
 	if w.sheets == 0 {
