@@ -30,7 +30,7 @@ The token comes from $` + app.TokenEnv + ` or --token-file, as for a load; the p
 			o.Plan = args[0]
 			out, err := app.ApplyPlan(cmd.Context(), a.deps(), o)
 			if out != nil {
-				renderLoadOnefile(a, o.Quiet, out)
+				out.Render(a.Stdout, a.Stderr, o.Quiet)
 			}
 			if err != nil {
 				return err

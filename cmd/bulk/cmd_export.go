@@ -53,7 +53,7 @@ finishes, so an interrupted run never leaves half a payload.
 				return err
 			}
 			if !o.Quiet {
-				fmt.Fprintln(a.Stderr, summaryLine(&out.Checked))
+				fmt.Fprintln(a.Stderr, out.Checked.SummaryLine())
 			}
 			return rowsRejected(!out.Counts.Clean())
 		},

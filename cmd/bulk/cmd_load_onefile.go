@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/bulkload/bulk/formats/onefile/api"
-	"github.com/bulkload/bulk/formats/onefile/load"
 	"github.com/bulkload/bulk/internal/app"
 )
 
@@ -93,52 +91,10 @@ credentials.csv readable by you only.
 func loadOnefile(ctx context.Context, a *App, o app.LoadOnefileOptions) (*app.LoadOnefileOutcome, error) {
 	out, err := app.LoadOnefile(ctx, a.deps(), o)
 	if out != nil {
-		renderLoadOnefile(a, o.Quiet, out)
+		out.Render(a.Stdout, a.Stderr, o.Quiet)
 	}
 	if err != nil {
 		return out, err
 	}
 	return out, rowsRejected(!out.Counts.Clean() || out.Load != nil && !out.Load.OK())
-}
-
-// anyGone: rows held back as unchanged were loaded after all, their users gone from OneFile.
-func anyGone(out *load.Outcome) bool {
-	for _, r := range out.Results {
-		if r.NotOnTarget {
-			return true
-		}
-	}
-	return false
-}
-
-// renderLoadOnefile prints what a OneFile load did: its summary line, where the new logins are,
-// and what an in-process sandbox holds.
-func renderLoadOnefile(a *App, quiet bool, out *app.LoadOnefileOutcome) {
-	if !quiet && out.Load != nil && !out.Busy {
-		if msg := nothingChanged("load", out.Counts, out.RejectsFile()); msg != "" && !anyGone(out.Load) {
-			fmt.Fprintf(a.Stderr, "%s Results: %s\n", msg, out.ResultsFile())
-		} else {
-			fmt.Fprintln(a.Stderr, out.Summary())
-		}
-		if out.Credentials != "" {
-			fmt.Fprintf(a.Stderr, "OneFile returned %d new logins: they are in %s (readable by you only). Hand them over securely, then delete the file.\n", len(out.Load.Credentials), out.Credentials)
-		}
-		if out.Load.Keychain {
-			fmt.Fprintln(a.Stderr, "OneFile returned no logins (the centre's keychain setting is on): each new user gets an e-mail from OneFile to verify their account.")
-		}
-		if n := len(out.Load.LostLogins); n > 0 {
-			fmt.Fprintf(a.Stderr, "%d new %s created but OneFile's answer with the login was lost (%s): reset %s password in OneFile before handing it over.\n",
-				n, plural(int64(n), "user was", "users were"), app.ItemRows(out.Load.LostLogins), plural(int64(n), "that user's", "their"))
-		}
-		if out.KeptCredentials != "" {
-			fmt.Fprintf(a.Stderr, "The logins of an earlier run in this report folder were kept: they are now in %s.\n", out.KeptCredentials)
-		}
-	}
-	if out.AtRealLimit != "" && !quiet {
-		fmt.Fprintf(a.Stderr, "Rehearsal: %s (OneFile's limit; the sandbox has none).\n", out.AtRealLimit)
-	}
-	if out.Sandbox != nil && out.Load != nil {
-		fmt.Fprintln(a.Stdout)
-		_ = out.Sandbox.WriteSummary(a.Stdout)
-	}
 }

@@ -77,7 +77,7 @@ func renderLoadPF(a *App, o *app.LoadPeopleFluentOptions, out *app.LoadPeopleFlu
 			return // the push did not start: its error says why
 		}
 		rejects := exp.RejectsFile() // the workbook when one was written, as the other loaders say
-		msg := nothingChanged("push", c, rejects)
+		msg := app.NothingChanged("push", c, rejects)
 		if msg == "" {
 			msg = fmt.Sprintf("Nothing to push: no row passed the checks. Fix the rows in %s and load again.", rejects)
 		}
@@ -89,10 +89,10 @@ func renderLoadPF(a *App, o *app.LoadPeopleFluentOptions, out *app.LoadPeopleFlu
 	}
 	sum := out.Push.Summary
 	if !o.Quiet || err != nil || sum.Problems() > 0 {
-		fmt.Fprintln(a.Stderr, pushSummary(out.Push))
+		fmt.Fprintln(a.Stderr, out.Push.SummaryLine())
 	}
 	if err == nil && (!o.Quiet || c.Rejected > 0) {
-		fmt.Fprintf(a.Stderr, "Loaded: %s; %s %s traced to their input rows. %s\n", pushLine(sum), thousands(int64(out.Traced)),
-			plural(int64(out.Traced), "LMS answer", "LMS answers"), summaryLine(&exp.Checked))
+		fmt.Fprintf(a.Stderr, "Loaded: %s; %s %s traced to their input rows. %s\n", app.PushLine(sum), thousands(int64(out.Traced)),
+			plural(int64(out.Traced), "LMS answer", "LMS answers"), exp.Checked.SummaryLine())
 	}
 }

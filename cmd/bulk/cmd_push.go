@@ -60,7 +60,7 @@ Exit status:
 			o.File = args[0]
 			out, err := app.Push(cmd.Context(), a.deps(), o)
 			if out != nil && (!o.Quiet || err != nil || out.Problems() > 0) {
-				fmt.Fprintln(a.Stderr, pushSummary(out))
+				fmt.Fprintln(a.Stderr, out.SummaryLine())
 			}
 			if err != nil {
 				return err

@@ -59,7 +59,7 @@ The kind of each file or sheet is detected from its headers unless --kind is giv
 				return err
 			}
 			if !o.Quiet {
-				fmt.Fprintln(a.Stderr, summaryLine(&out.Checked))
+				fmt.Fprintln(a.Stderr, out.Checked.SummaryLine())
 			}
 			return rowsRejected(!out.Counts.Clean())
 		},
