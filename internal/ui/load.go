@@ -160,13 +160,11 @@ func (s *Server) handleTarget(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown target %q: sandbox, beta, practice, live or peoplefluent", in.Kind))
 		return
 	}
-	s.op.Lock()
-	defer s.op.Unlock()
-	ws := s.ws
-	if ws.applying() {
-		writeError(w, http.StatusConflict, "a load is under way: wait for it to end, or cancel it, first")
+	ws, done, ok := s.startOp(w, "")
+	if !ok {
 		return
 	}
+	defer done()
 	ws.mu.Lock()
 	ws.target, ws.plan, ws.pfprev, ws.err = t, nil, nil, ""
 	ws.mu.Unlock()
@@ -244,13 +242,11 @@ func say(d time.Duration) string {
 // handlePlan makes the plan: app.LoadOnefile with DryRun, as 'bulk load onefile --dry-run' does,
 // against what the target holds now.
 func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
-	s.op.Lock()
-	defer s.op.Unlock()
-	ws := s.ws
-	if ws.applying() {
-		writeError(w, http.StatusConflict, "a load is under way: wait for it to end, or cancel it, first")
+	ws, done, ok := s.startOp(w, "")
+	if !ok {
 		return
 	}
+	defer done()
 	ws.mu.Lock()
 	if len(ws.files) == 0 {
 		ws.mu.Unlock()
@@ -492,13 +488,11 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
-	s.op.Lock()
-	defer s.op.Unlock()
-	ws := s.ws
-	if ws.applying() {
-		writeError(w, http.StatusConflict, "this plan is being applied already; the page follows it")
+	ws, done, ok := s.startOp(w, "this plan is being applied already; the page follows it")
+	if !ok {
 		return
 	}
+	defer done()
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	if ws.plan == nil || ws.target.Kind == "peoplefluent" {

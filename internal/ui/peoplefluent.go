@@ -160,13 +160,11 @@ type pfPreview struct {
 // handlePFPreview exports the valid rows as 'bulk export KIND' does, into the session's folder:
 // per endpoint, what would be sent and what is rejected.
 func (s *Server) handlePFPreview(w http.ResponseWriter, r *http.Request) {
-	s.op.Lock()
-	defer s.op.Unlock()
-	ws := s.ws
-	if ws.applying() {
-		writeError(w, http.StatusConflict, "a load is under way: wait for it to end, or cancel it, first")
+	ws, done, ok := s.startOp(w, "")
+	if !ok {
 		return
 	}
+	defer done()
 	ws.mu.Lock()
 	if ws.target.Kind != "peoplefluent" {
 		ws.mu.Unlock()
@@ -238,13 +236,11 @@ func (s *Server) handlePFPush(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
-	s.op.Lock()
-	defer s.op.Unlock()
-	ws := s.ws
-	if ws.applying() {
-		writeError(w, http.StatusConflict, "a push is under way already; the page follows it")
+	ws, done, ok := s.startOp(w, "a push is under way already; the page follows it")
+	if !ok {
 		return
 	}
+	defer done()
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	prev := ws.pfprev

@@ -445,13 +445,11 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "send the files as a form upload")
 		return
 	}
-	s.op.Lock()
-	defer s.op.Unlock()
-	ws := s.ws
-	if ws.applying() {
-		writeError(w, http.StatusConflict, "a load is under way: wait for it to end, or cancel it, before changing the files")
+	ws, done, ok := s.startOp(w, "a load is under way: wait for it to end, or cancel it, before changing the files")
+	if !ok {
 		return
 	}
+	defer done()
 	dir := filepath.Join(s.dir, "work")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
@@ -568,13 +566,11 @@ func copyFile(from, to string) error {
 }
 
 func (s *Server) handleClear(w http.ResponseWriter, r *http.Request) {
-	s.op.Lock()
-	defer s.op.Unlock()
-	ws := s.ws
-	if ws.applying() {
-		writeError(w, http.StatusConflict, "a load is under way: wait for it to end, or cancel it, first")
+	ws, done, ok := s.startOp(w, "")
+	if !ok {
 		return
 	}
+	defer done()
 	ws.mu.Lock()
 	for _, f := range ws.files {
 		os.Remove(f.work)
@@ -605,13 +601,11 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {
 			delete(in.Map, h)
 		}
 	}
-	s.op.Lock()
-	defer s.op.Unlock()
-	ws := s.ws
-	if ws.applying() {
-		writeError(w, http.StatusConflict, "a load is under way: wait for it to end, or cancel it, first")
+	ws, done, ok := s.startOp(w, "")
+	if !ok {
 		return
 	}
+	defer done()
 	ws.mu.Lock()
 	ws.settings = in
 	ws.runValidate(r.Context())
@@ -688,13 +682,11 @@ func (s *Server) handleCell(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
-	s.op.Lock()
-	defer s.op.Unlock()
-	ws := s.ws
-	if ws.applying() {
-		writeError(w, http.StatusConflict, "a load is under way: wait for it to end, or cancel it, first")
+	ws, done, ok := s.startOp(w, "")
+	if !ok {
 		return
 	}
+	defer done()
 	ws.mu.Lock()
 	defer func() { ws.mu.Unlock(); s.bump() }()
 	if ws.val == nil || in.Table < 0 || in.Table >= len(ws.val.Tables) {
@@ -911,4 +903,20 @@ func serveFile(w http.ResponseWriter, r *http.Request, path, name string) {
 		return
 	}
 	serveBytes(w, name, b)
+}
+
+// startOp takes the server's one-operation-at-a-time lock for a handler that changes the
+// workspace, and gives the workspace when no load or push is under way; else it answers 409 with
+// busy (a standard sentence when "") and lets the lock go. The handler defers done.
+func (s *Server) startOp(w http.ResponseWriter, busy string) (ws *workspace, done func(), ok bool) {
+	s.op.Lock()
+	if s.ws.applying() {
+		s.op.Unlock()
+		if busy == "" {
+			busy = "a load is under way: wait for it to end, or cancel it, first"
+		}
+		writeError(w, http.StatusConflict, busy)
+		return nil, nil, false
+	}
+	return s.ws, s.op.Unlock, true
 }
