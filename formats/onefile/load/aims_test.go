@@ -22,7 +22,7 @@ import (
 
 // validatedFiles runs CSV files (name → rows of "Field=value;...") through the real pipeline
 // with every OneFile kind, learning aims included, and returns the collector's rows.
-func validatedFiles(t *testing.T, files ...[2]any) []*Item {
+func validatedFiles(t testing.TB, files ...[2]any) []*Item {
 	t.Helper()
 	dir := t.TempDir()
 	var inputs []pipeline.Input
@@ -70,7 +70,13 @@ func validatedFiles(t *testing.T, files ...[2]any) []*Item {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return col.Items()
+	items := col.Items()
+	for _, it := range items {
+		if it.Rejected {
+			t.Logf("validation rejected %s row %d: %s", it.Src.File, it.Row, it.Why)
+		}
+	}
+	return items
 }
 
 // aimsLoad is a term start with learning aims: two new learners, and rows putting them and the

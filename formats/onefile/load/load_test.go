@@ -2,9 +2,7 @@ package load
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,13 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulkload/bulk/formats/onefile"
 	"github.com/bulkload/bulk/formats/onefile/api"
 	"github.com/bulkload/bulk/formats/onefile/ledger"
 	"github.com/bulkload/bulk/formats/onefile/sandbox"
 	"github.com/bulkload/bulk/pipeline"
-	"github.com/bulkload/bulk/pipeline/read"
-	"github.com/bulkload/bulk/pipeline/report"
 )
 
 type box struct {
@@ -61,62 +56,14 @@ func newClient(t *testing.T, b *box) *api.Client {
 // assignments go to two CSV files of one run.
 func validated(t testing.TB, users, assigns []string) []*Item {
 	t.Helper()
-	dir := t.TempDir()
-	var inputs []pipeline.Input
-	for i, specs := range [][]string{users, assigns} {
-		if len(specs) == 0 {
-			continue
-		}
-		var header []string
-		var recs []map[string]string
-		for _, spec := range specs {
-			m := map[string]string{}
-			for _, kv := range strings.Split(spec, ";") {
-				k, v, _ := strings.Cut(kv, "=")
-				k = strings.TrimSpace(k)
-				if !slices.Contains(header, k) {
-					header = append(header, k)
-				}
-				m[k] = strings.TrimSpace(v)
-			}
-			recs = append(recs, m)
-		}
-		var b strings.Builder
-		w := csv.NewWriter(&b)
-		w.Write(header)
-		for _, m := range recs {
-			row := make([]string, len(header))
-			for j, h := range header {
-				row[j] = m[h]
-			}
-			w.Write(row)
-		}
-		w.Flush()
-		path := filepath.Join(dir, []string{"users.csv", "assignments.csv"}[i])
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		in, err := read.Open(path, read.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer in.Close()
-		inputs = append(inputs, in)
+	var files [][2]any
+	if len(users) > 0 {
+		files = append(files, [2]any{"users.csv", users})
 	}
-	col := NewCollector()
-	rep := report.New(dir, false)
-	err := pipeline.Run(context.Background(), inputs, pipeline.Options{Among: []*pipeline.Kind{onefile.Users, onefile.Assignments},
-		Sink: col, Reporter: tee{rep, col}})
-	if err != nil {
-		t.Fatal(err)
+	if len(assigns) > 0 {
+		files = append(files, [2]any{"assignments.csv", assigns})
 	}
-	items := col.Items()
-	for _, it := range items {
-		if it.Rejected {
-			t.Logf("validation rejected %s row %d: %s", it.Src.File, it.Row, it.Why)
-		}
-	}
-	return items
+	return validatedFiles(t, files...)
 }
 
 type tee [2]pipeline.Reporter
