@@ -373,16 +373,8 @@ func dropDown(t *testing.T, path, sheet, header string) []string {
 func TestTemplateFromPull(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cfg := sandbox.DefaultConfig()
-	cfg.RateLimit = 100000
-	box, url := sandboxURL(t, cfg)
+	_, url, d := pullTarget(t)
 	dir := t.TempDir()
-	d := Deps{Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
-		if k == TokenEnv {
-			return box.CustomerToken()
-		}
-		return ""
-	}}
 	pulled := filepath.Join(dir, "pulled.xlsx")
 	if _, err := PullOnefile(ctx, d, PullOnefileOptions{OnefileConn: OnefileConn{URL: url, Org: 5740, Rate: 100000}, Out: pulled, Quiet: true}); err != nil {
 		t.Fatal(err)
@@ -479,16 +471,8 @@ for dv in ws.data_validations.dataValidation:
 func TestPullCSVLoadsBack(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cfg := sandbox.DefaultConfig()
-	cfg.RateLimit = 100000
-	box, url := sandboxURL(t, cfg)
+	box, url, d := pullTarget(t)
 	dir := t.TempDir()
-	d := Deps{Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
-		if k == TokenEnv {
-			return box.CustomerToken()
-		}
-		return ""
-	}}
 	csvDir := filepath.Join(dir, "csv")
 	if err := os.MkdirAll(csvDir, 0o700); err != nil {
 		t.Fatal(err)
@@ -587,4 +571,20 @@ func TestPullProgressEnds(t *testing.T) {
 	if last := out[strings.LastIndex(out, "\r")+1:]; strings.TrimSpace(last) != "" {
 		t.Errorf("the spinner is left on the line: %q", last)
 	}
+}
+
+// pullTarget is a OneFile sandbox without a rate limit, and Deps whose environment holds its
+// token, as the pull tests use them.
+func pullTarget(t *testing.T) (*sandbox.Server, string, Deps) {
+	t.Helper()
+	cfg := sandbox.DefaultConfig()
+	cfg.RateLimit = 100000
+	box, url := sandboxURL(t, cfg)
+	d := Deps{Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
+		if k == TokenEnv {
+			return box.CustomerToken()
+		}
+		return ""
+	}}
+	return box, url, d
 }
